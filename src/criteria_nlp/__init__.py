@@ -1,0 +1,70 @@
+"""criteria_nlp: clinical-trial eligibility criteria as typed, unit-aware expressions, and a rule engine for them.
+
+The façade ties the stages together (segment -> annotate -> parse -> build IR -> check -> evaluate -> explain)::
+
+    from criteria_nlp import parse_criteria, load_patient, screen
+    doc = parse_criteria(text)
+    result = screen(doc, load_patient("patient.json"), index_date="2026-11-01")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from criteria_nlp.errors import (
+    CriteriaError,
+    CriteriaEvaluationError,
+    CriteriaInputError,
+    CriteriaSemanticError,
+    CriteriaSyntaxError,
+    PatientDataError,
+    UnknownUnitError,
+)
+from criteria_nlp.ir import CriteriaDocument, Criterion, Node, render
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from criteria_nlp.parse import parse_criteria, parse_criterion
+
+_LAZY = {
+    "parse_criteria": ("criteria_nlp.parse", "parse_criteria"),
+    "parse_criterion": ("criteria_nlp.parse", "parse_criterion"),
+    "CriteriaParser": ("criteria_nlp.parse", "CriteriaParser"),
+    "load_patient": ("criteria_nlp.patient", "load_patient"),
+    "load_patients": ("criteria_nlp.patient", "load_patients"),
+    "Patient": ("criteria_nlp.patient", "Patient"),
+    "screen": ("criteria_nlp.screen", "screen"),
+    "screen_many": ("criteria_nlp.screen", "screen_many"),
+    "ScreeningResult": ("criteria_nlp.screen", "ScreeningResult"),
+    "lint": ("criteria_nlp.lint", "lint"),
+    "load_lexicon": ("criteria_nlp.lexicon", "load_lexicon"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Heavy stages (spaCy, pint) load on first use, so ``import criteria_nlp`` stays cheap."""
+    if name in _LAZY:
+        import importlib
+
+        module_name, attribute = _LAZY[name]
+        value = getattr(importlib.import_module(module_name), attribute)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'criteria_nlp' has no attribute {name!r}")
+
+
+__all__ = [
+    "CriteriaDocument",
+    "CriteriaError",
+    "CriteriaEvaluationError",
+    "CriteriaInputError",
+    "CriteriaSemanticError",
+    "CriteriaSyntaxError",
+    "Criterion",
+    "Node",
+    "PatientDataError",
+    "UnknownUnitError",
+    "render",
+    *_LAZY,
+]

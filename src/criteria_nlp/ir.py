@@ -88,6 +88,7 @@ class ConceptRef(Frozen):
     span: Span
     category: Literal["condition", "state", "medication", "procedure", "other"] = "condition"
     qualifiers: tuple[str, ...] = ()
+    detail: str | None = None  # how the diagnosis is defined, as written ("according to ACR 1997 criteria")
 
 
 class TemporalWindow(Frozen):
@@ -359,3 +360,22 @@ def document_json_schema() -> dict[str, Any]:
 
 def dump_schema() -> str:
     return json.dumps(document_json_schema(), indent=2)
+
+
+def render_tree(node: Node, indent: str = "") -> list[str]:
+    """A multi-line tree: containers on their own line, leaves rendered with :func:`render`."""
+    if isinstance(node, All | Any_):
+        lines = [f"{indent}{node.kind}"]
+        for child in node.children:
+            lines.extend(render_tree(child, indent + "  "))
+        return lines
+    if isinstance(node, Not):
+        return [f"{indent}not", *render_tree(node.child, indent + "  ")]
+    if isinstance(node, Conditional):
+        lines = [f"{indent}if", *render_tree(node.when, indent + "  "), f"{indent}then"]
+        lines.extend(render_tree(node.then, indent + "  "))
+        if node.otherwise is not None:
+            lines.append(f"{indent}else")
+            lines.extend(render_tree(node.otherwise, indent + "  "))
+        return lines
+    return [indent + render(node)]

@@ -1,0 +1,35 @@
+# Set-up and everyday commands. Every target creates the virtual environment first if it is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench wheel clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+demo: $(STAMP)  ## parse, lint and screen the bundled protocol against the demo patients
+	$(BIN)/criteria-nlp parse corpora/trials/NCT03219801.txt --format text
+	$(BIN)/criteria-nlp screen corpora/trials/NCT03219801.txt corpora/patients --index-date 2026-11-01
+
+test: $(STAMP)  ## the whole test suite (tests needing ../shared skip when it is missing)
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_parse.py
+	$(BIN)/python benchmarks/bench_accuracy.py
+
+wheel: $(STAMP)
+	$(BIN)/python -m build --wheel --outdir dist
+
+clean:
+	rm -rf $(VENV) dist build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from criteria_nlp.cli import main
+
+main()

@@ -1,0 +1,653 @@
+"""Stage 4: build the IR expression of one criterion from the grammar's chunks.
+
+The grammar has parsed the numeric islands (thresholds, ranges, reference multiples, windows); what is left is
+prose, which this stage reads for the things around the islands: implied variables ("18 years or older" is an
+age), concepts with their qualifiers and negation, lists and their connectives, conditions ("if liver metastases
+are present"), sex, consent and judgement. Words that none of this explains are kept as explicit ``unparsed``
+nodes, so that nothing is silently dropped.
+
+Section semantics: in the inclusion section a list joined by "and" means all of them; in the exclusion section
+a list of conditions means any of them ("Pregnancy and breastfeeding women": either excludes). A negated list
+("No serious infection or acute hemorrhage") means none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+from criteria_nlp.grammar import (
+    Chunk,
+    ConstraintChunk,
+    Piece,
+    ProseChunk,
+    Threshold,
+    VariableMention,
+    WindowChunk,
+)
+from criteria_nlp.ir import (
+    All,
+    Any_,
+    Comparison,
+    ConceptRef,
+    Conditional,
+    Demographic,
+    Diagnostic,
+    Node,
+    Not,
+    NotComputable,
+    Presence,
+    Quantity,
+    Range,
+    ReferenceMultiple,
+    Section,
+    Span,
+    TemporalWindow,
+    Unparsed,
+    VariableRef,
+)
+from criteria_nlp.lexicon import Lexicon, load_lexicon
+
+_CLAUSE_BREAKS = frozenset({";", ".", "\n"})
+_TIME_UNITS = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour"}
+
+# Words that carry no eligibility meaning of their own: never reported as "not understood".
+_STOPWORDS = frozenset(
+    """a an the of in on at for to with by from as any all other following this these those that which who whom
+    whose their his her its it they he she them such must should will would may might can could shall be is are was
+    were been being have has had having do does did not no and or nor but if than then also only either both each
+    per within into onto over under about after before during while when where whether there here some more most
+    less least very much many few several include includes including includ e.g. i.e. etc eg ie vs via
+    patient patients subject subjects participant participants individual individuals person persons people
+    volunteer volunteers adult adults child children male female men women man woman case cases
+    diagnosis diagnosed history known evidence presence present documented confirmed disease diseases disorder
+    disorders condition conditions illness illnesses period periods type types level levels value values
+    study trial trials enrollment enrolment screening entry inclusion exclusion criteria criterion eligible
+    eligibility require required requires requirement following prior previous previously current currently
+    age aged year years old
+    """.split()
+)
+_DETAIL_OPENERS = frozenset({"according", "from", "per", "meeting", "fulfilling", "fulfil", "fulfill", "as", "by"})
+_DETAIL_WORDS = frozenset({"criteria", "criterion", "classification", "acr", "slicc", "eular", "guidelines", "definition"})
+
+
+@dataclass
+class BuildResult:
+    expression: Node
+    diagnostics: list[Diagnostic]
+
+
+@dataclass
+class _Clause:
+    chunks: list[Chunk]
+    consumed: set[int] = field(default_factory=set)  # piece indices explained by something
+
+    @property
+    def prose(self) -> list[Piece]:
+        return [c.piece for c in self.chunks if isinstance(c, ProseChunk)]
+
+
+@cache
+def _phrase_table(lexicon: Lexicon) -> dict[str, tuple[str, str]]:
+    table: dict[str, tuple[str, str]] = {}
+    for entry in lexicon.phrase_entries():
+        table.setdefault(entry.text.lower(), (entry.label, entry.id))
+    return table
+
+
+class Builder:
+    """Builds one criterion's expression; create one per document (it caches lexicon look-ups)."""
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or load_lexicon()
+        self.phrases = _phrase_table(self.lexicon)
+        self.document = ""
+        self._conditional_concepts: set[int] = set()
+
+    # ----------------------------------------------------------------------------------------------- entry point
+    def build(self, chunks: Sequence[Chunk], section: Section, span: Span, document: str) -> BuildResult:
+        """The expression of the criterion at ``span`` of ``document`` (the whole document text)."""
+        self.document = document
+        self._conditional_concepts = set()
+        text = span.slice(document)
+        diagnostics: list[Diagnostic] = []
+        clauses = self._clauses(chunks)
+        nodes: list[Node] = []
+        for clause in clauses:
+            node = self._clause(clause, section, diagnostics)
+            if node is not None:
+                nodes.append(node)
+        if not nodes:
+            return BuildResult(Unparsed(span=span, text=text, reason="no variable, threshold or condition recognised"), diagnostics)
+        if len(nodes) == 1:
+            return BuildResult(nodes[0], diagnostics)
+        combined: Node
+        if section == "exclusion":
+            combined = Any_(span=span, children=tuple(nodes))
+        else:
+            combined = All(span=span, children=tuple(nodes))
+        return BuildResult(combined, diagnostics)
+
+    def _clauses(self, chunks: Sequence[Chunk]) -> list[_Clause]:
+        clauses: list[_Clause] = [_Clause([])]
+        for chunk in chunks:
+            if isinstance(chunk, ProseChunk) and chunk.piece.text in _CLAUSE_BREAKS:
+                clauses.append(_Clause([]))
+                continue
+            clauses[-1].chunks.append(chunk)
+        return [c for c in clauses if c.chunks]
+
+    # ----------------------------------------------------------------------------------------------- one clause
+    def _clause(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
+        prose = clause.prose
+        numeric = self._numeric(clause, diagnostics)
+        concepts = self._concepts(clause, section, diagnostics)
+        parts: list[Node] = [n for n in (numeric, concepts) if n is not None]
+
+        sex = self._sex(clause, has_concepts=concepts is not None)
+        if sex is not None:
+            parts.append(sex)
+
+        not_computable = [p for p in prose if p.has("NOTCOMP")]
+        if not_computable:
+            category = _not_computable_category(not_computable)
+            for p in not_computable:
+                clause.consumed.add(p.index)
+            span = _cover([p.span for p in prose]) or not_computable[0].span
+            if category in ("consent", "willingness") or not parts:
+                for p in prose:
+                    clause.consumed.add(p.index)
+                return NotComputable(span=span, category=category, text=_text_of(prose, self.document))
+            if category == "judgement":
+                parts.append(NotComputable(span=span, category=category, text=_text_of(prose, self.document)))
+
+        leftovers = self._leftovers(clause)
+        if not parts:
+            if not leftovers and not any(_is_content(p) for p in prose):
+                return None
+            pieces = [p for p in prose if p.text not in _CLAUSE_BREAKS]
+            if not pieces:
+                return None
+            return Unparsed(
+                span=_cover([p.span for p in pieces]) or pieces[0].span,
+                text=_text_of(pieces, self.document),
+                reason="no variable, threshold or condition recognised",
+            )
+        for run in leftovers:
+            parts.append(
+                Unparsed(
+                    span=_cover([p.span for p in run]) or run[0].span,
+                    text=_text_of(run, self.document),
+                    reason="words not understood: " + ", ".join(repr(p.text) for p in run if _is_content(p)),
+                )
+            )
+        if len(parts) == 1:
+            return parts[0]
+        return All(span=_cover([_node_span(p) for p in parts]) or parts[0].span, children=tuple(parts))
+
+    # ----------------------------------------------------------------------------------------------- numbers
+    def _numeric(self, clause: _Clause, diagnostics: list[Diagnostic]) -> Node | None:
+        chunks = clause.chunks
+        nodes: list[Node] = []
+        last_variables: tuple[VariableMention, ...] = ()
+        last_node_index = -1
+        last_chunk_index = -10
+        for index, chunk in enumerate(chunks):
+            if not isinstance(chunk, ConstraintChunk):
+                continue
+            thresholds = [t for t in chunk.thresholds if t.explicit or chunk.variables or len(chunk.thresholds) > 1]
+            if not thresholds:
+                continue
+            thresholds = _propagate_units(thresholds)
+            variables = chunk.variables
+            inherited = False
+            between = chunks[last_chunk_index + 1 : index] if last_chunk_index >= 0 else []
+            adjacent = last_chunk_index >= 0 and all(
+                isinstance(c, ProseChunk) and not _is_content(c.piece) and not c.piece.has("VARIABLE") for c in between
+            )
+            if not variables and adjacent and last_variables:
+                variables = last_variables
+                inherited = True
+            if not variables:
+                implied = self._implied_variable(clause, index, thresholds)
+                if implied is None:
+                    continue
+                variables = (implied,)
+            for c in between:
+                if isinstance(c, ProseChunk):
+                    clause.consumed.add(c.piece.index)
+            condition = self._condition_after(clause, index)
+            node = self._threshold_node(variables, thresholds, chunk.span)
+            if inherited and nodes and last_node_index == len(nodes) - 1:
+                previous = nodes[-1]
+                if condition is not None:
+                    nodes[-1] = Conditional(
+                        span=_node_span(previous).cover(chunk.span), when=condition, then=node, otherwise=previous
+                    )
+                else:
+                    merged = _merge_bounds(previous, node)
+                    nodes[-1] = merged if merged is not None else All(
+                        span=_node_span(previous).cover(chunk.span), children=(previous, node)
+                    )
+            elif condition is not None:
+                nodes.append(Conditional(span=chunk.span, when=condition, then=node, otherwise=None))
+            else:
+                nodes.append(node)
+            last_variables = variables
+            last_node_index = len(nodes) - 1
+            last_chunk_index = index
+        if not nodes:
+            return None
+        if len(nodes) == 1:
+            return nodes[0]
+        return All(span=_cover([_node_span(n) for n in nodes]) or nodes[0].span, children=tuple(nodes))
+
+    def _implied_variable(
+        self, clause: _Clause, index: int, thresholds: Sequence[Threshold]
+    ) -> VariableMention | None:
+        prose_before = [c.piece for c in clause.chunks[:index] if isinstance(c, ProseChunk)]
+        for piece in reversed(prose_before):
+            if piece.has("VARIABLE") or piece.has("GROUP"):
+                clause.consumed.add(piece.index)
+                var_id = piece.kinds.get("VARIABLE") or piece.kinds["GROUP"]
+                return VariableMention(var_id, "VARIABLE" not in piece.kinds, piece.text, piece.span)
+        unit = _first_unit(thresholds)
+        if unit in _TIME_UNITS.values() or any(p.has("AGEWORD") for p in clause.prose):
+            for piece in clause.prose:
+                if piece.has("AGEWORD"):
+                    clause.consumed.add(piece.index)
+            return VariableMention("age", False, "age", thresholds[0].span)
+        # an unknown variable: the content words just before the threshold, as written
+        words: list[Piece] = []
+        for piece in reversed(prose_before):
+            if piece.text in (",", ";", ":") or piece.has("CONJ") or piece.has("NEG") or piece.has("WITH"):
+                if words:
+                    break
+                continue
+            if piece.text in ("(", ")") or piece.has("VERB_IS") or piece.lower in _STOPWORDS:
+                if words and not piece.text in ("(", ")"):
+                    break
+                continue
+            words.insert(0, piece)
+            if len(words) >= 4:
+                break
+        if not words:
+            return None
+        for piece in words:
+            clause.consumed.add(piece.index)
+        span = _cover([p.span for p in words]) or words[0].span
+        return VariableMention("", False, " ".join(p.text for p in words), span)
+
+    def _threshold_node(
+        self, variables: Sequence[VariableMention], thresholds: Sequence[Threshold], span: Span
+    ) -> Node:
+        per_variable: list[Node] = []
+        for variable in variables:
+            for ref in self._expand(variable):
+                alternatives = [self._one_threshold(ref, t) for t in thresholds]
+                per_variable.append(
+                    alternatives[0] if len(alternatives) == 1 else Any_(span=span, children=tuple(alternatives))
+                )
+        if len(per_variable) == 1:
+            return per_variable[0]
+        return All(span=span, children=tuple(per_variable))
+
+    def _expand(self, variable: VariableMention) -> list[VariableRef]:
+        if variable.is_group and variable.id in self.lexicon.groups:
+            group = self.lexicon.groups[variable.id]
+            return [VariableRef(id=m, mention=variable.mention, span=variable.span, group=variable.mention) for m in group.members]
+        return [VariableRef(id=variable.id or None, mention=variable.mention, span=variable.span)]
+
+    def _one_threshold(self, variable: VariableRef, t: Threshold) -> Node:
+        span = variable.span.cover(t.span)
+        if variable.id == "age":
+            unit = _time_unit(_first_unit([t])) or "year"
+            return Demographic(
+                span=span,
+                attribute="age",
+                low=t.low.value if t.low else None,
+                low_inclusive=t.low_inclusive,
+                high=t.high.value if t.high else None,
+                high_inclusive=t.high_inclusive,
+                unit=unit,
+            )
+        if t.reference is not None:
+            factor = (t.low or t.high or Quantity(value=1.0)).value
+            operator = t.operator if t.operator in ("<", "<=", ">", ">=") else "=="
+            return ReferenceMultiple(
+                span=span, variable=variable, operator=operator, factor=factor, reference=t.reference  # type: ignore[arg-type]
+            )
+        if t.operator in ("<", "<=", ">", ">=") and (t.low is None) != (t.high is None):
+            quantity = t.low if t.low is not None else t.high
+            assert quantity is not None
+            return Comparison(span=span, variable=variable, operator=t.operator, quantity=quantity)  # type: ignore[arg-type]
+        if t.low is not None and t.high is not None and t.low == t.high and t.low_inclusive and t.high_inclusive:
+            return Comparison(span=span, variable=variable, operator="==", quantity=t.low)
+        return Range(
+            span=span,
+            variable=variable,
+            low=t.low,
+            low_inclusive=t.low_inclusive,
+            high=t.high,
+            high_inclusive=t.high_inclusive,
+        )
+
+    def _condition_after(self, clause: _Clause, index: int) -> Node | None:
+        """A condition such as "if liver metastases are present" following the threshold at ``index``."""
+        for chunk in clause.chunks[index + 1 :]:
+            if isinstance(chunk, ConstraintChunk):
+                return None
+            if isinstance(chunk, ProseChunk) and chunk.piece.has("IF"):
+                start = clause.chunks.index(chunk)
+                for later in clause.chunks[start + 1 :]:
+                    if isinstance(later, ConstraintChunk):
+                        return None
+                    if isinstance(later, ProseChunk) and later.piece.text == ")":
+                        break
+                    if isinstance(later, ProseChunk) and later.piece.has("CONCEPT"):
+                        piece = later.piece
+                        clause.consumed.update({chunk.piece.index, piece.index})
+                        for other in clause.chunks[start + 1 : clause.chunks.index(later) + 3]:
+                            if isinstance(other, ProseChunk) and not _is_content(other.piece):
+                                clause.consumed.add(other.piece.index)
+                        self._conditional_concepts.add(piece.index)
+                        return Presence(span=piece.span, concept=self._concept_ref(piece, ()))
+                return None
+        return None
+
+    # ----------------------------------------------------------------------------------------------- concepts
+    def _concepts(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
+        items: list[tuple[Piece, tuple[str, ...]]] = []
+        chunks = clause.chunks
+        prose_positions = [i for i, c in enumerate(chunks) if isinstance(c, ProseChunk)]
+        pieces = [chunks[i].piece for i in prose_positions]  # type: ignore[union-attr]
+        concept_positions = [k for k, p in enumerate(pieces) if p.has("CONCEPT") and p.index not in self._conditional_concepts]
+        if not concept_positions:
+            return None
+        negated = False
+        connective_or = False
+        with_join = False
+        seen_ids: set[str] = set()
+        details: dict[int, str] = {}
+        for position in concept_positions:
+            piece = pieces[position]
+            qualifiers: list[str] = []
+            k = position - 1
+            while k >= 0 and (pieces[k].has("QUAL") or pieces[k].lower in ("of", "a", "an", "the", "with")):
+                if pieces[k].has("QUAL"):
+                    value = pieces[k].kinds["QUAL"]
+                    qualifiers.insert(0, value)
+                    clause.consumed.add(pieces[k].index)
+                    if value.replace("_", " ") != pieces[k].lower and value not in ("history", "diagnosed"):
+                        diagnostics.append(
+                            Diagnostic(
+                                code="misspelling",
+                                severity="info",
+                                message=f"{pieces[k].text!r} read as {value!r}",
+                                span=pieces[k].span,
+                                suggestion=value,
+                            )
+                        )
+                k -= 1
+            concept_id = piece.kinds["CONCEPT"]
+            clause.consumed.add(piece.index)
+            if concept_id in seen_ids and _only_brackets_between(pieces, position):
+                continue  # "SLE (Systemic lupus erythematosus)": one concept written twice
+            seen_ids.add(concept_id)
+            items.append((piece, tuple(qualifiers)))
+            detail = _detail_after(pieces, position, self.document)
+            if detail is not None:
+                run, text = detail
+                details[len(items) - 1] = text
+                for p in run:
+                    clause.consumed.add(p.index)
+        # coordination ellipsis: "liver and kidney disease" -> liver disease, kidney disease
+        for position in concept_positions:
+            if position >= 2 and (pieces[position - 1].has("CONJ") or pieces[position - 1].text == ","):
+                modifier = pieces[position - 2]
+                if modifier.has("CONCEPT") or modifier.has("QUAL"):
+                    continue
+                head = pieces[position].text.split()[-1].lower()
+                entry = self.phrases.get(f"{modifier.lower} {head}")
+                if entry and entry[0] == "CONCEPT":
+                    fake = Piece(modifier.index, modifier.start, modifier.end, modifier.char_start, modifier.char_end, modifier.text, {"CONCEPT": entry[1]})
+                    items.append((fake, ()))
+                    clause.consumed.add(modifier.index)
+        for p in pieces:
+            if p.has("NEG") and any(p.index < c.index for c, _ in items):
+                negated = True
+                clause.consumed.add(p.index)
+            if p.has("CONJ") or p.text == ",":
+                if p.kinds.get("CONJ") in ("or", "andor") or p.lower == "nor":
+                    connective_or = True
+                clause.consumed.add(p.index)
+            if p.has("WITH"):
+                with_join = True
+                clause.consumed.add(p.index)
+        windows = [c for c in chunks if isinstance(c, WindowChunk)]
+        anchors = [p for p in pieces if p.has("ANCHOR")]
+        presences: list[Node] = []
+        for number, (piece, qualifiers) in enumerate(items):
+            window = self._window_for(piece, windows, anchors, clause)
+            presences.append(
+                Presence(
+                    span=piece.span if window is None else piece.span.cover(window.span),
+                    concept=self._concept_ref(piece, qualifiers, details.get(number)),
+                    window=window,
+                )
+            )
+        presences.sort(key=lambda n: n.span.start)
+        span = _cover([n.span for n in presences]) or presences[0].span
+        if len(presences) == 1:
+            node: Node = presences[0]
+        elif with_join and not connective_or:
+            node = All(span=span, children=tuple(presences))
+        elif connective_or or section == "exclusion" or negated:
+            node = Any_(span=span, children=tuple(presences))
+        else:
+            node = All(span=span, children=tuple(presences))
+        if negated:
+            return Not(span=span, child=node)
+        return node
+
+    def _window_for(
+        self, piece: Piece, windows: list[WindowChunk], anchors: list[Piece], clause: _Clause
+    ) -> TemporalWindow | None:
+        if not windows:
+            return None
+        window = min(windows, key=lambda w: abs(w.span.start - piece.char_end))
+        anchor_text = None
+        after = [a for a in anchors if a.char_start >= window.span.end]
+        if after:
+            anchor_text = after[0].text
+            clause.consumed.add(after[0].index)
+        return TemporalWindow(min_ago=window.min_ago, max_ago=window.max_ago, anchor=anchor_text, span=window.span)
+
+    def _concept_ref(self, piece: Piece, qualifiers: tuple[str, ...], detail: str | None = None) -> ConceptRef:
+        concept_id = piece.kinds["CONCEPT"]
+        concept = self.lexicon.concepts.get(concept_id)
+        category = concept.category if concept is not None else "condition"
+        if category not in ("condition", "state", "medication", "procedure"):
+            category = "other"
+        return ConceptRef(
+            id=concept_id,
+            mention=piece.text,
+            span=piece.span,
+            category=category,  # type: ignore[arg-type]
+            qualifiers=qualifiers,
+            detail=detail,
+        )
+
+    # ----------------------------------------------------------------------------------------------- the rest
+    def _sex(self, clause: _Clause, has_concepts: bool) -> Node | None:
+        sexes = [p for p in clause.prose if p.has("SEX")]
+        if not sexes:
+            return None
+        for p in sexes:
+            clause.consumed.add(p.index)
+        values = {p.kinds["SEX"] for p in sexes}
+        if has_concepts or "any" in values or len(values) != 1:
+            return None
+        value = values.pop()
+        return Demographic(span=_cover([p.span for p in sexes]) or sexes[0].span, attribute="sex", sex=value)  # type: ignore[arg-type]
+
+    def _leftovers(self, clause: _Clause) -> list[list[Piece]]:
+        runs: list[list[Piece]] = []
+        current: list[Piece] = []
+        for chunk in clause.chunks:
+            if isinstance(chunk, ProseChunk):
+                piece = chunk.piece
+                if piece.index in clause.consumed or not _is_content(piece):
+                    if current and piece.lower in _STOPWORDS and piece.index not in clause.consumed:
+                        current.append(piece)
+                        continue
+                    if current:
+                        runs.append(current)
+                        current = []
+                    continue
+                current.append(piece)
+            elif current:
+                runs.append(current)
+                current = []
+        if current:
+            runs.append(current)
+        return [_trim(run) for run in runs if any(_is_content(p) for p in run)]
+
+
+def _trim(run: list[Piece]) -> list[Piece]:
+    while run and not _is_content(run[-1]):
+        run = run[:-1]
+    while run and not _is_content(run[0]):
+        run = run[1:]
+    return run
+
+
+def _is_content(piece: Piece) -> bool:
+    """Does this prose piece carry meaning that must be understood (not a stopword, punctuation or known cue)?"""
+    if piece.kinds:
+        structural = {"VERB_IS", "CONJ", "TO", "FROM", "BETWEEN", "WITH", "AGEWORD", "TIMES", "CMP_POST", "CMP_PRE", "NUM", "NUMWORD", "UNIT"}
+        if set(piece.kinds) <= structural:
+            return False
+        return not piece.has("VERB_IS")
+    text = piece.lower
+    if not any(ch.isalnum() for ch in text):
+        return False
+    return text not in _STOPWORDS
+
+
+def _not_computable_category(pieces: Sequence[Piece]) -> str:
+    order = ("consent", "willingness", "judgement", "administrative")
+    values = {p.kinds["NOTCOMP"] for p in pieces}
+    for category in order:
+        if category in values:
+            return category
+    return "other"
+
+
+def _only_brackets_between(pieces: Sequence[Piece], position: int) -> bool:
+    k = position - 1
+    while k >= 0 and pieces[k].text in ("(", ")", "[", "]", ",", "-"):
+        k -= 1
+    return k >= 0 and pieces[k].has("CONCEPT") and pieces[k].kinds["CONCEPT"] == pieces[position].kinds["CONCEPT"]
+
+
+def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tuple[list[Piece], str] | None:
+    """A definition such as "from ACR according to established criteria in 1997" after a concept."""
+    k = position + 1
+    while k < len(pieces) and pieces[k].text in ("(", ")") or (k < len(pieces) and pieces[k].has("CONCEPT")
+                                                               and pieces[k].kinds["CONCEPT"] == pieces[position].kinds["CONCEPT"]):
+        k += 1
+    if k >= len(pieces) or pieces[k].lower.split()[0] not in _DETAIL_OPENERS:
+        return None
+    run: list[Piece] = []
+    for piece in pieces[k:]:
+        if piece.text in _CLAUSE_BREAKS or piece.has("NEG") or (piece.has("CONCEPT") and run):
+            break
+        run.append(piece)
+    if any(p.lower in _DETAIL_WORDS for p in run):
+        return run, _text_of(run, document)
+    return None
+
+
+def _propagate_units(thresholds: list[Threshold]) -> list[Threshold]:
+    """"< 40 or > 100 mmHg": a unit written once applies to the thresholds of the list that lack one."""
+    units = [q for t in thresholds for q in (t.low, t.high) if q is not None and q.unit]
+    if not units or len(thresholds) < 2:
+        return thresholds
+    unit = units[-1]
+    result = []
+    for t in thresholds:
+        if t.reference is not None:
+            result.append(t)
+            continue
+        low = _with_unit(t.low, unit)
+        high = _with_unit(t.high, unit)
+        result.append(Threshold(low, t.low_inclusive, high, t.high_inclusive, t.reference, t.operator, t.span, t.explicit))
+    return result
+
+
+def _with_unit(q: Quantity | None, unit: Quantity) -> Quantity | None:
+    if q is None or q.unit:
+        return q
+    return Quantity(value=q.value, unit=unit.unit, unit_normalized=unit.unit_normalized)
+
+
+def _first_unit(thresholds: Sequence[Threshold]) -> str | None:
+    for t in thresholds:
+        for q in (t.low, t.high):
+            if q is not None and q.unit_normalized:
+                return q.unit_normalized
+    return None
+
+
+def _time_unit(unit: str | None) -> str | None:
+    if unit is None:
+        return None
+    return _TIME_UNITS.get(unit.rstrip("s"))
+
+
+def _merge_bounds(first: Node, second: Node) -> Node | None:
+    """"Age ≥ 18 and < 65 years": two one-sided bounds of one variable make one interval."""
+    if isinstance(first, Demographic) and isinstance(second, Demographic) and first.attribute == second.attribute == "age":
+        if first.high is None and second.low is None and first.low is not None and second.high is not None:
+            return Demographic(
+                span=first.span.cover(second.span),
+                attribute="age",
+                low=first.low,
+                low_inclusive=first.low_inclusive,
+                high=second.high,
+                high_inclusive=second.high_inclusive,
+                unit=second.unit or first.unit,
+            )
+        return None
+    if isinstance(first, Comparison) and isinstance(second, Comparison) and first.variable.id == second.variable.id:
+        if first.operator in (">", ">=") and second.operator in ("<", "<="):
+            return Range(
+                span=first.span.cover(second.span),
+                variable=first.variable,
+                low=first.quantity,
+                low_inclusive=first.operator == ">=",
+                high=second.quantity,
+                high_inclusive=second.operator == "<=",
+            )
+    return None
+
+
+def _cover(spans: Sequence[Span]) -> Span | None:
+    if not spans:
+        return None
+    return Span(start=min(s.start for s in spans), end=max(s.end for s in spans))
+
+
+def _node_span(node: Node) -> Span:
+    return node.span
+
+
+def _text_of(pieces: Sequence[Piece], document: str) -> str:
+    """The document text covering the pieces (as written, with its own spacing)."""
+    if not pieces:
+        return ""
+    start = min(p.char_start for p in pieces)
+    end = max(p.char_end for p in pieces)
+    return document[start:end]

@@ -1,0 +1,142 @@
+"""Stage 5: checks and rewrites over built expressions, as plain ``Node -> Node`` passes listed in one place.
+
+Each pass takes a node (and the check context) and returns a node; passes that only look record diagnostics in
+the context. :data:`PASSES` is the order they run in (like sqlglot's optimizer rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from criteria_nlp import units
+from criteria_nlp.errors import CriteriaSemanticError
+from criteria_nlp.ir import (
+    All,
+    Any_,
+    Comparison,
+    Conditional,
+    Diagnostic,
+    Node,
+    Not,
+    Range,
+    Unparsed,
+    walk,
+)
+from criteria_nlp.lexicon import Lexicon
+
+
+@dataclass
+class CheckContext:
+    lexicon: Lexicon
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+Pass = Callable[[Node, CheckContext], Node]
+
+
+def flatten(node: Node, context: CheckContext) -> Node:
+    """all(all(a, b), c) -> all(a, b, c); any likewise; a one-child all/any is its child."""
+    if isinstance(node, All | Any_):
+        children: list[Node] = []
+        for child in node.children:
+            flat = flatten(child, context)
+            if type(flat) is type(node):
+                children.extend(flat.children)  # type: ignore[union-attr]
+            else:
+                children.append(flat)
+        if len(children) == 1:
+            return children[0]
+        return node.model_copy(update={"children": tuple(children)})
+    if isinstance(node, Not):
+        child = flatten(node.child, context)
+        if isinstance(child, Not):
+            return child.child
+        return node.model_copy(update={"child": child})
+    if isinstance(node, Conditional):
+        return node.model_copy(
+            update={
+                "when": flatten(node.when, context),
+                "then": flatten(node.then, context),
+                "otherwise": flatten(node.otherwise, context) if node.otherwise is not None else None,
+            }
+        )
+    return node
+
+
+def check_units(node: Node, context: CheckContext) -> Node:
+    """A threshold's unit must fit its variable ("HbA1c < 7 mg" is reported); a missing unit is reported too."""
+    for item in walk(node):
+        if not isinstance(item, Comparison | Range):
+            continue
+        variable_id = item.variable.id
+        if not variable_id or variable_id not in context.lexicon.variables:
+            continue
+        variable = context.lexicon.variables[variable_id]
+        quantities = [item.quantity] if isinstance(item, Comparison) else [q for q in (item.low, item.high) if q]
+        for quantity in quantities:
+            if quantity.unit_normalized is None:
+                if variable.unit:
+                    context.diagnostics.append(
+                        Diagnostic(
+                            code="unit-missing",
+                            severity="warning",
+                            message=f"threshold {quantity.value:g} for {variable.name} has no unit; "
+                            f"expected a unit like {variable.unit}",
+                            span=item.span,
+                            suggestion=f"{quantity.value:g} {variable.unit}",
+                        )
+                    )
+                continue
+            if not variable.unit:
+                continue
+            try:
+                fits = units.compatible(
+                    quantity.unit_normalized, variable.unit, molar_mass=variable.molar_mass, analyte=variable.id
+                )
+            except CriteriaSemanticError:
+                fits = False
+            if not fits:
+                context.diagnostics.append(
+                    Diagnostic(
+                        code="unit-dimension",
+                        severity="error",
+                        message=f"unit {quantity.unit!r} cannot apply to {variable.name} "
+                        f"(expected a unit like {variable.unit})",
+                        span=item.span,
+                        suggestion=variable.unit,
+                    )
+                )
+    return node
+
+
+def check_ranges(node: Node, context: CheckContext) -> Node:
+    """An empty range (low above high, or equal ends not both inclusive) is reported."""
+    for item in walk(node):
+        if isinstance(item, Range) and item.low is not None and item.high is not None:
+            empty = item.low.value > item.high.value or (
+                item.low.value == item.high.value and not (item.low_inclusive and item.high_inclusive)
+            )
+            if empty:
+                context.diagnostics.append(
+                    Diagnostic(code="range-empty", severity="error", message="the range admits no value", span=item.span)
+                )
+    return node
+
+
+def report_unparsed(node: Node, context: CheckContext) -> Node:
+    for item in walk(node):
+        if isinstance(item, Unparsed):
+            context.diagnostics.append(
+                Diagnostic(code="not-understood", severity="warning", message=item.reason, span=item.span)
+            )
+    return node
+
+
+PASSES: tuple[Pass, ...] = (flatten, check_units, check_ranges, report_unparsed)
+
+
+def run_passes(node: Node, context: CheckContext, passes: tuple[Pass, ...] = PASSES) -> Node:
+    for step in passes:
+        node = step(node, context)
+    return node

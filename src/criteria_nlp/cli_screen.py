@@ -1,0 +1,148 @@
+"""``criteria-nlp screen TRIAL PATIENT|DIR``: a table of patients × decision, and the explanation on request.
+
+TRIAL is protocol text (parsed with :func:`criteria_nlp.parse.parse_criteria`) or, when it ends in ``.json``, a
+:class:`~criteria_nlp.ir.CriteriaDocument` as written by ``model_dump_json``. PATIENT is one patient file (FHIR R4
+Bundle or the library's JSON) or a directory of them (a progress bar is shown while screening).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from criteria_nlp.errors import CriteriaError
+from criteria_nlp.ir import CriteriaDocument
+from criteria_nlp.patient import Patient, load_patient, load_patients, patient_files
+from criteria_nlp.screen import ScreeningResult, screen_many
+
+_DECISION_STYLE = {"eligible": "green", "ineligible": "red", "needs_review": "yellow"}
+
+
+def read_trial(path: Path) -> CriteriaDocument:
+    """A protocol from text (parsed) or from the IR's JSON."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"{path}: cannot be read: {error}") from error
+    if path.suffix == ".json":
+        try:
+            return CriteriaDocument.model_validate_json(text)
+        except ValueError as error:
+            raise click.ClickException(f"{path}: not a CriteriaDocument JSON: {error}") from error
+    from criteria_nlp.parse import parse_criteria
+
+    return parse_criteria(text, source=str(path))
+
+
+def _mark_complete(patient: Patient) -> Patient:
+    return patient.model_copy(
+        update={"conditions_complete": True, "medications_complete": True, "procedures_complete": True}
+    )
+
+
+@click.command("screen")
+@click.argument("trial", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("patients", type=click.Path(exists=True, path_type=Path))
+@click.option("--index-date", help="Date the criteria are evaluated at (YYYY-MM-DD; default today).")
+@click.option("--lookback-months", default=12, show_default=True, help="Look-back for measurements without a window.")
+@click.option("--explain", is_flag=True, help="Print the evaluation trace of every criterion.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--assume-complete-records",
+    is_flag=True,
+    help="Treat each patient's condition, medication and procedure lists as complete (absence means absent).",
+)
+@click.option(
+    "--defer-not-computable",
+    is_flag=True,
+    help="Allow 'eligible' while only not-computable criteria (consent, willingness) remain; they are listed.",
+)
+@click.option("--validate", is_flag=True, help="Validate FHIR input with fhir.resources (slow).")
+def screen_command(
+    trial: Path,
+    patients: Path,
+    index_date: str | None,
+    lookback_months: int,
+    explain: bool,
+    output_format: str,
+    assume_complete_records: bool,
+    defer_not_computable: bool,
+    validate: bool,
+) -> None:
+    """Screen PATIENTS (a patient file or a directory of them) against the protocol TRIAL."""
+    console = Console()
+    err = Console(stderr=True)
+    try:
+        doc = read_trial(trial)
+        if patients.is_dir():
+            total = len(patient_files(patients))
+            loaded = load_patients(patients, validate=validate)
+        else:
+            total = 1
+            loaded = iter([load_patient(patients, validate=validate)])
+        if assume_complete_records:
+            loaded = (_mark_complete(p) for p in loaded)
+        results: list[ScreeningResult] = []
+        screened = screen_many(
+            doc,
+            loaded,
+            index_date=index_date,
+            lookback_months=lookback_months,
+            defer_not_computable=defer_not_computable,
+        )
+        show_progress = patients.is_dir() and output_format == "text" and err.is_terminal
+        if show_progress:
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task("screening", total=total)
+                for result in screened:
+                    results.append(result)
+                    progress.advance(task)
+        else:
+            results.extend(screened)
+    except CriteriaError as error:
+        raise click.ClickException(error.describe()) from error
+
+    if output_format == "json":
+        data = [json.loads(result.to_json()) for result in results]
+        if not explain:
+            for item in data:
+                for criterion in item["criteria"]:
+                    criterion.pop("trace", None)
+        click.echo(json.dumps(data if patients.is_dir() else data[0], indent=2, ensure_ascii=False))
+        return
+
+    table = Table(title=f"{trial.name}: {len(results)} patient(s)")
+    table.add_column("patient", overflow="fold")
+    table.add_column("decision")
+    table.add_column("inclusion met", justify="right")
+    table.add_column("exclusion clear", justify="right")
+    table.add_column("why / missing", overflow="fold")
+    for result in results:
+        inclusion = [c for c in result.criteria if c.section == "inclusion"]
+        exclusion = [c for c in result.criteria if c.section == "exclusion"]
+        why = result.reasons[0] if result.decision == "ineligible" and result.reasons else ""
+        if result.decision == "needs_review":
+            why = "; ".join(result.missing_data[:3] or result.unknown[:3])
+        table.add_row(
+            result.patient_id if result.source is None else Path(result.source).name,
+            f"[{_DECISION_STYLE[result.decision]}]{result.decision}[/]",
+            f"{sum(1 for c in inclusion if c.met)}/{len(inclusion)}",
+            f"{sum(1 for c in exclusion if c.met)}/{len(exclusion)}",
+            why,
+        )
+    console.print(table)
+    if explain:
+        colour = sys.stdout.isatty()
+        for result in results:
+            click.echo("")
+            click.echo(result.explain(colour=colour, width=console.width))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    screen_command()

@@ -1,0 +1,221 @@
+"""The parsing path, stage by stage: segment -> annotate (spaCy) -> parse (lark) -> build IR -> check.
+
+:func:`parse_criteria` turns a protocol's eligibility text into a :class:`~criteria_nlp.ir.CriteriaDocument`;
+:func:`parse_criterion` parses one criterion on its own (one line of JSONL input, a test case).
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from criteria_nlp.build import Builder
+from criteria_nlp.check import CheckContext, run_passes
+from criteria_nlp.errors import CriteriaInputError
+from criteria_nlp.grammar import parse_chunks, pieces_of
+from criteria_nlp.ir import (
+    All,
+    Any_,
+    Conditional,
+    CriteriaDocument,
+    Criterion,
+    Diagnostic,
+    Node,
+    Not,
+    NotComputable,
+    Section,
+    Span,
+    Status,
+    Unparsed,
+    walk,
+)
+from criteria_nlp.lexicon import Lexicon, load_lexicon
+from criteria_nlp.nlp import default_pipeline
+from criteria_nlp.segment import Segment, segment
+
+MAX_CRITERION_CHARS = 5_000
+_SECTION_PREFIX = {"inclusion": "inc", "exclusion": "exc", "unknown": "crit"}
+
+
+def decode_text(data: bytes, *, source: str | None = None) -> str:
+    """Decode bytes as UTF-8 (with or without BOM); invalid bytes are a clear error naming the position."""
+    try:
+        return codecs.decode(data, "utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CriteriaInputError(
+            f"{source or 'input'} is not valid UTF-8: byte {data[error.start]:#04x}",
+            start=error.start,
+            end=error.end,
+            expected=["UTF-8 text"],
+        ) from error
+
+
+def _clean(text: str) -> str:
+    """Control characters other than tab/newline become spaces (offsets stay the same)."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or ch in "\n\t\r" else " " for ch in text)
+
+
+@dataclass(frozen=True)
+class _Item:
+    section: Section
+    label: str | None
+    start: int
+    end: int
+    lead_in: str | None
+
+
+def _status(expression: Node) -> Status:
+    """computable: everything understood; partial: some parts not; not_computable: nothing a patient's data decides."""
+    leaves = [node for node in walk(expression) if not isinstance(node, All | Any_ | Not | Conditional)]
+    understood = [node for node in leaves if not isinstance(node, Unparsed | NotComputable)]
+    if not understood:
+        return "not_computable"
+    if len(understood) < len(leaves):
+        return "partial"
+    return "computable"
+
+
+class CriteriaParser:
+    """Holds the pipeline, lexicon and builder; reuse one instance for many documents."""
+
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or load_lexicon()
+        self.nlp = default_pipeline() if lexicon is None else _pipeline_for(self.lexicon)
+        self.builder = Builder(self.lexicon)
+
+    def parse(self, text: str | bytes, *, source: str | None = None) -> CriteriaDocument:
+        if isinstance(text, bytes):
+            text = decode_text(text, source=source)
+        text = _clean(text)
+        items = [_Item(s.section, s.label, s.start, s.end, s.lead_in) for s in segment(text)]
+        criteria = self._criteria(text, items)
+        diagnostics: list[Diagnostic] = []
+        if not criteria:
+            diagnostics.append(
+                Diagnostic(
+                    code="no-criteria",
+                    severity="error",
+                    message="the text holds no eligibility criteria",
+                    span=Span(start=0, end=len(text)),
+                )
+            )
+        return CriteriaDocument(text=text, source=source, criteria=tuple(criteria), diagnostics=tuple(diagnostics))
+
+    def parse_one(self, text: str, *, section: Section = "inclusion", criterion_id: str = "1") -> Criterion:
+        text = _clean(text)
+        segments = segment(text)
+        if segments:
+            first, last = segments[0], segments[-1]
+            item = _Item(section, first.label, first.start, last.end, None)
+        else:
+            item = _Item(section, None, 0, len(text), None)
+        criteria = self._criteria(text, [item], ids=[criterion_id])
+        return criteria[0]
+
+    def parse_many(self, records: Iterable[tuple[str, str, Section]]) -> Iterable[Criterion]:
+        """Parse (id, text, section) records, one criterion each (JSONL input); streams in batches."""
+        batch: list[tuple[str, str, Section]] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) >= 256:
+                yield from self._many(batch)
+                batch = []
+        if batch:
+            yield from self._many(batch)
+
+    def _many(self, batch: Sequence[tuple[str, str, Section]]) -> Iterable[Criterion]:
+        for criterion_id, text, section in batch:
+            yield self.parse_one(text, section=section, criterion_id=criterion_id)
+
+    def _criteria(self, text: str, items: Sequence[_Item], ids: Sequence[str] | None = None) -> list[Criterion]:
+        criteria: list[Criterion] = []
+        used: set[str] = set()
+        texts = [text[item.start : item.end] for item in items]
+        for number, (item, doc) in enumerate(zip(items, self.nlp.pipe(texts, batch_size=256), strict=True)):
+            span = Span(start=item.start, end=item.end)
+            criterion_id = ids[number] if ids else _criterion_id(item, number, used)
+            diagnostics: list[Diagnostic] = []
+            if item.end - item.start > MAX_CRITERION_CHARS:
+                expression: Node = Unparsed(
+                    span=span,
+                    text=text[item.start : item.end],
+                    reason=f"criterion longer than {MAX_CRITERION_CHARS} characters is not parsed",
+                )
+                diagnostics.append(
+                    Diagnostic(code="too-long", severity="warning", message=expression.reason, span=span)
+                )
+            else:
+                pieces = pieces_of(doc, offset=item.start)
+                chunks, skipped = parse_chunks(pieces)
+                result = self.builder.build(chunks, item.section, span, text)
+                expression = result.expression
+                diagnostics.extend(result.diagnostics)
+                for piece in skipped:
+                    diagnostics.append(
+                        Diagnostic(
+                            code="syntax",
+                            severity="warning",
+                            message=f"{piece.text!r} does not fit the threshold grammar here",
+                            span=piece.span,
+                        )
+                    )
+                context = CheckContext(self.lexicon)
+                expression = run_passes(expression, context)
+                diagnostics.extend(context.diagnostics)
+            criteria.append(
+                Criterion(
+                    id=criterion_id,
+                    section=item.section,
+                    label=item.label,
+                    text=text[item.start : item.end],
+                    span=span,
+                    expression=expression,
+                    status=_status(expression),
+                    lead_in=item.lead_in,
+                    diagnostics=tuple(diagnostics),
+                )
+            )
+        return criteria
+
+
+def _criterion_id(item: _Item, number: int, used: set[str]) -> str:
+    base = f"{_SECTION_PREFIX[item.section]}-{item.label or number + 1}"
+    candidate = base
+    suffix = 2
+    while candidate in used:
+        candidate = f"{base}-{suffix}"
+        suffix += 1
+    used.add(candidate)
+    return candidate
+
+
+def _pipeline_for(lexicon: Lexicon):  # type: ignore[no-untyped-def]
+    from criteria_nlp.nlp import build_pipeline
+
+    return build_pipeline(lexicon)
+
+
+_DEFAULT: CriteriaParser | None = None
+
+
+def default_parser() -> CriteriaParser:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = CriteriaParser()
+    return _DEFAULT
+
+
+def parse_criteria(text: str | bytes, *, source: str | None = None) -> CriteriaDocument:
+    """Parse a protocol's eligibility text (sections, numbered or bulleted items) into a document."""
+    return default_parser().parse(text, source=source)
+
+
+def parse_criterion(text: str, *, section: Section = "inclusion", criterion_id: str = "1") -> Criterion:
+    """Parse one criterion on its own."""
+    return default_parser().parse_one(text, section=section, criterion_id=criterion_id)
+
+
+__all__ = ["CriteriaParser", "Segment", "decode_text", "parse_criteria", "parse_criterion"]

@@ -1,0 +1,257 @@
+"""Screen patients against a parsed protocol: a decision per patient, with the reasons and the data still needed.
+
+Decision rules (three-valued, per criterion; an exclusion criterion's expression describes what excludes):
+
+* **ineligible** if any inclusion criterion is FALSE or any exclusion criterion is TRUE;
+* **eligible** if every inclusion criterion is TRUE, every exclusion criterion is FALSE and no criterion of an
+  unknown section is present;
+* **needs_review** otherwise, listing the criteria that are unknown, the data that would decide them
+  (``missing_data``) and the criteria no patient data can decide (``not_computable``: consent, judgement).
+  By default this includes a patient for whom only not-computable criteria remain; ``defer_not_computable=True``
+  calls such a patient eligible, with those criteria listed for confirmation at enrolment.
+
+A criterion whose section is "unknown" (the segmenter could not tell) cannot make a patient ineligible, nor let one be
+eligible: whatever its outcome, it sends an otherwise eligible patient to review, with a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate, parse_index_date
+from criteria_nlp.explain import TraceNode, Truth, outcome_word, render_html, render_json, render_text
+from criteria_nlp.ir import CriteriaDocument, Criterion, NotComputable, Section, Unparsed, walk
+from criteria_nlp.lexicon import Lexicon
+from criteria_nlp.patient import Patient
+
+Decision = Literal["eligible", "ineligible", "needs_review"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class CriterionResult(_Frozen):
+    """One criterion for one patient. ``met`` reads the outcome against the section: an exclusion that is FALSE is
+    met (the patient is not excluded by it); None when unknown."""
+
+    criterion_id: str
+    section: Section
+    label: str | None
+    text: str
+    outcome: Truth
+    met: bool | None
+    trace: TraceNode
+
+
+class ScreeningResult(_Frozen):
+    patient_id: str
+    source: str | None = None
+    index_date: date
+    lookback_months: int
+    decision: Decision
+    reasons: tuple[str, ...]
+    criteria: tuple[CriterionResult, ...]
+    unknown: tuple[str, ...]
+    missing_data: tuple[str, ...]
+    not_computable: tuple[str, ...]
+    warnings: tuple[str, ...]
+
+    def explain(self, *, colour: bool = False, width: int | None = None, evidence: bool = True) -> str:
+        """The decision, one line per criterion, then the evidence tree behind each criterion."""
+        lines = [f"patient {self.patient_id}: {self.decision} (index date {self.index_date})"]
+        lines.extend(f"  reason: {reason}" for reason in self.reasons)
+        lines.extend(f"  missing: {item}" for item in self.missing_data)
+        lines.extend(f"  not computable: {item}" for item in self.not_computable)
+        lines.extend(f"  warning: {item}" for item in self.warnings)
+        lines.append("")
+        for result in self.criteria:
+            met = {True: "met", False: "NOT met", None: "undecided"}[result.met]
+            lines.append(
+                f"{result.section} {result.label or result.criterion_id}: "
+                f"{outcome_word(result.outcome, colour)} ({met}) — {result.text}"
+            )
+        for result in self.criteria:
+            lines.append("")
+            lines.append(f"[{result.section} {result.label or result.criterion_id}] {result.text}")
+            lines.append(render_text(result.trace, colour=colour, width=width, evidence=evidence))
+        return "\n".join(lines)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        return self.model_dump_json(indent=indent)
+
+    def to_html(self) -> str:
+        traces = [result.trace for result in self.criteria]
+        return render_html(traces, title=f"Patient {self.patient_id}: {self.decision}")
+
+    def traces_json(self) -> str:
+        return render_json([result.trace for result in self.criteria])
+
+
+def _criterion_name(criterion: Criterion) -> str:
+    return f"{criterion.section} {criterion.label or criterion.id}"
+
+
+def _met(section: Section, outcome: Truth) -> bool | None:
+    if outcome is Truth.UNKNOWN or section == "unknown":
+        return None if outcome is Truth.UNKNOWN else outcome is Truth.TRUE
+    return (outcome is Truth.TRUE) if section == "inclusion" else (outcome is Truth.FALSE)
+
+
+def deciding_leaves(trace: TraceNode) -> list[TraceNode]:
+    """The leaves that decided a node's outcome: for a false ``all`` its false children, for a true ``any`` its
+    true children, through ``not`` to the child, and every child where all of them count."""
+    if not trace.children:
+        return [trace]
+    outcome = trace.outcome
+    if trace.kind == "not":
+        chosen: tuple[TraceNode, ...] = trace.children
+    elif trace.kind == "conditional":
+        when, then = trace.children[0], trace.children[1]
+        if when.outcome is Truth.TRUE:
+            chosen = (when, then)
+        elif when.outcome is Truth.FALSE:
+            chosen = (when, *trace.children[2:])
+        else:
+            chosen = trace.children
+    else:
+        decisive = tuple(c for c in trace.children if c.outcome is outcome)
+        chosen = decisive or trace.children
+        if (trace.kind == "all" and outcome is Truth.TRUE) or (trace.kind == "any" and outcome is Truth.FALSE):
+            chosen = trace.children
+    return [leaf for child in chosen for leaf in deciding_leaves(child)]
+
+
+def _reason(trace: TraceNode) -> str:
+    return "; ".join(dict.fromkeys(leaf.sentence for leaf in deciding_leaves(trace)))
+
+
+def screen(
+    doc: CriteriaDocument,
+    patient: Patient,
+    *,
+    index_date: date | str | None = None,
+    lookback_months: int = 12,
+    lexicon: Lexicon | None = None,
+    context: EvaluationContext | None = None,
+    defer_not_computable: bool = False,
+) -> ScreeningResult:
+    """Evaluate every criterion of ``doc`` for ``patient`` and decide (see the module docstring for the rules).
+
+    ``defer_not_computable=True`` lets a patient be eligible while criteria that are wholly not computable
+    (consent, willingness: the whole expression is one ``not_computable`` node) remain; they are still listed in
+    ``not_computable`` and in the reasons, for confirmation at enrolment.
+    """
+    ctx = context if context is not None else _context(index_date, lookback_months, lexicon)
+    index = PatientIndex(patient, ctx.lexicon)
+    results: list[CriterionResult] = []
+    for criterion in doc.criteria:
+        trace = evaluate(criterion.expression, index, ctx)
+        results.append(
+            CriterionResult(
+                criterion_id=criterion.id,
+                section=criterion.section,
+                label=criterion.label,
+                text=criterion.text,
+                outcome=trace.outcome,
+                met=_met(criterion.section, trace.outcome),
+                trace=trace,
+            )
+        )
+    return _decide(doc, patient, ctx, results, defer_not_computable)
+
+
+def _decide(
+    doc: CriteriaDocument,
+    patient: Patient,
+    ctx: EvaluationContext,
+    results: list[CriterionResult],
+    defer_not_computable: bool,
+) -> ScreeningResult:
+    reasons: list[str] = []
+    unknown: list[str] = []
+    missing: list[str] = []
+    not_computable: list[str] = []
+    warnings = list(patient.warnings)
+    deferred: list[str] = []
+    failed = False
+    undecided = False
+    for criterion, result in zip(doc.criteria, results, strict=True):
+        name = _criterion_name(criterion)
+        if result.outcome is Truth.UNKNOWN:
+            if defer_not_computable and isinstance(criterion.expression, NotComputable):
+                deferred.append(name)
+            else:
+                undecided = True
+            unknown.append(name)
+            kinds = {node.kind for node in walk(criterion.expression)}
+            if kinds & {"not_computable", "unparsed"}:
+                categories = [
+                    node.category if isinstance(node, NotComputable) else "unparsed"
+                    for node in walk(criterion.expression)
+                    if isinstance(node, NotComputable | Unparsed)
+                ]
+                not_computable.append(f"{name} ({', '.join(dict.fromkeys(categories))}): {criterion.text}")
+            for node in result.trace.walk():
+                if node.outcome is Truth.UNKNOWN and not node.children:
+                    missing.extend(m for m in node.missing if not m.startswith("review:"))
+            continue
+        if criterion.section == "unknown":
+            undecided = True
+            unknown.append(name)
+            warnings.append(f"{name} has no known section (inclusion or exclusion); its outcome needs review")
+            continue
+        if result.met is False:
+            failed = True
+            reasons.append(f"{name} is {result.outcome.value}: {_reason(result.trace)} ({criterion.text})")
+    decision: Decision = "ineligible" if failed else ("needs_review" if undecided else "eligible")
+    if decision == "needs_review":
+        reasons.extend(f"{name} is unknown" for name in unknown)
+    elif decision == "eligible" and deferred:
+        reasons.extend(f"{name} is not computable: to be confirmed at enrolment" for name in deferred)
+    return ScreeningResult(
+        patient_id=patient.id,
+        source=patient.source,
+        index_date=ctx.index_date,
+        lookback_months=ctx.lookback_months,
+        decision=decision,
+        reasons=tuple(reasons),
+        criteria=tuple(results),
+        unknown=tuple(unknown),
+        missing_data=tuple(dict.fromkeys(missing)),
+        not_computable=tuple(not_computable),
+        warnings=tuple(dict.fromkeys(warnings)),
+    )
+
+
+def _context(index_date: date | str | None, lookback_months: int, lexicon: Lexicon | None) -> EvaluationContext:
+    if isinstance(index_date, datetime):
+        day = index_date.date()
+    elif isinstance(index_date, date):
+        day = index_date
+    elif isinstance(index_date, str):
+        day = parse_index_date(index_date)
+    else:
+        day = date.today()
+    if lexicon is None:
+        return EvaluationContext(index_date=day, lookback_months=lookback_months)
+    return EvaluationContext(index_date=day, lookback_months=lookback_months, lexicon=lexicon)
+
+
+def screen_many(
+    doc: CriteriaDocument,
+    patients: Iterable[Patient],
+    *,
+    index_date: date | str | None = None,
+    lookback_months: int = 12,
+    lexicon: Lexicon | None = None,
+    defer_not_computable: bool = False,
+) -> Iterator[ScreeningResult]:
+    """:func:`screen` for each patient, sharing one evaluation context (and its conversion caches)."""
+    ctx = _context(index_date, lookback_months, lexicon)
+    for patient in patients:
+        yield screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable)
