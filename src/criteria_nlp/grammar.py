@@ -102,12 +102,23 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             start_char = first.idx
             end_char = last.idx + len(last.text)
             pieces.append(
-                Piece(len(pieces), i, best_end, start_char + offset, end_char + offset, text[start_char:end_char], kinds, ids)
+                Piece(
+                    len(pieces),
+                    i,
+                    best_end,
+                    start_char + offset,
+                    end_char + offset,
+                    text[start_char:end_char],
+                    kinds,
+                    ids,
+                )
             )
             i = best_end
         else:
             token = doc[i]
-            pieces.append(Piece(len(pieces), i, i + 1, token.idx + offset, token.idx + len(token.text) + offset, token.text))
+            pieces.append(
+                Piece(len(pieces), i, i + 1, token.idx + offset, token.idx + len(token.text) + offset, token.text)
+            )
             i += 1
     return pieces
 
@@ -133,13 +144,15 @@ def _number(piece: Piece) -> float | None:
 
 
 class CueLexer(Lexer):
-    """Turns a list of pieces into grammar terminals, deciding structure from the surrounding pieces."""
+    """Hands lark the terminals that :func:`classify` made from a criterion's pieces."""
 
     def __init__(self, lexer_conf: Any) -> None:  # lark passes its configuration; nothing in it is needed
         pass
 
-    def lex(self, data: Sequence[Piece]) -> Iterator[Token]:  # type: ignore[override]  # lark's interface 0
-        yield from classify(data)
+    def lex(self, data: Iterator[PieceToken]) -> Iterator[Token]:  # type: ignore[override]  # lark's interface 0
+        # lark calls lex() again to resume after an error: hand back the same iterator so that it goes on from the
+        # token after the one that failed instead of starting over
+        return data
 
 
 def _is_filler(piece: Piece) -> bool:
@@ -164,7 +177,14 @@ def _after_number_reference(pieces: Sequence[Piece], i: int) -> int | None:
         piece = pieces[j]
         if piece.has("REF"):
             return j
-        if piece.has("TIMES") or piece.lower in ("the", "of", "institutional", "the institutional", "times the", "x the"):
+        if piece.has("TIMES") or piece.lower in (
+            "the",
+            "of",
+            "institutional",
+            "the institutional",
+            "times the",
+            "x the",
+        ):
             j += 1
             hops += 1
             continue
@@ -228,15 +248,28 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
         elif "CMP_PRE" in kinds and _value_start(pieces, i):
             yield _token("CMP_PRE", kinds["CMP_PRE"], piece)
             previous = "CMP_PRE"
-            while i + 1 < n and pieces[i + 1].lower in ("the", "a", "of", "than", "to") and not _is_number(pieces[i + 1]):
+            while (
+                i + 1 < n and pieces[i + 1].lower in ("the", "a", "of", "than", "to") and not _is_number(pieces[i + 1])
+            ):
+                i += 1
+        elif "CMP_POST" in kinds and previous in ("NUM", "UNIT", "REF") and _number_follows(pieces, i + 1):
+            # "< 40 or over 80": not a comparator after the number but a second threshold
+            joiner = "VALUE_AND" if piece.lower.startswith("and") else "VALUE_OR"
+            yield _token(joiner, piece.text, piece)
+            yield _token("CMP_PRE", _STRICT[kinds["CMP_POST"]], piece)
+            previous = "CMP_PRE"
+            if pieces[i + 1].lower == "than":
                 i += 1
         elif "CMP_POST" in kinds and previous in ("NUM", "UNIT", "REF"):
             yield _token("CMP_POST", kinds["CMP_POST"], piece)
             previous = "CMP_POST"
-        elif "WITHIN" in kinds and i + 1 < n and _is_number(pieces[_skip_the(pieces, i + 1)]):
+        elif "WITHIN" in kinds and _is_number(pieces[_skip_the(pieces, i + 1)]) and _time_follows(pieces, _skip_the(pieces, i + 1)):
             yield _token("WITHIN", "within", piece)
             previous = "WITHIN"
             i = _skip_the(pieces, i + 1) - 1
+        elif "WITHIN" in kinds and i + 1 < n and _is_number(pieces[i + 1]) and _after_number_reference(pieces, i + 2):
+            yield _token("CMP_PRE", "<=", piece)  # "within 2 times the upper limit of normal"
+            previous = "CMP_PRE"
         elif "BEFORE" in kinds and previous in ("UNIT",):
             yield _token("BEFORE", kinds["BEFORE"] or piece.lower, piece)
             previous = "BEFORE"
@@ -263,6 +296,15 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
         ):
             yield _token("VALUE_OR", piece.text, piece)
             previous = "VALUE_OR"
+        elif (
+            piece.lower in ("and", "but")
+            and previous in ("NUM", "UNIT", "REF")
+            and i + 1 < n
+            and pieces[i + 1].has("CMP_PRE")
+            and _value_start(pieces, i + 1)
+        ):
+            yield _token("VALUE_AND", piece.text, piece)
+            previous = "VALUE_AND"
         elif ("VARIABLE" in kinds or "GROUP" in kinds) and _heads_threshold(pieces, i):
             yield from _variable_list(pieces, i)
             i = _end_of_variable_list(pieces, i)
@@ -306,8 +348,10 @@ def _scan_variable_list(pieces: Sequence[Piece], i: int) -> tuple[list[int], int
             close = k + 1
             while close < n and close - k < 8 and pieces[close].text not in _CLOSERS:
                 close += 1
-            if close < n and pieces[close].text in _CLOSERS and not any(
-                _value_start(pieces, m) for m in range(k + 1, close)
+            if (
+                close < n
+                and pieces[close].text in _CLOSERS
+                and not any(_value_start(pieces, m) for m in range(k + 1, close))
             ):
                 j = close + 1
                 continue
@@ -328,7 +372,34 @@ def _scan_variable_list(pieces: Sequence[Piece], i: int) -> tuple[list[int], int
 
 def _heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
     _, after = _scan_variable_list(pieces, i)
-    return _value_start(pieces, after)
+    return _value_start(pieces, after) and not _window_ahead(pieces, after)
+
+
+def _window_ahead(pieces: Sequence[Piece], i: int) -> bool:
+    """Is the value starting at i a time window ("3 months prior to") rather than a threshold?"""
+    n = len(pieces)
+    while i < n and (pieces[i].has("CMP_PRE") or _is_number(pieces[i]) or pieces[i].has("UNIT") or pieces[i].has("TO")):
+        i += 1
+    return i < n and pieces[i].has("BEFORE")
+
+
+_STRICT = {">=": ">", ">": ">", "<=": "<", "<": "<", "==": "=="}
+_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "min"})
+
+
+def _number_follows(pieces: Sequence[Piece], i: int) -> bool:
+    if i < len(pieces) and pieces[i].lower == "than":
+        i += 1
+    return i < len(pieces) and _is_number(pieces[i])
+
+
+def _time_follows(pieces: Sequence[Piece], i: int) -> bool:
+    """Is the number at i followed by a unit of time (possibly after a range "3-6 months")?"""
+    n = len(pieces)
+    j = i + 1
+    if j + 1 < n and pieces[j].has("TO") and _is_number(pieces[j + 1]):
+        j += 2
+    return j < n and pieces[j].kinds.get("UNIT", "") in _TIME_UNITS
 
 
 def _end_of_variable_list(pieces: Sequence[Piece], i: int) -> int:
@@ -430,6 +501,18 @@ def _bound(operator: str, value: Quantity, reference: str | None, span: Span, ex
     return Threshold(value, True, value, True, reference, operator, span, explicit)
 
 
+def _intersect(first: Threshold, second: Threshold) -> Threshold:
+    """"> 1.4 and <= 2.0": a lower and an upper bound joined by "and" make one interval."""
+    low, low_inclusive = (first.low, first.low_inclusive) if first.low is not None else (second.low, second.low_inclusive)
+    high, high_inclusive = (
+        (second.high, second.high_inclusive) if second.high is not None else (first.high, first.high_inclusive)
+    )
+    if low is not None and high is not None and low.unit is None and high.unit is not None:
+        low = Quantity(value=low.value, unit=high.unit, unit_normalized=high.unit_normalized)
+    return Threshold(low, low_inclusive, high, high_inclusive, first.reference or second.reference, None,
+                     first.span.cover(second.span), True)
+
+
 @v_args(inline=True)
 class ChunkTransformer(Transformer[Token, list[Chunk]]):
     """Converts the parse tree into chunks; numbers and units become :class:`Quantity` values here."""
@@ -458,10 +541,14 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return _bound(str(cmp), q.quantity, None, _span_of(q, cmp))
 
     def compare_reference(self, cmp: PieceToken, ref: _Ref) -> Threshold:
-        return _bound(str(cmp), Quantity(value=ref.factor, unit=f"x {ref.reference}"), ref.reference, _span_of(cmp, ref))
+        return _bound(
+            str(cmp), Quantity(value=ref.factor, unit=f"x {ref.reference}"), ref.reference, _span_of(cmp, ref)
+        )
 
     def compare_reference_after(self, ref: _Ref, cmp: PieceToken) -> Threshold:
-        return _bound(str(cmp), Quantity(value=ref.factor, unit=f"x {ref.reference}"), ref.reference, _span_of(ref, cmp))
+        return _bound(
+            str(cmp), Quantity(value=ref.factor, unit=f"x {ref.reference}"), ref.reference, _span_of(ref, cmp)
+        )
 
     def bare_reference(self, ref: _Ref) -> Threshold:
         return _bound("==", Quantity(value=ref.factor, unit=f"x {ref.reference}"), ref.reference, ref.span, False)
@@ -482,11 +569,24 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return threshold
 
     def value_list(self, *items: Any) -> list[Threshold]:
-        return [item for item in items if isinstance(item, Threshold)]
+        thresholds: list[Threshold] = []
+        join_next = False
+        for item in items:
+            if isinstance(item, Threshold):
+                if join_next and thresholds:
+                    thresholds[-1] = _intersect(thresholds[-1], item)
+                else:
+                    thresholds.append(item)
+                join_next = False
+            elif isinstance(item, Token):
+                join_next = item.type == "VALUE_AND"
+        return thresholds
 
     def var_list(self, *items: PieceToken) -> list[VariableMention]:
         return [
-            VariableMention(str(t), "GROUP" in t.piece.kinds and "VARIABLE" not in t.piece.kinds, t.piece.text, _span_of(t))
+            VariableMention(
+                str(t), "GROUP" in t.piece.kinds and "VARIABLE" not in t.piece.kinds, t.piece.text, _span_of(t)
+            )
             for t in items
             if t.type == "VAR"
         ]
@@ -503,7 +603,12 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return ConstraintChunk(tuple(variables), tuple(thresholds), _span_of(*spans))
 
     def window_within(self, within: PieceToken, q: _Q, before: PieceToken | None = None) -> WindowChunk:
-        return WindowChunk(None, q.quantity, _span_of(within, q, *( [before] if before is not None else [])))
+        return WindowChunk(None, q.quantity, _span_of(within, q, *([before] if before is not None else [])))
+
+    def window_within_range(self, within: PieceToken, low: _Q, sep: PieceToken, high: _Q, *rest: Any) -> WindowChunk:
+        unit = high.quantity
+        first = Quantity(value=low.quantity.value, unit=low.quantity.unit or unit.unit, unit_normalized=low.quantity.unit_normalized or unit.unit_normalized)
+        return WindowChunk(first, high.quantity, _span_of(within, low, high, *rest))
 
     def window_compare(self, cmp: PieceToken, q: _Q, before: PieceToken) -> WindowChunk:
         if str(cmp) in (">", ">="):
@@ -533,12 +638,13 @@ def parse_chunks(pieces: Sequence[Piece]) -> tuple[list[Chunk], list[Piece]]:
 
     def recover(error: UnexpectedInput) -> bool:
         token = getattr(error, "token", None)
-        if isinstance(token, PieceToken):
+        if isinstance(token, PieceToken) and len(skipped) < len(pieces):
             skipped.append(token.piece)
-        return True
+            return True
+        return False  # the end of input, or no progress: nothing left to skip to
 
     try:
-        result = _parser().parse(pieces, on_error=recover)  # type: ignore[arg-type]
+        result = _parser().parse(iter(list(classify(pieces))), on_error=recover)  # type: ignore[arg-type]
     except UnexpectedInput:
         # the grammar could not recover: keep everything as prose, nothing is dropped
         return [ProseChunk(p) for p in pieces], list(pieces)
