@@ -49,7 +49,7 @@ from criteria_nlp.ir import (
 )
 from criteria_nlp.lexicon import Lexicon, load_lexicon
 
-_CLAUSE_BREAKS = frozenset({";", ".", "\n"})
+_CLAUSE_BREAKS = frozenset({";", "."})
 _TIME_UNITS = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour"}
 
 # Words that carry no eligibility meaning of their own: never reported as "not understood".
@@ -68,6 +68,10 @@ _STOPWORDS = frozenset(
     age aged year years old
     """.split()
 )
+_DURATION_CUES = frozenset(
+    """for since after duration during lasting post due treatment therapy treated ago history previous prior
+    diagnosed onset stable received receiving use using taking exposure followed persisting persistent""".split()
+)
 _DETAIL_OPENERS = frozenset({"according", "from", "per", "meeting", "fulfilling", "fulfil", "fulfill", "as", "by"})
 _DETAIL_WORDS = frozenset({"criteria", "criterion", "classification", "acr", "slicc", "eular", "guidelines", "definition"})
 
@@ -82,6 +86,8 @@ class BuildResult:
 class _Clause:
     chunks: list[Chunk]
     consumed: set[int] = field(default_factory=set)  # piece indices explained by something
+    durations: list[WindowChunk] = field(default_factory=list)  # "for at least 3 months": windows found by the builder
+    counts: list[Unparsed] = field(default_factory=list)  # "at least two episodes of ...": counts of events
 
     @property
     def prose(self) -> list[Piece]:
@@ -145,6 +151,18 @@ class Builder:
         concepts = self._concepts(clause, section, diagnostics)
         parts: list[Node] = [n for n in (numeric, concepts) if n is not None]
 
+        parts.extend(clause.counts)
+        windows = [c for c in clause.chunks if isinstance(c, WindowChunk)] + clause.durations
+        if windows and concepts is None:
+            for window in windows:
+                parts.append(
+                    Unparsed(
+                        span=window.span,
+                        text=window.span.slice(self.document),
+                        reason="a time window with no condition, treatment or event it applies to",
+                    )
+                )
+
         sex = self._sex(clause, has_concepts=concepts is not None)
         if sex is not None:
             parts.append(sex)
@@ -154,7 +172,7 @@ class Builder:
             category = _not_computable_category(not_computable)
             for p in not_computable:
                 clause.consumed.add(p.index)
-            span = _cover([p.span for p in prose]) or not_computable[0].span
+            span = _cover_pieces(prose) or not_computable[0].span
             if category in ("consent", "willingness") or not parts:
                 for p in prose:
                     clause.consumed.add(p.index)
@@ -170,14 +188,14 @@ class Builder:
             if not pieces:
                 return None
             return Unparsed(
-                span=_cover([p.span for p in pieces]) or pieces[0].span,
+                span=_cover_pieces(pieces) or pieces[0].span,
                 text=_text_of(pieces, self.document),
                 reason="no variable, threshold or condition recognised",
             )
         for run in leftovers:
             parts.append(
                 Unparsed(
-                    span=_cover([p.span for p in run]) or run[0].span,
+                    span=_cover_pieces(run) or run[0].span,
                     text=_text_of(run, self.document),
                     reason="words not understood: " + ", ".join(repr(p.text) for p in run if _is_content(p)),
                 )
@@ -213,6 +231,12 @@ class Builder:
                 implied = self._implied_variable(clause, index, thresholds)
                 if implied is None:
                     continue
+                if isinstance(implied, WindowChunk):
+                    clause.durations.append(implied)
+                    continue
+                if isinstance(implied, Unparsed):
+                    clause.counts.append(implied)
+                    continue
                 variables = (implied,)
             for c in between:
                 if isinstance(c, ProseChunk):
@@ -245,19 +269,51 @@ class Builder:
 
     def _implied_variable(
         self, clause: _Clause, index: int, thresholds: Sequence[Threshold]
-    ) -> VariableMention | None:
+    ) -> VariableMention | WindowChunk | Unparsed | None:
+        """What a threshold without a variable of its own is about.
+
+        A variable named earlier in the clause; an age ("18 years or older", "aged 18-65"); a duration, which
+        becomes a time window for the clause's event ("for at least 3 months"); a count of events ("at least two
+        episodes"), which is not supported and reported; or the words just before it, as an unknown variable.
+        """
         prose_before = [c.piece for c in clause.chunks[:index] if isinstance(c, ProseChunk)]
+        unit = _first_unit(thresholds)
+        is_time = unit in _TIME_UNITS.values()
         for piece in reversed(prose_before):
             if piece.has("VARIABLE") or piece.has("GROUP"):
-                clause.consumed.add(piece.index)
                 var_id = piece.kinds.get("VARIABLE") or piece.kinds["GROUP"]
+                variable = self.lexicon.variables.get(var_id)
+                if is_time and not (variable is not None and variable.unit in _TIME_UNITS.values()):
+                    break
+                clause.consumed.add(piece.index)
                 return VariableMention(var_id, "VARIABLE" not in piece.kinds, piece.text, piece.span)
-        unit = _first_unit(thresholds)
-        if unit in _TIME_UNITS.values() or any(p.has("AGEWORD") for p in clause.prose):
-            for piece in clause.prose:
-                if piece.has("AGEWORD"):
-                    clause.consumed.add(piece.index)
+        age_words = [p for p in clause.prose if p.has("AGEWORD") or (p.has("VARIABLE") and p.kinds["VARIABLE"] == "age")]
+        duration_cue = any(p.lower in _DURATION_CUES or p.has("WITHIN") or p.has("AFTER") for p in prose_before)
+        if age_words or (unit == "year" and not duration_cue):
+            for piece in age_words:
+                clause.consumed.add(piece.index)
             return VariableMention("age", False, "age", thresholds[0].span)
+        if is_time:
+            threshold = thresholds[0]
+            if threshold.operator in ("<", "<="):
+                return WindowChunk(None, threshold.high, threshold.span)
+            return WindowChunk(threshold.low, threshold.high if threshold.operator is None else None, threshold.span)
+        chunk = clause.chunks[index]
+        after = clause.chunks[index + 1] if index + 1 < len(clause.chunks) else None
+        if (
+            unit is None
+            and isinstance(after, ProseChunk)
+            and _is_content(after.piece)
+            and not after.piece.has("VARIABLE")
+            and not after.piece.has("CONCEPT")
+        ):
+            clause.consumed.add(after.piece.index)
+            span = chunk.span.cover(after.piece.span)
+            return Unparsed(
+                span=span,
+                text=span.slice(self.document),
+                reason=f"a count of {after.piece.text!r} is not supported",
+            )
         # an unknown variable: the content words just before the threshold, as written
         words: list[Piece] = []
         for piece in reversed(prose_before):
@@ -276,7 +332,7 @@ class Builder:
             return None
         for piece in words:
             clause.consumed.add(piece.index)
-        span = _cover([p.span for p in words]) or words[0].span
+        span = _cover_pieces(words) or words[0].span
         return VariableMention("", False, " ".join(p.text for p in words), span)
 
     def _threshold_node(
@@ -392,8 +448,8 @@ class Builder:
                 k -= 1
             concept_id = piece.kinds["CONCEPT"]
             clause.consumed.add(piece.index)
-            if concept_id in seen_ids and _only_brackets_between(pieces, position):
-                continue  # "SLE (Systemic lupus erythematosus)": one concept written twice
+            if concept_id in seen_ids:
+                continue  # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease"
             seen_ids.add(concept_id)
             items.append((piece, tuple(qualifiers)))
             detail = _detail_after(pieces, position, self.document)
@@ -425,7 +481,7 @@ class Builder:
             if p.has("WITH"):
                 with_join = True
                 clause.consumed.add(p.index)
-        windows = [c for c in chunks if isinstance(c, WindowChunk)]
+        windows = [c for c in chunks if isinstance(c, WindowChunk)] + clause.durations
         anchors = [p for p in pieces if p.has("ANCHOR")]
         presences: list[Node] = []
         for number, (piece, qualifiers) in enumerate(items):
@@ -490,7 +546,7 @@ class Builder:
         if has_concepts or "any" in values or len(values) != 1:
             return None
         value = values.pop()
-        return Demographic(span=_cover([p.span for p in sexes]) or sexes[0].span, attribute="sex", sex=value)  # type: ignore[arg-type]
+        return Demographic(span=_cover_pieces(sexes) or sexes[0].span, attribute="sex", sex=value)  # type: ignore[arg-type]
 
     def _leftovers(self, clause: _Clause) -> list[list[Piece]]:
         runs: list[list[Piece]] = []
@@ -558,7 +614,7 @@ def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tupl
     while k < len(pieces) and pieces[k].text in ("(", ")") or (k < len(pieces) and pieces[k].has("CONCEPT")
                                                                and pieces[k].kinds["CONCEPT"] == pieces[position].kinds["CONCEPT"]):
         k += 1
-    if k >= len(pieces) or pieces[k].lower.split()[0] not in _DETAIL_OPENERS:
+    if k >= len(pieces) or (pieces[k].lower.split() or [''])[0] not in _DETAIL_OPENERS:
         return None
     run: list[Piece] = []
     for piece in pieces[k:]:
@@ -632,6 +688,12 @@ def _merge_bounds(first: Node, second: Node) -> Node | None:
                 high_inclusive=second.operator == "<=",
             )
     return None
+
+
+def _cover_pieces(pieces: Sequence[Piece]) -> Span | None:
+    if not pieces:
+        return None
+    return Span(start=min(p.char_start for p in pieces), end=max(p.char_end for p in pieces))
 
 
 def _cover(spans: Sequence[Span]) -> Span | None:

@@ -19,7 +19,7 @@ from lark.lexer import Lexer
 from spacy.tokens import Doc
 
 from criteria_nlp.ir import Quantity, Span
-from criteria_nlp.nlp import SPANS_KEY
+from criteria_nlp.nlp import Annotation, annotations, token_bounds
 from criteria_nlp.resources import grammar_path
 
 # The order in which an annotation kind wins over another of the same length.
@@ -55,7 +55,6 @@ class Piece:
     char_end: int
     text: str
     kinds: dict[str, str] = field(default_factory=dict)
-    ids: dict[str, str] = field(default_factory=dict)
 
     @property
     def lower(self) -> str:
@@ -70,55 +69,36 @@ class Piece:
 
 
 def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
-    """Resolve the annotation spans of ``doc`` into non-overlapping pieces; unannotated tokens become pieces too.
+    """Resolve the annotations of ``doc`` into non-overlapping pieces; unannotated tokens become pieces too.
 
+    At each token the longest annotation wins; every annotation of that same extent contributes its kind.
     ``offset`` is added to character positions (the criterion's start in the whole document).
     """
-    by_start: dict[int, list[Any]] = {}
-    for span in doc.spans[SPANS_KEY] if SPANS_KEY in doc.spans else ():
-        by_start.setdefault(span.start, []).append(span)
+    by_start: dict[int, list[Annotation]] = {}
+    for annotation in annotations(doc):
+        by_start.setdefault(annotation.start, []).append(annotation)
+    text, bounds = token_bounds(doc)
     pieces: list[Piece] = []
-    text = doc.text
     i = 0
-    n = len(doc)
+    n = len(bounds)
     while i < n:
         candidates = by_start.get(i)
         if candidates:
-            best_end = max(s.end for s in candidates)
+            best_end = max(a.end for a in candidates)
             kinds: dict[str, str] = {}
-            ids: dict[str, str] = {}
-            for s in sorted(candidates, key=lambda s: _PRIORITY.get(s.label_.split(":", 1)[0], _DEFAULT_PRIORITY)):
-                if s.end != best_end:
-                    continue
-                kind, _, value = s.label_.partition(":")
-                if kind in ("VARIABLE", "GROUP", "CONCEPT"):
-                    ids.setdefault(kind, s.id_)
-                    kinds.setdefault(kind, s.id_)
-                elif kind in ("NUM", "UNIT"):
-                    kinds.setdefault(kind, s.id_)
-                else:
-                    kinds.setdefault(kind, value)
-            first, last = doc[i], doc[best_end - 1]
-            start_char = first.idx
-            end_char = last.idx + len(last.text)
+            for annotation in sorted(candidates, key=lambda a: _PRIORITY.get(a.kind, _DEFAULT_PRIORITY)):
+                if annotation.end == best_end:
+                    kinds.setdefault(annotation.kind, annotation.value)
+            start_char, end_char = bounds[i][0], bounds[best_end - 1][1]
             pieces.append(
-                Piece(
-                    len(pieces),
-                    i,
-                    best_end,
-                    start_char + offset,
-                    end_char + offset,
-                    text[start_char:end_char],
-                    kinds,
-                    ids,
-                )
+                Piece(len(pieces), i, best_end, start_char + offset, end_char + offset, text[start_char:end_char], kinds)
             )
             i = best_end
         else:
-            token = doc[i]
-            pieces.append(
-                Piece(len(pieces), i, i + 1, token.idx + offset, token.idx + len(token.text) + offset, token.text)
-            )
+            start_char, end_char = bounds[i]
+            word = text[start_char:end_char]
+            if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
+                pieces.append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word))
             i += 1
     return pieces
 
@@ -200,7 +180,7 @@ def _value_start(pieces: Sequence[Piece], i: int) -> bool:
         return True
     if piece.has("CMP_PRE"):
         j = i + 1
-        while j < len(pieces) and pieces[j].lower in ("the", "a", "of", "than", "to"):
+        while j < len(pieces) and _skippable_after_comparator(pieces[j]):
             j += 1
         return j < len(pieces) and (_is_number(pieces[j]) or pieces[j].has("REF"))
     if piece.has("FROM") or piece.has("BETWEEN"):
@@ -208,15 +188,24 @@ def _value_start(pieces: Sequence[Piece], i: int) -> bool:
     return False
 
 
-def _roman_number(pieces: Sequence[Piece], i: int) -> float | None:
-    piece = pieces[i]
-    if piece.text in _ROMAN and i > 0 and (pieces[i - 1].lower in _ROMAN_LEADS or pieces[i - 1].has("VARIABLE")):
-        return _ROMAN[piece.text]
-    return None
+def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
+    """"NYHA class III or IV", "grade II": Roman numerals after a class/grade word (or a list of them) are numbers."""
+    in_list = False
+    for i, piece in enumerate(pieces):
+        if piece.text in _ROMAN and "NUM" not in piece.kinds and i > 0:
+            before = pieces[i - 1]
+            joined = before.has("CONJ") or before.text in (",", "/", "-", "to")
+            if before.lower in _ROMAN_LEADS or before.has("VARIABLE") or (in_list and joined):
+                piece.kinds = dict(piece.kinds, NUM=repr(_ROMAN[piece.text]))
+                in_list = True
+                continue
+        if not (piece.has("CONJ") or piece.text in (",", "/", "-", "to")):
+            in_list = False
 
 
 def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
     """The contextual lexer: yield grammar terminals for a criterion's pieces."""
+    _mark_roman_numerals(pieces)
     n = len(pieces)
     i = 0
     previous = ""  # type of the last structural terminal emitted
@@ -224,10 +213,6 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
     while i < n:
         piece = pieces[i]
         kinds = piece.kinds
-        roman = _roman_number(pieces, i)
-        if roman is not None and "NUM" not in kinds:
-            kinds = dict(kinds, NUM=repr(roman))
-            piece.kinds = kinds
         if "UNIT" in kinds and previous == "NUM":
             yield _token("UNIT", kinds["UNIT"], piece)
             previous = "UNIT"
@@ -245,13 +230,24 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
         elif "REF" in kinds and previous == "CMP_PRE":
             yield _token("REF", kinds["REF"], piece)
             previous = "REF"
-        elif "CMP_PRE" in kinds and _value_start(pieces, i):
+        elif "CMP_PRE" in kinds and i + 2 < n and _is_variable(pieces[i + 1]) and _is_number(pieces[i + 2]):
+            # "greater than NYHA 2": the variable stands between comparator and number
+            variable = pieces[i + 1]
+            yield _token("VAR", variable.kinds.get("VARIABLE") or variable.kinds["GROUP"], variable)
             yield _token("CMP_PRE", kinds["CMP_PRE"], piece)
             previous = "CMP_PRE"
-            while (
-                i + 1 < n and pieces[i + 1].lower in ("the", "a", "of", "than", "to") and not _is_number(pieces[i + 1])
-            ):
-                i += 1
+            i += 1
+        elif "CMP_PRE" in kinds and _value_start(pieces, i):
+            j = i + 1
+            while j < n and _skippable_after_comparator(pieces[j]) and not _is_number(pieces[j]):
+                if pieces[j].has("AGEWORD") or pieces[j].lower in ("age", "ages"):
+                    yield _token("PROSE", pieces[j].text, pieces[j])  # "under the age of 18": age is the variable
+                j += 1
+            yield _token("CMP_PRE", kinds["CMP_PRE"], piece)
+            previous = "CMP_PRE"
+            i = j - 1
+        elif "AGEWORD" in kinds and previous == "UNIT" and i + 1 < n and pieces[i + 1].has("CMP_POST"):
+            pass  # "18 years old and older": the unit already says what "old" says
         elif "CMP_POST" in kinds and previous in ("NUM", "UNIT", "REF") and _number_follows(pieces, i + 1):
             # "< 40 or over 80": not a comparator after the number but a second threshold
             joiner = "VALUE_AND" if piece.lower.startswith("and") else "VALUE_OR"
@@ -282,7 +278,7 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
             "TO" in kinds
             and previous in ("NUM", "UNIT")
             and i + 1 < n
-            and _is_number(pieces[i + 1])
+            and (_is_number(pieces[i + 1]) or (pieces[i + 1].has("CMP_PRE") and i + 2 < n and _is_number(pieces[i + 2])))
             and (piece.lower != "and" or range_open)
         ):
             yield _token("RANGE_SEP", piece.text, piece)
@@ -295,6 +291,16 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
             and _has_comparator_or_list(pieces, i + 1)
         ):
             yield _token("VALUE_OR", piece.text, piece)
+            previous = "VALUE_OR"
+        elif (
+            piece.lower == "and"
+            and previous in ("NUM", "UNIT")
+            and not range_open
+            and i + 1 < n
+            and _is_number(pieces[i + 1])
+            and _after_number_reference(pieces, i + 2) is None
+        ):
+            yield _token("VALUE_OR", piece.text, piece)  # "ASA 1 and 2": a set of allowed values
             previous = "VALUE_OR"
         elif (
             piece.lower in ("and", "but")
@@ -315,6 +321,13 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
             previous = ""
             range_open = False
         i += 1
+
+
+def _skippable_after_comparator(piece: Piece) -> bool:
+    """Words between a comparator and its number: "more than the", "under the age of"."""
+    return piece.lower in ("the", "a", "an", "of", "than", "to", "age", "ages") or (
+        piece.has("AGEWORD") and piece.lower not in ("old", "years old")
+    )
 
 
 def _skip_the(pieces: Sequence[Piece], i: int) -> int:
@@ -556,6 +569,11 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
     def bare(self, q: _Q) -> Threshold:
         return _bound("==", q.quantity, None, q.span, False)
 
+    def range_bounded(self, low: _Q, sep: PieceToken, cmp: PieceToken, high: _Q) -> Threshold:
+        """"2 to <12 years": the upper end carries its own comparator."""
+        result = self.range(low, sep, high)
+        return Threshold(result.low, True, result.high, str(cmp) != "<", None, None, result.span, True)
+
     def range(self, *items: Any) -> Threshold:
         quantities = [item for item in items if isinstance(item, _Q)]
         low, high = quantities[0].quantity, quantities[1].quantity
@@ -632,21 +650,50 @@ def _parser() -> Lark:
 def parse_chunks(pieces: Sequence[Piece]) -> tuple[list[Chunk], list[Piece]]:
     """Parse a criterion's pieces; returns the chunks and the pieces the grammar had to skip (never silently).
 
-    A token the grammar cannot place is handed back as prose and reported in the second list.
+    Only the runs of structural terminals go through lark (prose cannot occur inside a constraint or window, so
+    each run parses on its own); prose pieces become prose chunks directly. A token the grammar cannot place is
+    kept as prose and also reported in the second list.
     """
+    chunks: list[Chunk] = []
     skipped: list[Piece] = []
+    run: list[PieceToken] = []
+    for token in classify(pieces):
+        if token.type == "PROSE":
+            if run:
+                _parse_run(run, chunks, skipped)
+                run = []
+            chunks.append(ProseChunk(token.piece))
+        else:
+            run.append(token)
+    if run:
+        _parse_run(run, chunks, skipped)
+    if skipped:
+        chunks.sort(key=_chunk_start)
+    return chunks, skipped
+
+
+def _chunk_start(chunk: Chunk) -> int:
+    return chunk.piece.char_start if isinstance(chunk, ProseChunk) else chunk.span.start
+
+
+def _parse_run(run: list[PieceToken], chunks: list[Chunk], skipped: list[Piece]) -> None:
+    failed: list[Piece] = []
 
     def recover(error: UnexpectedInput) -> bool:
         token = getattr(error, "token", None)
-        if isinstance(token, PieceToken) and len(skipped) < len(pieces):
-            skipped.append(token.piece)
+        if isinstance(token, PieceToken) and len(failed) < len(run):
+            failed.append(token.piece)
             return True
         return False  # the end of input, or no progress: nothing left to skip to
 
     try:
-        result = _parser().parse(iter(list(classify(pieces))), on_error=recover)  # type: ignore[arg-type]
+        result = _parser().parse(iter(run), on_error=recover)  # type: ignore[arg-type]
+        chunks.extend(result)
     except UnexpectedInput:
-        # the grammar could not recover: keep everything as prose, nothing is dropped
-        return [ProseChunk(p) for p in pieces], list(pieces)
-    chunks: list[Chunk] = result if isinstance(result, list) else []
-    return chunks, skipped
+        failed = [token.piece for token in run]  # keep all of it as prose
+    seen: set[int] = set()
+    for piece in failed:
+        if piece.index not in seen:
+            seen.add(piece.index)
+            chunks.append(ProseChunk(piece))
+            skipped.append(piece)

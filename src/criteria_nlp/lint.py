@@ -30,8 +30,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
-from typing import Literal
+from functools import cache, lru_cache
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -377,7 +377,7 @@ class LintReport(_Frozen):
         return {f.rule for f in self.findings if criterion_id is None or f.criterion == criterion_id}
 
 
-def lint_report_json_schema() -> dict[str, object]:
+def lint_report_json_schema() -> dict[str, Any]:
     return LintReport.model_json_schema()
 
 
@@ -535,6 +535,7 @@ class _Bound:
     leaf: _Leaf
 
 
+@lru_cache(maxsize=65536)
 def _convert(
     value: float, unit: str | None, target: str | None, molar_mass: float | None, analyte: str
 ) -> float | None:
@@ -613,7 +614,7 @@ _VAGUE = re.compile(
 )
 _VAGUE_WORDS = frozenset({"severe", "serious", "significant", "uncontrolled", "unstable", "adequate", "sufficient"})
 _DEFINITION_AFTER = re.compile(
-    r"^[^.;]{0,80}?(\(|\bdefined\b|\bi\.e\.|\brequir\w*|\bgrade\b|\bctcae\b|\bclass\b|\bnyha\b|\bchild[- ]pugh\b|"
+    r"[^.;]{0,80}?(\(|\bdefined\b|\bi\.e\.|\brequir\w*|\bgrade\b|\bctcae\b|\bclass\b|\bnyha\b|\bchild[- ]pugh\b|"
     r"\bas per\b|\baccording to\b|\bresulting in\b|\bleading to\b|[<>≤≥]|\bper\b)",
     re.IGNORECASE,
 )
@@ -657,6 +658,11 @@ _COMMON_UNITS = (
     "pg/mL",
     "year",
 )
+
+
+@lru_cache(maxsize=4096)
+def _suggest_units(token: str) -> list[str]:
+    return units.suggest_units(token)
 
 
 @cache
@@ -832,7 +838,7 @@ class _Linter:
             token = match.group(1).rstrip(".")
             if not token or token[0].isdigit() or units.is_unit(token):
                 continue
-            suggestions = units.suggest_units(token)
+            suggestions = _suggest_units(token)
             looks_like_unit = "/" in token or any(
                 token.lower().startswith(s.lower()[:2]) and len(token) <= len(s) + 2 for s in suggestions
             )
@@ -908,7 +914,9 @@ class _Linter:
             else:
                 abnormal = (not above) and operator != "!=" and node.factor <= 1
                 normal_side = above and node.factor <= 1
-            if criterion.section == "inclusion" and abnormal:
+            if operator == "==":
+                continue  # "= 2 × ULN" is almost always a lost "≥" (or "≤"): no direction to judge
+            if criterion.section == "inclusion" and abnormal and not _EXCEPTION_CUE.search(criterion.text):
                 rule_id = "L001"
             elif criterion.section == "exclusion" and normal_side:
                 rule_id = "L002"
@@ -964,23 +972,29 @@ class _Linter:
 
     def vague_qualifiers(self, criterion: Criterion) -> None:
         local = criterion.text
-        hits: list[tuple[int, int, str]] = [(m.start(), m.end(), m.group(0)) for m in _VAGUE.finditer(local)]
+        hits: list[tuple[int, int, str, str]] = [
+            (m.start(), m.end(), f"'{m.group(0)}'", m.group(0)) for m in _VAGUE.finditer(local)
+        ]
         for diagnostic in criterion.diagnostics:
             if diagnostic.code == "misspelling" and diagnostic.suggestion in _VAGUE_WORDS:
-                start = diagnostic.span.start - criterion.span.start
                 written = diagnostic.span.slice(self.text)
                 hits.append(
-                    (start, diagnostic.span.end - criterion.span.start, f"{written}' (read as '{diagnostic.suggestion}")
+                    (
+                        diagnostic.span.start - criterion.span.start,
+                        diagnostic.span.end - criterion.span.start,
+                        f"'{written}' (read as '{diagnostic.suggestion}')",
+                        diagnostic.suggestion or written,
+                    )
                 )
-        for start, end, word in sorted(hits):
+        for start, end, shown, word in sorted(hits):
             if _DEFINITION_AFTER.match(local, end):
                 continue
             self.add(
                 "A005",
                 criterion,
                 Span(start=criterion.span.start + start, end=criterion.span.start + end),
-                f"'{word}' is not defined: screening staff and systems may judge it differently",
-                f"define it, e.g. '{_base(word)} (CTCAE grade ≥ 3)' or '{_base(word)} (requiring hospitalisation)'",
+                f"{shown} is not defined: screening staff and systems may judge it differently",
+                f"define it, e.g. '{word} (CTCAE grade ≥ 3)' or '{word} (requiring hospitalisation)'",
             )
 
     def normal_without_reference(self, criterion: Criterion) -> None:
@@ -1039,7 +1053,14 @@ class _Linter:
             combined = bounds[0].intervals[0]
             for bound in bounds[1:]:
                 combined = combined.intersect(bound.intervals[0])
-            if combined.is_empty() and not any(b.node.kind == "range" and b.intervals[0].is_empty() for b in bounds):
+            joined_by_or = _OR.search(
+                self.text, min(b.node.span.start for b in bounds), max(b.node.span.end for b in bounds)
+            )
+            if (
+                combined.is_empty()
+                and joined_by_or is None  # the parser read an "or" as "and": not the author's mistake
+                and not any(b.node.kind == "range" and b.intervals[0].is_empty() for b in bounds)
+            ):
                 span = bounds[0].node.span.cover(bounds[-1].node.span)
                 self.add("L005", criterion, span, "these bounds on one variable together admit no value")
         for node in walk(criterion.expression):
@@ -1145,7 +1166,7 @@ class _Linter:
             for leaf in _leaves(criterion.expression):
                 if leaf.conjunct and not leaf.condition:
                     bound = _bound_of(leaf, criterion, self.lexicon)
-                    if bound is not None and len(bound.intervals) == 1:
+                    if bound is not None and len(bound.intervals) == 1 and not _is_point(bound.intervals[0]):
                         required.setdefault(bound.key, []).append(bound)
         for key, bounds in required.items():
             effective = bounds[0].intervals[0]
@@ -1314,6 +1335,14 @@ def _render_short(node: Node) -> str:
     return render(node)
 
 
+_EXCEPTION_CUE = re.compile(r"\b(acceptable|allowed|permitted|eligible|unless|if)\b", re.IGNORECASE)
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def _is_point(interval: _Interval) -> bool:
+    return interval.low is not None and interval.low == interval.high
+
+
 _PURPOSE_BEFORE = re.compile(r"\b(?:for|treat(?:ing|ment\s+of)?|against|prevent(?:ion\s+of)?)\s+$", re.IGNORECASE)
 _QUALIFIER_WORDS = frozenset({"severe", "serious", "acute", "active", "chronic", "significant", "major", "mild"})
 
@@ -1326,10 +1355,6 @@ def _with_qualifiers(node: Presence, text: str) -> str:
     written = node.concept.span.slice(text)
     missing = [q for q in node.concept.qualifiers if q.replace("_", " ") not in written.lower()]
     return " ".join([*missing, written])
-
-
-def _base(word: str) -> str:
-    return word.split("'", 1)[0]
 
 
 def _bare(text: str) -> str:

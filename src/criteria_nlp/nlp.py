@@ -3,18 +3,19 @@
 The tokenizer gets rules that split comparators, numbers, units and multipliers glued together ("≥50%",
 "<=1.5mg/dL", "2×ULN", "0~2", "18-65") while keeping names such as "HbA1c", "COVID-19", "IL-6" whole.
 
-Rule-based components then mark what the later stages need, all as spans in ``doc.spans["cues"]``:
+Rule-based components then mark what the later stages need as :class:`Annotation` s (token start, end, kind,
+value), read with :func:`annotations`:
 
-* ``criteria_phrases`` / ``criteria_phrases_cs`` (two :class:`spacy.pipeline.SpanRuler` s, case-insensitive and
-  case-sensitive): lexicon variables, groups and concepts, and the cue phrases of ``corpora/lexicon/cues.tsv``
+* ``criteria_phrases`` (two :class:`spacy.matcher.PhraseMatcher` s, case-insensitive and case-sensitive): lexicon
+  variables, groups and concepts (value: the lexicon id), and the cue phrases of ``corpora/lexicon/cues.tsv``
   (comparators in words, reference limits, number words, negation, temporal and conditional cues, qualifiers,
-  consent and judgement phrases, sex words);
-* ``criteria_numbers``: numbers written in digits, with their value in ``span.id_``;
+  consent and judgement phrases, sex words; value as the cue file gives it, e.g. ``CMP_PRE`` ``>=``);
+* ``criteria_numbers``: numbers written in digits (value: the number);
 * ``criteria_units``: the longest run of tokens after a number that spells a unit (checked with
-  :func:`criteria_nlp.units.is_unit`), its normalised spelling in ``span.id_``.
+  :func:`criteria_nlp.units.is_unit`; value: its normalised spelling).
 
-Span labels are ``KIND`` or ``KIND:value`` (e.g. ``CMP_PRE:>=``, ``REF:ULN``, ``NUMWORD:2``, ``VARIABLE``); the
-lexicon id of a variable, group or concept is in ``span.id_``.
+Annotations are plain tuples in ``doc.user_data`` rather than ``doc.spans``: creating spaCy ``Span`` objects for
+every cue cost more than all the rest of the parse.
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span
+from spacy.attrs import IDX, LENGTH
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex
 
 from criteria_nlp import units
@@ -35,7 +38,8 @@ from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 
-SPANS_KEY = "cues"
+ANNOTATIONS_KEY = "criteria_annotations"
+_BOUNDS_KEY = "criteria_token_bounds"
 
 _COMPARATOR_SYMBOLS = [">/=", "</=", ">=", "<=", "=>", "=<", "≥", "≤", "≧", "≦", "⩾", "⩽", "<", ">", "~", "≈", "×", "±"]
 _COMPARATOR_ALTERNATION = "|".join(re.escape(s) for s in _COMPARATOR_SYMBOLS)
@@ -99,34 +103,86 @@ def load_cues(path: Path | None = None) -> list[Cue]:
     return cues
 
 
-def _patterns(lexicon: Lexicon, cues: Iterable[Cue], case_sensitive: bool) -> Iterator[dict[str, str]]:
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """One annotated token run: ``kind`` (VARIABLE, CMP_PRE, NUM, UNIT …), its ``value`` and, for lexicon
+    entries, the lexicon ``id``. Token offsets ``start`` / ``end`` (end exclusive)."""
+
+    start: int
+    end: int
+    kind: str
+    value: str
+
+
+def annotations(doc: Doc) -> list[Annotation]:
+    """The annotations the pipeline's components left on ``doc``."""
+    result: list[Annotation] = doc.user_data.get(ANNOTATIONS_KEY, [])
+    return result
+
+
+def _phrase_labels(lexicon: Lexicon, cues: Iterable[Cue]) -> Iterator[tuple[str, str, str, bool]]:
+    """(phrase, kind, value, case_sensitive) for every lexicon surface form and cue phrase."""
     for entry in lexicon.phrase_entries():
-        if entry.case_sensitive == case_sensitive:
-            yield {"label": entry.label, "pattern": entry.text, "id": entry.id}
+        yield entry.text, entry.label, entry.id, entry.case_sensitive
     for cue in cues:
-        if cue.case_sensitive == case_sensitive:
-            yield {"label": f"{cue.kind}:{cue.value}" if cue.value else cue.kind, "pattern": cue.phrase}
+        yield cue.phrase, cue.kind, cue.value, cue.case_sensitive
 
 
-@Language.component("criteria_numbers")
+class PhraseAnnotator:
+    """Marks lexicon entries and cue phrases with two PhraseMatchers (case-insensitive and case-sensitive)."""
+
+    def __init__(self, nlp: Language, lexicon: Lexicon, cues: Iterable[Cue]) -> None:
+        self.insensitive = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.sensitive = PhraseMatcher(nlp.vocab, attr="ORTH")
+        self.labels: dict[int, tuple[str, str]] = {}
+        grouped: dict[tuple[str, str, bool], list[str]] = {}
+        for phrase, kind, value, case_sensitive in _phrase_labels(lexicon, cues):
+            grouped.setdefault((kind, value, case_sensitive), []).append(phrase)
+        for (kind, value, case_sensitive), phrases in grouped.items():
+            key = f"{kind}:{value}:{'cs' if case_sensitive else 'ci'}"
+            match_id = nlp.vocab.strings.add(key)
+            self.labels[match_id] = (kind, value)
+            matcher = self.sensitive if case_sensitive else self.insensitive
+            matcher.add(key, list(nlp.tokenizer.pipe(phrases)))
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
+        labels = self.labels
+        for matcher in (self.insensitive, self.sensitive):
+            for match_id, start, end in matcher(doc):
+                kind, value = labels[match_id]
+                found.append(Annotation(start, end, kind, value))
+        return doc
+
+
+def token_bounds(doc: Doc) -> tuple[str, list[tuple[int, int]]]:
+    """The doc's text and each token's (start, end) character offsets, computed once per doc."""
+    cached: tuple[str, list[tuple[int, int]]] | None = doc.user_data.get(_BOUNDS_KEY)
+    if cached is None:
+        text = doc.text
+        cached = (text, [(start, start + length) for start, length in doc.to_array([IDX, LENGTH]).tolist()])
+        doc.user_data[_BOUNDS_KEY] = cached
+    return cached
+
+
 def annotate_numbers(doc: Doc) -> Doc:
-    spans = list(doc.spans[SPANS_KEY]) if SPANS_KEY in doc.spans else []
-    for token in doc:
-        text = token.text
-        if text[0].isdigit() or (text[0] == "." and len(text) > 1):
-            if _NUMBER.match(text):
-                value = _number_value(text)
+    """Numbers written in digits ("1,500", "2.5", ".5"), their value as ``repr(float)``."""
+    found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
+    text, bounds = token_bounds(doc)
+    for i, (start, end) in enumerate(bounds):
+        first = text[start]
+        if first.isdigit() or (first == "." and end - start > 1):
+            word = text[start:end]
+            if _NUMBER.match(word):
+                value = _number_value(word)
                 if value is not None:
-                    span = Span(doc, token.i, token.i + 1, label="NUM")
-                    span.id_ = repr(value)
-                    spans.append(span)
-    doc.spans[SPANS_KEY] = spans
+                    found.append(Annotation(i, i + 1, "NUM", repr(value)))
     return doc
 
 
 def _number_value(text: str) -> float | None:
     if "," in text:
-        head, _, tail = text.partition(",")
+        _, _, tail = text.partition(",")
         # "1,500" is a thousands separator, "1,5" a decimal comma
         text = text.replace(",", "") if len(tail.split(",")[0].split(".")[0]) == 3 else text.replace(",", ".", 1)
     try:
@@ -136,37 +192,51 @@ def _number_value(text: str) -> float | None:
 
 
 _UNIT_WINDOW = 8
-_UNIT_STOP = frozenset({";", ",", "and", "or", "if", "to", "in", "of", "for", "with", "at", "on", "as", "by", "(", ")", "[", "a"})
+_UNIT_STOP = frozenset(
+    {";", ",", "and", "or", "if", "to", "in", "of", "for", "with", "at", "on", "as", "by", "(", ")", "[", "a"}
+)
 
 
-@Language.component("criteria_units")
 def annotate_units(doc: Doc) -> Doc:
-    """Mark the longest token run after a number (or after a number word) that spells a unit."""
-    spans = list(doc.spans[SPANS_KEY])
-    number_ends = sorted({s.end for s in spans if s.label_ == "NUM" or s.label_.startswith("NUMWORD")})
-    text = doc.text
+    """The longest token run after a number (or a number word) that spells a unit, normalised."""
+    found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
+    number_ends = sorted({a.end for a in found if a.kind in ("NUM", "NUMWORD")})
+    if not number_ends:
+        return doc
+    text, bounds = token_bounds(doc)
+    tokens = [(start, end, text[start:end].lower()) for start, end in bounds]
     taken = -1
     for start in number_ends:
-        if start >= len(doc) or start < taken:
+        if start >= len(tokens) or start < taken:
             continue
-        best = None
-        limit = min(len(doc), start + _UNIT_WINDOW)
-        begin = doc[start].idx
+        begin = tokens[start][0]
+        # only runs of tokens that can be part of a unit are worth asking the unit registry about
+        limit = start
+        while limit < min(len(tokens), start + _UNIT_WINDOW) and _unit_part(text[tokens[limit][0] : tokens[limit][1]]):
+            limit += 1
         for end in range(limit, start, -1):
-            last = doc[end - 1]
-            if last.lower_ in _UNIT_STOP:
+            last_end, last_lower = tokens[end - 1][1], tokens[end - 1][2]
+            if last_lower in _UNIT_STOP:
                 continue
-            candidate = text[begin : last.idx + len(last.text)]
+            candidate = text[begin:last_end]
             if units.is_unit(candidate):
-                best = (end, candidate)
+                found.append(Annotation(start, end, "UNIT", units.normalize_unit(candidate)))
+                taken = end
                 break
-        if best is not None:
-            span = Span(doc, start, best[0], label="UNIT")
-            span.id_ = units.normalize_unit(best[1])
-            spans.append(span)
-            taken = best[0]
-    doc.spans[SPANS_KEY] = spans
     return doc
+
+
+_UNIT_CONNECTORS = frozenset({"/", "^", "*", "x", "×", "·", ".", "(", ")", "[", "]", "per", "cells", "cell", "copies"})
+
+
+@lru_cache(maxsize=16384)
+def _unit_part(token: str) -> bool:
+    """Can this token be part of a unit spelling ("mg", "/", "10", "^", "1.73", "m²", "Hg")?"""
+    if token.lower() in _UNIT_CONNECTORS or _NUMBER.match(token):
+        return True
+    if token[0] in "%µμ°/^²³⁹" or units.is_unit(token):
+        return True
+    return len(token) <= 3 and token.isalnum()
 
 
 def build_pipeline(lexicon: Lexicon | None = None, cues: list[Cue] | None = None) -> Language:
@@ -175,21 +245,26 @@ def build_pipeline(lexicon: Lexicon | None = None, cues: list[Cue] | None = None
     cues = cues if cues is not None else load_cues()
     nlp = spacy.blank("en")
     _tokenizer_rules(nlp)
-    insensitive = nlp.add_pipe(
-        "span_ruler",
-        name="criteria_phrases",
-        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "validate": False, "overwrite": False},
-    )
-    insensitive.add_patterns(list(_patterns(lexicon, cues, case_sensitive=False)))
-    sensitive = nlp.add_pipe(
-        "span_ruler",
-        name="criteria_phrases_cs",
-        config={"spans_key": SPANS_KEY, "phrase_matcher_attr": "ORTH", "validate": False, "overwrite": False},
-    )
-    sensitive.add_patterns(list(_patterns(lexicon, cues, case_sensitive=True)))
+    key = str(len(_PHRASE_SOURCES))
+    _PHRASE_SOURCES[key] = (lexicon, cues)
+    nlp.add_pipe("criteria_phrases", config={"source": key})
     nlp.add_pipe("criteria_numbers")
     nlp.add_pipe("criteria_units")
     return nlp
+
+
+# The factory gets the lexicon and cues through a key, since spaCy configs hold only plain values.
+_PHRASE_SOURCES: dict[str, tuple[Lexicon, list[Cue]]] = {}
+
+
+@Language.factory("criteria_phrases", default_config={"source": "0"})
+def _make_phrase_annotator(nlp: Language, name: str, source: str) -> PhraseAnnotator:
+    lexicon, cues = _PHRASE_SOURCES[source]
+    return PhraseAnnotator(nlp, lexicon, cues)
+
+
+Language.component("criteria_numbers", func=annotate_numbers)
+Language.component("criteria_units", func=annotate_units)
 
 
 @cache

@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+from spacy.tokens import Doc
 
 from criteria_nlp.build import Builder
 from criteria_nlp.check import CheckContext, run_passes
@@ -91,7 +93,7 @@ class CriteriaParser:
             text = decode_text(text, source=source)
         text = _clean(text)
         items = [_Item(s.section, s.label, s.start, s.end, s.lead_in) for s in segment(text)]
-        criteria = self._criteria(text, items)
+        criteria = self._document_criteria(text, items)
         diagnostics: list[Diagnostic] = []
         if not criteria:
             diagnostics.append(
@@ -105,80 +107,76 @@ class CriteriaParser:
         return CriteriaDocument(text=text, source=source, criteria=tuple(criteria), diagnostics=tuple(diagnostics))
 
     def parse_one(self, text: str, *, section: Section = "inclusion", criterion_id: str = "1") -> Criterion:
-        text = _clean(text)
-        segments = segment(text)
-        if segments:
-            first, last = segments[0], segments[-1]
-            item = _Item(section, first.label, first.start, last.end, None)
-        else:
-            item = _Item(section, None, 0, len(text), None)
-        criteria = self._criteria(text, [item], ids=[criterion_id])
-        return criteria[0]
+        """Parse one criterion on its own (a list label or bullet in front of it is recognised and left out)."""
+        return next(iter(self.parse_many([(criterion_id, text, section)])))
 
-    def parse_many(self, records: Iterable[tuple[str, str, Section]]) -> Iterable[Criterion]:
-        """Parse (id, text, section) records, one criterion each (JSONL input); streams in batches."""
-        batch: list[tuple[str, str, Section]] = []
-        for record in records:
-            batch.append(record)
-            if len(batch) >= 256:
-                yield from self._many(batch)
+    def parse_many(self, records: Iterable[tuple[str, str, Section]], batch_size: int = 512) -> Iterator[Criterion]:
+        """Parse (id, text, section) records, one criterion each (JSONL input); runs spaCy in batches."""
+        batch: list[tuple[str, _Item, str]] = []
+        for criterion_id, raw, section in records:
+            text = _clean(raw)
+            segments = segment(text)
+            if segments:
+                item = _Item(section, segments[0].label, segments[0].start, segments[-1].end, None)
+            else:
+                item = _Item(section, None, 0, len(text), None)
+            batch.append((text, item, criterion_id))
+            if len(batch) >= batch_size:
+                yield from self._criteria(batch)
                 batch = []
         if batch:
-            yield from self._many(batch)
+            yield from self._criteria(batch)
 
-    def _many(self, batch: Sequence[tuple[str, str, Section]]) -> Iterable[Criterion]:
-        for criterion_id, text, section in batch:
-            yield self.parse_one(text, section=section, criterion_id=criterion_id)
-
-    def _criteria(self, text: str, items: Sequence[_Item], ids: Sequence[str] | None = None) -> list[Criterion]:
-        criteria: list[Criterion] = []
+    def _document_criteria(self, text: str, items: Sequence[_Item]) -> list[Criterion]:
         used: set[str] = set()
-        texts = [text[item.start : item.end] for item in items]
-        for number, (item, doc) in enumerate(zip(items, self.nlp.pipe(texts, batch_size=256), strict=True)):
-            span = Span(start=item.start, end=item.end)
-            criterion_id = ids[number] if ids else _criterion_id(item, number, used)
-            diagnostics: list[Diagnostic] = []
-            if item.end - item.start > MAX_CRITERION_CHARS:
-                expression: Node = Unparsed(
-                    span=span,
-                    text=text[item.start : item.end],
-                    reason=f"criterion longer than {MAX_CRITERION_CHARS} characters is not parsed",
-                )
-                diagnostics.append(
-                    Diagnostic(code="too-long", severity="warning", message=expression.reason, span=span)
-                )
-            else:
-                pieces = pieces_of(doc, offset=item.start)
-                chunks, skipped = parse_chunks(pieces)
-                result = self.builder.build(chunks, item.section, span, text)
-                expression = result.expression
-                diagnostics.extend(result.diagnostics)
-                for piece in skipped:
-                    diagnostics.append(
-                        Diagnostic(
-                            code="syntax",
-                            severity="warning",
-                            message=f"{piece.text!r} does not fit the threshold grammar here",
-                            span=piece.span,
-                        )
-                    )
-                context = CheckContext(self.lexicon)
-                expression = run_passes(expression, context)
-                diagnostics.extend(context.diagnostics)
-            criteria.append(
-                Criterion(
-                    id=criterion_id,
-                    section=item.section,
-                    label=item.label,
-                    text=text[item.start : item.end],
-                    span=span,
-                    expression=expression,
-                    status=_status(expression),
-                    lead_in=item.lead_in,
-                    diagnostics=tuple(diagnostics),
-                )
+        jobs = [(text, item, _criterion_id(item, number, used)) for number, item in enumerate(items)]
+        return list(self._criteria(jobs))
+
+    def _criteria(self, jobs: Sequence[tuple[str, _Item, str]]) -> Iterator[Criterion]:
+        """Criteria for (document text, item, id) jobs; spaCy runs over all of them as one batch."""
+        texts = (text[item.start : item.end] for text, item, _ in jobs)
+        for (text, item, criterion_id), doc in zip(jobs, self.nlp.pipe(texts, batch_size=256), strict=True):
+            yield self._criterion(text, item, criterion_id, doc)
+
+    def _criterion(self, text: str, item: _Item, criterion_id: str, doc: Doc) -> Criterion:
+        span = Span(start=item.start, end=item.end)
+        diagnostics: list[Diagnostic] = []
+        if item.end - item.start > MAX_CRITERION_CHARS:
+            expression: Node = Unparsed(
+                span=span,
+                text=text[item.start : item.end],
+                reason=f"criterion longer than {MAX_CRITERION_CHARS} characters is not parsed",
             )
-        return criteria
+            diagnostics.append(Diagnostic(code="too-long", severity="warning", message=expression.reason, span=span))
+        else:
+            pieces = pieces_of(doc, offset=item.start)
+            chunks, skipped = parse_chunks(pieces)
+            result = self.builder.build(chunks, item.section, span, text)
+            expression = result.expression
+            diagnostics.extend(result.diagnostics)
+            for piece in skipped:
+                diagnostics.append(
+                    Diagnostic(
+                        code="syntax",
+                        severity="warning",
+                        message=f"{piece.text!r} does not fit the threshold grammar here",
+                        span=piece.span,
+                    )
+                )
+            context = CheckContext(self.lexicon)
+            expression = run_passes(expression, context)
+            diagnostics.extend(context.diagnostics)
+        return Criterion(
+            id=criterion_id,
+            section=item.section,
+            label=item.label,
+            text=text[item.start : item.end],
+            span=span,
+            expression=expression,
+            status=_status(expression),
+            lead_in=item.lead_in,
+            diagnostics=tuple(diagnostics),
+        )
 
 
 def _criterion_id(item: _Item, number: int, used: set[str]) -> str:

@@ -223,6 +223,12 @@ _FACTORS: dict[str, str] = {
     "cm": "cm",
     "mm": "mm",
     "um": "um",
+    "micron": "um",
+    "microns": "um",
+    "micrometer": "um",
+    "micrometers": "um",
+    "micrometre": "um",
+    "micrometres": "um",
     "km": "km",
     "in": "inch",
     "inch": "inch",
@@ -373,6 +379,9 @@ _EXPONENT = re.compile(r"^(.*?[A-Za-z%])\^?([1-4])$")
 _WORD = re.compile(r"^[A-Za-z]{3,}$")
 
 
+_LOST_EXPONENT = re.compile(r"^[x*]\s*10(3|6|9|12)\s*/")
+
+
 def _clean(text: str) -> str:
     """Unify the typography of a unit: micro signs, superscripts, multiplication signs, spaces, "(s)", "per"."""
     text = text.strip()
@@ -380,6 +389,9 @@ def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("µ", "u").replace("μ", "u").replace("×", "x").replace("·", "*").replace("⋅", "*")
     text = " ".join(text.split())
+    # "x 109/L": a superscript exponent lost in copy-paste; only after a multiplication sign, where it cannot be
+    # a count of 109
+    text = _LOST_EXPONENT.sub(r"10^\1/", text)
     text = _PLURAL_PARENS.sub("s", text)
     text = _PER_WORD.sub("/", text)
     text = _BSA_WRITTEN.sub("1.73m^2", text)
