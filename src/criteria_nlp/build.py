@@ -13,6 +13,7 @@ a list of conditions means any of them ("Pregnancy and breastfeeding women": eit
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -65,7 +66,8 @@ _STOPWORDS = frozenset(
     disorders condition conditions illness illnesses period periods type types level levels value values
     study trial trials enrollment enrolment screening entry inclusion exclusion criteria criterion eligible
     eligibility require required requires requirement following prior previous previously current currently
-    age aged year years old
+    age aged year years old inclusive exclusive inclusively adults adult infants infant children child
+    adolescents adolescent neonates newborns elderly toddlers
     """.split()
 )
 _DURATION_CUES = frozenset(
@@ -95,6 +97,24 @@ class _Clause:
 
 
 @cache
+def _variable_forms(lexicon: Lexicon) -> dict[str, tuple[str, str]]:
+    """Lower-case surface forms of variables (5+ letters) -> (form, variable id), for misspelling look-ups."""
+    forms: dict[str, tuple[str, str]] = {}
+    for entry in lexicon.phrase_entries():
+        if entry.label == "VARIABLE" and len(entry.text) >= 5 and " " not in entry.text:
+            forms.setdefault(entry.text.lower(), (entry.text, entry.id))
+    return forms
+
+
+def _close_variable(lexicon: Lexicon, word: str) -> tuple[str, str] | None:
+    forms = _variable_forms(lexicon)
+    matches = difflib.get_close_matches(word, list(forms), n=2, cutoff=0.88)
+    if not matches or (len(matches) > 1 and forms[matches[0]][1] != forms[matches[1]][1]):
+        return None
+    return forms[matches[0]]
+
+
+@cache
 def _phrase_table(lexicon: Lexicon) -> dict[str, tuple[str, str]]:
     table: dict[str, tuple[str, str]] = {}
     for entry in lexicon.phrase_entries():
@@ -110,14 +130,16 @@ class Builder:
         self.phrases = _phrase_table(self.lexicon)
         self.document = ""
         self._conditional_concepts: set[int] = set()
+        self.diagnostics: list[Diagnostic] = []
 
     # ----------------------------------------------------------------------------------------------- entry point
     def build(self, chunks: Sequence[Chunk], section: Section, span: Span, document: str) -> BuildResult:
         """The expression of the criterion at ``span`` of ``document`` (the whole document text)."""
         self.document = document
         self._conditional_concepts = set()
-        text = span.slice(document)
         diagnostics: list[Diagnostic] = []
+        self.diagnostics = diagnostics
+        text = span.slice(document)
         clauses = self._clauses(chunks)
         nodes: list[Node] = []
         for clause in clauses:
@@ -163,7 +185,7 @@ class Builder:
                     )
                 )
 
-        sex = self._sex(clause, has_concepts=concepts is not None)
+        sex = self._sex(clause)
         if sex is not None:
             parts.append(sex)
 
@@ -173,7 +195,7 @@ class Builder:
             for p in not_computable:
                 clause.consumed.add(p.index)
             span = _cover_pieces(prose) or not_computable[0].span
-            if category in ("consent", "willingness") or not parts:
+            if (category in ("consent", "willingness") and numeric is None) or not parts:
                 for p in prose:
                     clause.consumed.add(p.index)
                 return NotComputable(span=span, category=category, text=_text_of(prose, self.document))
@@ -222,7 +244,10 @@ class Builder:
             inherited = False
             between = chunks[last_chunk_index + 1 : index] if last_chunk_index >= 0 else []
             adjacent = last_chunk_index >= 0 and all(
-                isinstance(c, ProseChunk) and not _is_content(c.piece) and not c.piece.has("VARIABLE") for c in between
+                isinstance(c, ProseChunk)
+                and (c.piece.index in clause.consumed or not _is_content(c.piece))
+                and not c.piece.has("VARIABLE")
+                for c in between
             )
             if not variables and adjacent and last_variables:
                 variables = last_variables
@@ -287,6 +312,9 @@ class Builder:
                     break
                 clause.consumed.add(piece.index)
                 return VariableMention(var_id, "VARIABLE" not in piece.kinds, piece.text, piece.span)
+        following = self._variable_after(clause, index)
+        if following is not None:
+            return following
         age_words = [p for p in clause.prose if p.has("AGEWORD") or (p.has("VARIABLE") and p.kinds["VARIABLE"] == "age")]
         duration_cue = any(p.lower in _DURATION_CUES or p.has("WITHIN") or p.has("AFTER") for p in prose_before)
         if age_words or (unit == "year" and not duration_cue):
@@ -332,13 +360,59 @@ class Builder:
             return None
         for piece in words:
             clause.consumed.add(piece.index)
+        misspelt = self._misspelt_variable(words)
+        if misspelt is not None:
+            return misspelt
         span = _cover_pieces(words) or words[0].span
         return VariableMention("", False, " ".join(p.text for p in words), span)
+
+    def _variable_after(self, clause: _Clause, index: int) -> VariableMention | None:
+        """"A minimum of 50 kg body weight": the variable written after its threshold."""
+        for chunk in clause.chunks[index + 1 : index + 4]:
+            if not isinstance(chunk, ProseChunk):
+                return None
+            piece = chunk.piece
+            if piece.has("VARIABLE") and piece.index not in clause.consumed:
+                clause.consumed.add(piece.index)
+                return VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span)
+            if _is_content(piece):
+                return None
+        return None
+
+    def _misspelt_variable(self, words: list[Piece]) -> VariableMention | None:
+        """An unknown mention that is a close misspelling of a variable name ("creatinin")."""
+        candidate = words[-1].text
+        if len(candidate) < 5:
+            return None
+        entry = _close_variable(self.lexicon, candidate.lower())
+        if entry is None:
+            return None
+        self.diagnostics.append(
+            Diagnostic(
+                code="misspelling",
+                severity="info",
+                message=f"{candidate!r} read as {entry[0]!r}",
+                span=words[-1].span,
+                suggestion=entry[0],
+            )
+        )
+        return VariableMention(entry[1], False, _text_of(words, self.document), _cover_pieces(words) or words[0].span)
 
     def _threshold_node(
         self, variables: Sequence[VariableMention], thresholds: Sequence[Threshold], span: Span
     ) -> Node:
         per_variable: list[Node] = []
+        references = [ref for variable in variables for ref in self._expand(variable)]
+        if len(references) == 2 and any(t.pair is not None for t in thresholds):
+            # "BP ≤ 140/90 mmHg": the first value bounds the first variable of the pair, the second the other
+            first, second = references
+            return All(
+                span=span,
+                children=(
+                    self._one_threshold(first, thresholds[0]),
+                    self._one_threshold(second, _pair_threshold(thresholds[0])),
+                ),
+            )
         for variable in variables:
             for ref in self._expand(variable):
                 alternatives = [self._one_threshold(ref, t) for t in thresholds]
@@ -409,8 +483,40 @@ class Builder:
                                 clause.consumed.add(other.piece.index)
                         self._conditional_concepts.add(piece.index)
                         return Presence(span=piece.span, concept=self._concept_ref(piece, ()))
+                return self._unknown_condition(clause, start)
+            sex = self._sex_condition(clause, chunk)
+            if sex is not None:
+                return sex
+            if not (isinstance(chunk, ProseChunk) and not _is_content(chunk.piece)):
                 return None
         return None
+
+    def _unknown_condition(self, clause: _Clause, start: int) -> Node | None:
+        """"if bone marrow involvement": a condition the lexicon does not know, kept as a concept by its words."""
+        words: list[Piece] = []
+        for later in clause.chunks[start + 1 :]:
+            if not isinstance(later, ProseChunk) or later.piece.text in (")", ",", ";"):
+                break
+            words.append(later.piece)
+        content = _trim([p for p in words if p.lower not in ("is", "are", "present", "documented", "known")])
+        if not content:
+            return None
+        for p in words:
+            clause.consumed.add(p.index)
+        clause.consumed.add(clause.chunks[start].piece.index)  # type: ignore[union-attr]
+        span = _cover_pieces(content) or content[0].span
+        mention = _text_of(content, self.document)
+        return Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
+
+    def _sex_condition(self, clause: _Clause, chunk: Chunk) -> Node | None:
+        """"≥ 12 g/dL for women": the threshold applies to one sex."""
+        if not isinstance(chunk, ProseChunk) or not chunk.piece.has("SEX"):
+            return None
+        value = chunk.piece.kinds["SEX"]
+        if value not in ("female", "male"):
+            return None
+        clause.consumed.add(chunk.piece.index)
+        return Demographic(span=chunk.piece.span, attribute="sex", sex=value)  # type: ignore[arg-type]
 
     # ----------------------------------------------------------------------------------------------- concepts
     def _concepts(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
@@ -458,6 +564,18 @@ class Builder:
                 details[len(items) - 1] = text
                 for p in run:
                     clause.consumed.add(p.index)
+        # coordination ellipsis after the head: "hepatitis B or C" -> hepatitis B, hepatitis C
+        for position in concept_positions:
+            if position + 2 < len(pieces) and (pieces[position + 1].has("CONJ") or pieces[position + 1].text in (",", "/")):
+                other = pieces[position + 2]
+                if other.has("CONCEPT") or not other.text.isalnum() or len(other.text) > 3:
+                    continue
+                words = pieces[position].text.split()
+                entry = self.phrases.get(" ".join([*words[:-1], other.text]).lower())
+                if len(words) > 1 and entry and entry[0] == "CONCEPT":
+                    fake = Piece(other.index, other.start, other.end, other.char_start, other.char_end, other.text, {"CONCEPT": entry[1]})
+                    items.append((fake, items[-1][1] if items else ()))
+                    clause.consumed.add(other.index)
         # coordination ellipsis: "liver and kidney disease" -> liver disease, kidney disease
         for position in concept_positions:
             if position >= 2 and (pieces[position - 1].has("CONJ") or pieces[position - 1].text == ","):
@@ -536,14 +654,15 @@ class Builder:
         )
 
     # ----------------------------------------------------------------------------------------------- the rest
-    def _sex(self, clause: _Clause, has_concepts: bool) -> Node | None:
-        sexes = [p for p in clause.prose if p.has("SEX")]
+    def _sex(self, clause: _Clause) -> Node | None:
+        """A sex restriction ("Female patients", "pregnant or breastfeeding women"); none for "men and women"."""
+        sexes = [p for p in clause.prose if p.has("SEX") and p.index not in clause.consumed]
         if not sexes:
             return None
         for p in sexes:
             clause.consumed.add(p.index)
         values = {p.kinds["SEX"] for p in sexes}
-        if has_concepts or "any" in values or len(values) != 1:
+        if "any" in values or len(values) != 1:
             return None
         value = values.pop()
         return Demographic(span=_cover_pieces(sexes) or sexes[0].span, attribute="sex", sex=value)  # type: ignore[arg-type]
@@ -582,7 +701,10 @@ def _trim(run: list[Piece]) -> list[Piece]:
 def _is_content(piece: Piece) -> bool:
     """Does this prose piece carry meaning that must be understood (not a stopword, punctuation or known cue)?"""
     if piece.kinds:
-        structural = {"VERB_IS", "CONJ", "TO", "FROM", "BETWEEN", "WITH", "AGEWORD", "TIMES", "CMP_POST", "CMP_PRE", "NUM", "NUMWORD", "UNIT"}
+        structural = {
+            "VERB_IS", "CONJ", "TO", "FROM", "BETWEEN", "WITH", "AGEWORD", "TIMES", "CMP_POST", "CMP_PRE", "NUM",
+            "NUMWORD", "UNIT", "REF",
+        }
         if set(piece.kinds) <= structural:
             return False
         return not piece.has("VERB_IS")
@@ -624,6 +746,13 @@ def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tupl
     if any(p.lower in _DETAIL_WORDS for p in run):
         return run, _text_of(run, document)
     return None
+
+
+def _pair_threshold(t: Threshold) -> Threshold:
+    second = t.pair
+    low = second if t.low is not None else None
+    high = second if t.high is not None else None
+    return Threshold(low, t.low_inclusive, high, t.high_inclusive, t.reference, t.operator, t.span, t.explicit)
 
 
 def _propagate_units(thresholds: list[Threshold]) -> list[Threshold]:

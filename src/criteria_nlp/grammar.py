@@ -9,6 +9,7 @@ tree into :class:`Chunk` values with numbers and units already converted. The IR
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -41,6 +42,7 @@ _OPENERS = frozenset({"(", "["})
 _CLOSERS = frozenset({")", "]"})
 _FILLER_PUNCT = frozenset({"(", ")", "[", "]", ":", "-", "=", '"', "'", "*"})
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
+_ROMAN_JOINERS = frozenset({",", "/", "-", "–", "—", "~", "to"})
 _ROMAN_LEADS = frozenset({"class", "grade", "stage", "nyha", "type", "classes", "grades", "stages"})
 
 
@@ -194,12 +196,12 @@ def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
     for i, piece in enumerate(pieces):
         if piece.text in _ROMAN and "NUM" not in piece.kinds and i > 0:
             before = pieces[i - 1]
-            joined = before.has("CONJ") or before.text in (",", "/", "-", "to")
-            if before.lower in _ROMAN_LEADS or before.has("VARIABLE") or (in_list and joined):
+            joined = before.has("CONJ") or before.text in _ROMAN_JOINERS
+            if before.lower in _ROMAN_LEADS or before.has("VARIABLE") or before.has("CMP_PRE") or (in_list and joined):
                 piece.kinds = dict(piece.kinds, NUM=repr(_ROMAN[piece.text]))
                 in_list = True
                 continue
-        if not (piece.has("CONJ") or piece.text in (",", "/", "-", "to")):
+        if not (piece.has("CONJ") or piece.text in _ROMAN_JOINERS):
             in_list = False
 
 
@@ -216,6 +218,13 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
         if "UNIT" in kinds and previous == "NUM":
             yield _token("UNIT", kinds["UNIT"], piece)
             previous = "UNIT"
+        elif _is_number(piece) and i + 2 < n and pieces[i + 1].text == "/" and "NUM" in pieces[i + 2].kinds and "NUM" in kinds:
+            # "140/90 mmHg": a systolic/diastolic pair
+            yield _token("NUM", kinds["NUM"], piece)
+            yield _token("PAIR_SEP", "/", pieces[i + 1])
+            yield _token("NUM", pieces[i + 2].kinds["NUM"], pieces[i + 2])
+            previous = "NUM"
+            i += 2
         elif _is_number(piece):
             value = kinds.get("NUM") or kinds["NUMWORD"]
             yield _token("NUM", value, piece)
@@ -371,16 +380,20 @@ def _scan_variable_list(pieces: Sequence[Piece], i: int) -> tuple[list[int], int
         while k < n and (_is_filler(pieces[k]) or _is_separator(pieces[k])) and not _value_start(pieces, k):
             k += 1
         if k < n and _is_variable(pieces[k]):
-            separated = any(_is_separator(pieces[m]) for m in range(j, k))
-            if separated or k == j:
+            same = _variable_id(pieces[members[-1]]) == _variable_id(pieces[k])
+            if any(_is_separator(pieces[m]) for m in range(j, k)) and not same:
                 members.append(k)
-                j = k + 1
-                continue
-            members[-1] = k if pieces[members[-1]].kinds.get("VARIABLE") == pieces[k].kinds.get("VARIABLE") else k
+            else:
+                # "ECOG (Eastern ...) performance status": one variable named twice; the last name heads the threshold
+                members[-1] = k
             j = k + 1
             continue
         return members, k
     return members, j
+
+
+def _variable_id(piece: Piece) -> str:
+    return piece.kinds.get("VARIABLE") or piece.kinds.get("GROUP", "")
 
 
 def _heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
@@ -453,6 +466,7 @@ class Threshold:
     operator: str | None  # the comparator as written; None for ranges and bare values ("==" implied)
     span: Span
     explicit: bool  # False for a bare number with no comparator
+    pair: Quantity | None = None  # "≤ 140/90 mmHg": the same bound for the second variable of a pair
 
 
 @dataclass(frozen=True)
@@ -497,6 +511,7 @@ def _span_of(*items: Any) -> Span:
 class _Q:
     quantity: Quantity
     span: Span
+    pair: Quantity | None = None  # the second value of "140/90 mmHg"
 
 
 @dataclass(frozen=True)
@@ -533,6 +548,11 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
     def start(self, *items: Any) -> list[Chunk]:
         return [ProseChunk(item.piece) if isinstance(item, PieceToken) else item for item in items]
 
+    def pair(self, first: PieceToken, sep: PieceToken, second: PieceToken, unit: PieceToken | None = None) -> _Q:
+        main = self.quantity(first, unit)
+        other = self.quantity(second, unit)
+        return _Q(main.quantity, _span_of(first, second, *([unit] if unit is not None else [])), other.quantity)
+
     def quantity(self, number: PieceToken, unit: PieceToken | None = None) -> _Q:
         value = float(number)
         if unit is None:
@@ -548,7 +568,10 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return _Ref(1.0, str(item), _span_of(item))
 
     def compare(self, cmp: PieceToken, q: _Q) -> Threshold:
-        return _bound(str(cmp), q.quantity, None, _span_of(cmp, q))
+        threshold = _bound(str(cmp), q.quantity, None, _span_of(cmp, q))
+        if q.pair is not None:
+            return dataclasses.replace(threshold, pair=q.pair)
+        return threshold
 
     def compare_after(self, q: _Q, cmp: PieceToken) -> Threshold:
         return _bound(str(cmp), q.quantity, None, _span_of(q, cmp))

@@ -52,14 +52,25 @@ _PROTECTED_TOKEN = re.compile(
     r"|^[0-9]+(?:st|nd|rd|th)$"
 )
 
+# A number glued to a following letter is split only where the number does not continue a name: the run of digits
+# (and decimal marks) must start the token or follow a non-letter. Python's look-behinds are fixed-width, hence one
+# per run length.
+_NUMBER_THEN_LETTER = (
+    "(?:"
+    + "|".join(f"(?<=^[0-9.,]{{{n}}})|(?<=[^A-Za-z0-9.,][0-9.,]{{{n}}})" for n in range(1, 9))
+    + ")(?<=[0-9])(?=[A-Za-zµμ°%])"
+)
+
 _EXTRA_INFIXES = [
     _COMPARATOR_ALTERNATION,
     r"(?<=[0-9])[-–—‑](?=[0-9])",  # 18-65
-    r"(?<=[0-9])(?=[A-Za-zµμ°%])",  # 50mg, 2.5X, 18years (names are protected above)
+    _NUMBER_THEN_LETTER,  # 50mg, 2.5X, 18years, but not inside a name ("HbA1c")
     r"(?<=[0-9][xX×])(?=[0-9A-Z])",  # 2x10^9, 2xULN
     r"(?<=^[xX×])(?=[0-9])",  # x10^9/L
     r"(?<=[A-Za-z0-9µμ²³])/(?=[A-Za-z0-9.µμ])",  # 10^9/L, mL/min/1.73m2
     r"[()\[\]]",  # SLE(Systemic, (LVEF)≥
+    r"(?<=[A-Za-z0-9%]):(?=[0-9A-Za-z])",  # HbA1c:7.5%
+    r"(?<=%)[-–—~](?=[0-9])",  # 7.5%-11.0%
 ]
 
 _NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$")
@@ -169,14 +180,32 @@ def annotate_numbers(doc: Doc) -> Doc:
     """Numbers written in digits ("1,500", "2.5", ".5"), their value as ``repr(float)``."""
     found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
     text, bounds = token_bounds(doc)
-    for i, (start, end) in enumerate(bounds):
+    count = len(bounds)
+    i = 0
+    while i < count:
+        start, end = bounds[i]
         first = text[start]
         if first.isdigit() or (first == "." and end - start > 1):
             word = text[start:end]
             if _NUMBER.match(word):
+                last = i
+                # "100 000/mm3": groups of three digits after a single space continue the number
+                while (
+                    last + 1 < count
+                    and bounds[last + 1][0] == bounds[last][1] + 1
+                    and text[bounds[last][1]] == " "
+                    and bounds[last + 1][1] - bounds[last + 1][0] == 3
+                    and text[bounds[last + 1][0] : bounds[last + 1][1]].isdigit()
+                    and word.isdigit()
+                    and len(word) <= 3
+                ):
+                    last += 1
+                    word += text[bounds[last][0] : bounds[last][1]]
                 value = _number_value(word)
                 if value is not None:
-                    found.append(Annotation(i, i + 1, "NUM", repr(value)))
+                    found.append(Annotation(i, last + 1, "NUM", repr(value)))
+                i = last
+        i += 1
     return doc
 
 
@@ -226,7 +255,10 @@ def annotate_units(doc: Doc) -> Doc:
     return doc
 
 
-_UNIT_CONNECTORS = frozenset({"/", "^", "*", "x", "×", "·", ".", "(", ")", "[", "]", "per", "cells", "cell", "copies"})
+_UNIT_CONNECTORS = frozenset(
+    {"/", "^", "*", "x", "×", "·", ".", "(", ")", "[", "]", "per", "cells", "cell", "copies", "beats", "breaths",
+     "minute", "hour", "beat", "breath"}
+)
 
 
 @lru_cache(maxsize=16384)

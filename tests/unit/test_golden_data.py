@@ -159,7 +159,7 @@ CONCEPT_IDS = frozenset(
 )
 TIME_UNITS = frozenset({"day", "week", "month", "year"})
 
-CASE_KEYS = frozenset({"id", "construction", "section", "text", "constraints", "concepts", "status", "sex"})
+CASE_KEYS = frozenset({"id", "construction", "section", "text", "constraints", "concepts", "status", "sex", "xfail"})
 REQUIRED_CASE_KEYS = frozenset({"id", "construction", "section", "text", "constraints"})
 CONSTRAINT_KEYS = frozenset({"variable", "interval", "unit", "reference", "mention", "group"})
 CONCEPT_KEYS = frozenset({"id", "negated", "mention", "window"})
