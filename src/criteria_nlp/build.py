@@ -267,7 +267,10 @@ class Builder:
                 if isinstance(c, ProseChunk):
                     clause.consumed.add(c.piece.index)
             condition = self._condition_after(clause, index)
-            node = self._threshold_node(variables, thresholds, chunk.span)
+            node = self._threshold_node(variables, thresholds, chunk.span, either=chunk.either)
+            negation = self._negation_before(clause, index)
+            if negation is not None:
+                node = Not(span=negation.span.cover(chunk.span), child=node)
             if inherited and nodes and last_node_index == len(nodes) - 1:
                 previous = nodes[-1]
                 if condition is not None:
@@ -366,6 +369,19 @@ class Builder:
         span = _cover_pieces(words) or words[0].span
         return VariableMention("", False, " ".join(p.text for p in words), span)
 
+    def _negation_before(self, clause: _Clause, index: int) -> Piece | None:
+        """"No ALT > 3 x ULN": a negation cue right before a threshold (only fillers between) negates it."""
+        for chunk in reversed(clause.chunks[:index]):
+            if not isinstance(chunk, ProseChunk):
+                return None
+            piece = chunk.piece
+            if piece.has("NEG"):
+                clause.consumed.add(piece.index)
+                return piece
+            if _is_content(piece) and not piece.has("VARIABLE") and not piece.has("GROUP"):
+                return None
+        return None
+
     def _variable_after(self, clause: _Clause, index: int) -> VariableMention | None:
         """"A minimum of 50 kg body weight": the variable written after its threshold."""
         for chunk in clause.chunks[index + 1 : index + 4]:
@@ -399,7 +415,7 @@ class Builder:
         return VariableMention(entry[1], False, _text_of(words, self.document), _cover_pieces(words) or words[0].span)
 
     def _threshold_node(
-        self, variables: Sequence[VariableMention], thresholds: Sequence[Threshold], span: Span
+        self, variables: Sequence[VariableMention], thresholds: Sequence[Threshold], span: Span, either: bool = False
     ) -> Node:
         per_variable: list[Node] = []
         references = [ref for variable in variables for ref in self._expand(variable)]
@@ -421,6 +437,8 @@ class Builder:
                 )
         if len(per_variable) == 1:
             return per_variable[0]
+        if either:
+            return Any_(span=span, children=tuple(per_variable))
         return All(span=span, children=tuple(per_variable))
 
     def _expand(self, variable: VariableMention) -> list[VariableRef]:
@@ -561,6 +579,14 @@ class Builder:
             detail = _detail_after(pieces, position, self.document)
             if detail is not None:
                 run, text = detail
+                # a bare number inside the definition ("criteria in 1997") belongs to it
+                end = max(p.char_end for p in run)
+                for chunk in chunks:
+                    if isinstance(chunk, ConstraintChunk) and chunk.span.start >= end - 1 and not any(
+                        t.explicit for t in chunk.thresholds
+                    ):
+                        end = max(end, chunk.span.end)
+                text = self.document[run[0].char_start : end]
                 details[len(items) - 1] = text
                 for p in run:
                     clause.consumed.add(p.index)

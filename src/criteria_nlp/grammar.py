@@ -474,6 +474,13 @@ class ConstraintChunk:
     variables: tuple[VariableMention, ...]
     thresholds: tuple[Threshold, ...]
     span: Span
+    either: bool = False  # "ALT or AST > 3 x ULN": the variables are joined by "or"
+
+
+@dataclass(frozen=True)
+class _VariableList:
+    members: tuple[VariableMention, ...]
+    either: bool
 
 
 @dataclass(frozen=True)
@@ -623,25 +630,27 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
                 join_next = item.type == "VALUE_AND"
         return thresholds
 
-    def var_list(self, *items: PieceToken) -> list[VariableMention]:
-        return [
+    def var_list(self, *items: PieceToken) -> _VariableList:
+        members = [
             VariableMention(
                 str(t), "GROUP" in t.piece.kinds and "VARIABLE" not in t.piece.kinds, t.piece.text, _span_of(t)
             )
             for t in items
             if t.type == "VAR"
         ]
+        either = any(t.type == "VAR_SEP" and t.piece.lower in ("or", "and/or", "nor") for t in items)
+        return _VariableList(tuple(members), either)
 
     def constraint(self, *items: Any) -> ConstraintChunk:
-        variables: list[VariableMention] = []
+        variables = _VariableList((), False)
         thresholds: list[Threshold] = []
         for item in items:
-            if item and isinstance(item[0], VariableMention):
+            if isinstance(item, _VariableList):
                 variables = item
             else:
                 thresholds = item
-        spans = [v.span for v in variables] + [t.span for t in thresholds]
-        return ConstraintChunk(tuple(variables), tuple(thresholds), _span_of(*spans))
+        spans = [v.span for v in variables.members] + [t.span for t in thresholds]
+        return ConstraintChunk(variables.members, tuple(thresholds), _span_of(*spans), variables.either)
 
     def window_within(self, within: PieceToken, q: _Q, before: PieceToken | None = None) -> WindowChunk:
         return WindowChunk(None, q.quantity, _span_of(within, q, *([before] if before is not None else [])))

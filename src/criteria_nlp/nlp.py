@@ -20,6 +20,7 @@ every cue cost more than all the rest of the parse.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -215,9 +216,10 @@ def _number_value(text: str) -> float | None:
         # "1,500" is a thousands separator, "1,5" a decimal comma
         text = text.replace(",", "") if len(tail.split(",")[0].split(".")[0]) == 3 else text.replace(",", ".", 1)
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
         return None
+    return value if math.isfinite(value) else None  # "1e999"-sized digit strings are not thresholds
 
 
 _UNIT_WINDOW = 8

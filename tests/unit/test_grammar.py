@@ -1,0 +1,79 @@
+"""Stage 3: the LALR grammar and its contextual lexer."""
+
+from __future__ import annotations
+
+import pytest
+from lark import Lark
+
+from criteria_nlp.grammar import ConstraintChunk, WindowChunk, classify, parse_chunks, pieces_of
+from criteria_nlp.nlp import default_pipeline
+from criteria_nlp.resources import grammar_path
+
+
+def test_grammar_is_lalr_without_conflicts() -> None:
+    pytest.importorskip("interegular")
+    Lark(grammar_path("constraints.lark").read_text(encoding="utf-8"), parser="lalr", lexer="basic", strict=True)
+
+
+def _terminals(text: str) -> list[tuple[str, str]]:
+    pieces = pieces_of(default_pipeline()(text))
+    return [(t.type, str(t)) for t in classify(pieces)]
+
+
+def _chunks(text: str) -> list[object]:
+    chunks, skipped = parse_chunks(pieces_of(default_pipeline()(text)))
+    assert not skipped
+    return chunks
+
+
+def test_variable_list_heads_a_shared_threshold() -> None:
+    terminals = _terminals("ALT and AST ≤ 2.5 × ULN")
+    assert [t for t, _ in terminals] == ["VAR", "VAR_SEP", "VAR", "CMP_PRE", "NUM", "REF"]
+
+
+def test_a_variable_without_threshold_is_prose() -> None:
+    assert ("PROSE", "ALT") in _terminals("history of ALT elevation")
+
+
+def test_or_between_thresholds_is_a_disjunction() -> None:
+    chunk = _chunks("systolic blood pressure < 90 or > 160 mmHg")[0]
+    assert isinstance(chunk, ConstraintChunk)
+    first, second = chunk.thresholds
+    assert first.high is not None and first.high.value == 90 and first.low is None
+    assert second.low is not None and second.low.value == 160 and second.high is None
+
+
+def test_variables_joined_by_or_are_either() -> None:
+    chunk = _chunks("ALT or AST > 3 x ULN")[0]
+    assert isinstance(chunk, ConstraintChunk)
+    assert chunk.either and [v.id for v in chunk.variables] == ["alt", "ast"]
+
+
+def test_lower_and_upper_bound_joined_by_and_make_one_interval() -> None:
+    chunk = _chunks("creatinine greater than 1.4 and less than or equal to 2.0 mg/dL")[0]
+    assert isinstance(chunk, ConstraintChunk)
+    (threshold,) = chunk.thresholds
+    assert threshold.low is not None and threshold.high is not None
+    assert (threshold.low.value, threshold.low_inclusive, threshold.high.value, threshold.high_inclusive) == (
+        1.4,
+        False,
+        2.0,
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "min_ago", "max_ago"),
+    [("within 6 months prior to screening", None, 6), ("at least 4 weeks before randomization", 4, None)],
+)
+def test_windows(text: str, min_ago: float | None, max_ago: float | None) -> None:
+    window = next(c for c in _chunks(text) if isinstance(c, WindowChunk))
+    assert (window.min_ago.value if window.min_ago else None) == min_ago
+    assert (window.max_ago.value if window.max_ago else None) == max_ago
+
+
+def test_prose_pieces_pass_through_unparsed_by_lark() -> None:
+    pieces = pieces_of(default_pipeline()("Patients with active tuberculosis"))
+    chunks, skipped = parse_chunks(pieces)
+    assert not skipped
+    assert [c.piece.text for c in chunks] == [p.text for p in pieces]  # type: ignore[union-attr]

@@ -1,0 +1,77 @@
+"""Stage 2: tokenizer rules and the rule-based annotation components."""
+
+from __future__ import annotations
+
+import pytest
+
+from criteria_nlp.nlp import annotations, default_pipeline
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.text for t in default_pipeline().tokenizer(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("≥50%", ["≥", "50", "%"]),
+        ("<=1.5mg/dL", ["<=", "1.5", "mg", "/", "dL"]),
+        ("2×ULN", ["2", "×", "ULN"]),
+        ("2xULN", ["2", "x", "ULN"]),
+        ("0~2", ["0", "~", "2"]),
+        ("18-65", ["18", "-", "65"]),
+        (">=18years", [">=", "18", "years"]),
+        ("(LVEF)≥ 50%", ["(", "LVEF", ")", "≥", "50", "%"]),
+        ("HbA1c:7.5%-11.0%", ["HbA1c", ":", "7.5", "%", "-", "11.0", "%"]),
+        ("1.5x10^9/L", ["1.5", "x", "10", "^", "9", "/", "L"]),
+    ],
+)
+def test_glued_tokens_are_split(text: str, tokens: list[str]) -> None:
+    assert _tokens(text) == tokens
+
+
+@pytest.mark.parametrize("name", ["HbA1c", "COVID-19", "IL-6", "CD4+", "FEV1", "SARS-CoV-2", "A1C"])
+def test_names_stay_whole(name: str) -> None:
+    assert _tokens(f"{name} level") == [name, "level"]
+
+
+def _kinds(text: str) -> dict[str, set[str]]:
+    doc = default_pipeline()(text)
+    found: dict[str, set[str]] = {}
+    for a in annotations(doc):
+        found.setdefault(doc[a.start : a.end].text, set()).add(f"{a.kind}:{a.value}")
+    return found
+
+
+def test_annotations_mark_variables_numbers_units_and_cues() -> None:
+    kinds = _kinds("ALT more than twice the upper limit of normal and platelets ≥ 100 x 10^9/L")
+    assert "VARIABLE:alt" in kinds["ALT"]
+    assert "CMP_PRE:>" in kinds["more than"]
+    assert "NUMWORD:2" in kinds["twice"]
+    assert "REF:ULN" in kinds["upper limit of normal"]
+    assert "NUM:100.0" in kinds["100"]
+    assert "UNIT:10^9/L" in kinds["x 10^9/L"]
+
+
+def test_negation_temporal_and_consent_cues() -> None:
+    kinds = _kinds("No myocardial infarction within 6 months prior to screening; informed consent")
+    assert "NEG:" in kinds["No"]
+    assert "WITHIN:" in kinds["within"]
+    assert "BEFORE:" in kinds["prior to"]
+    assert "UNIT:month" in kinds["months"]
+    assert "NOTCOMP:consent" in kinds["informed consent"]
+
+
+def test_thousands_written_with_a_space_are_one_number() -> None:
+    kinds = _kinds("Platelets ≥ 100 000/mm3")
+    assert "NUM:100000.0" in kinds["100 000"]
+
+
+def test_a_word_after_a_number_is_not_a_unit_when_it_is_a_preposition() -> None:
+    kinds = _kinds("at least 18 in the opinion of")
+    assert not any(k.startswith("UNIT") for values in kinds.values() for k in values)
+
+
+def test_short_abbreviations_match_case_sensitively() -> None:
+    assert "VARIABLE:alt" in _kinds("ALT ≤ 3 x ULN")["ALT"]
+    assert "alt" not in _kinds("alt ≤ 3 x ULN")
