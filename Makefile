@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)  ## parse, lint and screen the bundled protocol against the demo patients
 	$(BIN)/criteria-nlp parse corpora/trials/NCT03219801.txt --format text
+	$(BIN)/criteria-nlp lint corpora/trials/NCT03219801.txt
 	$(BIN)/criteria-nlp screen corpora/trials/NCT03219801.txt corpora/patients --index-date 2026-11-01
 
 test: $(STAMP)  ## the whole test suite (tests needing ../shared skip when it is missing)

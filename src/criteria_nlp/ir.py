@@ -77,7 +77,9 @@ class VariableRef(Frozen):
 
     @property
     def name(self) -> str:
-        return self.id or self.mention
+        """The id (or the words as written) and, for a member of a group term, the group: ``alt [transaminase]``."""
+        base = self.id or repr(self.mention)
+        return f"{base} [{self.group}]" if self.group else base
 
 
 class ConceptRef(Frozen):
@@ -324,6 +326,8 @@ def render(node: Node) -> str:
         qualifiers = " ".join(node.concept.qualifiers)
         name = node.concept.id or repr(node.concept.mention)
         text = f"present({qualifiers + ' ' if qualifiers else ''}{name}"
+        if node.concept.detail:
+            text += f"; {node.concept.detail}"
         if node.window is not None:
             bits = []
             if node.window.max_ago is not None:
