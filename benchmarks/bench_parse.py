@@ -14,7 +14,6 @@ import platform
 import resource
 import sys
 import time
-from pathlib import Path
 
 import spacy
 
@@ -43,8 +42,10 @@ def main() -> int:
     if not lines:
         print("skipped: ../shared/corpora/chia not found (set CRITERIA_NLP_SHARED)")
         return 0
-    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}")
+    print(
+        f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}"
+    )
     start = time.perf_counter()
     parser = CriteriaParser()
     parser.parse_one("ALT <= 2.5 x ULN")  # loads the lazily built unit registry

@@ -25,7 +25,7 @@ from criteria_nlp.ir import CriteriaDocument, Criterion, Node, render
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from criteria_nlp.parse import parse_criteria, parse_criterion
+    from criteria_nlp.parse import parse_criteria, parse_criterion  # noqa: F401 - lazily exported below
 
 _LAZY = {
     "parse_criteria": ("criteria_nlp.parse", "parse_criteria"),

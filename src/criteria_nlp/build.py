@@ -55,27 +55,246 @@ _TIME_UNITS = {"year": "year", "month": "month", "week": "week", "day": "day", "
 
 # Words that carry no eligibility meaning of their own: never reported as "not understood".
 _STOPWORDS = frozenset(
-    """a an the of in on at for to with by from as any all other following this these those that which who whom
-    whose their his her its it they he she them such must should will would may might can could shall be is are was
-    were been being have has had having do does did not no and or nor but if than then also only either both each
-    per within into onto over under about after before during while when where whether there here some more most
-    less least very much many few several include includes including includ e.g. i.e. etc eg ie vs via
-    patient patients subject subjects participant participants individual individuals person persons people
-    volunteer volunteers adult adults child children male female men women man woman case cases
-    diagnosis diagnosed history known evidence presence present documented confirmed disease diseases disorder
-    disorders condition conditions illness illnesses period periods type types level levels value values
-    study trial trials enrollment enrolment screening entry inclusion exclusion criteria criterion eligible
-    eligibility require required requires requirement following prior previous previously current currently
-    age aged year years old inclusive exclusive inclusively adults adult infants infant children child
-    adolescents adolescent neonates newborns elderly toddlers
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "for",
+        "to",
+        "with",
+        "by",
+        "from",
+        "as",
+        "any",
+        "all",
+        "other",
+        "following",
+        "this",
+        "these",
+        "those",
+        "that",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "their",
+        "his",
+        "her",
+        "its",
+        "it",
+        "they",
+        "he",
+        "she",
+        "them",
+        "such",
+        "must",
+        "should",
+        "will",
+        "would",
+        "may",
+        "might",
+        "can",
+        "could",
+        "shall",
+        "be",
+        "is",
+        "are",
+        "was",
+        "were",
+        "been",
+        "being",
+        "have",
+        "has",
+        "had",
+        "having",
+        "do",
+        "does",
+        "did",
+        "not",
+        "no",
+        "and",
+        "or",
+        "nor",
+        "but",
+        "if",
+        "than",
+        "then",
+        "also",
+        "only",
+        "either",
+        "both",
+        "each",
+        "per",
+        "within",
+        "into",
+        "onto",
+        "over",
+        "under",
+        "about",
+        "after",
+        "before",
+        "during",
+        "while",
+        "when",
+        "where",
+        "whether",
+        "there",
+        "here",
+        "some",
+        "more",
+        "most",
+        "less",
+        "least",
+        "very",
+        "much",
+        "many",
+        "few",
+        "several",
+        "include",
+        "includes",
+        "including",
+        "includ",
+        "e.g.",
+        "i.e.",
+        "etc",
+        "eg",
+        "ie",
+        "vs",
+        "via",
+        "patient",
+        "patients",
+        "subject",
+        "subjects",
+        "participant",
+        "participants",
+        "individual",
+        "individuals",
+        "person",
+        "persons",
+        "people",
+        "volunteer",
+        "volunteers",
+        "adult",
+        "adults",
+        "child",
+        "children",
+        "male",
+        "female",
+        "men",
+        "women",
+        "man",
+        "woman",
+        "case",
+        "cases",
+        "diagnosis",
+        "diagnosed",
+        "history",
+        "known",
+        "evidence",
+        "presence",
+        "present",
+        "documented",
+        "confirmed",
+        "disease",
+        "diseases",
+        "disorder",
+        "disorders",
+        "condition",
+        "conditions",
+        "illness",
+        "illnesses",
+        "period",
+        "periods",
+        "type",
+        "types",
+        "level",
+        "levels",
+        "value",
+        "values",
+        "study",
+        "trial",
+        "trials",
+        "enrollment",
+        "enrolment",
+        "screening",
+        "entry",
+        "inclusion",
+        "exclusion",
+        "criteria",
+        "criterion",
+        "eligible",
+        "eligibility",
+        "require",
+        "required",
+        "requires",
+        "requirement",
+        "following",
+        "prior",
+        "previous",
+        "previously",
+        "current",
+        "currently",
+        "age",
+        "aged",
+        "year",
+        "years",
+        "old",
+        "inclusive",
+        "exclusive",
+        "inclusively",
+        "adults",
+        "adult",
+        "infants",
+        "infant",
+        "children",
+        "child",
+        "adolescents",
+        "adolescent",
+        "neonates",
+        "newborns",
+        "elderly",
+        "toddlers",
+    ]
 )
 _DURATION_CUES = frozenset(
-    """for since after duration during lasting post due treatment therapy treated ago history previous prior
-    diagnosed onset stable received receiving use using taking exposure followed persisting persistent""".split()
+    [
+        "for",
+        "since",
+        "after",
+        "duration",
+        "during",
+        "lasting",
+        "post",
+        "due",
+        "treatment",
+        "therapy",
+        "treated",
+        "ago",
+        "history",
+        "previous",
+        "prior",
+        "diagnosed",
+        "onset",
+        "stable",
+        "received",
+        "receiving",
+        "use",
+        "using",
+        "taking",
+        "exposure",
+        "followed",
+        "persisting",
+        "persistent",
+    ]
 )
 _DETAIL_OPENERS = frozenset({"according", "from", "per", "meeting", "fulfilling", "fulfil", "fulfill", "as", "by"})
-_DETAIL_WORDS = frozenset({"criteria", "criterion", "classification", "acr", "slicc", "eular", "guidelines", "definition"})
+_DETAIL_WORDS = frozenset(
+    {"criteria", "criterion", "classification", "acr", "slicc", "eular", "guidelines", "definition"}
+)
 
 
 @dataclass
@@ -147,7 +366,9 @@ class Builder:
             if node is not None:
                 nodes.append(node)
         if not nodes:
-            return BuildResult(Unparsed(span=span, text=text, reason="no variable, threshold or condition recognised"), diagnostics)
+            return BuildResult(
+                Unparsed(span=span, text=text, reason="no variable, threshold or condition recognised"), diagnostics
+            )
         if len(nodes) == 1:
             return BuildResult(nodes[0], diagnostics)
         combined: Node
@@ -279,8 +500,10 @@ class Builder:
                     )
                 else:
                     merged = _merge_bounds(previous, node)
-                    nodes[-1] = merged if merged is not None else All(
-                        span=_node_span(previous).cover(chunk.span), children=(previous, node)
+                    nodes[-1] = (
+                        merged
+                        if merged is not None
+                        else All(span=_node_span(previous).cover(chunk.span), children=(previous, node))
                     )
             elif condition is not None:
                 nodes.append(Conditional(span=chunk.span, when=condition, then=node, otherwise=None))
@@ -318,7 +541,9 @@ class Builder:
         following = self._variable_after(clause, index)
         if following is not None:
             return following
-        age_words = [p for p in clause.prose if p.has("AGEWORD") or (p.has("VARIABLE") and p.kinds["VARIABLE"] == "age")]
+        age_words = [
+            p for p in clause.prose if p.has("AGEWORD") or (p.has("VARIABLE") and p.kinds["VARIABLE"] == "age")
+        ]
         duration_cue = any(p.lower in _DURATION_CUES or p.has("WITHIN") or p.has("AFTER") for p in prose_before)
         if age_words or (unit == "year" and not duration_cue):
             for piece in age_words:
@@ -339,7 +564,7 @@ class Builder:
             and not after.piece.has("CONCEPT")
         ):
             clause.consumed.add(after.piece.index)
-            span = chunk.span.cover(after.piece.span)
+            span = _chunk_span(chunk).cover(after.piece.span)
             return Unparsed(
                 span=span,
                 text=span.slice(self.document),
@@ -353,7 +578,7 @@ class Builder:
                     break
                 continue
             if piece.text in ("(", ")") or piece.has("VERB_IS") or piece.lower in _STOPWORDS:
-                if words and not piece.text in ("(", ")"):
+                if words and piece.text not in ("(", ")"):
                     break
                 continue
             words.insert(0, piece)
@@ -370,7 +595,7 @@ class Builder:
         return VariableMention("", False, " ".join(p.text for p in words), span)
 
     def _negation_before(self, clause: _Clause, index: int) -> Piece | None:
-        """"No ALT > 3 x ULN": a negation cue right before a threshold (only fillers between) negates it."""
+        """ "No ALT > 3 x ULN": a negation cue right before a threshold (only fillers between) negates it."""
         for chunk in reversed(clause.chunks[:index]):
             if not isinstance(chunk, ProseChunk):
                 return None
@@ -383,7 +608,7 @@ class Builder:
         return None
 
     def _variable_after(self, clause: _Clause, index: int) -> VariableMention | None:
-        """"A minimum of 50 kg body weight": the variable written after its threshold."""
+        """ "A minimum of 50 kg body weight": the variable written after its threshold."""
         for chunk in clause.chunks[index + 1 : index + 4]:
             if not isinstance(chunk, ProseChunk):
                 return None
@@ -444,7 +669,10 @@ class Builder:
     def _expand(self, variable: VariableMention) -> list[VariableRef]:
         if variable.is_group and variable.id in self.lexicon.groups:
             group = self.lexicon.groups[variable.id]
-            return [VariableRef(id=m, mention=variable.mention, span=variable.span, group=variable.mention) for m in group.members]
+            return [
+                VariableRef(id=m, mention=variable.mention, span=variable.span, group=variable.mention)
+                for m in group.members
+            ]
         return [VariableRef(id=variable.id or None, mention=variable.mention, span=variable.span)]
 
     def _one_threshold(self, variable: VariableRef, t: Threshold) -> Node:
@@ -464,12 +692,16 @@ class Builder:
             factor = (t.low or t.high or Quantity(value=1.0)).value
             operator = t.operator if t.operator in ("<", "<=", ">", ">=") else "=="
             return ReferenceMultiple(
-                span=span, variable=variable, operator=operator, factor=factor, reference=t.reference  # type: ignore[arg-type]
+                span=span,
+                variable=variable,
+                operator=operator,
+                factor=factor,
+                reference=t.reference,
             )
         if t.operator in ("<", "<=", ">", ">=") and (t.low is None) != (t.high is None):
             quantity = t.low if t.low is not None else t.high
             assert quantity is not None
-            return Comparison(span=span, variable=variable, operator=t.operator, quantity=quantity)  # type: ignore[arg-type]
+            return Comparison(span=span, variable=variable, operator=t.operator, quantity=quantity)
         if t.low is not None and t.high is not None and t.low == t.high and t.low_inclusive and t.high_inclusive:
             return Comparison(span=span, variable=variable, operator="==", quantity=t.low)
         return Range(
@@ -510,7 +742,7 @@ class Builder:
         return None
 
     def _unknown_condition(self, clause: _Clause, start: int) -> Node | None:
-        """"if bone marrow involvement": a condition the lexicon does not know, kept as a concept by its words."""
+        """ "if bone marrow involvement": a condition the lexicon does not know, kept as a concept by its words."""
         words: list[Piece] = []
         for later in clause.chunks[start + 1 :]:
             if not isinstance(later, ProseChunk) or later.piece.text in (")", ",", ";"):
@@ -527,14 +759,14 @@ class Builder:
         return Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
 
     def _sex_condition(self, clause: _Clause, chunk: Chunk) -> Node | None:
-        """"≥ 12 g/dL for women": the threshold applies to one sex."""
+        """ "≥ 12 g/dL for women": the threshold applies to one sex."""
         if not isinstance(chunk, ProseChunk) or not chunk.piece.has("SEX"):
             return None
         value = chunk.piece.kinds["SEX"]
         if value not in ("female", "male"):
             return None
         clause.consumed.add(chunk.piece.index)
-        return Demographic(span=chunk.piece.span, attribute="sex", sex=value)  # type: ignore[arg-type]
+        return Demographic(span=chunk.piece.span, attribute="sex", sex=value)
 
     # ----------------------------------------------------------------------------------------------- concepts
     def _concepts(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
@@ -542,7 +774,9 @@ class Builder:
         chunks = clause.chunks
         prose_positions = [i for i, c in enumerate(chunks) if isinstance(c, ProseChunk)]
         pieces = [chunks[i].piece for i in prose_positions]  # type: ignore[union-attr]
-        concept_positions = [k for k, p in enumerate(pieces) if p.has("CONCEPT") and p.index not in self._conditional_concepts]
+        concept_positions = [
+            k for k, p in enumerate(pieces) if p.has("CONCEPT") and p.index not in self._conditional_concepts
+        ]
         if not concept_positions:
             return None
         negated = False
@@ -582,8 +816,10 @@ class Builder:
                 # a bare number inside the definition ("criteria in 1997") belongs to it
                 end = max(p.char_end for p in run)
                 for chunk in chunks:
-                    if isinstance(chunk, ConstraintChunk) and chunk.span.start >= end - 1 and not any(
-                        t.explicit for t in chunk.thresholds
+                    if (
+                        isinstance(chunk, ConstraintChunk)
+                        and chunk.span.start >= end - 1
+                        and not any(t.explicit for t in chunk.thresholds)
                     ):
                         end = max(end, chunk.span.end)
                 text = self.document[run[0].char_start : end]
@@ -592,14 +828,24 @@ class Builder:
                     clause.consumed.add(p.index)
         # coordination ellipsis after the head: "hepatitis B or C" -> hepatitis B, hepatitis C
         for position in concept_positions:
-            if position + 2 < len(pieces) and (pieces[position + 1].has("CONJ") or pieces[position + 1].text in (",", "/")):
+            if position + 2 < len(pieces) and (
+                pieces[position + 1].has("CONJ") or pieces[position + 1].text in (",", "/")
+            ):
                 other = pieces[position + 2]
                 if other.has("CONCEPT") or not other.text.isalnum() or len(other.text) > 3:
                     continue
                 words = pieces[position].text.split()
                 entry = self.phrases.get(" ".join([*words[:-1], other.text]).lower())
                 if len(words) > 1 and entry and entry[0] == "CONCEPT":
-                    fake = Piece(other.index, other.start, other.end, other.char_start, other.char_end, other.text, {"CONCEPT": entry[1]})
+                    fake = Piece(
+                        other.index,
+                        other.start,
+                        other.end,
+                        other.char_start,
+                        other.char_end,
+                        other.text,
+                        {"CONCEPT": entry[1]},
+                    )
                     items.append((fake, items[-1][1] if items else ()))
                     clause.consumed.add(other.index)
         # coordination ellipsis: "liver and kidney disease" -> liver disease, kidney disease
@@ -611,7 +857,15 @@ class Builder:
                 head = pieces[position].text.split()[-1].lower()
                 entry = self.phrases.get(f"{modifier.lower} {head}")
                 if entry and entry[0] == "CONCEPT":
-                    fake = Piece(modifier.index, modifier.start, modifier.end, modifier.char_start, modifier.char_end, modifier.text, {"CONCEPT": entry[1]})
+                    fake = Piece(
+                        modifier.index,
+                        modifier.start,
+                        modifier.end,
+                        modifier.char_start,
+                        modifier.char_end,
+                        modifier.text,
+                        {"CONCEPT": entry[1]},
+                    )
                     items.append((fake, ()))
                     clause.consumed.add(modifier.index)
         for p in pieces:
@@ -628,12 +882,12 @@ class Builder:
         windows = [c for c in chunks if isinstance(c, WindowChunk)] + clause.durations
         anchors = [p for p in pieces if p.has("ANCHOR")]
         presences: list[Node] = []
-        for number, (piece, qualifiers) in enumerate(items):
+        for number, (piece, written_qualifiers) in enumerate(items):
             window = self._window_for(piece, windows, anchors, clause)
             presences.append(
                 Presence(
                     span=piece.span if window is None else piece.span.cover(window.span),
-                    concept=self._concept_ref(piece, qualifiers, details.get(number)),
+                    concept=self._concept_ref(piece, written_qualifiers, details.get(number)),
                     window=window,
                 )
             )
@@ -674,7 +928,7 @@ class Builder:
             id=concept_id,
             mention=piece.text,
             span=piece.span,
-            category=category,  # type: ignore[arg-type]
+            category=category,
             qualifiers=qualifiers,
             detail=detail,
         )
@@ -691,7 +945,7 @@ class Builder:
         if "any" in values or len(values) != 1:
             return None
         value = values.pop()
-        return Demographic(span=_cover_pieces(sexes) or sexes[0].span, attribute="sex", sex=value)  # type: ignore[arg-type]
+        return Demographic(span=_cover_pieces(sexes) or sexes[0].span, attribute="sex", sex=value)
 
     def _leftovers(self, clause: _Clause) -> list[list[Piece]]:
         runs: list[list[Piece]] = []
@@ -728,8 +982,20 @@ def _is_content(piece: Piece) -> bool:
     """Does this prose piece carry meaning that must be understood (not a stopword, punctuation or known cue)?"""
     if piece.kinds:
         structural = {
-            "VERB_IS", "CONJ", "TO", "FROM", "BETWEEN", "WITH", "AGEWORD", "TIMES", "CMP_POST", "CMP_PRE", "NUM",
-            "NUMWORD", "UNIT", "REF",
+            "VERB_IS",
+            "CONJ",
+            "TO",
+            "FROM",
+            "BETWEEN",
+            "WITH",
+            "AGEWORD",
+            "TIMES",
+            "CMP_POST",
+            "CMP_PRE",
+            "NUM",
+            "NUMWORD",
+            "UNIT",
+            "REF",
         }
         if set(piece.kinds) <= structural:
             return False
@@ -759,10 +1025,11 @@ def _only_brackets_between(pieces: Sequence[Piece], position: int) -> bool:
 def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tuple[list[Piece], str] | None:
     """A definition such as "from ACR according to established criteria in 1997" after a concept."""
     k = position + 1
-    while k < len(pieces) and pieces[k].text in ("(", ")") or (k < len(pieces) and pieces[k].has("CONCEPT")
-                                                               and pieces[k].kinds["CONCEPT"] == pieces[position].kinds["CONCEPT"]):
+    while (k < len(pieces) and pieces[k].text in ("(", ")")) or (
+        k < len(pieces) and pieces[k].has("CONCEPT") and pieces[k].kinds["CONCEPT"] == pieces[position].kinds["CONCEPT"]
+    ):
         k += 1
-    if k >= len(pieces) or (pieces[k].lower.split() or [''])[0] not in _DETAIL_OPENERS:
+    if k >= len(pieces) or (pieces[k].lower.split() or [""])[0] not in _DETAIL_OPENERS:
         return None
     run: list[Piece] = []
     for piece in pieces[k:]:
@@ -782,7 +1049,7 @@ def _pair_threshold(t: Threshold) -> Threshold:
 
 
 def _propagate_units(thresholds: list[Threshold]) -> list[Threshold]:
-    """"< 40 or > 100 mmHg": a unit written once applies to the thresholds of the list that lack one."""
+    """ "< 40 or > 100 mmHg": a unit written once applies to the thresholds of the list that lack one."""
     units = [q for t in thresholds for q in (t.low, t.high) if q is not None and q.unit]
     if not units or len(thresholds) < 2:
         return thresholds
@@ -794,7 +1061,9 @@ def _propagate_units(thresholds: list[Threshold]) -> list[Threshold]:
             continue
         low = _with_unit(t.low, unit)
         high = _with_unit(t.high, unit)
-        result.append(Threshold(low, t.low_inclusive, high, t.high_inclusive, t.reference, t.operator, t.span, t.explicit))
+        result.append(
+            Threshold(low, t.low_inclusive, high, t.high_inclusive, t.reference, t.operator, t.span, t.explicit)
+        )
     return result
 
 
@@ -819,8 +1088,12 @@ def _time_unit(unit: str | None) -> str | None:
 
 
 def _merge_bounds(first: Node, second: Node) -> Node | None:
-    """"Age ≥ 18 and < 65 years": two one-sided bounds of one variable make one interval."""
-    if isinstance(first, Demographic) and isinstance(second, Demographic) and first.attribute == second.attribute == "age":
+    """ "Age ≥ 18 and < 65 years": two one-sided bounds of one variable make one interval."""
+    if (
+        isinstance(first, Demographic)
+        and isinstance(second, Demographic)
+        and first.attribute == second.attribute == "age"
+    ):
         if first.high is None and second.low is None and first.low is not None and second.high is not None:
             return Demographic(
                 span=first.span.cover(second.span),
@@ -832,17 +1105,26 @@ def _merge_bounds(first: Node, second: Node) -> Node | None:
                 unit=second.unit or first.unit,
             )
         return None
-    if isinstance(first, Comparison) and isinstance(second, Comparison) and first.variable.id == second.variable.id:
-        if first.operator in (">", ">=") and second.operator in ("<", "<="):
-            return Range(
-                span=first.span.cover(second.span),
-                variable=first.variable,
-                low=first.quantity,
-                low_inclusive=first.operator == ">=",
-                high=second.quantity,
-                high_inclusive=second.operator == "<=",
-            )
+    if (
+        isinstance(first, Comparison)
+        and isinstance(second, Comparison)
+        and first.variable.id == second.variable.id
+        and first.operator in (">", ">=")
+        and second.operator in ("<", "<=")
+    ):
+        return Range(
+            span=first.span.cover(second.span),
+            variable=first.variable,
+            low=first.quantity,
+            low_inclusive=first.operator == ">=",
+            high=second.quantity,
+            high_inclusive=second.operator == "<=",
+        )
     return None
+
+
+def _chunk_span(chunk: Chunk) -> Span:
+    return chunk.piece.span if isinstance(chunk, ProseChunk) else chunk.span
 
 
 def _cover_pieces(pieces: Sequence[Piece]) -> Span | None:

@@ -42,7 +42,7 @@ def flatten(node: Node, context: CheckContext) -> Node:
         for child in node.children:
             flat = flatten(child, context)
             if type(flat) is type(node):
-                children.extend(flat.children)  # type: ignore[union-attr]
+                children.extend(flat.children)
             else:
                 children.append(flat)
         if len(children) == 1:
@@ -119,7 +119,9 @@ def check_ranges(node: Node, context: CheckContext) -> Node:
             )
             if empty:
                 context.diagnostics.append(
-                    Diagnostic(code="range-empty", severity="error", message="the range admits no value", span=item.span)
+                    Diagnostic(
+                        code="range-empty", severity="error", message="the range admits no value", span=item.span
+                    )
                 )
     return node
 

@@ -11,7 +11,7 @@ from typing import Any, TextIO
 import click
 
 from criteria_nlp.errors import CriteriaError, CriteriaInputError
-from criteria_nlp.ir import Criterion, CriteriaDocument, Section, render_tree
+from criteria_nlp.ir import CriteriaDocument, Criterion, Section, render_tree
 
 
 def _read_input(path: str) -> tuple[bytes, str]:
@@ -31,7 +31,9 @@ def _jsonl_records(data: str, source: str) -> Iterator[tuple[str, str, Section]]
             record = json.loads(line)
         except json.JSONDecodeError as error:
             raise CriteriaInputError(
-                f"{source} line {number}: not JSON ({error.msg})", start=error.pos, expected=['{"id": ..., "text": ...}']
+                f"{source} line {number}: not JSON ({error.msg})",
+                start=error.pos,
+                expected=['{"id": ..., "text": ...}'],
             ) from error
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
             raise CriteriaInputError(f"{source} line {number}: a record needs a string 'text'", expected=['"text"'])
@@ -81,7 +83,9 @@ def cli() -> None:
     show_default=True,
     help='text: a protocol\'s eligibility text; jsonl: one criterion a line, {"id": ..., "text": ..., "section": ...}.',
 )
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Write here (default stdout).")
+@click.option(
+    "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Write here (default stdout)."
+)
 def parse(file: str, output_format: str, input_format: str, output: TextIO) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
     from criteria_nlp.constraints import criterion_record

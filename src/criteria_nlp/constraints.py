@@ -28,6 +28,11 @@ def _interval(operator: str, value: float) -> list[Any]:
     return [value, True, value, True]
 
 
+def _range_unit(item: Range) -> str | None:
+    bound = item.high or item.low
+    return bound.unit if bound is not None else None
+
+
 def constraints_of(node: Node) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for item in walk(node):
@@ -53,7 +58,7 @@ def constraints_of(node: Node) -> list[dict[str, Any]]:
                         item.high.value if item.high else None,
                         item.high_inclusive if item.high else False,
                     ],
-                    "unit": (item.high or item.low).unit if (item.high or item.low) else None,
+                    "unit": _range_unit(item),
                     "reference": None,
                     "span": [item.span.start, item.span.end],
                 }

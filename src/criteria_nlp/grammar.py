@@ -8,8 +8,8 @@ tree into :class:`Chunk` values with numbers and units already converted. The IR
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
 import dataclasses
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -20,7 +20,7 @@ from lark.lexer import Lexer
 from spacy.tokens import Doc
 
 from criteria_nlp.ir import Quantity, Span
-from criteria_nlp.nlp import Annotation, annotations, token_bounds
+from criteria_nlp.nlp import Annotation, annotations_of, token_bounds
 from criteria_nlp.resources import grammar_path
 
 # The order in which an annotation kind wins over another of the same length.
@@ -77,7 +77,7 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
     ``offset`` is added to character positions (the criterion's start in the whole document).
     """
     by_start: dict[int, list[Annotation]] = {}
-    for annotation in annotations(doc):
+    for annotation in annotations_of(doc):
         by_start.setdefault(annotation.start, []).append(annotation)
     text, bounds = token_bounds(doc)
     pieces: list[Piece] = []
@@ -93,7 +93,9 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
                     kinds.setdefault(annotation.kind, annotation.value)
             start_char, end_char = bounds[i][0], bounds[best_end - 1][1]
             pieces.append(
-                Piece(len(pieces), i, best_end, start_char + offset, end_char + offset, text[start_char:end_char], kinds)
+                Piece(
+                    len(pieces), i, best_end, start_char + offset, end_char + offset, text[start_char:end_char], kinds
+                )
             )
             i = best_end
         else:
@@ -191,7 +193,7 @@ def _value_start(pieces: Sequence[Piece], i: int) -> bool:
 
 
 def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
-    """"NYHA class III or IV", "grade II": Roman numerals after a class/grade word (or a list of them) are numbers."""
+    """ "NYHA class III or IV", "grade II": Roman numerals after a class/grade word (or a list of them) are numbers."""
     in_list = False
     for i, piece in enumerate(pieces):
         if piece.text in _ROMAN and "NUM" not in piece.kinds and i > 0:
@@ -218,7 +220,13 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
         if "UNIT" in kinds and previous == "NUM":
             yield _token("UNIT", kinds["UNIT"], piece)
             previous = "UNIT"
-        elif _is_number(piece) and i + 2 < n and pieces[i + 1].text == "/" and "NUM" in pieces[i + 2].kinds and "NUM" in kinds:
+        elif (
+            _is_number(piece)
+            and i + 2 < n
+            and pieces[i + 1].text == "/"
+            and "NUM" in pieces[i + 2].kinds
+            and "NUM" in kinds
+        ):
             # "140/90 mmHg": a systolic/diastolic pair
             yield _token("NUM", kinds["NUM"], piece)
             yield _token("PAIR_SEP", "/", pieces[i + 1])
@@ -268,7 +276,11 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
         elif "CMP_POST" in kinds and previous in ("NUM", "UNIT", "REF"):
             yield _token("CMP_POST", kinds["CMP_POST"], piece)
             previous = "CMP_POST"
-        elif "WITHIN" in kinds and _is_number(pieces[_skip_the(pieces, i + 1)]) and _time_follows(pieces, _skip_the(pieces, i + 1)):
+        elif (
+            "WITHIN" in kinds
+            and _is_number(pieces[_skip_the(pieces, i + 1)])
+            and _time_follows(pieces, _skip_the(pieces, i + 1))
+        ):
             yield _token("WITHIN", "within", piece)
             previous = "WITHIN"
             i = _skip_the(pieces, i + 1) - 1
@@ -287,7 +299,9 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
             "TO" in kinds
             and previous in ("NUM", "UNIT")
             and i + 1 < n
-            and (_is_number(pieces[i + 1]) or (pieces[i + 1].has("CMP_PRE") and i + 2 < n and _is_number(pieces[i + 2])))
+            and (
+                _is_number(pieces[i + 1]) or (pieces[i + 1].has("CMP_PRE") and i + 2 < n and _is_number(pieces[i + 2]))
+            )
             and (piece.lower != "and" or range_open)
         ):
             yield _token("RANGE_SEP", piece.text, piece)
@@ -537,15 +551,25 @@ def _bound(operator: str, value: Quantity, reference: str | None, span: Span, ex
 
 
 def _intersect(first: Threshold, second: Threshold) -> Threshold:
-    """"> 1.4 and <= 2.0": a lower and an upper bound joined by "and" make one interval."""
-    low, low_inclusive = (first.low, first.low_inclusive) if first.low is not None else (second.low, second.low_inclusive)
+    """ "> 1.4 and <= 2.0": a lower and an upper bound joined by "and" make one interval."""
+    low, low_inclusive = (
+        (first.low, first.low_inclusive) if first.low is not None else (second.low, second.low_inclusive)
+    )
     high, high_inclusive = (
         (second.high, second.high_inclusive) if second.high is not None else (first.high, first.high_inclusive)
     )
     if low is not None and high is not None and low.unit is None and high.unit is not None:
         low = Quantity(value=low.value, unit=high.unit, unit_normalized=high.unit_normalized)
-    return Threshold(low, low_inclusive, high, high_inclusive, first.reference or second.reference, None,
-                     first.span.cover(second.span), True)
+    return Threshold(
+        low,
+        low_inclusive,
+        high,
+        high_inclusive,
+        first.reference or second.reference,
+        None,
+        first.span.cover(second.span),
+        True,
+    )
 
 
 @v_args(inline=True)
@@ -600,7 +624,7 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return _bound("==", q.quantity, None, q.span, False)
 
     def range_bounded(self, low: _Q, sep: PieceToken, cmp: PieceToken, high: _Q) -> Threshold:
-        """"2 to <12 years": the upper end carries its own comparator."""
+        """ "2 to <12 years": the upper end carries its own comparator."""
         result = self.range(low, sep, high)
         return Threshold(result.low, True, result.high, str(cmp) != "<", None, None, result.span, True)
 
@@ -657,7 +681,11 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
 
     def window_within_range(self, within: PieceToken, low: _Q, sep: PieceToken, high: _Q, *rest: Any) -> WindowChunk:
         unit = high.quantity
-        first = Quantity(value=low.quantity.value, unit=low.quantity.unit or unit.unit, unit_normalized=low.quantity.unit_normalized or unit.unit_normalized)
+        first = Quantity(
+            value=low.quantity.value,
+            unit=low.quantity.unit or unit.unit,
+            unit_normalized=low.quantity.unit_normalized or unit.unit_normalized,
+        )
         return WindowChunk(first, high.quantity, _span_of(within, low, high, *rest))
 
     def window_compare(self, cmp: PieceToken, q: _Q, before: PieceToken) -> WindowChunk:
@@ -719,7 +747,7 @@ def _parse_run(run: list[PieceToken], chunks: list[Chunk], skipped: list[Piece])
         return False  # the end of input, or no progress: nothing left to skip to
 
     try:
-        result = _parser().parse(iter(run), on_error=recover)  # type: ignore[arg-type]
+        result: list[Chunk] = _parser().parse(iter(run), on_error=recover)  # type: ignore[assignment]
         chunks.extend(result)
     except UnexpectedInput:
         failed = [token.piece for token in run]  # keep all of it as prose

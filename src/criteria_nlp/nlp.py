@@ -4,7 +4,7 @@ The tokenizer gets rules that split comparators, numbers, units and multipliers 
 "<=1.5mg/dL", "2×ULN", "0~2", "18-65") while keeping names such as "HbA1c", "COVID-19", "IL-6" whole.
 
 Rule-based components then mark what the later stages need as :class:`Annotation` s (token start, end, kind,
-value), read with :func:`annotations`:
+value), read with :func:`annotations_of`:
 
 * ``criteria_phrases`` (two :class:`spacy.matcher.PhraseMatcher` s, case-insensitive and case-sensitive): lexicon
   variables, groups and concepts (value: the lexicon id), and the cue phrases of ``corpora/lexicon/cues.tsv``
@@ -28,9 +28,10 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import spacy
-from spacy.language import Language
 from spacy.attrs import IDX, LENGTH
+from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex
 
@@ -78,7 +79,7 @@ _NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$")
 
 
 def _tokenizer_rules(nlp: Language) -> None:
-    tokenizer = nlp.tokenizer
+    tokenizer: Tokenizer = nlp.tokenizer
     prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + list(nlp.Defaults.prefixes or [])
     infixes = _EXTRA_INFIXES + list(nlp.Defaults.infixes or [])
     tokenizer.prefix_search = compile_prefix_regex(prefixes).search
@@ -126,7 +127,7 @@ class Annotation:
     value: str
 
 
-def annotations(doc: Doc) -> list[Annotation]:
+def annotations_of(doc: Doc) -> list[Annotation]:
     """The annotations the pipeline's components left on ``doc``."""
     result: list[Annotation] = doc.user_data.get(ANNOTATIONS_KEY, [])
     return result
@@ -155,7 +156,7 @@ class PhraseAnnotator:
             match_id = nlp.vocab.strings.add(key)
             self.labels[match_id] = (kind, value)
             matcher = self.sensitive if case_sensitive else self.insensitive
-            matcher.add(key, list(nlp.tokenizer.pipe(phrases)))
+            matcher.add(key, [nlp.make_doc(phrase) for phrase in phrases])
 
     def __call__(self, doc: Doc) -> Doc:
         found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
@@ -258,8 +259,29 @@ def annotate_units(doc: Doc) -> Doc:
 
 
 _UNIT_CONNECTORS = frozenset(
-    {"/", "^", "*", "x", "×", "·", ".", "(", ")", "[", "]", "per", "cells", "cell", "copies", "beats", "breaths",
-     "minute", "hour", "beat", "breath"}
+    {
+        "/",
+        "^",
+        "*",
+        "x",
+        "×",
+        "·",
+        ".",
+        "(",
+        ")",
+        "[",
+        "]",
+        "per",
+        "cells",
+        "cell",
+        "copies",
+        "beats",
+        "breaths",
+        "minute",
+        "hour",
+        "beat",
+        "breath",
+    }
 )
 
 

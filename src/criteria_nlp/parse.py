@@ -142,12 +142,9 @@ class CriteriaParser:
         span = Span(start=item.start, end=item.end)
         diagnostics: list[Diagnostic] = []
         if item.end - item.start > MAX_CRITERION_CHARS:
-            expression: Node = Unparsed(
-                span=span,
-                text=text[item.start : item.end],
-                reason=f"criterion longer than {MAX_CRITERION_CHARS} characters is not parsed",
-            )
-            diagnostics.append(Diagnostic(code="too-long", severity="warning", message=expression.reason, span=span))
+            reason = f"criterion longer than {MAX_CRITERION_CHARS} characters is not parsed"
+            expression: Node = Unparsed(span=span, text=text[item.start : item.end], reason=reason)
+            diagnostics.append(Diagnostic(code="too-long", severity="warning", message=reason, span=span))
         else:
             pieces = pieces_of(doc, offset=item.start)
             chunks, skipped = parse_chunks(pieces)

@@ -11,6 +11,7 @@ from criteria_nlp.cli import cli
 from criteria_nlp.ir import (
     All,
     Any_,
+    Comparison,
     CriteriaDocument,
     Demographic,
     Node,
@@ -18,7 +19,6 @@ from criteria_nlp.ir import (
     NotComputable,
     Presence,
     ReferenceMultiple,
-    Comparison,
     children_of,
     walk,
 )
@@ -85,7 +85,9 @@ def test_inclusion_1_sle_with_its_diagnostic_criteria(document: CriteriaDocument
     assert expression.concept.detail is not None and "1997" in expression.concept.detail
 
 
-@pytest.mark.parametrize(("criterion_id", "concepts"), [("inc-3", {"infection", "hemorrhage"}), ("inc-6", {"infectious_disease"})])
+@pytest.mark.parametrize(
+    ("criterion_id", "concepts"), [("inc-3", {"infection", "hemorrhage"}), ("inc-6", {"infectious_disease"})]
+)
 def test_negated_presences(document: CriteriaDocument, criterion_id: str, concepts: set[str]) -> None:
     expression = document.criterion(criterion_id).expression
     assert isinstance(expression, Not)
@@ -130,8 +132,14 @@ def test_cli_constraints_table() -> None:
     records = {r["id"]: r for r in map(json.loads, result.output.splitlines())}
     age = records["inc-2"]["constraints"]
     assert age == [
-        {"variable": "age", "mention": "age", "interval": [14.0, True, 60.0, True], "unit": "year", "reference": None,
-         "span": age[0]["span"]}
+        {
+            "variable": "age",
+            "mention": "age",
+            "interval": [14.0, True, 60.0, True],
+            "unit": "year",
+            "reference": None,
+            "span": age[0]["span"],
+        }
     ]
     lvef = records["inc-4"]["constraints"][0]
     assert (lvef["variable"], lvef["interval"], lvef["unit"]) == ("lvef", [50.0, True, None, False], "%")
@@ -149,7 +157,11 @@ def test_cli_text_tree() -> None:
 
 def test_cli_jsonl_input() -> None:
     lines = "\n".join(
-        json.dumps(r) for r in [{"id": "a", "text": "ANC ≥ 1.5 × 10^9/L"}, {"id": "b", "text": "Age ≥ 18 years", "section": "inclusion"}]
+        json.dumps(r)
+        for r in [
+            {"id": "a", "text": "ANC ≥ 1.5 × 10^9/L"},
+            {"id": "b", "text": "Age ≥ 18 years", "section": "inclusion"},
+        ]
     )
     result = CliRunner().invoke(cli, ["parse", "-", "--format", "constraints", "--input-format", "jsonl"], input=lines)
     assert result.exit_code == 0, result.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from criteria_nlp.nlp import annotations, default_pipeline
+from criteria_nlp.nlp import annotations_of, default_pipeline
 
 
 def _tokens(text: str) -> list[str]:
@@ -38,7 +38,7 @@ def test_names_stay_whole(name: str) -> None:
 def _kinds(text: str) -> dict[str, set[str]]:
     doc = default_pipeline()(text)
     found: dict[str, set[str]] = {}
-    for a in annotations(doc):
+    for a in annotations_of(doc):
         found.setdefault(doc[a.start : a.end].text, set()).add(f"{a.kind}:{a.value}")
     return found
 
