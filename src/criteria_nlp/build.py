@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from criteria_nlp.grammar import (
     Chunk,
@@ -325,9 +325,12 @@ def _variable_forms(lexicon: Lexicon) -> dict[str, tuple[str, str]]:
     return forms
 
 
+@lru_cache(maxsize=4096)
 def _close_variable(lexicon: Lexicon, word: str) -> tuple[str, str] | None:
     forms = _variable_forms(lexicon)
-    matches = difflib.get_close_matches(word, list(forms), n=2, cutoff=0.88)
+    # forms whose length could reach the 0.88 similarity at all
+    candidates = [form for form in forms if abs(len(form) - len(word)) <= 2 and form[0] == word[0]]
+    matches = difflib.get_close_matches(word, candidates, n=2, cutoff=0.88)
     if not matches or (len(matches) > 1 and forms[matches[0]][1] != forms[matches[1]][1]):
         return None
     return forms[matches[0]]
@@ -457,11 +460,16 @@ class Builder:
         for index, chunk in enumerate(chunks):
             if not isinstance(chunk, ConstraintChunk):
                 continue
-            thresholds = [t for t in chunk.thresholds if t.explicit or chunk.variables or len(chunk.thresholds) > 1]
+            graded = None if chunk.variables else self._graded(clause, index)
+            thresholds = [
+                t for t in chunk.thresholds if t.explicit or chunk.variables or len(chunk.thresholds) > 1 or graded
+            ]
             if not thresholds:
                 continue
             thresholds = _propagate_units(thresholds)
             variables = chunk.variables
+            if graded is not None:
+                variables, thresholds = (graded[0],), [_with_scale(t, graded[1]) for t in thresholds]
             inherited = False
             between = chunks[last_chunk_index + 1 : index] if last_chunk_index >= 0 else []
             adjacent = last_chunk_index >= 0 and all(
@@ -470,7 +478,7 @@ class Builder:
                 and not c.piece.has("VARIABLE")
                 for c in between
             )
-            if not variables and adjacent and last_variables:
+            if not variables and adjacent and last_variables and not self._is_duration(thresholds, last_variables):
                 variables = last_variables
                 inherited = True
             if not variables:
@@ -559,7 +567,7 @@ class Builder:
         if (
             unit is None
             and isinstance(after, ProseChunk)
-            and _is_content(after.piece)
+            and (_is_content(after.piece) or after.piece.lower == "of")
             and not after.piece.has("VARIABLE")
             and not after.piece.has("CONCEPT")
         ):
@@ -593,6 +601,36 @@ class Builder:
             return misspelt
         span = _cover_pieces(words) or words[0].span
         return VariableMention("", False, " ".join(p.text for p in words), span)
+
+    def _graded(self, clause: _Clause, index: int) -> tuple[VariableMention, str] | None:
+        """ "Grade IV glioblastoma", "NYHA class III", "3rd trimester": a grade, class or stage of something.
+
+        Returns the thing graded (the nearest condition or content word after the number, else before the scale
+        word) and the scale word, which becomes the unit.
+        """
+        before = [c.piece for c in clause.chunks[:index] if isinstance(c, ProseChunk)]
+        if not before or before[-1].lower not in _SCALE_WORDS:
+            return None
+        scale = before[-1]
+        clause.consumed.add(scale.index)
+        after = clause.chunks[index + 1 : index + 3]
+        for chunk in after:
+            if isinstance(chunk, ProseChunk) and (_is_content(chunk.piece) or chunk.piece.has("CONCEPT")):
+                return VariableMention("", False, chunk.piece.text, chunk.piece.span), scale.lower
+        for piece in reversed(before[:-1]):
+            if _is_content(piece) or piece.has("CONCEPT"):
+                return VariableMention("", False, piece.text, piece.span), scale.lower
+        return VariableMention("", False, scale.text, scale.span), scale.lower
+
+    def _is_duration(self, thresholds: Sequence[Threshold], variables: Sequence[VariableMention]) -> bool:
+        """A time threshold cannot belong to a variable that is not itself a time ("phosphate ... for > 3 months")."""
+        if _first_unit(thresholds) not in _TIME_UNITS.values():
+            return False
+        for variable in variables:
+            known = self.lexicon.variables.get(variable.id)
+            if known is not None and known.unit in _TIME_UNITS.values():
+                return False
+        return True
 
     def _negation_before(self, clause: _Clause, index: int) -> Piece | None:
         """ "No ALT > 3 x ULN": a negation cue right before a threshold (only fillers between) negates it."""
@@ -978,32 +1016,25 @@ def _trim(run: list[Piece]) -> list[Piece]:
     return run
 
 
+_STRUCTURAL_KINDS = frozenset(
+    {"VERB_IS", "CONJ", "TO", "FROM", "BETWEEN", "WITH", "AGEWORD", "TIMES", "CMP_POST", "CMP_PRE", "NUM", "NUMWORD"}
+    | {"UNIT", "REF"}
+)
+
+
 def _is_content(piece: Piece) -> bool:
     """Does this prose piece carry meaning that must be understood (not a stopword, punctuation or known cue)?"""
-    if piece.kinds:
-        structural = {
-            "VERB_IS",
-            "CONJ",
-            "TO",
-            "FROM",
-            "BETWEEN",
-            "WITH",
-            "AGEWORD",
-            "TIMES",
-            "CMP_POST",
-            "CMP_PRE",
-            "NUM",
-            "NUMWORD",
-            "UNIT",
-            "REF",
-        }
-        if set(piece.kinds) <= structural:
+    kinds = piece.kinds
+    if kinds:
+        if "VERB_IS" in kinds:
             return False
-        return not piece.has("VERB_IS")
-    text = piece.lower
-    if not any(ch.isalnum() for ch in text):
-        return False
-    return text not in _STOPWORDS
+        return not all(kind in _STRUCTURAL_KINDS for kind in kinds)
+    return _is_content_word(piece.text.lower())
+
+
+@lru_cache(maxsize=65536)
+def _is_content_word(text: str) -> bool:
+    return any(ch.isalnum() for ch in text) and text not in _STOPWORDS
 
 
 def _not_computable_category(pieces: Sequence[Piece]) -> str:
@@ -1039,6 +1070,15 @@ def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tupl
     if any(p.lower in _DETAIL_WORDS for p in run):
         return run, _text_of(run, document)
     return None
+
+
+_SCALE_WORDS = frozenset({"grade", "grades", "class", "classes", "stage", "stages", "type", "trimester", "level"})
+
+
+def _with_scale(t: Threshold, scale: str) -> Threshold:
+    low = Quantity(value=t.low.value, unit=scale) if t.low is not None and not t.low.unit else t.low
+    high = Quantity(value=t.high.value, unit=scale) if t.high is not None and not t.high.unit else t.high
+    return Threshold(low, t.low_inclusive, high, t.high_inclusive, t.reference, t.operator, t.span, t.explicit, t.pair)
 
 
 def _pair_threshold(t: Threshold) -> Threshold:

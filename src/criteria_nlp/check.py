@@ -36,31 +36,36 @@ Pass = Callable[[Node, CheckContext], Node]
 
 
 def flatten(node: Node, context: CheckContext) -> Node:
-    """all(all(a, b), c) -> all(a, b, c); any likewise; a one-child all/any is its child."""
+    """all(all(a, b), c) -> all(a, b, c); any likewise; a one-child all/any is its child; not not a is a.
+
+    Nodes that do not change are returned as they are (no copy).
+    """
     if isinstance(node, All | Any_):
         children: list[Node] = []
+        changed = False
         for child in node.children:
             flat = flatten(child, context)
+            changed = changed or flat is not child
             if type(flat) is type(node):
                 children.extend(flat.children)
+                changed = True
             else:
                 children.append(flat)
         if len(children) == 1:
             return children[0]
-        return node.model_copy(update={"children": tuple(children)})
+        return node.model_copy(update={"children": tuple(children)}) if changed else node
     if isinstance(node, Not):
         child = flatten(node.child, context)
         if isinstance(child, Not):
             return child.child
-        return node.model_copy(update={"child": child})
+        return node.model_copy(update={"child": child}) if child is not node.child else node
     if isinstance(node, Conditional):
-        return node.model_copy(
-            update={
-                "when": flatten(node.when, context),
-                "then": flatten(node.then, context),
-                "otherwise": flatten(node.otherwise, context) if node.otherwise is not None else None,
-            }
-        )
+        when = flatten(node.when, context)
+        then = flatten(node.then, context)
+        otherwise = flatten(node.otherwise, context) if node.otherwise is not None else None
+        if when is node.when and then is node.then and otherwise is node.otherwise:
+            return node
+        return node.model_copy(update={"when": when, "then": then, "otherwise": otherwise})
     return node
 
 

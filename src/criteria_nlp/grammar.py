@@ -57,6 +57,8 @@ class Piece:
     char_end: int
     text: str
     kinds: dict[str, str] = field(default_factory=dict)
+    origin: str = ""  # the text the pieces were cut from (character offsets minus ``base`` index it)
+    base: int = 0
 
     @property
     def lower(self) -> str:
@@ -86,7 +88,9 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
     while i < n:
         candidates = by_start.get(i)
         if candidates:
-            best_end = max(a.end for a in candidates)
+            # a unit right after a number wins over a longer phrase ("37 weeks gestation": weeks, then gestation)
+            unit_end = next((a.end for a in candidates if a.kind == "UNIT"), None)
+            best_end = unit_end if unit_end is not None else max(a.end for a in candidates)
             kinds: dict[str, str] = {}
             for annotation in sorted(candidates, key=lambda a: _PRIORITY.get(a.kind, _DEFAULT_PRIORITY)):
                 if annotation.end == best_end:
@@ -94,7 +98,15 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             start_char, end_char = bounds[i][0], bounds[best_end - 1][1]
             pieces.append(
                 Piece(
-                    len(pieces), i, best_end, start_char + offset, end_char + offset, text[start_char:end_char], kinds
+                    len(pieces),
+                    i,
+                    best_end,
+                    start_char + offset,
+                    end_char + offset,
+                    text[start_char:end_char],
+                    kinds,
+                    text,
+                    offset,
                 )
             )
             i = best_end
@@ -208,7 +220,13 @@ def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
 
 
 def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
-    """The contextual lexer: yield grammar terminals for a criterion's pieces."""
+    """The contextual lexer: yield grammar terminals for a criterion's pieces (prose as ``PROSE``)."""
+    for item in _classify(pieces):
+        yield item if isinstance(item, PieceToken) else _token("PROSE", item.text, item)
+
+
+def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
+    """:func:`classify`, but prose pieces come through as they are (no token is made for them)."""
     _mark_roman_numerals(pieces)
     n = len(pieces)
     i = 0
@@ -217,6 +235,12 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
     while i < n:
         piece = pieces[i]
         kinds = piece.kinds
+        if not kinds and piece.text != ",":
+            yield piece  # a plain word: never structure
+            previous = ""
+            range_open = False
+            i += 1
+            continue
         if "UNIT" in kinds and previous == "NUM":
             yield _token("UNIT", kinds["UNIT"], piece)
             previous = "UNIT"
@@ -258,7 +282,7 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
             j = i + 1
             while j < n and _skippable_after_comparator(pieces[j]) and not _is_number(pieces[j]):
                 if pieces[j].has("AGEWORD") or pieces[j].lower in ("age", "ages"):
-                    yield _token("PROSE", pieces[j].text, pieces[j])  # "under the age of 18": age is the variable
+                    yield pieces[j]  # "under the age of 18": age is the variable
                 j += 1
             yield _token("CMP_PRE", kinds["CMP_PRE"], piece)
             previous = "CMP_PRE"
@@ -340,7 +364,7 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
             previous = "VAR"
             continue
         else:
-            yield _token("PROSE", piece.text, piece)
+            yield piece
             previous = ""
             range_open = False
         i += 1
@@ -452,8 +476,30 @@ def _variable_list(pieces: Sequence[Piece], i: int) -> Iterator[PieceToken]:
         if position:
             separator = pieces[members[position - 1] + 1]
             yield _token("VAR_SEP", separator.text, separator)
-        piece = pieces[index]
+        piece = _named_span(pieces, members[position - 1] + 1 if position else i, index)
         yield _token("VAR", piece.kinds.get("VARIABLE") or piece.kinds["GROUP"], piece)
+
+
+def _named_span(pieces: Sequence[Piece], first: int, last: int) -> Piece:
+    """The variable at ``last`` with every name of it written since ``first``: "ECOG (Eastern ...) performance
+    status" is one mention."""
+    head = pieces[last]
+    while first < last and not _is_variable(pieces[first]):
+        first += 1
+    if first >= last or not head.origin:
+        return head
+    start = pieces[first]
+    return Piece(
+        head.index,
+        start.start,
+        head.end,
+        start.char_start,
+        head.char_end,
+        head.origin[start.char_start - head.base : head.char_end - head.base],
+        head.kinds,
+        head.origin,
+        head.base,
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -717,14 +763,14 @@ def parse_chunks(pieces: Sequence[Piece]) -> tuple[list[Chunk], list[Piece]]:
     chunks: list[Chunk] = []
     skipped: list[Piece] = []
     run: list[PieceToken] = []
-    for token in classify(pieces):
-        if token.type == "PROSE":
+    for item in _classify(pieces):
+        if isinstance(item, PieceToken):
+            run.append(item)
+        else:
             if run:
                 _parse_run(run, chunks, skipped)
                 run = []
-            chunks.append(ProseChunk(token.piece))
-        else:
-            run.append(token)
+            chunks.append(ProseChunk(item))
     if run:
         _parse_run(run, chunks, skipped)
     if skipped:

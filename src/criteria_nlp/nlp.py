@@ -43,7 +43,27 @@ from criteria_nlp.resources import corpus_path
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
 
-_COMPARATOR_SYMBOLS = [">/=", "</=", ">=", "<=", "=>", "=<", "≥", "≤", "≧", "≦", "⩾", "⩽", "<", ">", "~", "≈", "×", "±"]
+_COMPARATOR_SYMBOLS = [
+    ">/=",
+    "</=",
+    ">=",
+    "<=",
+    "=>",
+    "=<",
+    "≥",
+    "≤",
+    "≧",
+    "≦",
+    "⩾",
+    "⩽",
+    "<",
+    ">",
+    "~",
+    "～",
+    "≈",
+    "×",
+    "±",
+]
 _COMPARATOR_ALTERNATION = "|".join(re.escape(s) for s in _COMPARATOR_SYMBOLS)
 
 # Names made of letters then digits ("HbA1c", "CD4", "FEV1", "COVID-19", "IL-6", "SARS-CoV-2") stay whole; a
