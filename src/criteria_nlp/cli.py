@@ -51,7 +51,8 @@ def _write_text(document: CriteriaDocument, out: TextIO) -> None:
             out.write(f"{current.capitalize()} criteria\n")
         _write_criterion(criterion, out)
     for diagnostic in document.diagnostics:
-        out.write(f"{diagnostic.severity}: {diagnostic.message}\n")
+        if diagnostic.severity != "error":  # errors go to stderr with a non-zero exit status
+            out.write(f"{diagnostic.severity}: {diagnostic.message}\n")
 
 
 def _write_criterion(criterion: Criterion, out: TextIO) -> None:
@@ -115,6 +116,11 @@ def parse(file: str, output_format: str, input_format: str, output: TextIO) -> N
         _write_text(document, output)
     else:
         output.write(document.model_dump_json(indent=2) + "\n")
+    errors = [d for d in document.diagnostics if d.severity == "error"]
+    for diagnostic in errors:
+        click.echo(f"error: {source}: {diagnostic.message}", err=True)
+    if errors:
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

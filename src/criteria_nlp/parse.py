@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,7 @@ from criteria_nlp.nlp import default_pipeline
 from criteria_nlp.segment import Segment, segment
 
 MAX_CRITERION_CHARS = 5_000
+MAX_RUN_CHARS = 200  # no word, number or unit is longer; spaCy's tokenizer is quadratic on such runs
 _SECTION_PREFIX = {"inclusion": "inc", "exclusion": "exc", "unknown": "crit"}
 
 
@@ -67,6 +69,19 @@ class _Item:
     start: int
     end: int
     lead_in: str | None
+
+
+_LONG_RUN = re.compile(rf"\S{{{MAX_RUN_CHARS + 1}}}")
+
+
+def _refusal(text: str) -> str | None:
+    """Why a criterion is too long to parse, or None."""
+    if len(text) > MAX_CRITERION_CHARS:
+        return f"criterion longer than {MAX_CRITERION_CHARS} characters is not parsed"
+    run = _LONG_RUN.search(text)
+    if run is not None:
+        return f"criterion holds a run of more than {MAX_RUN_CHARS} characters without a space; it is not parsed"
+    return None
 
 
 def _status(expression: Node) -> Status:
@@ -134,17 +149,22 @@ class CriteriaParser:
 
     def _criteria(self, jobs: Sequence[tuple[str, _Item, str]]) -> Iterator[Criterion]:
         """Criteria for (document text, item, id) jobs; spaCy runs over all of them as one batch."""
-        texts = (text[item.start : item.end] for text, item, _ in jobs)
-        for (text, item, criterion_id), doc in zip(jobs, self.nlp.pipe(texts, batch_size=256), strict=True):
-            yield self._criterion(text, item, criterion_id, doc)
+        refusals = [_refusal(text[item.start : item.end]) for text, item, _ in jobs]
+        # text that is not parsed is not tokenised either: spaCy's tokenizer is quadratic on long runs without spaces
+        texts = (
+            "" if refusal else text[item.start : item.end]
+            for (text, item, _), refusal in zip(jobs, refusals, strict=True)
+        )
+        docs = self.nlp.pipe(texts, batch_size=256)
+        for (text, item, criterion_id), refusal, doc in zip(jobs, refusals, docs, strict=True):
+            yield self._criterion(text, item, criterion_id, doc, refusal)
 
-    def _criterion(self, text: str, item: _Item, criterion_id: str, doc: Doc) -> Criterion:
+    def _criterion(self, text: str, item: _Item, criterion_id: str, doc: Doc, refusal: str | None) -> Criterion:
         span = Span(start=item.start, end=item.end)
         diagnostics: list[Diagnostic] = []
-        if item.end - item.start > MAX_CRITERION_CHARS:
-            reason = f"criterion longer than {MAX_CRITERION_CHARS} characters is not parsed"
-            expression: Node = Unparsed(span=span, text=text[item.start : item.end], reason=reason)
-            diagnostics.append(Diagnostic(code="too-long", severity="warning", message=reason, span=span))
+        if refusal is not None:
+            expression: Node = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
+            diagnostics.append(Diagnostic(code="too-long", severity="warning", message=refusal, span=span))
         else:
             pieces = pieces_of(doc, offset=item.start)
             chunks, skipped = parse_chunks(pieces)

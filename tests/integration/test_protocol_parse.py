@@ -170,3 +170,10 @@ def test_cli_jsonl_input() -> None:
     assert records[0]["constraints"][0]["variable"] == "anc"
     assert records[0]["constraints"][0]["interval"] == [1.5, True, None, False]
     assert records[1]["constraints"][0]["variable"] == "age"
+
+
+def test_cli_text_without_criteria_fails_with_a_message_on_stderr() -> None:
+    result = CliRunner().invoke(cli, ["parse", "-", "--format", "text"], input="")
+    assert result.exit_code == 1
+    assert "holds no eligibility criteria" in result.stderr
+    assert "holds no eligibility criteria" not in result.stdout

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tomllib
@@ -195,7 +196,8 @@ def test_python_dash_m_parses_stdin_as_text(installed: InstalledWheel) -> None:
     assert "Exclusion criteria" in output
     assert "age in [14, 60] year" in output
     assert "lvef >= 50 %" in output
-    assert "alt > 2 x ULN" in output
+    for variable in ("alt", "ast", "creatinine"):  # the rendering may name the group term: "alt [transaminase]"
+        assert re.search(rf"^\s*{variable}( \[[^\]]*\])? > 2 x ULN$", output, re.MULTILINE), variable
     assert "not_computable(consent)" in output
     exclusion = output.split("Exclusion criteria", 1)[1]
     assert "present(pregnancy)" in exclusion

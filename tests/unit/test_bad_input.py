@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -251,6 +252,43 @@ def test_long_criterion_through_parse_criterion() -> None:
     assert criterion.text == body
     assert isinstance(criterion.expression, Unparsed)
     assert criterion.expression.reason
+
+
+class RecordingPipeline:
+    """Wraps the spaCy pipeline and records the texts sent to it."""
+
+    def __init__(self, pipeline: Any) -> None:
+        self.pipeline = pipeline
+        self.texts: list[str] = []
+
+    def pipe(self, texts: Iterable[str], **options: Any) -> Iterator[Any]:
+        def recorded() -> Iterator[str]:
+            for text in texts:
+                self.texts.append(text)
+                yield text
+
+        return iter(self.pipeline.pipe(recorded(), **options))
+
+
+def test_over_long_criterion_is_not_sent_through_the_pipeline(
+    parser: CriteriaParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recording = RecordingPipeline(parser.nlp)
+    monkeypatch.setattr(parser, "nlp", recording)
+    body = criterion_of_length(MAX_CRITERION_CHARS + 1_000)
+    document = parser.parse("Inclusion Criteria:\n1. " + body + "\n2. Age >= 18 years\n")
+    assert isinstance(document.criteria[0].expression, Unparsed)
+    assert "demographic" in kinds(document.criteria[1])
+    assert recording.texts, "the pipeline was not used at all"
+    assert max(len(text) for text in recording.texts) <= MAX_CRITERION_CHARS
+
+
+def test_run_without_spaces_is_not_tokenised(parser: CriteriaParser) -> None:
+    """spaCy's tokenizer is quadratic on long runs without spaces: such a criterion is refused before it."""
+    document = parser.parse("Inclusion Criteria:\n1. " + "(" * 4_000 + "\n2. Age >= 18 years\n")
+    first = document.criteria[0].expression
+    assert isinstance(first, Unparsed) and "without a space" in first.reason
+    assert "demographic" in kinds(document.criteria[1])
 
 
 @pytest.mark.slow
