@@ -33,63 +33,45 @@ def _range_unit(item: Range) -> str | None:
     return bound.unit if bound is not None else None
 
 
+def _row(
+    node: Node, variable: str | None, mention: str, interval: list[Any], unit: str | None, reference: str | None
+) -> dict[str, Any]:
+    return {
+        "variable": variable,
+        "mention": mention,
+        "interval": interval,
+        "unit": unit,
+        "reference": reference,
+        "span": [node.span.start, node.span.end],
+    }
+
+
+def _bounds(low: float | None, low_inclusive: bool, high: float | None, high_inclusive: bool) -> list[Any]:
+    """An interval as the table writes it: an open end is null and never inclusive."""
+    return [low, low_inclusive if low is not None else False, high, high_inclusive if high is not None else False]
+
+
 def constraints_of(node: Node) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for item in walk(node):
         if isinstance(item, Comparison):
-            rows.append(
-                {
-                    "variable": item.variable.id,
-                    "mention": item.variable.mention,
-                    "interval": _interval(item.operator, item.quantity.value),
-                    "unit": item.quantity.unit,
-                    "reference": None,
-                    "span": [item.span.start, item.span.end],
-                }
-            )
+            interval = _interval(item.operator, item.quantity.value)
+            rows.append(_row(item, item.variable.id, item.variable.mention, interval, item.quantity.unit, None))
         elif isinstance(item, Range):
-            rows.append(
-                {
-                    "variable": item.variable.id,
-                    "mention": item.variable.mention,
-                    "interval": [
-                        item.low.value if item.low else None,
-                        item.low_inclusive if item.low else False,
-                        item.high.value if item.high else None,
-                        item.high_inclusive if item.high else False,
-                    ],
-                    "unit": _range_unit(item),
-                    "reference": None,
-                    "span": [item.span.start, item.span.end],
-                }
+            interval = _bounds(
+                item.low.value if item.low else None,
+                item.low_inclusive,
+                item.high.value if item.high else None,
+                item.high_inclusive,
             )
+            rows.append(_row(item, item.variable.id, item.variable.mention, interval, _range_unit(item), None))
         elif isinstance(item, ReferenceMultiple):
-            rows.append(
-                {
-                    "variable": item.variable.id,
-                    "mention": item.variable.mention,
-                    "interval": _interval(item.operator, item.factor),
-                    "unit": f"x {item.reference}",
-                    "reference": item.reference,
-                    "span": [item.span.start, item.span.end],
-                }
-            )
+            interval = _interval(item.operator, item.factor)
+            unit = f"x {item.reference}"
+            rows.append(_row(item, item.variable.id, item.variable.mention, interval, unit, item.reference))
         elif isinstance(item, Demographic) and item.attribute == "age":
-            rows.append(
-                {
-                    "variable": "age",
-                    "mention": "age",
-                    "interval": [
-                        item.low,
-                        item.low_inclusive if item.low is not None else False,
-                        item.high,
-                        item.high_inclusive if item.high is not None else False,
-                    ],
-                    "unit": item.unit or "year",
-                    "reference": None,
-                    "span": [item.span.start, item.span.end],
-                }
-            )
+            interval = _bounds(item.low, item.low_inclusive, item.high, item.high_inclusive)
+            rows.append(_row(item, "age", "age", interval, item.unit or "year", None))
     return rows
 
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from required_ids import REQUIRED_CONCEPTS, REQUIRED_VARIABLES
+
 GOLDEN_FILE = Path(__file__).resolve().parents[1] / "golden" / "parse_cases.jsonl"
 
 MIN_CASES_PER_CONSTRUCTION = 6
@@ -42,121 +44,12 @@ CONSTRUCTION_PREFIXES: dict[str, str] = {
 }
 
 # The REQUIRED ids of the team contracts: golden cases may only name these (or null with a "mention").
-VARIABLE_IDS = frozenset(
-    [
-        "age",
-        "sex",
-        "alt",
-        "ast",
-        "creatinine",
-        "creatinine_clearance",
-        "egfr",
-        "total_bilirubin",
-        "direct_bilirubin",
-        "albumin",
-        "alkaline_phosphatase",
-        "ggt",
-        "ldh",
-        "inr",
-        "pt",
-        "aptt",
-        "hemoglobin",
-        "hematocrit",
-        "platelets",
-        "wbc",
-        "anc",
-        "lymphocytes",
-        "hba1c",
-        "glucose",
-        "fasting_glucose",
-        "total_cholesterol",
-        "ldl_cholesterol",
-        "hdl_cholesterol",
-        "triglycerides",
-        "potassium",
-        "sodium",
-        "calcium",
-        "magnesium",
-        "phosphate",
-        "bun",
-        "uric_acid",
-        "tsh",
-        "free_t4",
-        "psa",
-        "crp",
-        "esr",
-        "troponin",
-        "bnp",
-        "nt_probnp",
-        "lvef",
-        "qtc",
-        "systolic_bp",
-        "diastolic_bp",
-        "heart_rate",
-        "respiratory_rate",
-        "oxygen_saturation",
-        "temperature",
-        "weight",
-        "height",
-        "bmi",
-        "ecog",
-        "karnofsky",
-        "nyha",
-        "sledai",
-        "mmse",
-        "cd4",
-        "viral_load_hiv",
-        "fev1",
-        "life_expectancy",
-    ]
-)
+VARIABLE_IDS = frozenset(REQUIRED_VARIABLES)
 GROUP_MEMBERS: dict[str, frozenset[str]] = {
     "transaminases": frozenset({"alt", "ast"}),
     "liver_function_tests": frozenset({"alt", "ast", "total_bilirubin", "alkaline_phosphatase"}),
 }
-CONCEPT_IDS = frozenset(
-    [
-        "pregnancy",
-        "breastfeeding",
-        "tuberculosis",
-        "hepatitis_b",
-        "hepatitis_c",
-        "hiv",
-        "malignancy",
-        "heart_failure",
-        "myocardial_infarction",
-        "diabetes_mellitus",
-        "type_1_diabetes",
-        "type_2_diabetes",
-        "sle",
-        "infection",
-        "hemorrhage",
-        "hepatitis",
-        "liver_disease",
-        "kidney_disease",
-        "allergy",
-        "hypertension",
-        "stroke",
-        "epilepsy",
-        "asthma",
-        "copd",
-        "depression",
-        "dementia",
-        "rheumatoid_arthritis",
-        "covid_19",
-        "liver_metastases",
-        "brain_metastases",
-        "smoking",
-        "alcohol_abuse",
-        "substance_abuse",
-        "chemotherapy",
-        "radiotherapy",
-        "surgery",
-        "organ_transplant",
-        "infectious_disease",
-        "autoimmune_disease",
-    ]
-)
+CONCEPT_IDS = frozenset(REQUIRED_CONCEPTS)
 TIME_UNITS = frozenset({"day", "week", "month", "year"})
 
 CASE_KEYS = frozenset({"id", "construction", "section", "text", "constraints", "concepts", "status", "sex", "xfail"})
