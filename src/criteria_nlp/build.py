@@ -1016,9 +1016,11 @@ def _trim(run: list[Piece]) -> list[Piece]:
     return run
 
 
+# Cue words the parser knows; left over (a qualifier with no condition after it, an anchor with no window) they
+# add nothing a reader must resolve, so they are not reported as "not understood".
 _STRUCTURAL_KINDS = frozenset(
     {"VERB_IS", "CONJ", "TO", "FROM", "BETWEEN", "WITH", "AGEWORD", "TIMES", "CMP_POST", "CMP_PRE", "NUM", "NUMWORD"}
-    | {"UNIT", "REF"}
+    | {"UNIT", "REF", "QUAL", "ANCHOR", "NEG", "WITHIN", "BEFORE", "AFTER", "IF", "UNLESS"}
 )
 
 
