@@ -14,10 +14,12 @@ a list of conditions means any of them ("Pregnancy and breastfeeding women": eit
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
+from criteria_nlp import units
 from criteria_nlp.grammar import (
     Chunk,
     ConstraintChunk,
@@ -495,6 +497,7 @@ class Builder:
             for c in between:
                 if isinstance(c, ProseChunk):
                     clause.consumed.add(c.piece.index)
+            self._check_unknown_unit(chunk, thresholds)
             condition = self._condition_after(clause, index)
             node = self._threshold_node(variables, thresholds, chunk.span, either=chunk.either)
             negation = self._negation_before(clause, index)
@@ -601,6 +604,29 @@ class Builder:
             return misspelt
         span = _cover_pieces(words) or words[0].span
         return VariableMention("", False, " ".join(p.text for p in words), span)
+
+    def _check_unknown_unit(self, chunk: ConstraintChunk, thresholds: Sequence[Threshold]) -> None:
+        """ "≤ 1.5 mgs/dL": a word after a threshold that is no unit but close to one is reported with a suggestion."""
+        if _first_unit(thresholds) is not None or any(t.reference for t in thresholds):
+            return
+        match = _NEXT_WORD.match(self.document, chunk.span.end)
+        if match is None:
+            return
+        word = match.group(1)
+        if not any(ch.isalpha() for ch in word) or units.is_unit(word):
+            return
+        suggestions = units.suggest_units(word)
+        if suggestions:
+            start = match.start(1)
+            self.diagnostics.append(
+                Diagnostic(
+                    code="unit-unknown",
+                    severity="warning",
+                    message=f"unknown unit {word!r}; did you mean {suggestions[0]!r}?",
+                    span=Span(start=start, end=start + len(word)),
+                    suggestion=suggestions[0],
+                )
+            )
 
     def _graded(self, clause: _Clause, index: int) -> tuple[VariableMention, str] | None:
         """ "Grade IV glioblastoma", "NYHA class III", "3rd trimester": a grade, class or stage of something.
@@ -1074,6 +1100,7 @@ def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tupl
     return None
 
 
+_NEXT_WORD = re.compile(r"[ \t]*([^\s,;()]{2,20})")
 _SCALE_WORDS = frozenset({"grade", "grades", "class", "classes", "stage", "stages", "type", "trimester", "level"})
 
 

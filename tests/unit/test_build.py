@@ -1,0 +1,82 @@
+"""Stage 4: how the IR builder reads the prose around the numeric islands."""
+
+from __future__ import annotations
+
+from criteria_nlp.ir import (
+    All,
+    Any_,
+    Conditional,
+    Demographic,
+    Not,
+    Presence,
+    Unparsed,
+    render,
+    walk,
+)
+from criteria_nlp.parse import parse_criterion
+
+
+def test_unknown_unit_is_reported_with_a_suggestion() -> None:
+    criterion = parse_criterion("Serum creatinine ≤ 1.5 mgs/dL")
+    (unknown,) = [d for d in criterion.diagnostics if d.code == "unit-unknown"]
+    assert unknown.suggestion == "mg/dL"
+    assert criterion.text[unknown.span.start : unknown.span.end] == "mgs/dL"
+
+
+def test_a_known_unit_gives_no_unit_diagnostic() -> None:
+    criterion = parse_criterion("Serum creatinine ≤ 1.5 mg/dL")
+    assert not [d for d in criterion.diagnostics if d.code.startswith("unit")]
+
+
+def test_negated_threshold() -> None:
+    expression = parse_criterion("No ALT > 3 × ULN").expression
+    assert isinstance(expression, Not)
+    assert render(expression.child) == "alt > 3 x ULN"
+
+
+def test_variables_joined_by_or_need_only_one() -> None:
+    assert isinstance(parse_criterion("ALT or AST > 3 × ULN").expression, Any_)
+    assert isinstance(parse_criterion("ALT and AST > 3 × ULN").expression, All)
+
+
+def test_sex_specific_thresholds_are_conditionals() -> None:
+    expression = parse_criterion("Hemoglobin ≥ 12 g/dL for women and ≥ 13 g/dL for men").expression
+    assert isinstance(expression, Conditional)
+    assert isinstance(expression.when, Demographic) and expression.when.sex == "male"
+    assert render(expression.then) == "hemoglobin >= 13 g/dL"
+    assert isinstance(expression.otherwise, Conditional)
+    assert render(expression.otherwise.then) == "hemoglobin >= 12 g/dL"
+
+
+def test_a_duration_becomes_the_window_of_its_event() -> None:
+    expression = parse_criterion("Stable hemodialysis for at least 3 months").expression
+    presences = [n for n in walk(expression) if isinstance(n, Presence)]
+    assert presences and presences[0].window is not None
+    assert presences[0].window.min_ago is not None and presences[0].window.min_ago.value == 3
+    assert not [n for n in walk(expression) if isinstance(n, Demographic)]  # not an age
+
+
+def test_a_count_of_events_is_reported_not_guessed() -> None:
+    expression = parse_criterion("At least two episodes of severe hypoglycaemia").expression
+    unparsed = [n for n in walk(expression) if isinstance(n, Unparsed)]
+    assert any("count" in n.reason for n in unparsed)
+
+
+def test_unknown_condition_after_if_is_kept_by_its_words() -> None:
+    expression = parse_criterion("ANC ≥ 1.0 × 10^9/L (≥ 0.5 × 10^9/L if bone marrow involvement)").expression
+    assert isinstance(expression, Conditional)
+    assert isinstance(expression.when, Presence)
+    assert expression.when.concept.id is None and expression.when.concept.mention == "bone marrow involvement"
+
+
+def test_blood_pressure_pair() -> None:
+    expression = parse_criterion("Blood pressure ≤ 140/90 mmHg").expression
+    assert sorted(render(n) for n in walk(expression) if not isinstance(n, All)) == [
+        "diastolic_bp [Blood pressure] <= 90 mmHg",
+        "systolic_bp [Blood pressure] <= 140 mmHg",
+    ]
+
+
+def test_grade_of_a_condition() -> None:
+    expression = parse_criterion("NYHA class III or IV heart failure").expression
+    assert "nyha == 3" in render(expression) and "nyha == 4" in render(expression)
