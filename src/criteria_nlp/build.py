@@ -384,9 +384,18 @@ class Builder:
         return BuildResult(combined, diagnostics)
 
     def _clauses(self, chunks: Sequence[Chunk]) -> list[_Clause]:
+        """Split at ";" and "." unless what follows continues the clause before it: a bare threshold
+        ("ALT ≤ 2.5 × ULN; ≤ 5 × ULN if liver metastases are present") or a condition ("; in case of …")."""
         clauses: list[_Clause] = [_Clause([])]
-        for chunk in chunks:
+        for position, chunk in enumerate(chunks):
             if isinstance(chunk, ProseChunk) and chunk.piece.text in _CLAUSE_BREAKS:
+                following = chunks[position + 1] if position + 1 < len(chunks) else None
+                continues = (isinstance(following, ConstraintChunk) and not following.variables) or (
+                    isinstance(following, ProseChunk) and following.piece.has("IF") and chunk.piece.text == ";"
+                )
+                if continues:
+                    clauses[-1].chunks.append(chunk)
+                    continue
                 clauses.append(_Clause([]))
                 continue
             clauses[-1].chunks.append(chunk)
@@ -459,6 +468,7 @@ class Builder:
         last_variables: tuple[VariableMention, ...] = ()
         last_node_index = -1
         last_chunk_index = -10
+        either_joins: list[bool] = []  # per node: joined to the ones before it by "or"
         for index, chunk in enumerate(chunks):
             if not isinstance(chunk, ConstraintChunk):
                 continue
@@ -494,16 +504,26 @@ class Builder:
                     clause.counts.append(implied)
                     continue
                 variables = (implied,)
+            self._check_unknown_unit(chunk, thresholds)
+            condition, exception = self._condition_after(clause, index)
+            if condition is None and exception is None:
+                condition = self._condition_before(clause, index)
             for c in between:
                 if isinstance(c, ProseChunk):
                     clause.consumed.add(c.piece.index)
-            self._check_unknown_unit(chunk, thresholds)
-            condition = self._condition_after(clause, index)
             node = self._threshold_node(variables, thresholds, chunk.span, either=chunk.either)
+            if exception is not None:
+                # "INR ≤ 1.5 unless on therapeutic anticoagulation": met by the threshold or by the exception
+                node = Any_(span=_node_span(node).cover(_node_span(exception)), children=(node, exception))
             negation = self._negation_before(clause, index)
             if negation is not None:
                 node = Not(span=negation.span.cover(chunk.span), child=node)
-            if inherited and nodes and last_node_index == len(nodes) - 1:
+            restated = (
+                condition is not None
+                and bool(last_variables)
+                and {v.id for v in variables} == {v.id for v in last_variables}
+            )
+            if (inherited or restated) and nodes and last_node_index == len(nodes) - 1:
                 previous = nodes[-1]
                 if condition is not None:
                     nodes[-1] = Conditional(
@@ -516,18 +536,22 @@ class Builder:
                         if merged is not None
                         else All(span=_node_span(previous).cover(chunk.span), children=(previous, node))
                     )
-            elif condition is not None:
-                nodes.append(Conditional(span=chunk.span, when=condition, then=node, otherwise=None))
             else:
+                if condition is not None:
+                    node = Conditional(span=chunk.span, when=condition, then=node, otherwise=None)
                 nodes.append(node)
+                either_joins.append(any(isinstance(c, ProseChunk) and _is_or(c.piece) for c in between))
             last_variables = variables
             last_node_index = len(nodes) - 1
             last_chunk_index = index
         if not nodes:
             return None
-        if len(nodes) == 1:
-            return nodes[0]
-        return All(span=_cover([_node_span(n) for n in nodes]) or nodes[0].span, children=tuple(nodes))
+        # "creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 50 mL/min": thresholds joined by "or" need only one
+        result = nodes[0]
+        for node, either in zip(nodes[1:], either_joins[1:], strict=True):
+            span = _node_span(result).cover(_node_span(node))
+            result = Any_(span=span, children=(result, node)) if either else All(span=span, children=(result, node))
+        return result
 
     def _implied_variable(
         self, clause: _Clause, index: int, thresholds: Sequence[Threshold]
@@ -777,33 +801,55 @@ class Builder:
             high_inclusive=t.high_inclusive,
         )
 
-    def _condition_after(self, clause: _Clause, index: int) -> Node | None:
-        """A condition such as "if liver metastases are present" following the threshold at ``index``."""
+    def _condition_after(self, clause: _Clause, index: int) -> tuple[Node | None, Node | None]:
+        """(condition, exception) after the threshold at ``index``: "if liver metastases are present" is a
+        condition for it, "unless on therapeutic anticoagulation" an exception to it."""
         for chunk in clause.chunks[index + 1 :]:
-            if isinstance(chunk, ConstraintChunk):
-                return None
+            if isinstance(chunk, ConstraintChunk) or (isinstance(chunk, ProseChunk) and chunk.piece.text in (";", ".")):
+                return None, None
+            if isinstance(chunk, ProseChunk) and chunk.piece.has("UNLESS"):
+                exception = self._condition_at(clause, clause.chunks.index(chunk))
+                return None, exception
             if isinstance(chunk, ProseChunk) and chunk.piece.has("IF"):
-                start = clause.chunks.index(chunk)
-                for later in clause.chunks[start + 1 :]:
-                    if isinstance(later, ConstraintChunk):
-                        return None
-                    if isinstance(later, ProseChunk) and later.piece.text == ")":
-                        break
-                    if isinstance(later, ProseChunk) and later.piece.has("CONCEPT"):
-                        piece = later.piece
-                        clause.consumed.update({chunk.piece.index, piece.index})
-                        for other in clause.chunks[start + 1 : clause.chunks.index(later) + 3]:
-                            if isinstance(other, ProseChunk) and not _is_content(other.piece):
-                                clause.consumed.add(other.piece.index)
-                        self._conditional_concepts.add(piece.index)
-                        return Presence(span=piece.span, concept=self._concept_ref(piece, ()))
-                return self._unknown_condition(clause, start)
+                return self._condition_at(clause, clause.chunks.index(chunk)), None
             sex = self._sex_condition(clause, chunk)
             if sex is not None:
-                return sex
+                return sex, None
             if not (isinstance(chunk, ProseChunk) and not _is_content(chunk.piece)):
+                return None, None
+        return None, None
+
+    def _condition_before(self, clause: _Clause, index: int) -> Node | None:
+        """ "in case of hepatic metastases, AST ≤ 5 × ULN": a condition written before its threshold."""
+        for position in range(index - 1, -1, -1):
+            chunk = clause.chunks[position]
+            if not isinstance(chunk, ProseChunk):
+                return None
+            piece = chunk.piece
+            if piece.has("IF") and piece.index not in clause.consumed:
+                return self._condition_at(clause, position)
+            if piece.text in (";", "."):
                 return None
         return None
+
+    def _condition_at(self, clause: _Clause, start: int) -> Node | None:
+        """The condition that the IF/UNLESS cue at ``start`` introduces: a known concept, else its words."""
+        chunk = clause.chunks[start]
+        if isinstance(chunk, ProseChunk):
+            for later in clause.chunks[start + 1 :]:
+                if isinstance(later, ConstraintChunk):
+                    return None
+                if isinstance(later, ProseChunk) and later.piece.text == ")":
+                    break
+                if isinstance(later, ProseChunk) and later.piece.has("CONCEPT"):
+                    piece = later.piece
+                    clause.consumed.update({chunk.piece.index, piece.index})
+                    for other in clause.chunks[start + 1 : clause.chunks.index(later) + 3]:
+                        if isinstance(other, ProseChunk) and not _is_content(other.piece):
+                            clause.consumed.add(other.piece.index)
+                    self._conditional_concepts.add(piece.index)
+                    return Presence(span=piece.span, concept=self._concept_ref(piece, ()))
+        return self._unknown_condition(clause, start)
 
     def _unknown_condition(self, clause: _Clause, start: int) -> Node | None:
         """ "if bone marrow involvement": a condition the lexicon does not know, kept as a concept by its words."""
@@ -838,8 +884,18 @@ class Builder:
         chunks = clause.chunks
         prose_positions = [i for i, c in enumerate(chunks) if isinstance(c, ProseChunk)]
         pieces = [chunks[i].piece for i in prose_positions]  # type: ignore[union-attr]
+        # a condition whose threshold is missing ("if liver metastases are present" on its own) is not a requirement:
+        # concepts after an unattached "if"/"unless" are left to be reported as not understood
+        unattached = next(
+            (p.char_start for p in pieces if (p.has("IF") or p.has("UNLESS")) and p.index not in clause.consumed),
+            None,
+        )
         concept_positions = [
-            k for k, p in enumerate(pieces) if p.has("CONCEPT") and p.index not in self._conditional_concepts
+            k
+            for k, p in enumerate(pieces)
+            if p.has("CONCEPT")
+            and p.index not in self._conditional_concepts
+            and (unattached is None or p.char_start < unattached)
         ]
         if not concept_positions:
             return None
@@ -1190,6 +1246,10 @@ def _merge_bounds(first: Node, second: Node) -> Node | None:
             high_inclusive=second.operator == "<=",
         )
     return None
+
+
+def _is_or(piece: Piece) -> bool:
+    return piece.kinds.get("CONJ") in ("or", "andor") or piece.lower in ("or", "and/or")
 
 
 def _chunk_span(chunk: Chunk) -> Span:

@@ -80,3 +80,36 @@ def test_blood_pressure_pair() -> None:
 def test_grade_of_a_condition() -> None:
     expression = parse_criterion("NYHA class III or IV heart failure").expression
     assert "nyha == 3" in render(expression) and "nyha == 4" in render(expression)
+
+
+def test_thresholds_joined_by_or_need_only_one() -> None:
+    expression = parse_criterion("Serum creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 50 mL/min").expression
+    assert render(expression) == "any(creatinine <= 1.5 mg/dL, creatinine_clearance >= 50 mL/min)"
+
+
+def test_unless_is_an_exception_not_a_requirement() -> None:
+    expression = parse_criterion("INR ≤ 1.5 unless on therapeutic anticoagulation").expression
+    assert isinstance(expression, Any_)
+    assert render(expression.children[0]) == "inr <= 1.5"
+    assert isinstance(expression.children[1], Presence)
+
+
+def test_conditional_threshold_continues_after_a_semicolon() -> None:
+    expression = parse_criterion("ALT and AST ≤ 2.5 × ULN; ≤ 5 × ULN if liver metastases are present").expression
+    assert isinstance(expression, Conditional)
+    assert isinstance(expression.when, Presence) and expression.when.concept.id == "liver_metastases"
+    assert render(expression.then) == "all(alt <= 5 x ULN, ast <= 5 x ULN)"
+    assert (
+        expression.otherwise is not None and render(expression.otherwise) == "all(alt <= 2.5 x ULN, ast <= 2.5 x ULN)"
+    )
+
+
+def test_condition_written_before_its_threshold() -> None:
+    expression = parse_criterion("AST ≤ 3 × ULN; in case of hepatic metastases, AST ≤ 5 × ULN").expression
+    assert render(expression) == "if present(liver_metastases) then ast <= 5 x ULN else ast <= 3 x ULN"
+
+
+def test_a_condition_without_its_threshold_is_not_a_requirement() -> None:
+    expression = parse_criterion("ALT ≤ 2.5 × ULN. If liver metastases are present").expression
+    assert not [n for n in walk(expression) if isinstance(n, Presence)]
+    assert [n for n in walk(expression) if isinstance(n, Unparsed)]
