@@ -145,7 +145,7 @@ class CriteriaParser:
     def _document_criteria(self, text: str, items: Sequence[_Item]) -> list[Criterion]:
         used: set[str] = set()
         jobs = [(text, item, _criterion_id(item, number, used)) for number, item in enumerate(items)]
-        return list(self._criteria(jobs))
+        return _join_alternatives(list(self._criteria(jobs)), text)
 
     def _criteria(self, jobs: Sequence[tuple[str, _Item, str]]) -> Iterator[Criterion]:
         """Criteria for (document text, item, id) jobs; spaCy runs over all of them as one batch."""
@@ -194,6 +194,49 @@ class CriteriaParser:
             lead_in=item.lead_in,
             diagnostics=tuple(diagnostics),
         )
+
+
+_ALTERNATIVES_LEAD_IN = re.compile(r"\b(?:one|any|either|at least one)\s+of\b", re.IGNORECASE)
+_TRAILING_OR = re.compile(r"\bor[\s,;.]*$", re.IGNORECASE)
+
+
+def _join_alternatives(criteria: list[Criterion], document: str) -> list[Criterion]:
+    """Sub-items that are alternatives ("defined as one of:", or items ending in "or") become one criterion.
+
+    In the inclusion section such items are met when any of them is; listed separately they would all be required.
+    (In the exclusion section separate items already exclude on any one, so they are left as they are.)
+    """
+    joined: list[Criterion] = []
+    position = 0
+    while position < len(criteria):
+        first = criteria[position]
+        end = position + 1
+        while end < len(criteria) and criteria[end].lead_in is not None and criteria[end].lead_in == first.lead_in:
+            end += 1
+        group = criteria[position:end]
+        alternatives = first.lead_in is not None and (
+            bool(_ALTERNATIVES_LEAD_IN.search(first.lead_in)) or any(_TRAILING_OR.search(c.text) for c in group[:-1])
+        )
+        if first.section != "inclusion" or len(group) < 2 or not alternatives:
+            joined.extend(group)
+        else:
+            span = Span(start=group[0].span.start, end=group[-1].span.end)
+            expression = Any_(span=span, children=tuple(c.expression for c in group))
+            joined.append(
+                Criterion(
+                    id=first.id,
+                    section=first.section,
+                    label=first.label,
+                    text=span.slice(document),
+                    span=span,
+                    expression=expression,
+                    status=_status(expression),
+                    lead_in=first.lead_in,
+                    diagnostics=tuple(d for c in group for d in c.diagnostics),
+                )
+            )
+        position = end
+    return joined
 
 
 def _criterion_id(item: _Item, number: int, used: set[str]) -> str:
