@@ -281,6 +281,7 @@ def annotate_units(doc: Doc) -> Doc:
 _UNIT_CONNECTORS = frozenset(
     {
         "/",
+        "-",
         "^",
         "*",
         "x",
@@ -301,6 +302,7 @@ _UNIT_CONNECTORS = frozenset(
         "hour",
         "beat",
         "breath",
+        "pack",
     }
 )
 
