@@ -1130,13 +1130,6 @@ def _not_computable_category(pieces: Sequence[Piece]) -> str:
     return "other"
 
 
-def _only_brackets_between(pieces: Sequence[Piece], position: int) -> bool:
-    k = position - 1
-    while k >= 0 and pieces[k].text in ("(", ")", "[", "]", ",", "-"):
-        k -= 1
-    return k >= 0 and pieces[k].has("CONCEPT") and pieces[k].kinds["CONCEPT"] == pieces[position].kinds["CONCEPT"]
-
-
 def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tuple[list[Piece], str] | None:
     """A definition such as "from ACR according to established criteria in 1997" after a concept."""
     k = position + 1

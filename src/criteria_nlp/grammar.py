@@ -155,12 +155,6 @@ def _is_filler(piece: Piece) -> bool:
     return piece.has("VERB_IS") or piece.text in _FILLER_PUNCT
 
 
-def _skip_fillers(pieces: Sequence[Piece], i: int) -> int:
-    while i < len(pieces) and _is_filler(pieces[i]) and not _value_start(pieces, i):
-        i += 1
-    return i
-
-
 def _is_number(piece: Piece) -> bool:
     return "NUM" in piece.kinds or "NUMWORD" in piece.kinds
 

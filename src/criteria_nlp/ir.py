@@ -205,20 +205,6 @@ Node = Annotated[
     Field(discriminator="kind"),
 ]
 
-NODE_KINDS: tuple[str, ...] = (
-    "all",
-    "any",
-    "not",
-    "comparison",
-    "range",
-    "reference_multiple",
-    "presence",
-    "demographic",
-    "conditional",
-    "not_computable",
-    "unparsed",
-)
-
 
 class Diagnostic(Frozen):
     """Something the parser or a check noticed: ``code`` is a stable rule id (e.g. "unit-unknown")."""
@@ -240,17 +226,6 @@ class Criterion(Frozen):
     status: Status
     lead_in: str | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
-
-
-class NumericConstraint(Frozen):
-    """One row of the flat constraint table (``--format constraints``)."""
-
-    variable: str | None
-    mention: str
-    interval: tuple[float | None, bool, float | None, bool]
-    unit: str | None
-    reference: Reference | None
-    span: tuple[int, int]
 
 
 class CriteriaDocument(Frozen):
