@@ -255,18 +255,14 @@ for _model in (All, Any_, Not, Conditional):
 
 
 def walk(node: Node) -> Iterator[Node]:
-    """Every node of a tree, parents before children."""
-    yield node
-    if isinstance(node, All | Any_):
-        for child in node.children:
-            yield from walk(child)
-    elif isinstance(node, Not):
-        yield from walk(node.child)
-    elif isinstance(node, Conditional):
-        yield from walk(node.when)
-        yield from walk(node.then)
-        if node.otherwise is not None:
-            yield from walk(node.otherwise)
+    """Every node of a tree, parents before children (pre-order, children in order)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        children = children_of(current)
+        if children:
+            stack.extend(reversed(children))
 
 
 def children_of(node: Node) -> tuple[Node, ...]:
