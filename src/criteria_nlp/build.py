@@ -404,7 +404,7 @@ class Builder:
     # ----------------------------------------------------------------------------------------------- one clause
     def _clause(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
         prose = clause.prose
-        numeric = self._numeric(clause, diagnostics)
+        numeric = self._numeric(clause)
         concepts = self._concepts(clause, section, diagnostics)
         parts: list[Node] = [n for n in (numeric, concepts) if n is not None]
 
@@ -462,7 +462,7 @@ class Builder:
         return All(span=_cover([_node_span(p) for p in parts]) or parts[0].span, children=tuple(parts))
 
     # ----------------------------------------------------------------------------------------------- numbers
-    def _numeric(self, clause: _Clause, diagnostics: list[Diagnostic]) -> Node | None:
+    def _numeric(self, clause: _Clause) -> Node | None:
         chunks = clause.chunks
         nodes: list[Node] = []
         last_variables: tuple[VariableMention, ...] = ()
