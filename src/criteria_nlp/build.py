@@ -49,6 +49,7 @@ from criteria_nlp.ir import (
     TemporalWindow,
     Unparsed,
     VariableRef,
+    span_at,
 )
 from criteria_nlp.lexicon import Lexicon, load_lexicon
 
@@ -1252,13 +1253,13 @@ def _chunk_span(chunk: Chunk) -> Span:
 def _cover_pieces(pieces: Sequence[Piece]) -> Span | None:
     if not pieces:
         return None
-    return Span(start=min(p.char_start for p in pieces), end=max(p.char_end for p in pieces))
+    return span_at(min(p.char_start for p in pieces), max(p.char_end for p in pieces))
 
 
 def _cover(spans: Sequence[Span]) -> Span | None:
     if not spans:
         return None
-    return Span(start=min(s.start for s in spans), end=max(s.end for s in spans))
+    return span_at(min(s.start for s in spans), max(s.end for s in spans))
 
 
 def _node_span(node: Node) -> Span:

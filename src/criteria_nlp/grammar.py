@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from lark import Lark, Token, Transformer, v_args
+from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedInput
 from lark.lexer import Lexer
 from spacy.tokens import Doc
 
-from criteria_nlp.ir import Quantity, Span
+from criteria_nlp.ir import Quantity, Span, span_at
 from criteria_nlp.nlp import Annotation, annotations_of, token_bounds
 from criteria_nlp.resources import grammar_path
 
@@ -59,17 +59,23 @@ class Piece:
     kinds: dict[str, str] = field(default_factory=dict)
     origin: str = ""  # the text the pieces were cut from (character offsets minus ``base`` index it)
     base: int = 0
+    _lower: str | None = field(default=None, repr=False, compare=False)
+    _span: Span | None = field(default=None, repr=False, compare=False)
 
     @property
     def lower(self) -> str:
-        return self.text.lower()
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
 
     def has(self, kind: str) -> bool:
         return kind in self.kinds
 
     @property
     def span(self) -> Span:
-        return Span(start=self.char_start, end=self.char_end)
+        if self._span is None:
+            self._span = span_at(self.char_start, self.char_end)
+        return self._span
 
 
 def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
@@ -565,7 +571,7 @@ def _span_of(*items: Any) -> Span:
         elif hasattr(item, "span"):
             starts.append(item.span.start)
             ends.append(item.span.end)
-    return Span(start=min(starts), end=max(ends))
+    return span_at(min(starts), max(ends))
 
 
 @dataclass(frozen=True)
@@ -747,6 +753,53 @@ def _parser() -> Lark:
     )
 
 
+@cache
+def _tree_parser() -> Lark:
+    """The same grammar without the transformer: its trees become the replay templates below."""
+    return Lark(grammar_path("constraints.lark").read_text(encoding="utf-8"), parser="lalr", lexer=CueLexer)
+
+
+# A template is the shape of a parse tree with the run's tokens replaced by their positions: (rule, children).
+_Template = tuple[str, tuple["_Template | int", ...]]
+_TEMPLATES: dict[tuple[str, ...], _Template | None] = {}
+_TEMPLATE_LIMIT = 16384
+_TRANSFORMER = ChunkTransformer()
+
+
+def _template_of(tree: Tree[Token], positions: dict[int, int]) -> _Template:
+    children: list[_Template | int] = []
+    for child in tree.children:
+        if isinstance(child, Tree):
+            children.append(_template_of(child, positions))
+        else:
+            children.append(positions[id(child)])
+    return (str(tree.data), tuple(children))
+
+
+def _replay(template: _Template, run: Sequence[PieceToken]) -> Any:
+    name, children = template
+    arguments = [run[child] if isinstance(child, int) else _replay(child, run) for child in children]
+    return getattr(_TRANSFORMER, name)(*arguments)
+
+
+def _template(run: Sequence[PieceToken]) -> _Template | None:
+    """The parse of a run depends only on its terminal types (the LALR tables read nothing else), so the tree's
+    shape is computed once per type sequence and replayed through the transformer with each run's own tokens.
+    None when the sequence does not parse without error recovery."""
+    key = tuple(token.type for token in run)
+    if key in _TEMPLATES:
+        return _TEMPLATES[key]
+    try:
+        tree = _tree_parser().parse(iter(run))
+    except UnexpectedInput:
+        template = None
+    else:
+        template = _template_of(tree, {id(token): position for position, token in enumerate(run)})
+    if len(_TEMPLATES) < _TEMPLATE_LIMIT:
+        _TEMPLATES[key] = template
+    return template
+
+
 def parse_chunks(pieces: Sequence[Piece]) -> tuple[list[Chunk], list[Piece]]:
     """Parse a criterion's pieces; returns the chunks and the pieces the grammar had to skip (never silently).
 
@@ -777,6 +830,10 @@ def _chunk_start(chunk: Chunk) -> int:
 
 
 def _parse_run(run: list[PieceToken], chunks: list[Chunk], skipped: list[Piece]) -> None:
+    template = _template(run)
+    if template is not None:
+        chunks.extend(_replay(template, run))
+        return
     failed: list[Piece] = []
 
     def recover(error: UnexpectedInput) -> bool:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -49,7 +50,13 @@ class Span(Frozen):
         return text[self.start : self.end]
 
     def cover(self, other: Span) -> Span:
-        return Span(start=min(self.start, other.start), end=max(self.end, other.end))
+        return span_at(min(self.start, other.start), max(self.end, other.end))
+
+
+@lru_cache(maxsize=65536)
+def span_at(start: int, end: int) -> Span:
+    """``Span(start=start, end=end)``, shared: spans are immutable, and the parser makes the same ones often."""
+    return Span(start=start, end=end)
 
 
 class Quantity(Frozen):

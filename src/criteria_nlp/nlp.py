@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import spacy
 from spacy.attrs import IDX, LENGTH
@@ -42,6 +43,7 @@ from criteria_nlp.resources import corpus_path
 
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
+_TEXT_KEY = "criteria_text"
 
 _COMPARATOR_SYMBOLS = [
     ">/=",
@@ -96,6 +98,7 @@ _EXTRA_INFIXES = [
 ]
 
 _NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$")
+_DIGIT = re.compile(r"[0-9]")
 
 
 def _tokenizer_rules(nlp: Language) -> None:
@@ -136,10 +139,10 @@ def load_cues(path: Path | None = None) -> list[Cue]:
     return cues
 
 
-@dataclass(frozen=True, slots=True)
-class Annotation:
+class Annotation(NamedTuple):
     """One annotated token run: ``kind`` (VARIABLE, CMP_PRE, NUM, UNIT …), its ``value`` and, for lexicon
-    entries, the lexicon ``id``. Token offsets ``start`` / ``end`` (end exclusive)."""
+    entries, the lexicon ``id``. Token offsets ``start`` / ``end`` (end exclusive). A named tuple: components make
+    several per criterion, and tuples cost a third of a frozen dataclass to create."""
 
     start: int
     end: int
@@ -181,18 +184,38 @@ class PhraseAnnotator:
     def __call__(self, doc: Doc) -> Doc:
         found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
         labels = self.labels
+        make = Annotation._make
         for matcher in (self.insensitive, self.sensitive):
-            for match_id, start, end in matcher(doc):
-                kind, value = labels[match_id]
-                found.append(Annotation(start, end, kind, value))
+            found.extend([make((start, end, *labels[match_id])) for match_id, start, end in matcher(doc)])
         return doc
+
+
+def source_text(doc: Doc) -> str:
+    """The text ``doc`` was made from: kept by :func:`annotate`, since ``Doc.text`` joins every token anew."""
+    text: str | None = doc.user_data.get(_TEXT_KEY)
+    if text is None:
+        text = doc.text
+        doc.user_data[_TEXT_KEY] = text
+    return text
+
+
+def annotate(nlp: Language, texts: Iterable[str]) -> Iterator[Doc]:
+    """Tokenise and annotate each text with ``nlp`` (as ``nlp.pipe`` does, one text at a time, keeping the text)."""
+    components = [component for _, component in nlp.pipeline]
+    make_doc = nlp.make_doc
+    for text in texts:
+        doc = make_doc(text)
+        doc.user_data[_TEXT_KEY] = text
+        for component in components:
+            doc = component(doc)
+        yield doc
 
 
 def token_bounds(doc: Doc) -> tuple[str, list[tuple[int, int]]]:
     """The doc's text and each token's (start, end) character offsets, computed once per doc."""
     cached: tuple[str, list[tuple[int, int]]] | None = doc.user_data.get(_BOUNDS_KEY)
     if cached is None:
-        text = doc.text
+        text = source_text(doc)
         cached = (text, [(start, start + length) for start, length in doc.to_array([IDX, LENGTH]).tolist()])
         doc.user_data[_BOUNDS_KEY] = cached
     return cached
@@ -201,6 +224,8 @@ def token_bounds(doc: Doc) -> tuple[str, list[tuple[int, int]]]:
 def annotate_numbers(doc: Doc) -> Doc:
     """Numbers written in digits ("1,500", "2.5", ".5"), their value as ``repr(float)``."""
     found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
+    if _DIGIT.search(source_text(doc)) is None:
+        return doc
     text, bounds = token_bounds(doc)
     count = len(bounds)
     i = 0

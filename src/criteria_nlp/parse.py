@@ -31,10 +31,11 @@ from criteria_nlp.ir import (
     Span,
     Status,
     Unparsed,
+    span_at,
     walk,
 )
 from criteria_nlp.lexicon import Lexicon, load_lexicon
-from criteria_nlp.nlp import default_pipeline
+from criteria_nlp.nlp import annotate, default_pipeline
 from criteria_nlp.segment import Segment, segment
 
 MAX_CRITERION_CHARS = 5_000
@@ -126,7 +127,7 @@ class CriteriaParser:
         return next(iter(self.parse_many([(criterion_id, text, section)])))
 
     def parse_many(self, records: Iterable[tuple[str, str, Section]], batch_size: int = 512) -> Iterator[Criterion]:
-        """Parse (id, text, section) records, one criterion each (JSONL input); runs spaCy in batches."""
+        """Parse (id, text, section) records, one criterion each (JSONL input); reads ``batch_size`` records ahead."""
         batch: list[tuple[str, _Item, str]] = []
         for criterion_id, raw, section in records:
             text = _clean(raw)
@@ -148,19 +149,19 @@ class CriteriaParser:
         return _join_alternatives(list(self._criteria(jobs)), text)
 
     def _criteria(self, jobs: Sequence[tuple[str, _Item, str]]) -> Iterator[Criterion]:
-        """Criteria for (document text, item, id) jobs; spaCy runs over all of them as one batch."""
+        """Criteria for (document text, item, id) jobs; lazily, one job at a time."""
         refusals = [_refusal(text[item.start : item.end]) for text, item, _ in jobs]
         # text that is not parsed is not tokenised either: spaCy's tokenizer is quadratic on long runs without spaces
         texts = (
             "" if refusal else text[item.start : item.end]
             for (text, item, _), refusal in zip(jobs, refusals, strict=True)
         )
-        docs = self.nlp.pipe(texts, batch_size=256)
+        docs = annotate(self.nlp, texts)
         for (text, item, criterion_id), refusal, doc in zip(jobs, refusals, docs, strict=True):
             yield self._criterion(text, item, criterion_id, doc, refusal)
 
     def _criterion(self, text: str, item: _Item, criterion_id: str, doc: Doc, refusal: str | None) -> Criterion:
-        span = Span(start=item.start, end=item.end)
+        span = span_at(item.start, item.end)
         diagnostics: list[Diagnostic] = []
         if refusal is not None:
             expression: Node = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)

@@ -504,19 +504,31 @@ def _suggestion_pool() -> dict[str, str]:
     return pool
 
 
+@cache
+def _suggestions_by_lower() -> dict[str, str]:
+    by_lower: dict[str, str] = {}
+    for spelling, canonical in _suggestion_pool().items():
+        by_lower.setdefault(spelling.lower(), canonical)
+    return by_lower
+
+
 def suggest_units(text: str, n: int = 3) -> list[str]:
     """Up to ``n`` canonical spellings close to ``text`` ("mgs/dL" -> ["mg/dL", ...]), best first."""
-    pool = _suggestion_pool()
-    by_lower: dict[str, str] = {}
-    for spelling, canonical in pool.items():
-        by_lower.setdefault(spelling.lower(), canonical)
-    probe = _clean(text).lower() if text.strip() else ""
+    return list(_suggest_units(_clean(text).lower() if text.strip() else "", n))
+
+
+@lru_cache(maxsize=4096)
+def _suggest_units(probe: str, n: int) -> tuple[str, ...]:
+    by_lower = _suggestions_by_lower()
+    # difflib's ratio 2*matches/(len(a)+len(b)) cannot reach the cutoff when the lengths differ too much
+    cutoff = 0.6
+    candidates = [s for s in by_lower if 2 * min(len(s), len(probe)) >= cutoff * (len(s) + len(probe))]
     suggestions: list[str] = []
-    for match in difflib.get_close_matches(probe, list(by_lower), n=4 * n, cutoff=0.6):
+    for match in difflib.get_close_matches(probe, candidates, n=4 * n, cutoff=cutoff):
         canonical = by_lower[match]
         if canonical not in suggestions:
             suggestions.append(canonical)
-    return suggestions[:n]
+    return tuple(suggestions[:n])
 
 
 # --- UCUM ---------------------------------------------------------------------------------------------------------

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 from lark import Lark
 
-from criteria_nlp.grammar import ConstraintChunk, WindowChunk, classify, parse_chunks, pieces_of
+from criteria_nlp.grammar import (
+    ConstraintChunk,
+    WindowChunk,
+    _parser,
+    _replay,
+    _template,
+    classify,
+    parse_chunks,
+    pieces_of,
+)
 from criteria_nlp.nlp import default_pipeline
 from criteria_nlp.resources import grammar_path
 
@@ -77,3 +90,27 @@ def test_prose_pieces_pass_through_unparsed_by_lark() -> None:
     chunks, skipped = parse_chunks(pieces)
     assert not skipped
     assert [c.piece.text for c in chunks] == [p.text for p in pieces]  # type: ignore[union-attr]
+
+
+def _golden_texts() -> list[str]:
+    path = Path(__file__).parent.parent / "golden" / "parse_cases.jsonl"
+    return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_replayed_templates_give_what_lark_gives() -> None:
+    """Runs of the same terminal types reuse one tree shape; the replay must equal lark's own transform."""
+    compared = 0
+    for text in _golden_texts():
+        runs: list[list[Any]] = [[]]
+        for item in classify(pieces_of(default_pipeline()(text))):
+            if item.type == "PROSE":
+                runs.append([])  # parse_chunks sends lark the runs between prose words
+            else:
+                runs[-1].append(item)
+        for run in runs:
+            template = _template(run) if run else None
+            if template is None:
+                continue
+            assert _replay(template, run) == _parser().parse(iter(run)), text
+            compared += 1
+    assert compared > 100
