@@ -86,23 +86,33 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
     """
     by_start: dict[int, list[Annotation]] = {}
     for annotation in annotations_of(doc):
-        by_start.setdefault(annotation.start, []).append(annotation)
+        found = by_start.get(annotation.start)
+        if found is None:
+            by_start[annotation.start] = [annotation]
+        else:
+            found.append(annotation)
     text, bounds = token_bounds(doc)
     pieces: list[Piece] = []
+    append = pieces.append
     i = 0
     n = len(bounds)
     while i < n:
         candidates = by_start.get(i)
         if candidates:
-            # a unit right after a number wins over a longer phrase ("37 weeks gestation": weeks, then gestation)
-            unit_end = next((a.end for a in candidates if a.kind == "UNIT"), None)
-            best_end = unit_end if unit_end is not None else max(a.end for a in candidates)
-            kinds: dict[str, str] = {}
-            for annotation in sorted(candidates, key=lambda a: _PRIORITY.get(a.kind, _DEFAULT_PRIORITY)):
-                if annotation.end == best_end:
-                    kinds.setdefault(annotation.kind, annotation.value)
+            if len(candidates) == 1:
+                only = candidates[0]
+                best_end = only.end
+                kinds = {only.kind: only.value}
+            else:
+                # a unit right after a number wins over a longer phrase ("37 weeks gestation": weeks, then gestation)
+                unit_end = next((a.end for a in candidates if a.kind == "UNIT"), None)
+                best_end = unit_end if unit_end is not None else max(a.end for a in candidates)
+                kinds = {}
+                for annotation in sorted(candidates, key=_priority):
+                    if annotation.end == best_end:
+                        kinds.setdefault(annotation.kind, annotation.value)
             start_char, end_char = bounds[i][0], bounds[best_end - 1][1]
-            pieces.append(
+            append(
                 Piece(
                     len(pieces),
                     i,
@@ -120,9 +130,13 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             start_char, end_char = bounds[i]
             word = text[start_char:end_char]
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
-                pieces.append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word))
+                append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
             i += 1
     return pieces
+
+
+def _priority(annotation: Annotation) -> int:
+    return _PRIORITY.get(annotation.kind, _DEFAULT_PRIORITY)
 
 
 class PieceToken(Token):
@@ -745,17 +759,7 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
 
 @cache
 def _parser() -> Lark:
-    return Lark(
-        grammar_path("constraints.lark").read_text(encoding="utf-8"),
-        parser="lalr",
-        lexer=CueLexer,
-        transformer=ChunkTransformer(),
-    )
-
-
-@cache
-def _tree_parser() -> Lark:
-    """The same grammar without the transformer: its trees become the replay templates below."""
+    """The LALR parser; it builds trees, which :data:`_TRANSFORMER` turns into chunks."""
     return Lark(grammar_path("constraints.lark").read_text(encoding="utf-8"), parser="lalr", lexer=CueLexer)
 
 
@@ -764,6 +768,7 @@ _Template = tuple[str, tuple["_Template | int", ...]]
 _TEMPLATES: dict[tuple[str, ...], _Template | None] = {}
 _TEMPLATE_LIMIT = 16384
 _TRANSFORMER = ChunkTransformer()
+_CALLBACKS: dict[str, Any] = {}
 
 
 def _template_of(tree: Tree[Token], positions: dict[int, int]) -> _Template:
@@ -779,7 +784,10 @@ def _template_of(tree: Tree[Token], positions: dict[int, int]) -> _Template:
 def _replay(template: _Template, run: Sequence[PieceToken]) -> Any:
     name, children = template
     arguments = [run[child] if isinstance(child, int) else _replay(child, run) for child in children]
-    return getattr(_TRANSFORMER, name)(*arguments)
+    callback = _CALLBACKS.get(name)
+    if callback is None:
+        callback = _CALLBACKS[name] = getattr(_TRANSFORMER, name)
+    return callback(*arguments)
 
 
 def _template(run: Sequence[PieceToken]) -> _Template | None:
@@ -790,7 +798,7 @@ def _template(run: Sequence[PieceToken]) -> _Template | None:
     if key in _TEMPLATES:
         return _TEMPLATES[key]
     try:
-        tree = _tree_parser().parse(iter(run))
+        tree = _parser().parse(iter(run))
     except UnexpectedInput:
         template = None
     else:
@@ -844,7 +852,7 @@ def _parse_run(run: list[PieceToken], chunks: list[Chunk], skipped: list[Piece])
         return False  # the end of input, or no progress: nothing left to skip to
 
     try:
-        result: list[Chunk] = _parser().parse(iter(run), on_error=recover)  # type: ignore[assignment]
+        result: list[Chunk] = _TRANSFORMER.transform(_parser().parse(iter(run), on_error=recover))
         chunks.extend(result)
     except UnexpectedInput:
         failed = [token.piece for token in run]  # keep all of it as prose
