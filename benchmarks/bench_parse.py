@@ -68,8 +68,15 @@ def main() -> int:
     elapsed = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = len(lines) / elapsed
+    # the same lines again: spaCy's vocabulary and tokenizer cache, and the parser's own caches, are warm, as in a
+    # service that has seen this kind of text before
+    start = time.perf_counter()
+    for _ in parser.parse_many(records):  # type: ignore[arg-type]
+        pass
+    warm = time.perf_counter() - start
     print(f"criteria: {len(lines)}; set-up {setup:.2f} s")
-    print(f"parser: {elapsed:.2f} s = {rate:,.0f} criteria/s")
+    print(f"parser: {elapsed:.2f} s = {rate:,.0f} criteria/s (first pass)")
+    print(f"parser, second pass over the same lines: {warm:.2f} s = {len(lines) / warm:,.0f} criteria/s")
     print(f"baseline (blank spaCy tokenizer only): {baseline:.2f} s = {len(lines) / baseline:,.0f} lines/s")
     print(f"ratio parser/baseline time: {elapsed / baseline:.1f}x")
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB")

@@ -313,9 +313,14 @@ class _Clause:
     durations: list[WindowChunk] = field(default_factory=list)  # "for at least 3 months": windows found by the builder
     counts: list[Unparsed] = field(default_factory=list)  # "at least two episodes of ...": counts of events
 
+    _prose: list[Piece] | None = None
+
     @property
     def prose(self) -> list[Piece]:
-        return [c.piece for c in self.chunks if isinstance(c, ProseChunk)]
+        """The prose pieces of the clause (its chunks are complete before this is first read)."""
+        if self._prose is None:
+            self._prose = [c.piece for c in self.chunks if isinstance(c, ProseChunk)]
+        return self._prose
 
 
 @cache

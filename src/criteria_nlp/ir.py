@@ -273,11 +273,12 @@ def walk(node: Node) -> Iterator[Node]:
 
 
 def children_of(node: Node) -> tuple[Node, ...]:
-    if isinstance(node, All | Any_):
+    # node classes are not subclassed: comparing types is the cheap test on this hot path
+    if type(node) is All or type(node) is Any_:
         return node.children
-    if isinstance(node, Not):
+    if type(node) is Not:
         return (node.child,)
-    if isinstance(node, Conditional):
+    if type(node) is Conditional:
         return (node.when, node.then) + ((node.otherwise,) if node.otherwise is not None else ())
     return ()
 
