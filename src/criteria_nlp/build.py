@@ -397,7 +397,7 @@ class Builder:
             if isinstance(chunk, ProseChunk) and chunk.piece.text in _CLAUSE_BREAKS:
                 following = chunks[position + 1] if position + 1 < len(chunks) else None
                 continues = (isinstance(following, ConstraintChunk) and not following.variables) or (
-                    isinstance(following, ProseChunk) and following.piece.has("IF") and chunk.piece.text == ";"
+                    isinstance(following, ProseChunk) and "IF" in following.piece.kinds and chunk.piece.text == ";"
                 )
                 if continues:
                     clauses[-1].chunks.append(chunk)
@@ -430,7 +430,7 @@ class Builder:
         if sex is not None:
             parts.append(sex)
 
-        not_computable = [p for p in prose if p.has("NOTCOMP")]
+        not_computable = [p for p in prose if "NOTCOMP" in p.kinds]
         if not_computable:
             category = _not_computable_category(not_computable)
             for p in not_computable:
@@ -493,7 +493,7 @@ class Builder:
             adjacent = last_chunk_index >= 0 and all(
                 isinstance(c, ProseChunk)
                 and (c.piece.index in clause.consumed or not _is_content(c.piece))
-                and not c.piece.has("VARIABLE")
+                and "VARIABLE" not in c.piece.kinds
                 for c in between
             )
             if not variables and adjacent and last_variables and not self._is_duration(thresholds, last_variables):
@@ -572,7 +572,7 @@ class Builder:
         unit = _first_unit(thresholds)
         is_time = unit in _TIME_UNITS.values()
         for piece in reversed(prose_before):
-            if piece.has("VARIABLE") or piece.has("GROUP"):
+            if "VARIABLE" in piece.kinds or "GROUP" in piece.kinds:
                 var_id = piece.kinds.get("VARIABLE") or piece.kinds["GROUP"]
                 variable = self.lexicon.variables.get(var_id)
                 if is_time and not (variable is not None and variable.unit in _TIME_UNITS.values()):
@@ -583,9 +583,9 @@ class Builder:
         if following is not None:
             return following
         age_words = [
-            p for p in clause.prose if p.has("AGEWORD") or (p.has("VARIABLE") and p.kinds["VARIABLE"] == "age")
+            p for p in clause.prose if "AGEWORD" in p.kinds or ("VARIABLE" in p.kinds and p.kinds["VARIABLE"] == "age")
         ]
-        duration_cue = any(p.lower in _DURATION_CUES or p.has("WITHIN") or p.has("AFTER") for p in prose_before)
+        duration_cue = any(p.lower in _DURATION_CUES or "WITHIN" in p.kinds or "AFTER" in p.kinds for p in prose_before)
         if age_words or (unit == "year" and not duration_cue):
             for piece in age_words:
                 clause.consumed.add(piece.index)
@@ -601,8 +601,8 @@ class Builder:
             unit is None
             and isinstance(after, ProseChunk)
             and (_is_content(after.piece) or after.piece.lower == "of")
-            and not after.piece.has("VARIABLE")
-            and not after.piece.has("CONCEPT")
+            and "VARIABLE" not in after.piece.kinds
+            and "CONCEPT" not in after.piece.kinds
         ):
             clause.consumed.add(after.piece.index)
             span = _chunk_span(chunk).cover(after.piece.span)
@@ -614,11 +614,11 @@ class Builder:
         # an unknown variable: the content words just before the threshold, as written
         words: list[Piece] = []
         for piece in reversed(prose_before):
-            if piece.text in (",", ";", ":") or piece.has("CONJ") or piece.has("NEG") or piece.has("WITH"):
+            if piece.text in (",", ";", ":") or "CONJ" in piece.kinds or "NEG" in piece.kinds or "WITH" in piece.kinds:
                 if words:
                     break
                 continue
-            if piece.text in ("(", ")") or piece.has("VERB_IS") or piece.lower in _STOPWORDS:
+            if piece.text in ("(", ")") or "VERB_IS" in piece.kinds or piece.lower in _STOPWORDS:
                 if words and piece.text not in ("(", ")"):
                     break
                 continue
@@ -671,10 +671,10 @@ class Builder:
         clause.consumed.add(scale.index)
         after = clause.chunks[index + 1 : index + 3]
         for chunk in after:
-            if isinstance(chunk, ProseChunk) and (_is_content(chunk.piece) or chunk.piece.has("CONCEPT")):
+            if isinstance(chunk, ProseChunk) and (_is_content(chunk.piece) or "CONCEPT" in chunk.piece.kinds):
                 return VariableMention("", False, chunk.piece.text, chunk.piece.span), scale.lower
         for piece in reversed(before[:-1]):
-            if _is_content(piece) or piece.has("CONCEPT"):
+            if _is_content(piece) or "CONCEPT" in piece.kinds:
                 return VariableMention("", False, piece.text, piece.span), scale.lower
         return VariableMention("", False, scale.text, scale.span), scale.lower
 
@@ -694,10 +694,10 @@ class Builder:
             if not isinstance(chunk, ProseChunk):
                 return None
             piece = chunk.piece
-            if piece.has("NEG"):
+            if "NEG" in piece.kinds:
                 clause.consumed.add(piece.index)
                 return piece
-            if _is_content(piece) and not piece.has("VARIABLE") and not piece.has("GROUP"):
+            if _is_content(piece) and "VARIABLE" not in piece.kinds and "GROUP" not in piece.kinds:
                 return None
         return None
 
@@ -707,7 +707,7 @@ class Builder:
             if not isinstance(chunk, ProseChunk):
                 return None
             piece = chunk.piece
-            if piece.has("VARIABLE") and piece.index not in clause.consumed:
+            if "VARIABLE" in piece.kinds and piece.index not in clause.consumed:
                 clause.consumed.add(piece.index)
                 return VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span)
             if _is_content(piece):
@@ -813,10 +813,10 @@ class Builder:
         for chunk in clause.chunks[index + 1 :]:
             if isinstance(chunk, ConstraintChunk) or (isinstance(chunk, ProseChunk) and chunk.piece.text in (";", ".")):
                 return None, None
-            if isinstance(chunk, ProseChunk) and chunk.piece.has("UNLESS"):
+            if isinstance(chunk, ProseChunk) and "UNLESS" in chunk.piece.kinds:
                 exception = self._condition_at(clause, clause.chunks.index(chunk))
                 return None, exception
-            if isinstance(chunk, ProseChunk) and chunk.piece.has("IF"):
+            if isinstance(chunk, ProseChunk) and "IF" in chunk.piece.kinds:
                 return self._condition_at(clause, clause.chunks.index(chunk)), None
             sex = self._sex_condition(clause, chunk)
             if sex is not None:
@@ -832,7 +832,7 @@ class Builder:
             if not isinstance(chunk, ProseChunk):
                 return None
             piece = chunk.piece
-            if piece.has("IF") and piece.index not in clause.consumed:
+            if "IF" in piece.kinds and piece.index not in clause.consumed:
                 return self._condition_at(clause, position)
             if piece.text in (";", "."):
                 return None
@@ -847,7 +847,7 @@ class Builder:
                     return None
                 if isinstance(later, ProseChunk) and later.piece.text == ")":
                     break
-                if isinstance(later, ProseChunk) and later.piece.has("CONCEPT"):
+                if isinstance(later, ProseChunk) and "CONCEPT" in later.piece.kinds:
                     piece = later.piece
                     clause.consumed.update({chunk.piece.index, piece.index})
                     for other in clause.chunks[start + 1 : clause.chunks.index(later) + 3]:
@@ -876,7 +876,7 @@ class Builder:
 
     def _sex_condition(self, clause: _Clause, chunk: Chunk) -> Node | None:
         """ "≥ 12 g/dL for women": the threshold applies to one sex."""
-        if not isinstance(chunk, ProseChunk) or not chunk.piece.has("SEX"):
+        if not isinstance(chunk, ProseChunk) or "SEX" not in chunk.piece.kinds:
             return None
         value = chunk.piece.kinds["SEX"]
         if value not in ("female", "male"):
@@ -893,13 +893,17 @@ class Builder:
         # a condition whose threshold is missing ("if liver metastases are present" on its own) is not a requirement:
         # concepts after an unattached "if"/"unless" are left to be reported as not understood
         unattached = next(
-            (p.char_start for p in pieces if (p.has("IF") or p.has("UNLESS")) and p.index not in clause.consumed),
+            (
+                p.char_start
+                for p in pieces
+                if ("IF" in p.kinds or "UNLESS" in p.kinds) and p.index not in clause.consumed
+            ),
             None,
         )
         concept_positions = [
             k
             for k, p in enumerate(pieces)
-            if p.has("CONCEPT")
+            if "CONCEPT" in p.kinds
             and p.index not in self._conditional_concepts
             and (unattached is None or p.char_start < unattached)
         ]
@@ -914,8 +918,8 @@ class Builder:
             piece = pieces[position]
             qualifiers: list[str] = []
             k = position - 1
-            while k >= 0 and (pieces[k].has("QUAL") or pieces[k].lower in ("of", "a", "an", "the", "with")):
-                if pieces[k].has("QUAL"):
+            while k >= 0 and ("QUAL" in pieces[k].kinds or pieces[k].lower in ("of", "a", "an", "the", "with")):
+                if "QUAL" in pieces[k].kinds:
                     value = pieces[k].kinds["QUAL"]
                     qualifiers.insert(0, value)
                     clause.consumed.add(pieces[k].index)
@@ -955,10 +959,10 @@ class Builder:
         # coordination ellipsis after the head: "hepatitis B or C" -> hepatitis B, hepatitis C
         for position in concept_positions:
             if position + 2 < len(pieces) and (
-                pieces[position + 1].has("CONJ") or pieces[position + 1].text in (",", "/")
+                "CONJ" in pieces[position + 1].kinds or pieces[position + 1].text in (",", "/")
             ):
                 other = pieces[position + 2]
-                if other.has("CONCEPT") or not other.text.isalnum() or len(other.text) > 3:
+                if "CONCEPT" in other.kinds or not other.text.isalnum() or len(other.text) > 3:
                     continue
                 words = pieces[position].text.split()
                 entry = self.phrases.get(" ".join([*words[:-1], other.text]).lower())
@@ -976,9 +980,9 @@ class Builder:
                     clause.consumed.add(other.index)
         # coordination ellipsis: "liver and kidney disease" -> liver disease, kidney disease
         for position in concept_positions:
-            if position >= 2 and (pieces[position - 1].has("CONJ") or pieces[position - 1].text == ","):
+            if position >= 2 and ("CONJ" in pieces[position - 1].kinds or pieces[position - 1].text == ","):
                 modifier = pieces[position - 2]
-                if modifier.has("CONCEPT") or modifier.has("QUAL"):
+                if "CONCEPT" in modifier.kinds or "QUAL" in modifier.kinds:
                     continue
                 head = pieces[position].text.split()[-1].lower()
                 entry = self.phrases.get(f"{modifier.lower} {head}")
@@ -995,18 +999,18 @@ class Builder:
                     items.append((fake, ()))
                     clause.consumed.add(modifier.index)
         for p in pieces:
-            if p.has("NEG") and any(p.index < c.index for c, _ in items):
+            if "NEG" in p.kinds and any(p.index < c.index for c, _ in items):
                 negated = True
                 clause.consumed.add(p.index)
-            if p.has("CONJ") or p.text == ",":
+            if "CONJ" in p.kinds or p.text == ",":
                 if p.kinds.get("CONJ") in ("or", "andor") or p.lower == "nor":
                     connective_or = True
                 clause.consumed.add(p.index)
-            if p.has("WITH"):
+            if "WITH" in p.kinds:
                 with_join = True
                 clause.consumed.add(p.index)
         windows = [c for c in chunks if isinstance(c, WindowChunk)] + clause.durations
-        anchors = [p for p in pieces if p.has("ANCHOR")]
+        anchors = [p for p in pieces if "ANCHOR" in p.kinds]
         presences: list[Node] = []
         for number, (piece, written_qualifiers) in enumerate(items):
             window = self._window_for(piece, windows, anchors, clause)
@@ -1062,7 +1066,7 @@ class Builder:
     # ----------------------------------------------------------------------------------------------- the rest
     def _sex(self, clause: _Clause) -> Node | None:
         """A sex restriction ("Female patients", "pregnant or breastfeeding women"); none for "men and women"."""
-        sexes = [p for p in clause.prose if p.has("SEX") and p.index not in clause.consumed]
+        sexes = [p for p in clause.prose if "SEX" in p.kinds and p.index not in clause.consumed]
         if not sexes:
             return None
         for p in sexes:
@@ -1140,14 +1144,16 @@ def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tupl
     """A definition such as "from ACR according to established criteria in 1997" after a concept."""
     k = position + 1
     while (k < len(pieces) and pieces[k].text in ("(", ")")) or (
-        k < len(pieces) and pieces[k].has("CONCEPT") and pieces[k].kinds["CONCEPT"] == pieces[position].kinds["CONCEPT"]
+        k < len(pieces)
+        and "CONCEPT" in pieces[k].kinds
+        and pieces[k].kinds["CONCEPT"] == pieces[position].kinds["CONCEPT"]
     ):
         k += 1
     if k >= len(pieces) or (pieces[k].lower.split() or [""])[0] not in _DETAIL_OPENERS:
         return None
     run: list[Piece] = []
     for piece in pieces[k:]:
-        if piece.text in _CLAUSE_BREAKS or piece.has("NEG") or (piece.has("CONCEPT") and run):
+        if piece.text in _CLAUSE_BREAKS or "NEG" in piece.kinds or ("CONCEPT" in piece.kinds and run):
             break
         run.append(piece)
     if any(p.lower in _DETAIL_WORDS for p in run):

@@ -172,7 +172,7 @@ class CueLexer(Lexer):
 
 
 def _is_filler(piece: Piece) -> bool:
-    return piece.has("VERB_IS") or piece.text in _FILLER_PUNCT
+    return "VERB_IS" in piece.kinds or piece.text in _FILLER_PUNCT
 
 
 def _is_number(piece: Piece) -> bool:
@@ -185,9 +185,9 @@ def _after_number_reference(pieces: Sequence[Piece], i: int) -> int | None:
     hops = 0
     while j < len(pieces) and hops < 3:
         piece = pieces[j]
-        if piece.has("REF"):
+        if "REF" in piece.kinds:
             return j
-        if piece.has("TIMES") or piece.lower in (
+        if "TIMES" in piece.kinds or piece.lower in (
             "the",
             "of",
             "institutional",
@@ -208,12 +208,12 @@ def _value_start(pieces: Sequence[Piece], i: int) -> bool:
     piece = pieces[i]
     if _is_number(piece):
         return True
-    if piece.has("CMP_PRE"):
+    if "CMP_PRE" in piece.kinds:
         j = i + 1
         while j < len(pieces) and _skippable_after_comparator(pieces[j]):
             j += 1
-        return j < len(pieces) and (_is_number(pieces[j]) or pieces[j].has("REF"))
-    if piece.has("FROM") or piece.has("BETWEEN"):
+        return j < len(pieces) and (_is_number(pieces[j]) or "REF" in pieces[j].kinds)
+    if "FROM" in piece.kinds or "BETWEEN" in piece.kinds:
         return i + 1 < len(pieces) and _is_number(pieces[i + 1])
     return False
 
@@ -224,12 +224,17 @@ def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
     for i, piece in enumerate(pieces):
         if piece.text in _ROMAN and "NUM" not in piece.kinds and i > 0:
             before = pieces[i - 1]
-            joined = before.has("CONJ") or before.text in _ROMAN_JOINERS
-            if before.lower in _ROMAN_LEADS or before.has("VARIABLE") or before.has("CMP_PRE") or (in_list and joined):
+            joined = "CONJ" in before.kinds or before.text in _ROMAN_JOINERS
+            if (
+                before.lower in _ROMAN_LEADS
+                or "VARIABLE" in before.kinds
+                or "CMP_PRE" in before.kinds
+                or (in_list and joined)
+            ):
                 piece.kinds = dict(piece.kinds, NUM=repr(_ROMAN[piece.text]))
                 in_list = True
                 continue
-        if not (piece.has("CONJ") or piece.text in _ROMAN_JOINERS):
+        if not ("CONJ" in piece.kinds or piece.text in _ROMAN_JOINERS):
             in_list = False
 
 
@@ -280,7 +285,7 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
                 yield _token("REF", pieces[ref].kinds["REF"], pieces[ref])
                 previous = "REF"
                 i = ref
-            elif i + 1 < n and pieces[i + 1].has("TIMES") and "NUMWORD" in kinds:
+            elif i + 1 < n and "TIMES" in pieces[i + 1].kinds and "NUMWORD" in kinds:
                 i += 1  # "twice times": the multiplier word already says times
         elif "REF" in kinds and previous == "CMP_PRE":
             yield _token("REF", kinds["REF"], piece)
@@ -295,13 +300,13 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
         elif "CMP_PRE" in kinds and _value_start(pieces, i):
             j = i + 1
             while j < n and _skippable_after_comparator(pieces[j]) and not _is_number(pieces[j]):
-                if pieces[j].has("AGEWORD") or pieces[j].lower in ("age", "ages"):
+                if "AGEWORD" in pieces[j].kinds or pieces[j].lower in ("age", "ages"):
                     yield pieces[j]  # "under the age of 18": age is the variable
                 j += 1
             yield _token("CMP_PRE", kinds["CMP_PRE"], piece)
             previous = "CMP_PRE"
             i = j - 1
-        elif "AGEWORD" in kinds and previous == "UNIT" and i + 1 < n and pieces[i + 1].has("CMP_POST"):
+        elif "AGEWORD" in kinds and previous == "UNIT" and i + 1 < n and "CMP_POST" in pieces[i + 1].kinds:
             pass  # "18 years old and older": the unit already says what "old" says
         elif "CMP_POST" in kinds and previous in ("NUM", "UNIT", "REF") and _number_follows(pieces, i + 1):
             # "< 40 or over 80": not a comparator after the number but a second threshold
@@ -338,7 +343,8 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
             and previous in ("NUM", "UNIT")
             and i + 1 < n
             and (
-                _is_number(pieces[i + 1]) or (pieces[i + 1].has("CMP_PRE") and i + 2 < n and _is_number(pieces[i + 2]))
+                _is_number(pieces[i + 1])
+                or ("CMP_PRE" in pieces[i + 1].kinds and i + 2 < n and _is_number(pieces[i + 2]))
             )
             and (piece.lower != "and" or range_open)
         ):
@@ -367,7 +373,7 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
             piece.lower in ("and", "but")
             and previous in ("NUM", "UNIT", "REF")
             and i + 1 < n
-            and pieces[i + 1].has("CMP_PRE")
+            and "CMP_PRE" in pieces[i + 1].kinds
             and _value_start(pieces, i + 1)
         ):
             yield _token("VALUE_AND", piece.text, piece)
@@ -387,7 +393,7 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
 def _skippable_after_comparator(piece: Piece) -> bool:
     """Words between a comparator and its number: "more than the", "under the age of"."""
     return piece.lower in ("the", "a", "an", "of", "than", "to", "age", "ages") or (
-        piece.has("AGEWORD") and piece.lower not in ("old", "years old")
+        "AGEWORD" in piece.kinds and piece.lower not in ("old", "years old")
     )
 
 
@@ -399,7 +405,7 @@ def _skip_the(pieces: Sequence[Piece], i: int) -> int:
 
 def _has_comparator_or_list(pieces: Sequence[Piece], i: int) -> bool:
     """An "or" joins two thresholds when the next one has its own comparator or is a plain number."""
-    return pieces[i].has("CMP_PRE") or _is_number(pieces[i])
+    return "CMP_PRE" in pieces[i].kinds or _is_number(pieces[i])
 
 
 def _is_variable(piece: Piece) -> bool:
@@ -456,9 +462,11 @@ def _heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
 def _window_ahead(pieces: Sequence[Piece], i: int) -> bool:
     """Is the value starting at i a time window ("3 months prior to") rather than a threshold?"""
     n = len(pieces)
-    while i < n and (pieces[i].has("CMP_PRE") or _is_number(pieces[i]) or pieces[i].has("UNIT") or pieces[i].has("TO")):
+    while i < n and (
+        "CMP_PRE" in pieces[i].kinds or _is_number(pieces[i]) or "UNIT" in pieces[i].kinds or "TO" in pieces[i].kinds
+    ):
         i += 1
-    return i < n and pieces[i].has("BEFORE")
+    return i < n and "BEFORE" in pieces[i].kinds
 
 
 _STRICT = {">=": ">", ">": ">", "<=": "<", "<": "<", "==": "=="}
@@ -475,7 +483,7 @@ def _time_follows(pieces: Sequence[Piece], i: int) -> bool:
     """Is the number at i followed by a unit of time (possibly after a range "3-6 months")?"""
     n = len(pieces)
     j = i + 1
-    if j + 1 < n and pieces[j].has("TO") and _is_number(pieces[j + 1]):
+    if j + 1 < n and "TO" in pieces[j].kinds and _is_number(pieces[j + 1]):
         j += 2
     return j < n and pieces[j].kinds.get("UNIT", "") in _TIME_UNITS
 
