@@ -54,6 +54,7 @@ from criteria_nlp.ir import (
 from criteria_nlp.lexicon import Lexicon, load_lexicon
 
 _CLAUSE_BREAKS = frozenset({";", "."})
+_JOIN_PUNCTUATION = frozenset({",", ")", "]"})
 _TIME_UNITS = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour"}
 
 # Words that carry no eligibility meaning of their own: never reported as "not understood".
@@ -455,17 +456,55 @@ class Builder:
                 text=_text_of(pieces, self.document),
                 reason="no variable, threshold or condition recognised",
             )
-        for run in leftovers:
-            parts.append(
-                Unparsed(
-                    span=_cover_pieces(run) or run[0].span,
-                    text=_text_of(run, self.document),
-                    reason="words not understood: " + ", ".join(repr(p.text) for p in run if _is_content(p)),
-                )
+        not_understood = [
+            Unparsed(
+                span=_cover_pieces(run) or run[0].span,
+                text=_text_of(run, self.document),
+                reason="words not understood: " + ", ".join(repr(p.text) for p in run if _is_content(p)),
             )
+            for run in leftovers
+        ]
+        if numeric is not None and concepts is not None:
+            alternatives = self._threshold_or_condition(clause, numeric, concepts, not_understood)
+            if alternatives is not None:
+                parts = [alternatives, *(p for p in parts if p is not numeric and p is not concepts)]
+                not_understood = []
+        parts.extend(not_understood)
         if len(parts) == 1:
             return parts[0]
         return All(span=_cover([_node_span(p) for p in parts]) or parts[0].span, children=tuple(parts))
+
+    def _threshold_or_condition(
+        self, clause: _Clause, numeric: Node, concepts: Node, not_understood: list[Unparsed]
+    ) -> Node | None:
+        """ "Serum creatinine > 2 mg/dL or dialysis": a threshold and a condition joined by "or" are alternatives.
+
+        The words not understood go with the alternative they stand in, so that one side can still decide.
+        None when no "or" stands between the two.
+        """
+        first, second = sorted((numeric, concepts), key=lambda n: _node_span(n).start)
+        gap_start, gap_end = _node_span(first).end, _node_span(second).start
+        gap = [p for p in clause.prose if gap_start <= p.char_start and p.char_end <= gap_end]
+        # the "or" must follow the first alternative directly ("> 2 mg/dL, or dialysis"); an "or" further on joins
+        # words inside the second one ("at least 2 moderate or severe exacerbations")
+        position = 0
+        while position < len(gap) and gap[position].text in _JOIN_PUNCTUATION:
+            position += 1
+        if position == len(gap) or not _is_or(gap[position]):
+            return None
+        if any("CONCEPT" in p.kinds for p in gap):
+            return None  # "methylprednisolone or prednisone in a dose of 10 mg/day": the "or" joins the drugs
+        joiner = gap[position]
+        split = joiner.char_start
+        clause.consumed.add(joiner.index)
+        sides: list[Node] = []
+        for node, on_this_side in ((first, True), (second, False)):
+            extra = [u for u in not_understood if (u.span.end <= split) == on_this_side]
+            if extra:
+                children = sorted([node, *extra], key=lambda n: _node_span(n).start)
+                node = All(span=_cover([_node_span(c) for c in children]) or _node_span(node), children=tuple(children))
+            sides.append(node)
+        return Any_(span=_cover([_node_span(n) for n in sides]) or _node_span(first), children=tuple(sides))
 
     # ----------------------------------------------------------------------------------------------- numbers
     def _numeric(self, clause: _Clause) -> Node | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from criteria_nlp.ir import (
     All,
     Any_,
@@ -113,3 +115,46 @@ def test_a_condition_without_its_threshold_is_not_a_requirement() -> None:
     expression = parse_criterion("ALT ≤ 2.5 × ULN. If liver metastases are present").expression
     assert not [n for n in walk(expression) if isinstance(n, Presence)]
     assert [n for n in walk(expression) if isinstance(n, Unparsed)]
+
+
+@pytest.mark.parametrize(
+    ("text", "alternatives"),
+    [
+        ("Serum creatinine > 2 mg/dL or dialysis", ["creatinine > 2 mg/dL", "present(dialysis)"]),
+        ("Hemoglobin < 8 or diagnosed with anemia", ["hemoglobin < 8", "present(diagnosed anemia)"]),
+        ("History of malignant tumor or life expectancy under 12 months", None),
+        ("LVEF < 40%, or congestive heart failure", ["lvef < 40 %", "present(heart_failure)"]),
+    ],
+)
+def test_threshold_or_condition_are_alternatives(text: str, alternatives: list[str] | None) -> None:
+    """A threshold and a condition joined by "or" are met (or exclude) by either one, in both sections."""
+    for section in ("inclusion", "exclusion"):
+        expression = parse_criterion(text, section=section).expression
+        assert isinstance(expression, Any_), render(expression)
+        assert len(expression.children) == 2
+        if alternatives is not None:
+            assert sorted(render(child) for child in expression.children) == sorted(alternatives)
+
+
+def test_words_not_understood_stay_with_their_alternative() -> None:
+    """ "… or dependence on dialysis": the unknown word belongs to the dialysis side, so the threshold alone can
+    still decide the criterion."""
+    expression = parse_criterion("Creatinine level > 1.5 mg/dL or dependence on dialysis").expression
+    assert isinstance(expression, Any_)
+    threshold, condition = expression.children
+    assert render(threshold) == "creatinine > 1.5 mg/dL"
+    assert isinstance(condition, All)
+    assert {type(child) for child in condition.children} == {Unparsed, Presence}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ALT > 3 × ULN and active hepatitis B",
+        "Patients receiving methylprednisolone or prednisone in a dose of 10 mg/day or greater",
+        "At least 2 moderate or severe COPD exacerbations in the last 12 months",
+    ],
+)
+def test_or_inside_one_alternative_does_not_split_threshold_and_condition(text: str) -> None:
+    expression = parse_criterion(text).expression
+    assert not isinstance(expression, Any_), render(expression)
