@@ -927,25 +927,19 @@ class Builder:
     def _concepts(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
         items: list[tuple[Piece, tuple[str, ...]]] = []
         chunks = clause.chunks
-        prose_positions = [i for i, c in enumerate(chunks) if isinstance(c, ProseChunk)]
-        pieces = [chunks[i].piece for i in prose_positions]  # type: ignore[union-attr]
+        pieces = clause.prose
         # a condition whose threshold is missing ("if liver metastases are present" on its own) is not a requirement:
         # concepts after an unattached "if"/"unless" are left to be reported as not understood
-        unattached = next(
-            (
-                p.char_start
-                for p in pieces
-                if ("IF" in p.kinds or "UNLESS" in p.kinds) and p.index not in clause.consumed
-            ),
-            None,
-        )
-        concept_positions = [
-            k
-            for k, p in enumerate(pieces)
-            if "CONCEPT" in p.kinds
-            and p.index not in self._conditional_concepts
-            and (unattached is None or p.char_start < unattached)
-        ]
+        concept_positions: list[int] = []
+        consumed = clause.consumed
+        for k, p in enumerate(pieces):
+            kinds = p.kinds
+            if not kinds:
+                continue
+            if ("IF" in kinds or "UNLESS" in kinds) and p.index not in consumed:
+                break
+            if "CONCEPT" in kinds and p.index not in self._conditional_concepts:
+                concept_positions.append(k)
         if not concept_positions:
             return None
         negated = False

@@ -81,9 +81,10 @@ _PROTECTED_TOKEN = re.compile(
 # (and decimal marks) must start the token or follow a non-letter. Python's look-behinds are fixed-width, hence one
 # per run length.
 _NUMBER_THEN_LETTER = (
-    "(?:"
+    # the cheap test first: the regex engine tries this at every position of every new word
+    "(?<=[0-9])(?=[A-Za-zµμ°%])(?:"
     + "|".join(f"(?<=^[0-9.,]{{{n}}})|(?<=[^A-Za-z0-9.,][0-9.,]{{{n}}})" for n in range(1, 9))
-    + ")(?<=[0-9])(?=[A-Za-zµμ°%])"
+    + ")"
 )
 
 _EXTRA_INFIXES = [
