@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedInput
@@ -572,8 +572,9 @@ class WindowChunk:
     span: Span
 
 
-@dataclass(frozen=True)
-class ProseChunk:
+class ProseChunk(NamedTuple):
+    """A word or cue the grammar left as prose (a named tuple: a criterion has many, and tuples are cheap)."""
+
     piece: Piece
 
 
