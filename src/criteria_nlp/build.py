@@ -55,6 +55,8 @@ from criteria_nlp.lexicon import Lexicon, load_lexicon
 
 _CLAUSE_BREAKS = frozenset({";", "."})
 _JOIN_PUNCTUATION = frozenset({",", ")", "]"})
+# qualifiers whose cue phrases differ from the value by design ("use of" -> exposure), not by misspelling
+_PHRASE_QUALIFIERS = frozenset({"history", "diagnosed", "exposure"})
 _TIME_UNITS = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour"}
 
 # Words that carry no eligibility meaning of their own: never reported as "not understood".
@@ -956,7 +958,7 @@ class Builder:
                     value = pieces[k].kinds["QUAL"]
                     qualifiers.insert(0, value)
                     clause.consumed.add(pieces[k].index)
-                    if value.replace("_", " ") != pieces[k].lower and value not in ("history", "diagnosed"):
+                    if value.replace("_", " ") != pieces[k].lower and value not in _PHRASE_QUALIFIERS:
                         diagnostics.append(
                             Diagnostic(
                                 code="misspelling",

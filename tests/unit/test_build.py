@@ -158,3 +158,20 @@ def test_words_not_understood_stay_with_their_alternative() -> None:
 def test_or_inside_one_alternative_does_not_split_threshold_and_condition(text: str) -> None:
     expression = parse_criterion(text).expression
     assert not isinstance(expression, Any_), render(expression)
+
+
+@pytest.mark.parametrize(
+    ("text", "qualifiers"),
+    [
+        ("Chronic use of opioids", ("chronic", "exposure")),
+        ("Treatment with systemic corticosteroids within 4 weeks", ("exposure",)),
+        ("Has received prior immunotherapy", ("exposure", "history")),
+    ],
+)
+def test_treatment_phrases_qualify_the_medication(text: str, qualifiers: tuple[str, ...]) -> None:
+    """ "use of", "treatment with", "received" say the treatment was taken; they are not words left unexplained."""
+    criterion = parse_criterion(text)
+    assert criterion.status == "computable", render(criterion.expression)
+    (presence,) = [n for n in walk(criterion.expression) if isinstance(n, Presence)]
+    assert tuple(sorted(presence.concept.qualifiers)) == qualifiers
+    assert not [d for d in criterion.diagnostics if d.code == "misspelling"]
