@@ -314,7 +314,8 @@ class _Clause:
     chunks: list[Chunk]
     consumed: set[int] = field(default_factory=set)  # piece indices explained by something
     durations: list[WindowChunk] = field(default_factory=list)  # "for at least 3 months": windows found by the builder
-    counts: list[Unparsed] = field(default_factory=list)  # "at least two episodes of ...": counts of events
+    # numbers that could not be placed: counts of events ("at least two episodes of ..."), thresholds of nothing
+    unplaced: list[Unparsed] = field(default_factory=list)
 
     _prose: list[Piece] | None = None
 
@@ -417,7 +418,7 @@ class Builder:
         concepts = self._concepts(clause, section, diagnostics)
         parts: list[Node] = [n for n in (numeric, concepts) if n is not None]
 
-        parts.extend(clause.counts)
+        parts.extend(clause.unplaced)
         windows = [c for c in clause.chunks if isinstance(c, WindowChunk)] + clause.durations
         if windows and concepts is None:
             for window in windows:
@@ -543,12 +544,21 @@ class Builder:
             if not variables:
                 implied = self._implied_variable(clause, index, thresholds)
                 if implied is None:
+                    if any(t.explicit for t in thresholds):
+                        # "≥ 5 ppm CO": a threshold whose variable is not found is reported, not dropped
+                        clause.unplaced.append(
+                            Unparsed(
+                                span=chunk.span,
+                                text=chunk.span.slice(self.document),
+                                reason="a threshold with no variable it applies to",
+                            )
+                        )
                     continue
                 if isinstance(implied, WindowChunk):
                     clause.durations.append(implied)
                     continue
                 if isinstance(implied, Unparsed):
-                    clause.counts.append(implied)
+                    clause.unplaced.append(implied)
                     continue
                 variables = (implied,)
             self._check_unknown_unit(chunk, thresholds)

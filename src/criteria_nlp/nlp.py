@@ -101,6 +101,7 @@ _EXTRA_INFIXES = [
 
 _NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$")
 _DIGIT = re.compile(r"[0-9]")
+_EMOTICON = re.compile(r"[^A-Za-z]*[<>=:;()\[\]{}0-9^_*|/\\@¯][^A-Za-z]*")
 
 
 def _tokenizer_rules(nlp: Language) -> None:
@@ -110,6 +111,11 @@ def _tokenizer_rules(nlp: Language) -> None:
     tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     tokenizer.token_match = _PROTECTED_TOKEN.match
+    # spaCy's English exceptions keep emoticons whole: "<3" (a heart), "=3", ":1", "8)", "0.0"; in criteria these
+    # are comparators, numbers, ratios and list labels ("AST <3x ULN")
+    tokenizer.rules = {
+        text: tokens for text, tokens in (tokenizer.rules or {}).items() if not _EMOTICON.fullmatch(text)
+    }
 
 
 @dataclass(frozen=True)

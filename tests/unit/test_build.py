@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import pytest
 
 from criteria_nlp.ir import (
@@ -175,3 +179,31 @@ def test_treatment_phrases_qualify_the_medication(text: str, qualifiers: tuple[s
     (presence,) = [n for n in walk(criterion.expression) if isinstance(n, Presence)]
     assert tuple(sorted(presence.concept.qualifiers)) == qualifiers
     assert not [d for d in criterion.diagnostics if d.code == "misspelling"]
+
+
+def test_a_threshold_without_variable_is_reported_not_dropped() -> None:
+    criterion = parse_criterion(">/= 5 ppm CO")
+    unparsed = [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
+    assert ">/= 5 ppm" in unparsed
+    assert criterion.status == "not_computable"
+
+
+def test_every_written_threshold_is_covered_by_a_node() -> None:
+    """Nothing is silently dropped: each comparator followed by a number lies inside some leaf of the expression."""
+    texts = [
+        json.loads(line)["text"]
+        for line in (Path(__file__).parent.parent / "golden" / "parse_cases.jsonl").read_text("utf-8").splitlines()
+        if line.strip()
+    ]
+    texts += ["TBUT > 5 sec. and < 10 sec.", "Bilirubin <2x, AST <3x, Serum creatinine <2x upper limit of normal"]
+    uncovered = []
+    checked = 0
+    for text in texts:
+        criterion = parse_criterion(text)
+        leaves = [n.span for n in walk(criterion.expression) if not isinstance(n, All | Any_ | Not | Conditional)]
+        for match in re.finditer(r"[<>≤≥]=?\s*\d", text):
+            checked += 1
+            if not any(span.start <= match.start() < span.end for span in leaves):
+                uncovered.append((text, match.group()))
+    assert checked > 50
+    assert uncovered == []

@@ -24,6 +24,10 @@ def _tokens(text: str) -> list[str]:
         ("(LVEF)≥ 50%", ["(", "LVEF", ")", "≥", "50", "%"]),
         ("HbA1c:7.5%-11.0%", ["HbA1c", ":", "7.5", "%", "-", "11.0", "%"]),
         ("1.5x10^9/L", ["1.5", "x", "10", "^", "9", "/", "L"]),
+        # spaCy's emoticon exceptions ("<3" is a heart) must not keep comparators and numbers together
+        ("AST <3x ULN", ["AST", "<", "3", "x", "ULN"]),
+        ("HAMA =3", ["HAMA", "=", "3"]),
+        ("ratio 2:1", ["ratio", "2", ":", "1"]),
     ],
 )
 def test_glued_tokens_are_split(text: str, tokens: list[str]) -> None:
