@@ -316,6 +316,7 @@ class _Clause:
     durations: list[WindowChunk] = field(default_factory=list)  # "for at least 3 months": windows found by the builder
     # numbers that could not be placed: counts of events ("at least two episodes of ..."), thresholds of nothing
     unplaced: list[Unparsed] = field(default_factory=list)
+    placed_windows: set[int] = field(default_factory=set)  # ids of the windows given to a condition
 
     _prose: list[Piece] | None = None
 
@@ -420,8 +421,8 @@ class Builder:
 
         parts.extend(clause.unplaced)
         windows = [c for c in clause.chunks if isinstance(c, WindowChunk)] + clause.durations
-        if windows and concepts is None:
-            for window in windows:
+        for window in windows:
+            if id(window) not in clause.placed_windows:
                 parts.append(
                     Unparsed(
                         span=window.span,
@@ -1086,6 +1087,7 @@ class Builder:
         if not windows:
             return None
         window = min(windows, key=lambda w: abs(w.span.start - piece.char_end))
+        clause.placed_windows.add(id(window))
         anchor_text = None
         after = [a for a in anchors if a.char_start >= window.span.end]
         if after:
