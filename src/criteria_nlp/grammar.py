@@ -37,6 +37,12 @@ _PRIORITY = {
 }
 _DEFAULT_PRIORITY = 9
 
+# what the rules of _classify test a piece for; a piece with none of these is prose
+_STRUCTURE_KINDS = frozenset(
+    {"UNIT", "NUM", "NUMWORD", "REF", "CMP_PRE", "AGEWORD", "CMP_POST", "WITHIN", "BEFORE", "FROM", "BETWEEN", "TO"}
+    | {"VARIABLE", "GROUP"}
+)
+_STRUCTURE_WORDS = frozenset({"or", "and/or", ",", "and", "but"})
 _LIST_PUNCT = frozenset({",", "/", "&"})
 _OPENERS = frozenset({"(", "["})
 _CLOSERS = frozenset({")", "]"})
@@ -254,8 +260,10 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
     while i < n:
         piece = pieces[i]
         kinds = piece.kinds
-        if not kinds and piece.text != ",":
-            yield piece  # a plain word: never structure
+        if (not kinds and piece.text != ",") or (
+            _STRUCTURE_KINDS.isdisjoint(kinds) and piece.lower not in _STRUCTURE_WORDS
+        ):
+            yield piece  # a plain word, or a cue no rule below reads (a concept, a qualifier …): never structure
             previous = ""
             range_open = False
             i += 1
