@@ -49,7 +49,9 @@ _CLOSERS = frozenset({")", "]"})
 _FILLER_PUNCT = frozenset({"(", ")", "[", "]", ":", "-", "=", '"', "'", "*"})
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
 _ROMAN_JOINERS = frozenset({",", "/", "-", "–", "—", "~", "to"})
-_ROMAN_LEADS = frozenset({"class", "grade", "stage", "nyha", "type", "classes", "grades", "stages"})
+_ROMAN_LEADS = frozenset(
+    {"class", "grade", "stage", "nyha", "type", "classes", "grades", "stages", "classification", "category", "phase"}
+)
 
 
 @dataclass(slots=True)
@@ -507,7 +509,28 @@ def _variable_list(pieces: Sequence[Piece], i: int) -> Iterator[PieceToken]:
             separator = pieces[members[position - 1] + 1]
             yield _token("VAR_SEP", separator.text, separator)
         piece = _named_span(pieces, members[position - 1] + 1 if position else i, index)
+        piece = _with_abbreviation(pieces, index, piece)
         yield _token("VAR", piece.kinds.get("VARIABLE") or piece.kinds["GROUP"], piece)
+
+
+def _with_abbreviation(pieces: Sequence[Piece], index: int, piece: Piece) -> Piece:
+    """ "New York Heart Association (NYHA) class > 2": the abbreviation after the name is part of the mention."""
+    if index + 3 >= len(pieces) or not piece.origin:
+        return piece
+    opener, inner, closer = pieces[index + 1], pieces[index + 2], pieces[index + 3]
+    if opener.text not in _OPENERS or closer.text not in _CLOSERS or _variable_id(inner) != _variable_id(piece):
+        return piece
+    return Piece(
+        piece.index,
+        piece.start,
+        closer.end,
+        piece.char_start,
+        closer.char_end,
+        piece.origin[piece.char_start - piece.base : closer.char_end - piece.base],
+        piece.kinds,
+        piece.origin,
+        piece.base,
+    )
 
 
 def _named_span(pieces: Sequence[Piece], first: int, last: int) -> Piece:
