@@ -441,10 +441,13 @@ class Builder:
             for p in not_computable:
                 clause.consumed.add(p.index)
             span = _cover_pieces(prose) or not_computable[0].span
-            if (category in ("consent", "willingness") and numeric is None) or not parts:
+            # numbers and windows reported as not understood do not make the rest of the clause decidable
+            understood = [p for p in parts if not isinstance(p, Unparsed)]
+            if (category in ("consent", "willingness") and numeric is None) or not understood:
+                span = _cover([span, *(_node_span(p) for p in parts)]) or span
                 for p in prose:
                     clause.consumed.add(p.index)
-                return NotComputable(span=span, category=category, text=_text_of(prose, self.document))
+                return NotComputable(span=span, category=category, text=span.slice(self.document))
             if category == "judgement":
                 parts.append(NotComputable(span=span, category=category, text=_text_of(prose, self.document)))
 
@@ -526,6 +529,15 @@ class Builder:
                 t for t in chunk.thresholds if t.explicit or chunk.variables or len(chunk.thresholds) > 1 or graded
             ]
             if not thresholds:
+                if any(q is not None and q.unit for t in chunk.thresholds for q in (t.low, t.high)):
+                    # "stable for 2 weeks", "48 hours": a quantity that is no threshold is reported, not dropped
+                    clause.unplaced.append(
+                        Unparsed(
+                            span=chunk.span,
+                            text=chunk.span.slice(self.document),
+                            reason="a quantity with no variable or comparator it belongs to",
+                        )
+                    )
                 continue
             thresholds = _propagate_units(thresholds)
             variables = chunk.variables

@@ -14,6 +14,7 @@ from criteria_nlp.ir import (
     Conditional,
     Demographic,
     Not,
+    NotComputable,
     Presence,
     Unparsed,
     render,
@@ -211,3 +212,16 @@ def test_every_written_threshold_is_covered_by_a_node() -> None:
                 uncovered.append((text, match.group()))
     assert checked > 50
     assert uncovered == []
+
+
+def test_a_quantity_that_is_no_threshold_is_reported_not_dropped() -> None:
+    criterion = parse_criterion("Active fungal infection (prior treated disease stable for 2 weeks is allowable)")
+    assert "2 weeks" in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
+    assert criterion.status == "partial"
+
+
+def test_a_window_in_a_not_computable_clause_stays_in_it() -> None:
+    """Numbers reported as not understood do not turn an administrative criterion into a partial one."""
+    criterion = parse_criterion("Participation in clinical trials within 30 days prior to Day 1", section="exclusion")
+    assert isinstance(criterion.expression, NotComputable)
+    assert criterion.expression.text == criterion.text
