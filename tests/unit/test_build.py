@@ -225,3 +225,13 @@ def test_a_window_in_a_not_computable_clause_stays_in_it() -> None:
     criterion = parse_criterion("Participation in clinical trials within 30 days prior to Day 1", section="exclusion")
     assert isinstance(criterion.expression, NotComputable)
     assert criterion.expression.text == criterion.text
+
+
+@pytest.mark.parametrize("exception", ["with the exception of", "except", "other than", "apart from", "excluding"])
+def test_the_exception_to_a_condition_is_not_read_as_a_condition(exception: str) -> None:
+    criterion = parse_criterion(
+        f"Active cancer of any kind ({exception} non-melanoma skin cancer)", section="exclusion"
+    )
+    present = {n.concept.id for n in walk(criterion.expression) if isinstance(n, Presence)}
+    assert present == {"malignancy"}
+    assert "non-melanoma skin cancer" in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]

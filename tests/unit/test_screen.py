@@ -25,6 +25,7 @@ from criteria_nlp.ir import (
     Span,
     VariableRef,
 )
+from criteria_nlp.parse import parse_criteria
 from criteria_nlp.patient import Condition, Observation, Patient
 from criteria_nlp.screen import screen, screen_many
 
@@ -230,3 +231,18 @@ def test_lookback_parameter_is_used(lookback: int) -> None:
         lookback_months=lookback,
     )
     assert result.decision == ("eligible" if lookback >= 16 else "needs_review")
+
+
+def test_an_exception_to_a_condition_never_excludes_by_itself() -> None:
+    """ "Cancer of any kind (with the exception of non-melanoma skin cancer)": a patient whose only cancer is the
+    exception is not excluded outright; the parser keeps the exception as text the engine cannot apply, so the
+    criterion needs review instead of holding."""
+    document = parse_criteria(
+        "Exclusion criteria:\n- Active cancer of any kind (with the exception of non-melanoma skin cancer)\n"
+    )
+    basal_cell = Condition(
+        id="bcc", system="http://hl7.org/fhir/sid/icd-10-cm", code="C44.91", clinical_status="active"
+    )
+    result = screen(document, PATIENT.model_copy(update={"conditions": (basal_cell,)}), index_date=INDEX)
+    assert result.decision == "needs_review"
+    assert result.criteria[0].outcome is Truth.UNKNOWN
