@@ -55,6 +55,16 @@ from criteria_nlp.lexicon import Lexicon, load_lexicon
 
 _CLAUSE_BREAKS = frozenset({";", "."})
 _JOIN_PUNCTUATION = frozenset({",", ")", "]"})
+_NON = frozenset({"non", "non-"})
+_GENERIC_NOUNS = frozenset(
+    {"disease", "diseases", "disorder", "disorders", "condition", "conditions", "illness", "illnesses", "cause"}
+    | {"causes", "origin", "etiology", "lesion", "lesions", "event", "events", "reason", "reasons", "type", "types"}
+)
+_HYPHENS = frozenset({"-", "‐", "‑", "–"})
+_PERSON_WORDS = frozenset(
+    {"patient", "patients", "subject", "subjects", "participant", "participants", "volunteer", "volunteers"}
+    | {"adult", "adults", "individual", "individuals", "person", "persons", "people", "user", "users"}
+)
 # qualifiers whose cue phrases differ from the value by design ("use of" -> exposure), not by misspelling
 _PHRASE_QUALIFIERS = frozenset({"history", "diagnosed", "exposure"})
 _TIME_UNITS = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour"}
@@ -965,6 +975,9 @@ class Builder:
                 break
             if "CONCEPT" in kinds and p.index not in self._conditional_concepts:
                 concept_positions.append(k)
+        prefix_negations, modifiers = self._non_prefixes(clause, pieces)
+        if modifiers:
+            concept_positions = [k for k in concept_positions if pieces[k].index not in modifiers]
         if not concept_positions:
             return None
         negated = False
@@ -1057,7 +1070,7 @@ class Builder:
                     items.append((fake, ()))
                     clause.consumed.add(modifier.index)
         for p in pieces:
-            if "NEG" in p.kinds and any(p.index < c.index for c, _ in items):
+            if "NEG" in p.kinds and p.lower not in _NON and any(p.index < c.index for c, _ in items):
                 negated = True
                 clause.consumed.add(p.index)
             if "CONJ" in p.kinds or p.text == ",":
@@ -1067,18 +1080,24 @@ class Builder:
             if "WITH" in p.kinds:
                 with_join = True
                 clause.consumed.add(p.index)
+        # "non-pregnant, non-lactating": when "non" negates every condition, the list is negated as a whole
+        all_prefixed = all(piece.index in prefix_negations for piece, _ in items)
+        if all_prefixed:
+            negated = True
         windows = [c for c in chunks if isinstance(c, WindowChunk)] + clause.durations
         anchors = [p for p in pieces if "ANCHOR" in p.kinds]
         presences: list[Node] = []
         for number, (piece, written_qualifiers) in enumerate(items):
             window = self._window_for(piece, windows, anchors, clause)
-            presences.append(
-                Presence(
-                    span=piece.span if window is None else piece.span.cover(window.span),
-                    concept=self._concept_ref(piece, written_qualifiers, details.get(number)),
-                    window=window,
-                )
+            presence: Node = Presence(
+                span=piece.span if window is None else piece.span.cover(window.span),
+                concept=self._concept_ref(piece, written_qualifiers, details.get(number)),
+                window=window,
             )
+            prefix = prefix_negations.get(piece.index)
+            if prefix is not None and not all_prefixed:
+                presence = Not(span=prefix.span.cover(presence.span), child=presence)  # "non-smoker"
+            presences.append(presence)
         presences.sort(key=lambda n: n.span.start)
         span = _cover([n.span for n in presences]) or presences[0].span
         if len(presences) == 1:
@@ -1092,6 +1111,56 @@ class Builder:
         if negated:
             return Not(span=span, child=node)
         return node
+
+    def _non_prefixes(self, clause: _Clause, pieces: list[Piece]) -> tuple[dict[int, Piece], set[int]]:
+        """ "non-" negates the word it is attached to, never the clause.
+
+        Returns the concepts it negates ("non-smoker", "non-pregnant female": concept piece index -> the "non"
+        piece) and the concepts that only modify the noun after them ("non-malignant illness", "non-infectious
+        pneumonitis"): those are no presence, and the modifier is reported as not understood.
+        """
+        negated: dict[int, Piece] = {}
+        modifiers: set[int] = set()
+        for k, piece in enumerate(pieces):
+            if piece.lower not in _NON or "NEG" not in piece.kinds:
+                continue
+            clause.consumed.add(piece.index)
+            j = k + 1
+            if j < len(pieces) and pieces[j].text in _HYPHENS:
+                clause.consumed.add(pieces[j].index)
+                j += 1
+            if j >= len(pieces):
+                continue
+            if "CONCEPT" not in pieces[j].kinds:
+                if _is_content(pieces[j]):  # "non-cardiac surgery": reported with its "non", not as "cardiac"
+                    clause.consumed.add(pieces[j].index)
+                    span = piece.span.cover(pieces[j].span)
+                    clause.unplaced.append(
+                        Unparsed(span=span, text=span.slice(self.document), reason="a negated modifier, not applied")
+                    )
+                continue
+            concept = pieces[j]
+            following = pieces[j + 1] if j + 1 < len(pieces) else None
+            if following is not None and following.text in (")", "]"):
+                following = pieces[j + 2] if j + 2 < len(pieces) else None
+            if (
+                following is not None
+                and (_is_content(following) or following.lower in _GENERIC_NOUNS)
+                and ("SEX" not in following.kinds and following.lower not in _PERSON_WORDS)
+            ):
+                modifiers.add(concept.index)
+                clause.consumed.add(concept.index)
+                span = piece.span.cover(concept.span)
+                clause.unplaced.append(
+                    Unparsed(
+                        span=span,
+                        text=span.slice(self.document),
+                        reason=f"a negated modifier of {following.text!r}, not applied",
+                    )
+                )
+            else:
+                negated[concept.index] = piece
+        return negated, modifiers
 
     def _window_for(
         self, piece: Piece, windows: list[WindowChunk], anchors: list[Piece], clause: _Clause

@@ -235,3 +235,28 @@ def test_the_exception_to_a_condition_is_not_read_as_a_condition(exception: str)
     present = {n.concept.id for n in walk(criterion.expression) if isinstance(n, Presence)}
     assert present == {"malignancy"}
     assert "non-melanoma skin cancer" in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Non-smoker", "not present(smoking)"),
+        ("Non-smoker with hypertension", "all(not present(smoking), present(hypertension))"),
+        ("Non-pregnant, non-lactating women", "not any(present(pregnancy), present(breastfeeding))"),
+        ("Planned non-cardiac surgery", "all(present(surgery), unparsed('non-cardiac'), unparsed('Planned'))"),
+        ("Has a history of (non-infectious) pneumonitis", "all(present(pneumonia), unparsed('non-infectious'))"),
+    ],
+)
+def test_non_negates_the_word_it_is_attached_to(text: str, expected: str) -> None:
+    """ "non-" is a prefix: "non-cardiac surgery" is surgery, not the absence of it."""
+    expression = parse_criterion(text).expression
+    if isinstance(expression, All) and any(isinstance(c, Demographic) for c in expression.children):
+        expression = next(c for c in expression.children if not isinstance(c, Demographic))
+    assert render(expression) == expected
+
+
+def test_non_modifier_of_an_unknown_noun_is_not_a_negated_condition() -> None:
+    """ "non-malignant illness" (an exclusion) must not read as "no malignancy", which would exclude nearly all."""
+    criterion = parse_criterion("Serious, uncontrolled, non-malignant illness", section="exclusion")
+    assert not [n for n in walk(criterion.expression) if isinstance(n, Not | Presence)]
+    assert criterion.status == "not_computable"
