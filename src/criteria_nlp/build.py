@@ -50,6 +50,7 @@ from criteria_nlp.ir import (
     Unparsed,
     VariableRef,
     span_at,
+    walk,
 )
 from criteria_nlp.lexicon import Lexicon, load_lexicon
 
@@ -327,6 +328,8 @@ class _Clause:
     # numbers that could not be placed: counts of events ("at least two episodes of ..."), thresholds of nothing
     unplaced: list[Unparsed] = field(default_factory=list)
     placed_windows: set[int] = field(default_factory=set)  # ids of the windows given to a condition
+    permission: bool = False  # the clause is a permission ("patients with ... are eligible if ...")
+    inherited: tuple[VariableMention, ...] = ()  # variables of the clause a permission relaxes
 
     _prose: list[Piece] | None = None
 
@@ -389,7 +392,21 @@ class Builder:
         nodes: list[Node] = []
         for clause in clauses:
             node = self._clause(clause, section, diagnostics)
-            if node is not None:
+            if node is None:
+                continue
+            if clause.permission and nodes:
+                # "Creatinine ≤ 1.5 mg/dL; patients with creatinine > 1.5 mg/dL are eligible if ...": relaxes the last
+                nodes[-1] = self._with_permission(nodes[-1], [node], section)
+            elif clause.permission:
+                span = _node_span(node)
+                nodes.append(
+                    Unparsed(
+                        span=span,
+                        text=span.slice(self.document),
+                        reason='a permission ("… are eligible if …") with no requirement before it to relax',
+                    )
+                )
+            else:
                 nodes.append(node)
         if not nodes:
             return BuildResult(
@@ -420,7 +437,11 @@ class Builder:
                 clauses.append(_Clause([]))
                 continue
             clauses[-1].chunks.append(chunk)
-        return [c for c in clauses if c.chunks]
+        result: list[_Clause] = []
+        for clause in clauses:
+            if clause.chunks:
+                result.extend(_split_permission(clause))
+        return result
 
     # ----------------------------------------------------------------------------------------------- one clause
     def _clause(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
@@ -487,9 +508,31 @@ class Builder:
                 parts = [alternatives, *(p for p in parts if p is not numeric and p is not concepts)]
                 not_understood = []
         parts.extend(not_understood)
-        if len(parts) == 1:
-            return parts[0]
-        return All(span=_cover([_node_span(p) for p in parts]) or parts[0].span, children=tuple(parts))
+        return _all_of(parts)
+
+    def _with_permission(self, required: Node, permitted: list[Node], section: Section) -> Node:
+        """A requirement relaxed by a permission.
+
+        When the permission restates a threshold of a variable the requirement tests ("AST ≤ 2.5 × ULN (≤ 5 × ULN is
+        acceptable with liver metastases)"), the criterion is met by either (an exclusion holds unless the
+        permitted case does). Otherwise the permission is kept as text the engine does not apply, so that a patient
+        it might concern goes to review instead of being decided by the requirement alone.
+        """
+        # within a permission a condition is part of what is permitted: "≤ 5 × ULN is acceptable with liver
+        # metastases" permits the pair; a rule that holds when its condition does not would permit everything
+        permission = _all_of([_condition_required(p) for p in permitted])
+        if _threshold_variables(required) & _threshold_variables(permission):
+            span = _node_span(required).cover(_node_span(permission))
+            if section == "exclusion":
+                return All(span=span, children=(required, Not(span=_node_span(permission), child=permission)))
+            return Any_(span=span, children=(required, permission))
+        span = _node_span(permission)
+        note = Unparsed(
+            span=span,
+            text=span.slice(self.document),
+            reason='a permission ("… is allowed", "… are eligible if …") the engine does not apply',
+        )
+        return All(span=_node_span(required).cover(span), children=(required, note))
 
     def _threshold_or_condition(
         self, clause: _Clause, numeric: Node, concepts: Node, not_understood: list[Unparsed]
@@ -527,9 +570,10 @@ class Builder:
     def _numeric(self, clause: _Clause) -> Node | None:
         chunks = clause.chunks
         nodes: list[Node] = []
-        last_variables: tuple[VariableMention, ...] = ()
+        # a permission restates thresholds of the variables of the clause it relaxes ("(≤ 5 × ULN is acceptable …)")
+        last_variables: tuple[VariableMention, ...] = clause.inherited
         last_node_index = -1
-        last_chunk_index = -10
+        last_chunk_index = -1 if clause.inherited else -10
         either_joins: list[bool] = []  # per node: joined to the ones before it by "or"
         for index, chunk in enumerate(chunks):
             if not isinstance(chunk, ConstraintChunk):
@@ -554,8 +598,8 @@ class Builder:
             if graded is not None:
                 variables, thresholds = (graded[0],), [_with_scale(t, graded[1]) for t in thresholds]
             inherited = False
-            between = chunks[last_chunk_index + 1 : index] if last_chunk_index >= 0 else []
-            adjacent = last_chunk_index >= 0 and all(
+            between = chunks[last_chunk_index + 1 : index] if last_chunk_index >= -1 else []
+            adjacent = last_chunk_index >= -1 and all(
                 isinstance(c, ProseChunk)
                 and (c.piece.index in clause.consumed or not _is_content(c.piece))
                 and "VARIABLE" not in c.piece.kinds
@@ -1240,7 +1284,7 @@ def _trim(run: list[Piece]) -> list[Piece]:
 # add nothing a reader must resolve, so they are not reported as "not understood".
 _STRUCTURAL_KINDS = frozenset(
     {"VERB_IS", "CONJ", "TO", "FROM", "BETWEEN", "WITH", "AGEWORD", "TIMES", "CMP_POST", "CMP_PRE", "NUM", "NUMWORD"}
-    | {"UNIT", "REF", "QUAL", "ANCHOR", "NEG", "WITHIN", "BEFORE", "AFTER", "IF", "UNLESS"}
+    | {"UNIT", "REF", "QUAL", "ANCHOR", "NEG", "WITHIN", "BEFORE", "AFTER", "IF", "UNLESS", "ALLOWED"}
 )
 
 
@@ -1387,6 +1431,79 @@ def _is_or(piece: Piece) -> bool:
 
 def _chunk_span(chunk: Chunk) -> Span:
     return chunk.piece.span if isinstance(chunk, ProseChunk) else chunk.span
+
+
+def _split_permission(clause: _Clause) -> list[_Clause]:
+    """ "Bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if ...)": the permission becomes a
+    clause of its own, from the bracket, comma or "except" before its cue to the closing bracket."""
+    chunks = clause.chunks
+    cue = next(
+        (k for k, c in enumerate(chunks) if isinstance(c, ProseChunk) and "ALLOWED" in c.piece.kinds),
+        None,
+    )
+    if cue is None:
+        return [clause]
+    after = chunks[cue + 1] if cue + 1 < len(chunks) else None
+    if isinstance(after, ProseChunk) and after.piece.lower in ("for", "to"):
+        return [clause]  # "eligible for PCI", "allowed to drive": no permission
+    start = 0
+    opener = ""
+    depth = 0  # brackets closed before the cue are skipped with what they hold
+    for k in range(cue - 1, -1, -1):
+        chunk = chunks[k]
+        if not isinstance(chunk, ProseChunk):
+            continue
+        text = chunk.piece.text
+        if text in (")", "]"):
+            depth += 1
+        elif text in ("(", "[") and depth:
+            depth -= 1
+        elif depth == 0 and (text in ("(", "[", ",") or "UNLESS" in chunk.piece.kinds):
+            start, opener = k, text
+            break
+    if any(isinstance(c, ProseChunk) and "NEG" in c.piece.kinds for c in chunks[start:cue]):
+        return [clause]  # "No concomitant anti-cancer treatment is allowed": a prohibition, not a permission
+    end = len(chunks)
+    if opener in ("(", "["):
+        closer = ")" if opener == "(" else "]"
+        for k in range(cue + 1, len(chunks)):
+            chunk = chunks[k]
+            if isinstance(chunk, ProseChunk) and chunk.piece.text == closer:
+                end = k + 1
+                break
+    if start == 0:
+        clause.permission = True
+        return [clause]
+    inherited: tuple[VariableMention, ...] = ()
+    for chunk in chunks[:start]:
+        if isinstance(chunk, ConstraintChunk) and chunk.variables:
+            inherited = chunk.variables
+    parts = [_Clause(chunks[:start]), _Clause(chunks[start:end], permission=True, inherited=inherited)]
+    if end < len(chunks):
+        parts.append(_Clause(chunks[end:]))
+    return parts
+
+
+def _condition_required(node: Node) -> Node:
+    if isinstance(node, Conditional) and node.otherwise is None:
+        return All(span=node.span, children=(node.when, node.then))
+    if isinstance(node, All):
+        return node.model_copy(update={"children": tuple(_condition_required(c) for c in node.children)})
+    return node
+
+
+def _all_of(nodes: Sequence[Node]) -> Node:
+    if len(nodes) == 1:
+        return nodes[0]
+    return All(span=_cover([_node_span(n) for n in nodes]) or nodes[0].span, children=tuple(nodes))
+
+
+def _threshold_variables(node: Node) -> set[str]:
+    return {
+        n.variable.id
+        for n in walk(node)
+        if isinstance(n, Comparison | Range | ReferenceMultiple) and n.variable.id is not None
+    }
 
 
 def _cover_pieces(pieces: Sequence[Piece]) -> Span | None:

@@ -260,3 +260,47 @@ def test_non_modifier_of_an_unknown_noun_is_not_a_negated_condition() -> None:
     criterion = parse_criterion("Serious, uncontrolled, non-malignant illness", section="exclusion")
     assert not [n for n in walk(criterion.expression) if isinstance(n, Not | Presence)]
     assert criterion.status == "not_computable"
+
+
+@pytest.mark.parametrize(
+    ("text", "section", "expected"),
+    [
+        (
+            "Total bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if direct bilirubin < 35%)",
+            "inclusion",
+            "any(total_bilirubin <= 1.5 x ULN, all(total_bilirubin > 1.5 x ULN, direct_bilirubin < 35 %))",
+        ),
+        (
+            "AST and ALT ≤ 2.5 × ULN (≤ 5 × ULN is acceptable for patients with liver metastases)",
+            "inclusion",
+            "any(all(ast <= 2.5 x ULN, alt <= 2.5 x ULN), "
+            "all(present(liver_metastases), ast <= 5 x ULN, alt <= 5 x ULN))",
+        ),
+        (
+            "Creatinine ≤ 1.5 mg/dL; patients with creatinine > 1.5 mg/dL are eligible if creatinine clearance "
+            "≥ 60 mL/min",
+            "inclusion",
+            "any(creatinine <= 1.5 mg/dL, all(creatinine > 1.5 mg/dL, creatinine_clearance >= 60 mL/min))",
+        ),
+        (
+            "Bilirubin > 1.5 × ULN (bilirubin ≤ 3 × ULN is acceptable in Gilbert's syndrome)",
+            "exclusion",
+            'all(total_bilirubin > 1.5 x ULN, not all(total_bilirubin <= 3 x ULN, unparsed("Gilbert\'s syndrome")))',
+        ),
+        (
+            "Prior chemotherapy (hormone therapy is allowed)",
+            "exclusion",
+            "all(present(chemotherapy), unparsed('hormone therapy'))",
+        ),
+    ],
+)
+def test_a_permission_relaxes_the_requirement_it_follows(text: str, section: str, expected: str) -> None:
+    """ "… is acceptable if …", "… are eligible if …": the permitted case is an alternative, never one more
+    requirement (which made "bilirubin ≤ 1.5 × ULN and > 1.5 × ULN" impossible to meet)."""
+    assert render(parse_criterion(text, section=section).expression) == expected
+
+
+def test_a_prohibition_is_no_permission() -> None:
+    expression = parse_criterion("No concomitant chemotherapy is allowed").expression
+    assert render(expression) == "not present(concomitant chemotherapy)"
+    assert render(parse_criterion("Patient is eligible for PCI").expression) == "present(coronary_revascularization)"
