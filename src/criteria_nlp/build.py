@@ -653,6 +653,9 @@ class Builder:
                     nodes[-1] = Conditional(
                         span=_node_span(previous).cover(chunk.span), when=condition, then=node, otherwise=previous
                     )
+                elif any(isinstance(c, ProseChunk) and _is_or(c.piece) for c in between):
+                    # "Systolic blood pressure < 90 mmHg, or > 160 mmHg": the second threshold is an alternative
+                    nodes[-1] = Any_(span=_node_span(previous).cover(chunk.span), children=(previous, node))
                 else:
                     merged = _merge_bounds(previous, node)
                     nodes[-1] = (

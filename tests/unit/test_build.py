@@ -304,3 +304,13 @@ def test_a_prohibition_is_no_permission() -> None:
     expression = parse_criterion("No concomitant chemotherapy is allowed").expression
     assert render(expression) == "not present(concomitant chemotherapy)"
     assert render(parse_criterion("Patient is eligible for PCI").expression) == "present(coronary_revascularization)"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Systolic blood pressure < 90 mmHg, or > 160 mmHg", "Serum potassium<3.2mmol/L, or>5.5mmol/L"],
+)
+def test_a_restated_threshold_after_or_is_an_alternative(text: str) -> None:
+    """Read as "all", "< 90 or > 160" could never be met."""
+    expression = parse_criterion(text, section="exclusion").expression
+    assert isinstance(expression, Any_) and len(expression.children) == 2, render(expression)
