@@ -57,6 +57,7 @@ from criteria_nlp.lexicon import Lexicon, load_lexicon
 _CLAUSE_BREAKS = frozenset({";", "."})
 _JOIN_PUNCTUATION = frozenset({",", ")", "]"})
 _NON = frozenset({"non", "non-"})
+_AGAINST = frozenset({"anti", "anti-"})
 _GENERIC_NOUNS = frozenset(
     {"disease", "diseases", "disorder", "disorders", "condition", "conditions", "illness", "illnesses", "cause"}
     | {"causes", "origin", "etiology", "lesion", "lesions", "event", "events", "reason", "reasons", "type", "types"}
@@ -1169,6 +1170,22 @@ class Builder:
         negated: dict[int, Piece] = {}
         modifiers: set[int] = set()
         for k, piece in enumerate(pieces):
+            if piece.lower in _AGAINST and k + 2 < len(pieces) and pieces[k + 1].text in _HYPHENS:
+                # "anti-epileptic medication" is a treatment, not epilepsy
+                target = pieces[k + 2]
+                if "CONCEPT" in target.kinds and pieces[k + 1].char_start == piece.char_end:
+                    modifiers.add(target.index)
+                    for consumed in (piece, pieces[k + 1], target):
+                        clause.consumed.add(consumed.index)
+                    span = piece.span.cover(target.span)
+                    clause.unplaced.append(
+                        Unparsed(
+                            span=span,
+                            text=span.slice(self.document),
+                            reason=f"a treatment against {target.text!r}, not the condition itself",
+                        )
+                    )
+                continue
             if piece.lower not in _NON or "NEG" not in piece.kinds:
                 continue
             clause.consumed.add(piece.index)
@@ -1259,7 +1276,15 @@ class Builder:
             if isinstance(chunk, ProseChunk):
                 piece = chunk.piece
                 if piece.index in clause.consumed or not _is_content(piece):
-                    if current and piece.lower in _STOPWORDS and piece.index not in clause.consumed:
+                    if (
+                        current
+                        and piece.index not in clause.consumed
+                        and (
+                            piece.lower in _STOPWORDS
+                            # "anti-inflammatory": a hyphen inside a word keeps the word whole
+                            or (piece.text in _HYPHENS and current[-1].char_end == piece.char_start)
+                        )
+                    ):
                         current.append(piece)
                         continue
                     if current:

@@ -314,3 +314,15 @@ def test_a_restated_threshold_after_or_is_an_alternative(text: str) -> None:
     """Read as "all", "< 90 or > 160" could never be met."""
     expression = parse_criterion(text, section="exclusion").expression
     assert isinstance(expression, Any_) and len(expression.children) == 2, render(expression)
+
+
+def test_anti_prefix_makes_a_treatment_not_the_condition() -> None:
+    """ "anti-epileptic medication" must not read as epilepsy (which an exclusion would then exclude)."""
+    criterion = parse_criterion("Patients on anti-epileptic medication", section="exclusion")
+    assert not [n for n in walk(criterion.expression) if isinstance(n, Presence)]
+    assert "anti-epileptic" in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
+
+
+def test_hyphenated_words_are_reported_whole() -> None:
+    criterion = parse_criterion("Severe cardio-pulmonary dysfunction")
+    assert "cardio-pulmonary dysfunction" in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
