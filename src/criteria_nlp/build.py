@@ -58,6 +58,9 @@ _CLAUSE_BREAKS = frozenset({";", "."})
 _JOIN_PUNCTUATION = frozenset({",", ")", "]"})
 _NON = frozenset({"non", "non-"})
 _AGAINST = frozenset({"anti", "anti-"})
+# words after which a negation no longer reaches: "with hypertension but without diabetes", "without X who have Y"
+_SCOPE_BREAKERS = frozenset({"but", "who", "whose", "which", "that", "however", "although", "whereas", "yet"})
+_SCOPE_BREAKING_KINDS = frozenset({"WITH", "IF", "UNLESS", "ALLOWED"})
 _GENERIC_NOUNS = frozenset(
     {"disease", "diseases", "disorder", "disorders", "condition", "conditions", "illness", "illnesses", "cause"}
     | {"causes", "origin", "etiology", "lesion", "lesions", "event", "events", "reason", "reasons", "type", "types"}
@@ -1028,7 +1031,6 @@ class Builder:
             concept_positions = [k for k in concept_positions if pieces[k].index not in modifiers]
         if not concept_positions:
             return None
-        negated = False
         connective_or = False
         with_join = False
         seen_ids: set[str] = set()
@@ -1117,10 +1119,8 @@ class Builder:
                     )
                     items.append((fake, ()))
                     clause.consumed.add(modifier.index)
+        in_negation = self._negation_scope(clause, pieces, items)
         for p in pieces:
-            if "NEG" in p.kinds and p.lower not in _NON and any(p.index < c.index for c, _ in items):
-                negated = True
-                clause.consumed.add(p.index)
             if "CONJ" in p.kinds or p.text == ",":
                 if p.kinds.get("CONJ") in ("or", "andor") or p.lower == "nor":
                     connective_or = True
@@ -1130,11 +1130,11 @@ class Builder:
                 clause.consumed.add(p.index)
         # "non-pregnant, non-lactating": when "non" negates every condition, the list is negated as a whole
         all_prefixed = all(piece.index in prefix_negations for piece, _ in items)
-        if all_prefixed:
-            negated = True
+        negated = all_prefixed or (bool(in_negation) and all(piece.index in in_negation for piece, _ in items))
         windows = [c for c in chunks if isinstance(c, WindowChunk)] + clause.durations
         anchors = [p for p in pieces if "ANCHOR" in p.kinds]
         presences: list[Node] = []
+        negated_presences: list[Node] = []
         for number, (piece, written_qualifiers) in enumerate(items):
             window = self._window_for(piece, windows, anchors, clause)
             presence: Node = Presence(
@@ -1145,20 +1145,61 @@ class Builder:
             prefix = prefix_negations.get(piece.index)
             if prefix is not None and not all_prefixed:
                 presence = Not(span=prefix.span.cover(presence.span), child=presence)  # "non-smoker"
-            presences.append(presence)
+            if not negated and piece.index in in_negation:
+                negated_presences.append(presence)
+            else:
+                presences.append(presence)
+        if negated_presences:
+            # "with hypertension but without diabetes": the positive conditions, and none of the negated ones
+            excluded = _any_of(negated_presences)
+            absent = Not(span=_node_span(excluded), child=excluded)
+            if not presences:
+                return absent
+            positive = self._combine_conditions(presences, section, with_join, connective_or, negated=False)
+            return All(span=_node_span(positive).cover(absent.span), children=(positive, absent))
+        node = self._combine_conditions(presences, section, with_join, connective_or, negated)
+        if negated:
+            return Not(span=node.span, child=node)
+        return node
+
+    @staticmethod
+    def _combine_conditions(
+        presences: list[Node], section: Section, with_join: bool, connective_or: bool, negated: bool
+    ) -> Node:
         presences.sort(key=lambda n: n.span.start)
         span = _cover([n.span for n in presences]) or presences[0].span
         if len(presences) == 1:
-            node: Node = presences[0]
-        elif with_join and not connective_or:
-            node = All(span=span, children=tuple(presences))
-        elif connective_or or section == "exclusion" or negated:
-            node = Any_(span=span, children=tuple(presences))
-        else:
-            node = All(span=span, children=tuple(presences))
-        if negated:
-            return Not(span=span, child=node)
-        return node
+            return presences[0]
+        if with_join and not connective_or:
+            return All(span=span, children=tuple(presences))
+        if connective_or or section == "exclusion" or negated:
+            return Any_(span=span, children=tuple(presences))
+        return All(span=span, children=tuple(presences))
+
+    def _negation_scope(
+        self, clause: _Clause, pieces: list[Piece], items: list[tuple[Piece, tuple[str, ...]]]
+    ) -> set[int]:
+        """The conditions a negation cue reaches: those after it, up to a word that starts a new description
+        ("with", "but", "who", ";", "if"). Returns their piece indices; the cues that reach one are consumed."""
+        order = {p.index: k for k, p in enumerate(pieces)}
+        reached: set[int] = set()
+        for piece, _ in items:
+            k = order.get(piece.index)
+            if k is None:
+                continue
+            for j in range(k - 1, -1, -1):
+                before = pieces[j]
+                if "NEG" in before.kinds and before.lower not in _NON:
+                    reached.add(piece.index)
+                    clause.consumed.add(before.index)
+                    break
+                if (
+                    before.lower in _SCOPE_BREAKERS
+                    or before.text == ";"
+                    or not _SCOPE_BREAKING_KINDS.isdisjoint(before.kinds)
+                ):
+                    break
+        return reached
 
     def _non_prefixes(self, clause: _Clause, pieces: list[Piece]) -> tuple[dict[int, Piece], set[int]]:
         """ "non-" negates the word it is attached to, never the clause.
@@ -1518,6 +1559,13 @@ def _condition_required(node: Node) -> Node:
     if isinstance(node, All):
         return node.model_copy(update={"children": tuple(_condition_required(c) for c in node.children)})
     return node
+
+
+def _any_of(nodes: Sequence[Node]) -> Node:
+    if len(nodes) == 1:
+        return nodes[0]
+    ordered = sorted(nodes, key=lambda n: _node_span(n).start)
+    return Any_(span=_cover([_node_span(n) for n in ordered]) or ordered[0].span, children=tuple(ordered))
 
 
 def _all_of(nodes: Sequence[Node]) -> Node:

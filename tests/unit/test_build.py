@@ -326,3 +326,23 @@ def test_anti_prefix_makes_a_treatment_not_the_condition() -> None:
 def test_hyphenated_words_are_reported_whole() -> None:
     criterion = parse_criterion("Severe cardio-pulmonary dysfunction, such as left heart failure")
     assert "cardio-pulmonary dysfunction" in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Patients with hypertension but without diabetes",
+            "all(present(hypertension), not present(diabetes_mellitus))",
+        ),
+        (
+            "Patients without diabetes who have hypertension",
+            "all(present(hypertension), not present(diabetes_mellitus))",
+        ),
+        ("Hypertension without renal failure", "all(present(hypertension), not present(kidney_disease))"),
+        ("No history of stroke or myocardial infarction", "not any(present(stroke), present(myocardial_infarction))"),
+    ],
+)
+def test_negation_reaches_only_the_conditions_after_it(text: str, expected: str) -> None:
+    """ "with hypertension but without diabetes" requires hypertension; the negation starts at "without"."""
+    assert render(parse_criterion(text).expression) == expected
