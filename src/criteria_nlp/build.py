@@ -1216,15 +1216,9 @@ class Builder:
                 target = pieces[k + 2]
                 if "CONCEPT" in target.kinds and pieces[k + 1].char_start == piece.char_end:
                     modifiers.add(target.index)
-                    for consumed in (piece, pieces[k + 1], target):
-                        clause.consumed.add(consumed.index)
-                    span = piece.span.cover(target.span)
-                    clause.unplaced.append(
-                        Unparsed(
-                            span=span,
-                            text=span.slice(self.document),
-                            reason=f"a treatment against {target.text!r}, not the condition itself",
-                        )
+                    clause.consumed.add(pieces[k + 1].index)
+                    self._unplace(
+                        clause, piece, target, f"a treatment against {target.text!r}, not the condition itself"
                     )
                 continue
             if piece.lower not in _NON or "NEG" not in piece.kinds:
@@ -1238,11 +1232,7 @@ class Builder:
                 continue
             if "CONCEPT" not in pieces[j].kinds:
                 if _is_content(pieces[j]):  # "non-cardiac surgery": reported with its "non", not as "cardiac"
-                    clause.consumed.add(pieces[j].index)
-                    span = piece.span.cover(pieces[j].span)
-                    clause.unplaced.append(
-                        Unparsed(span=span, text=span.slice(self.document), reason="a negated modifier, not applied")
-                    )
+                    self._unplace(clause, piece, pieces[j], "a negated modifier, not applied")
                 continue
             concept = pieces[j]
             following = pieces[j + 1] if j + 1 < len(pieces) else None
@@ -1254,18 +1244,16 @@ class Builder:
                 and ("SEX" not in following.kinds and following.lower not in _PERSON_WORDS)
             ):
                 modifiers.add(concept.index)
-                clause.consumed.add(concept.index)
-                span = piece.span.cover(concept.span)
-                clause.unplaced.append(
-                    Unparsed(
-                        span=span,
-                        text=span.slice(self.document),
-                        reason=f"a negated modifier of {following.text!r}, not applied",
-                    )
-                )
+                self._unplace(clause, piece, concept, f"a negated modifier of {following.text!r}, not applied")
             else:
                 negated[concept.index] = piece
         return negated, modifiers
+
+    def _unplace(self, clause: _Clause, first: Piece, last: Piece, reason: str) -> None:
+        """Report the words from ``first`` to ``last`` as not understood, with the reason, and consume them."""
+        clause.consumed.update((first.index, last.index))
+        span = first.span.cover(last.span)
+        clause.unplaced.append(Unparsed(span=span, text=span.slice(self.document), reason=reason))
 
     def _window_for(
         self, piece: Piece, windows: list[WindowChunk], anchors: list[Piece], clause: _Clause
