@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
@@ -61,6 +61,7 @@ _AGAINST = frozenset({"anti", "anti-"})
 # words after which a negation no longer reaches: "with hypertension but without diabetes", "without X who have Y"
 _SCOPE_BREAKERS = frozenset({"but", "who", "whose", "which", "that", "however", "although", "whereas", "yet"})
 _SCOPE_BREAKING_KINDS = frozenset({"WITH", "IF", "UNLESS", "ALLOWED"})
+_NEGATIVE_RESULT = frozenset({"negative", "seronegative"})
 _GENERIC_NOUNS = frozenset(
     {"disease", "diseases", "disorder", "disorders", "condition", "conditions", "illness", "illnesses", "cause"}
     | {"causes", "origin", "etiology", "lesion", "lesions", "event", "events", "reason", "reasons", "type", "types"}
@@ -334,6 +335,7 @@ class _Clause:
     placed_windows: set[int] = field(default_factory=set)  # ids of the windows given to a condition
     permission: bool = False  # the clause is a permission ("patients with ... are eligible if ...")
     inherited: tuple[VariableMention, ...] = ()  # variables of the clause a permission relaxes
+    subject: bool = False  # names whom the next clause applies to ("Women of childbearing potential | must ...")
 
     _prose: list[Piece] | None = None
 
@@ -394,8 +396,15 @@ class Builder:
         text = span.slice(document)
         clauses = self._clauses(chunks)
         nodes: list[Node] = []
+        subject: Node | None = None
         for clause in clauses:
             node = self._clause(clause, section, diagnostics)
+            if clause.subject:
+                subject = node
+                continue
+            if subject is not None:
+                node = self._obligation(subject, node, section)
+                subject = None
             if node is None:
                 continue
             if clause.permission and nodes:
@@ -444,7 +453,8 @@ class Builder:
         result: list[_Clause] = []
         for clause in clauses:
             if clause.chunks:
-                result.extend(_split_permission(clause))
+                for part in _split_permission(clause):
+                    result.extend(_split_obligation(part))
         return result
 
     # ----------------------------------------------------------------------------------------------- one clause
@@ -486,7 +496,10 @@ class Builder:
             if category == "judgement":
                 parts.append(NotComputable(span=span, category=category, text=_text_of(prose, self.document)))
 
-        leftovers = self._leftovers(clause)
+        # "cannot communicate", "HBcAb negative": a negation that reached nothing understood is reported with the
+        # words around it, never silently lost
+        loose = {p.index for p in prose if "NEG" in p.kinds and p.index not in clause.consumed and p.lower not in _NON}
+        leftovers = self._leftovers(clause, loose)
         if not parts:
             if not leftovers and not any(_is_content(p) for p in prose):
                 return None
@@ -502,7 +515,8 @@ class Builder:
             Unparsed(
                 span=_cover_pieces(run) or run[0].span,
                 text=_text_of(run, self.document),
-                reason="words not understood: " + ", ".join(repr(p.text) for p in run if _is_content(p)),
+                reason="words not understood: "
+                + ", ".join(repr(p.text) for p in run if p.index in loose or _is_content(p)),
             )
             for run in leftovers
         ]
@@ -513,6 +527,17 @@ class Builder:
                 not_understood = []
         parts.extend(not_understood)
         return _all_of(parts)
+
+    @staticmethod
+    def _obligation(subject: Node, body: Node | None, section: Section) -> Node:
+        """ "Women of childbearing potential must have a negative pregnancy test": the obligation applies to the
+        subject; everyone else meets it (an exclusion stated this way concerns only the subject)."""
+        if body is None:
+            return subject
+        span = _node_span(subject).cover(_node_span(body))
+        if section == "exclusion":
+            return All(span=span, children=(subject, body))
+        return Conditional(span=span, when=subject, then=body, otherwise=None)
 
     def _with_permission(self, required: Node, permitted: list[Node], section: Section) -> Node:
         """A requirement relaxed by a permission.
@@ -1187,6 +1212,31 @@ class Builder:
             k = order.get(piece.index)
             if k is None:
                 continue
+            after = k + 1
+            # "HIV-negative", "pregnancy test (hCG) that is negative", "pregnancy test result: negative"
+            while after < len(pieces):
+                word = pieces[after]
+                if word.text == "(":
+                    close = next(
+                        (m for m in range(after + 1, min(len(pieces), after + 12)) if pieces[m].text == ")"), None
+                    )
+                    if close is None:
+                        break
+                    after = close + 1
+                    continue
+                if not (
+                    word.text in _HYPHENS
+                    or word.text == ":"
+                    or "VERB_IS" in word.kinds
+                    or word.lower in _STOPWORDS
+                    or word.lower in ("test", "tests", "result", "results", "screen")
+                ):
+                    break
+                after += 1
+            if after < len(pieces) and pieces[after].lower in _NEGATIVE_RESULT:
+                reached.add(piece.index)  # "HIV negative", "HIV-seronegative"
+                clause.consumed.add(pieces[after].index)
+                continue
             for j in range(k - 1, -1, -1):
                 before = pieces[j]
                 if "NEG" in before.kinds and before.lower not in _NON:
@@ -1298,13 +1348,18 @@ class Builder:
         value = values.pop()
         return Demographic(span=_cover_pieces(sexes) or sexes[0].span, attribute="sex", sex=value)
 
-    def _leftovers(self, clause: _Clause) -> list[list[Piece]]:
+    def _leftovers(self, clause: _Clause, loose: set[int] | frozenset[int] = frozenset()) -> list[list[Piece]]:
+        """Runs of words nothing explained; ``loose`` pieces (negations that reached nothing) count as words."""
+
+        def content(piece: Piece) -> bool:
+            return piece.index in loose or _is_content(piece)
+
         runs: list[list[Piece]] = []
         current: list[Piece] = []
         for chunk in clause.chunks:
             if isinstance(chunk, ProseChunk):
                 piece = chunk.piece
-                if piece.index in clause.consumed or not _is_content(piece):
+                if piece.index in clause.consumed or not content(piece):
                     if (
                         current
                         and piece.index not in clause.consumed
@@ -1326,13 +1381,14 @@ class Builder:
                 current = []
         if current:
             runs.append(current)
-        return [_trim(run) for run in runs if any(_is_content(p) for p in run)]
+        return [_trim(run, content) for run in runs if any(content(p) for p in run)]
 
 
-def _trim(run: list[Piece]) -> list[Piece]:
-    while run and not _is_content(run[-1]):
+def _trim(run: list[Piece], content: Callable[[Piece], bool] | None = None) -> list[Piece]:
+    content = content or _is_content
+    while run and not content(run[-1]):
         run = run[:-1]
-    while run and not _is_content(run[0]):
+    while run and not content(run[0]):
         run = run[1:]
     return run
 
@@ -1341,7 +1397,7 @@ def _trim(run: list[Piece]) -> list[Piece]:
 # add nothing a reader must resolve, so they are not reported as "not understood".
 _STRUCTURAL_KINDS = frozenset(
     {"VERB_IS", "CONJ", "TO", "FROM", "BETWEEN", "WITH", "AGEWORD", "TIMES", "CMP_POST", "CMP_PRE", "NUM", "NUMWORD"}
-    | {"UNIT", "REF", "QUAL", "ANCHOR", "NEG", "WITHIN", "BEFORE", "AFTER", "IF", "UNLESS", "ALLOWED"}
+    | {"UNIT", "REF", "QUAL", "ANCHOR", "NEG", "WITHIN", "BEFORE", "AFTER", "IF", "UNLESS", "ALLOWED", "OBLIGE"}
 )
 
 
@@ -1488,6 +1544,38 @@ def _is_or(piece: Piece) -> bool:
 
 def _chunk_span(chunk: Chunk) -> Span:
     return chunk.piece.span if isinstance(chunk, ProseChunk) else chunk.span
+
+
+def _split_obligation(clause: _Clause) -> list[_Clause]:
+    """ "Female patients | must have a negative pregnancy test": the words before an obligation name whom it
+    applies to, when they hold a sex, a condition or a threshold."""
+    if clause.permission:
+        return [clause]
+    chunks = clause.chunks
+    cue = next(
+        (k for k, c in enumerate(chunks) if isinstance(c, ProseChunk) and "OBLIGE" in c.piece.kinds),
+        None,
+    )
+    if not cue:
+        return [clause]
+    subject = chunks[:cue]
+    names_someone = any(
+        isinstance(c, ConstraintChunk)
+        or (
+            isinstance(c, ProseChunk) and ("CONCEPT" in c.piece.kinds or c.piece.kinds.get("SEX") in ("female", "male"))
+        )
+        for c in subject
+    )
+    body = chunks[cue:]
+    # "Previous chemotherapy must have been performed ≥ 8 weeks prior": the rest only qualifies the subject
+    states_something = any(
+        isinstance(c, ConstraintChunk)
+        or (isinstance(c, ProseChunk) and not {"CONCEPT", "NOTCOMP", "VARIABLE"}.isdisjoint(c.piece.kinds))
+        for c in body
+    )
+    if not names_someone or not states_something:
+        return [clause]
+    return [_Clause(subject, subject=True), _Clause(body, inherited=clause.inherited)]
 
 
 def _split_permission(clause: _Clause) -> list[_Clause]:

@@ -346,3 +346,37 @@ def test_hyphenated_words_are_reported_whole() -> None:
 def test_negation_reaches_only_the_conditions_after_it(text: str, expected: str) -> None:
     """ "with hypertension but without diabetes" requires hypertension; the negation starts at "without"."""
     assert render(parse_criterion(text).expression) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Female patients must have a negative serum pregnancy test at screening",
+            "if sex == female then not present(pregnancy)",
+        ),
+        (
+            "Women of childbearing potential must have a negative pregnancy test",
+            "if present(childbearing_potential) then not present(pregnancy)",
+        ),
+        ("Patients with diabetes must have HbA1c < 8%", "if present(diabetes_mellitus) then hba1c < 8 %"),
+        ("Hemoglobin must be ≥ 9 g/dL", "hemoglobin >= 9 g/dL"),
+    ],
+)
+def test_the_subject_of_an_obligation_is_its_condition(text: str, expected: str) -> None:
+    assert render(parse_criterion(text).expression) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("HIV negative", "not present(hiv)"),
+        ("HIV-negative adults", "not present(hiv)"),
+        ("Negative serum pregnancy test", "not present(pregnancy)"),
+        ("Pregnancy test (hCG) that is negative", "all(not present(pregnancy), unparsed('hCG'))"),
+        ("Known HIV positive", "present(known hiv)"),
+    ],
+)
+def test_a_negative_result_negates_its_condition(text: str, expected: str) -> None:
+    """ "negative pregnancy test" read as pregnancy made every non-pregnant woman ineligible."""
+    assert render(parse_criterion(text).expression) == expected

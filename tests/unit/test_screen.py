@@ -246,3 +246,19 @@ def test_an_exception_to_a_condition_never_excludes_by_itself() -> None:
     result = screen(document, PATIENT.model_copy(update={"conditions": (basal_cell,)}), index_date=INDEX)
     assert result.decision == "needs_review"
     assert result.criteria[0].outcome is Truth.UNKNOWN
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Female patients must have a negative serum pregnancy test at screening",
+        "Women must have a negative urine pregnancy test within 7 days",
+    ],
+)
+def test_an_obligation_of_women_does_not_exclude_men(text: str) -> None:
+    """Read as "female and not pregnant", this would make every man ineligible."""
+    document = parse_criteria(f"Inclusion criteria:\n- {text}\n")
+    man = PATIENT.model_copy(update={"sex": "male"})
+    assert screen(document, man, index_date=INDEX).criteria[0].outcome is Truth.TRUE
+    woman_with_complete_records = PATIENT.model_copy(update={"conditions_complete": True})
+    assert screen(document, woman_with_complete_records, index_date=INDEX).criteria[0].outcome is Truth.TRUE
