@@ -477,7 +477,9 @@ class Builder:
                 )
 
         sex = self._sex(clause)
-        if sex is not None:
+        # a sex that says whom the clause applies to needs something it applies to
+        sex_condition = sex is not None and bool(parts) and self._sex_is_condition(clause, sex)
+        if sex is not None and not sex_condition:
             parts.append(sex)
 
         not_computable = [p for p in prose if "NOTCOMP" in p.kinds]
@@ -526,6 +528,13 @@ class Builder:
                 parts = [alternatives, *(p for p in parts if p is not numeric and p is not concepts)]
                 not_understood = []
         parts.extend(not_understood)
+        if sex_condition and sex is not None:
+            # "Not pregnant for female subjects": the rest applies to that sex; others meet it
+            rest = _all_of(parts)
+            span = _node_span(rest).cover(_node_span(sex))
+            if section == "exclusion":
+                return All(span=span, children=(sex, rest))
+            return Conditional(span=span, when=sex, then=rest, otherwise=None)
         return _all_of(parts)
 
     @staticmethod
@@ -1347,6 +1356,20 @@ class Builder:
             return None
         value = values.pop()
         return Demographic(span=_cover_pieces(sexes) or sexes[0].span, attribute="sex", sex=value)
+
+    @staticmethod
+    def _sex_is_condition(clause: _Clause, sex: Node) -> bool:
+        """ "for female subjects", "in women": a sex after "for"/"in" says whom the clause applies to."""
+        prose = clause.prose
+        for k, piece in enumerate(prose):
+            if "SEX" not in piece.kinds or not (sex.span.start <= piece.char_start < sex.span.end):
+                continue
+            j = k - 1
+            while j >= 0 and ("VERB_IS" in prose[j].kinds or prose[j].lower in ("all", "any", "the")):
+                j -= 1
+            if j >= 0 and prose[j].lower in ("for", "in", "among"):
+                return True
+        return False
 
     def _leftovers(self, clause: _Clause, loose: set[int] | frozenset[int] = frozenset()) -> list[list[Piece]]:
         """Runs of words nothing explained; ``loose`` pieces (negations that reached nothing) count as words."""

@@ -380,3 +380,15 @@ def test_the_subject_of_an_obligation_is_its_condition(text: str, expected: str)
 def test_a_negative_result_negates_its_condition(text: str, expected: str) -> None:
     """ "negative pregnancy test" read as pregnancy made every non-pregnant woman ineligible."""
     assert render(parse_criterion(text).expression) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Not pregnant for female subjects.", "if sex == female then not present(pregnancy)"),
+        ("Hemoglobin ≥ 12 g/dL for women", "if sex == female then hemoglobin >= 12 g/dL"),
+        ("Female patients aged 18 or older", "all(age in [18, inf) year, sex == female)"),
+    ],
+)
+def test_for_a_sex_says_whom_the_criterion_applies_to(text: str, expected: str) -> None:
+    assert render(parse_criterion(text).expression) == expected
