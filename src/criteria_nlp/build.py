@@ -498,9 +498,15 @@ class Builder:
             if category == "judgement":
                 parts.append(NotComputable(span=span, category=category, text=_text_of(prose, self.document)))
 
-        # "cannot communicate", "HBcAb negative": a negation that reached nothing understood is reported with the
-        # words around it, never silently lost
-        loose = {p.index for p in prose if "NEG" in p.kinds and p.index not in clause.consumed and p.lower not in _NON}
+        # "cannot communicate", "HBcAb negative", "bilirubin >1.Sx": a negation or comparator that reached nothing
+        # understood is reported with the words around it, never silently lost
+        loose = {
+            p.index
+            for p in prose
+            if p.index not in clause.consumed
+            and (("NEG" in p.kinds and p.lower not in _NON) or "CMP_PRE" in p.kinds or "CMP_POST" in p.kinds)
+            and p.text != "+"  # "HIV (+)": a positive result, not a comparator
+        }
         leftovers = self._leftovers(clause, loose)
         if not parts:
             if not leftovers and not any(_is_content(p) for p in prose):

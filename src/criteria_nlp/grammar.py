@@ -728,6 +728,29 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         result = self.range(low, sep, high)
         return Threshold(result.low, True, result.high, str(cmp) != "<", None, None, result.span, True)
 
+    def range_compared(
+        self, low_cmp: PieceToken, low: _Q, sep: PieceToken, high_cmp: PieceToken, high: _Q
+    ) -> Threshold:
+        """ ">18 to < 90 years": each end carries its own comparator."""
+        result = self.range(low, sep, high)
+        return Threshold(
+            result.low,
+            str(low_cmp) != ">",
+            result.high,
+            str(high_cmp) != "<",
+            None,
+            None,
+            _span_of(low_cmp, result),
+            True,
+        )
+
+    def range_opened_bounded(
+        self, opener: PieceToken, low: _Q, sep: PieceToken, cmp: PieceToken, high: _Q
+    ) -> Threshold:
+        """ "between 10 to < 1000": the upper end carries its own comparator."""
+        result = self.range_bounded(low, sep, cmp, high)
+        return dataclasses.replace(result, span=_span_of(opener, result))
+
     def range(self, *items: Any) -> Threshold:
         quantities = [item for item in items if isinstance(item, _Q)]
         low, high = quantities[0].quantity, quantities[1].quantity

@@ -392,3 +392,16 @@ def test_a_negative_result_negates_its_condition(text: str, expected: str) -> No
 )
 def test_for_a_sex_says_whom_the_criterion_applies_to(text: str, expected: str) -> None:
     assert render(parse_criterion(text).expression) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("Known liver failure (bilirubin >1.Sx upper limit of normal)", "bilirubin >1.Sx"),
+        ("Minimum MADRS score = 15.", "Minimum"),
+    ],
+)
+def test_a_comparator_that_reached_nothing_is_reported(text: str, left: str) -> None:
+    criterion = parse_criterion(text)
+    assert left in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
+    assert criterion.status == "partial"

@@ -115,3 +115,18 @@ def test_replayed_templates_give_what_lark_gives() -> None:
             assert _replay(template, run) == _TRANSFORMER.transform(_parser().parse(iter(run))), text
             compared += 1
     assert compared > 100
+
+
+@pytest.mark.parametrize(
+    ("text", "interval"),
+    [
+        (">18 to < 90 years old", (18.0, False, 90.0, False)),
+        ("≥ 18 to ≤ 65 years", (18.0, True, 65.0, True)),
+        ("CAC between 10 to <1000", (10.0, True, 1000.0, False)),
+    ],
+)
+def test_ranges_whose_ends_carry_comparators(text: str, interval: tuple[float, bool, float, bool]) -> None:
+    (chunk,) = [c for c in _chunks(text) if isinstance(c, ConstraintChunk)]
+    (threshold,) = chunk.thresholds
+    assert threshold.low is not None and threshold.high is not None
+    assert (threshold.low.value, threshold.low_inclusive, threshold.high.value, threshold.high_inclusive) == interval
