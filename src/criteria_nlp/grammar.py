@@ -650,6 +650,17 @@ def _bound(operator: str, value: Quantity, reference: str | None, span: Span, ex
     return Threshold(value, True, value, True, reference, operator, span, explicit)
 
 
+def _is_empty(threshold: Threshold) -> bool:
+    low, high = threshold.low, threshold.high
+    if low is None or high is None or threshold.reference is not None:
+        return False
+    if low.unit_normalized != high.unit_normalized and low.unit_normalized and high.unit_normalized:
+        return False  # different units: not comparable here
+    return low.value > high.value or (
+        low.value == high.value and not (threshold.low_inclusive and threshold.high_inclusive)
+    )
+
+
 def _intersect(first: Threshold, second: Threshold) -> Threshold:
     """ "> 1.4 and <= 2.0": a lower and an upper bound joined by "and" make one interval."""
     low, low_inclusive = (
@@ -768,9 +779,11 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         join_next = False
         for item in items:
             if isinstance(item, Threshold):
-                if join_next and thresholds:
-                    thresholds[-1] = _intersect(thresholds[-1], item)
+                joined = _intersect(thresholds[-1], item) if join_next and thresholds else None
+                if joined is not None and not _is_empty(joined):
+                    thresholds[-1] = joined
                 else:
+                    # "BMI < 35 and > 60": bounds no value meets together are alternatives
                     thresholds.append(item)
                 join_next = False
             elif isinstance(item, Token):

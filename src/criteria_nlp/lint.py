@@ -1075,7 +1075,21 @@ class _Linter:
             for bounds in alternatives.values():
                 for i, first in enumerate(bounds):
                     for second in bounds[i + 1 :]:
-                        if first.intervals[0].overlaps(second.intervals[0]):
+                        between = first.node.span.cover(second.node.span).slice(self.text)
+                        if (
+                            _AND.search(between)
+                            and not _OR.search(between)
+                            and first.intervals[0].intersect(second.intervals[0]).is_empty()
+                        ):
+                            # "Platelets ≥ 100 and ≤ 50 × 10^9/L": the parser reads such bounds as alternatives,
+                            # but the author wrote "and": one of them is probably a typo
+                            self.add(
+                                "L005",
+                                criterion,
+                                first.node.span.cover(second.node.span),
+                                "these bounds joined by 'and' admit no value together; they were read as alternatives",
+                            )
+                        elif first.intervals[0].overlaps(second.intervals[0]):
                             self.add(
                                 "L006",
                                 criterion,
@@ -1337,6 +1351,7 @@ def _render_short(node: Node) -> str:
 
 _EXCEPTION_CUE = re.compile(r"\b(acceptable|allowed|permitted|eligible|unless|if)\b", re.IGNORECASE)
 _OR = re.compile(r"\bor\b", re.IGNORECASE)
+_AND = re.compile(r"\band\b", re.IGNORECASE)
 
 
 def _is_point(interval: _Interval) -> bool:

@@ -130,3 +130,11 @@ def test_ranges_whose_ends_carry_comparators(text: str, interval: tuple[float, b
     (threshold,) = chunk.thresholds
     assert threshold.low is not None and threshold.high is not None
     assert (threshold.low.value, threshold.low_inclusive, threshold.high.value, threshold.high_inclusive) == interval
+
+
+def test_bounds_that_no_value_meets_together_are_alternatives() -> None:
+    """ "BMI < 35 and > 60" lists two excluded ranges; as one interval it would admit nothing."""
+    (chunk,) = [c for c in _chunks("BMI <35 and > 60 kg/m2") if isinstance(c, ConstraintChunk)]
+    assert len(chunk.thresholds) == 2
+    (joined,) = [c for c in _chunks("Creatinine > 1.4 and <= 2.0 mg/dL") if isinstance(c, ConstraintChunk)]
+    assert len(joined.thresholds) == 1
