@@ -343,11 +343,17 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
         elif "BEFORE" in kinds and previous in ("UNIT",):
             yield _token("BEFORE", kinds["BEFORE"] or piece.lower, piece)
             previous = "BEFORE"
-        elif ("FROM" in kinds or "BETWEEN" in kinds) and _value_start(pieces, i + 1) and _is_number(pieces[i + 1]):
+        elif ("FROM" in kinds or "BETWEEN" in kinds) and _range_start(pieces, i) is not None:
+            # "between 18 and 65", "between the ages of 18 and 65", "between ages >= 18 and 65"
+            first = _range_start(pieces, i) or i + 1
+            for word in pieces[i + 1 : first]:
+                if "CMP_PRE" not in word.kinds:
+                    yield word  # "the ages of": prose that tells the builder the range is an age
             kind = "FROM" if "FROM" in kinds else "BETWEEN"
             yield _token(kind, piece.lower, piece)
             previous = kind
             range_open = kind == "BETWEEN"
+            i = first - 1
         elif (
             "TO" in kinds
             and previous in ("NUM", "UNIT")
@@ -398,6 +404,24 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
             previous = ""
             range_open = False
         i += 1
+
+
+def _range_start(pieces: Sequence[Piece], i: int) -> int | None:
+    """Index of the first number of a range opened at i ("between [the ages of] [>=] 18 and 65"), or None."""
+    j = i + 1
+    n = len(pieces)
+    while (
+        j < n
+        and j - i <= 4
+        and not _is_number(pieces[j])
+        and (pieces[j].lower in ("the", "ages", "age", "of") or "AGEWORD" in pieces[j].kinds)
+    ):
+        j += 1
+    if j < n and "CMP_PRE" in pieces[j].kinds and j + 1 < n and _is_number(pieces[j + 1]) and j > i + 1:
+        j += 1  # "between ages >= 18 and 65": the comparator restates the lower end
+    if j < n and _is_number(pieces[j]) and _value_start(pieces, j):
+        return j
+    return None
 
 
 def _skippable_after_comparator(piece: Piece) -> bool:

@@ -405,3 +405,21 @@ def test_a_comparator_that_reached_nothing_is_reported(text: str, left: str) -> 
     criterion = parse_criterion(text)
     assert left in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
     assert criterion.status == "partial"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Between the ages of 18 and 65 years", "age in [18, 65] year"),
+        ("Men and women between ages >=18 and 65.", "age in [18, 65] year"),
+        ("From the age of 12 to 17 years", "age in [12, 17] year"),
+    ],
+)
+def test_an_age_range_opened_before_its_numbers(text: str, expected: str) -> None:
+    """ "between the ages of 18 and 65" was read as age 18 or age 65, which nearly every adult fails."""
+    assert render(parse_criterion(text).expression) == expected
+
+
+def test_pregnant_or_lactating_is_two_conditions() -> None:
+    expression = parse_criterion("Pregnant or lactating women", section="exclusion").expression
+    assert {n.concept.id for n in walk(expression) if isinstance(n, Presence)} == {"pregnancy", "breastfeeding"}
