@@ -237,67 +237,11 @@ def test_the_exception_to_a_condition_is_not_read_as_a_condition(exception: str)
     assert "non-melanoma skin cancer" in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Non-smoker", "not present(smoking)"),
-        ("Non-smoker with hypertension", "all(not present(smoking), present(hypertension))"),
-        ("Non-pregnant, non-lactating women", "not any(present(pregnancy), present(breastfeeding))"),
-        ("Planned non-cardiac surgery", "all(present(surgery), unparsed('non-cardiac'), unparsed('Planned'))"),
-        ("Has a history of (non-infectious) pneumonitis", "all(present(pneumonia), unparsed('non-infectious'))"),
-    ],
-)
-def test_non_negates_the_word_it_is_attached_to(text: str, expected: str) -> None:
-    """ "non-" is a prefix: "non-cardiac surgery" is surgery, not the absence of it."""
-    expression = parse_criterion(text).expression
-    if isinstance(expression, All) and any(isinstance(c, Demographic) for c in expression.children):
-        expression = next(c for c in expression.children if not isinstance(c, Demographic))
-    assert render(expression) == expected
-
-
 def test_non_modifier_of_an_unknown_noun_is_not_a_negated_condition() -> None:
     """ "non-malignant illness" (an exclusion) must not read as "no malignancy", which would exclude nearly all."""
     criterion = parse_criterion("Serious, uncontrolled, non-malignant illness", section="exclusion")
     assert not [n for n in walk(criterion.expression) if isinstance(n, Not | Presence)]
     assert criterion.status == "not_computable"
-
-
-@pytest.mark.parametrize(
-    ("text", "section", "expected"),
-    [
-        (
-            "Total bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if direct bilirubin < 35%)",
-            "inclusion",
-            "any(total_bilirubin <= 1.5 x ULN, all(total_bilirubin > 1.5 x ULN, direct_bilirubin < 35 %))",
-        ),
-        (
-            "AST and ALT ≤ 2.5 × ULN (≤ 5 × ULN is acceptable for patients with liver metastases)",
-            "inclusion",
-            "any(all(ast <= 2.5 x ULN, alt <= 2.5 x ULN), "
-            "all(present(liver_metastases), ast <= 5 x ULN, alt <= 5 x ULN))",
-        ),
-        (
-            "Creatinine ≤ 1.5 mg/dL; patients with creatinine > 1.5 mg/dL are eligible if creatinine clearance "
-            "≥ 60 mL/min",
-            "inclusion",
-            "any(creatinine <= 1.5 mg/dL, all(creatinine > 1.5 mg/dL, creatinine_clearance >= 60 mL/min))",
-        ),
-        (
-            "Bilirubin > 1.5 × ULN (bilirubin ≤ 3 × ULN is acceptable in Gilbert's syndrome)",
-            "exclusion",
-            'all(total_bilirubin > 1.5 x ULN, not all(total_bilirubin <= 3 x ULN, unparsed("Gilbert\'s syndrome")))',
-        ),
-        (
-            "Prior chemotherapy (hormone therapy is allowed)",
-            "exclusion",
-            "all(present(chemotherapy), unparsed('hormone therapy'))",
-        ),
-    ],
-)
-def test_a_permission_relaxes_the_requirement_it_follows(text: str, section: str, expected: str) -> None:
-    """ "… is acceptable if …", "… are eligible if …": the permitted case is an alternative, never one more
-    requirement (which made "bilirubin ≤ 1.5 × ULN and > 1.5 × ULN" impossible to meet)."""
-    assert render(parse_criterion(text, section=section).expression) == expected
 
 
 def test_a_prohibition_is_no_permission() -> None:
@@ -329,72 +273,6 @@ def test_hyphenated_words_are_reported_whole() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (
-            "Patients with hypertension but without diabetes",
-            "all(present(hypertension), not present(diabetes_mellitus))",
-        ),
-        (
-            "Patients without diabetes who have hypertension",
-            "all(present(hypertension), not present(diabetes_mellitus))",
-        ),
-        ("Hypertension without renal failure", "all(present(hypertension), not present(kidney_disease))"),
-        ("No history of stroke or myocardial infarction", "not any(present(stroke), present(myocardial_infarction))"),
-    ],
-)
-def test_negation_reaches_only_the_conditions_after_it(text: str, expected: str) -> None:
-    """ "with hypertension but without diabetes" requires hypertension; the negation starts at "without"."""
-    assert render(parse_criterion(text).expression) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        (
-            "Female patients must have a negative serum pregnancy test at screening",
-            "if sex == female then not present(pregnancy)",
-        ),
-        (
-            "Women of childbearing potential must have a negative pregnancy test",
-            "if present(childbearing_potential) then not present(pregnancy)",
-        ),
-        ("Patients with diabetes must have HbA1c < 8%", "if present(diabetes_mellitus) then hba1c < 8 %"),
-        ("Hemoglobin must be ≥ 9 g/dL", "hemoglobin >= 9 g/dL"),
-    ],
-)
-def test_the_subject_of_an_obligation_is_its_condition(text: str, expected: str) -> None:
-    assert render(parse_criterion(text).expression) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("HIV negative", "not present(hiv)"),
-        ("HIV-negative adults", "not present(hiv)"),
-        ("Negative serum pregnancy test", "not present(pregnancy)"),
-        ("Pregnancy test (hCG) that is negative", "all(not present(pregnancy), unparsed('hCG'))"),
-        ("Known HIV positive", "present(known hiv)"),
-    ],
-)
-def test_a_negative_result_negates_its_condition(text: str, expected: str) -> None:
-    """ "negative pregnancy test" read as pregnancy made every non-pregnant woman ineligible."""
-    assert render(parse_criterion(text).expression) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Not pregnant for female subjects.", "if sex == female then not present(pregnancy)"),
-        ("Hemoglobin ≥ 12 g/dL for women", "if sex == female then hemoglobin >= 12 g/dL"),
-        ("Female patients aged 18 or older", "all(age in [18, inf) year, sex == female)"),
-    ],
-)
-def test_for_a_sex_says_whom_the_criterion_applies_to(text: str, expected: str) -> None:
-    assert render(parse_criterion(text).expression) == expected
-
-
-@pytest.mark.parametrize(
     ("text", "left"),
     [
         ("Known liver failure (bilirubin >1.Sx upper limit of normal)", "bilirubin >1.Sx"),
@@ -405,19 +283,6 @@ def test_a_comparator_that_reached_nothing_is_reported(text: str, left: str) -> 
     criterion = parse_criterion(text)
     assert left in [n.text for n in walk(criterion.expression) if isinstance(n, Unparsed)]
     assert criterion.status == "partial"
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("Between the ages of 18 and 65 years", "age in [18, 65] year"),
-        ("Men and women between ages >=18 and 65.", "age in [18, 65] year"),
-        ("From the age of 12 to 17 years", "age in [12, 17] year"),
-    ],
-)
-def test_an_age_range_opened_before_its_numbers(text: str, expected: str) -> None:
-    """ "between the ages of 18 and 65" was read as age 18 or age 65, which nearly every adult fails."""
-    assert render(parse_criterion(text).expression) == expected
 
 
 def test_pregnant_or_lactating_is_two_conditions() -> None:
