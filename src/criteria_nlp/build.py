@@ -62,6 +62,7 @@ _AGAINST = frozenset({"anti", "anti-"})
 _SCOPE_BREAKERS = frozenset({"but", "who", "whose", "which", "that", "however", "although", "whereas", "yet"})
 _SCOPE_BREAKING_KINDS = frozenset({"WITH", "IF", "UNLESS", "ALLOWED"})
 _NEGATIVE_RESULT = frozenset({"negative", "seronegative"})
+_PREDICATE_STARTS = frozenset({"on", "using", "taking", "receiving", "has", "have", "is", "are", "uses", "takes"})
 _GENERIC_NOUNS = frozenset(
     {"disease", "diseases", "disorder", "disorders", "condition", "conditions", "illness", "illnesses", "cause"}
     | {"causes", "origin", "etiology", "lesion", "lesions", "event", "events", "reason", "reasons", "type", "types"}
@@ -1262,6 +1263,8 @@ class Builder:
                     before.lower in _SCOPE_BREAKERS
                     or before.text == ";"
                     or not _SCOPE_BREAKING_KINDS.isdisjoint(before.kinds)
+                    # "not pregnant and on effective contraception": "and" starts a new predicate
+                    or (before.lower in _PREDICATE_STARTS and j > 0 and pieces[j - 1].lower == "and")
                 ):
                     break
         return reached

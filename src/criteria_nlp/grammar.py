@@ -489,6 +489,8 @@ def _variable_id(piece: Piece) -> str:
 
 
 def _heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
+    if pieces[i].kinds.get("VARIABLE") in _CATEGORICAL_VARIABLES:
+        return False  # "Of either gender, aged ≥ 19": a number never measures sex
     _, after = _scan_variable_list(pieces, i)
     return _value_start(pieces, after) and not _window_ahead(pieces, after)
 
@@ -503,6 +505,7 @@ def _window_ahead(pieces: Sequence[Piece], i: int) -> bool:
     return i < n and "BEFORE" in pieces[i].kinds
 
 
+_CATEGORICAL_VARIABLES = frozenset({"sex"})
 _STRICT = {">=": ">", ">": ">", "<=": "<", "<": "<", "==": "=="}
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "min"})
 
