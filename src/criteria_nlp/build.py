@@ -404,7 +404,7 @@ class Builder:
                 subject = node
                 continue
             if subject is not None:
-                node = self._obligation(subject, node, section)
+                node = self._applies_to(subject, node, section) if node is not None else subject
                 subject = None
             if node is None:
                 continue
@@ -412,12 +412,9 @@ class Builder:
                 # "Creatinine ≤ 1.5 mg/dL; patients with creatinine > 1.5 mg/dL are eligible if ...": relaxes the last
                 nodes[-1] = self._with_permission(nodes[-1], [node], section)
             elif clause.permission:
-                span = _node_span(node)
                 nodes.append(
-                    Unparsed(
-                        span=span,
-                        text=span.slice(self.document),
-                        reason='a permission ("… are eligible if …") with no requirement before it to relax',
+                    self._not_understood(
+                        _node_span(node), 'a permission ("… are eligible if …") with no requirement before it to relax'
                     )
                 )
             else:
@@ -470,10 +467,8 @@ class Builder:
         for window in windows:
             if id(window) not in clause.placed_windows:
                 parts.append(
-                    Unparsed(
-                        span=window.span,
-                        text=window.span.slice(self.document),
-                        reason="a time window with no condition, treatment or event it applies to",
+                    self._not_understood(
+                        window.span, "a time window with no condition, treatment or event it applies to"
                     )
                 )
 
@@ -537,19 +532,14 @@ class Builder:
         parts.extend(not_understood)
         if sex_condition and sex is not None:
             # "Not pregnant for female subjects": the rest applies to that sex; others meet it
-            rest = _all_of(parts)
-            span = _node_span(rest).cover(_node_span(sex))
-            if section == "exclusion":
-                return All(span=span, children=(sex, rest))
-            return Conditional(span=span, when=sex, then=rest, otherwise=None)
+            return self._applies_to(sex, _all_of(parts), section)
         return _all_of(parts)
 
     @staticmethod
-    def _obligation(subject: Node, body: Node | None, section: Section) -> Node:
-        """ "Women of childbearing potential must have a negative pregnancy test": the obligation applies to the
-        subject; everyone else meets it (an exclusion stated this way concerns only the subject)."""
-        if body is None:
-            return subject
+    def _applies_to(subject: Node, body: Node, section: Section) -> Node:
+        """ "Women of childbearing potential must have a negative pregnancy test", "not pregnant for female
+        subjects": the body applies to the subject; everyone else meets it (an exclusion stated this way concerns
+        only the subject)."""
         span = _node_span(subject).cover(_node_span(body))
         if section == "exclusion":
             return All(span=span, children=(subject, body))
@@ -571,13 +561,10 @@ class Builder:
             if section == "exclusion":
                 return All(span=span, children=(required, Not(span=_node_span(permission), child=permission)))
             return Any_(span=span, children=(required, permission))
-        span = _node_span(permission)
-        note = Unparsed(
-            span=span,
-            text=span.slice(self.document),
-            reason='a permission ("… is allowed", "… are eligible if …") the engine does not apply',
+        note = self._not_understood(
+            _node_span(permission), 'a permission ("… is allowed", "… are eligible if …") the engine does not apply'
         )
-        return All(span=_node_span(required).cover(span), children=(required, note))
+        return All(span=_node_span(required).cover(note.span), children=(required, note))
 
     def _threshold_or_condition(
         self, clause: _Clause, numeric: Node, concepts: Node, not_understood: list[Unparsed]
@@ -631,11 +618,7 @@ class Builder:
                 if any(q is not None and q.unit for t in chunk.thresholds for q in (t.low, t.high)):
                     # "stable for 2 weeks", "48 hours": a quantity that is no threshold is reported, not dropped
                     clause.unplaced.append(
-                        Unparsed(
-                            span=chunk.span,
-                            text=chunk.span.slice(self.document),
-                            reason="a quantity with no variable or comparator it belongs to",
-                        )
+                        self._not_understood(chunk.span, "a quantity with no variable or comparator it belongs to")
                     )
                 continue
             thresholds = _propagate_units(thresholds)
@@ -659,11 +642,7 @@ class Builder:
                     if any(t.explicit for t in thresholds):
                         # "≥ 5 ppm CO": a threshold whose variable is not found is reported, not dropped
                         clause.unplaced.append(
-                            Unparsed(
-                                span=chunk.span,
-                                text=chunk.span.slice(self.document),
-                                reason="a threshold with no variable it applies to",
-                            )
+                            self._not_understood(chunk.span, "a threshold with no variable it applies to")
                         )
                     continue
                 if isinstance(implied, WindowChunk):
@@ -771,11 +750,8 @@ class Builder:
             and "CONCEPT" not in after.piece.kinds
         ):
             clause.consumed.add(after.piece.index)
-            span = _chunk_span(chunk).cover(after.piece.span)
-            return Unparsed(
-                span=span,
-                text=span.slice(self.document),
-                reason=f"a count of {after.piece.text!r} is not supported",
+            return self._not_understood(
+                _chunk_span(chunk).cover(after.piece.span), f"a count of {after.piece.text!r} is not supported"
             )
         # an unknown variable: the content words just before the threshold, as written
         words: list[Piece] = []
@@ -1320,8 +1296,11 @@ class Builder:
     def _unplace(self, clause: _Clause, first: Piece, last: Piece, reason: str) -> None:
         """Report the words from ``first`` to ``last`` as not understood, with the reason, and consume them."""
         clause.consumed.update((first.index, last.index))
-        span = first.span.cover(last.span)
-        clause.unplaced.append(Unparsed(span=span, text=span.slice(self.document), reason=reason))
+        clause.unplaced.append(self._not_understood(first.span.cover(last.span), reason))
+
+    def _not_understood(self, span: Span, reason: str) -> Unparsed:
+        """The document text at ``span``, reported as not understood for ``reason``."""
+        return Unparsed(span=span, text=span.slice(self.document), reason=reason)
 
     def _window_for(
         self, piece: Piece, windows: list[WindowChunk], anchors: list[Piece], clause: _Clause
@@ -1578,16 +1557,18 @@ def _chunk_span(chunk: Chunk) -> Span:
     return chunk.piece.span if isinstance(chunk, ProseChunk) else chunk.span
 
 
+def _first_with(chunks: Sequence[Chunk], kind: str) -> int | None:
+    """Index of the first prose chunk with an annotation of ``kind``."""
+    return next((k for k, c in enumerate(chunks) if isinstance(c, ProseChunk) and kind in c.piece.kinds), None)
+
+
 def _split_obligation(clause: _Clause) -> list[_Clause]:
     """ "Female patients | must have a negative pregnancy test": the words before an obligation name whom it
     applies to, when they hold a sex, a condition or a threshold."""
     if clause.permission:
         return [clause]
     chunks = clause.chunks
-    cue = next(
-        (k for k, c in enumerate(chunks) if isinstance(c, ProseChunk) and "OBLIGE" in c.piece.kinds),
-        None,
-    )
+    cue = _first_with(chunks, "OBLIGE")
     if not cue:
         return [clause]
     subject = chunks[:cue]
@@ -1614,10 +1595,7 @@ def _split_permission(clause: _Clause) -> list[_Clause]:
     """ "Bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if ...)": the permission becomes a
     clause of its own, from the bracket, comma or "except" before its cue to the closing bracket."""
     chunks = clause.chunks
-    cue = next(
-        (k for k, c in enumerate(chunks) if isinstance(c, ProseChunk) and "ALLOWED" in c.piece.kinds),
-        None,
-    )
+    cue = _first_with(chunks, "ALLOWED")
     if cue is None:
         return [clause]
     after = chunks[cue + 1] if cue + 1 < len(chunks) else None

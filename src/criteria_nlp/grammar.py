@@ -343,9 +343,8 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
         elif "BEFORE" in kinds and previous in ("UNIT",):
             yield _token("BEFORE", kinds["BEFORE"] or piece.lower, piece)
             previous = "BEFORE"
-        elif ("FROM" in kinds or "BETWEEN" in kinds) and _range_start(pieces, i) is not None:
+        elif ("FROM" in kinds or "BETWEEN" in kinds) and (first := _range_start(pieces, i)) is not None:
             # "between 18 and 65", "between the ages of 18 and 65", "between ages >= 18 and 65"
-            first = _range_start(pieces, i) or i + 1
             for word in pieces[i + 1 : first]:
                 if "CMP_PRE" not in word.kinds:
                     yield word  # "the ages of": prose that tells the builder the range is an age
