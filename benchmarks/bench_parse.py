@@ -20,21 +20,14 @@ import spacy
 from criteria_nlp import units
 from criteria_nlp.nlp import annotate, build_pipeline
 from criteria_nlp.parse import CriteriaParser
-from criteria_nlp.resources import shared_dir
+from criteria_nlp.resources import shared_chia_lines, shared_dir
 
 _BLOCK = 500
 
 
 def chia_lines(limit: int | None) -> list[tuple[str, str]]:
     shared = shared_dir()
-    if shared is None:
-        return []
-    lines: list[tuple[str, str]] = []
-    for path in sorted((shared / "corpora" / "chia").glob("*.txt")):
-        section = "exclusion" if path.stem.endswith("_exc") else "inclusion"
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                lines.append((line, section))
+    lines = shared_chia_lines(shared) if shared is not None else []
     return lines[:limit] if limit else lines
 
 

@@ -50,3 +50,16 @@ def shared_dir() -> Path | None:
         if candidate.is_dir():
             return candidate.resolve()
     return None
+
+
+def shared_chia_lines(shared: Path) -> list[tuple[str, str]]:
+    """The Chia criteria of ``shared`` (``corpora/chia``), one (line, section) per non-empty line; [] when absent.
+
+    Files ending in ``_exc`` hold exclusion criteria, the others inclusion criteria.
+    """
+    directory = shared / "corpora" / "chia"
+    lines: list[tuple[str, str]] = []
+    for path in sorted(directory.glob("*.txt")) if directory.is_dir() else []:
+        section = "exclusion" if path.stem.endswith("_exc") else "inclusion"
+        lines.extend((line, section) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    return lines

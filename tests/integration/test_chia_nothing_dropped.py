@@ -14,23 +14,15 @@ import pytest
 
 from criteria_nlp.ir import All, Any_, Conditional, Not, walk
 from criteria_nlp.parse import CriteriaParser
+from criteria_nlp.resources import shared_chia_lines
 
 _COMPARATOR_THEN_NUMBER = re.compile(r"[<>≤≥]=?\s*\d")
 
 
-def _chia_lines(shared: Path) -> list[tuple[str, str]]:
-    directory = shared / "corpora" / "chia"
-    if not directory.is_dir():
-        pytest.skip("../shared/corpora/chia is not available")
-    lines: list[tuple[str, str]] = []
-    for path in sorted(directory.glob("*.txt")):
-        section = "exclusion" if path.stem.endswith("_exc") else "inclusion"
-        lines.extend((line, section) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
-    return lines
-
-
 def test_every_written_threshold_is_in_a_node(parser: CriteriaParser, shared: Path) -> None:
-    lines = _chia_lines(shared)
+    lines = shared_chia_lines(shared)
+    if not lines:
+        pytest.skip("../shared/corpora/chia is not available")
     records = [(str(number), text, section) for number, (text, section) in enumerate(lines)]
     checked = 0
     dropped: list[str] = []
