@@ -68,6 +68,7 @@ _GENERIC_NOUNS = frozenset(
     | {"causes", "origin", "etiology", "lesion", "lesions", "event", "events", "reason", "reasons", "type", "types"}
 )
 _HYPHENS = frozenset({"-", "‐", "‑", "–"})
+_SEX_PREPOSITIONS = ("for", "in", "among")
 _PERSON_WORDS = frozenset(
     {"patient", "patients", "subject", "subjects", "participant", "participants", "volunteer", "volunteers"}
     | {"adult", "adults", "individual", "individuals", "person", "persons", "people", "user", "users"}
@@ -337,6 +338,7 @@ class _Clause:
     permission: bool = False  # the clause is a permission ("patients with ... are eligible if ...")
     inherited: tuple[VariableMention, ...] = ()  # variables of the clause a permission relaxes
     subject: bool = False  # names whom the next clause applies to ("Women of childbearing potential | must ...")
+    sexes: frozenset[str] = frozenset()  # the sexes the whole criterion names ("Male: …; Female: …")
 
     _prose: list[Piece] | None = None
 
@@ -453,6 +455,9 @@ class Builder:
             if clause.chunks:
                 for part in _split_permission(clause):
                     result.extend(_split_obligation(part))
+        sexes = frozenset(c.piece.kinds["SEX"] for c in chunks if isinstance(c, ProseChunk) and "SEX" in c.piece.kinds)
+        for clause in result:
+            clause.sexes = sexes
         return result
 
     # ----------------------------------------------------------------------------------------------- one clause
@@ -627,9 +632,10 @@ class Builder:
                 variables, thresholds = (graded[0],), [_with_scale(t, graded[1]) for t in thresholds]
             inherited = False
             between = chunks[last_chunk_index + 1 : index] if last_chunk_index >= -1 else []
+            leading_sex = _leading_sex(clause, index)  # "…, females < 120 g/L": the sex does not part the two
             adjacent = last_chunk_index >= -1 and all(
                 isinstance(c, ProseChunk)
-                and (c.piece.index in clause.consumed or not _is_content(c.piece))
+                and (c.piece.index in clause.consumed or not _is_content(c.piece) or c is leading_sex)
                 and "VARIABLE" not in c.piece.kinds
                 for c in between
             )
@@ -960,6 +966,8 @@ class Builder:
                 return None, exception
             if isinstance(chunk, ProseChunk) and "IF" in chunk.piece.kinds:
                 return self._condition_at(clause, clause.chunks.index(chunk)), None
+            if _sex_leads_threshold(clause, clause.chunks.index(chunk)):
+                return None, None  # "Hb < 130 g/L, females < 120 g/L": the sex belongs to the next threshold
             sex = self._sex_condition(clause, chunk)
             if sex is not None:
                 return sex, None
@@ -968,7 +976,11 @@ class Builder:
         return None, None
 
     def _condition_before(self, clause: _Clause, index: int) -> Node | None:
-        """ "in case of hepatic metastases, AST ≤ 5 × ULN": a condition written before its threshold."""
+        """ "in case of hepatic metastases, AST ≤ 5 × ULN": a condition written before its threshold; likewise
+        "males Hb < 130 g/L, females < 120 g/L", where the clause gives a threshold for each sex."""
+        leading_sex = _leading_sex(clause, index)
+        if leading_sex is not None:
+            return self._sex_condition(clause, leading_sex)
         for position in range(index - 1, -1, -1):
             chunk = clause.chunks[position]
             if not isinstance(chunk, ProseChunk):
@@ -1355,7 +1367,7 @@ class Builder:
             j = k - 1
             while j >= 0 and ("VERB_IS" in prose[j].kinds or prose[j].lower in ("all", "any", "the")):
                 j -= 1
-            if j >= 0 and prose[j].lower in ("for", "in", "among"):
+            if j >= 0 and prose[j].lower in _SEX_PREPOSITIONS:
                 return True
         return False
 
@@ -1547,6 +1559,43 @@ def _merge_bounds(first: Node, second: Node) -> Node | None:
             high_inclusive=second.operator == "<=",
         )
     return None
+
+
+def _is_colon(chunk: Chunk) -> bool:
+    return isinstance(chunk, ProseChunk) and chunk.piece.text == ":"
+
+
+def _leading_sex(clause: _Clause, index: int) -> ProseChunk | None:
+    """The sex word that leads the threshold at ``index`` (see :func:`_sex_leads_threshold`), if any."""
+    position = index - 1
+    while position >= 0 and _is_colon(clause.chunks[position]):
+        position -= 1
+    if position < 0 or not _sex_leads_threshold(clause, position):
+        return None
+    chunk = clause.chunks[position]
+    assert isinstance(chunk, ProseChunk)
+    return chunk
+
+
+def _sex_leads_threshold(clause: _Clause, position: int) -> bool:
+    """Is the chunk at ``position`` a bare sex word right before a threshold ("males Hb < 130 g/L", "female<105
+    ml/min") in a criterion that names both sexes? A sex after "for"/"in" says whom the threshold before it applies
+    to instead ("< 130 g/L for men, < 120 g/L for women")."""
+    chunks = clause.chunks
+    chunk = chunks[position]
+    if not isinstance(chunk, ProseChunk) or chunk.piece.kinds.get("SEX") not in ("female", "male"):
+        return False
+    if chunk.piece.index in clause.consumed:
+        return False
+    before = chunks[position - 1] if position > 0 else None
+    if isinstance(before, ProseChunk) and before.piece.lower in _SEX_PREPOSITIONS:
+        return False
+    following = position + 1
+    while following < len(chunks) and _is_colon(chunks[following]):
+        following += 1
+    if following >= len(chunks) or not isinstance(chunks[following], ConstraintChunk):
+        return False
+    return {"female", "male"} <= clause.sexes
 
 
 def _is_or(piece: Piece) -> bool:

@@ -140,6 +140,37 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
                 append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
             i += 1
+    return _absorb_restated_comparators(pieces)
+
+
+def _absorb_restated_comparators(pieces: list[Piece]) -> list[Piece]:
+    """ "less than or equal to (=<) 40": the symbol in brackets restates the words, so the four pieces are one
+    comparator. A bracketed symbol that says something else is left alone (and reported where it stays unread)."""
+    i = 0
+    while i + 3 < len(pieces):
+        first, opening, symbol, closing = pieces[i : i + 4]
+        if (
+            opening.text == "("
+            and closing.text == ")"
+            and "CMP_PRE" in first.kinds
+            and symbol.kinds.get("CMP_PRE", "") == first.kinds["CMP_PRE"]
+        ):
+            text = first.origin[first.char_start - first.base : closing.char_end - first.base]
+            merged = Piece(
+                i,
+                first.start,
+                closing.end,
+                first.char_start,
+                closing.char_end,
+                text,
+                first.kinds,
+                first.origin,
+                first.base,
+            )
+            pieces[i : i + 4] = [merged]
+            for number in range(i + 1, len(pieces)):
+                pieces[number].index = number
+        i += 1
     return pieces
 
 

@@ -34,7 +34,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
-from spacy.util import compile_infix_regex, compile_prefix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from criteria_nlp import units
 from criteria_nlp.errors import CriteriaSemanticError
@@ -49,6 +49,8 @@ _LEXICAL_ATTRIBUTES = frozenset({LOWER, IS_SPACE})
 _COMPARATOR_SYMBOLS = [
     ">/=",
     "</=",
+    ">_",  # "≥" typed as ">" over "_"
+    "<_",
     ">=",
     "<=",
     "=>",
@@ -66,6 +68,9 @@ _COMPARATOR_SYMBOLS = [
     "≈",
     "×",
     "±",
+    "＞",  # full-width forms, common in criteria translated from Chinese
+    "＜",
+    "＝",
 ]
 _COMPARATOR_ALTERNATION = "|".join(re.escape(s) for s in _COMPARATOR_SYMBOLS)
 
@@ -97,6 +102,14 @@ _EXTRA_INFIXES = [
     r"[()\[\]]",  # SLE(Systemic, (LVEF)≥
     r"(?<=[A-Za-z0-9%]):(?=[0-9A-Za-z])",  # HbA1c:7.5%
     r"(?<=%)[-–—~](?=[0-9])",  # 7.5%-11.0%
+    r"(?<=[0-9][A-Za-zµμ])[-–—](?=[0-9])",  # 150m-550m, 2mg-5mg (a name such as "T1b-T2a" has no digit after)
+    # Hb=100g/L, (EF)=40%, or=6 (in "<or=6"); not a sample size "(n=16)"
+    r"(?<=[A-Za-z0-9)\]%'’])(?<!\b[nN])=(?=[0-9A-Za-z.(+-])",
+]
+
+_EXTRA_SUFFIXES = [
+    r"(?<=[A-Za-z)\]])=",  # "KPS= 70", "Age= 18 and= 75 years"
+    r"(?<=[0-9])[-–—]",  # "30- 65 years": a range whose dash lost the space after it
 ]
 
 _NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$")
@@ -110,6 +123,8 @@ def _tokenizer_rules(nlp: Language) -> None:
     infixes = _EXTRA_INFIXES + list(nlp.Defaults.infixes or [])
     tokenizer.prefix_search = compile_prefix_regex(prefixes).search
     tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    suffixes = _EXTRA_SUFFIXES + list(nlp.Defaults.suffixes or [])
+    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
     tokenizer.token_match = _PROTECTED_TOKEN.match
     # spaCy's English exceptions keep emoticons whole: "<3" (a heart), "=3", ":1", "8)", "0.0"; in criteria these
     # are comparators, numbers, ratios and list labels ("AST <3x ULN")
@@ -253,6 +268,7 @@ def annotate_numbers(doc: Doc) -> Doc:
                     and text[bounds[last + 1][0] : bounds[last + 1][1]].isdigit()
                     and word.isdigit()
                     and len(word) <= 3
+                    and not _lost_exponent(text, bounds, last + 1)
                 ):
                     last += 1
                     word += text[bounds[last][0] : bounds[last][1]]
@@ -262,6 +278,16 @@ def annotate_numbers(doc: Doc) -> Doc:
                 i = last
         i += 1
     return doc
+
+
+def _lost_exponent(text: str, bounds: list[tuple[int, int]], i: int) -> bool:
+    """Is token i "103", "106" or "109" right before "/" ("100 109/l": 10^9/L lost its superscript)?"""
+    start, end = bounds[i]
+    return (
+        text[start:end] in ("103", "106", "109")
+        and i + 1 < len(bounds)
+        and text[bounds[i + 1][0] : bounds[i + 1][1]] == "/"
+    )
 
 
 def _number_value(text: str) -> float | None:
@@ -285,30 +311,49 @@ _UNIT_STOP = frozenset(
 def annotate_units(doc: Doc) -> Doc:
     """The longest token run after a number (or a number word) that spells a unit, normalised."""
     found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
-    number_ends = sorted({a.end for a in found if a.kind in ("NUM", "NUMWORD")})
+    number_ends = sorted({a.end for a in found if a.kind == "NUM" or a.kind == "NUMWORD"})
     if not number_ends:
         return doc
     text, bounds = token_bounds(doc)
-    tokens = [(start, end, text[start:end].lower()) for start, end in bounds]
+    count = len(bounds)
     taken = -1
     for start in number_ends:
-        if start >= len(tokens) or start < taken:
+        if start >= count or start < taken:
             continue
-        begin = tokens[start][0]
+        begin = bounds[start][0]
         # only runs of tokens that can be part of a unit are worth asking the unit registry about
         limit = start
-        while limit < min(len(tokens), start + _UNIT_WINDOW) and _unit_part(text[tokens[limit][0] : tokens[limit][1]]):
+        while limit < min(count, start + _UNIT_WINDOW) and _unit_part(text[bounds[limit][0] : bounds[limit][1]]):
             limit += 1
         for end in range(limit, start, -1):
-            last_end, last_lower = tokens[end - 1][1], tokens[end - 1][2]
-            if last_lower in _UNIT_STOP:
+            last_start, last_end = bounds[end - 1]
+            if text[last_start:last_end].lower() in _UNIT_STOP:
                 continue
             candidate = text[begin:last_end]
             if units.is_unit(candidate):
-                found.append(Annotation(start, end, "UNIT", units.normalize_unit(candidate)))
+                canonical = units.normalize_unit(candidate)
+                end = _restated_unit_end(text, bounds, end, canonical)
+                found.append(Annotation(start, end, "UNIT", canonical))
                 taken = end
                 break
     return doc
+
+
+_CLOSING = {"(": ")", "[": "]"}
+
+
+def _restated_unit_end(text: str, bounds: list[tuple[int, int]], end: int, canonical: str) -> int:
+    """ "1.1 nanogram per milliliter (ng/mL)", "3.0 meters per second [m/s]": a unit restated in brackets belongs to
+    the unit; the token end after it."""
+    if end >= len(bounds) or (opening := text[bounds[end][0] : bounds[end][1]]) not in _CLOSING:
+        return end
+    for closing in range(end + 2, min(len(bounds), end + _UNIT_WINDOW)):
+        if text[bounds[closing][0] : bounds[closing][1]] == _CLOSING[opening]:
+            inner = text[bounds[end + 1][0] : bounds[closing - 1][1]]
+            if units.is_unit(inner) and units.normalize_unit(inner) == canonical:
+                return closing + 1
+            return end
+    return end
 
 
 _UNIT_CONNECTORS = frozenset(
@@ -336,6 +381,9 @@ _UNIT_CONNECTORS = frozenset(
         "beat",
         "breath",
         "pack",
+        "mercury",
+        "squared",
+        "cubed",
     }
 )
 

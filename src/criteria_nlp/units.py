@@ -160,7 +160,11 @@ _FACTORS: dict[str, str] = {
     "microgram": "ug",
     "micrograms": "ug",
     "ng": "ng",
+    "nanogram": "ng",
+    "nanograms": "ng",
     "pg": "pg",
+    "picogram": "pg",
+    "picograms": "pg",
     "fg": "fg",
     "kg": "kg",
     "kilogram": "kg",
@@ -178,22 +182,40 @@ _FACTORS: dict[str, str] = {
     "litres": "L",
     "dL": "dL",
     "dl": "dL",
+    "deciliter": "dL",
+    "deciliters": "dL",
+    "decilitre": "dL",
+    "decilitres": "dL",
     "mL": "mL",
     "ml": "mL",
     "cc": "mL",
+    "milliliter": "mL",
+    "milliliters": "mL",
+    "millilitre": "mL",
+    "millilitres": "mL",
     "uL": "uL",
     "ul": "uL",
     "mcL": "uL",
     "mcl": "uL",
+    "microliter": "uL",
+    "microliters": "uL",
+    "microlitre": "uL",
+    "microlitres": "uL",
     "nL": "nL",
     "fL": "fL",
     "fl": "fL",
     # amount of substance
     "mol": "mol",
     "mmol": "mmol",
+    "millimole": "mmol",
+    "millimoles": "mmol",
     "umol": "umol",
+    "micromole": "umol",
+    "micromoles": "umol",
     "mcmol": "umol",
     "nmol": "nmol",
+    "nanomole": "nmol",
+    "nanomoles": "nmol",
     "pmol": "pmol",
     "Eq": "Eq",
     "eq": "Eq",
@@ -207,6 +229,8 @@ _FACTORS: dict[str, str] = {
     "unit": "U",
     "units": "U",
     "mU": "mU",
+    "milliunit": "mU",
+    "milliunits": "mU",
     "kU": "kU",
     "IU": "IU",
     "iu": "IU",
@@ -221,7 +245,15 @@ _FACTORS: dict[str, str] = {
     "meters": "m",
     "metres": "m",
     "cm": "cm",
+    "centimeter": "cm",
+    "centimeters": "cm",
+    "centimetre": "cm",
+    "centimetres": "cm",
     "mm": "mm",
+    "millimeter": "mm",
+    "millimeters": "mm",
+    "millimetre": "mm",
+    "millimetres": "mm",
     "um": "um",
     "micron": "um",
     "microns": "um",
@@ -243,6 +275,8 @@ _FACTORS: dict[str, str] = {
     "mm_Hg": "mmHg",
     "cmH2O": "cmH2O",
     "kPa": "kPa",
+    "kilopascal": "kPa",
+    "kilopascals": "kPa",
     "Pa": "Pa",
     # time
     "ms": "ms",
@@ -331,6 +365,9 @@ _WHOLE_EXACT: dict[str, str] = {
 _WHOLE_ANY_CASE: dict[str, str] = {
     "bpm": "1/min",
     "mm hg": "mmHg",
+    "millimeters of mercury": "mmHg",
+    "millimetres of mercury": "mmHg",
+    "mm of mercury": "mmHg",
     "cm h2o": "cmH2O",
     "years old": "year",
     "year old": "year",
@@ -374,12 +411,13 @@ _BSA_WRITTEN = re.compile(r"\(?\s*1\.73\s*m\s*(?:\^|\*\*)?\s*2\s*\)?")
 _PLURAL_PARENS = re.compile(r"\(s\)$")
 _SPACE_AROUND_OPERATOR = re.compile(r"\s*([/*^])\s*")
 _PER_WORD = re.compile(r"\s+per\s+", re.IGNORECASE)
+_POWER_WORD = re.compile(r"\s+(squared|cubed)\b", re.IGNORECASE)
 _LEADING_SCALE = re.compile(r"^(?:[xX*]\s*)?10\s*(?:\^|\*\*|\*|[eE])\s*(\d{1,2})(?![\d.])\s*\*?\s*(.*)$")
 _EXPONENT = re.compile(r"^(.*?[A-Za-z%])\^?([1-4])$")
 _WORD = re.compile(r"^[A-Za-z]{3,}$")
 
 
-_LOST_EXPONENT = re.compile(r"^[x*]\s*10(3|6|9|12)\s*/")
+_LOST_EXPONENT = re.compile(r"^(?:[x*]\s*)?10(3|6|9|12)\s*/(?=\s*(?:u|m|mc|n)?[lL]\b|\s*mm\^?3\b)")
 
 
 def _clean(text: str) -> str:
@@ -389,11 +427,12 @@ def _clean(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("µ", "u").replace("μ", "u").replace("×", "x").replace("·", "*").replace("⋅", "*")
     text = " ".join(text.split())
-    # "x 109/L": a superscript exponent lost in copy-paste; only after a multiplication sign, where it cannot be
-    # a count of 109
+    # "x 109/L", "1.5 109/l": a superscript exponent lost in copy-paste; only before a volume, where a count of 109
+    # per litre makes no sense
     text = _LOST_EXPONENT.sub(r"10^\1/", text)
     text = _PLURAL_PARENS.sub("s", text)
     text = _PER_WORD.sub("/", text)
+    text = _POWER_WORD.sub(lambda match: "^2" if match.group(1).lower() == "squared" else "^3", text)
     text = _BSA_WRITTEN.sub("1.73m^2", text)
     return _SPACE_AROUND_OPERATOR.sub(r"\1", text)
 

@@ -123,6 +123,7 @@ def test_wheel_holds_grammars_and_every_corpus_file(installed: InstalledWheel) -
         names = set(archive.namelist())
     assert "criteria_nlp/grammars/constraints.lark" in names
     assert "criteria_nlp/__main__.py" in names
+    assert "criteria_nlp/py.typed" in names  # PEP 561: type checkers read the package's own annotations
     for folder in ("grammars", "corpora"):
         for path in (REPO_ROOT / folder).rglob("*"):
             if path.is_file():

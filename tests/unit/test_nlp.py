@@ -28,10 +28,23 @@ def _tokens(text: str) -> list[str]:
         ("AST <3x ULN", ["AST", "<", "3", "x", "ULN"]),
         ("HAMA =3", ["HAMA", "=", "3"]),
         ("ratio 2:1", ["ratio", "2", ":", "1"]),
+        # "=" glued to a word or number (criteria where "≥"/"≤" lost their bar keep a bare "=")
+        ("Hb=100g/L", ["Hb", "=", "100", "g", "/", "L"]),
+        ("(EF)=40%", ["(", "EF", ")", "=", "40", "%"]),
+        ("KPS= 70", ["KPS", "=", "70"]),
+        ("PSA<or=10", ["PSA", "<", "or", "=", "10"]),
+        (">_70%", [">_", "70", "%"]),
+        ("Age＜18y", ["Age", "＜", "18", "y"]),
+        ("150m-550m", ["150", "m", "-", "550", "m"]),
+        ("30- 65 years", ["30", "-", "65", "years"]),
     ],
 )
 def test_glued_tokens_are_split(text: str, tokens: list[str]) -> None:
     assert _tokens(text) == tokens
+
+
+def test_a_sample_size_stays_one_word() -> None:
+    assert _tokens("operated on (n=16)") == ["operated", "on", "(", "n=16", ")"]
 
 
 @pytest.mark.parametrize("name", ["HbA1c", "COVID-19", "IL-6", "CD4+", "FEV1", "SARS-CoV-2", "A1C"])
@@ -69,6 +82,31 @@ def test_negation_temporal_and_consent_cues() -> None:
 def test_thousands_written_with_a_space_are_one_number() -> None:
     kinds = _kinds("Platelets ≥ 100 000/mm3")
     assert "NUM:100000.0" in kinds["100 000"]
+
+
+def test_a_lost_exponent_is_not_a_group_of_thousands() -> None:
+    kinds = _kinds("Platelets > 100 109/l")
+    assert "NUM:100.0" in kinds["100"]
+    assert "UNIT:10^9/L" in kinds["109/l"]
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "canonical"),
+    [
+        ("AMH > 1.1 nanogram per milliliter (ng/mL)", "nanogram per milliliter (ng/mL)", "ng/mL"),
+        ("jet > 3.0 meters per second [m/s]", "meters per second [m/s]", "m/s"),
+        ("SBP > 180 millimeters of mercury (mmHg)", "millimeters of mercury (mmHg)", "mmHg"),
+        ("valve area < 1.5 centimeters squared", "centimeters squared", "cm^2"),
+    ],
+)
+def test_units_spelled_out_and_restated_in_brackets(text: str, unit: str, canonical: str) -> None:
+    assert f"UNIT:{canonical}" in _kinds(text)[unit]
+
+
+def test_a_bracketed_unit_that_differs_is_not_taken_as_a_restatement() -> None:
+    kinds = _kinds("Creatinine > 1.5 mg/dL (133 umol/L)")
+    assert "UNIT:mg/dL" in kinds["mg/dL"]
+    assert "UNIT:umol/L" in kinds["umol/L"]
 
 
 def test_a_word_after_a_number_is_not_a_unit_when_it_is_a_preposition() -> None:
