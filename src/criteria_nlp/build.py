@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
 from criteria_nlp import units
+from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar import (
     Chunk,
     ConstraintChunk,
@@ -627,7 +628,7 @@ class Builder:
                     )
                 continue
             thresholds = _propagate_units(thresholds)
-            variables = chunk.variables
+            variables = self._unit_fitting(clause, index, chunk.variables, thresholds)
             if graded is not None:
                 variables, thresholds = (graded[0],), [_with_scale(t, graded[1]) for t in thresholds]
             inherited = False
@@ -710,6 +711,38 @@ class Builder:
             result = Any_(span=span, children=(result, node)) if either else All(span=span, children=(result, node))
         return result
 
+    def _unit_fitting(
+        self,
+        clause: _Clause,
+        index: int,
+        variables: tuple[VariableMention, ...],
+        thresholds: Sequence[Threshold],
+    ) -> tuple[VariableMention, ...]:
+        """ "Body Mass Index (BMI, weight in kg divided by the square of height in meters) of 18 to 30 kg/m2": when
+        no variable next to a threshold takes its unit but a variable named earlier in the clause does, the threshold
+        is on that one."""
+        unit = _first_unit(thresholds)
+        if unit is None or not variables or any(self._takes_unit(v.id, unit) is not False for v in variables):
+            return variables
+        for chunk in reversed(clause.chunks[:index]):
+            if isinstance(chunk, ConstraintChunk) or (isinstance(chunk, ProseChunk) and chunk.piece.text in (";", ".")):
+                break
+            piece = chunk.piece if isinstance(chunk, ProseChunk) else None
+            if piece is not None and "VARIABLE" in piece.kinds and self._takes_unit(piece.kinds["VARIABLE"], unit):
+                clause.consumed.add(piece.index)
+                return (VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span),)
+        return variables
+
+    def _takes_unit(self, variable_id: str, unit: str) -> bool | None:
+        """Whether a lexicon variable's unit converts to ``unit``; None when either is unknown."""
+        variable = self.lexicon.variables.get(variable_id)
+        if variable is None or not variable.unit:
+            return None
+        try:
+            return units.compatible(unit, variable.unit, molar_mass=variable.molar_mass, analyte=variable.id)
+        except CriteriaError:
+            return False
+
     def _implied_variable(
         self, clause: _Clause, index: int, thresholds: Sequence[Threshold]
     ) -> VariableMention | WindowChunk | Unparsed | None:
@@ -722,14 +755,23 @@ class Builder:
         prose_before = [c.piece for c in clause.chunks[:index] if isinstance(c, ProseChunk)]
         unit = _first_unit(thresholds)
         is_time = unit in _TIME_UNITS.values()
+        unfitting: Piece | None = None  # the nearest variable, whose unit does not fit the threshold's
         for piece in reversed(prose_before):
             if "VARIABLE" in piece.kinds or "GROUP" in piece.kinds:
                 var_id = piece.kinds.get("VARIABLE") or piece.kinds["GROUP"]
                 variable = self.lexicon.variables.get(var_id)
                 if is_time and not (variable is not None and variable.unit in _TIME_UNITS.values()):
                     break
-                clause.consumed.add(piece.index)
+                if unit is not None and self._takes_unit(var_id, unit) is False:
+                    # "BMI (weight in kg divided by the square of height in meters) of 18 to 30 kg/m2"
+                    unfitting = unfitting or piece
+                    continue
+                _consume_with_abbreviation(clause, prose_before, piece)
                 return VariableMention(var_id, "VARIABLE" not in piece.kinds, piece.text, piece.span)
+        if unfitting is not None:
+            _consume_with_abbreviation(clause, prose_before, unfitting)
+            var_id = unfitting.kinds.get("VARIABLE") or unfitting.kinds["GROUP"]
+            return VariableMention(var_id, "VARIABLE" not in unfitting.kinds, unfitting.text, unfitting.span)
         following = self._variable_after(clause, index)
         if following is not None:
             return following
@@ -1559,6 +1601,16 @@ def _merge_bounds(first: Node, second: Node) -> Node | None:
             high_inclusive=second.operator == "<=",
         )
     return None
+
+
+def _consume_with_abbreviation(clause: _Clause, prose: Sequence[Piece], piece: Piece) -> None:
+    """Mark a variable's piece as explained, with the other half of "Body Mass Index (BMI" when it names the same."""
+    clause.consumed.add(piece.index)
+    position = prose.index(piece)
+    if position >= 2 and prose[position - 1].text == "(":
+        full = prose[position - 2]
+        if full.kinds.get("VARIABLE", "") == piece.kinds.get("VARIABLE") and "VARIABLE" in full.kinds:
+            clause.consumed.add(full.index)
 
 
 def _is_colon(chunk: Chunk) -> bool:
