@@ -211,7 +211,11 @@ class CueLexer(Lexer):
 
 
 def _is_filler(piece: Piece) -> bool:
-    return "VERB_IS" in piece.kinds or piece.text in _FILLER_PUNCT
+    return "VERB_IS" in piece.kinds or piece.text in _FILLER_PUNCT or piece.lower in _FILLER_WORDS
+
+
+# words that may stand between a variable and its threshold but are content elsewhere ("ST elevation")
+_FILLER_WORDS = frozenset({"elevation", "elevations"})
 
 
 def _is_number(piece: Piece) -> bool:

@@ -98,7 +98,7 @@ _EXTRA_INFIXES = [
     _NUMBER_THEN_LETTER,  # 50mg, 2.5X, 18years, but not inside a name ("HbA1c")
     r"(?<=[0-9][xX×])(?=[0-9A-Z])",  # 2x10^9, 2xULN
     r"(?<=^[xX×])(?=[0-9])",  # x10^9/L
-    r"(?<=[A-Za-z0-9µμ²³])/(?=[A-Za-z0-9.µμ])",  # 10^9/L, mL/min/1.73m2
+    r"(?<=[A-Za-z0-9µμ²³)\]])/(?=[A-Za-z0-9.µμ])",  # 10^9/L, mL/min/1.73m2, AST (SGOT)/ALT
     r"[()\[\]]",  # SLE(Systemic, (LVEF)≥
     r"(?<=[A-Za-z0-9%]):(?=[0-9A-Za-z])",  # HbA1c:7.5%
     r"(?<=%)[-–—~](?=[0-9])",  # 7.5%-11.0%

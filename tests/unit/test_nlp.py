@@ -37,6 +37,7 @@ def _tokens(text: str) -> list[str]:
         ("Age＜18y", ["Age", "＜", "18", "y"]),
         ("150m-550m", ["150", "m", "-", "550", "m"]),
         ("30- 65 years", ["30", "-", "65", "years"]),
+        ("AST (SGOT)/ALT (SGPT)", ["AST", "(", "SGOT", ")", "/", "ALT", "(", "SGPT", ")"]),
     ],
 )
 def test_glued_tokens_are_split(text: str, tokens: list[str]) -> None:
