@@ -1417,7 +1417,8 @@ class Builder:
         """Runs of words nothing explained; ``loose`` pieces (negations that reached nothing) count as words."""
 
         def content(piece: Piece) -> bool:
-            return piece.index in loose or _is_content(piece)
+            # a number that nothing placed is never filler ("from 18 years" that the grammar could not read)
+            return piece.index in loose or _is_content(piece) or "NUM" in piece.kinds or "UNIT" in piece.kinds
 
         runs: list[list[Piece]] = []
         current: list[Piece] = []

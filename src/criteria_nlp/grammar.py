@@ -378,6 +378,10 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
         elif "BEFORE" in kinds and previous in ("UNIT",):
             yield _token("BEFORE", kinds["BEFORE"] or piece.lower, piece)
             previous = "BEFORE"
+        elif "FROM" in kinds and (first := _range_start(pieces, i)) is not None and _open_ended(pieces, first):
+            yield _token("CMP_PRE", ">=", piece)  # "of both sexes from 18 years": a range with no upper end
+            previous = "CMP_PRE"
+            i = first - 1
         elif ("FROM" in kinds or "BETWEEN" in kinds) and (first := _range_start(pieces, i)) is not None:
             # "between 18 and 65", "between the ages of 18 and 65", "between ages >= 18 and 65"
             for word in pieces[i + 1 : first]:
@@ -456,6 +460,22 @@ def _range_start(pieces: Sequence[Piece], i: int) -> int | None:
     if j < n and _is_number(pieces[j]) and _value_start(pieces, j):
         return j
     return None
+
+
+def _open_ended(pieces: Sequence[Piece], first: int) -> bool:
+    """After "from" and its number (and unit): no "to"/"-" ending the range and no "prior to" making it a window."""
+    j = first + 1
+    if j < len(pieces) and "UNIT" in pieces[j].kinds:
+        j += 1
+    if j < len(pieces) and ("AGEWORD" in pieces[j].kinds):
+        j += 1
+    return j >= len(pieces) or not (
+        "TO" in pieces[j].kinds
+        or "BEFORE" in pieces[j].kinds
+        or "AFTER" in pieces[j].kinds
+        or "ANCHOR" in pieces[j].kinds
+        or _is_number(pieces[j])
+    )
 
 
 def _skippable_after_comparator(piece: Piece) -> bool:

@@ -383,6 +383,7 @@ _UNIT_CONNECTORS = frozenset(
         "pack",
         "mercury",
         "squared",
+        "square",
         "cubed",
     }
 )

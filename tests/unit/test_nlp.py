@@ -98,6 +98,8 @@ def test_a_lost_exponent_is_not_a_group_of_thousands() -> None:
         ("jet > 3.0 meters per second [m/s]", "meters per second [m/s]", "m/s"),
         ("SBP > 180 millimeters of mercury (mmHg)", "millimeters of mercury (mmHg)", "mmHg"),
         ("valve area < 1.5 centimeters squared", "centimeters squared", "cm^2"),
+        ("BMI 18-30 kilogram per square meter", "kilogram per square meter", "kg/m^2"),
+        ("BMI <= 27 kilogram per meter square (kg/m^2)", "kilogram per meter square (kg/m^2)", "kg/m^2"),
     ],
 )
 def test_units_spelled_out_and_restated_in_brackets(text: str, unit: str, canonical: str) -> None:
