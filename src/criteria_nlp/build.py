@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
 from criteria_nlp import units
@@ -610,6 +610,7 @@ class Builder:
         nodes: list[Node] = []
         # a permission restates thresholds of the variables of the clause it relaxes ("(≤ 5 × ULN is acceptable …)")
         last_variables: tuple[VariableMention, ...] = clause.inherited
+        last_operator: str | None = None
         last_node_index = -1
         last_chunk_index = -1 if clause.inherited else -10
         either_joins: list[bool] = []  # per node: joined to the ones before it by "or"
@@ -620,6 +621,9 @@ class Builder:
             thresholds = [
                 t for t in chunk.thresholds if t.explicit or chunk.variables or len(chunk.thresholds) > 1 or graded
             ]
+            if not thresholds and last_operator is not None and _bare_value_for_sex(clause, index):
+                # "at least 60 kg for men and 48 kg for women": the bare value takes the comparator before it
+                thresholds = [_with_operator(t, last_operator) for t in chunk.thresholds]
             if not thresholds:
                 if any(q is not None and q.unit for t in chunk.thresholds for q in (t.low, t.high)):
                     # "stable for 2 weeks", "48 hours": a quantity that is no threshold is reported, not dropped
@@ -700,6 +704,7 @@ class Builder:
                 nodes.append(node)
                 either_joins.append(any(isinstance(c, ProseChunk) and _is_or(c.piece) for c in between))
             last_variables = variables
+            last_operator = thresholds[-1].operator
             last_node_index = len(nodes) - 1
             last_chunk_index = index
         if not nodes:
@@ -779,7 +784,8 @@ class Builder:
             p for p in clause.prose if "AGEWORD" in p.kinds or ("VARIABLE" in p.kinds and p.kinds["VARIABLE"] == "age")
         ]
         duration_cue = any(p.lower in _DURATION_CUES or "WITHIN" in p.kinds or "AFTER" in p.kinds for p in prose_before)
-        if age_words or (unit == "year" and not duration_cue):
+        in_years = any(q is not None and q.unit_normalized == "year" for t in thresholds for q in (t.low, t.high))
+        if age_words or (in_years and not duration_cue):
             for piece in age_words:
                 clause.consumed.add(piece.index)
             return VariableMention("age", False, "age", thresholds[0].span)
@@ -968,7 +974,7 @@ class Builder:
                 attribute="age",
                 low=t.low.value if t.low else None,
                 low_inclusive=t.low_inclusive,
-                high=t.high.value if t.high else None,
+                high=_in_unit(t.high, unit) if t.high else None,
                 high_inclusive=t.high_inclusive,
                 unit=unit,
             )
@@ -1562,6 +1568,17 @@ def _first_unit(thresholds: Sequence[Threshold]) -> str | None:
     return None
 
 
+def _in_unit(quantity: Quantity, unit: str) -> float:
+    """ "aged 28 days to 18 years": the upper end in the unit of the lower one (one unit per age node)."""
+    written = _time_unit(quantity.unit_normalized)
+    if written is None or written == unit:
+        return quantity.value
+    try:
+        return units.convert(quantity.value, written, unit).value
+    except CriteriaError:
+        return quantity.value
+
+
 def _time_unit(unit: str | None) -> str | None:
     if unit is None:
         return None
@@ -1612,6 +1629,34 @@ def _consume_with_abbreviation(clause: _Clause, prose: Sequence[Piece], piece: P
         full = prose[position - 2]
         if full.kinds.get("VARIABLE", "") == piece.kinds.get("VARIABLE") and "VARIABLE" in full.kinds:
             clause.consumed.add(full.index)
+
+
+def _bare_value_for_sex(clause: _Clause, index: int) -> bool:
+    """Is the bare value at ``index`` followed by "for women"/"in men" in a criterion that names both sexes?"""
+    chunks = clause.chunks
+    if index + 2 >= len(chunks) or not {"female", "male"} <= clause.sexes:
+        return False
+    preposition, sex = chunks[index + 1], chunks[index + 2]
+    return (
+        isinstance(preposition, ProseChunk)
+        and preposition.piece.lower in _SEX_PREPOSITIONS
+        and isinstance(sex, ProseChunk)
+        and sex.piece.kinds.get("SEX") in ("female", "male")
+    )
+
+
+def _with_operator(threshold: Threshold, operator: str) -> Threshold:
+    """A bare value ("48 kg") as a bound with ``operator``."""
+    value = threshold.low or threshold.high
+    if operator in (">", ">="):
+        return replace(
+            threshold, low=value, low_inclusive=operator == ">=", high=None, high_inclusive=False, operator=operator
+        )
+    if operator in ("<", "<="):
+        return replace(
+            threshold, low=None, low_inclusive=False, high=value, high_inclusive=operator == "<=", operator=operator
+        )
+    return threshold
 
 
 def _is_colon(chunk: Chunk) -> bool:

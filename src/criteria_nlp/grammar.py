@@ -140,7 +140,40 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
                 append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
             i += 1
-    return _absorb_restated_comparators(pieces)
+    return _absorb_restated_quantities(_absorb_restated_comparators(pieces))
+
+
+def _absorb_restated_quantities(pieces: list[Piece]) -> list[Piece]:
+    """ "Hb < 115 g/L (7.1 mM)", "creatinine > 1.5 mg/dL (133 µmol/L)": a quantity in brackets right after a
+    number and its unit restates it in other units; it becomes part of the unit's piece (its span, not its text)."""
+    i = 1
+    while i + 4 < len(pieces):
+        unit, opening = pieces[i], pieces[i + 1]
+        if opening.text == "(" and "UNIT" in unit.kinds and _is_number(pieces[i - 1]):
+            inner = i + 3 if "CMP_PRE" in pieces[i + 2].kinds else i + 2
+            if (
+                inner + 2 < len(pieces)
+                and "NUM" in pieces[inner].kinds
+                and "UNIT" in pieces[inner + 1].kinds
+                and pieces[inner + 2].text == ")"
+            ):
+                closing = pieces[inner + 2]
+                merged = Piece(
+                    i,
+                    unit.start,
+                    closing.end,
+                    unit.char_start,
+                    closing.char_end,
+                    unit.text,
+                    unit.kinds,
+                    unit.origin,
+                    unit.base,
+                )
+                pieces[i : inner + 3] = [merged]
+                for number in range(i + 1, len(pieces)):
+                    pieces[number].index = number
+        i += 1
+    return pieces
 
 
 def _absorb_restated_comparators(pieces: list[Piece]) -> list[Piece]:
@@ -463,10 +496,12 @@ def _range_start(pieces: Sequence[Piece], i: int) -> int | None:
 
 
 def _open_ended(pieces: Sequence[Piece], first: int) -> bool:
-    """After "from" and its number (and unit): no "to"/"-" ending the range and no "prior to" making it a window."""
+    """After "from" and its number and unit: no "to"/"-" ending the range and no "prior to" making it a window.
+    ("suffered from one or more seizures" is a count, not an open range: there must be a unit.)"""
     j = first + 1
-    if j < len(pieces) and "UNIT" in pieces[j].kinds:
-        j += 1
+    if j >= len(pieces) or "UNIT" not in pieces[j].kinds:
+        return False
+    j += 1
     if j < len(pieces) and ("AGEWORD" in pieces[j].kinds):
         j += 1
     return j >= len(pieces) or not (
@@ -780,7 +815,8 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         value = float(number)
         if unit is None:
             return _Q(Quantity(value=value), _span_of(number))
-        return _Q(Quantity(value=value, unit=unit.piece.text, unit_normalized=str(unit)), _span_of(number, unit))
+        written = unit.piece.text.removesuffix(".")  # "g/dL." at the end of a sentence
+        return _Q(Quantity(value=value, unit=written, unit_normalized=str(unit)), _span_of(number, unit))
 
     def multiple(self, number: PieceToken, ref: PieceToken) -> _Ref:
         return _Ref(float(number), str(ref), _span_of(number, ref))
@@ -848,8 +884,9 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         low, high = quantities[0].quantity, quantities[1].quantity
         if low.unit is None and high.unit is not None:
             low = Quantity(value=low.value, unit=high.unit, unit_normalized=high.unit_normalized)
-        if low.value > high.value:
-            low, high = high, low
+        comparable = low.unit_normalized == high.unit_normalized or not (low.unit_normalized and high.unit_normalized)
+        if comparable and low.value > high.value:
+            low, high = high, low  # "65 to 18 years"; "28 days to 18 years" is in order already
         return Threshold(low, True, high, True, None, None, _span_of(*items), True)
 
     def value(self, threshold: Threshold) -> Threshold:

@@ -304,7 +304,7 @@ def _number_value(text: str) -> float | None:
 
 _UNIT_WINDOW = 8
 _UNIT_STOP = frozenset(
-    {";", ",", "and", "or", "if", "to", "in", "of", "for", "with", "at", "on", "as", "by", "(", ")", "[", "a"}
+    {";", ",", ".", "and", "or", "if", "to", "in", "of", "for", "with", "at", "on", "as", "by", "(", ")", "[", "a"}
 )
 
 

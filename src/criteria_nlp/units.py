@@ -352,6 +352,9 @@ for _spelling, _canonical in _FACTORS.items():
 # Whole spellings that the factor-by-factor reading would get wrong or cannot read (after _clean()).
 _WHOLE_EXACT: dict[str, str] = {
     "G/L": "10^9/L",
+    "mM": "mmol/L",  # molar concentrations: millimolar, micromolar, nanomolar
+    "uM": "umol/L",
+    "nM": "nmol/L",
     "T/L": "10^12/L",
     "K/uL": "10^3/uL",
     "K/mcL": "10^3/uL",
@@ -424,6 +427,8 @@ _LOST_EXPONENT = re.compile(r"^(?:[x*]\s*)?10(3|6|9|12)\s*/(?=\s*(?:u|m|mc|n)?[l
 def _clean(text: str) -> str:
     """Unify the typography of a unit: micro signs, superscripts, multiplication signs, spaces, "(s)", "per"."""
     text = text.strip()
+    if len(text) > 1 and text.endswith(".") and text[-2].isalpha():
+        text = text[:-1]  # "yrs.", "lbs.": an abbreviation's full stop
     text = _SUPERSCRIPT_RUN.sub(lambda match: "^" + match.group().translate(_SUPERSCRIPT_DIGITS), text)
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("µ", "u").replace("μ", "u").replace("×", "x").replace("·", "*").replace("⋅", "*")
