@@ -70,6 +70,12 @@ _GENERIC_NOUNS = frozenset(
 )
 _HYPHENS = frozenset({"-", "‐", "‑", "–"})
 _SEX_PREPOSITIONS = ("for", "in", "among")
+# words that say a threshold is a score without naming the scale ("a baseline score of > 5 on the …")
+_AFTER_SCALE_NAME = frozenset({"at", "in", "on", "by", "during", "after", "before", "from", "with", "using", "per"})
+_GENERIC_SCORE_WORDS = frozenset({"score", "scores", "scaled", "baseline", "total", "points", "point", "rating"})
+_SCALE_NAME_WORDS = frozenset(
+    {"scale", "questionnaire", "inventory", "test", "index", "score", "assessment", "examination", "battery", "rating"}
+)
 _PERSON_WORDS = frozenset(
     {"patient", "patients", "subject", "subjects", "participant", "participants", "volunteer", "volunteers"}
     | {"adult", "adults", "individual", "individuals", "person", "persons", "people", "user", "users"}
@@ -794,6 +800,9 @@ class Builder:
             if threshold.operator in ("<", "<="):
                 return WindowChunk(None, threshold.high, threshold.span)
             return WindowChunk(threshold.low, threshold.high if threshold.operator is None else None, threshold.span)
+        scale = self._scale_after(clause, index, prose_before)
+        if scale is not None:
+            return scale
         chunk = clause.chunks[index]
         after = clause.chunks[index + 1] if index + 1 < len(clause.chunks) else None
         if (
@@ -896,6 +905,52 @@ class Builder:
             if _is_content(piece) and "VARIABLE" not in piece.kinds and "GROUP" not in piece.kinds:
                 return None
         return None
+
+    def _scale_after(self, clause: _Clause, index: int, prose_before: Sequence[Piece]) -> VariableMention | None:
+        """ "a score of > 5 on the Roland-Morris Disability Questionnaire", "< 120 points on the Mattis Dementia
+        Rating Scale": the scale named after the threshold, when the words before it only say "score"."""
+        chunks = clause.chunks
+        position = index + 1
+        following = chunks[position] if position < len(chunks) else None
+        if isinstance(following, ProseChunk) and following.piece.lower in ("points", "point"):
+            position += 1  # "< 120 points on the …": "points" is no unit the registry knows
+        if position + 1 >= len(chunks):
+            return None
+        opener = chunks[position]
+        if not isinstance(opener, ProseChunk) or opener.piece.lower not in ("on", "in", "of"):
+            return None
+        before: list[Piece] = []
+        for piece in reversed(prose_before):
+            if piece.text in (",", ";", ":", "(", ")") or "CONJ" in piece.kinds:
+                break
+            before.append(piece)
+        if any(p.lower not in _GENERIC_SCORE_WORDS and _is_content(p) for p in before):
+            return None  # "Hb > 9 g/dL in women": the words before name the variable
+        words: list[Piece] = []
+        for chunk in chunks[position + 1 :]:
+            if not isinstance(chunk, ProseChunk):
+                break
+            piece = chunk.piece
+            if piece.text in (",", ";", ".", "(", ")") or "CONJ" in piece.kinds or "IF" in piece.kinds:
+                break
+            if not words and piece.lower in ("the", "a", "an"):
+                continue
+            if words and (piece.lower in _AFTER_SCALE_NAME or "WITHIN" in piece.kinds or "BEFORE" in piece.kinds):
+                break  # "… Scale at baseline"
+            words.append(piece)
+            if len(words) >= 10:
+                break
+        while words and not _is_content(words[-1]):
+            words.pop()
+        if not words or not any(
+            p.lower.rsplit(" ", 1)[-1] in _SCALE_NAME_WORDS or "VARIABLE" in p.kinds for p in words
+        ):
+            return None
+        clause.consumed.update(p.index for p in (*(c.piece for c in chunks[index + 1 : position + 1]), *words, *before))
+        if len(words) == 1 and "VARIABLE" in words[0].kinds:
+            return VariableMention(words[0].kinds["VARIABLE"], False, words[0].text, words[0].span)
+        span = _cover_pieces(words) or words[0].span
+        return VariableMention("", False, _text_of(words, self.document), span)
 
     def _variable_after(self, clause: _Clause, index: int) -> VariableMention | None:
         """ "A minimum of 50 kg body weight": the variable written after its threshold."""
