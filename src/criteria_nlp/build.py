@@ -946,7 +946,8 @@ class Builder:
             p.lower.rsplit(" ", 1)[-1] in _SCALE_NAME_WORDS or "VARIABLE" in p.kinds for p in words
         ):
             return None
-        clause.consumed.update(p.index for p in (*(c.piece for c in chunks[index + 1 : position + 1]), *words, *before))
+        between = [c.piece for c in chunks[index + 1 : position + 1] if isinstance(c, ProseChunk)]
+        clause.consumed.update(p.index for p in (*between, *words, *before))
         if len(words) == 1 and "VARIABLE" in words[0].kinds:
             return VariableMention(words[0].kinds["VARIABLE"], False, words[0].text, words[0].span)
         span = _cover_pieces(words) or words[0].span
