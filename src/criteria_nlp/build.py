@@ -819,7 +819,13 @@ class Builder:
         # an unknown variable: the content words just before the threshold, as written
         words: list[Piece] = []
         for piece in reversed(prose_before):
-            if piece.text in (",", ";", ":") or "CONJ" in piece.kinds or "NEG" in piece.kinds or "WITH" in piece.kinds:
+            if (
+                piece.text in (",", ";", ":")
+                or "CONJ" in piece.kinds
+                or "NEG" in piece.kinds
+                or "WITH" in piece.kinds
+                or "SEX" in piece.kinds  # "intake (males: = 28 units/week": the sex is no part of the variable
+            ):
                 if words:
                     break
                 continue
