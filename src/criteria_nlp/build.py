@@ -927,8 +927,13 @@ class Builder:
             return None
         before: list[Piece] = []
         for piece in reversed(prose_before):
-            if piece.text in (",", ";", ":", "(", ")") or "CONJ" in piece.kinds:
-                break
+            if (
+                piece.text in (",", ";", ":", "(", ")")
+                or "CONJ" in piece.kinds
+                or "WITH" in piece.kinds
+                or piece.lower.startswith("with ")
+            ):
+                break  # "back pain with a baseline score of > 7 on …": the condition before "with" is no variable
             before.append(piece)
         if any(p.lower not in _GENERIC_SCORE_WORDS and _is_content(p) for p in before):
             return None  # "Hb > 9 g/dL in women": the words before name the variable

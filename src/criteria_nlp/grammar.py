@@ -777,6 +777,15 @@ def _is_empty(threshold: Threshold) -> bool:
     )
 
 
+def _complementary(first: Threshold, second: Threshold) -> bool:
+    """One threshold is a lower bound only and the other an upper bound only (of the same kind)."""
+    if first.reference != second.reference:
+        return False
+    lower_then_upper = first.high is None and first.low is not None and second.low is None and second.high is not None
+    upper_then_lower = first.low is None and first.high is not None and second.high is None and second.low is not None
+    return lower_then_upper or upper_then_lower
+
+
 def _intersect(first: Threshold, second: Threshold) -> Threshold:
     """ "> 1.4 and <= 2.0": a lower and an upper bound joined by "and" make one interval."""
     low, low_inclusive = (
@@ -895,17 +904,21 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
     def value_list(self, *items: Any) -> list[Threshold]:
         thresholds: list[Threshold] = []
         join_next = False
+        comma = False
         for item in items:
             if isinstance(item, Threshold):
-                joined = _intersect(thresholds[-1], item) if join_next and thresholds else None
+                # "≥ 8, ≤ 20": a lower and an upper bound after a bare comma are one interval too
+                complementary = bool(thresholds) and _complementary(thresholds[-1], item)
+                joined = _intersect(thresholds[-1], item) if (join_next or (comma and complementary)) else None
                 if joined is not None and not _is_empty(joined):
                     thresholds[-1] = joined
                 else:
                     # "BMI < 35 and > 60": bounds no value meets together are alternatives
                     thresholds.append(item)
-                join_next = False
+                join_next = comma = False
             elif isinstance(item, Token):
                 join_next = item.type == "VALUE_AND"
+                comma = item.type == "VALUE_OR" and str(item) == ","
         return thresholds
 
     def var_list(self, *items: PieceToken) -> _VariableList:
