@@ -157,21 +157,7 @@ def _absorb_restated_quantities(pieces: list[Piece]) -> list[Piece]:
                 and "UNIT" in pieces[inner + 1].kinds
                 and pieces[inner + 2].text == ")"
             ):
-                closing = pieces[inner + 2]
-                merged = Piece(
-                    i,
-                    unit.start,
-                    closing.end,
-                    unit.char_start,
-                    closing.char_end,
-                    unit.text,
-                    unit.kinds,
-                    unit.origin,
-                    unit.base,
-                )
-                pieces[i : inner + 3] = [merged]
-                for number in range(i + 1, len(pieces)):
-                    pieces[number].index = number
+                _merge_run(pieces, i, inner + 3, unit.text)
         i += 1
     return pieces
 
@@ -188,23 +174,20 @@ def _absorb_restated_comparators(pieces: list[Piece]) -> list[Piece]:
             and "CMP_PRE" in first.kinds
             and symbol.kinds.get("CMP_PRE", "") == first.kinds["CMP_PRE"]
         ):
-            text = first.origin[first.char_start - first.base : closing.char_end - first.base]
-            merged = Piece(
-                i,
-                first.start,
-                closing.end,
-                first.char_start,
-                closing.char_end,
-                text,
-                first.kinds,
-                first.origin,
-                first.base,
-            )
-            pieces[i : i + 4] = [merged]
-            for number in range(i + 1, len(pieces)):
-                pieces[number].index = number
+            _merge_run(pieces, i, i + 4, first.origin[first.char_start - first.base : closing.char_end - first.base])
         i += 1
     return pieces
+
+
+def _merge_run(pieces: list[Piece], start: int, stop: int, text: str) -> None:
+    """Replace ``pieces[start:stop]`` by one piece with the first one's kinds, covering them all, and renumber."""
+    first, last = pieces[start], pieces[stop - 1]
+    merged = Piece(
+        start, first.start, last.end, first.char_start, last.char_end, text, first.kinds, first.origin, first.base
+    )
+    pieces[start:stop] = [merged]
+    for number in range(start + 1, len(pieces)):
+        pieces[number].index = number
 
 
 def _priority(annotation: Annotation) -> int:
