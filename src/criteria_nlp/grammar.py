@@ -140,7 +140,7 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
                 append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
             i += 1
-    return _absorb_restated_quantities(_absorb_restated_comparators(pieces))
+    return _absorb_bound_notes(_absorb_restated_quantities(_absorb_restated_comparators(pieces)))
 
 
 def _absorb_restated_quantities(pieces: list[Piece]) -> list[Piece]:
@@ -175,6 +175,28 @@ def _absorb_restated_comparators(pieces: list[Piece]) -> list[Piece]:
             and symbol.kinds.get("CMP_PRE", "") == first.kinds["CMP_PRE"]
         ):
             _merge_run(pieces, i, i + 4, first.origin[first.char_start - first.base : closing.char_end - first.base])
+        i += 1
+    return pieces
+
+
+_BOUND_NOTES = {"inclusive": "inclusive", "included": "inclusive", "exclusive": "exclusive", "excluded": "exclusive"}
+
+
+def _absorb_bound_notes(pieces: list[Piece]) -> list[Piece]:
+    """ "between 50 kg (inclusive) and 90 kg (exclusive)": a note in brackets after a number or its unit says
+    whether that end belongs to the range; it joins the piece before it as its ``BOUND`` kind."""
+    i = 0
+    while i + 3 < len(pieces):
+        end, opening, note, closing = pieces[i : i + 4]
+        if (
+            opening.text == "("
+            and closing.text == ")"
+            and note.lower in _BOUND_NOTES
+            and ("UNIT" in end.kinds or _is_number(end))
+        ):
+            text = end.text
+            _merge_run(pieces, i, i + 4, text)
+            pieces[i].kinds = dict(end.kinds, BOUND=_BOUND_NOTES[note.lower])
         i += 1
     return pieces
 
@@ -732,6 +754,7 @@ class _Q:
     quantity: Quantity
     span: Span
     pair: Quantity | None = None  # the second value of "140/90 mmHg"
+    bound: str | None = None  # "inclusive" / "exclusive" when a note in brackets says so
 
 
 @dataclass(frozen=True)
@@ -805,10 +828,11 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
 
     def quantity(self, number: PieceToken, unit: PieceToken | None = None) -> _Q:
         value = float(number)
+        bound = (unit or number).piece.kinds.get("BOUND")
         if unit is None:
-            return _Q(Quantity(value=value), _span_of(number))
+            return _Q(Quantity(value=value), _span_of(number), bound=bound)
         written = unit.piece.text.removesuffix(".")  # "g/dL." at the end of a sentence
-        return _Q(Quantity(value=value, unit=written, unit_normalized=str(unit)), _span_of(number, unit))
+        return _Q(Quantity(value=value, unit=written, unit_normalized=str(unit)), _span_of(number, unit), bound=bound)
 
     def multiple(self, number: PieceToken, ref: PieceToken) -> _Ref:
         return _Ref(float(number), str(ref), _span_of(number, ref))
@@ -874,12 +898,14 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
     def range(self, *items: Any) -> Threshold:
         quantities = [item for item in items if isinstance(item, _Q)]
         low, high = quantities[0].quantity, quantities[1].quantity
+        low_inclusive, high_inclusive = quantities[0].bound != "exclusive", quantities[1].bound != "exclusive"
         if low.unit is None and high.unit is not None:
             low = Quantity(value=low.value, unit=high.unit, unit_normalized=high.unit_normalized)
         comparable = low.unit_normalized == high.unit_normalized or not (low.unit_normalized and high.unit_normalized)
         if comparable and low.value > high.value:
             low, high = high, low  # "65 to 18 years"; "28 days to 18 years" is in order already
-        return Threshold(low, True, high, True, None, None, _span_of(*items), True)
+            low_inclusive, high_inclusive = high_inclusive, low_inclusive
+        return Threshold(low, low_inclusive, high, high_inclusive, None, None, _span_of(*items), True)
 
     def value(self, threshold: Threshold) -> Threshold:
         return threshold

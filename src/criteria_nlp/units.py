@@ -344,6 +344,10 @@ _FACTORS: dict[str, str] = {
     "beats": "",
     "breath": "",
     "breaths": "",
+    "drink": "",
+    "drinks": "",
+    "cigarette": "",
+    "cigarettes": "",
 }
 _FACTORS_LOWER: dict[str, str] = {}
 for _spelling, _canonical in _FACTORS.items():
@@ -414,6 +418,7 @@ _BSA_WRITTEN = re.compile(r"\(?\s*1\.73\s*m\s*(?:\^|\*\*)?\s*2\s*\)?")
 _PLURAL_PARENS = re.compile(r"\(s\)$")
 _SPACE_AROUND_OPERATOR = re.compile(r"\s*([/*^])\s*")
 _PER_WORD = re.compile(r"\s+per\s+", re.IGNORECASE)
+_A_PERIOD = re.compile(r"\s+an?\s+(?=(?:day|week|month|year|hour)\b)", re.IGNORECASE)  # "10 cigarettes a day"
 _SQUARE_BEFORE = re.compile(r"\bsquare\s+([A-Za-z]+)", re.IGNORECASE)  # "square meter"
 _POWER_WORD = re.compile(r"\s+(squared|square|cubed)\b", re.IGNORECASE)
 _LEADING_SCALE = re.compile(r"^(?:[xX*]\s*)?10\s*(?:\^|\*\*|\*|[eE])\s*(\d{1,2})(?![\d.])\s*\*?\s*(.*)$")
@@ -438,6 +443,7 @@ def _clean(text: str) -> str:
     text = _LOST_EXPONENT.sub(r"10^\1/", text)
     text = _PLURAL_PARENS.sub("s", text)
     text = _PER_WORD.sub("/", text)
+    text = _A_PERIOD.sub("/", text)
     text = _SQUARE_BEFORE.sub(r"\1^2", text)
     text = _POWER_WORD.sub(lambda match: "^3" if match.group(1).lower() == "cubed" else "^2", text)
     text = _BSA_WRITTEN.sub("1.73m^2", text)
