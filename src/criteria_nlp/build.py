@@ -1726,14 +1726,22 @@ def _with_operator(threshold: Threshold, operator: str) -> Threshold:
     return threshold
 
 
-def _is_colon(chunk: Chunk) -> bool:
-    return isinstance(chunk, ProseChunk) and chunk.piece.text == ":"
+def _between_sex_and_threshold(chunk: Chunk) -> bool:
+    """Words that may stand between a sex and its threshold: "males: Hb < 130", "women with a BMI > 35"."""
+    return isinstance(chunk, ProseChunk) and chunk.piece.lower in (
+        ":",
+        "with",
+        "with a",
+        "with an",
+        "having",
+        "who have",
+    )
 
 
 def _leading_sex(clause: _Clause, index: int) -> ProseChunk | None:
     """The sex word that leads the threshold at ``index`` (see :func:`_sex_leads_threshold`), if any."""
     position = index - 1
-    while position >= 0 and _is_colon(clause.chunks[position]):
+    while position >= 0 and _between_sex_and_threshold(clause.chunks[position]):
         position -= 1
     if position < 0 or not _sex_leads_threshold(clause, position):
         return None
@@ -1756,7 +1764,7 @@ def _sex_leads_threshold(clause: _Clause, position: int) -> bool:
     if isinstance(before, ProseChunk) and before.piece.lower in _SEX_PREPOSITIONS:
         return False
     following = position + 1
-    while following < len(chunks) and _is_colon(chunks[following]):
+    while following < len(chunks) and _between_sex_and_threshold(chunks[following]):
         following += 1
     if following >= len(chunks) or not isinstance(chunks[following], ConstraintChunk):
         return False

@@ -260,13 +260,19 @@ def _is_number(piece: Piece) -> bool:
     return "NUM" in piece.kinds or "NUMWORD" in piece.kinds
 
 
-def _after_number_reference(pieces: Sequence[Piece], i: int) -> int | None:
-    """Index of a REF reached from position i over "x", "times", "the" (None when there is none)."""
+def _is_multiplier_word(piece: Piece) -> bool:
+    """ "twice", "three times", "3-fold": a number word that already says "times"."""
+    return "NUMWORD" in piece.kinds and (piece.lower in ("twice", "thrice") or piece.lower.endswith(("times", "fold")))
+
+
+def _after_number_reference(pieces: Sequence[Piece], i: int, multiplier: bool = False) -> int | None:
+    """Index of a REF reached from position i over "x", "times", "the" (None when there is none). After a
+    multiplier word ("three times", "twice") a bare "normal" is the upper limit of normal too."""
     j = i
     hops = 0
     while j < len(pieces) and hops < 3:
         piece = pieces[j]
-        if "REF" in piece.kinds:
+        if "REF" in piece.kinds or (multiplier and piece.lower == "normal"):
             return j
         if "TIMES" in piece.kinds or piece.lower in (
             "the",
@@ -363,9 +369,9 @@ def _classify(pieces: Sequence[Piece]) -> Iterator[PieceToken | Piece]:
             value = kinds.get("NUM") or kinds["NUMWORD"]
             yield _token("NUM", value, piece)
             previous = "NUM"
-            ref = _after_number_reference(pieces, i + 1)
+            ref = _after_number_reference(pieces, i + 1, multiplier=_is_multiplier_word(piece))
             if ref is not None:
-                yield _token("REF", pieces[ref].kinds["REF"], pieces[ref])
+                yield _token("REF", pieces[ref].kinds.get("REF", "ULN"), pieces[ref])
                 previous = "REF"
                 i = ref
             elif i + 1 < n and "TIMES" in pieces[i + 1].kinds and "NUMWORD" in kinds:
