@@ -87,6 +87,9 @@ _TIME_UNITS = {"year": "year", "month": "month", "week": "week", "day": "day", "
 # Words that carry no eligibility meaning of their own: never reported as "not understood".
 _STOPWORDS = frozenset(
     [
+        "(s)",  # "lesion(s)"
+        "(es)",
+        "(ies)",
         "a",
         "an",
         "the",

@@ -108,6 +108,7 @@ _EXTRA_INFIXES = [
 ]
 
 _EXTRA_SUFFIXES = [
+    r"(?<=[A-Za-z])\((?:s|es|ies)\)",  # "lesion(s)": a plural marker is one token of its own, not "(", "s", ")"
     r"(?<=[A-Za-z)\]])=",  # "KPS= 70", "Age= 18 and= 75 years"
     r"(?<=[0-9])[-–—]",  # "30- 65 years": a range whose dash lost the space after it
 ]

@@ -38,6 +38,8 @@ def _tokens(text: str) -> list[str]:
         ("150m-550m", ["150", "m", "-", "550", "m"]),
         ("30- 65 years", ["30", "-", "65", "years"]),
         ("AST (SGOT)/ALT (SGPT)", ["AST", "(", "SGOT", ")", "/", "ALT", "(", "SGPT", ")"]),
+        ("lesion(s) (are)", ["lesion", "(s)", "(", "are", ")"]),
+        ("malignancy(ies)", ["malignancy", "(ies)"]),
     ],
 )
 def test_glued_tokens_are_split(text: str, tokens: list[str]) -> None:
