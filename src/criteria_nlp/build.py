@@ -397,6 +397,7 @@ class Builder:
         self.phrases = _phrase_table(self.lexicon)
         self.document = ""
         self._conditional_concepts: set[int] = set()
+        self._named_concepts: set[int] = set()  # concept pieces that are words of a scale's name
         self.diagnostics: list[Diagnostic] = []
 
     # ----------------------------------------------------------------------------------------------- entry point
@@ -404,6 +405,7 @@ class Builder:
         """The expression of the criterion at ``span`` of ``document`` (the whole document text)."""
         self.document = document
         self._conditional_concepts = set()
+        self._named_concepts = set()
         diagnostics: list[Diagnostic] = []
         self.diagnostics = diagnostics
         text = span.slice(document)
@@ -962,6 +964,7 @@ class Builder:
             return None
         between = [c.piece for c in chunks[index + 1 : position + 1] if isinstance(c, ProseChunk)]
         clause.consumed.update(p.index for p in (*between, *words, *before))
+        self._named_concepts.update(p.index for p in words if "CONCEPT" in p.kinds)  # "Mattis Dementia Rating Scale"
         if len(words) == 1 and "VARIABLE" in words[0].kinds:
             return VariableMention(words[0].kinds["VARIABLE"], False, words[0].text, words[0].span)
         span = _cover_pieces(words) or words[0].span
@@ -1171,7 +1174,7 @@ class Builder:
                 continue
             if ("IF" in kinds or "UNLESS" in kinds) and p.index not in consumed:
                 break
-            if "CONCEPT" in kinds and p.index not in self._conditional_concepts:
+            if "CONCEPT" in kinds and p.index not in self._conditional_concepts and p.index not in self._named_concepts:
                 concept_positions.append(k)
         prefix_negations, modifiers = self._non_prefixes(clause, pieces)
         if modifiers:
