@@ -167,16 +167,19 @@ def _absorb_restated_comparators(pieces: list[Piece]) -> list[Piece]:
     comparator. A bracketed symbol that says something else is left alone (and reported where it stays unread)."""
     i = 0
     while i + 3 < len(pieces):
-        first, opening, symbol, closing = pieces[i : i + 4]
-        if (
-            opening.text == "("
-            and closing.text == ")"
-            and "CMP_PRE" in first.kinds
-            and symbol.kinds.get("CMP_PRE", "") == first.kinds["CMP_PRE"]
-        ):
+        first, symbol = pieces[i], _bracketed_piece(pieces, i)
+        if symbol is not None and "CMP_PRE" in first.kinds and symbol.kinds.get("CMP_PRE") == first.kinds["CMP_PRE"]:
+            closing = pieces[i + 3]
             _merge_run(pieces, i, i + 4, first.origin[first.char_start - first.base : closing.char_end - first.base])
         i += 1
     return pieces
+
+
+def _bracketed_piece(pieces: Sequence[Piece], i: int) -> Piece | None:
+    """The one piece in brackets right after piece ``i`` ("(=<)", "(inclusive)"), or None."""
+    if i + 3 < len(pieces) and pieces[i + 1].text == "(" and pieces[i + 3].text == ")":
+        return pieces[i + 2]
+    return None
 
 
 _BOUND_NOTES = {"inclusive": "inclusive", "included": "inclusive", "exclusive": "exclusive", "excluded": "exclusive"}
@@ -187,15 +190,9 @@ def _absorb_bound_notes(pieces: list[Piece]) -> list[Piece]:
     whether that end belongs to the range; it joins the piece before it as its ``BOUND`` kind."""
     i = 0
     while i + 3 < len(pieces):
-        end, opening, note, closing = pieces[i : i + 4]
-        if (
-            opening.text == "("
-            and closing.text == ")"
-            and note.lower in _BOUND_NOTES
-            and ("UNIT" in end.kinds or _is_number(end))
-        ):
-            text = end.text
-            _merge_run(pieces, i, i + 4, text)
+        end, note = pieces[i], _bracketed_piece(pieces, i)
+        if note is not None and note.lower in _BOUND_NOTES and ("UNIT" in end.kinds or _is_number(end)):
+            _merge_run(pieces, i, i + 4, end.text)
             pieces[i].kinds = dict(end.kinds, BOUND=_BOUND_NOTES[note.lower])
         i += 1
     return pieces
