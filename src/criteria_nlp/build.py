@@ -702,6 +702,9 @@ class Builder:
                 elif any(isinstance(c, ProseChunk) and _is_or(c.piece) for c in between):
                     # "Systolic blood pressure < 90 mmHg, or > 160 mmHg": the second threshold is an alternative
                     nodes[-1] = Any_(span=_node_span(previous).cover(chunk.span), children=(previous, node))
+                elif _admit_no_value_together(previous, node):
+                    # "Adults older than 45 and children younger than 18 years": two groups, not one empty range
+                    nodes[-1] = Any_(span=_node_span(previous).cover(chunk.span), children=(previous, node))
                 else:
                     merged = _merge_bounds(previous, node)
                     nodes[-1] = (
@@ -796,7 +799,10 @@ class Builder:
         ]
         duration_cue = any(p.lower in _DURATION_CUES or "WITHIN" in p.kinds or "AFTER" in p.kinds for p in prose_before)
         in_years = any(q is not None and q.unit_normalized == "year" for t in thresholds for q in (t.low, t.high))
-        if age_words or (in_years and not duration_cue):
+        written = self.document[clause.chunks[index].span.start : clause.chunks[index].span.end].lower()  # type: ignore[union-attr]
+        # "Adults 18 or older", "younger than 18": comparators that only ages take
+        age_comparator = unit is None and any(word in written for word in ("older", "younger", "elder"))
+        if age_words or age_comparator or (in_years and not duration_cue):
             for piece in age_words:
                 clause.consumed.add(piece.index)
             return VariableMention("age", False, "age", thresholds[0].span)
@@ -1656,6 +1662,31 @@ def _time_unit(unit: str | None) -> str | None:
     if unit is None:
         return None
     return _TIME_UNITS.get(unit.rstrip("s"))
+
+
+def _one_sided(node: Node) -> tuple[str, str | None, float | None, bool, float | None, bool] | None:
+    """(variable, unit, low, low_inclusive, high, high_inclusive) of an age or comparison bound, else None."""
+    if isinstance(node, Demographic) and node.attribute == "age":
+        return "age", node.unit, node.low, node.low_inclusive, node.high, node.high_inclusive
+    if isinstance(node, Comparison) and node.operator in (">", ">=", "<", "<=") and node.variable.id:
+        value, unit = node.quantity.value, node.quantity.unit_normalized
+        if node.operator in (">", ">="):
+            return node.variable.id, unit, value, node.operator == ">=", None, False
+        return node.variable.id, unit, None, False, value, node.operator == "<="
+    return None
+
+
+def _admit_no_value_together(first: Node, second: Node) -> bool:
+    """Are these two bounds of one variable, in one unit, that no value meets together ("> 45 and < 18")?"""
+    one, two = _one_sided(first), _one_sided(second)
+    if one is None or two is None or one[:2] != two[:2]:
+        return False
+    lows = [(low, inclusive) for low, inclusive in ((one[2], one[3]), (two[2], two[3])) if low is not None]
+    highs = [(high, inclusive) for high, inclusive in ((one[4], one[5]), (two[4], two[5])) if high is not None]
+    if len(lows) != 1 or len(highs) != 1:
+        return False
+    (low, low_inclusive), (high, high_inclusive) = lows[0], highs[0]
+    return low > high or (low == high and not (low_inclusive and high_inclusive))
 
 
 def _merge_bounds(first: Node, second: Node) -> Node | None:
