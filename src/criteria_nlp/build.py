@@ -396,16 +396,15 @@ class Builder:
         self.lexicon = lexicon or load_lexicon()
         self.phrases = _phrase_table(self.lexicon)
         self.document = ""
-        self._conditional_concepts: set[int] = set()
-        self._named_concepts: set[int] = set()  # concept pieces that are words of a scale's name
+        # concept pieces another reading has taken (the condition of a threshold, a word of a scale's name)
+        self._taken_concepts: set[int] = set()
         self.diagnostics: list[Diagnostic] = []
 
     # ----------------------------------------------------------------------------------------------- entry point
     def build(self, chunks: Sequence[Chunk], section: Section, span: Span, document: str) -> BuildResult:
         """The expression of the criterion at ``span`` of ``document`` (the whole document text)."""
         self.document = document
-        self._conditional_concepts = set()
-        self._named_concepts = set()
+        self._taken_concepts = set()
         diagnostics: list[Diagnostic] = []
         self.diagnostics = diagnostics
         text = span.slice(document)
@@ -799,7 +798,7 @@ class Builder:
         ]
         duration_cue = any(p.lower in _DURATION_CUES or "WITHIN" in p.kinds or "AFTER" in p.kinds for p in prose_before)
         in_years = any(q is not None and q.unit_normalized == "year" for t in thresholds for q in (t.low, t.high))
-        written = self.document[clause.chunks[index].span.start : clause.chunks[index].span.end].lower()  # type: ignore[union-attr]
+        written = _chunk_span(clause.chunks[index]).slice(self.document).lower()
         # "Adults 18 or older", "younger than 18": comparators that only ages take
         age_comparator = unit is None and any(word in written for word in ("older", "younger", "elder"))
         if age_words or age_comparator or (in_years and not duration_cue):
@@ -970,7 +969,7 @@ class Builder:
             return None
         between = [c.piece for c in chunks[index + 1 : position + 1] if isinstance(c, ProseChunk)]
         clause.consumed.update(p.index for p in (*between, *words, *before))
-        self._named_concepts.update(p.index for p in words if "CONCEPT" in p.kinds)  # "Mattis Dementia Rating Scale"
+        self._taken_concepts.update(p.index for p in words if "CONCEPT" in p.kinds)  # "Mattis Dementia Rating Scale"
         if len(words) == 1 and "VARIABLE" in words[0].kinds:
             return VariableMention(words[0].kinds["VARIABLE"], False, words[0].text, words[0].span)
         span = _cover_pieces(words) or words[0].span
@@ -1134,7 +1133,7 @@ class Builder:
                     for other in clause.chunks[start + 1 : clause.chunks.index(later) + 3]:
                         if isinstance(other, ProseChunk) and not _is_content(other.piece):
                             clause.consumed.add(other.piece.index)
-                    self._conditional_concepts.add(piece.index)
+                    self._taken_concepts.add(piece.index)
                     return Presence(span=piece.span, concept=self._concept_ref(piece, ()))
         return self._unknown_condition(clause, start)
 
@@ -1180,7 +1179,7 @@ class Builder:
                 continue
             if ("IF" in kinds or "UNLESS" in kinds) and p.index not in consumed:
                 break
-            if "CONCEPT" in kinds and p.index not in self._conditional_concepts and p.index not in self._named_concepts:
+            if "CONCEPT" in kinds and p.index not in self._taken_concepts:
                 concept_positions.append(k)
         prefix_negations, modifiers = self._non_prefixes(clause, pieces)
         if modifiers:
