@@ -140,39 +140,51 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
                 append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
             i += 1
-    return _absorb_bound_notes(_absorb_restated_quantities(_absorb_restated_comparators(pieces)))
+    return _absorb_bracketed(pieces)
 
 
-def _absorb_restated_quantities(pieces: list[Piece]) -> list[Piece]:
-    """ "Hb < 115 g/L (7.1 mM)", "creatinine > 1.5 mg/dL (133 µmol/L)": a quantity in brackets right after a
-    number and its unit restates it in other units; it becomes part of the unit's piece (its span, not its text)."""
-    i = 1
-    while i + 4 < len(pieces):
-        unit, opening = pieces[i], pieces[i + 1]
-        if opening.text == "(" and "UNIT" in unit.kinds and _is_number(pieces[i - 1]):
-            inner = i + 3 if "CMP_PRE" in pieces[i + 2].kinds else i + 2
-            if (
-                inner + 2 < len(pieces)
-                and "NUM" in pieces[inner].kinds
-                and "UNIT" in pieces[inner + 1].kinds
-                and pieces[inner + 2].text == ")"
-            ):
-                _merge_run(pieces, i, inner + 3, unit.text)
-        i += 1
-    return pieces
-
-
-def _absorb_restated_comparators(pieces: list[Piece]) -> list[Piece]:
-    """ "less than or equal to (=<) 40": the symbol in brackets restates the words, so the four pieces are one
-    comparator. A bracketed symbol that says something else is left alone (and reported where it stays unread)."""
+def _absorb_bracketed(pieces: list[Piece]) -> list[Piece]:
+    """Brackets that restate or qualify the piece before them join it (see the three rules below); one pass, and
+    none for the many criteria without a bracket."""
+    if not any(piece.text == "(" for piece in pieces):
+        return pieces
     i = 0
     while i + 3 < len(pieces):
-        first, symbol = pieces[i], _bracketed_piece(pieces, i)
-        if symbol is not None and "CMP_PRE" in first.kinds and symbol.kinds.get("CMP_PRE") == first.kinds["CMP_PRE"]:
-            closing = pieces[i + 3]
-            _merge_run(pieces, i, i + 4, first.origin[first.char_start - first.base : closing.char_end - first.base])
-        i += 1
+        # after a merge the same position is tried again: "90 kg (200 lb) (exclusive)"
+        if not (_restated_comparator(pieces, i) or _restated_quantity(pieces, i) or _bound_note(pieces, i)):
+            i += 1
     return pieces
+
+
+def _restated_comparator(pieces: list[Piece], i: int) -> bool:
+    """ "less than or equal to (=<) 40": the symbol in brackets restates the words, so the four pieces are one
+    comparator. A bracketed symbol that says something else is left alone (and reported where it stays unread)."""
+    first, symbol = pieces[i], _bracketed_piece(pieces, i)
+    if symbol is None or "CMP_PRE" not in first.kinds or symbol.kinds.get("CMP_PRE") != first.kinds["CMP_PRE"]:
+        return False
+    closing = pieces[i + 3]
+    _merge_run(pieces, i, i + 4, first.origin[first.char_start - first.base : closing.char_end - first.base])
+    return True
+
+
+def _restated_quantity(pieces: list[Piece], i: int) -> bool:
+    """ "Hb < 115 g/L (7.1 mM)", "creatinine > 1.5 mg/dL (133 µmol/L)": a quantity in brackets right after a
+    number and its unit restates it in other units; it becomes part of the unit's piece (its span, not its text)."""
+    if i < 1 or i + 4 >= len(pieces):
+        return False
+    unit, opening = pieces[i], pieces[i + 1]
+    if opening.text != "(" or "UNIT" not in unit.kinds or not _is_number(pieces[i - 1]):
+        return False
+    inner = i + 3 if "CMP_PRE" in pieces[i + 2].kinds else i + 2
+    if (
+        inner + 2 < len(pieces)
+        and "NUM" in pieces[inner].kinds
+        and "UNIT" in pieces[inner + 1].kinds
+        and pieces[inner + 2].text == ")"
+    ):
+        _merge_run(pieces, i, inner + 3, unit.text)
+        return True
+    return False
 
 
 def _bracketed_piece(pieces: Sequence[Piece], i: int) -> Piece | None:
@@ -185,17 +197,15 @@ def _bracketed_piece(pieces: Sequence[Piece], i: int) -> Piece | None:
 _BOUND_NOTES = {"inclusive": "inclusive", "included": "inclusive", "exclusive": "exclusive", "excluded": "exclusive"}
 
 
-def _absorb_bound_notes(pieces: list[Piece]) -> list[Piece]:
+def _bound_note(pieces: list[Piece], i: int) -> bool:
     """ "between 50 kg (inclusive) and 90 kg (exclusive)": a note in brackets after a number or its unit says
     whether that end belongs to the range; it joins the piece before it as its ``BOUND`` kind."""
-    i = 0
-    while i + 3 < len(pieces):
-        end, note = pieces[i], _bracketed_piece(pieces, i)
-        if note is not None and note.lower in _BOUND_NOTES and ("UNIT" in end.kinds or _is_number(end)):
-            _merge_run(pieces, i, i + 4, end.text)
-            pieces[i].kinds = dict(end.kinds, BOUND=_BOUND_NOTES[note.lower])
-        i += 1
-    return pieces
+    end, note = pieces[i], _bracketed_piece(pieces, i)
+    if note is None or note.lower not in _BOUND_NOTES or not ("UNIT" in end.kinds or _is_number(end)):
+        return False
+    _merge_run(pieces, i, i + 4, end.text)
+    pieces[i].kinds = dict(end.kinds, BOUND=_BOUND_NOTES[note.lower])
+    return True
 
 
 def _merge_run(pieces: list[Piece], start: int, stop: int, text: str) -> None:
