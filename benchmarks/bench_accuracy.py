@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from criteria_nlp.constraints import criterion_record
-from criteria_nlp.parse import CriteriaParser
+from criteria_nlp.ir.constraints import criterion_record
+from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.resources import shared_dir
 
 

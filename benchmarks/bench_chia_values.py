@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from criteria_nlp.constraints import constraints_of
-from criteria_nlp.parse import CriteriaParser
+from criteria_nlp.ir.constraints import constraints_of
+from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.resources import shared_dir
 
 _ENTITY_TYPES = ("Measurement", "Person", "Observation")

@@ -22,8 +22,8 @@ import time
 from collections import Counter
 from types import FrameType
 
-from criteria_nlp.lint import lint
-from criteria_nlp.parse import CriteriaParser
+from criteria_nlp.lint.rules import lint
+from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.resources import shared_dir
 
 HEADERS = {"inc": "Inclusion Criteria:\n", "exc": "Exclusion Criteria:\n"}

@@ -17,10 +17,10 @@ import time
 
 import spacy
 
-from criteria_nlp import units
-from criteria_nlp.nlp import annotate, build_pipeline
-from criteria_nlp.parse import CriteriaParser
+from criteria_nlp.knowledge import units
+from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.resources import shared_chia_lines, shared_dir
+from criteria_nlp.text.nlp import annotate, build_pipeline
 
 _BLOCK = 500
 

@@ -2,7 +2,7 @@
 
     PYTHONPATH=src .venv/bin/python benchmarks/bench_screen.py [--repeat 5] [--index-date 2026-11-01]
 
-Workloads: the bundled SLE protocol (parsed with criteria_nlp.parse when available, else a hand-built IR with the
+Workloads: the bundled SLE protocol (parsed with criteria_nlp.pipeline when available, else a hand-built IR with the
 same criteria) over the demo patients, and a protocol of common thresholds over the Synthea bundles in
 ../shared/fhir/synthea-r4 (skipped when absent). Each timing is the best of ``--repeat`` runs and is reported next
 to a baseline measured in the same process — a trivial loop that calls a function per patient × criterion — so
@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate
+from criteria_nlp.evaluate.engine import EvaluationContext, PatientIndex, evaluate
 from criteria_nlp.ir import (
     All,
     Comparison,
@@ -38,8 +38,8 @@ from criteria_nlp.ir import (
     Span,
     VariableRef,
 )
-from criteria_nlp.patient import Patient, load_patients
 from criteria_nlp.resources import corpus_path, shared_dir
+from criteria_nlp.sources.patient import Patient, load_patients
 
 TARGET = 20_000
 MIN_EVALUATIONS = 1_000  # per timed run
@@ -97,7 +97,7 @@ def common_thresholds() -> CriteriaDocument:
 def sle_protocol() -> tuple[CriteriaDocument, str]:
     text = corpus_path("trials", "NCT03219801.txt").read_text(encoding="utf-8")
     try:
-        from criteria_nlp.parse import parse_criteria
+        from criteria_nlp.pipeline import parse_criteria
 
         return parse_criteria(text), "parsed"
     except Exception as error:  # the parser is optional for this benchmark

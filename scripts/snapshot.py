@@ -91,8 +91,18 @@ def write_snapshot(out: Path, chia_documents: int | None) -> None:
         shared = shared_dir()
         if shared is not None:
             synthea = shared / "fhir" / "synthea-r4"
-            run(out, f"{stem}.synthea.json", "screen", str(protocol), str(synthea), "--index-date", "2019-06-01",
-                "--explain", "--format", "json")
+            run(
+                out,
+                f"{stem}.synthea.json",
+                "screen",
+                str(protocol),
+                str(synthea),
+                "--index-date",
+                "2019-06-01",
+                "--explain",
+                "--format",
+                "json",
+            )
     shared = shared_dir()
     if shared is None:
         print("../shared missing: Chia, Leaf and Synthea parts skipped")
@@ -101,11 +111,18 @@ def write_snapshot(out: Path, chia_documents: int | None) -> None:
         lines = Path(scratch) / "chia.jsonl"
         lines.write_text("".join(json.dumps(r) + "\n" for r in chia_records(shared)), encoding="utf-8")
         run(out, "chia-lines.jsonl", "parse", str(lines), "--input-format", "jsonl")
-        run(out, "chia-lines.constraints.jsonl", "parse", str(lines), "--input-format", "jsonl", "--format",
-            "constraints")
+        run(
+            out,
+            "chia-lines.constraints.jsonl",
+            "parse",
+            str(lines),
+            "--input-format",
+            "jsonl",
+            "--format",
+            "constraints",
+        )
         leaf = shared / "corpora" / "leaf" / "dev.jsonl"
-        run(out, "leaf-dev.constraints.jsonl", "parse", str(leaf), "--input-format", "jsonl", "--format",
-            "constraints")
+        run(out, "leaf-dev.constraints.jsonl", "parse", str(leaf), "--input-format", "jsonl", "--format", "constraints")
         trials = list(chia_trials(shared).items())[:chia_documents]
         for trial, text in trials:
             protocol = Path(scratch) / f"{trial}.txt"
@@ -118,7 +135,9 @@ def compare(out: Path, base: Path) -> int:
     """Every file of ``base`` must exist in ``out`` with the same bytes (temporary paths aside)."""
     differences = 0
     names = sorted(p.relative_to(base) for p in base.rglob("*") if p.is_file())
-    extra = sorted(p.relative_to(out) for p in out.rglob("*") if p.is_file() and not (base / p.relative_to(out)).exists())
+    extra = sorted(
+        p.relative_to(out) for p in out.rglob("*") if p.is_file() and not (base / p.relative_to(out)).exists()
+    )
     for name in names:
         mine = out / name
         if not mine.exists():

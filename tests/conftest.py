@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from criteria_nlp.ir import CriteriaDocument, Presence, Span, VariableRef, walk
-from criteria_nlp.parse import CriteriaParser, default_parser
+from criteria_nlp.pipeline import CriteriaParser, default_parser
 from criteria_nlp.resources import shared_dir
 
 

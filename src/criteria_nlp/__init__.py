@@ -25,20 +25,20 @@ from criteria_nlp.ir import CriteriaDocument, Criterion, Node, render
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from criteria_nlp.parse import parse_criteria, parse_criterion  # noqa: F401 - lazily exported below
+    from criteria_nlp.pipeline import parse_criteria, parse_criterion  # noqa: F401 - lazily exported below
 
 _LAZY = {
-    "parse_criteria": ("criteria_nlp.parse", "parse_criteria"),
-    "parse_criterion": ("criteria_nlp.parse", "parse_criterion"),
-    "CriteriaParser": ("criteria_nlp.parse", "CriteriaParser"),
-    "load_patient": ("criteria_nlp.patient", "load_patient"),
-    "load_patients": ("criteria_nlp.patient", "load_patients"),
-    "Patient": ("criteria_nlp.patient", "Patient"),
+    "parse_criteria": ("criteria_nlp.pipeline", "parse_criteria"),
+    "parse_criterion": ("criteria_nlp.pipeline", "parse_criterion"),
+    "CriteriaParser": ("criteria_nlp.pipeline", "CriteriaParser"),
+    "load_patient": ("criteria_nlp.sources.patient", "load_patient"),
+    "load_patients": ("criteria_nlp.sources.patient", "load_patients"),
+    "Patient": ("criteria_nlp.sources.patient", "Patient"),
     "screen": ("criteria_nlp.screen", "screen"),
     "screen_many": ("criteria_nlp.screen", "screen_many"),
     "ScreeningResult": ("criteria_nlp.screen", "ScreeningResult"),
-    "lint": ("criteria_nlp.lint", "lint"),
-    "load_lexicon": ("criteria_nlp.lexicon", "load_lexicon"),
+    "lint": ("criteria_nlp.lint.rules", "lint"),
+    "load_lexicon": ("criteria_nlp.knowledge.lexicon", "load_lexicon"),
 }
 
 

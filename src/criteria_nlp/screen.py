@@ -22,11 +22,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate, parse_index_date
-from criteria_nlp.explain import TraceNode, Truth, outcome_word, render_html, render_json, render_text
-from criteria_nlp.ir import CriteriaDocument, Criterion, NotComputable, Section, Unparsed, walk
-from criteria_nlp.lexicon import Lexicon
-from criteria_nlp.patient import Patient
+from criteria_nlp.evaluate.engine import EvaluationContext, PatientIndex, evaluate, parse_index_date
+from criteria_nlp.explain.trace import TraceNode, outcome_word, render_html, render_json, render_text
+from criteria_nlp.ir import (
+    KINDS,
+    CriteriaDocument,
+    Criterion,
+    NotComputable,
+    Section,
+    Truth,
+    UnknownKindError,
+    Unparsed,
+    walk,
+)
+from criteria_nlp.knowledge.lexicon import Lexicon
+from criteria_nlp.sources.patient import Patient
 
 Decision = Literal["eligible", "ineligible", "needs_review"]
 
@@ -104,25 +114,15 @@ def _met(section: Section, outcome: Truth) -> bool | None:
 
 def deciding_leaves(trace: TraceNode) -> list[TraceNode]:
     """The leaves that decided a node's outcome: for a false ``all`` its false children, for a true ``any`` its
-    true children, through ``not`` to the child, and every child where all of them count."""
+    true children, through ``not`` to the child, and every child where all of them count (the node kind says
+    which, see :mod:`criteria_nlp.ir.kinds`)."""
     if not trace.children:
         return [trace]
-    outcome = trace.outcome
-    if trace.kind == "not":
-        chosen: tuple[TraceNode, ...] = trace.children
-    elif trace.kind == "conditional":
-        when, then = trace.children[0], trace.children[1]
-        if when.outcome is Truth.TRUE:
-            chosen = (when, then)
-        elif when.outcome is Truth.FALSE:
-            chosen = (when, *trace.children[2:])
-        else:
-            chosen = trace.children
-    else:
-        decisive = tuple(c for c in trace.children if c.outcome is outcome)
-        chosen = decisive or trace.children
-        if (trace.kind == "all" and outcome is Truth.TRUE) or (trace.kind == "any" and outcome is Truth.FALSE):
-            chosen = trace.children
+    kind = KINDS.get(trace.kind)
+    if kind is None or kind.deciding is None:
+        raise UnknownKindError(f"a trace of kind {trace.kind!r} has children but no rule for which decided it")
+    outcomes = [child.outcome for child in trace.children]
+    chosen = [trace.children[i] for i in kind.deciding(trace.outcome, outcomes)]
     return [leaf for child in chosen for leaf in deciding_leaves(child)]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from criteria_nlp.ir import All, Any_, Conditional, Not, walk
-from criteria_nlp.parse import CriteriaParser
+from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.resources import shared_chia_lines
 
 _COMPARATOR_THEN_NUMBER = re.compile(r"[<>≤≥]=?\s*\d")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from criteria_nlp.errors import PatientDataError
-from criteria_nlp.evaluate import months_before
+from criteria_nlp.evaluate.engine import months_before
 from criteria_nlp.ir import (
     Comparison,
     ConceptRef,
@@ -29,10 +29,10 @@ from criteria_nlp.ir import (
     Span,
     VariableRef,
 )
-from criteria_nlp.lexicon import load_lexicon
-from criteria_nlp.patient import load_patient, load_patients
+from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.resources import shared_dir
 from criteria_nlp.screen import screen
+from criteria_nlp.sources.patient import load_patient, load_patients
 
 pytestmark = pytest.mark.shared
 

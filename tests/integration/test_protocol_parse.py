@@ -22,7 +22,7 @@ from criteria_nlp.ir import (
     children_of,
     walk,
 )
-from criteria_nlp.parse import parse_criteria
+from criteria_nlp.pipeline import parse_criteria
 from criteria_nlp.resources import corpus_path
 
 PROTOCOL = corpus_path("trials", "NCT03219801.txt")

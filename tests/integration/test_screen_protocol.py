@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from criteria_nlp.explain import Truth
+from criteria_nlp.explain.trace import Truth
 from criteria_nlp.ir import CriteriaDocument, NotComputable
-from criteria_nlp.patient import load_patient
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.screen import ScreeningResult, screen
+from criteria_nlp.sources.patient import load_patient
 
-parse = pytest.importorskip("criteria_nlp.parse")
+parse = pytest.importorskip("criteria_nlp.pipeline")
 
 INDEX = "2026-11-01"
 

@@ -166,7 +166,7 @@ print(json.dumps({
 
 def test_installed_lexicon_loads(installed: InstalledWheel) -> None:
     code = (
-        "import json; from criteria_nlp.lexicon import load_lexicon; lexicon = load_lexicon(); "
+        "import json; from criteria_nlp.knowledge.lexicon import load_lexicon; lexicon = load_lexicon(); "
         "print(json.dumps([len(lexicon.variables), lexicon.variable('lvef').id, lexicon.concept('pregnancy').id]))"
     )
     variables, lvef, pregnancy = installed.python_value(code)

@@ -27,7 +27,7 @@ from criteria_nlp.ir import (
     Unparsed,
     walk,
 )
-from criteria_nlp.parse import MAX_CRITERION_CHARS, CriteriaParser, decode_text, parse_criteria, parse_criterion
+from criteria_nlp.pipeline import MAX_CRITERION_CHARS, CriteriaParser, decode_text, parse_criteria, parse_criterion
 
 SpanProblems = Callable[[CriteriaDocument], list[str]]
 

@@ -20,7 +20,7 @@ from criteria_nlp.ir import (
     render,
     walk,
 )
-from criteria_nlp.parse import parse_criterion
+from criteria_nlp.pipeline import parse_criterion
 
 
 def test_unknown_unit_is_reported_with_a_suggestion() -> None:

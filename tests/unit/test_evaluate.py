@@ -10,7 +10,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from criteria_nlp.errors import CriteriaEvaluationError
-from criteria_nlp.evaluate import EvaluationContext, Truth, all_of, any_of, completed_age, evaluate, months_before
+from criteria_nlp.evaluate.engine import (
+    EvaluationContext,
+    Truth,
+    all_of,
+    any_of,
+    completed_age,
+    evaluate,
+    months_before,
+)
 from criteria_nlp.ir import (
     All,
     Any_,
@@ -29,8 +37,8 @@ from criteria_nlp.ir import (
     Unparsed,
     VariableRef,
 )
-from criteria_nlp.lexicon import load_lexicon
-from criteria_nlp.patient import Condition, Medication, Observation, Patient, Procedure
+from criteria_nlp.knowledge.lexicon import load_lexicon
+from criteria_nlp.sources.patient import Condition, Medication, Observation, Patient, Procedure
 
 SPAN = Span(start=0, end=1)
 INDEX = date(2026, 11, 1)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from criteria_nlp.evaluate import EvaluationContext, evaluate
-from criteria_nlp.explain import Evidence, TraceNode, Truth, render_html, render_json, render_text
+from criteria_nlp.evaluate.engine import EvaluationContext, evaluate
+from criteria_nlp.explain.trace import Evidence, TraceNode, Truth, render_html, render_json, render_text
 from criteria_nlp.ir import All, ReferenceMultiple, Span, VariableRef
-from criteria_nlp.patient import Observation, Patient
+from criteria_nlp.sources.patient import Observation, Patient
 
 SPAN = Span(start=3, end=20)
 
@@ -105,7 +105,7 @@ def test_truth_operators() -> None:
 
 
 def test_unvalidated_construction_equals_validated() -> None:
-    from criteria_nlp.explain import evidence_item, trace_node
+    from criteria_nlp.explain.trace import evidence_item, trace_node
 
     evidence = evidence_item("Observation", "o1", value=1.5, unit="mg/dL", date="2026-01-01")
     assert evidence == Evidence(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from criteria_nlp.ir import render
-from criteria_nlp.parse import parse_criterion
+from criteria_nlp.pipeline import parse_criterion
 
 CASES_PATH = Path(__file__).parent.parent / "golden" / "expression_cases.jsonl"
 

@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-from criteria_nlp.constraints import constraints_of
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import Criterion, Demographic, Node, Not, Presence, children_of
-from criteria_nlp.parse import parse_criterion
-from criteria_nlp.units import normalize_unit
+from criteria_nlp.ir.constraints import constraints_of
+from criteria_nlp.knowledge.units import normalize_unit
+from criteria_nlp.pipeline import parse_criterion
 
 CASES_FILE = Path(__file__).resolve().parents[1] / "golden" / "parse_cases.jsonl"
 CASES = [json.loads(line) for line in CASES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]

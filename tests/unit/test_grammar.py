@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from lark import Lark
 
-from criteria_nlp.grammar import (
+from criteria_nlp.grammar.core import (
     _TRANSFORMER,
     ConstraintChunk,
     WindowChunk,
@@ -20,8 +20,8 @@ from criteria_nlp.grammar import (
     parse_chunks,
     pieces_of,
 )
-from criteria_nlp.nlp import default_pipeline
 from criteria_nlp.resources import grammar_path
+from criteria_nlp.text.nlp import default_pipeline
 
 
 def test_grammar_is_lalr_without_conflicts() -> None:

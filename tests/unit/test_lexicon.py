@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from criteria_nlp.errors import CriteriaSemanticError
-from criteria_nlp.lexicon import (
+from criteria_nlp.knowledge.lexicon import (
     Lexicon,
     LexiconFileError,
     UnknownLexiconIdError,
@@ -332,7 +332,7 @@ def test_default_lexicon_is_cached() -> None:
 
 
 def test_units_are_canonical(lexicon: Lexicon) -> None:
-    units = pytest.importorskip("criteria_nlp.units")
+    units = pytest.importorskip("criteria_nlp.knowledge.units")
     for variable in lexicon.variables.values():
         for unit in (variable.unit, variable.reference.unit if variable.reference else None):
             if unit:

@@ -10,8 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from criteria_nlp.ir import CriteriaDocument
-from criteria_nlp.lint import RULES, RULES_BY_ID, LintReport, lint, lint_report_json_schema
-from criteria_nlp.lint_render import (
+from criteria_nlp.lint.render import (
     SARIF_VERSION,
     LintedDocument,
     render_html,
@@ -19,7 +18,8 @@ from criteria_nlp.lint_render import (
     render_sarif,
     render_text,
 )
-from criteria_nlp.parse import parse_criteria, parse_criterion
+from criteria_nlp.lint.rules import RULES, RULES_BY_ID, LintReport, lint, lint_report_json_schema
+from criteria_nlp.pipeline import parse_criteria, parse_criterion
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES_FILE = ROOT / "tests" / "golden" / "lint_cases.jsonl"
@@ -283,7 +283,7 @@ def test_html_escapes_hostile_text() -> None:
 
 
 def _cli() -> Any:
-    from criteria_nlp.cli_lint import lint_command
+    from criteria_nlp.cli.lint import lint_command
 
     return lint_command
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from criteria_nlp.nlp import annotations_of, default_pipeline
+from criteria_nlp.text.nlp import annotations_of, default_pipeline
 
 
 def _tokens(text: str) -> list[str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from criteria_nlp.ir import Any_, Presence, walk
-from criteria_nlp.parse import parse_criteria
+from criteria_nlp.pipeline import parse_criteria
 
 ALTERNATIVES = """Inclusion Criteria:
 - Age 40 to 80 years

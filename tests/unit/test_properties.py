@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from criteria_nlp.ir import CriteriaDocument
-from criteria_nlp.parse import CriteriaParser
+from criteria_nlp.pipeline import CriteriaParser
 
 SpanProblems = Callable[[CriteriaDocument], list[str]]
 

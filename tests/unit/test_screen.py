@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from criteria_nlp.explain import Truth
+from criteria_nlp.explain.trace import Truth
 from criteria_nlp.ir import (
     Comparison,
     ConceptRef,
@@ -25,9 +25,9 @@ from criteria_nlp.ir import (
     Span,
     VariableRef,
 )
-from criteria_nlp.parse import parse_criteria
-from criteria_nlp.patient import Condition, Observation, Patient
+from criteria_nlp.pipeline import parse_criteria
 from criteria_nlp.screen import screen, screen_many
+from criteria_nlp.sources.patient import Condition, Observation, Patient
 
 SPAN = Span(start=0, end=1)
 INDEX = "2026-11-01"

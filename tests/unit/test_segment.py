@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from criteria_nlp.resources import corpus_path, shared_dir
-from criteria_nlp.segment import Segment, segment
+from criteria_nlp.text.segment import Segment, segment
 
 
 def texts(segments: list[Segment]) -> list[str]:

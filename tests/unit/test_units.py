@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 
 from criteria_nlp.errors import CriteriaSemanticError, UnknownUnitError
-from criteria_nlp.resources import corpus_path, shared_dir
-from criteria_nlp.units import (
+from criteria_nlp.knowledge.units import (
     Conversion,
     IncompatibleUnitsError,
     compatible,
@@ -20,6 +19,7 @@ from criteria_nlp.units import (
     registry,
     suggest_units,
 )
+from criteria_nlp.resources import corpus_path, shared_dir
 
 SPELLINGS = [
     ("mg/dl", "mg/dL"),

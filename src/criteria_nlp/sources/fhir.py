@@ -1,4 +1,4 @@
-"""FHIR R4 Bundle -> :class:`~criteria_nlp.patient.Patient`.
+"""FHIR R4 Bundle -> :class:`~criteria_nlp.sources.patient.Patient`.
 
 Two paths share one mapping:
 
@@ -12,7 +12,7 @@ Mapping:
 
 * ``Patient``: id, ``birthDate``, ``gender``.
 * ``Observation``: LOINC code -> lexicon variable (``Lexicon.by_loinc``); ``valueQuantity`` (UCUM code through
-  :func:`criteria_nlp.units.from_ucum`, falling back to the printed unit), ``valueString`` /
+  :func:`criteria_nlp.knowledge.units.from_ucum`, falling back to the printed unit), ``valueString`` /
   ``valueCodeableConcept`` as text; ``component`` values become observations of their own (blood pressure panels
   85354-9 and Synthea's 55284-4 give systolic 8480-6 and diastolic 8462-4) with ids ``<observation id>/<code>``;
   the first ``referenceRange`` low/high (dropped with a warning when its unit differs from the value's);
@@ -37,7 +37,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from criteria_nlp.errors import CriteriaSemanticError, PatientDataError
-from criteria_nlp.patient import (
+from criteria_nlp.sources.patient import (
     ICD10_SYSTEMS,
     LOINC_SYSTEM,
     SNOMED_SYSTEM,
@@ -51,7 +51,7 @@ from criteria_nlp.patient import (
 )
 
 if TYPE_CHECKING:
-    from criteria_nlp.lexicon import Lexicon
+    from criteria_nlp.knowledge.lexicon import Lexicon
 
 UCUM_SYSTEM = "http://unitsofmeasure.org"
 CONDITION_SYSTEMS = (SNOMED_SYSTEM, *ICD10_SYSTEMS)
@@ -355,7 +355,7 @@ def patient_from_fhir(
     lexicon: Lexicon | None = None,
 ) -> Patient:
     """A :class:`Patient` from a FHIR R4 Bundle (or a bare Patient resource) already parsed from JSON."""
-    from criteria_nlp.lexicon import load_lexicon
+    from criteria_nlp.knowledge.lexicon import load_lexicon
 
     lex = lexicon if lexicon is not None else load_lexicon()
     resource_type = data.get("resourceType")
@@ -455,7 +455,7 @@ def parse_fhir_datetime(value: str) -> datetime | None:
 
 @cache
 def _normalized_unit(ucum: str | None, printed: str | None) -> str | None:
-    from criteria_nlp.units import from_ucum, normalize_unit
+    from criteria_nlp.knowledge.units import from_ucum, normalize_unit
 
     if ucum:
         try:

@@ -29,7 +29,7 @@ from rich.text import Text
 
 from criteria_nlp import __version__
 from criteria_nlp.ir import CriteriaDocument, render_tree
-from criteria_nlp.lint import RULES, RULES_BY_ID, SEVERITY_ORDER, Finding, LintReport
+from criteria_nlp.lint.rules import RULES, RULES_BY_ID, SEVERITY_ORDER, Finding, LintReport
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

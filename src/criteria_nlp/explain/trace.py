@@ -14,61 +14,12 @@ import json
 import shutil
 import textwrap
 from collections.abc import Iterable, Sequence
-from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from criteria_nlp.ir import Span
-
-
-class Truth(StrEnum):
-    """Three-valued logic (Kleene / SQL / CQL): unknown means "the data do not decide it"."""
-
-    TRUE = "true"
-    FALSE = "false"
-    UNKNOWN = "unknown"
-
-    def __invert__(self) -> Truth:
-        if self is Truth.UNKNOWN:
-            return Truth.UNKNOWN
-        return Truth.FALSE if self is Truth.TRUE else Truth.TRUE
-
-    def __and__(self, other: object) -> Truth:
-        if not isinstance(other, Truth):
-            return NotImplemented
-        return all_of((self, other))
-
-    def __or__(self, other: object) -> Truth:
-        if not isinstance(other, Truth):
-            return NotImplemented
-        return any_of((self, other))
-
-    @classmethod
-    def of(cls, value: bool | None) -> Truth:
-        return cls.UNKNOWN if value is None else (cls.TRUE if value else cls.FALSE)
-
-
-def all_of(values: Iterable[Truth]) -> Truth:
-    """False if any is false, else unknown if any is unknown, else true (true for no values)."""
-    result = Truth.TRUE
-    for value in values:
-        if value is Truth.FALSE:
-            return Truth.FALSE
-        if value is Truth.UNKNOWN:
-            result = Truth.UNKNOWN
-    return result
-
-
-def any_of(values: Iterable[Truth]) -> Truth:
-    """True if any is true, else unknown if any is unknown, else false (false for no values)."""
-    result = Truth.FALSE
-    for value in values:
-        if value is Truth.TRUE:
-            return Truth.TRUE
-        if value is Truth.UNKNOWN:
-            result = Truth.UNKNOWN
-    return result
+from criteria_nlp.ir.logic import Truth
+from criteria_nlp.ir.nodes import Span
 
 
 class _Frozen(BaseModel):

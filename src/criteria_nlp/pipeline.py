@@ -13,30 +13,25 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
-from criteria_nlp.build import Builder
-from criteria_nlp.check import CheckContext, run_passes
+from criteria_nlp.build.builder import Builder
+from criteria_nlp.check.passes import CheckContext, run_passes
 from criteria_nlp.errors import CriteriaInputError
-from criteria_nlp.grammar import parse_chunks, pieces_of
+from criteria_nlp.grammar.core import parse_chunks, pieces_of
 from criteria_nlp.ir import (
-    All,
     Any_,
-    Conditional,
     CriteriaDocument,
     Criterion,
     Diagnostic,
     Node,
-    Not,
-    NotComputable,
     Section,
     Span,
-    Status,
     Unparsed,
     span_at,
-    walk,
+    status_of,
 )
-from criteria_nlp.lexicon import Lexicon, load_lexicon
-from criteria_nlp.nlp import annotate, default_pipeline
-from criteria_nlp.segment import Segment, segment
+from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.text.nlp import annotate, default_pipeline
+from criteria_nlp.text.segment import Segment, segment
 
 MAX_CRITERION_CHARS = 5_000
 MAX_RUN_CHARS = 200  # no word, number or unit is longer; spaCy's tokenizer is quadratic on such runs
@@ -83,17 +78,6 @@ def _refusal(text: str) -> str | None:
     if run is not None:
         return f"criterion holds a run of more than {MAX_RUN_CHARS} characters without a space; it is not parsed"
     return None
-
-
-def _status(expression: Node) -> Status:
-    """computable: everything understood; partial: some parts not; not_computable: nothing a patient's data decides."""
-    leaves = [node for node in walk(expression) if not isinstance(node, All | Any_ | Not | Conditional)]
-    understood = [node for node in leaves if not isinstance(node, Unparsed | NotComputable)]
-    if not understood:
-        return "not_computable"
-    if len(understood) < len(leaves):
-        return "partial"
-    return "computable"
 
 
 class CriteriaParser:
@@ -191,7 +175,7 @@ class CriteriaParser:
             text=text[item.start : item.end],
             span=span,
             expression=expression,
-            status=_status(expression),
+            status=status_of(expression),
             lead_in=item.lead_in,
             diagnostics=tuple(diagnostics),
         )
@@ -231,7 +215,7 @@ def _join_alternatives(criteria: list[Criterion], document: str) -> list[Criteri
                     text=span.slice(document),
                     span=span,
                     expression=expression,
-                    status=_status(expression),
+                    status=status_of(expression),
                     lead_in=first.lead_in,
                     diagnostics=tuple(d for c in group for d in c.diagnostics),
                 )
@@ -252,7 +236,7 @@ def _criterion_id(item: _Item, number: int, used: set[str]) -> str:
 
 
 def _pipeline_for(lexicon: Lexicon):  # type: ignore[no-untyped-def]
-    from criteria_nlp.nlp import build_pipeline
+    from criteria_nlp.text.nlp import build_pipeline
 
     return build_pipeline(lexicon)
 

@@ -19,8 +19,8 @@ Measurements (``comparison``, ``range``, ``reference_multiple``)
   values without a usable number are ignored and the trace says so. No value within the look-back -> UNKNOWN with
   the missing datum ("lvef (LOINC 10230-1) within 12 months").
 * Observations are matched by lexicon variable id (set by the loaders from the LOINC code).
-* The observation's value is converted to the threshold's unit with :func:`criteria_nlp.units.convert`, using the
-  lexicon's molar mass for mass <-> substance and the HbA1c NGSP % <-> IFCC mmol/mol relation. Units that cannot be
+* The observation's value is converted to the threshold's unit with :func:`criteria_nlp.knowledge.units.convert`, using
+  the lexicon's molar mass for mass <-> substance and the HbA1c NGSP % <-> IFCC mmol/mol relation. Units that cannot be
   converted give UNKNOWN with the reason, never an exception. A threshold written without a unit takes the
   lexicon's canonical unit and is marked *assumed*.
 * ``k x ULN/LLN`` uses the observation's own reference range (compared in the observation's unit); without one,
@@ -68,22 +68,19 @@ from __future__ import annotations
 import calendar
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 from criteria_nlp.errors import CriteriaEvaluationError, CriteriaSemanticError
-from criteria_nlp.explain import Evidence, TraceNode, Truth, all_of, any_of, evidence_item, trace_node
+from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item, trace_node
 from criteria_nlp.ir import (
-    All,
-    Any_,
+    KINDS,
     Comparison,
     ConceptRef,
-    Conditional,
     Demographic,
     Node,
-    Not,
     NotComputable,
     Presence,
     Quantity,
@@ -92,10 +89,12 @@ from criteria_nlp.ir import (
     TemporalWindow,
     Unparsed,
     VariableRef,
+    kind_of,
     render,
 )
-from criteria_nlp.lexicon import Concept, Lexicon, Variable, load_lexicon
-from criteria_nlp.patient import Observation, Patient
+from criteria_nlp.ir.logic import Truth, all_of, any_of
+from criteria_nlp.knowledge.lexicon import Concept, Lexicon, Variable, load_lexicon
+from criteria_nlp.sources.patient import Observation, Patient
 
 __all__ = [
     "EvaluationContext",
@@ -444,7 +443,7 @@ class EvaluationContext:
         cached = self._conversions.get(key)
         if cached is not None:
             return cached
-        from criteria_nlp.units import convert
+        from criteria_nlp.knowledge.units import convert
 
         try:
             one = convert(1.0, from_unit, to_unit, molar_mass=molar_mass, analyte=analyte)
@@ -467,7 +466,7 @@ class EvaluationContext:
 
     def normalized_unit(self, unit: str) -> str | None:
         if unit not in self._units:
-            from criteria_nlp.units import normalize_unit
+            from criteria_nlp.knowledge.units import normalize_unit
 
             try:
                 self._units[unit] = normalize_unit(unit)
@@ -515,6 +514,8 @@ def _evaluate(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceN
     kind = getattr(node, "kind", None)
     evaluator = EVALUATORS.get(kind) if isinstance(kind, str) else None
     if evaluator is None:
+        if isinstance(kind, str) and kind in KINDS and not KINDS[kind].is_leaf:
+            return _eval_container(node, index, ctx)
         raise CriteriaEvaluationError(
             f"no evaluator for node kind {kind!r}",
             start=getattr(getattr(node, "span", None), "start", None),
@@ -524,7 +525,6 @@ def _evaluate(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceN
 
 
 _LABELS: dict[int, tuple[Node, str]] = {}
-_TRUTHS = (Truth.TRUE, Truth.FALSE, Truth.UNKNOWN)
 
 
 def _label(node: Node) -> str:
@@ -570,52 +570,13 @@ def _trace(
 # --- logic ------------------------------------------------------------------------------------------------------
 
 
-def _eval_all(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
-    assert isinstance(node, All)
-    children = tuple(_evaluate(child, index, ctx) for child in node.children)
-    outcome = all_of(child.outcome for child in children)
-    return _trace(node, outcome, _logic_sentence("all", children, outcome), children=children, label="all of")
-
-
-def _eval_any(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
-    assert isinstance(node, Any_)
-    children = tuple(_evaluate(child, index, ctx) for child in node.children)
-    outcome = any_of(child.outcome for child in children)
-    return _trace(node, outcome, _logic_sentence("any", children, outcome), children=children, label="any of")
-
-
-def _logic_sentence(kind: str, children: Sequence[TraceNode], outcome: Truth) -> str:
-    counts = dict.fromkeys(_TRUTHS, 0)
-    for child in children:
-        counts[child.outcome] += 1
-    tally = ", ".join(f"{counts[t]} {t.value}" for t in _TRUTHS if counts[t])
-    return f"{kind} of {len(children)} ({tally or 'none'}) is {outcome.value}"
-
-
-def _eval_not(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
-    assert isinstance(node, Not)
-    child = _evaluate(node.child, index, ctx)
-    outcome = ~child.outcome
-    return _trace(node, outcome, f"not {child.outcome.value} is {outcome.value}", children=(child,), label="not")
-
-
-def _eval_conditional(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
-    assert isinstance(node, Conditional)
-    when = _evaluate(node.when, index, ctx)
-    then = _evaluate(node.then, index, ctx)
-    otherwise = _evaluate(node.otherwise, index, ctx) if node.otherwise is not None else None
-    otherwise_outcome = otherwise.outcome if otherwise is not None else Truth.TRUE
-    if when.outcome is Truth.TRUE:
-        outcome, why = then.outcome, "the condition holds, so the rule applies"
-    elif when.outcome is Truth.FALSE:
-        outcome = otherwise_outcome
-        why = "the condition does not hold" + (", so the alternative applies" if otherwise else ", so the rule is met")
-    elif then.outcome is otherwise_outcome:
-        outcome, why = then.outcome, "the condition is unknown but both branches agree"
-    else:
-        outcome, why = Truth.UNKNOWN, "the condition is unknown and the branches differ"
-    children = (when, then) + ((otherwise,) if otherwise is not None else ())
-    return _trace(node, outcome, f"{why}: {outcome.value}", children=children, label="if/then")
+def _eval_container(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
+    """Any container kind: its children evaluated in order, combined by its rule in :mod:`criteria_nlp.ir.kinds`."""
+    kind = kind_of(node)
+    assert kind.combine is not None and kind.label is not None
+    children = tuple(_evaluate(child, index, ctx) for child in kind.children(node))
+    outcome, sentence = kind.combine(node, [child.outcome for child in children])
+    return _trace(node, outcome, sentence, children=children, label=kind.label(node))
 
 
 def _eval_not_computable(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
@@ -1298,16 +1259,13 @@ def _eval_presence(node: Node, index: PatientIndex, ctx: EvaluationContext) -> T
     )
 
 
+# leaves only: every container kind is evaluated by its registered rule (``_eval_container``)
 EVALUATORS: dict[str, Evaluator] = {
-    "all": _eval_all,
-    "any": _eval_any,
-    "not": _eval_not,
     "comparison": _eval_comparison,
     "range": _eval_range,
     "reference_multiple": _eval_reference_multiple,
     "presence": _eval_presence,
     "demographic": _eval_demographic,
-    "conditional": _eval_conditional,
     "not_computable": _eval_not_computable,
     "unparsed": _eval_unparsed,
 }

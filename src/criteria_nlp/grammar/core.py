@@ -1,6 +1,6 @@
 """Stage 3: parse the numeric islands of a criterion with the LALR grammar in ``grammars/constraints.lark``.
 
-Input is an annotated spaCy ``Doc`` (see :mod:`criteria_nlp.nlp`). :func:`pieces_of` resolves overlapping
+Input is an annotated spaCy ``Doc`` (see :mod:`criteria_nlp.text.nlp`). :func:`pieces_of` resolves overlapping
 annotations into a left-to-right sequence of :class:`Piece` s (longest annotation wins); :class:`CueLexer`
 decides from context which pieces are structure and feeds lark the terminals; :class:`ChunkTransformer` turns the
 tree into :class:`Chunk` values with numbers and units already converted. The IR builder reads the chunks.
@@ -20,8 +20,8 @@ from lark.lexer import Lexer
 from spacy.tokens import Doc
 
 from criteria_nlp.ir import Quantity, Span, span_at
-from criteria_nlp.nlp import Annotation, annotations_of, token_bounds
 from criteria_nlp.resources import grammar_path
+from criteria_nlp.text.nlp import Annotation, annotations_of, token_bounds
 
 # The order in which an annotation kind wins over another of the same length.
 _PRIORITY = {

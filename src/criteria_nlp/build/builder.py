@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
-from criteria_nlp import units
+from criteria_nlp.knowledge import units
 from criteria_nlp.errors import CriteriaError
-from criteria_nlp.grammar import (
+from criteria_nlp.grammar.core import (
     Chunk,
     ConstraintChunk,
     Piece,
@@ -53,7 +53,7 @@ from criteria_nlp.ir import (
     span_at,
     walk,
 )
-from criteria_nlp.lexicon import Lexicon, load_lexicon
+from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 
 _CLAUSE_BREAKS = frozenset({";", "."})
 _JOIN_PUNCTUATION = frozenset({",", ")", "]"})

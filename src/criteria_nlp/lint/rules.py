@@ -35,11 +35,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from criteria_nlp import units
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.ir import (
     NEGATED_OPERATOR,
-    All,
     Any_,
     Comparison,
     Conditional,
@@ -48,7 +46,6 @@ from criteria_nlp.ir import (
     Demographic,
     Diagnostic,
     Node,
-    Not,
     NotComputable,
     Operator,
     Presence,
@@ -58,9 +55,11 @@ from criteria_nlp.ir import (
     Span,
     Unparsed,
     VariableRef,
+    kind_of,
     walk,
 )
-from criteria_nlp.lexicon import Lexicon, load_lexicon
+from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 
 Severity = Literal["error", "warning", "info"]
 Category = Literal["ambiguity", "logic", "units", "not-understood"]
@@ -409,24 +408,24 @@ class _Leaf:
     condition: bool  # inside the "when" part of a conditional
 
 
-def _leaves(node: Node, negated: bool = False, conjunct: bool = True, disjunct: bool = True) -> Iterator[_Leaf]:
-    """Leaves with their polarity; under a negation, all and any swap roles (De Morgan)."""
-    if isinstance(node, All):
-        for child in node.children:
-            yield from _leaves(child, negated, conjunct and not negated, disjunct and negated)
-    elif isinstance(node, Any_):
-        for child in node.children:
-            yield from _leaves(child, negated, conjunct and negated, disjunct and not negated)
-    elif isinstance(node, Not):
-        yield from _leaves(node.child, not negated, conjunct, disjunct)
-    elif isinstance(node, Conditional):
-        for leaf in _leaves(node.when, negated, False, False):
-            yield _Leaf(leaf.node, leaf.negated, False, False, True)
-        yield from _leaves(node.then, negated, False, False)
-        if node.otherwise is not None:
-            yield from _leaves(node.otherwise, negated, False, False)
-    else:
-        yield _Leaf(node, negated, conjunct, disjunct, False)
+def _leaves(
+    node: Node, negated: bool = False, conjunct: bool = True, disjunct: bool = True, condition: bool = False
+) -> Iterator[_Leaf]:
+    """Leaves with their polarity, from each child's role in its parent (:data:`criteria_nlp.ir.kinds.Role`); under
+    a negation, "and" and "or" swap (De Morgan); k of n children are neither required nor sufficient alone."""
+    kind = kind_of(node)
+    if kind.roles is None:
+        yield _Leaf(node, negated, conjunct, disjunct, condition)
+        return
+    for child, role in zip(kind.children(node), kind.roles(node), strict=True):
+        if role == "and":
+            yield from _leaves(child, negated, conjunct and not negated, disjunct and negated, condition)
+        elif role == "or":
+            yield from _leaves(child, negated, conjunct and negated, disjunct and not negated, condition)
+        elif role == "not":
+            yield from _leaves(child, not negated, conjunct, disjunct, condition)
+        else:  # the parts of a conditional, one of k of n
+            yield from _leaves(child, negated, False, False, condition or role == "when")
 
 
 @dataclass(frozen=True)
@@ -1383,7 +1382,7 @@ def lint(document: CriteriaDocument, *, lexicon: Lexicon | None = None) -> LintR
 
 def lint_text(text: str, *, source: str | None = None, lexicon: Lexicon | None = None) -> LintReport:
     """Parse and lint a protocol's eligibility text."""
-    from criteria_nlp.parse import parse_criteria
+    from criteria_nlp.pipeline import parse_criteria
 
     return lint(parse_criteria(text, source=source), lexicon=lexicon)
 

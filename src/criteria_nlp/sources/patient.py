@@ -3,7 +3,7 @@
 Two input formats are read by :func:`load_patient`:
 
 * a **FHIR R4 Bundle** (``"resourceType": "Bundle"``, or a bare FHIR ``Patient`` resource), read by
-  :mod:`criteria_nlp.fhir`;
+  :mod:`criteria_nlp.sources.fhir`;
 * the library's **own JSON**: the fields of :class:`Patient` as written by ``Patient.model_dump_json()``
   (documented with examples in ``corpora/patients/README.md``).
 
@@ -15,7 +15,7 @@ resource; ``strict=True`` turns these warnings into errors.
 
 Record completeness: a patient's problem list, medication list and procedure list are, by default, *not* assumed
 complete (``conditions_complete`` etc. are False), so the absence of a record of tuberculosis is "unknown", not
-"no tuberculosis" (see :mod:`criteria_nlp.evaluate`). A data source that is known to be complete sets the flags.
+"no tuberculosis" (see :mod:`criteria_nlp.evaluate.engine`). A data source that is known to be complete sets the flags.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from criteria_nlp.errors import CriteriaSemanticError, PatientDataError
 
 if TYPE_CHECKING:
-    from criteria_nlp.lexicon import Lexicon
+    from criteria_nlp.knowledge.lexicon import Lexicon
 
 PatientSex = Literal["female", "male", "other", "unknown"]
 
@@ -145,7 +145,7 @@ def load_patient(
         raise PatientDataError(f"{name}: expected a JSON object, found {type(data).__name__}")
     resource_type = data.get("resourceType")
     if resource_type is not None:
-        from criteria_nlp.fhir import patient_from_fhir
+        from criteria_nlp.sources.fhir import patient_from_fhir
 
         return patient_from_fhir(data, source=name, validate=validate, strict=strict, lexicon=lexicon)
     try:
@@ -190,7 +190,7 @@ def check_patient(
     An observation whose value is impossible (negative, or above 100 %) or whose unit is unknown keeps its place in
     the record but loses its numeric value, with a warning that names it; nothing is silently dropped.
     """
-    from criteria_nlp.lexicon import load_lexicon
+    from criteria_nlp.knowledge.lexicon import load_lexicon
 
     lex = lexicon if lexicon is not None else load_lexicon()
     name = source or patient.source or patient.id
@@ -216,7 +216,7 @@ def check_patient(
 
 def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Observation, list[str]]:
     """The observation with variable and normalised unit filled in, and the problems found (empty when fine)."""
-    from criteria_nlp.units import normalize_unit
+    from criteria_nlp.knowledge.units import normalize_unit
 
     problems: list[str] = []
     update: dict[str, Any] = {}

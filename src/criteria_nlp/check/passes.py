@@ -9,21 +9,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from criteria_nlp import units
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.ir import (
     All,
     Any_,
     Comparison,
-    Conditional,
     Diagnostic,
     Node,
     Not,
     Range,
     Unparsed,
+    children_of,
+    rebuild,
     walk,
 )
-from criteria_nlp.lexicon import Lexicon
+from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.lexicon import Lexicon
 
 
 @dataclass
@@ -59,14 +60,10 @@ def flatten(node: Node, context: CheckContext) -> Node:
         if isinstance(child, Not):
             return child.child
         return node.model_copy(update={"child": child}) if child is not node.child else node
-    if isinstance(node, Conditional):
-        when = flatten(node.when, context)
-        then = flatten(node.then, context)
-        otherwise = flatten(node.otherwise, context) if node.otherwise is not None else None
-        if when is node.when and then is node.then and otherwise is node.otherwise:
-            return node
-        return node.model_copy(update={"when": when, "then": then, "otherwise": otherwise})
-    return node
+    parts = children_of(node)
+    if not parts:
+        return node
+    return rebuild(node, tuple(flatten(child, context) for child in parts))
 
 
 def check_units(node: Node, context: CheckContext) -> Node:

@@ -12,7 +12,7 @@ value), read with :func:`annotations_of`:
   consent and judgement phrases, sex words; value as the cue file gives it, e.g. ``CMP_PRE`` ``>=``);
 * ``criteria_numbers``: numbers written in digits (value: the number);
 * ``criteria_units``: the longest run of tokens after a number that spells a unit (checked with
-  :func:`criteria_nlp.units.is_unit`; value: its normalised spelling).
+  :func:`criteria_nlp.knowledge.units.is_unit`; value: its normalised spelling).
 
 Annotations are plain tuples in ``doc.user_data`` rather than ``doc.spans``: creating spaCy ``Span`` objects for
 every cue cost more than all the rest of the parse.
@@ -36,9 +36,9 @@ from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
-from criteria_nlp import units
 from criteria_nlp.errors import CriteriaSemanticError
-from criteria_nlp.lexicon import Lexicon, load_lexicon
+from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 
 ANNOTATIONS_KEY = "criteria_annotations"

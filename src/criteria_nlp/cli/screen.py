@@ -1,6 +1,6 @@
 """``criteria-nlp screen TRIAL PATIENT|DIR``: a table of patients × decision, and the explanation on request.
 
-TRIAL is protocol text (parsed with :func:`criteria_nlp.parse.parse_criteria`) or, when it ends in ``.json``, a
+TRIAL is protocol text (parsed with :func:`criteria_nlp.pipeline.parse_criteria`) or, when it ends in ``.json``, a
 :class:`~criteria_nlp.ir.CriteriaDocument` as written by ``model_dump_json``. PATIENT is one patient file (FHIR R4
 Bundle or the library's JSON) or a directory of them (a progress bar is shown while screening).
 """
@@ -18,8 +18,8 @@ from rich.table import Table
 
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
-from criteria_nlp.patient import Patient, load_patient, load_patients, patient_files
 from criteria_nlp.screen import ScreeningResult, screen_many
+from criteria_nlp.sources.patient import Patient, load_patient, load_patients, patient_files
 
 _DECISION_STYLE = {"eligible": "green", "ineligible": "red", "needs_review": "yellow"}
 
@@ -35,7 +35,7 @@ def read_trial(path: Path) -> CriteriaDocument:
             return CriteriaDocument.model_validate_json(text)
         except ValueError as error:
             raise click.ClickException(f"{path}: not a CriteriaDocument JSON: {error}") from error
-    from criteria_nlp.parse import parse_criteria
+    from criteria_nlp.pipeline import parse_criteria
 
     return parse_criteria(text, source=str(path))
 

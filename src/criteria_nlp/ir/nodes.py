@@ -1,4 +1,4 @@
-"""The intermediate representation: typed, frozen expression trees with a source span on every node.
+"""The IR's node models: typed, frozen expression trees with a source span on every node.
 
 A parsed protocol is a :class:`CriteriaDocument` holding :class:`Criterion` objects; each criterion has one
 expression, a tree of :data:`Node` values discriminated by their ``kind`` field:
@@ -6,6 +6,7 @@ expression, a tree of :data:`Node` values discriminated by their ``kind`` field:
 =====================  =====================================================================================
 ``all`` / ``any``      conjunction / disjunction of children
 ``not``                negation of one child
+``at_least``           at least ``count`` of the children hold (k of n)
 ``comparison``         variable OP quantity ("LVEF >= 50 %")
 ``range``              variable within [low, high] with inclusiveness ("haemoglobin 9-12 g/dL")
 ``reference_multiple`` variable OP factor x ULN/LLN ("ALT <= 2.5 x ULN")
@@ -22,12 +23,10 @@ Numbers stay in the unit written in the text; conversion happens at evaluation t
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from functools import lru_cache
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Section = Literal["inclusion", "exclusion", "unknown"]
 Status = Literal["computable", "partial", "not_computable"]
@@ -131,6 +130,20 @@ class Not(NodeBase):
     child: Node
 
 
+class AtLeast(NodeBase):
+    """At least ``count`` of the children hold ("at least 2 of the following: ..."); 1 <= count <= len(children)."""
+
+    kind: Literal["at_least"] = "at_least"
+    count: int = Field(ge=1)
+    children: tuple[Node, ...]
+
+    @model_validator(mode="after")
+    def _count_fits(self) -> AtLeast:
+        if self.count > len(self.children):
+            raise ValueError(f"at_least needs count <= number of children, got {self.count} of {len(self.children)}")
+        return self
+
+
 class Comparison(NodeBase):
     kind: Literal["comparison"] = "comparison"
     variable: VariableRef
@@ -200,6 +213,7 @@ Node = Annotated[
         All,
         Any_,
         Not,
+        AtLeast,
         Comparison,
         Range,
         ReferenceMultiple,
@@ -213,152 +227,5 @@ Node = Annotated[
 ]
 
 
-class Diagnostic(Frozen):
-    """Something the parser or a check noticed: ``code`` is a stable rule id (e.g. "unit-unknown")."""
-
-    code: str
-    severity: Literal["error", "warning", "info"]
-    message: str
-    span: Span
-    suggestion: str | None = None
-
-
-class Criterion(Frozen):
-    id: str
-    section: Section
-    label: str | None
-    text: str
-    span: Span
-    expression: Node
-    status: Status
-    lead_in: str | None = None
-    diagnostics: tuple[Diagnostic, ...] = ()
-
-
-class CriteriaDocument(Frozen):
-    text: str
-    source: str | None = None
-    criteria: tuple[Criterion, ...]
-    diagnostics: tuple[Diagnostic, ...] = ()
-
-    def constraints(self) -> list[dict[str, Any]]:
-        """The flat numeric-constraint table: one record per criterion (see README)."""
-        from criteria_nlp.constraints import constraint_records
-
-        return constraint_records(self)
-
-    def criterion(self, criterion_id: str) -> Criterion:
-        for c in self.criteria:
-            if c.id == criterion_id:
-                return c
-        raise KeyError(criterion_id)
-
-    def section(self, section: Section) -> list[Criterion]:
-        return [c for c in self.criteria if c.section == section]
-
-
-for _model in (All, Any_, Not, Conditional):
+for _model in (All, Any_, Not, AtLeast, Conditional):
     _model.model_rebuild()
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of a tree, parents before children (pre-order, children in order)."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        children = children_of(current)
-        if children:
-            stack.extend(reversed(children))
-
-
-def children_of(node: Node) -> tuple[Node, ...]:
-    # node classes are not subclassed: comparing types is the cheap test on this hot path
-    if type(node) is All or type(node) is Any_:
-        return node.children
-    if type(node) is Not:
-        return (node.child,)
-    if type(node) is Conditional:
-        return (node.when, node.then) + ((node.otherwise,) if node.otherwise is not None else ())
-    return ()
-
-
-def render(node: Node) -> str:
-    """A compact one-line rendering, e.g. ``all(alt > 2 x ULN, ast > 2 x ULN)``."""
-    if isinstance(node, All):
-        return "all(" + ", ".join(render(c) for c in node.children) + ")"
-    if isinstance(node, Any_):
-        return "any(" + ", ".join(render(c) for c in node.children) + ")"
-    if isinstance(node, Not):
-        return "not " + render(node.child)
-    if isinstance(node, Comparison):
-        return f"{node.variable.name} {node.operator} {node.quantity}"
-    if isinstance(node, Range):
-        low = "(" if not node.low_inclusive else "["
-        high = ")" if not node.high_inclusive else "]"
-        lo = f"{node.low}" if node.low is not None else "-inf"
-        hi = f"{node.high}" if node.high is not None else "inf"
-        return f"{node.variable.name} in {low}{lo}, {hi}{high}"
-    if isinstance(node, ReferenceMultiple):
-        return f"{node.variable.name} {node.operator} {node.factor:g} x {node.reference}"
-    if isinstance(node, Presence):
-        qualifiers = " ".join(node.concept.qualifiers)
-        name = node.concept.id or repr(node.concept.mention)
-        text = f"present({qualifiers + ' ' if qualifiers else ''}{name}"
-        if node.concept.detail:
-            text += f"; {node.concept.detail}"
-        if node.window is not None:
-            bits = []
-            if node.window.max_ago is not None:
-                bits.append(f"within {node.window.max_ago}")
-            if node.window.min_ago is not None:
-                bits.append(f"at least {node.window.min_ago} ago")
-            if node.window.anchor:
-                bits.append(f"before {node.window.anchor}")
-            text += ", " + " ".join(bits)
-        return text + ")"
-    if isinstance(node, Demographic):
-        if node.attribute == "sex":
-            return f"sex == {node.sex}"
-        low = "[" if node.low_inclusive else "("
-        high = "]" if node.high_inclusive else ")"
-        lo = f"{node.low:g}" if node.low is not None else "-inf"
-        hi = f"{node.high:g}" if node.high is not None else "inf"
-        return f"age in {low}{lo}, {hi}{high} {node.unit or 'year'}"
-    if isinstance(node, Conditional):
-        text = f"if {render(node.when)} then {render(node.then)}"
-        if node.otherwise is not None:
-            text += f" else {render(node.otherwise)}"
-        return text
-    if isinstance(node, NotComputable):
-        return f"not_computable({node.category})"
-    if isinstance(node, Unparsed):
-        return f"unparsed({node.text!r})"
-    raise TypeError(f"unknown node kind {type(node).__name__}")
-
-
-def document_json_schema() -> dict[str, Any]:
-    return CriteriaDocument.model_json_schema()
-
-
-def dump_schema() -> str:
-    return json.dumps(document_json_schema(), indent=2)
-
-
-def render_tree(node: Node, indent: str = "") -> list[str]:
-    """A multi-line tree: containers on their own line, leaves rendered with :func:`render`."""
-    if isinstance(node, All | Any_):
-        lines = [f"{indent}{node.kind}"]
-        for child in node.children:
-            lines.extend(render_tree(child, indent + "  "))
-        return lines
-    if isinstance(node, Not):
-        return [f"{indent}not", *render_tree(node.child, indent + "  ")]
-    if isinstance(node, Conditional):
-        lines = [f"{indent}if", *render_tree(node.when, indent + "  "), f"{indent}then"]
-        lines.extend(render_tree(node.then, indent + "  "))
-        if node.otherwise is not None:
-            lines.append(f"{indent}else")
-            lines.extend(render_tree(node.otherwise, indent + "  "))
-        return lines
-    return [indent + render(node)]

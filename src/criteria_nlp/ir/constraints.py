@@ -8,12 +8,12 @@ A disjunction gives one constraint per interval; a threshold shared by several v
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import Any
 
-from criteria_nlp.ir import Comparison, Demographic, Node, Range, ReferenceMultiple, walk
-
-if TYPE_CHECKING:
-    from criteria_nlp.ir import CriteriaDocument, Criterion
+from criteria_nlp.ir.criterion import Criterion
+from criteria_nlp.ir.kinds import walk
+from criteria_nlp.ir.nodes import Comparison, Demographic, Node, Range, ReferenceMultiple
 
 
 def _interval(operator: str, value: float) -> list[Any]:
@@ -84,5 +84,5 @@ def criterion_record(criterion: Criterion) -> dict[str, Any]:
     }
 
 
-def constraint_records(document: CriteriaDocument) -> list[dict[str, Any]]:
-    return [criterion_record(c) for c in document.criteria]
+def constraint_records(criteria: Iterable[Criterion]) -> list[dict[str, Any]]:
+    return [criterion_record(c) for c in criteria]

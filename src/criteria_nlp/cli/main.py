@@ -89,8 +89,8 @@ def cli() -> None:
 )
 def parse(file: str, output_format: str, input_format: str, output: TextIO) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
-    from criteria_nlp.constraints import criterion_record
-    from criteria_nlp.parse import decode_text, default_parser
+    from criteria_nlp.ir.constraints import criterion_record
+    from criteria_nlp.pipeline import decode_text, default_parser
 
     data, source = _read_input(file)
     try:
@@ -135,13 +135,13 @@ def _register_optional_commands() -> None:
     """Commands that live in their own modules (screening, linting)."""
     commands: list[Any] = []
     try:
-        from criteria_nlp.cli_screen import screen_command
+        from criteria_nlp.cli.screen import screen_command
 
         commands.append(screen_command)
     except ImportError:  # pragma: no cover - module not present in a partial checkout
         pass
     try:
-        from criteria_nlp.cli_lint import lint_command
+        from criteria_nlp.cli.lint import lint_command
 
         commands.append(lint_command)
     except ImportError:  # pragma: no cover

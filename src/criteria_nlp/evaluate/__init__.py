@@ -1,0 +1,1 @@
+"""Evaluation: three-valued evaluation of IR expressions against a patient."""

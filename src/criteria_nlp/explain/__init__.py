@@ -1,0 +1,1 @@
+"""Explanations: the evaluation trace as data, rendered as text, JSON or HTML."""

@@ -1,0 +1,1 @@
+"""Patient data sources: the patient model and its readers (the library's own JSON, FHIR R4)."""

@@ -1,0 +1,1 @@
+"""Text stage: segmentation of a protocol into criteria, and the spaCy pipeline that annotates them."""
