@@ -4,7 +4,7 @@ the registry of node kinds (:mod:`~criteria_nlp.ir.kinds`), three-valued logic a
 Everything public is importable from here (``from criteria_nlp.ir import Comparison, walk``).
 """
 
-from criteria_nlp.ir.criterion import Criterion, Diagnostic
+from criteria_nlp.ir.criterion import Claim, Criterion, Diagnostic
 from criteria_nlp.ir.document import CriteriaDocument, document_json_schema, dump_schema
 from criteria_nlp.ir.kinds import (
     KINDS,
@@ -58,6 +58,7 @@ __all__ = [
     "All",
     "Any_",
     "AtLeast",
+    "Claim",
     "Comparison",
     "ConceptRef",
     "Conditional",

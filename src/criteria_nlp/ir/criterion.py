@@ -4,7 +4,23 @@ from __future__ import annotations
 
 from typing import Literal
 
+from pydantic import Field
+from pydantic.json_schema import SkipJsonSchema
+
 from criteria_nlp.ir.nodes import Frozen, Node, Section, Span, Status
+
+
+class Claim(Frozen):
+    """The builder's ledger: which reader took a piece of the criterion's text, and as what.
+
+    ``reader`` names a reader of :data:`criteria_nlp.build.READERS`; ``role`` what it read the piece as
+    ("variable", "comparator", "qualifier", "cue:negation", "concept" ...). Passes and the linter read claims
+    instead of scanning the raw text again. Claims are parse-time data: they are not written to the JSON document.
+    """
+
+    span: Span
+    reader: str
+    role: str
 
 
 class Diagnostic(Frozen):
@@ -27,3 +43,4 @@ class Criterion(Frozen):
     status: Status
     lead_in: str | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
+    claims: SkipJsonSchema[tuple[Claim, ...]] = Field(default=(), exclude=True, repr=False)

@@ -58,6 +58,7 @@ from criteria_nlp.ir import (
     kind_of,
     walk,
 )
+from criteria_nlp.ir.interval import Interval, complement, operator_interval
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 
@@ -429,106 +430,10 @@ def _leaves(
 
 
 @dataclass(frozen=True)
-class _Interval:
-    low: float | None
-    low_inclusive: bool
-    high: float | None
-    high_inclusive: bool
-
-    def is_empty(self) -> bool:
-        if self.low is None or self.high is None:
-            return False
-        return self.low > self.high or (self.low == self.high and not (self.low_inclusive and self.high_inclusive))
-
-    def intersect(self, other: _Interval) -> _Interval:
-        low, low_inclusive = self.low, self.low_inclusive
-        if other.low is not None and (low is None or other.low > low):
-            low, low_inclusive = other.low, other.low_inclusive
-        elif other.low is not None and other.low == low:
-            low_inclusive = low_inclusive and other.low_inclusive
-        high, high_inclusive = self.high, self.high_inclusive
-        if other.high is not None and (high is None or other.high < high):
-            high, high_inclusive = other.high, other.high_inclusive
-        elif other.high is not None and other.high == high:
-            high_inclusive = high_inclusive and other.high_inclusive
-        return _Interval(low, low_inclusive, high, high_inclusive)
-
-    def overlaps(self, other: _Interval) -> bool:
-        return not self.intersect(other).is_empty()
-
-    def covered_by(self, others: Sequence[_Interval]) -> bool:
-        """Whether the union of ``others`` contains every value of this interval."""
-        if self.is_empty():
-            return True
-        pieces = sorted(
-            (o.intersect(self) for o in others if not o.intersect(self).is_empty()),
-            key=lambda i: (float("-inf") if i.low is None else i.low, not i.low_inclusive),
-        )
-        cursor, cursor_inclusive = self.low, not self.low_inclusive  # "covered up to cursor"
-        started = False
-        for piece in pieces:
-            if not started:
-                if piece.low != self.low or (self.low_inclusive and not piece.low_inclusive):
-                    return False
-                started = True
-            elif (
-                cursor is not None
-                and piece.low is not None
-                and (piece.low > cursor or (piece.low == cursor and not cursor_inclusive and not piece.low_inclusive))
-            ):
-                return False
-            if piece.high is None:
-                return True
-            if cursor is None or piece.high > cursor or (piece.high == cursor and piece.high_inclusive):
-                cursor, cursor_inclusive = piece.high, piece.high_inclusive
-        if not started:
-            return False
-        if self.high is None:
-            return False
-        return cursor is not None and (
-            cursor > self.high or (cursor == self.high and (cursor_inclusive or not self.high_inclusive))
-        )
-
-    def describe(self, unit: str) -> str:
-        if self.low is not None and self.high is not None:
-            left = "[" if self.low_inclusive else "("
-            right = "]" if self.high_inclusive else ")"
-            return f"{left}{self.low:.4g}, {self.high:.4g}{right} {unit}".rstrip()
-        if self.low is not None:
-            return f"{'≥' if self.low_inclusive else '>'} {self.low:.4g} {unit}".rstrip()
-        if self.high is not None:
-            return f"{'≤' if self.high_inclusive else '<'} {self.high:.4g} {unit}".rstrip()
-        return "any value"
-
-
-def _operator_interval(operator: Operator, value: float) -> _Interval | None:
-    if operator == "<":
-        return _Interval(None, False, value, False)
-    if operator == "<=":
-        return _Interval(None, False, value, True)
-    if operator == ">":
-        return _Interval(value, False, None, False)
-    if operator == ">=":
-        return _Interval(value, True, None, False)
-    if operator == "==":
-        return _Interval(value, True, value, True)
-    return None
-
-
-def _complement(interval: _Interval) -> list[_Interval]:
-    parts: list[_Interval] = []
-    if interval.low is not None:
-        parts.append(_Interval(None, False, interval.low, not interval.low_inclusive))
-    if interval.high is not None:
-        parts.append(_Interval(interval.high, not interval.high_inclusive, None, False))
-    return parts
-
-
-@dataclass(frozen=True)
 class _Bound:
     key: str  # variable id, "age", or "alt@ULN" for reference multiples
     unit: str
-    intervals: tuple[_Interval, ...]  # a union (a negated interval becomes its complement)
+    intervals: tuple[Interval, ...]  # a union (a negated interval becomes its complement)
     node: Node
     criterion: Criterion
     leaf: _Leaf
@@ -550,7 +455,7 @@ def _convert(
 
 def _bound_of(leaf: _Leaf, criterion: Criterion, lexicon: Lexicon) -> _Bound | None:
     node = leaf.node
-    interval: _Interval | None = None
+    interval: Interval | None = None
     key: str
     unit: str
     if isinstance(node, Demographic):
@@ -560,12 +465,12 @@ def _bound_of(leaf: _Leaf, criterion: Criterion, lexicon: Lexicon) -> _Bound | N
         high = _convert(node.high, node.unit or "year", "year", None, "age") if node.high is not None else None
         if (node.low is not None and low is None) or (node.high is not None and high is None):
             return None
-        interval = _Interval(low, node.low_inclusive, high, node.high_inclusive)
+        interval = Interval(low, node.low_inclusive, high, node.high_inclusive)
         key, unit = "age", "years"
     elif isinstance(node, ReferenceMultiple):
         if not node.variable.id:
             return None
-        interval = _operator_interval(node.operator, node.factor)
+        interval = operator_interval(node.operator, node.factor)
         key, unit = f"{node.variable.id}@{node.reference}", f"× {node.reference}"
     elif isinstance(node, Comparison | Range):
         variable_id = node.variable.id
@@ -578,7 +483,7 @@ def _bound_of(leaf: _Leaf, criterion: Criterion, lexicon: Lexicon) -> _Bound | N
             value = _convert(node.quantity.value, node.quantity.unit_normalized, target, molar_mass, variable_id)
             if value is None:
                 return None
-            interval = _operator_interval(node.operator, value)
+            interval = operator_interval(node.operator, value)
         else:
             low = high = None
             if node.low is not None:
@@ -589,13 +494,13 @@ def _bound_of(leaf: _Leaf, criterion: Criterion, lexicon: Lexicon) -> _Bound | N
                 high = _convert(node.high.value, node.high.unit_normalized, target, molar_mass, variable_id)
                 if high is None:
                     return None
-            interval = _Interval(low, node.low_inclusive, high, node.high_inclusive)
+            interval = Interval(low, node.low_inclusive, high, node.high_inclusive)
         key, unit = variable_id, target or ""
     else:
         return None
     if interval is None:
         return None
-    intervals = tuple(_complement(interval)) if leaf.negated else (interval,)
+    intervals = tuple(complement(interval)) if leaf.negated else (interval,)
     return _Bound(key, unit, intervals, node, criterion, leaf)
 
 
@@ -1319,7 +1224,7 @@ def _lint_status(criterion: Criterion) -> LintStatus:
     return criterion.status
 
 
-def _conflicting_side(first: _Interval, second: _Interval) -> bool:
+def _conflicting_side(first: Interval, second: Interval) -> bool:
     """Both set a lower (or an upper) bound, and differently."""
     lows = first.low is not None and second.low is not None
     highs = first.high is not None and second.high is not None
@@ -1353,7 +1258,7 @@ _OR = re.compile(r"\bor\b", re.IGNORECASE)
 _AND = re.compile(r"\band\b", re.IGNORECASE)
 
 
-def _is_point(interval: _Interval) -> bool:
+def _is_point(interval: Interval) -> bool:
     return interval.low is not None and interval.low == interval.high
 
 
