@@ -1,0 +1,1 @@
+"""Build stage: the prose around the numeric islands read into IR expressions."""
