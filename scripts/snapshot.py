@@ -51,7 +51,9 @@ def run(out: Path, name: str, *arguments: str) -> None:
         raise RuntimeError(f"{name}: {' '.join(arguments)} raised {result.exception!r}") from result.exception
     target = out / name
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(f"exit {result.exit_code}\n{result.output}", encoding="utf-8")
+    # the checkout's own path differs between clones; nothing else may
+    output = result.output.replace(str(ROOT), "<checkout>")
+    target.write_text(f"exit {result.exit_code}\n{output}", encoding="utf-8")
 
 
 def chia_records(shared: Path) -> list[dict[str, str]]:
