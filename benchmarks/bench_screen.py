@@ -39,7 +39,7 @@ from criteria_nlp.ir import (
     VariableRef,
 )
 from criteria_nlp.resources import corpus_path, shared_dir
-from criteria_nlp.sources.patient import Patient, load_patients
+from criteria_nlp.sources import Patient, load_patients
 
 TARGET = 20_000
 MIN_EVALUATIONS = 1_000  # per timed run

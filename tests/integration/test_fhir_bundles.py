@@ -32,7 +32,7 @@ from criteria_nlp.ir import (
 from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.resources import shared_dir
 from criteria_nlp.screen import screen
-from criteria_nlp.sources.patient import load_patient, load_patients
+from criteria_nlp.sources import load_patient, load_patients
 
 pytestmark = pytest.mark.shared
 

@@ -8,7 +8,7 @@ from criteria_nlp.explain.trace import Truth
 from criteria_nlp.ir import CriteriaDocument, NotComputable
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.screen import ScreeningResult, screen
-from criteria_nlp.sources.patient import load_patient
+from criteria_nlp.sources import load_patient
 
 parse = pytest.importorskip("criteria_nlp.pipeline")
 

@@ -10,8 +10,8 @@ import pytest
 
 from criteria_nlp.errors import PatientDataError
 from criteria_nlp.resources import corpus_path
+from criteria_nlp.sources import Patient, load_patient, load_patients
 from criteria_nlp.sources.fhir import parse_fhir_datetime, patient_from_fhir
-from criteria_nlp.sources.patient import Patient, load_patient, load_patients
 
 DEMO = corpus_path("patients")
 

@@ -19,7 +19,7 @@ from rich.table import Table
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
 from criteria_nlp.screen import ScreeningResult, screen_many
-from criteria_nlp.sources.patient import Patient, load_patient, load_patients, patient_files
+from criteria_nlp.sources import Patient, load_patient, load_patients, patient_files
 
 _DECISION_STYLE = {"eligible": "green", "ineligible": "red", "needs_review": "yellow"}
 

@@ -34,33 +34,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from criteria_nlp.errors import CriteriaSemanticError, PatientDataError
-from criteria_nlp.sources.patient import (
-    ICD10_SYSTEMS,
-    LOINC_SYSTEM,
-    SNOMED_SYSTEM,
-    Condition,
-    Medication,
-    Observation,
-    Patient,
-    PatientSex,
-    Procedure,
-    check_patient,
-)
+from criteria_nlp.knowledge.codes import ICD10_SYSTEMS, LOINC_SYSTEM, SNOMED_SYSTEM, UCUM_SYSTEM
+from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.sources.check import check_patient
+from criteria_nlp.sources.patient import Condition, Medication, Observation, Patient, PatientSex, Procedure
 
-if TYPE_CHECKING:
-    from criteria_nlp.knowledge.lexicon import Lexicon
-
-UCUM_SYSTEM = "http://unitsofmeasure.org"
 CONDITION_SYSTEMS = (SNOMED_SYSTEM, *ICD10_SYSTEMS)
 _SKIPPED_OBSERVATION_STATUS = frozenset({"entered-in-error", "cancelled"})
 _SKIPPED_PROCEDURE_STATUS = frozenset({"entered-in-error", "not-done"})
 _GENDERS: dict[str, PatientSex] = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
 
 
-class _Reader:
+class _ResourceReader:
     """Reads one bundle; collects warnings (or raises when strict)."""
 
     def __init__(self, source: str, strict: bool, lexicon: Lexicon) -> None:
@@ -346,6 +334,25 @@ class _Reader:
         )
 
 
+class FhirR4Reader:
+    """A FHIR R4 Bundle or a bare Patient resource: any JSON object with a ``resourceType``."""
+
+    name = "fhir-r4"
+    expected = 'a FHIR R4 Bundle or Patient resource (a JSON object with "resourceType")'
+
+    def accepts(self, data: object) -> bool:
+        return isinstance(data, dict) and data.get("resourceType") is not None
+
+    def describes_patient(self, data: Mapping[str, Any]) -> bool:
+        return data.get("resourceType") != "Bundle" or _bundle_has_patient(data)
+
+    def read(self, data: Mapping[str, Any], *, source: str, strict: bool, validate: bool, lexicon: Lexicon) -> Patient:
+        return patient_from_fhir(data, source=source, validate=validate, strict=strict, lexicon=lexicon)
+
+
+FHIR_R4 = FhirR4Reader()
+
+
 def patient_from_fhir(
     data: Mapping[str, Any],
     *,
@@ -355,8 +362,6 @@ def patient_from_fhir(
     lexicon: Lexicon | None = None,
 ) -> Patient:
     """A :class:`Patient` from a FHIR R4 Bundle (or a bare Patient resource) already parsed from JSON."""
-    from criteria_nlp.knowledge.lexicon import load_lexicon
-
     lex = lexicon if lexicon is not None else load_lexicon()
     resource_type = data.get("resourceType")
     if resource_type == "Patient":
@@ -365,6 +370,32 @@ def patient_from_fhir(
         raise PatientDataError(f"{source}: FHIR resourceType {resource_type!r} is not a Bundle or Patient")
     if validate:
         validate_bundle(data, source=source)
+    entries, resources = _entries(data, source)
+    patients = [r for r in resources if r["resourceType"] == "Patient"]
+    if not patients:
+        raise PatientDataError(f"{source}: the bundle holds no Patient resource")
+    if len(patients) > 1:
+        ids = ", ".join(str(p.get("id")) for p in patients)
+        raise PatientDataError(f"{source}: the bundle holds {len(patients)} Patient resources ({ids}); expected one")
+    reader = _ResourceReader(source, strict, lex)
+    fields = reader.patient_fields(patients[0])
+    by_reference: dict[str, Mapping[str, Any]] = {}
+    for entry, resource in zip(entries, resources, strict=True):
+        if resource["resourceType"] == "Medication":
+            if isinstance(entry.get("fullUrl"), str):
+                by_reference[entry["fullUrl"]] = resource
+            by_reference[f"Medication/{resource.get('id')}"] = resource
+    patient = Patient(
+        **fields,
+        **_records(reader, resources, by_reference),
+        source=source,
+        warnings=tuple(reader.warnings),
+    )
+    return check_patient(patient, source=source, strict=strict, lexicon=lex)
+
+
+def _entries(data: Mapping[str, Any], source: str) -> tuple[list[Any], list[Mapping[str, Any]]]:
+    """The bundle's entries and the resource of each; an entry without a typed resource is an error."""
     entries = data.get("entry")
     if not isinstance(entries, list):
         raise PatientDataError(f"{source}: Bundle {data.get('id', '?')} has no entry list")
@@ -374,20 +405,13 @@ def patient_from_fhir(
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise PatientDataError(f"{source}: Bundle entry {position} has no resource with a resourceType")
         resources.append(resource)
-    patients = [r for r in resources if r["resourceType"] == "Patient"]
-    if not patients:
-        raise PatientDataError(f"{source}: the bundle holds no Patient resource")
-    if len(patients) > 1:
-        ids = ", ".join(str(p.get("id")) for p in patients)
-        raise PatientDataError(f"{source}: the bundle holds {len(patients)} Patient resources ({ids}); expected one")
-    reader = _Reader(source, strict, lex)
-    fields = reader.patient_fields(patients[0])
-    by_reference: dict[str, Mapping[str, Any]] = {}
-    for entry, resource in zip(entries, resources, strict=True):
-        if resource["resourceType"] == "Medication":
-            if isinstance(entry.get("fullUrl"), str):
-                by_reference[entry["fullUrl"]] = resource
-            by_reference[f"Medication/{resource.get('id')}"] = resource
+    return entries, resources
+
+
+def _records(
+    reader: _ResourceReader, resources: list[Mapping[str, Any]], by_reference: Mapping[str, Mapping[str, Any]]
+) -> dict[str, tuple[Any, ...]]:
+    """The patient's observations, conditions, medications and procedures, in bundle order."""
     observations: list[Observation] = []
     conditions: list[Condition] = []
     medications: list[Medication] = []
@@ -412,16 +436,24 @@ def patient_from_fhir(
             procedure = reader.procedure(resource)
             if procedure is not None:
                 procedures.append(procedure)
-    patient = Patient(
-        **fields,
-        observations=tuple(observations),
-        conditions=tuple(conditions),
-        medications=tuple(medications),
-        procedures=tuple(procedures),
-        source=source,
-        warnings=tuple(reader.warnings),
+    return {
+        "observations": tuple(observations),
+        "conditions": tuple(conditions),
+        "medications": tuple(medications),
+        "procedures": tuple(procedures),
+    }
+
+
+def _bundle_has_patient(bundle: Mapping[str, Any]) -> bool:
+    entries = bundle.get("entry")
+    if not isinstance(entries, list):
+        return False
+    return any(
+        isinstance(entry, dict)
+        and isinstance(entry.get("resource"), dict)
+        and entry["resource"].get("resourceType") == "Patient"
+        for entry in entries
     )
-    return check_patient(patient, source=source, strict=strict, lexicon=lex)
 
 
 def validate_bundle(data: Mapping[str, Any], *, source: str = "<bundle>") -> None:

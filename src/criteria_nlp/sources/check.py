@@ -1,0 +1,97 @@
+"""The checks every reader applies to the patient it read: derived fields filled, untrustworthy values set aside.
+
+Bad data never silently becomes a value. Values that can be read but not trusted (a unit the registry does not know,
+a negative weight, a percentage above 100, a missing date or birth date) are kept out of evaluation and recorded in
+``Patient.warnings``, one sentence each naming the resource; ``strict=True`` turns these warnings into
+:class:`~criteria_nlp.errors.PatientDataError`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from criteria_nlp.errors import CriteriaSemanticError, PatientDataError
+from criteria_nlp.knowledge.codes import LOINC_SYSTEM
+from criteria_nlp.knowledge.lexicon import Lexicon
+from criteria_nlp.sources.patient import Observation, Patient
+
+# Units in which a value above 100 is impossible.
+_PERCENT_UNITS = frozenset({"%", "percent"})
+
+
+def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexicon) -> Patient:
+    """Fill derived fields (lexicon variable, normalised unit) and move untrustworthy values into warnings.
+
+    An observation whose value is impossible (negative, or above 100 %) or whose unit is unknown keeps its place in
+    the record but loses its numeric value, with a warning that names it; nothing is silently dropped.
+    """
+    name = source or patient.source or patient.id
+    warnings = list(patient.warnings)
+    observations: list[Observation] = []
+    for observation in patient.observations:
+        checked, problems = check_observation(observation, lexicon)
+        for problem in problems:
+            message = f"{name}: Observation {observation.id}: {problem}"
+            if strict:
+                raise PatientDataError(message)
+            warnings.append(message)
+        observations.append(checked)
+    if patient.birth_date is None:
+        message = f"{name}: Patient {patient.id}: no birth date; age criteria cannot be decided"
+        if strict:
+            raise PatientDataError(message)
+        warnings.append(message)
+    return patient.model_copy(
+        update={"observations": tuple(observations), "warnings": tuple(dict.fromkeys(warnings)), "source": name}
+    )
+
+
+def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Observation, list[str]]:
+    """The observation with variable and normalised unit filled in, and the problems found (empty when fine)."""
+    # pint loads on the first observation with a unit, not when the package is imported
+    from criteria_nlp.knowledge.units import normalize_unit
+
+    problems: list[str] = []
+    update: dict[str, Any] = {}
+    variable_id = observation.variable
+    if variable_id is None and observation.code and (observation.system in (None, LOINC_SYSTEM, "loinc")):
+        variable = lexicon.by_loinc(observation.code)
+        if variable is not None:
+            variable_id = variable.id
+            update["variable"] = variable_id
+    elif variable_id is not None and variable_id not in lexicon.variables:
+        problems.append(f"unknown variable {variable_id!r}" + _did_you_mean(lexicon.suggest(variable_id)))
+    what = variable_id or observation.display or observation.code or "value"
+    if observation.value is not None:
+        value = observation.value
+        unit = observation.unit_normalized or observation.unit
+        if not math.isfinite(value):
+            problems.append(f"{what} value {value!r} is not a finite number; ignored")
+            update["value"] = None
+        elif value < 0 and variable_id is not None and variable_id in lexicon.variables:
+            problems.append(f"{what} {value:g} {observation.unit or ''} is impossible (negative); ignored".strip())
+            update["value"] = None
+        elif value > 100 and observation.unit in _PERCENT_UNITS:
+            problems.append(f"{what} {value:g} % is impossible (above 100 %); ignored")
+            update["value"] = None
+        elif observation.unit is not None and observation.unit_normalized is None:
+            try:
+                update["unit_normalized"] = normalize_unit(observation.unit)
+            except CriteriaSemanticError as error:
+                # Only values the engine could use are worth a warning; others are never read.
+                if variable_id is not None:
+                    problems.append(f"{what} has unknown unit {observation.unit!r} ({error.message}); value ignored")
+                    update["value"] = None
+        elif unit is None and variable_id is not None and variable_id in lexicon.variables:
+            expected = lexicon.variables[variable_id].unit
+            if expected is not None:
+                problems.append(f"{what} {value:g} has no unit (expected a unit like {expected}); value ignored")
+                update["value"] = None
+    if observation.effective is None and observation.value is not None and variable_id is not None:
+        problems.append(f"{what} has no date; it cannot be placed in a look-back window and is ignored")
+    return (observation.model_copy(update=update) if update else observation), problems
+
+
+def _did_you_mean(suggestions: list[str]) -> str:
+    return f" (did you mean {', '.join(repr(s) for s in suggestions)}?)" if suggestions else ""
