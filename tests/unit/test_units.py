@@ -19,6 +19,7 @@ from criteria_nlp.knowledge.units import (
     registry,
     suggest_units,
 )
+from criteria_nlp.knowledge.units.spelling import read_spellings, unit_spellings
 from criteria_nlp.resources import corpus_path, shared_dir
 
 SPELLINGS = [
@@ -421,3 +422,54 @@ def test_clinical_units_file_has_a_header_and_loads() -> None:
     path = corpus_path("units", "clinical_units.txt")
     assert path.read_text(encoding="utf-8").startswith("#")
     assert "bsa_1_73m2" in registry()
+
+
+def _spelling_rows() -> list[tuple[str, str, str]]:
+    """(table, written, canonical) of every row of spellings.tsv, as the file writes them."""
+    lines = corpus_path("units", "spellings.tsv").read_text(encoding="utf-8").splitlines()
+    rows = [tuple(line.split("\t")) for line in lines if line.strip() and not line.startswith("#")]
+    assert rows[0] == ("table", "written", "canonical")
+    return [(table, written, canonical) for table, written, canonical in rows[1:]]
+
+
+@pytest.mark.parametrize(("table", "written", "canonical"), _spelling_rows())
+def test_every_spelling_normalises_to_a_unit_pint_parses(table: str, written: str, canonical: str) -> None:
+    if canonical == "-":  # a count word dropped from a unit: "cells/mm3"
+        assert table == "factor"
+        assert normalize_unit(f"{written}/mm3") == "1/mm^3"
+        return
+    registry().parse_units(canonical)
+    if table == "ucum" or table == "ucum_atom":
+        assert normalize_unit(canonical) == canonical
+        if table == "ucum":
+            assert from_ucum(written) == canonical
+    elif canonical != "1.73m^2":  # only ever a denominator: "mL/min/1.73m^2"
+        assert normalize_unit(written) == canonical
+        assert parse_unit(written) == registry().parse_units(canonical)
+
+
+def test_spelling_file_is_read_once_into_its_tables() -> None:
+    spellings = unit_spellings()
+    assert unit_spellings() is spellings
+    assert spellings.exact["G/L"] == "10^9/L"
+    assert spellings.factors["cells"] == ""
+    assert spellings.factors_lower["l"] == "L"
+    assert ("G/L", "10^9/L") in spellings.suggestions
+    assert corpus_path("units", "spellings.tsv").read_text(encoding="utf-8").startswith("# ")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("factor\tmg", "expected 3 tab-separated fields"),
+        ("unit\tmg\tmg", "unknown table 'unit'"),
+        ("exact\tcells\t-", "only a factor can be dropped"),
+        ("factor\tmg\tmg\nfactor\tmg\tg", "'mg' is already in the factor table"),
+    ],
+)
+def test_spelling_file_errors_name_the_line(tmp_path: Path, line: str, problem: str) -> None:
+    path = tmp_path / "spellings.tsv"
+    path.write_text(f"# header\ntable\twritten\tcanonical\n{line}\n", encoding="utf-8")
+    with pytest.raises(CriteriaSemanticError, match=problem) as raised:
+        read_spellings(path)
+    assert "spellings.tsv line " in str(raised.value)

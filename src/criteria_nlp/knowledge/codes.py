@@ -2,8 +2,10 @@
 
 FHIR names a system by URL ("http://snomed.info/sct"), OIDs name it by number, the lexicon's files and the
 library's own JSON by a short name ("SNOMED CT", "icd-10-cm"), OMOP by its vocabulary id ("SNOMED", "ICD10CM").
-:func:`code_system` maps all of them to one short id: ``loinc``, ``snomed``, ``icd10``, ``rxnorm``, ``atc``,
-``omop``; a system it does not know is returned lower-cased as written (None for none), never guessed.
+:func:`code_system` maps all of them to one short id: ``loinc``, ``snomed``, ``icd10`` (ICD-10 and its clinical
+modifications such as ICD-10-CM: diagnoses), ``icd10pcs`` (ICD-10-PCS: procedures, never matched as diagnoses),
+``rxnorm``, ``atc``, ``omop``; a system it does not know is returned lower-cased as written (None for none), never
+guessed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC_SYSTEM = "http://www.whocc.no/atc"
 UCUM_SYSTEM = "http://unitsofmeasure.org"
+ICD10PCS_SYSTEM = "http://www.cms.gov/Medicare/Coding/ICD10"
 ICD10_SYSTEMS = (ICD10_SYSTEM, ICD10CM_SYSTEM)
 
 # exact spellings (lower case, without a trailing slash) first; then the words a longer name contains
@@ -35,9 +38,14 @@ _EXACT: dict[str, str] = {
             "icd10-cm",
             ICD10_SYSTEM,
             ICD10CM_SYSTEM,
+            "urn:oid:2.16.840.1.113883.6.3",
             "urn:oid:2.16.840.1.113883.6.90",
         ),
         "icd10",
+    ),
+    # ICD-10-PCS's URL contains "icd10": named here so that the contained words below do not read it as ICD-10
+    **dict.fromkeys(
+        ("icd10pcs", "icd-10-pcs", "icd10-pcs", ICD10PCS_SYSTEM.lower(), "urn:oid:2.16.840.1.113883.6.4"), "icd10pcs"
     ),
     **dict.fromkeys(("rxnorm", RXNORM_SYSTEM, "urn:oid:2.16.840.1.113883.6.88"), "rxnorm"),
     **dict.fromkeys(("atc", ATC_SYSTEM, "urn:oid:2.16.840.1.113883.6.73"), "atc"),
@@ -45,6 +53,8 @@ _EXACT: dict[str, str] = {
 }
 _CONTAINED: tuple[tuple[str, str], ...] = (
     ("snomed", "snomed"),
+    ("icd-10-pcs", "icd10pcs"),
+    ("icd10pcs", "icd10pcs"),
     ("icd-10", "icd10"),
     ("icd10", "icd10"),
     ("loinc", "loinc"),

@@ -31,6 +31,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from criteria_nlp.errors import CriteriaSemanticError
+from criteria_nlp.knowledge.codes import code_system, icd10_in_range, icd10_key, icd10_range
 from criteria_nlp.resources import corpus_path
 
 VARIABLE_KINDS = frozenset({"lab", "vital", "score", "anthropometric", "demographic", "other"})
@@ -50,23 +51,6 @@ VARIABLE_COLUMNS = (
 )
 GROUP_COLUMNS = ("id", "name", "synonyms", "members")
 CONCEPT_COLUMNS = ("id", "category", "name", "synonyms", "icd10", "snomed")
-
-SNOMED_SYSTEMS = frozenset(
-    {"snomed", "snomedct", "snomed-ct", "snomed ct", "sct", "http://snomed.info/sct", "urn:oid:2.16.840.1.113883.6.96"}
-)
-ICD10_SYSTEMS = frozenset(
-    {
-        "icd10",
-        "icd-10",
-        "icd10cm",
-        "icd-10-cm",
-        "icd10-cm",
-        "http://hl7.org/fhir/sid/icd-10",
-        "http://hl7.org/fhir/sid/icd-10-cm",
-        "urn:oid:2.16.840.1.113883.6.3",
-        "urn:oid:2.16.840.1.113883.6.90",
-    }
-)
 
 _ID_PATTERN = re.compile(r"[a-z][a-z0-9_]*")
 _LOINC_PATTERN = re.compile(r"\d{1,7}-\d")
@@ -164,7 +148,7 @@ class Lexicon:
             for code in concept.snomed:
                 self._by_snomed.setdefault(code, []).append(concept)
         self._icd10_patterns = [
-            (concept, [_icd10_pattern(code) for code in concept.icd10]) for concept in self.concepts.values()
+            (concept, [icd10_range(code) for code in concept.icd10]) for concept in self.concepts.values()
         ]
         self._entries = _phrase_entries(self.variables.values(), self.groups.values(), self.concepts.values())
         self._exact = {e.text: e for e in self._entries if e.case_sensitive}
@@ -200,18 +184,18 @@ class Lexicon:
     def concepts_for_code(self, system: str, code: str) -> list[Concept]:
         """Concepts a coded diagnosis or procedure belongs to, in file order.
 
-        ``system`` is "snomed" or "icd10" (or a spelling such as "ICD-10-CM"), or a FHIR system URL
-        ("http://snomed.info/sct", "http://hl7.org/fhir/sid/icd-10-cm"). Another URL (RxNorm, LOINC...) yields
+        ``system`` is SNOMED CT or ICD-10 named any way :func:`~criteria_nlp.knowledge.codes.code_system` reads
+        ("snomed", "ICD-10-CM", "http://snomed.info/sct", an OID). Another URL or OID (RxNorm, LOINC...) yields
         ``[]``; a bare name that is neither raises :class:`CriteriaSemanticError`, since it is most likely a typo.
-        ICD-10 codes match hierarchically ("E11.9" is under "E11"); SNOMED codes match exactly.
+        ICD-10 codes match hierarchically ("E11.9" is under "E11", "A17.0" under "A15-A19"); SNOMED codes exactly.
         """
-        normalized = system.strip().lower().rstrip("/")
-        if normalized in SNOMED_SYSTEMS:
+        short = code_system(system)
+        if short == "snomed":
             return list(self._by_snomed.get(code.strip(), ()))
-        if normalized in ICD10_SYSTEMS:
-            target = _icd10_key(code)
-            return [c for c, patterns in self._icd10_patterns if any(_icd10_matches(p, target) for p in patterns)]
-        if ":" in normalized:
+        if short == "icd10":
+            key = icd10_key(code)
+            return [c for c, patterns in self._icd10_patterns if any(icd10_in_range(p, key) for p in patterns)]
+        if ":" in system:
             return []
         raise CriteriaSemanticError(
             f"unknown code system {system!r}", expected=["snomed", "icd10"], suggestions=["snomed", "icd10"]
@@ -427,7 +411,7 @@ def _check_icd10(code: str, path: Path, line_number: int) -> str:
     ends = code.split("-")
     if len(ends) > 2 or not all(_ICD10_PATTERN.fullmatch(end) for end in ends):
         raise LexiconFileError(path, line_number, f"malformed ICD-10 code or range {code!r}")
-    if len(ends) == 2 and _icd10_key(ends[0]) > _icd10_key(ends[1]):
+    if len(ends) == 2 and icd10_key(ends[0]) > icd10_key(ends[1]):
         raise LexiconFileError(path, line_number, f"ICD-10 range {code!r} runs backwards")
     return code
 
@@ -496,18 +480,3 @@ def _suggestion_text(entry: PhraseEntry) -> str:
     if not entry.case_sensitive and text[:1].isupper() and not any(c.isupper() for c in text[1:]):
         return text[0].lower() + text[1:]
     return text
-
-
-def _icd10_key(code: str) -> str:
-    return code.strip().upper().replace(".", "")
-
-
-def _icd10_pattern(code: str) -> tuple[str, str]:
-    """(low, high) keys; a plain code is the range from itself to itself, compared on its own length."""
-    low, _, high = code.partition("-")
-    return _icd10_key(low), _icd10_key(high or low)
-
-
-def _icd10_matches(pattern: tuple[str, str], target: str) -> bool:
-    low, high = pattern
-    return target[: len(low)] >= low and target[: len(high)] <= high
