@@ -9,17 +9,8 @@ from typing import Any
 import pytest
 from lark import Lark
 
-from criteria_nlp.grammar.core import (
-    _TRANSFORMER,
-    ConstraintChunk,
-    WindowChunk,
-    _parser,
-    _replay,
-    _template,
-    classify,
-    parse_chunks,
-    pieces_of,
-)
+from criteria_nlp.grammar import ConstraintChunk, WindowChunk, classify, parse_chunks, pieces_of
+from criteria_nlp.grammar.parser import _TRANSFORMER, _parser, _replay, _template
 from criteria_nlp.resources import grammar_path
 from criteria_nlp.text.nlp import default_pipeline
 
