@@ -30,17 +30,13 @@ from criteria_nlp.grammar.lookahead import (
 )
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list
+from criteria_nlp.grammar.words import grammar_words
 
 _VALUES = ("NUM", "UNIT", "REF")
-_OR_WORDS = frozenset({"or", "and/or", ","})  # between two thresholds of one variable
-_AND_WORDS = frozenset({"and"})  # between two allowed values ("ASA 1 and 2")
-_BOUND_JOINERS = frozenset({"and", "but"})  # between a lower and an upper bound
+_WORDS = grammar_words()
+_CONJUNCTIVE_STARTS = tuple(sorted(_WORDS.conjunctive_start))
 _STRICT = {">=": ">", ">": ">", "<=": "<", "<": "<", "==": "=="}
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
-_ROMAN_JOINERS = frozenset({",", "/", "-", "–", "—", "~", "to"})
-_ROMAN_LEADS = frozenset(
-    {"class", "grade", "stage", "nyha", "type", "classes", "grades", "stages", "classification", "category", "phase"}
-)
 
 
 class Cursor:
@@ -191,9 +187,9 @@ def _second_threshold(c: Cursor) -> bool:
 
 def _emit_joined_comparator(c: Cursor) -> None:
     piece = c.piece
-    c.emit("VALUE_AND" if piece.lower.startswith("and") else "VALUE_OR", piece.text, piece)
+    c.emit("VALUE_AND" if piece.lower.startswith(_CONJUNCTIVE_STARTS) else "VALUE_OR", piece.text, piece)
     c.emit("CMP_PRE", _STRICT[c.kinds["CMP_POST"]], piece)
-    if c.pieces[c.i + 1].lower == "than":
+    if c.pieces[c.i + 1].lower in _WORDS.comparator_tail:
         c.i += 1
 
 
@@ -289,7 +285,7 @@ def _range_separator(c: Cursor) -> bool:
         and c.previous in ("NUM", "UNIT")
         and i + 1 < n
         and (is_number(pieces[i + 1]) or ("CMP_PRE" in pieces[i + 1].kinds and i + 2 < n and is_number(pieces[i + 2])))
-        and (c.piece.lower != "and" or c.range_open)
+        and (c.piece.lower not in _WORDS.range_and or c.range_open)
     )
 
 
@@ -301,7 +297,7 @@ def _emit_range_separator(c: Cursor) -> None:
 def _or_between_thresholds(c: Cursor) -> bool:
     """ "< 40 or > 100 mmHg": two thresholds of one variable."""
     return (
-        c.piece.lower in _OR_WORDS
+        c.piece.lower in _WORDS.value_or
         and c.previous in ("NUM", "UNIT", "REF", "CMP_POST")
         and value_start(c.pieces, c.i + 1)
         and comparator_or_number(c.pieces[c.i + 1])
@@ -316,7 +312,7 @@ def _and_between_values(c: Cursor) -> bool:
     """ "ASA 1 and 2": a set of allowed values."""
     i, pieces = c.i, c.pieces
     return (
-        c.piece.lower in _AND_WORDS
+        c.piece.lower in _WORDS.value_and
         and c.previous in ("NUM", "UNIT")
         and not c.range_open
         and i + 1 < c.n
@@ -329,7 +325,7 @@ def _and_before_comparator(c: Cursor) -> bool:
     """ "> 1.4 and <= 2.0 mg/dL": a lower and an upper bound."""
     i, pieces = c.i, c.pieces
     return (
-        c.piece.lower in _BOUND_JOINERS
+        c.piece.lower in _WORDS.bound_joiner
         and c.previous in _VALUES
         and i + 1 < c.n
         and "CMP_PRE" in pieces[i + 1].kinds
@@ -380,9 +376,9 @@ RULES: tuple[Rule, ...] = (
     Rule(_on("FROM"), _NONE, _open_range, _emit_at_least),
     Rule(_on("FROM", "BETWEEN"), _NONE, _range_opener, _emit_range_opener),
     Rule(_on("TO"), _NONE, _range_separator, _emit_range_separator),
-    Rule(_NONE, _OR_WORDS, _or_between_thresholds, _emit_value_or),
-    Rule(_NONE, _AND_WORDS, _and_between_values, _emit_value_or),
-    Rule(_NONE, _BOUND_JOINERS, _and_before_comparator, _emit_value_and),
+    Rule(_NONE, _WORDS.value_or, _or_between_thresholds, _emit_value_or),
+    Rule(_NONE, _WORDS.value_and, _and_between_values, _emit_value_or),
+    Rule(_NONE, _WORDS.bound_joiner, _and_before_comparator, _emit_value_and),
     Rule(_on("VARIABLE", "GROUP"), _NONE, _variable_heads_threshold, _emit_variables),
     Rule(_NONE, _NONE, _anything, _prose),
 )
@@ -447,9 +443,9 @@ def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
     for i, piece in enumerate(pieces):
         if piece.text in _ROMAN and "NUM" not in piece.kinds and i > 0:
             before = pieces[i - 1]
-            joined = "CONJ" in before.kinds or before.text in _ROMAN_JOINERS
+            joined = "CONJ" in before.kinds or before.text in _WORDS.roman_joiner
             if (
-                before.lower in _ROMAN_LEADS
+                before.lower in _WORDS.roman_lead
                 or "VARIABLE" in before.kinds
                 or "CMP_PRE" in before.kinds
                 or (in_list and joined)
@@ -457,7 +453,7 @@ def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
                 piece.kinds = dict(piece.kinds, NUM=repr(_ROMAN[piece.text]))
                 in_list = True
                 continue
-        if not ("CONJ" in piece.kinds or piece.text in _ROMAN_JOINERS):
+        if not ("CONJ" in piece.kinds or piece.text in _WORDS.roman_joiner):
             in_list = False
 
 

@@ -7,13 +7,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from criteria_nlp.grammar.pieces import Piece, is_number
+from criteria_nlp.grammar.words import grammar_words
 
+_WORDS = grammar_words()
+_MULTIPLIER_ENDINGS = tuple(sorted(_WORDS.multiplier_ending))
 _TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "min"})
 
 
 def is_multiplier_word(piece: Piece) -> bool:
     """ "twice", "three times", "3-fold": a number word that already says "times"."""
-    return "NUMWORD" in piece.kinds and (piece.lower in ("twice", "thrice") or piece.lower.endswith(("times", "fold")))
+    return "NUMWORD" in piece.kinds and (
+        piece.lower in _WORDS.multiplier_word or piece.lower.endswith(_MULTIPLIER_ENDINGS)
+    )
 
 
 def after_number_reference(pieces: Sequence[Piece], i: int, multiplier: bool = False) -> int | None:
@@ -23,16 +28,9 @@ def after_number_reference(pieces: Sequence[Piece], i: int, multiplier: bool = F
     hops = 0
     while j < len(pieces) and hops < 3:
         piece = pieces[j]
-        if "REF" in piece.kinds or (multiplier and piece.lower == "normal"):
+        if "REF" in piece.kinds or (multiplier and piece.lower in _WORDS.bare_reference):
             return j
-        if "TIMES" in piece.kinds or piece.lower in (
-            "the",
-            "of",
-            "institutional",
-            "the institutional",
-            "times the",
-            "x the",
-        ):
+        if "TIMES" in piece.kinds or piece.lower in _WORDS.reference_filler:
             j += 1
             hops += 1
             continue
@@ -59,14 +57,14 @@ def value_start(pieces: Sequence[Piece], i: int) -> bool:
 
 def skippable_after_comparator(piece: Piece) -> bool:
     """Words between a comparator and its number: "more than the", "under the age of"."""
-    return piece.lower in ("the", "a", "an", "of", "than", "to", "age", "ages") or (
-        "AGEWORD" in piece.kinds and piece.lower not in ("old", "years old")
+    return piece.lower in _WORDS.comparator_filler or (
+        "AGEWORD" in piece.kinds and piece.lower not in _WORDS.age_after_number
     )
 
 
 def names_age(piece: Piece) -> bool:
     """ "under the age of 18": a word between comparator and number that names age as the variable."""
-    return "AGEWORD" in piece.kinds or piece.lower in ("age", "ages")
+    return "AGEWORD" in piece.kinds
 
 
 def range_start(pieces: Sequence[Piece], i: int) -> int | None:
@@ -77,7 +75,7 @@ def range_start(pieces: Sequence[Piece], i: int) -> int | None:
         j < n
         and j - i <= 4
         and not is_number(pieces[j])
-        and (pieces[j].lower in ("the", "ages", "age", "of") or "AGEWORD" in pieces[j].kinds)
+        and (pieces[j].lower in _WORDS.range_filler or "AGEWORD" in pieces[j].kinds)
     ):
         j += 1
     if j < n and "CMP_PRE" in pieces[j].kinds and j + 1 < n and is_number(pieces[j + 1]) and j > i + 1:
@@ -107,14 +105,14 @@ def open_ended(pieces: Sequence[Piece], first: int) -> bool:
 
 def skip_window_words(pieces: Sequence[Piece], i: int) -> int:
     """The index after "the last", "the past" … at i ("within the past 6 months")."""
-    while i < len(pieces) - 1 and pieces[i].lower in ("the", "last", "past", "previous", "preceding", "prior"):
+    while i < len(pieces) - 1 and pieces[i].lower in _WORDS.window_filler:
         i += 1
     return min(i, len(pieces) - 1)
 
 
 def number_follows(pieces: Sequence[Piece], i: int) -> bool:
     """Is there a number at i, or after a "than" at i?"""
-    if i < len(pieces) and pieces[i].lower == "than":
+    if i < len(pieces) and pieces[i].lower in _WORDS.comparator_tail:
         i += 1
     return i < len(pieces) and is_number(pieces[i])
 

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from spacy.tokens import Doc
 
 from criteria_nlp.grammar.pieces import Piece, is_number
+from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.text.nlp import Annotation, annotations_of, token_bounds
 
 # The order in which an annotation kind wins over another of the same length.
@@ -140,7 +141,9 @@ def _bracketed_piece(pieces: Sequence[Piece], i: int) -> Piece | None:
     return None
 
 
-_BOUND_NOTES = {"inclusive": "inclusive", "included": "inclusive", "exclusive": "exclusive", "excluded": "exclusive"}
+_BOUND_NOTES = {word: "inclusive" for word in grammar_words().bound_inclusive} | {
+    word: "exclusive" for word in grammar_words().bound_exclusive
+}
 
 
 def _bound_note(pieces: list[Piece], i: int) -> bool:

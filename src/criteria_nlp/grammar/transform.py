@@ -21,7 +21,10 @@ from criteria_nlp.grammar.chunks import (
     WindowChunk,
 )
 from criteria_nlp.grammar.pieces import PieceToken
+from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.ir import Quantity, Span, span_at
+
+_EITHER = grammar_words().either_separator
 
 
 @dataclass(frozen=True)
@@ -235,7 +238,7 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
             for t in items
             if t.type == "VAR"
         ]
-        either = any(t.type == "VAR_SEP" and t.piece.lower in ("or", "and/or", "nor") for t in items)
+        either = any(t.type == "VAR_SEP" and t.piece.lower in _EITHER for t in items)
         return _VariableList(tuple(members), either)
 
     def constraint(self, *items: Any) -> ConstraintChunk:

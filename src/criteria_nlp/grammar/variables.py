@@ -10,14 +10,13 @@ from collections.abc import Iterator, Sequence
 
 from criteria_nlp.grammar.lookahead import value_start, window_ahead
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_variable, token, variable_id
+from criteria_nlp.grammar.words import grammar_words
 
-_LIST_PUNCT = frozenset({",", "/", "&"})
 _OPENERS = frozenset({"(", "["})
 _CLOSERS = frozenset({")", "]"})
-_FILLER_PUNCT = frozenset({"(", ")", "[", "]", ":", "-", "=", '"', "'", "*"})
-# words that may stand between a variable and its threshold but are content elsewhere ("ST elevation")
-_FILLER_WORDS = frozenset({"elevation", "elevations"})
-_CATEGORICAL_VARIABLES = frozenset({"sex"})
+_SEPARATORS = grammar_words().variable_separator
+_FILLERS = grammar_words().variable_filler
+_CATEGORICAL_VARIABLES = grammar_words().categorical_variable
 
 
 def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
@@ -46,11 +45,11 @@ def variable_list(pieces: Sequence[Piece], i: int) -> Iterator[PieceToken]:
 
 
 def _is_filler(piece: Piece) -> bool:
-    return "VERB_IS" in piece.kinds or piece.text in _FILLER_PUNCT or piece.lower in _FILLER_WORDS
+    return "VERB_IS" in piece.kinds or piece.lower in _FILLERS
 
 
 def _is_separator(piece: Piece) -> bool:
-    return piece.text in _LIST_PUNCT or piece.lower in ("and", "or", "and/or", "nor", "as well as", "both")
+    return piece.lower in _SEPARATORS
 
 
 def _scan_variable_list(pieces: Sequence[Piece], i: int) -> tuple[list[int], int]:
