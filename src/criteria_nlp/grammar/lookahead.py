@@ -8,10 +8,10 @@ from collections.abc import Sequence
 
 from criteria_nlp.grammar.pieces import Piece, is_number
 from criteria_nlp.grammar.words import grammar_words
+from criteria_nlp.knowledge.durations import duration_of
 
 _WORDS = grammar_words()
 _MULTIPLIER_ENDINGS = tuple(sorted(_WORDS.multiplier_ending))
-_TIME_UNITS = frozenset({"year", "month", "week", "day", "hour", "minute", "min"})
 
 
 def is_multiplier_word(piece: Piece) -> bool:
@@ -123,7 +123,7 @@ def time_follows(pieces: Sequence[Piece], i: int) -> bool:
     j = i + 1
     if j + 1 < n and "TO" in pieces[j].kinds and is_number(pieces[j + 1]):
         j += 2
-    return j < n and pieces[j].kinds.get("UNIT", "") in _TIME_UNITS
+    return j < n and duration_of(pieces[j].kinds.get("UNIT")) is not None
 
 
 def window_ahead(pieces: Sequence[Piece], i: int) -> bool:

@@ -23,6 +23,7 @@ from criteria_nlp.grammar.chunks import (
 from criteria_nlp.grammar.pieces import PieceToken
 from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.ir import Quantity, Span, span_at
+from criteria_nlp.ir.interval import Interval
 
 _EITHER = grammar_words().either_separator
 
@@ -78,9 +79,7 @@ def _is_empty(threshold: Threshold) -> bool:
         return False
     if low.unit_normalized != high.unit_normalized and low.unit_normalized and high.unit_normalized:
         return False  # different units: not comparable here
-    return low.value > high.value or (
-        low.value == high.value and not (threshold.low_inclusive and threshold.high_inclusive)
-    )
+    return Interval(low.value, threshold.low_inclusive, high.value, threshold.high_inclusive).is_empty()
 
 
 def _complementary(first: Threshold, second: Threshold) -> bool:
@@ -92,8 +91,11 @@ def _complementary(first: Threshold, second: Threshold) -> bool:
     return lower_then_upper or upper_then_lower
 
 
-def _intersect(first: Threshold, second: Threshold) -> Threshold:
-    """ "> 1.4 and <= 2.0": a lower and an upper bound joined by "and" make one interval."""
+def _join_bounds(first: Threshold, second: Threshold) -> Threshold:
+    """ "> 1.4 and <= 2.0": a lower and an upper bound joined by "and" make one interval.
+
+    The bounds are taken as written (the first one's lower, the second one's upper), not intersected: "5 and < 10"
+    is [5, 10), where :meth:`Interval.intersect` would give [5, 5]; and the units go with the values."""
     low, low_inclusive = (
         (first.low, first.low_inclusive) if first.low is not None else (second.low, second.low_inclusive)
     )
@@ -218,7 +220,7 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
             if isinstance(item, Threshold):
                 # "≥ 8, ≤ 20": a lower and an upper bound after a bare comma are one interval too
                 complementary = bool(thresholds) and _complementary(thresholds[-1], item)
-                joined = _intersect(thresholds[-1], item) if (join_next or (comma and complementary)) else None
+                joined = _join_bounds(thresholds[-1], item) if (join_next or (comma and complementary)) else None
                 if joined is not None and not _is_empty(joined):
                     thresholds[-1] = joined
                 else:
