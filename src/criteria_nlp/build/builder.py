@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
-from criteria_nlp.knowledge import units
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar.core import (
     Chunk,
@@ -53,282 +52,47 @@ from criteria_nlp.ir import (
     span_at,
     walk,
 )
-from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.durations import NAMES, duration_of
+from criteria_nlp.knowledge.lexicon import Lexicon, cue_scopes, load_lexicon
+from criteria_nlp.knowledge.words import words
 
 _CLAUSE_BREAKS = frozenset({";", "."})
 _JOIN_PUNCTUATION = frozenset({",", ")", "]"})
-_NON = frozenset({"non", "non-"})
-_AGAINST = frozenset({"anti", "anti-"})
-# words after which a negation no longer reaches: "with hypertension but without diabetes", "without X who have Y"
-_SCOPE_BREAKERS = frozenset({"but", "who", "whose", "which", "that", "however", "although", "whereas", "yet"})
-_SCOPE_BREAKING_KINDS = frozenset({"WITH", "IF", "UNLESS", "ALLOWED"})
-_NEGATIVE_RESULT = frozenset({"negative", "seronegative"})
-_PREDICATE_STARTS = frozenset({"on", "using", "taking", "receiving", "has", "have", "is", "are", "uses", "takes"})
-_GENERIC_NOUNS = frozenset(
-    {"disease", "diseases", "disorder", "disorders", "condition", "conditions", "illness", "illnesses", "cause"}
-    | {"causes", "origin", "etiology", "lesion", "lesions", "event", "events", "reason", "reasons", "type", "types"}
-)
 _HYPHENS = frozenset({"-", "‐", "‑", "–"})
-_SEX_PREPOSITIONS = ("for", "in", "among")
-# words that say a threshold is a score without naming the scale ("a baseline score of > 5 on the …")
-_AFTER_SCALE_NAME = frozenset({"at", "in", "on", "by", "during", "after", "before", "from", "with", "using", "per"})
-_GENERIC_SCORE_WORDS = frozenset({"score", "scores", "scaled", "baseline", "total", "points", "point", "rating"})
-_SCALE_NAME_WORDS = frozenset(
-    {"scale", "questionnaire", "inventory", "test", "index", "score", "assessment", "examination", "battery", "rating"}
+_STOPWORDS = words("stopword")
+_SCOPE_BREAKERS = words("scope_breaker")
+_PREDICATE_STARTS = words("predicate_start")
+_GENERIC_NOUNS = words("generic_noun")
+_PERSON_WORDS = words("person_word")
+_SEX_PREPOSITIONS = words("sex_preposition")
+_AGAINST = words("against_prefix")
+_AFTER_SCALE_NAME = words("after_scale_name")
+_GENERIC_SCORE_WORDS = words("generic_score_word")
+_SCALE_NAME_WORDS = words("scale_name_word")
+_SCALE_WORDS = words("scale_word")
+_PHRASE_QUALIFIERS = words("phrase_qualifier")
+_DURATION_CUES = words("duration_cue")
+_DETAIL_OPENERS = words("detail_opener")
+_DETAIL_WORDS = words("detail_word")
+_RESULT_WORDS = words("result_word")
+_CONDITION_FILLERS = words("condition_filler")
+_AGE_COMPARATORS = words("age_comparator")
+_ARTICLES = words("article")
+_QUALIFIER_GAP = words("qualifier_gap")
+_SCALE_OPENERS = words("scale_opener")
+_SCORE_UNITS = words("score_unit")
+_SEX_GAP = words("sex_gap")
+_SEX_THRESHOLD_GAP = words("sex_threshold_gap")
+_NOT_PERMISSION_AFTER = words("not_permission_after")
+# how negation cues reach (cues.tsv): "non" only negates the word it is attached to; "negative" also reaches back
+_NON = frozenset(c.phrase for c in cue_scopes() if c.kind == "NEG" and c.scope == "word")
+_NEGATIVE_RESULT = frozenset(
+    c.phrase for c in cue_scopes() if c.kind == "NEG" and c.direction in ("BACKWARD", "BIDIRECTIONAL")
 )
-_PERSON_WORDS = frozenset(
-    {"patient", "patients", "subject", "subjects", "participant", "participants", "volunteer", "volunteers"}
-    | {"adult", "adults", "individual", "individuals", "person", "persons", "people", "user", "users"}
-)
-# qualifiers whose cue phrases differ from the value by design ("use of" -> exposure), not by misspelling
-_PHRASE_QUALIFIERS = frozenset({"history", "diagnosed", "exposure"})
-_TIME_UNITS = {"year": "year", "month": "month", "week": "week", "day": "day", "hour": "hour"}
-
-# Words that carry no eligibility meaning of their own: never reported as "not understood".
-_STOPWORDS = frozenset(
-    [
-        "(s)",  # "lesion(s)"
-        "(es)",
-        "(ies)",
-        "a",
-        "an",
-        "the",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "to",
-        "with",
-        "by",
-        "from",
-        "as",
-        "any",
-        "all",
-        "other",
-        "following",
-        "this",
-        "these",
-        "those",
-        "that",
-        "which",
-        "who",
-        "whom",
-        "whose",
-        "their",
-        "his",
-        "her",
-        "its",
-        "it",
-        "they",
-        "he",
-        "she",
-        "them",
-        "such",
-        "must",
-        "should",
-        "will",
-        "would",
-        "may",
-        "might",
-        "can",
-        "could",
-        "shall",
-        "be",
-        "is",
-        "are",
-        "was",
-        "were",
-        "been",
-        "being",
-        "have",
-        "has",
-        "had",
-        "having",
-        "do",
-        "does",
-        "did",
-        "not",
-        "no",
-        "and",
-        "or",
-        "nor",
-        "but",
-        "if",
-        "than",
-        "then",
-        "also",
-        "only",
-        "either",
-        "both",
-        "each",
-        "per",
-        "within",
-        "into",
-        "onto",
-        "over",
-        "under",
-        "about",
-        "after",
-        "before",
-        "during",
-        "while",
-        "when",
-        "where",
-        "whether",
-        "there",
-        "here",
-        "some",
-        "more",
-        "most",
-        "less",
-        "least",
-        "very",
-        "much",
-        "many",
-        "few",
-        "several",
-        "include",
-        "includes",
-        "including",
-        "includ",
-        "e.g.",
-        "i.e.",
-        "etc",
-        "eg",
-        "ie",
-        "vs",
-        "via",
-        "patient",
-        "patients",
-        "subject",
-        "subjects",
-        "participant",
-        "participants",
-        "individual",
-        "individuals",
-        "person",
-        "persons",
-        "people",
-        "volunteer",
-        "volunteers",
-        "adult",
-        "adults",
-        "child",
-        "children",
-        "male",
-        "female",
-        "men",
-        "women",
-        "man",
-        "woman",
-        "case",
-        "cases",
-        "diagnosis",
-        "diagnosed",
-        "history",
-        "known",
-        "evidence",
-        "presence",
-        "present",
-        "documented",
-        "confirmed",
-        "disease",
-        "diseases",
-        "disorder",
-        "disorders",
-        "condition",
-        "conditions",
-        "illness",
-        "illnesses",
-        "period",
-        "periods",
-        "type",
-        "types",
-        "level",
-        "levels",
-        "value",
-        "values",
-        "study",
-        "trial",
-        "trials",
-        "enrollment",
-        "enrolment",
-        "screening",
-        "entry",
-        "inclusion",
-        "exclusion",
-        "criteria",
-        "criterion",
-        "eligible",
-        "eligibility",
-        "require",
-        "required",
-        "requires",
-        "requirement",
-        "following",
-        "prior",
-        "previous",
-        "previously",
-        "current",
-        "currently",
-        "age",
-        "aged",
-        "year",
-        "years",
-        "old",
-        "inclusive",
-        "exclusive",
-        "inclusively",
-        "adults",
-        "adult",
-        "infants",
-        "infant",
-        "children",
-        "child",
-        "adolescents",
-        "adolescent",
-        "neonates",
-        "newborns",
-        "elderly",
-        "toddlers",
-    ]
-)
-_DURATION_CUES = frozenset(
-    [
-        "for",
-        "since",
-        "after",
-        "duration",
-        "during",
-        "lasting",
-        "post",
-        "due",
-        "treatment",
-        "therapy",
-        "treated",
-        "ago",
-        "history",
-        "previous",
-        "prior",
-        "diagnosed",
-        "onset",
-        "stable",
-        "received",
-        "receiving",
-        "use",
-        "using",
-        "taking",
-        "exposure",
-        "followed",
-        "persisting",
-        "persistent",
-    ]
-)
-_DETAIL_OPENERS = frozenset({"according", "from", "per", "meeting", "fulfilling", "fulfil", "fulfill", "as", "by"})
-_DETAIL_WORDS = frozenset(
-    {"criteria", "criterion", "classification", "acr", "slicc", "eular", "guidelines", "definition"}
-)
+_SCOPE_BREAKING_KINDS = frozenset(c.kind for c in cue_scopes() if c.direction == "TERMINATE")
+# ages and windows are read in hours or longer
+_TIME_UNITS = NAMES - {"minute"}
 
 
 @dataclass
@@ -772,13 +536,13 @@ class Builder:
         """
         prose_before = [c.piece for c in clause.chunks[:index] if isinstance(c, ProseChunk)]
         unit = _first_unit(thresholds)
-        is_time = unit in _TIME_UNITS.values()
+        is_time = unit in _TIME_UNITS
         unfitting: Piece | None = None  # the nearest variable, whose unit does not fit the threshold's
         for piece in reversed(prose_before):
             if "VARIABLE" in piece.kinds or "GROUP" in piece.kinds:
                 var_id = piece.kinds.get("VARIABLE") or piece.kinds["GROUP"]
                 variable = self.lexicon.variables.get(var_id)
-                if is_time and not (variable is not None and variable.unit in _TIME_UNITS.values()):
+                if is_time and not (variable is not None and variable.unit in _TIME_UNITS):
                     break
                 if unit is not None and self._takes_unit(var_id, unit) is False:
                     # "BMI (weight in kg divided by the square of height in meters) of 18 to 30 kg/m2"
@@ -800,7 +564,7 @@ class Builder:
         in_years = any(q is not None and q.unit_normalized == "year" for t in thresholds for q in (t.low, t.high))
         written = _chunk_span(clause.chunks[index]).slice(self.document).lower()
         # "Adults 18 or older", "younger than 18": comparators that only ages take
-        age_comparator = unit is None and any(word in written for word in ("older", "younger", "elder"))
+        age_comparator = unit is None and any(word in written for word in _AGE_COMPARATORS)
         if age_words or age_comparator or (in_years and not duration_cue):
             for piece in age_words:
                 clause.consumed.add(piece.index)
@@ -901,11 +665,11 @@ class Builder:
 
     def _is_duration(self, thresholds: Sequence[Threshold], variables: Sequence[VariableMention]) -> bool:
         """A time threshold cannot belong to a variable that is not itself a time ("phosphate ... for > 3 months")."""
-        if _first_unit(thresholds) not in _TIME_UNITS.values():
+        if _first_unit(thresholds) not in _TIME_UNITS:
             return False
         for variable in variables:
             known = self.lexicon.variables.get(variable.id)
-            if known is not None and known.unit in _TIME_UNITS.values():
+            if known is not None and known.unit in _TIME_UNITS:
                 return False
         return True
 
@@ -928,12 +692,12 @@ class Builder:
         chunks = clause.chunks
         position = index + 1
         following = chunks[position] if position < len(chunks) else None
-        if isinstance(following, ProseChunk) and following.piece.lower in ("points", "point"):
+        if isinstance(following, ProseChunk) and following.piece.lower in _SCORE_UNITS:
             position += 1  # "< 120 points on the …": "points" is no unit the registry knows
         if position + 1 >= len(chunks):
             return None
         opener = chunks[position]
-        if not isinstance(opener, ProseChunk) or opener.piece.lower not in ("on", "in", "of"):
+        if not isinstance(opener, ProseChunk) or opener.piece.lower not in _SCALE_OPENERS:
             return None
         before: list[Piece] = []
         for piece in reversed(prose_before):
@@ -954,7 +718,7 @@ class Builder:
             piece = chunk.piece
             if piece.text in (",", ";", ".", "(", ")") or "CONJ" in piece.kinds or "IF" in piece.kinds:
                 break
-            if not words and piece.lower in ("the", "a", "an"):
+            if not words and piece.lower in _ARTICLES:
                 continue
             if words and (piece.lower in _AFTER_SCALE_NAME or "WITHIN" in piece.kinds or "BEFORE" in piece.kinds):
                 break  # "… Scale at baseline"
@@ -1144,7 +908,7 @@ class Builder:
             if not isinstance(later, ProseChunk) or later.piece.text in (")", ",", ";"):
                 break
             words.append(later.piece)
-        content = _trim([p for p in words if p.lower not in ("is", "are", "present", "documented", "known")])
+        content = _trim([p for p in words if p.lower not in _CONDITION_FILLERS])
         if not content:
             return None
         for p in words:
@@ -1194,7 +958,7 @@ class Builder:
             piece = pieces[position]
             qualifiers: list[str] = []
             k = position - 1
-            while k >= 0 and ("QUAL" in pieces[k].kinds or pieces[k].lower in ("of", "a", "an", "the", "with")):
+            while k >= 0 and ("QUAL" in pieces[k].kinds or pieces[k].lower in _QUALIFIER_GAP):
                 if "QUAL" in pieces[k].kinds:
                     value = pieces[k].kinds["QUAL"]
                     qualifiers.insert(0, value)
@@ -1359,7 +1123,7 @@ class Builder:
                     or word.text == ":"
                     or "VERB_IS" in word.kinds
                     or word.lower in _STOPWORDS
-                    or word.lower in ("test", "tests", "result", "results", "screen")
+                    or word.lower in _RESULT_WORDS
                 ):
                     break
                 after += 1
@@ -1491,7 +1255,7 @@ class Builder:
             if "SEX" not in piece.kinds or not (sex.span.start <= piece.char_start < sex.span.end):
                 continue
             j = k - 1
-            while j >= 0 and ("VERB_IS" in prose[j].kinds or prose[j].lower in ("all", "any", "the")):
+            while j >= 0 and ("VERB_IS" in prose[j].kinds or prose[j].lower in _SEX_GAP):
                 j -= 1
             if j >= 0 and prose[j].lower in _SEX_PREPOSITIONS:
                 return True
@@ -1597,7 +1361,6 @@ def _detail_after(pieces: Sequence[Piece], position: int, document: str) -> tupl
 
 
 _NEXT_WORD = re.compile(r"[ \t]*([^\s,;()]{2,20})")
-_SCALE_WORDS = frozenset({"grade", "grades", "class", "classes", "stage", "stages", "type", "trimester", "level"})
 
 
 def _with_scale(t: Threshold, scale: str) -> Threshold:
@@ -1658,9 +1421,12 @@ def _in_unit(quantity: Quantity, unit: str) -> float:
 
 
 def _time_unit(unit: str | None) -> str | None:
+    """The canonical time unit of a singular or plural name ("years" -> "year"); abbreviations are no names here."""
     if unit is None:
         return None
-    return _TIME_UNITS.get(unit.rstrip("s"))
+    name = unit.rstrip("s")
+    duration = duration_of(name)
+    return name if duration is not None and duration.name == name and name in _TIME_UNITS else None
 
 
 def _one_sided(node: Node) -> tuple[str, str | None, float | None, bool, float | None, bool] | None:
@@ -1764,14 +1530,7 @@ def _with_operator(threshold: Threshold, operator: str) -> Threshold:
 
 def _between_sex_and_threshold(chunk: Chunk) -> bool:
     """Words that may stand between a sex and its threshold: "males: Hb < 130", "women with a BMI > 35"."""
-    return isinstance(chunk, ProseChunk) and chunk.piece.lower in (
-        ":",
-        "with",
-        "with a",
-        "with an",
-        "having",
-        "who have",
-    )
+    return isinstance(chunk, ProseChunk) and chunk.piece.lower in _SEX_THRESHOLD_GAP
 
 
 def _leading_sex(clause: _Clause, index: int) -> ProseChunk | None:
@@ -1857,7 +1616,7 @@ def _split_permission(clause: _Clause) -> list[_Clause]:
     if cue is None:
         return [clause]
     after = chunks[cue + 1] if cue + 1 < len(chunks) else None
-    if isinstance(after, ProseChunk) and after.piece.lower in ("for", "to"):
+    if isinstance(after, ProseChunk) and after.piece.lower in _NOT_PERMISSION_AFTER:
         return [clause]  # "eligible for PCI", "allowed to drive": no permission
     start = 0
     opener = ""
