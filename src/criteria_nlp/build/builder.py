@@ -16,9 +16,10 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache, lru_cache
 
+from criteria_nlp.build.state import BuildState, Ledger
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar.core import (
     Chunk,
@@ -32,6 +33,7 @@ from criteria_nlp.grammar.core import (
 from criteria_nlp.ir import (
     All,
     Any_,
+    Claim,
     Comparison,
     ConceptRef,
     Conditional,
@@ -99,29 +101,12 @@ _TIME_UNITS = NAMES - {"minute"}
 class BuildResult:
     expression: Node
     diagnostics: list[Diagnostic]
+    ledger: Ledger
+    pieces: Sequence[Piece]
 
-
-@dataclass
-class _Clause:
-    chunks: list[Chunk]
-    consumed: set[int] = field(default_factory=set)  # piece indices explained by something
-    durations: list[WindowChunk] = field(default_factory=list)  # "for at least 3 months": windows found by the builder
-    # numbers that could not be placed: counts of events ("at least two episodes of ..."), thresholds of nothing
-    unplaced: list[Unparsed] = field(default_factory=list)
-    placed_windows: set[int] = field(default_factory=set)  # ids of the windows given to a condition
-    permission: bool = False  # the clause is a permission ("patients with ... are eligible if ...")
-    inherited: tuple[VariableMention, ...] = ()  # variables of the clause a permission relaxes
-    subject: bool = False  # names whom the next clause applies to ("Women of childbearing potential | must ...")
-    sexes: frozenset[str] = frozenset()  # the sexes the whole criterion names ("Male: …; Female: …")
-
-    _prose: list[Piece] | None = None
-
-    @property
-    def prose(self) -> list[Piece]:
-        """The prose pieces of the clause (its chunks are complete before this is first read)."""
-        if self._prose is None:
-            self._prose = [c.piece for c in self.chunks if isinstance(c, ProseChunk)]
-        return self._prose
+    def claims(self) -> tuple[Claim, ...]:
+        """The ledger as claims (made on request: most callers only need the expression)."""
+        return self.ledger.claims(self.pieces)
 
 
 @cache
@@ -160,19 +145,30 @@ class Builder:
         self.lexicon = lexicon or load_lexicon()
         self.phrases = _phrase_table(self.lexicon)
         self.document = ""
-        # concept pieces another reading has taken (the condition of a threshold, a word of a scale's name)
-        self._taken_concepts: set[int] = set()
         self.diagnostics: list[Diagnostic] = []
 
     # ----------------------------------------------------------------------------------------------- entry point
-    def build(self, chunks: Sequence[Chunk], section: Section, span: Span, document: str) -> BuildResult:
-        """The expression of the criterion at ``span`` of ``document`` (the whole document text)."""
+    def build(
+        self, chunks: Sequence[Chunk], section: Section, span: Span, document: str, pieces: Sequence[Piece] = ()
+    ) -> BuildResult:
+        """The expression of the criterion at ``span`` of ``document`` (the whole document text), and its claims.
+
+        ``pieces`` are the criterion's pieces the chunks were parsed from: the claims name the pieces inside the
+        thresholds and windows the grammar parsed.
+        """
         self.document = document
-        self._taken_concepts = set()
         diagnostics: list[Diagnostic] = []
         self.diagnostics = diagnostics
-        text = span.slice(document)
+        ledger = Ledger()
+        expression = self._expression(chunks, section, span, ledger)
+        return BuildResult(expression, diagnostics, ledger, pieces)
+
+    def _expression(self, chunks: Sequence[Chunk], section: Section, span: Span, ledger: Ledger) -> Node:
+        diagnostics = self.diagnostics
+        text = span.slice(self.document)
         clauses = self._clauses(chunks)
+        for clause in clauses:
+            clause.ledger = ledger
         nodes: list[Node] = []
         subject: Node | None = None
         for clause in clauses:
@@ -197,22 +193,17 @@ class Builder:
             else:
                 nodes.append(node)
         if not nodes:
-            return BuildResult(
-                Unparsed(span=span, text=text, reason="no variable, threshold or condition recognised"), diagnostics
-            )
+            return Unparsed(span=span, text=text, reason="no variable, threshold or condition recognised")
         if len(nodes) == 1:
-            return BuildResult(nodes[0], diagnostics)
-        combined: Node
+            return nodes[0]
         if section == "exclusion":
-            combined = Any_(span=span, children=tuple(nodes))
-        else:
-            combined = All(span=span, children=tuple(nodes))
-        return BuildResult(combined, diagnostics)
+            return Any_(span=span, children=tuple(nodes))
+        return All(span=span, children=tuple(nodes))
 
-    def _clauses(self, chunks: Sequence[Chunk]) -> list[_Clause]:
+    def _clauses(self, chunks: Sequence[Chunk]) -> list[BuildState]:
         """Split at ";" and "." unless what follows continues the clause before it: a bare threshold
         ("ALT ≤ 2.5 × ULN; ≤ 5 × ULN if liver metastases are present") or a condition ("; in case of …")."""
-        clauses: list[_Clause] = [_Clause([])]
+        clauses: list[BuildState] = [BuildState([])]
         for position, chunk in enumerate(chunks):
             if isinstance(chunk, ProseChunk) and chunk.piece.text in _CLAUSE_BREAKS:
                 following = chunks[position + 1] if position + 1 < len(chunks) else None
@@ -222,10 +213,10 @@ class Builder:
                 if continues:
                     clauses[-1].chunks.append(chunk)
                     continue
-                clauses.append(_Clause([]))
+                clauses.append(BuildState([]))
                 continue
             clauses[-1].chunks.append(chunk)
-        result: list[_Clause] = []
+        result: list[BuildState] = []
         for clause in clauses:
             if clause.chunks:
                 for part in _split_permission(clause):
@@ -236,7 +227,7 @@ class Builder:
         return result
 
     # ----------------------------------------------------------------------------------------------- one clause
-    def _clause(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
+    def _clause(self, clause: BuildState, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
         prose = clause.prose
         numeric = self._numeric(clause)
         concepts = self._concepts(clause, section, diagnostics)
@@ -246,6 +237,7 @@ class Builder:
         windows = [c for c in clause.chunks if isinstance(c, WindowChunk)] + clause.durations
         for window in windows:
             if id(window) not in clause.placed_windows:
+                clause.place(window, "windows", "unparsed")
                 parts.append(
                     self._not_understood(
                         window.span, "a time window with no condition, treatment or event it applies to"
@@ -262,24 +254,25 @@ class Builder:
         if not_computable:
             category = _not_computable_category(not_computable)
             for p in not_computable:
-                clause.consumed.add(p.index)
+                clause.take(p, "not_computable", category)
             span = _cover_pieces(prose) or not_computable[0].span
             # numbers and windows reported as not understood do not make the rest of the clause decidable
             understood = [p for p in parts if not isinstance(p, Unparsed)]
             if (category in ("consent", "willingness") and numeric is None) or not understood:
                 span = _cover([span, *(_node_span(p) for p in parts)]) or span
                 for p in prose:
-                    clause.consumed.add(p.index)
+                    clause.take(p, "not_computable", category)
                 return NotComputable(span=span, category=category, text=span.slice(self.document))
             if category == "judgement":
                 parts.append(NotComputable(span=span, category=category, text=_text_of(prose, self.document)))
 
         # "cannot communicate", "HBcAb negative", "bilirubin >1.Sx": a negation or comparator that reached nothing
         # understood is reported with the words around it, never silently lost
+        taken = clause.ledger.entries  # the ledger by piece index: a plain look-up in this loop over every piece
         loose = {
             p.index
             for p in prose
-            if p.index not in clause.consumed
+            if p.index not in taken
             and (("NEG" in p.kinds and p.lower not in _NON) or "CMP_PRE" in p.kinds or "CMP_POST" in p.kinds)
             and p.text != "+"  # "HIV (+)": a positive result, not a comparator
         }
@@ -347,7 +340,7 @@ class Builder:
         return All(span=_node_span(required).cover(note.span), children=(required, note))
 
     def _threshold_or_condition(
-        self, clause: _Clause, numeric: Node, concepts: Node, not_understood: list[Unparsed]
+        self, clause: BuildState, numeric: Node, concepts: Node, not_understood: list[Unparsed]
     ) -> Node | None:
         """ "Serum creatinine > 2 mg/dL or dialysis": a threshold and a condition joined by "or" are alternatives.
 
@@ -368,7 +361,7 @@ class Builder:
             return None  # "methylprednisolone or prednisone in a dose of 10 mg/day": the "or" joins the drugs
         joiner = gap[position]
         split = joiner.char_start
-        clause.consumed.add(joiner.index)
+        clause.take(joiner, "alternatives", "connective")
         sides: list[Node] = []
         for node, on_this_side in ((first, True), (second, False)):
             extra = [u for u in not_understood if (u.span.end <= split) == on_this_side]
@@ -379,7 +372,7 @@ class Builder:
         return Any_(span=_cover([_node_span(n) for n in sides]) or _node_span(first), children=tuple(sides))
 
     # ----------------------------------------------------------------------------------------------- numbers
-    def _numeric(self, clause: _Clause) -> Node | None:
+    def _numeric(self, clause: BuildState) -> Node | None:
         chunks = clause.chunks
         nodes: list[Node] = []
         # a permission restates thresholds of the variables of the clause it relaxes ("(≤ 5 × ULN is acceptable …)")
@@ -401,6 +394,7 @@ class Builder:
             if not thresholds:
                 if any(q is not None and q.unit for t in chunk.thresholds for q in (t.low, t.high)):
                     # "stable for 2 weeks", "48 hours": a quantity that is no threshold is reported, not dropped
+                    clause.place(chunk, "thresholds", "unparsed")
                     clause.unplaced.append(
                         self._not_understood(chunk.span, "a quantity with no variable or comparator it belongs to")
                     )
@@ -414,7 +408,7 @@ class Builder:
             leading_sex = _leading_sex(clause, index)  # "…, females < 120 g/L": the sex does not part the two
             adjacent = last_chunk_index >= -1 and all(
                 isinstance(c, ProseChunk)
-                and (c.piece.index in clause.consumed or not _is_content(c.piece) or c is leading_sex)
+                and (clause.taken(c.piece) or not _is_content(c.piece) or c is leading_sex)
                 and "VARIABLE" not in c.piece.kinds
                 for c in between
             )
@@ -426,6 +420,7 @@ class Builder:
                 if implied is None:
                     if any(t.explicit for t in thresholds):
                         # "≥ 5 ppm CO": a threshold whose variable is not found is reported, not dropped
+                        clause.place(chunk, "thresholds", "unparsed")
                         clause.unplaced.append(
                             self._not_understood(chunk.span, "a threshold with no variable it applies to")
                         )
@@ -443,8 +438,9 @@ class Builder:
                 condition = self._condition_before(clause, index)
             for c in between:
                 if isinstance(c, ProseChunk):
-                    clause.consumed.add(c.piece.index)
+                    clause.take(c.piece, "thresholds", "connective")
             node = self._threshold_node(variables, thresholds, chunk.span, either=chunk.either)
+            clause.place(chunk, "thresholds")
             if exception is not None:
                 # "INR ≤ 1.5 unless on therapeutic anticoagulation": met by the threshold or by the exception
                 node = Any_(span=_node_span(node).cover(_node_span(exception)), children=(node, exception))
@@ -495,7 +491,7 @@ class Builder:
 
     def _unit_fitting(
         self,
-        clause: _Clause,
+        clause: BuildState,
         index: int,
         variables: tuple[VariableMention, ...],
         thresholds: Sequence[Threshold],
@@ -511,7 +507,7 @@ class Builder:
                 break
             piece = chunk.piece if isinstance(chunk, ProseChunk) else None
             if piece is not None and "VARIABLE" in piece.kinds and self._takes_unit(piece.kinds["VARIABLE"], unit):
-                clause.consumed.add(piece.index)
+                clause.take(piece, "thresholds", "variable")
                 return (VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span),)
         return variables
 
@@ -526,7 +522,7 @@ class Builder:
             return False
 
     def _implied_variable(
-        self, clause: _Clause, index: int, thresholds: Sequence[Threshold]
+        self, clause: BuildState, index: int, thresholds: Sequence[Threshold]
     ) -> VariableMention | WindowChunk | Unparsed | None:
         """What a threshold without a variable of its own is about.
 
@@ -567,7 +563,7 @@ class Builder:
         age_comparator = unit is None and any(word in written for word in _AGE_COMPARATORS)
         if age_words or age_comparator or (in_years and not duration_cue):
             for piece in age_words:
-                clause.consumed.add(piece.index)
+                clause.take(piece, "thresholds", "variable")
             return VariableMention("age", False, "age", thresholds[0].span)
         if is_time:
             threshold = thresholds[0]
@@ -586,7 +582,7 @@ class Builder:
             and "VARIABLE" not in after.piece.kinds
             and "CONCEPT" not in after.piece.kinds
         ):
-            clause.consumed.add(after.piece.index)
+            clause.take(after.piece, "thresholds", "unparsed")
             return self._not_understood(
                 _chunk_span(chunk).cover(after.piece.span), f"a count of {after.piece.text!r} is not supported"
             )
@@ -613,7 +609,7 @@ class Builder:
         if not words:
             return None
         for piece in words:
-            clause.consumed.add(piece.index)
+            clause.take(piece, "thresholds", "variable")
         misspelt = self._misspelt_variable(words)
         if misspelt is not None:
             return misspelt
@@ -643,7 +639,7 @@ class Builder:
                 )
             )
 
-    def _graded(self, clause: _Clause, index: int) -> tuple[VariableMention, str] | None:
+    def _graded(self, clause: BuildState, index: int) -> tuple[VariableMention, str] | None:
         """ "Grade IV glioblastoma", "NYHA class III", "3rd trimester": a grade, class or stage of something.
 
         Returns the thing graded (the nearest condition or content word after the number, else before the scale
@@ -653,7 +649,7 @@ class Builder:
         if not before or before[-1].lower not in _SCALE_WORDS:
             return None
         scale = before[-1]
-        clause.consumed.add(scale.index)
+        clause.take(scale, "thresholds", "unit")
         after = clause.chunks[index + 1 : index + 3]
         for chunk in after:
             if isinstance(chunk, ProseChunk) and (_is_content(chunk.piece) or "CONCEPT" in chunk.piece.kinds):
@@ -673,20 +669,20 @@ class Builder:
                 return False
         return True
 
-    def _negation_before(self, clause: _Clause, index: int) -> Piece | None:
+    def _negation_before(self, clause: BuildState, index: int) -> Piece | None:
         """ "No ALT > 3 x ULN": a negation cue right before a threshold (only fillers between) negates it."""
         for chunk in reversed(clause.chunks[:index]):
             if not isinstance(chunk, ProseChunk):
                 return None
             piece = chunk.piece
             if "NEG" in piece.kinds:
-                clause.consumed.add(piece.index)
+                clause.take(piece, "thresholds", "cue:negation")
                 return piece
             if _is_content(piece) and "VARIABLE" not in piece.kinds and "GROUP" not in piece.kinds:
                 return None
         return None
 
-    def _scale_after(self, clause: _Clause, index: int, prose_before: Sequence[Piece]) -> VariableMention | None:
+    def _scale_after(self, clause: BuildState, index: int, prose_before: Sequence[Piece]) -> VariableMention | None:
         """ "a score of > 5 on the Roland-Morris Disability Questionnaire", "< 120 points on the Mattis Dementia
         Rating Scale": the scale named after the threshold, when the words before it only say "score"."""
         chunks = clause.chunks
@@ -732,21 +728,26 @@ class Builder:
         ):
             return None
         between = [c.piece for c in chunks[index + 1 : position + 1] if isinstance(c, ProseChunk)]
-        clause.consumed.update(p.index for p in (*between, *words, *before))
-        self._taken_concepts.update(p.index for p in words if "CONCEPT" in p.kinds)  # "Mattis Dementia Rating Scale"
+        for p in between:
+            clause.take(p, "thresholds", "unit")
+        for p in (*words, *before):
+            clause.take(p, "thresholds", "variable")
+        for p in words:
+            if "CONCEPT" in p.kinds:  # "Mattis Dementia Rating Scale"
+                clause.hold_concept(p)
         if len(words) == 1 and "VARIABLE" in words[0].kinds:
             return VariableMention(words[0].kinds["VARIABLE"], False, words[0].text, words[0].span)
         span = _cover_pieces(words) or words[0].span
         return VariableMention("", False, _text_of(words, self.document), span)
 
-    def _variable_after(self, clause: _Clause, index: int) -> VariableMention | None:
+    def _variable_after(self, clause: BuildState, index: int) -> VariableMention | None:
         """ "A minimum of 50 kg body weight": the variable written after its threshold."""
         for chunk in clause.chunks[index + 1 : index + 4]:
             if not isinstance(chunk, ProseChunk):
                 return None
             piece = chunk.piece
-            if "VARIABLE" in piece.kinds and piece.index not in clause.consumed:
-                clause.consumed.add(piece.index)
+            if "VARIABLE" in piece.kinds and not clause.taken(piece):
+                clause.take(piece, "thresholds", "variable")
                 return VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span)
             if _is_content(piece):
                 return None
@@ -845,7 +846,7 @@ class Builder:
             high_inclusive=t.high_inclusive,
         )
 
-    def _condition_after(self, clause: _Clause, index: int) -> tuple[Node | None, Node | None]:
+    def _condition_after(self, clause: BuildState, index: int) -> tuple[Node | None, Node | None]:
         """(condition, exception) after the threshold at ``index``: "if liver metastases are present" is a
         condition for it, "unless on therapeutic anticoagulation" an exception to it."""
         for chunk in clause.chunks[index + 1 :]:
@@ -865,7 +866,7 @@ class Builder:
                 return None, None
         return None, None
 
-    def _condition_before(self, clause: _Clause, index: int) -> Node | None:
+    def _condition_before(self, clause: BuildState, index: int) -> Node | None:
         """ "in case of hepatic metastases, AST ≤ 5 × ULN": a condition written before its threshold; likewise
         "males Hb < 130 g/L, females < 120 g/L", where the clause gives a threshold for each sex."""
         leading_sex = _leading_sex(clause, index)
@@ -876,13 +877,13 @@ class Builder:
             if not isinstance(chunk, ProseChunk):
                 return None
             piece = chunk.piece
-            if "IF" in piece.kinds and piece.index not in clause.consumed:
+            if "IF" in piece.kinds and not clause.taken(piece):
                 return self._condition_at(clause, position)
             if piece.text in (";", "."):
                 return None
         return None
 
-    def _condition_at(self, clause: _Clause, start: int) -> Node | None:
+    def _condition_at(self, clause: BuildState, start: int) -> Node | None:
         """The condition that the IF/UNLESS cue at ``start`` introduces: a known concept, else its words."""
         chunk = clause.chunks[start]
         if isinstance(chunk, ProseChunk):
@@ -893,15 +894,16 @@ class Builder:
                     break
                 if isinstance(later, ProseChunk) and "CONCEPT" in later.piece.kinds:
                     piece = later.piece
-                    clause.consumed.update({chunk.piece.index, piece.index})
+                    clause.take(chunk.piece, "thresholds", "cue:condition")
+                    clause.take(piece, "thresholds", "condition")
                     for other in clause.chunks[start + 1 : clause.chunks.index(later) + 3]:
                         if isinstance(other, ProseChunk) and not _is_content(other.piece):
-                            clause.consumed.add(other.piece.index)
-                    self._taken_concepts.add(piece.index)
+                            clause.take(other.piece, "thresholds", "filler")
+                    clause.hold_concept(piece)
                     return Presence(span=piece.span, concept=self._concept_ref(piece, ()))
         return self._unknown_condition(clause, start)
 
-    def _unknown_condition(self, clause: _Clause, start: int) -> Node | None:
+    def _unknown_condition(self, clause: BuildState, start: int) -> Node | None:
         """ "if bone marrow involvement": a condition the lexicon does not know, kept as a concept by its words."""
         words: list[Piece] = []
         for later in clause.chunks[start + 1 :]:
@@ -912,38 +914,38 @@ class Builder:
         if not content:
             return None
         for p in words:
-            clause.consumed.add(p.index)
-        clause.consumed.add(clause.chunks[start].piece.index)  # type: ignore[union-attr]
+            clause.take(p, "thresholds", "condition")
+        clause.take(clause.chunks[start].piece, "thresholds", "cue:condition")  # type: ignore[union-attr]
         span = _cover_pieces(content) or content[0].span
         mention = _text_of(content, self.document)
         return Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
 
-    def _sex_condition(self, clause: _Clause, chunk: Chunk) -> Node | None:
+    def _sex_condition(self, clause: BuildState, chunk: Chunk) -> Node | None:
         """ "≥ 12 g/dL for women": the threshold applies to one sex."""
         if not isinstance(chunk, ProseChunk) or "SEX" not in chunk.piece.kinds:
             return None
         value = chunk.piece.kinds["SEX"]
         if value not in ("female", "male"):
             return None
-        clause.consumed.add(chunk.piece.index)
+        clause.take(chunk.piece, "thresholds", "sex")
         return Demographic(span=chunk.piece.span, attribute="sex", sex=value)
 
     # ----------------------------------------------------------------------------------------------- concepts
-    def _concepts(self, clause: _Clause, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
+    def _concepts(self, clause: BuildState, section: Section, diagnostics: list[Diagnostic]) -> Node | None:
         items: list[tuple[Piece, tuple[str, ...]]] = []
         chunks = clause.chunks
         pieces = clause.prose
         # a condition whose threshold is missing ("if liver metastases are present" on its own) is not a requirement:
         # concepts after an unattached "if"/"unless" are left to be reported as not understood
         concept_positions: list[int] = []
-        consumed = clause.consumed
+        held = clause.ledger.held_concepts
         for k, p in enumerate(pieces):
             kinds = p.kinds
             if not kinds:
                 continue
-            if ("IF" in kinds or "UNLESS" in kinds) and p.index not in consumed:
+            if ("IF" in kinds or "UNLESS" in kinds) and not clause.taken(p):
                 break
-            if "CONCEPT" in kinds and p.index not in self._taken_concepts:
+            if "CONCEPT" in kinds and p.index not in held:
                 concept_positions.append(k)
         prefix_negations, modifiers = self._non_prefixes(clause, pieces)
         if modifiers:
@@ -962,7 +964,7 @@ class Builder:
                 if "QUAL" in pieces[k].kinds:
                     value = pieces[k].kinds["QUAL"]
                     qualifiers.insert(0, value)
-                    clause.consumed.add(pieces[k].index)
+                    clause.take(pieces[k], "concepts", "qualifier")
                     if value.replace("_", " ") != pieces[k].lower and value not in _PHRASE_QUALIFIERS:
                         diagnostics.append(
                             Diagnostic(
@@ -975,7 +977,7 @@ class Builder:
                         )
                 k -= 1
             concept_id = piece.kinds["CONCEPT"]
-            clause.consumed.add(piece.index)
+            clause.take(piece, "concepts", "concept")
             if concept_id in seen_ids:
                 continue  # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease"
             seen_ids.add(concept_id)
@@ -995,7 +997,7 @@ class Builder:
                 text = self.document[run[0].char_start : end]
                 details[len(items) - 1] = text
                 for p in run:
-                    clause.consumed.add(p.index)
+                    clause.take(p, "concepts", "detail")
         # coordination ellipsis after the head: "hepatitis B or C" -> hepatitis B, hepatitis C
         for position in concept_positions:
             if position + 2 < len(pieces) and (
@@ -1017,7 +1019,7 @@ class Builder:
                         {"CONCEPT": entry[1]},
                     )
                     items.append((fake, items[-1][1] if items else ()))
-                    clause.consumed.add(other.index)
+                    clause.take(other, "concepts", "concept")
         # coordination ellipsis: "liver and kidney disease" -> liver disease, kidney disease
         for position in concept_positions:
             if position >= 2 and ("CONJ" in pieces[position - 1].kinds or pieces[position - 1].text == ","):
@@ -1037,16 +1039,16 @@ class Builder:
                         {"CONCEPT": entry[1]},
                     )
                     items.append((fake, ()))
-                    clause.consumed.add(modifier.index)
+                    clause.take(modifier, "concepts", "concept")
         in_negation = self._negation_scope(clause, pieces, items)
         for p in pieces:
             if "CONJ" in p.kinds or p.text == ",":
                 if p.kinds.get("CONJ") in ("or", "andor") or p.lower == "nor":
                     connective_or = True
-                clause.consumed.add(p.index)
+                clause.take(p, "lists", "connective")
             if "WITH" in p.kinds:
                 with_join = True
-                clause.consumed.add(p.index)
+                clause.take(p, "lists", "connective")
         # "non-pregnant, non-lactating": when "non" negates every condition, the list is negated as a whole
         all_prefixed = all(piece.index in prefix_negations for piece, _ in items)
         negated = all_prefixed or (bool(in_negation) and all(piece.index in in_negation for piece, _ in items))
@@ -1096,7 +1098,7 @@ class Builder:
         return All(span=span, children=tuple(presences))
 
     def _negation_scope(
-        self, clause: _Clause, pieces: list[Piece], items: list[tuple[Piece, tuple[str, ...]]]
+        self, clause: BuildState, pieces: list[Piece], items: list[tuple[Piece, tuple[str, ...]]]
     ) -> set[int]:
         """The conditions a negation cue reaches: those after it, up to a word that starts a new description
         ("with", "but", "who", ";", "if"). Returns their piece indices; the cues that reach one are consumed."""
@@ -1129,13 +1131,13 @@ class Builder:
                 after += 1
             if after < len(pieces) and pieces[after].lower in _NEGATIVE_RESULT:
                 reached.add(piece.index)  # "HIV negative", "HIV-seronegative"
-                clause.consumed.add(pieces[after].index)
+                clause.take(pieces[after], "negation", "cue:negation")
                 continue
             for j in range(k - 1, -1, -1):
                 before = pieces[j]
                 if "NEG" in before.kinds and before.lower not in _NON:
                     reached.add(piece.index)
-                    clause.consumed.add(before.index)
+                    clause.take(before, "negation", "cue:negation")
                     break
                 if (
                     before.lower in _SCOPE_BREAKERS
@@ -1147,7 +1149,7 @@ class Builder:
                     break
         return reached
 
-    def _non_prefixes(self, clause: _Clause, pieces: list[Piece]) -> tuple[dict[int, Piece], set[int]]:
+    def _non_prefixes(self, clause: BuildState, pieces: list[Piece]) -> tuple[dict[int, Piece], set[int]]:
         """ "non-" negates the word it is attached to, never the clause.
 
         Returns the concepts it negates ("non-smoker", "non-pregnant female": concept piece index -> the "non"
@@ -1162,17 +1164,17 @@ class Builder:
                 target = pieces[k + 2]
                 if "CONCEPT" in target.kinds and pieces[k + 1].char_start == piece.char_end:
                     modifiers.add(target.index)
-                    clause.consumed.add(pieces[k + 1].index)
+                    clause.take(pieces[k + 1], "prefixes", "unparsed")
                     self._unplace(
                         clause, piece, target, f"a treatment against {target.text!r}, not the condition itself"
                     )
                 continue
             if piece.lower not in _NON or "NEG" not in piece.kinds:
                 continue
-            clause.consumed.add(piece.index)
+            clause.take(piece, "prefixes", "cue:negation")
             j = k + 1
             if j < len(pieces) and pieces[j].text in _HYPHENS:
-                clause.consumed.add(pieces[j].index)
+                clause.take(pieces[j], "prefixes", "cue:negation")
                 j += 1
             if j >= len(pieces):
                 continue
@@ -1195,9 +1197,10 @@ class Builder:
                 negated[concept.index] = piece
         return negated, modifiers
 
-    def _unplace(self, clause: _Clause, first: Piece, last: Piece, reason: str) -> None:
+    def _unplace(self, clause: BuildState, first: Piece, last: Piece, reason: str) -> None:
         """Report the words from ``first`` to ``last`` as not understood, with the reason, and consume them."""
-        clause.consumed.update((first.index, last.index))
+        clause.take(first, "prefixes", "unparsed")
+        clause.take(last, "prefixes", "unparsed")
         clause.unplaced.append(self._not_understood(first.span.cover(last.span), reason))
 
     def _not_understood(self, span: Span, reason: str) -> Unparsed:
@@ -1205,17 +1208,18 @@ class Builder:
         return Unparsed(span=span, text=span.slice(self.document), reason=reason)
 
     def _window_for(
-        self, piece: Piece, windows: list[WindowChunk], anchors: list[Piece], clause: _Clause
+        self, piece: Piece, windows: list[WindowChunk], anchors: list[Piece], clause: BuildState
     ) -> TemporalWindow | None:
         if not windows:
             return None
         window = min(windows, key=lambda w: abs(w.span.start - piece.char_end))
         clause.placed_windows.add(id(window))
+        clause.place(window, "lists")
         anchor_text = None
         after = [a for a in anchors if a.char_start >= window.span.end]
         if after:
             anchor_text = after[0].text
-            clause.consumed.add(after[0].index)
+            clause.take(after[0], "lists", "window")
         return TemporalWindow(min_ago=window.min_ago, max_ago=window.max_ago, anchor=anchor_text, span=window.span)
 
     def _concept_ref(self, piece: Piece, qualifiers: tuple[str, ...], detail: str | None = None) -> ConceptRef:
@@ -1234,13 +1238,13 @@ class Builder:
         )
 
     # ----------------------------------------------------------------------------------------------- the rest
-    def _sex(self, clause: _Clause) -> Node | None:
+    def _sex(self, clause: BuildState) -> Node | None:
         """A sex restriction ("Female patients", "pregnant or breastfeeding women"); none for "men and women"."""
-        sexes = [p for p in clause.prose if "SEX" in p.kinds and p.index not in clause.consumed]
+        sexes = [p for p in clause.prose if "SEX" in p.kinds and not clause.taken(p)]
         if not sexes:
             return None
         for p in sexes:
-            clause.consumed.add(p.index)
+            clause.take(p, "sex", "sex")
         values = {p.kinds["SEX"] for p in sexes}
         if "any" in values or len(values) != 1:
             return None
@@ -1248,7 +1252,7 @@ class Builder:
         return Demographic(span=_cover_pieces(sexes) or sexes[0].span, attribute="sex", sex=value)
 
     @staticmethod
-    def _sex_is_condition(clause: _Clause, sex: Node) -> bool:
+    def _sex_is_condition(clause: BuildState, sex: Node) -> bool:
         """ "for female subjects", "in women": a sex after "for"/"in" says whom the clause applies to."""
         prose = clause.prose
         for k, piece in enumerate(prose):
@@ -1261,22 +1265,23 @@ class Builder:
                 return True
         return False
 
-    def _leftovers(self, clause: _Clause, loose: set[int] | frozenset[int] = frozenset()) -> list[list[Piece]]:
+    def _leftovers(self, clause: BuildState, loose: set[int] | frozenset[int] = frozenset()) -> list[list[Piece]]:
         """Runs of words nothing explained; ``loose`` pieces (negations that reached nothing) count as words."""
 
         def content(piece: Piece) -> bool:
             # a number that nothing placed is never filler ("from 18 years" that the grammar could not read)
             return piece.index in loose or _is_content(piece) or "NUM" in piece.kinds or "UNIT" in piece.kinds
 
+        taken = clause.ledger.entries  # the ledger by piece index: a plain look-up in this loop over every piece
         runs: list[list[Piece]] = []
         current: list[Piece] = []
         for chunk in clause.chunks:
             if isinstance(chunk, ProseChunk):
                 piece = chunk.piece
-                if piece.index in clause.consumed or not content(piece):
+                if piece.index in taken or not content(piece):
                     if (
                         current
-                        and piece.index not in clause.consumed
+                        and piece.index not in taken
                         and (
                             piece.lower in _STOPWORDS
                             # "anti-inflammatory": a hyphen inside a word keeps the word whole
@@ -1490,17 +1495,17 @@ def _merge_bounds(first: Node, second: Node) -> Node | None:
     return None
 
 
-def _consume_with_abbreviation(clause: _Clause, prose: Sequence[Piece], piece: Piece) -> None:
+def _consume_with_abbreviation(clause: BuildState, prose: Sequence[Piece], piece: Piece) -> None:
     """Mark a variable's piece as explained, with the other half of "Body Mass Index (BMI" when it names the same."""
-    clause.consumed.add(piece.index)
+    clause.take(piece, "thresholds", "variable")
     position = prose.index(piece)
     if position >= 2 and prose[position - 1].text == "(":
         full = prose[position - 2]
         if full.kinds.get("VARIABLE", "") == piece.kinds.get("VARIABLE") and "VARIABLE" in full.kinds:
-            clause.consumed.add(full.index)
+            clause.take(full, "thresholds", "variable")
 
 
-def _bare_value_for_sex(clause: _Clause, index: int) -> bool:
+def _bare_value_for_sex(clause: BuildState, index: int) -> bool:
     """Is the bare value at ``index`` followed by "for women"/"in men" in a criterion that names both sexes?"""
     chunks = clause.chunks
     if index + 2 >= len(chunks) or not {"female", "male"} <= clause.sexes:
@@ -1533,7 +1538,7 @@ def _between_sex_and_threshold(chunk: Chunk) -> bool:
     return isinstance(chunk, ProseChunk) and chunk.piece.lower in _SEX_THRESHOLD_GAP
 
 
-def _leading_sex(clause: _Clause, index: int) -> ProseChunk | None:
+def _leading_sex(clause: BuildState, index: int) -> ProseChunk | None:
     """The sex word that leads the threshold at ``index`` (see :func:`_sex_leads_threshold`), if any."""
     position = index - 1
     while position >= 0 and _between_sex_and_threshold(clause.chunks[position]):
@@ -1545,7 +1550,7 @@ def _leading_sex(clause: _Clause, index: int) -> ProseChunk | None:
     return chunk
 
 
-def _sex_leads_threshold(clause: _Clause, position: int) -> bool:
+def _sex_leads_threshold(clause: BuildState, position: int) -> bool:
     """Is the chunk at ``position`` a bare sex word right before a threshold ("males Hb < 130 g/L", "female<105
     ml/min") in a criterion that names both sexes? A sex after "for"/"in" says whom the threshold before it applies
     to instead ("< 130 g/L for men, < 120 g/L for women")."""
@@ -1553,7 +1558,7 @@ def _sex_leads_threshold(clause: _Clause, position: int) -> bool:
     chunk = chunks[position]
     if not isinstance(chunk, ProseChunk) or chunk.piece.kinds.get("SEX") not in ("female", "male"):
         return False
-    if chunk.piece.index in clause.consumed:
+    if clause.taken(chunk.piece):
         return False
     before = chunks[position - 1] if position > 0 else None
     if isinstance(before, ProseChunk) and before.piece.lower in _SEX_PREPOSITIONS:
@@ -1579,7 +1584,7 @@ def _first_with(chunks: Sequence[Chunk], kind: str) -> int | None:
     return next((k for k, c in enumerate(chunks) if isinstance(c, ProseChunk) and kind in c.piece.kinds), None)
 
 
-def _split_obligation(clause: _Clause) -> list[_Clause]:
+def _split_obligation(clause: BuildState) -> list[BuildState]:
     """ "Female patients | must have a negative pregnancy test": the words before an obligation name whom it
     applies to, when they hold a sex, a condition or a threshold."""
     if clause.permission:
@@ -1605,10 +1610,10 @@ def _split_obligation(clause: _Clause) -> list[_Clause]:
     )
     if not names_someone or not states_something:
         return [clause]
-    return [_Clause(subject, subject=True), _Clause(body, inherited=clause.inherited)]
+    return [BuildState(subject, subject=True), BuildState(body, inherited=clause.inherited)]
 
 
-def _split_permission(clause: _Clause) -> list[_Clause]:
+def _split_permission(clause: BuildState) -> list[BuildState]:
     """ "Bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if ...)": the permission becomes a
     clause of its own, from the bracket, comma or "except" before its cue to the closing bracket."""
     chunks = clause.chunks
@@ -1650,9 +1655,9 @@ def _split_permission(clause: _Clause) -> list[_Clause]:
     for chunk in chunks[:start]:
         if isinstance(chunk, ConstraintChunk) and chunk.variables:
             inherited = chunk.variables
-    parts = [_Clause(chunks[:start]), _Clause(chunks[start:end], permission=True, inherited=inherited)]
+    parts = [BuildState(chunks[:start]), BuildState(chunks[start:end], permission=True, inherited=inherited)]
     if end < len(chunks):
-        parts.append(_Clause(chunks[end:]))
+        parts.append(BuildState(chunks[end:]))
     return parts
 
 
