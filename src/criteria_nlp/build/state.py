@@ -20,7 +20,7 @@ from criteria_nlp.grammar.core import (
     VariableMention,
     WindowChunk,
 )
-from criteria_nlp.ir import Claim, Diagnostic, Section, Unparsed, span_at
+from criteria_nlp.ir import Claim, Diagnostic, Node, Section, Unparsed, span_at
 from criteria_nlp.knowledge.lexicon import Lexicon
 
 # roles of the pieces inside a threshold or window the grammar parsed, by their annotation
@@ -90,6 +90,22 @@ class BuildState:
     # numbers that could not be placed: counts of events ("at least two episodes of ..."), thresholds of nothing
     unplaced: list[Unparsed] = field(default_factory=list)
     placed_windows: set[int] = field(default_factory=set)  # ids of the windows given to a condition
+    # what the readers produced, in the order of READERS
+    numeric: Node | None = None  # thresholds: the clause's thresholds, with their conditions
+    prefix_negations: dict[int, Piece] = field(default_factory=dict)  # prefixes: concept index -> its "non"
+    modifiers: set[int] = field(default_factory=set)  # prefixes: concepts that only modify the noun after them
+    items: list[tuple[Piece, tuple[str, ...]]] = field(default_factory=list)  # concepts: with written qualifiers
+    details: dict[int, str] = field(default_factory=dict)  # concepts: item number -> its definition
+    in_negation: set[int] = field(default_factory=set)  # negation: concept pieces a negation cue reaches
+    concepts: Node | None = None  # lists: the concepts, combined
+    window_notes: list[Unparsed] = field(default_factory=list)  # windows: windows nobody placed
+    sex: Node | None = None  # sex: the sex restriction
+    sex_condition: bool = False  # sex: it says whom the rest of the clause applies to
+    judgement: Node | None = None  # not_computable: an investigator's judgement beside what is decidable
+    not_understood: list[Unparsed] = field(default_factory=list)  # leftovers: words nobody took
+    alternatives: Node | None = None  # alternatives: threshold "or" condition
+    done: bool = False  # a reader read the whole clause: ``result`` is its reading
+    result: Node | None = None
     _prose: list[Piece] | None = None
 
     @property
@@ -116,6 +132,22 @@ class BuildState:
     def hold_concept(self, piece: Piece) -> None:
         """A concept read as part of something else (a condition, a scale's name): no presence of its own."""
         self.ledger.held_concepts.add(piece.index)
+
+    def parts(self) -> list[Node]:
+        """What the readers so far made of the clause, in reading order (before the leftovers)."""
+        found = [n for n in (self.numeric, self.concepts) if n is not None]
+        found.extend(self.unplaced)
+        found.extend(self.window_notes)
+        if self.sex is not None and not self.sex_condition:
+            found.append(self.sex)
+        if self.judgement is not None:
+            found.append(self.judgement)
+        return found
+
+    def finish(self, result: Node | None) -> None:
+        """A reader read the whole clause: the readers after it are not asked."""
+        self.done = True
+        self.result = result
 
     def place(self, chunk: ConstraintChunk | WindowChunk, reader: str, role: str | None = None) -> None:
         """Record that ``reader`` read a threshold or window the grammar parsed (as ``role``; by default each of its
