@@ -85,10 +85,10 @@ class CriteriaParser:
     """Holds the pipeline, lexicon and builder; reuse one instance for many documents.
 
     ``keep_claims``: fill :attr:`Criterion.claims` with the builder's ledger (which reader read which words, as
-    what). Off by default while criteria with claims compare unequal to their JSON round trip.
+    what), which the linter reads; claims are not part of the JSON and do not take part in equality.
     """
 
-    def __init__(self, lexicon: Lexicon | None = None, *, keep_claims: bool = False) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, *, keep_claims: bool = True) -> None:
         self.keep_claims = keep_claims
         self.lexicon = lexicon or load_lexicon()
         self.nlp = default_pipeline() if lexicon is None else _pipeline_for(self.lexicon)
