@@ -86,9 +86,8 @@ def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
 
 def test_stages_are_subpackages() -> None:
     packages = {p.parent.name for p in PACKAGE.rglob("__init__.py") if p.parent != PACKAGE}
-    assert {"ir", "knowledge", "text", "grammar", "build", "check", "evaluate", "explain", "sources", "lint", "cli"} <= (
-        packages
-    )
+    stages = {"ir", "knowledge", "text", "grammar", "build", "check", "evaluate", "explain", "sources", "lint", "cli"}
+    assert stages <= packages
 
 
 def test_no_module_is_too_long() -> None:
