@@ -17,6 +17,7 @@ from criteria_nlp.resources import corpus_path
 
 CASES_FILE = Path(__file__).resolve().parents[2] / "tests" / "golden" / "lint_cases.jsonl"
 
+
 def _golden_rules() -> set[str]:
     found: set[str] = set()
     for line in CASES_FILE.read_text(encoding="utf-8").splitlines():
