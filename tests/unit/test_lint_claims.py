@@ -80,3 +80,22 @@ def test_a_criterion_whose_span_does_not_hold_its_text_gets_no_claims() -> None:
     claims = claims_by_criterion(moved)
     assert claims[0] == () and claims[1] == document.criteria[1].claims
     lint(moved)  # the reduced mode: rules that read claims find nothing on it, the others run
+
+
+def test_a_permission_between_thresholds_is_claimed_as_a_cue_and_l001_reads_it() -> None:
+    text = (
+        "Inclusion Criteria:\n"
+        "1. ALT and bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if bilirubin is fractionated "
+        "and direct bilirubin < 35%)\n"
+    )
+    document = parse_criteria(text)
+    assert _read(document, 0, "cue:permission", "thresholds") == {"is acceptable"}
+    assert "L001" not in lint(document).rule_ids()
+
+
+def test_l001_reads_an_exception_word_among_the_words_the_parser_did_not_read() -> None:
+    document = parse_criteria("Inclusion Criteria:\n1. ALT > 2.5 × ULN allowed with liver metastases\n")
+    (ctx,) = _context(document).criteria
+    assert "allowed" in {span.slice(document.text) for span in ctx.unread}
+    assert "L001" not in lint(document).rule_ids()
+    assert "L001" in lint(parse_criteria("Inclusion Criteria:\n1. ALT > 2.5 × ULN\n")).rule_ids()

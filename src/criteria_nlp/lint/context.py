@@ -119,6 +119,13 @@ class CriterionContext(_Derived):
         return tuple(found)
 
     @cached_property
+    def unread(self) -> tuple[Span, ...]:
+        """What the parser did not read: the words no reader took, and those the leftovers kept as not understood;
+        in text order."""
+        kept = (claim.span for claim in self.claims if claim.role == "unparsed")
+        return tuple(sorted((*self.unclaimed_words, *kept), key=lambda span: span.start))
+
+    @cached_property
     def leaves(self) -> tuple[Leaf, ...]:
         return tuple(leaves(self.criterion.expression))
 
