@@ -41,6 +41,15 @@ _ROLE_OF_KIND = {
     "ANCHOR": "window",
 }
 
+# cues a reader takes as it passes over them (between the parts of a threshold): their role names the cue, so that
+# the linter knows a permission or a condition was written even where the reading made nothing of it
+_CUE_ROLE_OF_KIND = {"ALLOWED": "cue:permission", "IF": "cue:condition", "UNLESS": "cue:condition"}
+
+
+def cue_role(piece: Piece, default: str) -> str:
+    """The role of a permission or condition cue ("is acceptable", "if", "unless"), else ``default``."""
+    return next((_CUE_ROLE_OF_KIND[k] for k in piece.kinds if k in _CUE_ROLE_OF_KIND), default)
+
 
 @dataclass(slots=True)
 class Ledger:

@@ -27,7 +27,7 @@ from criteria_nlp.build.conditions import (
     leading_sex,
     negation_before,
 )
-from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.build.variables import check_unknown_unit, graded, implied_variable, is_duration, unit_fitting
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, Threshold, VariableMention, WindowChunk
 from criteria_nlp.ir import All, Any_, Conditional, Node, Not, Unparsed
@@ -87,7 +87,7 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
         condition = condition_before(state, index)
     for c in between:
         if isinstance(c, ProseChunk):
-            state.take(c.piece, READER, "connective")
+            state.take(c.piece, READER, cue_role(c.piece, "connective"))
     node = threshold_node(state.known, variables, thresholds, chunk.span, either=chunk.either)
     state.place(chunk, READER)
     if exception is not None:
