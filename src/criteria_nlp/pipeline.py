@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
 from spacy.tokens import Doc
 
 from criteria_nlp.build.builder import Builder
@@ -30,8 +31,9 @@ from criteria_nlp.ir import (
     status_of,
 )
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.text.format_chars import FORMAT_CHARS, has_format_chars, remap_spans, strip_format
 from criteria_nlp.text.nlp import annotate, default_pipeline
-from criteria_nlp.text.segment import Segment, segment
+from criteria_nlp.text.segment import Segment, segment, segment_with_notes
 
 MAX_CRITERION_CHARS = 5_000
 MAX_RUN_CHARS = 200  # no word, number or unit is longer; spaCy's tokenizer is quadratic on such runs
@@ -52,10 +54,11 @@ def decode_text(data: bytes, *, source: str | None = None) -> str:
 
 
 def _clean(text: str) -> str:
-    """Control characters other than tab/newline become spaces (offsets stay the same)."""
+    """Control characters other than tab/newline become spaces (offsets stay the same); invisible format characters
+    stay, to be removed before tokenising (:mod:`criteria_nlp.text.format_chars`)."""
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() or ch in "\n\t\r" else " " for ch in text)
+    return "".join(ch if ch.isprintable() or ch in "\n\t\r" or ch in FORMAT_CHARS else " " for ch in text)
 
 
 @dataclass(frozen=True)
@@ -92,9 +95,19 @@ class CriteriaParser:
         if isinstance(text, bytes):
             text = decode_text(text, source=source)
         text = _clean(text)
-        items = [_Item(s.section, s.label, s.start, s.end, s.lead_in) for s in segment(text)]
+        segments, notes = segment_with_notes(text)
+        items = [_Item(s.section, s.label, s.start, s.end, s.lead_in) for s in segments]
         criteria = self._document_criteria(text, items)
-        diagnostics: list[Diagnostic] = []
+        diagnostics = [
+            Diagnostic(
+                code="unknown-header",
+                severity="warning",
+                message=f"{note.text.strip()!r} looks like a section header but names no section (inclusion or "
+                "exclusion); the criteria under it are in section 'unknown' and are never decided",
+                span=Span(start=note.start, end=note.end),
+            )
+            for note in notes
+        ]
         if not criteria:
             diagnostics.append(
                 Diagnostic(
@@ -137,7 +150,7 @@ class CriteriaParser:
         refusals = [_refusal(text[item.start : item.end]) for text, item, _ in jobs]
         # text that is not parsed is not tokenised either: spaCy's tokenizer is quadratic on long runs without spaces
         texts = (
-            "" if refusal else text[item.start : item.end]
+            "" if refusal else _tokenised_text(text[item.start : item.end])
             for (text, item, _), refusal in zip(jobs, refusals, strict=True)
         )
         docs = annotate(self.nlp, texts)
@@ -150,24 +163,10 @@ class CriteriaParser:
         if refusal is not None:
             expression: Node = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
             diagnostics.append(Diagnostic(code="too-long", severity="warning", message=refusal, span=span))
+        elif has_format_chars(text[item.start : item.end]):
+            expression = self._without_format_chars(text, item, doc, diagnostics)
         else:
-            pieces = pieces_of(doc, offset=item.start)
-            chunks, skipped = parse_chunks(pieces)
-            result = self.builder.build(chunks, item.section, span, text)
-            expression = result.expression
-            diagnostics.extend(result.diagnostics)
-            for piece in skipped:
-                diagnostics.append(
-                    Diagnostic(
-                        code="syntax",
-                        severity="warning",
-                        message=f"{piece.text!r} does not fit the threshold grammar here",
-                        span=piece.span,
-                    )
-                )
-            context = CheckContext(self.lexicon)
-            expression = run_passes(expression, context)
-            diagnostics.extend(context.diagnostics)
+            expression = self._expression(text, item, span, doc, item.start, diagnostics)
         return Criterion(
             id=criterion_id,
             section=item.section,
@@ -179,6 +178,44 @@ class CriteriaParser:
             lead_in=item.lead_in,
             diagnostics=tuple(diagnostics),
         )
+
+    def _without_format_chars(self, text: str, item: _Item, doc: Doc, diagnostics: list[Diagnostic]) -> Node:
+        """Parse the criterion with its invisible format characters removed, then map every span back."""
+        stripped, positions = strip_format(text[item.start : item.end], base=item.start)
+        local: list[Diagnostic] = []
+        expression = self._expression(stripped, item, span_at(0, len(stripped)), doc, 0, local)
+        diagnostics.extend(Diagnostic.model_validate(remap_spans(d.model_dump(), positions)) for d in local)
+        return _NODE.validate_python(remap_spans(expression.model_dump(), positions))
+
+    def _expression(
+        self, text: str, item: _Item, span: Span, doc: Doc, offset: int, diagnostics: list[Diagnostic]
+    ) -> Node:
+        """The checked expression of one criterion (``span`` in ``text``; ``offset``: where ``doc`` starts)."""
+        pieces = pieces_of(doc, offset=offset)
+        chunks, skipped = parse_chunks(pieces)
+        result = self.builder.build(chunks, item.section, span, text)
+        expression = result.expression
+        diagnostics.extend(result.diagnostics)
+        for piece in skipped:
+            diagnostics.append(
+                Diagnostic(
+                    code="syntax",
+                    severity="warning",
+                    message=f"{piece.text!r} does not fit the threshold grammar here",
+                    span=piece.span,
+                )
+            )
+        context = CheckContext(self.lexicon)
+        expression = run_passes(expression, context)
+        diagnostics.extend(context.diagnostics)
+        return expression
+
+
+def _tokenised_text(text: str) -> str:
+    return strip_format(text)[0] if has_format_chars(text) else text
+
+
+_NODE: TypeAdapter[Node] = TypeAdapter(Node)
 
 
 _ALTERNATIVES_LEAD_IN = re.compile(r"\b(?:one|any|either|at least one)\s+of\b", re.IGNORECASE)

@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from criteria_nlp.errors import CriteriaInputError
 from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate, parse_index_date
 from criteria_nlp.explain import TraceNode, outcome_word, render_html, render_json, render_text
 from criteria_nlp.ir import (
@@ -130,6 +131,16 @@ def _reason(trace: TraceNode) -> str:
     return "; ".join(dict.fromkeys(leaf.sentence for leaf in deciding_leaves(trace)))
 
 
+def require_criteria(doc: CriteriaDocument) -> None:
+    """A protocol without criteria decides nothing: screening it is an error, never "eligible" for everyone."""
+    if not doc.criteria:
+        where = f"{doc.source}: " if doc.source else ""
+        raise CriteriaInputError(
+            f"{where}the protocol holds no eligibility criteria (empty, or section headers only); nothing to screen",
+            expected=["criteria under an Inclusion or Exclusion header"],
+        )
+
+
 def screen(
     doc: CriteriaDocument,
     patient: Patient,
@@ -146,6 +157,7 @@ def screen(
     (consent, willingness: the whole expression is one ``not_computable`` node) remain; they are still listed in
     ``not_computable`` and in the reasons, for confirmation at enrolment.
     """
+    require_criteria(doc)
     ctx = context if context is not None else _context(index_date, lookback_months, lexicon)
     index = PatientIndex(patient, ctx.lexicon)
     results: list[CriterionResult] = []
@@ -251,7 +263,9 @@ def screen_many(
     lexicon: Lexicon | None = None,
     defer_not_computable: bool = False,
 ) -> Iterator[ScreeningResult]:
-    """:func:`screen` for each patient, sharing one evaluation context (and its conversion caches)."""
+    """:func:`screen` for each patient, sharing one evaluation context (and its conversion caches).
+
+    A protocol without criteria is refused here, before the first patient is read."""
+    require_criteria(doc)
     ctx = _context(index_date, lookback_months, lexicon)
-    for patient in patients:
-        yield screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable)
+    return (screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable) for patient in patients)

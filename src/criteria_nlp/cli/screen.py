@@ -21,6 +21,13 @@ from criteria_nlp.ir import CriteriaDocument
 from criteria_nlp.screen import ScreeningResult, screen_many
 from criteria_nlp.sources import Patient, load_patient, load_patients, patient_files
 
+
+class NothingToScreen(click.ClickException):
+    """A protocol without criteria: refused like a usage error (exit 2), never screened as "eligible"."""
+
+    exit_code = 2
+
+
 _DECISION_STYLE = {"eligible": "green", "ineligible": "red", "needs_review": "yellow"}
 
 
@@ -80,6 +87,8 @@ def screen_command(
     err = Console(stderr=True)
     try:
         doc = read_trial(trial)
+        if not doc.criteria:
+            raise NothingToScreen(f"{trial}: the protocol holds no eligibility criteria (empty or headers only)")
         if patients.is_dir():
             total = len(patient_files(patients))
             loaded = load_patients(patients, validate=validate)
