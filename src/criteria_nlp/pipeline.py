@@ -205,7 +205,7 @@ class CriteriaParser:
                     span=piece.span,
                 )
             )
-        context = CheckContext(self.lexicon)
+        context = CheckContext(self.lexicon, text=text)
         expression = run_passes(expression, context)
         diagnostics.extend(context.diagnostics)
         return expression

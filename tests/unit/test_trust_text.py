@@ -105,3 +105,55 @@ def test_item07_format_characters_removed_before_tokenising_spans_mapped_back() 
     assert render(soft.expression) == "hemoglobin >= 9 g/dL"
     variable = soft.expression.variable  # type: ignore[union-attr]
     assert variable.span.end == len("hemo\u00adglobin")
+
+
+# --- item 5: European thousands separators decided by the plausible range ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Platelets ≥ 100.000/µL", "platelets >= 100000 /µL"),
+        ("Leukocytes ≥ 3.000/µl", "wbc >= 3000 /µl"),
+        ("Creatinine ≤ 1.500 mg/dL", "creatinine <= 1.5 mg/dL"),
+        ("Digoxin dose > 0.125 mg", None),
+    ],
+)
+def test_item05_dotted_thousands_read_by_plausible_range(text: str, expected: str | None) -> None:
+    criterion = parse_criterion(text)
+    if expected is not None:
+        assert render(criterion.expression) == expected
+    else:
+        assert "thousands separator" not in " ".join(d.message for d in criterion.diagnostics)
+
+
+@pytest.mark.parametrize("text", ["CD4 ≥ 1.000 cells/µL", "IgG ≥ 1.000 mg/dL", "Platelets < 150.000"])
+def test_item05_ambiguous_dotted_number_is_unparsed_with_the_reason(text: str) -> None:
+    criterion = parse_criterion(text)
+    assert criterion.expression.kind == "unparsed"
+    assert "thousands separator" in criterion.expression.reason  # type: ignore[union-attr]
+
+
+# --- item 6: scientific notation and absurd magnitudes --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Viral load < 1e3 copies/mL", "viral_load_hiv < 1000 copies/mL"),
+        ("Platelets ≥ 1.0e5/uL", "platelets >= 100000 /uL"),
+        ("WBC < 1E+4/uL", "wbc < 10000 /uL"),
+        ("ANC ≥ 1.5 x 10^9/L", "anc >= 1.5 x 10^9/L"),
+    ],
+)
+def test_item06_scientific_notation(text: str, expected: str) -> None:
+    assert render(parse_criterion(text).expression) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["age ≥ 1e199 years", "CD4 > 10^999 cells/uL", "HIV RNA < 1e308 copies/mL", "Hemoglobin > 10 mg/dL"]
+)
+def test_item06_absurd_thresholds_are_not_computable(text: str) -> None:
+    criterion = parse_criterion(text)
+    assert criterion.status == "not_computable"
+    assert criterion.expression.kind == "unparsed"

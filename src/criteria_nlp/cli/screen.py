@@ -70,6 +70,12 @@ def _mark_complete(patient: Patient) -> Patient:
     is_flag=True,
     help="Allow 'eligible' while only not-computable criteria (consent, willingness) remain; they are listed.",
 )
+@click.option(
+    "--assume-default-reference-ranges",
+    "assume_default_ranges",
+    is_flag=True,
+    help="Let 'k x ULN' use the lexicon's default reference range when a value has none (marked assumed).",
+)
 @click.option("--validate", is_flag=True, help="Validate FHIR input with fhir.resources (slow).")
 def screen_command(
     trial: Path,
@@ -80,6 +86,7 @@ def screen_command(
     output_format: str,
     assume_complete_records: bool,
     defer_not_computable: bool,
+    assume_default_ranges: bool,
     validate: bool,
 ) -> None:
     """Screen PATIENTS (a patient file or a directory of them) against the protocol TRIAL."""
@@ -104,6 +111,7 @@ def screen_command(
             index_date=index_date,
             lookback_months=lookback_months,
             defer_not_computable=defer_not_computable,
+            assume_default_ranges=assume_default_ranges,
         )
         show_progress = patients.is_dir() and output_format == "text" and err.is_terminal
         if show_progress:
@@ -126,6 +134,16 @@ def screen_command(
         click.echo(json.dumps(data if patients.is_dir() else data[0], indent=2, ensure_ascii=False))
         return
 
+    table = _table(trial, results)
+    console.print(table)
+    if explain:
+        colour = sys.stdout.isatty()
+        for result in results:
+            click.echo("")
+            click.echo(result.explain(colour=colour, width=console.width))
+
+
+def _table(trial: Path, results: list[ScreeningResult]) -> Table:
     table = Table(title=f"{trial.name}: {len(results)} patient(s)")
     table.add_column("patient", overflow="fold")
     table.add_column("decision")
@@ -145,12 +163,7 @@ def screen_command(
             f"{sum(1 for c in exclusion if c.met)}/{len(exclusion)}",
             why,
         )
-    console.print(table)
-    if explain:
-        colour = sys.stdout.isatty()
-        for result in results:
-            click.echo("")
-            click.echo(result.explain(colour=colour, width=console.width))
+    return table
 
 
 if __name__ == "__main__":  # pragma: no cover
