@@ -141,7 +141,7 @@ class CriteriaParser:
             yield from self._criteria(batch)
 
     def _document_criteria(self, text: str, items: Sequence[_Item]) -> list[Criterion]:
-        used: set[str] = set()
+        used: dict[str, int] = {}
         jobs = [(text, item, _criterion_id(item, number, used)) for number, item in enumerate(items)]
         return _join_alternatives(list(self._criteria(jobs)), text)
 
@@ -161,12 +161,16 @@ class CriteriaParser:
         span = span_at(item.start, item.end)
         diagnostics: list[Diagnostic] = []
         if refusal is not None:
-            expression: Node = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
+            expression: Node | None = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
             diagnostics.append(Diagnostic(code="too-long", severity="warning", message=refusal, span=span))
         elif has_format_chars(text[item.start : item.end]):
             expression = self._without_format_chars(text, item, doc, diagnostics)
         else:
             expression = self._expression(text, item, span, doc, item.start, diagnostics)
+        if expression is None:  # nested beyond Python's recursion limit ("< 5 < 5 < 5 ..." a thousand times)
+            reason = "criterion nested too deeply to be read; it is not parsed"
+            expression = Unparsed(span=span, text=text[item.start : item.end], reason=reason)
+            diagnostics[:] = [Diagnostic(code="too-long", severity="warning", message=reason, span=span)]
         return Criterion(
             id=criterion_id,
             section=item.section,
@@ -179,18 +183,29 @@ class CriteriaParser:
             diagnostics=tuple(diagnostics),
         )
 
-    def _without_format_chars(self, text: str, item: _Item, doc: Doc, diagnostics: list[Diagnostic]) -> Node:
+    def _without_format_chars(self, text: str, item: _Item, doc: Doc, diagnostics: list[Diagnostic]) -> Node | None:
         """Parse the criterion with its invisible format characters removed, then map every span back."""
         stripped, positions = strip_format(text[item.start : item.end], base=item.start)
         local: list[Diagnostic] = []
         expression = self._expression(stripped, item, span_at(0, len(stripped)), doc, 0, local)
+        if expression is None:
+            return None
         diagnostics.extend(Diagnostic.model_validate(remap_spans(d.model_dump(), positions)) for d in local)
         return _NODE.validate_python(remap_spans(expression.model_dump(), positions))
 
     def _expression(
         self, text: str, item: _Item, span: Span, doc: Doc, offset: int, diagnostics: list[Diagnostic]
+    ) -> Node | None:
+        """The checked expression of one criterion (``span`` in ``text``; ``offset``: where ``doc`` starts); None
+        when it nests beyond the recursion limit."""
+        try:
+            return self._checked(text, item, span, doc, offset, diagnostics)
+        except RecursionError:
+            return None
+
+    def _checked(
+        self, text: str, item: _Item, span: Span, doc: Doc, offset: int, diagnostics: list[Diagnostic]
     ) -> Node:
-        """The checked expression of one criterion (``span`` in ``text``; ``offset``: where ``doc`` starts)."""
         pieces = pieces_of(doc, offset=offset)
         chunks, skipped = parse_chunks(pieces)
         result = self.builder.build(chunks, item.section, span, text)
@@ -261,14 +276,17 @@ def _join_alternatives(criteria: list[Criterion], document: str) -> list[Criteri
     return joined
 
 
-def _criterion_id(item: _Item, number: int, used: set[str]) -> str:
+def _criterion_id(item: _Item, number: int, used: dict[str, int]) -> str:
+    """A unique id; ``used`` maps each id given to the next suffix to try for it as a base (20,000 items with
+    one label cost linear time, not quadratic)."""
     base = f"{_SECTION_PREFIX[item.section]}-{item.label or number + 1}"
     candidate = base
-    suffix = 2
+    suffix = used.get(base, 2)
     while candidate in used:
         candidate = f"{base}-{suffix}"
         suffix += 1
-    used.add(candidate)
+    used[base] = max(used.get(base, 2), suffix)
+    used.setdefault(candidate, 2)
     return candidate
 
 

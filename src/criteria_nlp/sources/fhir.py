@@ -31,6 +31,7 @@ read at all.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import cache
@@ -189,8 +190,11 @@ class _ResourceReader:
         quantity = element.get("valueQuantity")
         if isinstance(quantity, dict):
             value = quantity.get("value")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                self.problem("Observation", resource_id, f"{what}: valueQuantity.value {value!r} is not a number")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+                shown = (
+                    f"of about {int(value.bit_length() * 0.30103)} digits" if isinstance(value, int) else repr(value)
+                )
+                self.problem("Observation", resource_id, f"{what}: valueQuantity.value {shown} is not a usable number")
             else:
                 unit_text = quantity.get("unit") if isinstance(quantity.get("unit"), str) else None
                 ucum = quantity.get("code") if quantity.get("system") in (UCUM_SYSTEM, None) else None
@@ -212,7 +216,7 @@ class _ResourceReader:
             fields["value_text"] = self.concept_text(element["valueCodeableConcept"])
         elif isinstance(element.get("valueBoolean"), bool):
             fields["value_text"] = str(element["valueBoolean"]).lower()
-        elif isinstance(element.get("valueInteger"), int):
+        elif isinstance(element.get("valueInteger"), int) and _finite(element["valueInteger"]):
             fields["value"] = float(element["valueInteger"])
         return Observation(**fields)
 
@@ -523,6 +527,13 @@ def parse_fhir_datetime(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer of hundreds of digits
+        return False
 
 
 def _utc(moment: datetime) -> datetime:
