@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from pydantic import TypeAdapter
 from spacy.tokens import Doc
 
 from criteria_nlp.build.builder import Builder
@@ -31,8 +32,9 @@ from criteria_nlp.ir import (
     status_of,
 )
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.text.format_chars import FORMAT_CHARS, has_format_chars, remap_spans, strip_format
 from criteria_nlp.text.nlp import annotate, default_pipeline
-from criteria_nlp.text.segment import Segment, segment
+from criteria_nlp.text.segment import Segment, segment, segment_with_notes
 
 MAX_CRITERION_CHARS = 5_000
 MAX_RUN_CHARS = 200  # no word, number or unit is longer; spaCy's tokenizer is quadratic on such runs
@@ -53,10 +55,11 @@ def decode_text(data: bytes, *, source: str | None = None) -> str:
 
 
 def _clean(text: str) -> str:
-    """Control characters other than tab/newline become spaces (offsets stay the same)."""
+    """Control characters other than tab/newline become spaces (offsets stay the same); invisible format characters
+    stay, to be removed before tokenising (:mod:`criteria_nlp.text.format_chars`)."""
     if text.isprintable():
         return text
-    return "".join(ch if ch.isprintable() or ch in "\n\t\r" else " " for ch in text)
+    return "".join(ch if ch.isprintable() or ch in "\n\t\r" or ch in FORMAT_CHARS else " " for ch in text)
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,19 @@ class CriteriaParser:
         if isinstance(text, bytes):
             text = decode_text(text, source=source)
         text = _clean(text)
-        items = [_Item(s.section, s.label, s.start, s.end, s.lead_in) for s in segment(text)]
+        segments, notes = segment_with_notes(text)
+        items = [_Item(s.section, s.label, s.start, s.end, s.lead_in) for s in segments]
         criteria = self._document_criteria(text, items)
-        diagnostics: list[Diagnostic] = []
+        diagnostics = [
+            Diagnostic(
+                code="unknown-header",
+                severity="warning",
+                message=f"{note.text.strip()!r} looks like a section header but names no section (inclusion or "
+                "exclusion); the criteria under it are in section 'unknown' and are never decided",
+                span=Span(start=note.start, end=note.end),
+            )
+            for note in notes
+        ]
         if not criteria:
             diagnostics.append(
                 Diagnostic(
@@ -134,7 +147,7 @@ class CriteriaParser:
             yield from self._criteria(batch)
 
     def _document_criteria(self, text: str, items: Sequence[_Item]) -> list[Criterion]:
-        used: set[str] = set()
+        used: dict[str, int] = {}
         jobs = [(text, item, _criterion_id(item, number, used)) for number, item in enumerate(items)]
         return _join_alternatives(list(self._criteria(jobs)), text)
 
@@ -143,7 +156,7 @@ class CriteriaParser:
         refusals = [_refusal(text[item.start : item.end]) for text, item, _ in jobs]
         # text that is not parsed is not tokenised either: spaCy's tokenizer is quadratic on long runs without spaces
         texts = (
-            "" if refusal else text[item.start : item.end]
+            "" if refusal else _tokenised_text(text[item.start : item.end])
             for (text, item, _), refusal in zip(jobs, refusals, strict=True)
         )
         docs = annotate(self.nlp, texts)
@@ -153,30 +166,19 @@ class CriteriaParser:
     def _criterion(self, text: str, item: _Item, criterion_id: str, doc: Doc, refusal: str | None) -> Criterion:
         span = span_at(item.start, item.end)
         diagnostics: list[Diagnostic] = []
-        claims: tuple[Claim, ...] = ()
+        claims: list[Claim] = []
         if refusal is not None:
-            expression: Node = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
+            expression: Node | None = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
             diagnostics.append(Diagnostic(code="too-long", severity="warning", message=refusal, span=span))
+        elif has_format_chars(text[item.start : item.end]):
+            expression = self._without_format_chars(text, item, doc, diagnostics, claims)
         else:
-            pieces = pieces_of(doc, offset=item.start)
-            chunks, skipped = parse_chunks(pieces)
-            result = self.builder.build(chunks, item.section, span, text, pieces)
-            expression = result.expression
-            if self.keep_claims:
-                claims = result.claims()
-            diagnostics.extend(result.diagnostics)
-            for piece in skipped:
-                diagnostics.append(
-                    Diagnostic(
-                        code="syntax",
-                        severity="warning",
-                        message=f"{piece.text!r} does not fit the threshold grammar here",
-                        span=piece.span,
-                    )
-                )
-            context = CheckContext(self.lexicon)
-            expression = run_passes(expression, context)
-            diagnostics.extend(context.diagnostics)
+            expression = self._expression(text, item, span, doc, item.start, diagnostics, claims)
+        if expression is None:  # nested beyond Python's recursion limit ("< 5 < 5 < 5 ..." a thousand times)
+            reason = "criterion nested too deeply to be read; it is not parsed"
+            expression = Unparsed(span=span, text=text[item.start : item.end], reason=reason)
+            diagnostics[:] = [Diagnostic(code="too-long", severity="warning", message=reason, span=span)]
+            claims.clear()
         return Criterion(
             id=criterion_id,
             section=item.section,
@@ -187,8 +189,77 @@ class CriteriaParser:
             status=status_of(expression),
             lead_in=item.lead_in,
             diagnostics=tuple(diagnostics),
-            claims=claims,
+            claims=tuple(claims),
         )
+
+    def _without_format_chars(
+        self, text: str, item: _Item, doc: Doc, diagnostics: list[Diagnostic], claims: list[Claim]
+    ) -> Node | None:
+        """Parse the criterion with its invisible format characters removed, then map every span back."""
+        stripped, positions = strip_format(text[item.start : item.end], base=item.start)
+        local: list[Diagnostic] = []
+        local_claims: list[Claim] = []
+        expression = self._expression(stripped, item, span_at(0, len(stripped)), doc, 0, local, local_claims)
+        if expression is None:
+            return None
+        diagnostics.extend(Diagnostic.model_validate(remap_spans(d.model_dump(), positions)) for d in local)
+        claims.extend(Claim.model_validate(remap_spans(c.model_dump(), positions)) for c in local_claims)
+        return _NODE.validate_python(remap_spans(expression.model_dump(), positions))
+
+    def _expression(
+        self,
+        text: str,
+        item: _Item,
+        span: Span,
+        doc: Doc,
+        offset: int,
+        diagnostics: list[Diagnostic],
+        claims: list[Claim],
+    ) -> Node | None:
+        """The checked expression of one criterion (``span`` in ``text``; ``offset``: where ``doc`` starts), its
+        diagnostics and claims added to the lists; None when it nests beyond the recursion limit."""
+        try:
+            return self._checked(text, item, span, doc, offset, diagnostics, claims)
+        except RecursionError:
+            return None
+
+    def _checked(
+        self,
+        text: str,
+        item: _Item,
+        span: Span,
+        doc: Doc,
+        offset: int,
+        diagnostics: list[Diagnostic],
+        claims: list[Claim],
+    ) -> Node:
+        pieces = pieces_of(doc, offset=offset)
+        chunks, skipped = parse_chunks(pieces)
+        result = self.builder.build(chunks, item.section, span, text, pieces)
+        expression = result.expression
+        if self.keep_claims:
+            claims.extend(result.claims())
+        diagnostics.extend(result.diagnostics)
+        for piece in skipped:
+            diagnostics.append(
+                Diagnostic(
+                    code="syntax",
+                    severity="warning",
+                    message=f"{piece.text!r} does not fit the threshold grammar here",
+                    span=piece.span,
+                )
+            )
+        context = CheckContext(self.lexicon, text=text)
+        expression = run_passes(expression, context)
+        diagnostics.extend(context.diagnostics)
+        return expression
+
+
+def _tokenised_text(text: str) -> str:
+    return strip_format(text)[0] if has_format_chars(text) else text
+
+
+_NODE: TypeAdapter[Node] = TypeAdapter(Node)
 
 
 _ALTERNATIVES_LEAD_IN = re.compile(r"\b(?:one|any|either|at least one)\s+of\b", re.IGNORECASE)
@@ -235,14 +306,17 @@ def _join_alternatives(criteria: list[Criterion], document: str) -> list[Criteri
     return joined
 
 
-def _criterion_id(item: _Item, number: int, used: set[str]) -> str:
+def _criterion_id(item: _Item, number: int, used: dict[str, int]) -> str:
+    """A unique id; ``used`` maps each id given to the next suffix to try for it as a base (20,000 items with
+    one label cost linear time, not quadratic)."""
     base = f"{_SECTION_PREFIX[item.section]}-{item.label or number + 1}"
     candidate = base
-    suffix = 2
+    suffix = used.get(base, 2)
     while candidate in used:
         candidate = f"{base}-{suffix}"
         suffix += 1
-    used.add(candidate)
+    used[base] = max(used.get(base, 2), suffix)
+    used.setdefault(candidate, 2)
     return candidate
 
 

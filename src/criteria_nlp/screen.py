@@ -22,6 +22,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from criteria_nlp.errors import CriteriaInputError
 from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate, parse_index_date
 from criteria_nlp.explain import TraceNode, outcome_word, render_html, render_json, render_text
 from criteria_nlp.ir import (
@@ -130,6 +131,16 @@ def _reason(trace: TraceNode) -> str:
     return "; ".join(dict.fromkeys(leaf.sentence for leaf in deciding_leaves(trace)))
 
 
+def require_criteria(doc: CriteriaDocument) -> None:
+    """A protocol without criteria decides nothing: screening it is an error, never "eligible" for everyone."""
+    if not doc.criteria:
+        where = f"{doc.source}: " if doc.source else ""
+        raise CriteriaInputError(
+            f"{where}the protocol holds no eligibility criteria (empty, or section headers only); nothing to screen",
+            expected=["criteria under an Inclusion or Exclusion header"],
+        )
+
+
 def screen(
     doc: CriteriaDocument,
     patient: Patient,
@@ -139,14 +150,18 @@ def screen(
     lexicon: Lexicon | None = None,
     context: EvaluationContext | None = None,
     defer_not_computable: bool = False,
+    assume_default_ranges: bool = False,
 ) -> ScreeningResult:
     """Evaluate every criterion of ``doc`` for ``patient`` and decide (see the module docstring for the rules).
 
+    ``assume_default_ranges=True`` lets a "k × ULN" threshold use the lexicon's default reference range when the
+    observation carries none (marked assumed in the trace); by default such a threshold is unknown.
     ``defer_not_computable=True`` lets a patient be eligible while criteria that are wholly not computable
     (consent, willingness: the whole expression is one ``not_computable`` node) remain; they are still listed in
     ``not_computable`` and in the reasons, for confirmation at enrolment.
     """
-    ctx = context if context is not None else _context(index_date, lookback_months, lexicon)
+    require_criteria(doc)
+    ctx = context if context is not None else _context(index_date, lookback_months, lexicon, assume_default_ranges)
     index = PatientIndex(patient, ctx.lexicon)
     results: list[CriterionResult] = []
     for criterion in doc.criteria:
@@ -208,6 +223,10 @@ def _decide(
         if result.met is False:
             failed = True
             reasons.append(f"{name} is {result.outcome.value}: {_reason(result.trace)} ({criterion.text})")
+    deceased = _deceased(patient, ctx.index_date)
+    if deceased is not None:
+        reasons.insert(0, deceased)
+        failed = True
     decision: Decision = "ineligible" if failed else ("needs_review" if undecided else "eligible")
     if decision == "needs_review":
         reasons.extend(f"{name} is unknown" for name in unknown)
@@ -228,7 +247,19 @@ def _decide(
     )
 
 
-def _context(index_date: date | str | None, lookback_months: int, lexicon: Lexicon | None) -> EvaluationContext:
+def _deceased(patient: Patient, index_date: date) -> str | None:
+    """Why a patient who died on or before the index date is never eligible, or None."""
+    if not patient.deceased:
+        return None
+    if patient.deceased_date is not None and patient.deceased_date > index_date:
+        return None
+    when = f" on {patient.deceased_date}" if patient.deceased_date is not None else ""
+    return f"the patient is recorded as deceased{when}: never eligible"
+
+
+def _context(
+    index_date: date | str | None, lookback_months: int, lexicon: Lexicon | None, assume_default_ranges: bool
+) -> EvaluationContext:
     if isinstance(index_date, datetime):
         day = index_date.date()
     elif isinstance(index_date, date):
@@ -238,8 +269,12 @@ def _context(index_date: date | str | None, lookback_months: int, lexicon: Lexic
     else:
         day = date.today()
     if lexicon is None:
-        return EvaluationContext(index_date=day, lookback_months=lookback_months)
-    return EvaluationContext(index_date=day, lookback_months=lookback_months, lexicon=lexicon)
+        return EvaluationContext(
+            index_date=day, lookback_months=lookback_months, assume_default_ranges=assume_default_ranges
+        )
+    return EvaluationContext(
+        index_date=day, lookback_months=lookback_months, lexicon=lexicon, assume_default_ranges=assume_default_ranges
+    )
 
 
 def screen_many(
@@ -250,8 +285,11 @@ def screen_many(
     lookback_months: int = 12,
     lexicon: Lexicon | None = None,
     defer_not_computable: bool = False,
+    assume_default_ranges: bool = False,
 ) -> Iterator[ScreeningResult]:
-    """:func:`screen` for each patient, sharing one evaluation context (and its conversion caches)."""
-    ctx = _context(index_date, lookback_months, lexicon)
-    for patient in patients:
-        yield screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable)
+    """:func:`screen` for each patient, sharing one evaluation context (and its conversion caches).
+
+    A protocol without criteria is refused here, before the first patient is read."""
+    require_criteria(doc)
+    ctx = _context(index_date, lookback_months, lexicon, assume_default_ranges)
+    return (screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable) for patient in patients)

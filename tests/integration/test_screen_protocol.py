@@ -84,8 +84,17 @@ def test_fhir_bundle_patient(protocol: CriteriaDocument) -> None:
     assert result.decision == "needs_review"
     assert outcome(result, "inclusion", "1") is Truth.TRUE  # SLE coded in SNOMED
     assert outcome(result, "inclusion", "4") is Truth.TRUE  # LVEF 55 %
-    assert outcome(result, "inclusion", "5") is Truth.TRUE
-    inclusion_5 = next(c for c in result.criteria if c.section == "inclusion" and c.label == "5")
+    # issue 10 item 17: a creatinine without its own reference range does not meet "≤ k × ULN" on the lexicon's
+    # default range unless that assumption is asked for
+    assert outcome(result, "inclusion", "5") is Truth.UNKNOWN
+    assumed = screen(
+        protocol,
+        load_patient(corpus_path("patients", "sle-fhir-bundle.json")),
+        index_date=INDEX,
+        assume_default_ranges=True,
+    )
+    assert outcome(assumed, "inclusion", "5") is Truth.TRUE
+    inclusion_5 = next(c for c in assumed.criteria if c.section == "inclusion" and c.label == "5")
     creatinine = next(n for n in inclusion_5.trace.walk() if n.evidence and "creatinine" in n.evidence[0].resource_id)
     assert creatinine.assumed and "assumed" in creatinine.sentence and creatinine.conversions
     assert any("tuberculosis" in item and "not known to be complete" in item for item in result.missing_data)
@@ -95,5 +104,6 @@ def test_fhir_bundle_patient(protocol: CriteriaDocument) -> None:
             update={"conditions_complete": True, "pregnant": False, "breastfeeding": False}
         ),
         index_date=INDEX,
+        assume_default_ranges=True,  # issue 10 item 17: the creatinine has no reference range of its own
     )
     assert set(complete.unknown) <= {f"{c.section} {c.label}" for c in protocol.criteria if c.status != "computable"}

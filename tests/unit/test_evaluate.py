@@ -246,6 +246,7 @@ def test_reference_multiple_uses_the_observations_own_range(ctx: EvaluationConte
 
 
 def test_reference_multiple_falls_back_to_assumed_lexicon_range(ctx: EvaluationContext) -> None:
+    ctx = EvaluationContext(index_date=ctx.index_date, assume_default_ranges=True)  # issue 10 item 17: opt in
     reference = load_lexicon().variable("creatinine").reference
     assert reference is not None and reference.high is not None
     p = patient(observations=(obs("creatinine", 132, "µmol/L", "2026-10-02"),))

@@ -99,6 +99,8 @@ def test_reference_plan_reads_the_observation_range_first_then_the_lexicon_defau
     node = ReferenceMultiple(
         span=SPAN, variable=VariableRef(id="alt", mention="ALT", span=SPAN), operator="<=", factor=2.5, reference="ULN"
     )
+    assert plan_for(node, ctx).sources == ("observation",)  # type: ignore[union-attr]  # issue 10 item 17
+    ctx = EvaluationContext(index_date=ctx.index_date, assume_default_ranges=True)
     plan = plan_for(node, ctx)
     assert isinstance(plan, ReferencePlan)
     assert plan.sources == ("observation", "lexicon")

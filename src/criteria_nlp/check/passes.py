@@ -7,8 +7,9 @@ the context. :data:`PASSES` is the order they run in (like sqlglot's optimizer r
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from criteria_nlp.check.context import CheckContext
+from criteria_nlp.check.plausibility import check_plausible_thresholds
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.ir import (
     All,
@@ -24,14 +25,6 @@ from criteria_nlp.ir import (
     walk,
 )
 from criteria_nlp.knowledge import units
-from criteria_nlp.knowledge.lexicon import Lexicon
-
-
-@dataclass
-class CheckContext:
-    lexicon: Lexicon
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
 
 Pass = Callable[[Node, CheckContext], Node]
 
@@ -137,7 +130,9 @@ def report_unparsed(node: Node, context: CheckContext) -> Node:
     return node
 
 
-PASSES: tuple[Pass, ...] = (flatten, check_units, check_ranges, report_unparsed)
+PASSES: tuple[Pass, ...] = (flatten, check_units, check_plausible_thresholds, check_ranges, report_unparsed)
+
+__all__ = ["PASSES", "CheckContext", "Pass", "run_passes"]
 
 
 def run_passes(node: Node, context: CheckContext, passes: tuple[Pass, ...] = PASSES) -> Node:

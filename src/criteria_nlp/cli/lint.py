@@ -7,6 +7,7 @@ not UTF-8).
 
 from __future__ import annotations
 
+import math
 import shutil
 import sys
 from pathlib import Path
@@ -53,6 +54,7 @@ def collect_paths(paths: tuple[str, ...]) -> list[Path]:
     "--fail-under",
     type=click.FloatRange(0, 100),
     default=None,
+    callback=lambda ctx, param, value: _finite(value),
     help="Exit with status 1 when any document's score is below SCORE.",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when on a terminal).")
@@ -106,3 +108,10 @@ def lint_command(
             click.echo(f"{item.uri}: score {item.report.score.score:g} is under {fail_under:g}", err=True)
         if failing:
             sys.exit(EXIT_BELOW_THRESHOLD)
+
+
+def _finite(value: float | None) -> float | None:
+    """click's FloatRange lets NaN through (every comparison with it is false): a NaN threshold never fails."""
+    if value is not None and not math.isfinite(value):
+        raise click.BadParameter(f"{value} is not a score between 0 and 100", param_hint="--fail-under")
+    return value

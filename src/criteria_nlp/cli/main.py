@@ -5,6 +5,9 @@ The group and its commands; each command lives in its own module.
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import click
 
 from criteria_nlp.cli.lint import lint_command
@@ -23,7 +26,18 @@ for _command in (parse_command, schema_command, screen_command, lint_command):
 
 
 def main() -> None:
-    cli()
+    """The console script: Ctrl-C exits 130 (128 + SIGINT); an output that cannot be written is a clean error."""
+    signal.signal(signal.SIGINT, _interrupted)
+    try:
+        cli()
+    except OSError as error:  # -o /dev/full: the data is lost when the file is closed, after the command ran
+        click.echo(f"Error: cannot write the output: {error.strerror or error}", err=True)
+        sys.exit(1)
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    click.echo("interrupted", err=True)
+    sys.exit(128 + signum)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from typing import TextIO
 
 import click
 
-from criteria_nlp.errors import CriteriaError, CriteriaInputError
+from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument, Criterion, Section, render_tree
 
 
@@ -18,29 +18,53 @@ def _read_input(path: str) -> tuple[bytes, str]:
     if path == "-":
         return sys.stdin.buffer.read(), "<stdin>"
     file = Path(path)
+    if file.is_dir():
+        raise click.BadParameter(f"{path} is a directory; parse reads one protocol file (or - for stdin)")
     if not file.is_file():
         raise click.BadParameter(f"no such file: {path}", param_hint="FILE")
     return file.read_bytes(), str(file)
 
 
-def _jsonl_records(data: str, source: str) -> Iterator[tuple[str, str, Section]]:
-    for number, line in enumerate(data.splitlines(), start=1):
+def _jsonl_records(data: str, source: str, problems: list[str]) -> Iterator[tuple[str, str, Section]]:
+    """The records of JSONL input; a bad line is reported in ``problems`` with its number and the rest is read.
+
+    Records are split on "\n" only: U+2028 or U+0085 inside a JSON string are legal JSON, not line ends.
+    """
+    from criteria_nlp.text.headers import classify_header
+
+    seen: set[str] = set()
+    for number, line in enumerate(data.split("\n"), start=1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CriteriaInputError(
-                f"{source} line {number}: not JSON ({error.msg})",
-                start=error.pos,
-                expected=['{"id": ..., "text": ...}'],
-            ) from error
+        except (json.JSONDecodeError, RecursionError, ValueError) as error:
+            problems.append(f"{source} line {number}: not JSON ({getattr(error, 'msg', error)}); skipped")
+            continue
         if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-            raise CriteriaInputError(f"{source} line {number}: a record needs a string 'text'", expected=['"text"'])
-        section = record.get("section", "inclusion")
-        if section not in ("inclusion", "exclusion", "unknown"):
-            section = "unknown"
-        yield str(record.get("id", number)), record["text"], section
+            problems.append(f"{source} line {number}: a record needs a string 'text'; skipped")
+            continue
+        raw_id = record.get("id", number)
+        if isinstance(raw_id, bool) or not isinstance(raw_id, str | int) or len(str(raw_id)) > _MAX_ID_CHARS:
+            problems.append(
+                f"{source} line {number}: 'id' must be a string or an integer (at most "
+                f"{_MAX_ID_CHARS} characters); skipped"
+            )
+            continue
+        criterion_id = str(raw_id)
+        if criterion_id in seen:
+            problems.append(f"{source} line {number}: duplicate id {criterion_id!r} (parsed, but ids must be unique)")
+        seen.add(criterion_id)
+        if classify_header(record["text"].strip()) in ("inclusion", "exclusion"):
+            problems.append(f"{source} line {number}: the text is a section header, not a criterion")
+        written = str(record.get("section", "inclusion")).strip().lower()
+        section: Section = (
+            "inclusion" if written == "inclusion" else "exclusion" if written == "exclusion" else "unknown"
+        )
+        yield criterion_id, record["text"], section
+
+
+_MAX_ID_CHARS = 200
 
 
 def _write_text(document: CriteriaDocument, out: TextIO) -> None:
@@ -91,7 +115,8 @@ def parse_command(file: str, output_format: str, input_format: str, output: Text
         text = decode_text(data, source=source)
         parser = default_parser()
         if input_format == "jsonl":
-            criteria = parser.parse_many(_jsonl_records(text, source))
+            problems: list[str] = []
+            criteria = parser.parse_many(_jsonl_records(text, source, problems))
             for criterion in criteria:
                 if output_format == "constraints":
                     output.write(json.dumps(criterion_record(criterion), ensure_ascii=False) + "\n")
@@ -99,6 +124,7 @@ def parse_command(file: str, output_format: str, input_format: str, output: Text
                     _write_criterion(criterion, output)
                 else:
                     output.write(criterion.model_dump_json() + "\n")
+            _report_problems(problems)
             return
         document = parser.parse(text, source=source)
     except CriteriaError as error:
@@ -114,6 +140,14 @@ def parse_command(file: str, output_format: str, input_format: str, output: Text
     for diagnostic in errors:
         click.echo(f"error: {source}: {diagnostic.message}", err=True)
     if errors:
+        raise click.exceptions.Exit(1)
+
+
+def _report_problems(problems: list[str]) -> None:
+    """Every bad JSONL line on stderr with its number; exit 1 when any line was skipped."""
+    for problem in problems:
+        click.echo(f"error: {problem}" if problem.endswith("skipped") else f"warning: {problem}", err=True)
+    if any(problem.endswith("skipped") for problem in problems):
         raise click.exceptions.Exit(1)
 
 

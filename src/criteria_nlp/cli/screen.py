@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import click
@@ -20,6 +21,13 @@ from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
 from criteria_nlp.screen import ScreeningResult, screen_many
 from criteria_nlp.sources import Patient, load_patient, load_patients, patient_files
+
+
+class NothingToScreen(click.ClickException):
+    """A protocol without criteria: refused like a usage error (exit 2), never screened as "eligible"."""
+
+    exit_code = 2
+
 
 _DECISION_STYLE = {"eligible": "green", "ineligible": "red", "needs_review": "yellow"}
 
@@ -63,6 +71,12 @@ def _mark_complete(patient: Patient) -> Patient:
     is_flag=True,
     help="Allow 'eligible' while only not-computable criteria (consent, willingness) remain; they are listed.",
 )
+@click.option(
+    "--assume-default-reference-ranges",
+    "assume_default_ranges",
+    is_flag=True,
+    help="Let 'k x ULN' use the lexicon's default reference range when a value has none (marked assumed).",
+)
 @click.option("--validate", is_flag=True, help="Validate FHIR input with fhir.resources (slow).")
 def screen_command(
     trial: Path,
@@ -73,6 +87,7 @@ def screen_command(
     output_format: str,
     assume_complete_records: bool,
     defer_not_computable: bool,
+    assume_default_ranges: bool,
     validate: bool,
 ) -> None:
     """Screen PATIENTS (a patient file or a directory of them) against the protocol TRIAL."""
@@ -80,9 +95,12 @@ def screen_command(
     err = Console(stderr=True)
     try:
         doc = read_trial(trial)
+        if not doc.criteria:
+            raise NothingToScreen(f"{trial}: the protocol holds no eligibility criteria (empty or headers only)")
+        bad: list[tuple[Path, str]] = []
         if patients.is_dir():
             total = len(patient_files(patients))
-            loaded = load_patients(patients, validate=validate)
+            loaded = load_patients(patients, validate=validate, on_error=lambda path, why: bad.append((path, why)))
         else:
             total = 1
             loaded = iter([load_patient(patients, validate=validate)])
@@ -95,6 +113,7 @@ def screen_command(
             index_date=index_date,
             lookback_months=lookback_months,
             defer_not_computable=defer_not_computable,
+            assume_default_ranges=assume_default_ranges,
         )
         show_progress = patients.is_dir() and output_format == "text" and err.is_terminal
         if show_progress:
@@ -109,14 +128,50 @@ def screen_command(
         raise click.ClickException(error.describe()) from error
 
     if output_format == "json":
-        data = [json.loads(result.to_json()) for result in results]
-        if not explain:
-            for item in data:
-                for criterion in item["criteria"]:
-                    criterion.pop("trace", None)
-        click.echo(json.dumps(data if patients.is_dir() else data[0], indent=2, ensure_ascii=False))
+        _write_json(results, bad, single=not patients.is_dir(), explain=explain)
+        _fail_on_bad_files(bad)
         return
 
+    table = _table(trial, results, bad)
+    console.print(table)
+    if explain:
+        colour = sys.stdout.isatty()
+        for result in results:
+            click.echo("")
+            click.echo(result.explain(colour=colour, width=console.width))
+    _fail_on_bad_files(bad)
+
+
+def _write_json(results: list[ScreeningResult], bad: list[tuple[Path, str]], *, single: bool, explain: bool) -> None:
+    """One result (a patient file) or a JSON array written one element at a time, unreadable files last."""
+
+    def item(result: ScreeningResult) -> str:
+        data = json.loads(result.to_json())
+        if not explain:
+            for criterion in data["criteria"]:
+                criterion.pop("trace", None)
+        return json.dumps(data, indent=2, ensure_ascii=False)
+
+    if single:
+        click.echo(item(results[0]))
+        return
+    parts = [item(result) for result in results]
+    parts += [json.dumps({"source": str(path), "error": why}, indent=2, ensure_ascii=False) for path, why in bad]
+    click.echo("[" if parts else "[]")
+    for number, part in enumerate(parts):
+        click.echo(textwrap.indent(part, "  ") + ("," if number < len(parts) - 1 else ""))
+    if parts:
+        click.echo("]")
+
+
+def _fail_on_bad_files(bad: list[tuple[Path, str]]) -> None:
+    """Every unreadable patient file was reported in the output; the exit status says how many there were."""
+    if bad:
+        click.echo(f"error: {len(bad)} patient file(s) could not be screened", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def _table(trial: Path, results: list[ScreeningResult], bad: list[tuple[Path, str]]) -> Table:
     table = Table(title=f"{trial.name}: {len(results)} patient(s)")
     table.add_column("patient", overflow="fold")
     table.add_column("decision")
@@ -136,12 +191,9 @@ def screen_command(
             f"{sum(1 for c in exclusion if c.met)}/{len(exclusion)}",
             why,
         )
-    console.print(table)
-    if explain:
-        colour = sys.stdout.isatty()
-        for result in results:
-            click.echo("")
-            click.echo(result.explain(colour=colour, width=console.width))
+    for path, reason in bad:
+        table.add_row(path.name, "[red]error[/]", "", "", reason)
+    return table
 
 
 if __name__ == "__main__":  # pragma: no cover

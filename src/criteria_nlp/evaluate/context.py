@@ -20,11 +20,14 @@ class EvaluationContext:
     """What an evaluation is relative to: the index date, the look-back for measurements, the lexicon.
 
     ``index_date`` defaults to today. One context caches plans, conversion factors and concept code sets; reuse it.
+    ``assume_default_ranges``: a "k × ULN" threshold may use the lexicon's default reference range when the
+    observation has none (marked assumed); off by default, such a threshold is then unknown.
     """
 
     index_date: date = field(default_factory=date.today)
     lookback_months: int = 12
     lexicon: Lexicon = field(default_factory=load_lexicon)
+    assume_default_ranges: bool = False
     plans: dict[int, tuple[Node, Plan]] = field(default_factory=dict, repr=False)
     _conversions: dict[tuple[str, str, float | None, str | None], Conversion | str] = field(
         default_factory=dict, repr=False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import math
-from datetime import UTC, date, datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, UTC, date, datetime, timedelta
 
 from criteria_nlp.errors import CriteriaEvaluationError
 from criteria_nlp.ir import Quantity
@@ -16,6 +16,11 @@ def months_before(day: date, months: int) -> date:
     total = day.year * 12 + (day.month - 1) - months
     year, month = divmod(total, 12)
     month += 1
+    if not MINYEAR <= year <= MAXYEAR:
+        raise CriteriaEvaluationError(
+            f"{months} months before {day} is outside the calendar (years {MINYEAR}-{MAXYEAR}); "
+            "use a later index date or a shorter look-back"
+        )
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 

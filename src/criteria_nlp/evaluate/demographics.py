@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
+from datetime import date
+
 from criteria_nlp.evaluate.context import EvaluationContext
 from criteria_nlp.evaluate.dates import completed_age
 from criteria_nlp.evaluate.index import PatientIndex
@@ -9,27 +12,71 @@ from criteria_nlp.evaluate.plan import AgePlan, Review, SexPlan, holds, plan_for
 from criteria_nlp.evaluate.traces import review_trace, trace
 from criteria_nlp.explain.trace import TraceNode, evidence_item
 from criteria_nlp.ir import Node
-from criteria_nlp.ir.logic import Truth
+from criteria_nlp.ir.interval import Interval, operator_interval
+from criteria_nlp.ir.logic import Truth, all_of
 
 
 def evaluate_age(node: Node, plan: AgePlan, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
     birth = index.patient.birth_date
     if birth is None:
         return trace(node, Truth.UNKNOWN, "no birth date recorded", threshold=plan.threshold, missing=("birth date",))
-    if birth > ctx.index_date:
+    latest = _latest_birth(birth, index.patient.birth_date_precision)
+    if latest > ctx.index_date:
         return trace(
             node,
             Truth.UNKNOWN,
             f"birth date {birth} is after the index date {ctx.index_date}: needs review",
             threshold=plan.threshold,
         )
-    age = completed_age(birth, ctx.index_date, plan.unit)
-    outcome = Truth.of(all(holds(age, test.operator, test.limit) for test in plan.tests))
+    oldest = completed_age(birth, ctx.index_date, "year")
+    limit = ctx.lexicon.variables["age"].plausible[1] if "age" in ctx.lexicon.variables else None
+    if limit is not None and oldest > limit:
+        return trace(
+            node,
+            Truth.UNKNOWN,
+            f"born {birth}: age {oldest} years at {ctx.index_date} is not plausible (above {limit:g}); the birth date "
+            "is taken for a data error: needs review",
+            threshold=plan.threshold,
+            missing=("a plausible birth date",),
+        )
+    low = completed_age(latest, ctx.index_date, plan.unit)
+    high = completed_age(birth, ctx.index_date, plan.unit)
+    outcome = all_of(_age_test(low, high, test.operator, test.limit) for test in plan.tests)
     evidence = (
         evidence_item(resource_type="Patient", resource_id=index.patient.id, text="birth date", date=str(birth)),
     )
-    sentence = f"age {age} {plan.unit}s at {ctx.index_date} (born {birth}); age {plan.threshold} is {outcome.value}"
+    if low == high:
+        sentence = (
+            f"age {high} {plan.unit}s at {ctx.index_date} (born {birth}); age {plan.threshold} is {outcome.value}"
+        )
+    else:
+        sentence = (
+            f"age {low}–{high} {plan.unit}s at {ctx.index_date} (birth date recorded only as "
+            f"{index.patient.birth_date_precision} {birth:%Y-%m}); age {plan.threshold} is {outcome.value}"
+        )
     return trace(node, outcome, sentence, evidence=evidence, threshold=plan.threshold)
+
+
+def _latest_birth(birth: date, precision: str) -> date:
+    """The last day a birth date recorded as a year or a month may stand for."""
+    if precision == "year":
+        return date(birth.year, 12, 31)
+    if precision == "month":
+        return date(birth.year, birth.month, calendar.monthrange(birth.year, birth.month)[1])
+    return birth
+
+
+def _age_test(low: int, high: int, operator: str, limit: float) -> Truth:
+    """A test on an age known to lie in [low, high]: unknown when the threshold falls inside."""
+    if low == high:
+        return Truth.of(holds(low, operator, limit))
+    test = operator_interval(operator, limit)  # type: ignore[arg-type]
+    if test is None:
+        return Truth.UNKNOWN
+    ages = Interval(low, True, high, True)
+    if ages.covered_by([test]):
+        return Truth.TRUE
+    return Truth.UNKNOWN if ages.overlaps(test) else Truth.FALSE
 
 
 def evaluate_sex(node: Node, plan: SexPlan, index: PatientIndex) -> TraceNode:

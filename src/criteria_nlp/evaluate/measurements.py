@@ -3,7 +3,7 @@ converted to the threshold's unit, compared with the plan's tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from criteria_nlp.evaluate.context import EvaluationContext
@@ -14,7 +14,9 @@ from criteria_nlp.evaluate.traces import review_trace, trace
 from criteria_nlp.evaluate.wording import fmt, missing_measurement, variable_name
 from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
+from criteria_nlp.ir.interval import operator_interval
 from criteria_nlp.ir.logic import Truth, all_of
+from criteria_nlp.knowledge.plausibility import unit_fixed_by_code
 from criteria_nlp.sources.patient import Observation
 
 
@@ -23,6 +25,7 @@ class Selection:
     observation: Observation | None
     observed_on: date | None
     notes: list[str]
+    same_day: list[Observation] = field(default_factory=list)  # other usable values of the chosen date
 
 
 def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selection:
@@ -32,7 +35,9 @@ def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selecti
     chosen: Observation | None = None
     chosen_on: date | None = None
     older: tuple[date, Observation] | None = None
-    for observed_on, observation in index.observations(variable_id):
+    ordered = index.observations(variable_id)
+    same_day: list[Observation] = []
+    for position, (observed_on, observation) in enumerate(ordered):
         if observed_on > lookback.end:
             future += 1
         elif observation.value is None:
@@ -42,6 +47,7 @@ def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selecti
             break
         else:
             chosen, chosen_on = observation, observed_on
+            same_day = [o for day, o in ordered[position + 1 :] if day == observed_on and o.value is not None]
             break
     if future:
         notes.append(f"{future} value(s) dated after the index date {lookback.end} ignored")
@@ -55,7 +61,7 @@ def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selecti
         )
     if index.undated.get(variable_id):
         notes.append(f"{index.undated[variable_id]} undated value(s) ignored")
-    return Selection(chosen, chosen_on, notes)
+    return Selection(chosen, chosen_on, notes, same_day)
 
 
 def observation_evidence(observation: Observation, observed_on: date | None) -> Evidence:
@@ -101,6 +107,9 @@ def in_unit(
         source = ctx.normalized_unit(observation.unit)
         if source is None:
             return f"{shown}: unit {observation.unit!r} is not known"
+    fixed = unit_fixed_by_code(observation.code, ctx.normalized_unit(observation.unit)) if observation.unit else None
+    if fixed is not None and fixed[0] == source:
+        shown += f" (read as {fixed[0]}: {fixed[1]})"
     if target is None or source is None:
         if target is not None and source is None:
             return f"{shown}: the observation has no unit, the threshold is in {target}"
@@ -158,9 +167,15 @@ def measured(
                 f"to {target}",
             ),
         )
-    outcome = Truth.of(all(holds(value.value, test.operator, test.limit) for test in tests))
-    comparison = " and ".join(f"{fmt(value.value)} {test.operator} {fmt(test.limit)}" for test in tests)
+    outcome = all_of(test_outcome(value.value, observation.comparator, test.operator, test.limit) for test in tests)
+    disagreement = _same_day_disagreement(node, plan, selection, ctx, tests, value, outcome)
+    if disagreement is not None:
+        return disagreement
+    reported = observation.comparator or ""
+    comparison = " and ".join(f"{reported}{fmt(value.value)} {test.operator} {fmt(test.limit)}" for test in tests)
     sentence = f"{value.shown}; {comparison} is {outcome.value}"
+    if observation.comparator:
+        sentence += f" (reported as {observation.comparator}{fmt(value.value)}: an interval, not a value)"
     return trace(
         node,
         outcome,
@@ -169,6 +184,56 @@ def measured(
         conversions=tuple(value.conversions),
         threshold=plan.threshold,
         assumed=assumed,
+    )
+
+
+def test_outcome(value: float, comparator: str | None, operator: str, limit: float) -> Truth:
+    """One test on a value, or on the interval a reported comparator makes of it (">10": any value above 10):
+    TRUE when the whole interval passes, FALSE when none of it does, UNKNOWN when the threshold falls inside."""
+    if comparator is None:
+        return Truth.of(holds(value, operator, limit))
+    reported = operator_interval(comparator, value)  # type: ignore[arg-type]
+    test = operator_interval(operator, limit)  # type: ignore[arg-type]
+    if reported is None or test is None:
+        return Truth.UNKNOWN
+    if reported.covered_by([test]):
+        return Truth.TRUE
+    return Truth.UNKNOWN if reported.overlaps(test) else Truth.FALSE
+
+
+def _same_day_disagreement(
+    node: Node,
+    plan: MeasurementPlan | ReferencePlan,
+    selection: Selection,
+    ctx: EvaluationContext,
+    tests: tuple[Test, ...],
+    value: Value,
+    outcome: Truth,
+) -> TraceNode | None:
+    """Two values of one date that decide differently: neither is "the" most recent one, so the test is unknown."""
+    if not selection.same_day:
+        return None
+    shown = [f"{value.shown} ({outcome.value})"]
+    disagree = False
+    for other in selection.same_day:
+        converted = in_unit(other, selection.observed_on, tests[0].unit if tests else None, plan, ctx)
+        if isinstance(converted, str):
+            disagree = True
+            shown.append(converted)
+            continue
+        other_outcome = all_of(test_outcome(converted.value, other.comparator, t.operator, t.limit) for t in tests)
+        disagree = disagree or other_outcome is not outcome
+        shown.append(f"{converted.shown} ({other_outcome.value})")
+    if not disagree:
+        return None
+    observations = [selection.observation, *selection.same_day]
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"values of {selection.observed_on} disagree on the threshold: {'; '.join(shown)}: needs review",
+        evidence=tuple(observation_evidence(o, selection.observed_on) for o in observations if o is not None),
+        threshold=plan.threshold,
+        missing=(f"{variable_name(plan.variable)}: which value of {selection.observed_on} is right",),
     )
 
 
@@ -212,7 +277,7 @@ def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationCont
     if own is not None:
         limit = plan.factor * own
         unit_text = f" {observation.unit}" if observation.unit else ""
-        outcome = Truth.of(holds(observation.value, plan.operator, limit))
+        outcome = test_outcome(observation.value, observation.comparator, plan.operator, limit)
         sentence = (
             f"{variable_name(plan.variable)} {fmt(observation.value)}{unit_text} ({selection.observed_on}); "
             f"{fmt(plan.factor)} × {plan.reference} = {fmt(limit)}{unit_text} (reference range of the observation); "
@@ -235,6 +300,19 @@ def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationCont
             threshold=plan.threshold,
             missing=(f"{plan.reference} of {plan.variable} (reference range)",),
         )
+    if "lexicon" not in plan.sources:
+        default = plan.default
+        return trace(
+            node,
+            Truth.UNKNOWN,
+            f"{variable_name(plan.variable)} has no reference range on observation {observation.id}; the lexicon's "
+            f"default {plan.reference} ({fmt(plan.default_limit)} {default.unit}) would be an assumption, not the "
+            "laboratory's range: needs review (assume_default_ranges=True / --assume-default-reference-ranges "
+            "uses it)",
+            evidence=evidence,
+            threshold=plan.threshold,
+            missing=(f"{plan.reference} of {plan.variable} (the laboratory's reference range)",),
+        )
     return _against_default(node, plan, selection, observation, evidence, ctx)
 
 
@@ -252,7 +330,7 @@ def _against_default(
     if isinstance(value, str):
         return trace(node, Truth.UNKNOWN, value, evidence=evidence, threshold=plan.threshold, assumed=True)
     limit = plan.factor * plan.default_limit
-    outcome = Truth.of(holds(value.value, plan.operator, limit))
+    outcome = test_outcome(value.value, observation.comparator, plan.operator, limit)
     low = fmt(default.low) if default.low is not None else ""
     high = fmt(default.high) if default.high is not None else ""
     sentence = (

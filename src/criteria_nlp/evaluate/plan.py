@@ -246,6 +246,7 @@ class PlanContext(Protocol):
     lookback_months: int
     lookback_start: date
     lexicon: Lexicon
+    assume_default_ranges: bool
 
     plans: dict[int, tuple[Node, Plan]]
 
@@ -389,7 +390,7 @@ def _plan_reference_multiple(node: ReferenceMultiple, context: PlanContext) -> P
         operator=node.operator,
         factor=node.factor,
         reference=node.reference,
-        sources=("observation", "lexicon") if limit is not None else ("observation",),
+        sources=("observation", "lexicon") if limit is not None and context.assume_default_ranges else ("observation",),
         default=default,
         default_limit=limit,
         default_unit=context.normalized_unit(default.unit) if default is not None and default.unit else None,

@@ -113,6 +113,9 @@ def eval_presence(node: Node, index: PatientIndex, ctx: EvaluationContext) -> Tr
     patient = index.patient
     if plan.patient_flag is not None:
         flag = getattr(patient, plan.patient_flag)
+        contradiction = _contradicted_flag(node, plan, index, ctx) if flag is False else None
+        if contradiction is not None:
+            return contradiction
         if flag is not None:
             outcome = Truth.of(flag)
             return trace(
@@ -136,6 +139,22 @@ def eval_presence(node: Node, index: PatientIndex, ctx: EvaluationContext) -> Tr
             evidence=(evidence_item(resource_type="Patient", resource_id=patient.id, text=f"sex {patient.sex}"),),
         )
     return _absent(node, plan, index, matched, evidence)
+
+
+def _contradicted_flag(node: Node, plan: PresencePlan, index: PatientIndex, ctx: EvaluationContext) -> TraceNode | None:
+    """A "not pregnant" flag while a coded record says pregnant at the index date: the data disagree, unknown."""
+    matched, _ = matches(plan, index, ctx.index_date)
+    contradicting: list[Match] = [item for item in matched if item[0] is Truth.TRUE]
+    if not contradicting:
+        return None
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"{plan.concept} recorded as no on the patient, but {_describe(contradicting)}: the data disagree, "
+        "needs review",
+        evidence=tuple(record.evidence() for _, record, _ in contradicting),
+        missing=(f"{plan.concept}: confirm (the patient flag and a coded record disagree)",),
+    )
 
 
 def _where(plan: PresencePlan) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, model_validator
 
 Section = Literal["inclusion", "exclusion", "unknown"]
 Status = Literal["computable", "partial", "not_computable"]
@@ -61,7 +61,7 @@ def span_at(start: int, end: int) -> Span:
 class Quantity(Frozen):
     """A number with the unit as written (``unit``) and its normalised pint spelling (``unit_normalized``)."""
 
-    value: float
+    value: FiniteFloat
     unit: str | None = None
     unit_normalized: str | None = None
 
@@ -166,7 +166,7 @@ class ReferenceMultiple(NodeBase):
     kind: Literal["reference_multiple"] = "reference_multiple"
     variable: VariableRef
     operator: Operator
-    factor: float
+    factor: FiniteFloat
     reference: Reference
 
 
@@ -181,9 +181,9 @@ class Demographic(NodeBase):
 
     kind: Literal["demographic"] = "demographic"
     attribute: Literal["age", "sex"]
-    low: float | None = None
+    low: FiniteFloat | None = None
     low_inclusive: bool = True
-    high: float | None = None
+    high: FiniteFloat | None = None
     high_inclusive: bool = True
     unit: str | None = None
     sex: Sex | None = None

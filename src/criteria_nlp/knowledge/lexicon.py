@@ -48,6 +48,8 @@ VARIABLE_COLUMNS = (
     "ref_low",
     "ref_high",
     "ref_unit",
+    "plausible_low",
+    "plausible_high",
 )
 GROUP_COLUMNS = ("id", "name", "synonyms", "members")
 CONCEPT_COLUMNS = ("id", "category", "name", "synonyms", "icd10", "snomed")
@@ -80,6 +82,12 @@ class Variable:
     unit: str | None
     molar_mass: float | None
     reference: ReferenceRange | None
+    plausible: tuple[float | None, float | None] = (None, None)
+
+    def implausible(self, value: float) -> bool:
+        """A value (in ``unit``) the variable cannot physically take."""
+        low, high = self.plausible
+        return (low is not None and value < low) or (high is not None and value > high)
 
 
 @dataclass(frozen=True)
@@ -270,7 +278,8 @@ class _FormRegistry:
         seen.append((form, case_sensitive, owner, path, line_number))
 
 
-def _rows(path: Path, columns: Sequence[str]) -> Iterable[tuple[int, dict[str, str]]]:
+def _rows(path: Path, columns: Sequence[str], optional: Sequence[str] = ()) -> Iterable[tuple[int, dict[str, str]]]:
+    """The rows of a lexicon file as dicts; ``optional`` trailing columns may be left out of the header (empty)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -278,29 +287,42 @@ def _rows(path: Path, columns: Sequence[str]) -> Iterable[tuple[int, dict[str, s
     except UnicodeDecodeError as error:
         raise LexiconFileError(path, None, f"not UTF-8 text ({error.reason})") from None
     header_seen = False
+    present = tuple(columns)
     for line_number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip() or raw.lstrip().startswith("#"):
             continue
         fields = raw.split("\t")
         if not header_seen:
-            if tuple(f.strip() for f in fields) != tuple(columns):
+            header = tuple(f.strip() for f in fields)
+            present = tuple(columns) if header == tuple(columns) else tuple(columns[: len(columns) - len(optional)])
+            if header != present:
                 raise LexiconFileError(
                     path, line_number, f"expected the column header {' '.join(columns)!r} (tab-separated)"
                 )
             header_seen = True
             continue
-        if len(fields) != len(columns):
+        if len(fields) != len(present):
             raise LexiconFileError(
-                path, line_number, f"expected {len(columns)} tab-separated fields, found {len(fields)}"
+                path, line_number, f"expected {len(present)} tab-separated fields, found {len(fields)}"
             )
-        yield line_number, {column: value.strip() for column, value in zip(columns, fields, strict=True)}
+        row = dict.fromkeys(columns, "")
+        row.update((column, value.strip()) for column, value in zip(present, fields, strict=True))
+        yield line_number, row
     if not header_seen:
         raise LexiconFileError(path, None, f"missing the column header {' '.join(columns)!r}")
 
 
+def _plausible(row: dict[str, str], path: Path, line_number: int) -> tuple[float | None, float | None]:
+    low = _optional_float(row["plausible_low"], "plausible_low", path, line_number)
+    high = _optional_float(row["plausible_high"], "plausible_high", path, line_number)
+    if low is not None and high is not None and low > high:
+        raise LexiconFileError(path, line_number, f"plausible range {low:g}-{high:g} runs backwards")
+    return (low, high)
+
+
 def _read_variables(path: Path, forms: _FormRegistry, owners: dict[str, tuple[Path, int]]) -> Iterable[Variable]:
     loinc_owner: dict[str, str] = {}
-    for line_number, row in _rows(path, VARIABLE_COLUMNS):
+    for line_number, row in _rows(path, VARIABLE_COLUMNS, optional=("plausible_low", "plausible_high")):
         variable_id = _check_id(row["id"], path, line_number, owners)
         kind = row["kind"]
         if kind not in VARIABLE_KINDS:
@@ -328,6 +350,7 @@ def _read_variables(path: Path, forms: _FormRegistry, owners: dict[str, tuple[Pa
             unit=row["unit"] or None,
             molar_mass=molar_mass,
             reference=_reference(row, path, line_number),
+            plausible=_plausible(row, path, line_number),
         )
 
 

@@ -9,12 +9,17 @@ a negative weight, a percentage above 100, a missing date or birth date) are kep
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 from criteria_nlp.errors import CriteriaSemanticError, PatientDataError
 from criteria_nlp.knowledge.codes import LOINC_SYSTEM
 from criteria_nlp.knowledge.lexicon import Lexicon
 from criteria_nlp.sources.patient import Observation, Patient
+
+# Birth dates that systems write when the real one is unknown.
+_SENTINEL_BIRTH_DATES = frozenset({date(1, 1, 1), date(1900, 1, 1), date(1800, 1, 1)})
+_EARLIEST_BIRTH_YEAR = 1890
 
 # Units in which a value above 100 is impossible.
 _PERCENT_UNITS = frozenset({"%", "percent"})
@@ -37,14 +42,21 @@ def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexic
                 raise PatientDataError(message)
             warnings.append(message)
         observations.append(checked)
-    if patient.birth_date is None:
+    update: dict[str, Any] = {"observations": tuple(observations), "source": name}
+    birth = patient.birth_date
+    if birth is not None and (birth in _SENTINEL_BIRTH_DATES or birth.year < _EARLIEST_BIRTH_YEAR):
+        message = f"{name}: Patient {patient.id}: birth date {birth} is a placeholder, not a date; age unknown"
+        if strict:
+            raise PatientDataError(message)
+        warnings.append(message)
+        update["birth_date"] = None
+    elif birth is None:
         message = f"{name}: Patient {patient.id}: no birth date; age criteria cannot be decided"
         if strict:
             raise PatientDataError(message)
         warnings.append(message)
-    return patient.model_copy(
-        update={"observations": tuple(observations), "warnings": tuple(dict.fromkeys(warnings)), "source": name}
-    )
+    update["warnings"] = tuple(dict.fromkeys(warnings))
+    return patient.model_copy(update=update)
 
 
 def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Observation, list[str]]:
@@ -75,6 +87,9 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
         elif value > 100 and observation.unit in _PERCENT_UNITS:
             problems.append(f"{what} {value:g} % is impossible (above 100 %); ignored")
             update["value"] = None
+        elif (reason := _implausible(variable_id, value, unit, lexicon)) is not None:
+            problems.append(reason)
+            update["value"] = None
         elif observation.unit is not None and observation.unit_normalized is None:
             try:
                 update["unit_normalized"] = normalize_unit(observation.unit)
@@ -88,9 +103,46 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
             if expected is not None:
                 problems.append(f"{what} {value:g} has no unit (expected a unit like {expected}); value ignored")
                 update["value"] = None
+    problems.extend(_fixed_unit_and_reference(observation, update, what))
     if observation.effective is None and observation.value is not None and variable_id is not None:
         problems.append(f"{what} has no date; it cannot be placed in a look-back window and is ignored")
     return (observation.model_copy(update=update) if update else observation), problems
+
+
+def _fixed_unit_and_reference(observation: Observation, update: dict[str, Any], what: str) -> list[str]:
+    """The unit a LOINC code fixes (eGFR per 1.73 m²), and a reference range that cannot be real set aside."""
+    from criteria_nlp.knowledge.plausibility import unit_fixed_by_code
+
+    if observation.system in (None, LOINC_SYSTEM, "loinc"):
+        fixed = unit_fixed_by_code(observation.code, update.get("unit_normalized", observation.unit_normalized))
+        if fixed is not None:
+            update["unit_normalized"] = fixed[0]
+    low, high = observation.reference_low, observation.reference_high
+    bad = (
+        (low is not None and (low < 0 or not math.isfinite(low)))
+        or (high is not None and (high <= 0 or not math.isfinite(high)))
+        or (low is not None and high is not None and low > high)
+    )
+    if not bad:
+        return []
+    update["reference_low"] = update["reference_high"] = None
+    shown = f"{'' if low is None else f'{low:g}'}-{'' if high is None else f'{high:g}'}"
+    return [f"{what} reference range {shown} cannot be real (negative, high ≤ 0 or low > high); range ignored"]
+
+
+def _implausible(variable_id: str | None, value: float, unit: str | None, lexicon: Lexicon) -> str | None:
+    """Why a value cannot be real for its variable (haemoglobin 0 g/dL, platelets 10^7/µL), or None."""
+    from criteria_nlp.knowledge.plausibility import plausible, range_text
+
+    variable = lexicon.variables.get(variable_id or "")
+    if variable is None or variable.id == "age":
+        return None
+    if plausible(variable, value, unit) is not False:
+        return None
+    return (
+        f"{variable.id} {value:g} {unit or ''} is outside what {variable.name} can physically take "
+        f"({range_text(variable)}); a data error: value ignored, never decided on"
+    ).replace("  ", " ")
 
 
 def _did_you_mean(suggestions: list[str]) -> str:

@@ -31,8 +31,9 @@ read at all.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -111,21 +112,27 @@ class _ResourceReader:
     # --- resources --------------------------------------------------------------------------------------------
     def patient_fields(self, resource: Mapping[str, Any]) -> dict[str, Any]:
         resource_id = str(resource.get("id") or "?")
+        fields: dict[str, Any] = {"id": resource_id, "birth_date": None}
         birth = resource.get("birthDate")
-        birth_date: date | None = None
         if birth is not None:
             parsed = parse_fhir_datetime(birth) if isinstance(birth, str) else None
             if parsed is None:
                 self.problem("Patient", resource_id, f"birthDate {birth!r} is not a FHIR date")
             else:
-                if isinstance(birth, str) and len(birth) < 10:
-                    self.problem("Patient", resource_id, f"birthDate {birth!r} is partial; taken as {parsed.date()}")
-                birth_date = parsed.date()
+                fields["birth_date"] = parsed.date()
+                if isinstance(birth, str) and len(birth.strip()) < 10:
+                    fields["birth_date_precision"] = "year" if len(birth.strip()) == 4 else "month"
         gender = resource.get("gender")
-        sex = _GENDERS.get(gender) if isinstance(gender, str) else None
-        if gender is not None and sex is None:
+        fields["sex"] = _GENDERS.get(gender) if isinstance(gender, str) else None
+        if gender is not None and fields["sex"] is None:
             self.problem("Patient", resource_id, f"gender {gender!r} is not a FHIR AdministrativeGender")
-        return {"id": resource_id, "birth_date": birth_date, "sex": sex}
+        if isinstance(resource.get("deceasedBoolean"), bool):
+            fields["deceased"] = resource["deceasedBoolean"]
+        elif "deceasedDateTime" in resource:
+            died = self.datetime_of(resource["deceasedDateTime"], "Patient", resource_id, "deceasedDateTime")
+            fields["deceased"] = True
+            fields["deceased_date"] = died.date() if died is not None else None
+        return fields
 
     def observations(self, resource: Mapping[str, Any]) -> list[Observation]:
         resource_id = str(resource.get("id") or "?")
@@ -183,14 +190,18 @@ class _ResourceReader:
         quantity = element.get("valueQuantity")
         if isinstance(quantity, dict):
             value = quantity.get("value")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                self.problem("Observation", resource_id, f"{what}: valueQuantity.value {value!r} is not a number")
+            if isinstance(value, bool) or not isinstance(value, int | float) or not _finite(value):
+                shown = (
+                    f"of about {int(value.bit_length() * 0.30103)} digits" if isinstance(value, int) else repr(value)
+                )
+                self.problem("Observation", resource_id, f"{what}: valueQuantity.value {shown} is not a usable number")
             else:
                 unit_text = quantity.get("unit") if isinstance(quantity.get("unit"), str) else None
                 ucum = quantity.get("code") if quantity.get("system") in (UCUM_SYSTEM, None) else None
                 fields["unit"] = unit_text or (ucum if isinstance(ucum, str) else None)
                 fields["unit_normalized"] = _normalized_unit(ucum if isinstance(ucum, str) else None, unit_text)
                 fields["value"] = float(value)
+                fields.update(self.quantity_checks(quantity, resource_id, what, ucum, unit_text))
                 if fields["unit"] is not None and fields["unit_normalized"] is None and variable_id is not None:
                     self.problem(
                         "Observation",
@@ -205,9 +216,33 @@ class _ResourceReader:
             fields["value_text"] = self.concept_text(element["valueCodeableConcept"])
         elif isinstance(element.get("valueBoolean"), bool):
             fields["value_text"] = str(element["valueBoolean"]).lower()
-        elif isinstance(element.get("valueInteger"), int):
+        elif isinstance(element.get("valueInteger"), int) and _finite(element["valueInteger"]):
             fields["value"] = float(element["valueInteger"])
         return Observation(**fields)
+
+    def quantity_checks(
+        self, quantity: Mapping[str, Any], resource_id: str, what: str, ucum: Any, unit_text: str | None
+    ) -> dict[str, Any]:
+        """The comparator ("<", ">=": the value is an interval) and a UCUM code that contradicts the unit text."""
+        found: dict[str, Any] = {}
+        comparator = quantity.get("comparator")
+        if comparator in ("<", "<=", ">", ">="):
+            found["comparator"] = comparator
+        elif comparator is not None:
+            self.problem(
+                "Observation",
+                resource_id,
+                f"{what}: comparator {comparator!r} is not one of <, <=, >, >=; value ignored",
+            )
+            found["value"] = None
+        if isinstance(ucum, str) and unit_text and not same_unit(ucum, unit_text):
+            self.problem(
+                "Observation",
+                resource_id,
+                f"{what}: UCUM code {ucum!r} contradicts the unit text {unit_text!r}; value ignored",
+            )
+            found["value"] = None
+        return found
 
     def reference_range(
         self, element: Mapping[str, Any], resource_id: str, what: str, quantity: Mapping[str, Any]
@@ -222,7 +257,7 @@ class _ResourceReader:
                 continue
             limit_unit = limit.get("code") or limit.get("unit")
             value_unit = quantity.get("code") or quantity.get("unit")
-            if limit_unit is not None and value_unit is not None and limit_unit != value_unit:
+            if limit_unit is not None and value_unit is not None and not same_unit(limit_unit, value_unit):
                 self.problem(
                     "Observation",
                     resource_id,
@@ -243,12 +278,21 @@ class _ResourceReader:
         if not codes and text is None:
             self.problem("Condition", resource_id, "has neither a code nor text; skipped")
             return None
+        if any(not system for system, _, _ in codes):
+            self.problem("Condition", resource_id, "a code without a system is not matched by code (only its text)")
         primary = (known or codes or [("", "", None)])[0]
         alternates = tuple(
             (s, c) for s, c, _ in (known + [x for x in codes if x not in known]) if (s, c) != primary[:2]
         )
         onset = self.time_of(resource, "onset", "Condition", resource_id)
         abatement = self.time_of(resource, "abatement", "Condition", resource_id)
+        if onset is not None and abatement is not None and _utc(abatement) < _utc(onset):
+            self.problem(
+                "Condition",
+                resource_id,
+                f"abatement {abatement.date()} is before onset {onset.date()}; the abatement is ignored",
+            )
+            abatement = None
         return Condition(
             id=resource_id,
             system=primary[0] or None,
@@ -483,6 +527,37 @@ def parse_fhir_datetime(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed.astimezone(UTC) if parsed.tzinfo is not None else parsed
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an integer of hundreds of digits
+        return False
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
+
+
+@cache
+def same_unit(first: str, second: str) -> bool:
+    """Two unit spellings (UCUM or printed) of one unit: equal after normalising, or converting by a factor of 1
+    ("IU/L" and "U/L"). Spellings that cannot be read are compared as written."""
+    if first == second:
+        return True
+    from criteria_nlp.knowledge.units import convert
+
+    a = _normalized_unit(first, first)
+    b = _normalized_unit(second, second)
+    if a is None or b is None:
+        return False
+    if a == b:
+        return True
+    try:
+        return abs(convert(1.0, a, b).value - 1.0) < 1e-9
+    except CriteriaSemanticError:
+        return False
 
 
 @cache

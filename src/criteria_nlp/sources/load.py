@@ -8,7 +8,8 @@ Malformed JSON, a document no reader accepts, or a resource that cannot be read 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import stat
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,21 +48,46 @@ def load_patients(
     validate: bool = False,
     strict: bool = False,
     lexicon: Lexicon | None = None,
+    on_error: Callable[[Path, str], None] | None = None,
 ) -> Iterator[Patient]:
     """Every patient in ``directory`` (``*.json``, sorted by name).
 
-    Documents that describe no patient (Synthea's practitioner and hospital information bundles) are skipped;
-    any other unreadable file raises :class:`PatientDataError`.
+    Documents that describe no patient (Synthea's practitioner and hospital information bundles) are skipped. Any
+    other unreadable file (malformed, not UTF-8, a dangling or looping link, a directory or FIFO named ``*.json``)
+    raises :class:`PatientDataError`; with ``on_error`` it is reported there (path, reason) and the rest is read.
+    A file that is not a regular file is never opened (a FIFO would block).
     """
     folder = Path(directory)
     if not folder.is_dir():
         raise PatientDataError(f"{folder}: not a directory")
+    lex = lexicon if lexicon is not None else load_lexicon()
     for path in patient_files(folder):
-        name, data = _read_json(path)
-        reader = reader_for(data, name)
-        if not reader.describes_patient(data):
+        try:
+            _require_regular(path)
+            name, data = _read_json(path)
+            reader = reader_for(data, name)
+            if not reader.describes_patient(data):
+                continue
+            patient = reader.read(data, source=name, strict=strict, validate=validate, lexicon=lex)
+        except PatientDataError as error:
+            if on_error is None:
+                raise
+            on_error(path, error.describe())
             continue
-        yield load_patient(data, validate=validate, strict=strict, lexicon=lexicon).model_copy(update={"source": name})
+        yield patient.model_copy(update={"source": name})
+
+
+def _require_regular(path: Path) -> None:
+    """A regular file (links followed); anything else is an error that names what it is, without opening it."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError as error:
+        raise PatientDataError(f"{path}: a dangling link or a file that vanished") from error
+    except OSError as error:
+        raise PatientDataError(f"{path}: cannot be read: {error.strerror or error}") from error
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode) else "not a regular file"
+        raise PatientDataError(f"{path}: {kind}; skipped, not opened")
 
 
 def patient_files(directory: str | Path) -> list[Path]:
@@ -97,3 +123,7 @@ def _read_json(source: str | Path | Mapping[str, Any]) -> tuple[str, Any]:
         raise PatientDataError(
             f"{path}: malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"
         ) from error
+    except RecursionError as error:
+        raise PatientDataError(f"{path}: JSON nested too deeply to be a patient") from error
+    except ValueError as error:  # an integer of thousands of digits
+        raise PatientDataError(f"{path}: JSON holds a number too long to read: {error}") from error

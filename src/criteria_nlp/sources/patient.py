@@ -11,12 +11,37 @@ complete (``conditions_complete`` etc. are False), so the absence of a record of
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 PatientSex = Literal["female", "male", "other", "unknown"]
+Comparator = Literal["<", "<=", ">", ">="]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?")
+
+
+def _iso_only(value: Any) -> Any:
+    """Dates are ISO 8601 strings ("2026-08-01", "2026-08-01T10:00:00Z"): a number or "20260801" would otherwise be
+    read as a Unix timestamp, decades off."""
+    if isinstance(value, date | datetime) or value is None:
+        return value
+    if not isinstance(value, str) or _ISO_DATE.fullmatch(value.strip()) is None:
+        raise ValueError(f"dates are ISO 8601 strings (YYYY-MM-DD[Thh:mm:ss]), not {value!r}")
+    return value
+
+
+def _number_only(value: Any) -> Any:
+    """A boolean is not a quantity (pydantic would read true as 1.0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"a value is a number, not the boolean {value!r}")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_only)]
+IsoDateTime = Annotated[datetime, BeforeValidator(_iso_only)]
+Number = Annotated[float, BeforeValidator(_number_only)]
 
 
 class _Frozen(BaseModel):
@@ -25,6 +50,8 @@ class _Frozen(BaseModel):
 
 class Observation(_Frozen):
     """One measured value. ``unit`` is kept as given; ``unit_normalized`` is the pint spelling used for conversion.
+
+    ``comparator`` (FHIR ``valueQuantity.comparator``): the value is an interval, ">10 U/L" is any value above 10.
 
     ``reference_low`` / ``reference_high`` are the observation's own reference range, in ``unit``.
     ``variable`` is the lexicon id ("creatinine"); the loaders fill it from the LOINC code when it is missing.
@@ -35,13 +62,14 @@ class Observation(_Frozen):
     system: str | None = None
     code: str | None = None
     display: str | None = None
-    value: float | None = None
+    value: Number | None = None
+    comparator: Comparator | None = None
     unit: str | None = None
     unit_normalized: str | None = None
     value_text: str | None = None
-    effective: datetime | None = None
-    reference_low: float | None = None
-    reference_high: float | None = None
+    effective: IsoDateTime | None = None
+    reference_low: Number | None = None
+    reference_high: Number | None = None
 
 
 class Condition(_Frozen):
@@ -52,8 +80,8 @@ class Condition(_Frozen):
     code: str | None = None
     display: str | None = None
     text: str | None = None
-    onset: datetime | None = None
-    abatement: datetime | None = None
+    onset: IsoDateTime | None = None
+    abatement: IsoDateTime | None = None
     clinical_status: str | None = None
     verification_status: str | None = None
     alternate_codes: tuple[tuple[str, str], ...] = ()
@@ -65,8 +93,8 @@ class Medication(_Frozen):
     code: str | None = None
     display: str | None = None
     status: str | None = None
-    start: datetime | None = None
-    end: datetime | None = None
+    start: IsoDateTime | None = None
+    end: IsoDateTime | None = None
     text: str | None = None
 
 
@@ -75,20 +103,26 @@ class Procedure(_Frozen):
     system: str | None = None
     code: str | None = None
     display: str | None = None
-    performed_start: datetime | None = None
-    performed_end: datetime | None = None
+    performed_start: IsoDateTime | None = None
+    performed_end: IsoDateTime | None = None
 
 
 class Patient(_Frozen):
     """Everything the rule engine reads about one patient.
 
     ``pregnant`` / ``breastfeeding``: True or False when recorded, None when not recorded.
+    ``birth_date_precision``: "year" or "month" when only "2008" or "2008-12" was recorded (``birth_date`` is then
+    the first day of that period, and age is an interval). ``deceased`` / ``deceased_date``: FHIR
+    ``deceasedBoolean`` / ``deceasedDateTime``; a patient deceased at the index date is never eligible.
     ``conditions_complete`` / ``medications_complete`` / ``procedures_complete``: the list is known to hold every
     relevant record, so a missing record means "absent" rather than "unknown".
     """
 
     id: str
-    birth_date: date | None = None
+    birth_date: IsoDate | None = None
+    birth_date_precision: Literal["year", "month", "day"] = "day"
+    deceased: bool | None = None
+    deceased_date: IsoDate | None = None
     sex: PatientSex | None = None
     observations: tuple[Observation, ...] = ()
     conditions: tuple[Condition, ...] = ()

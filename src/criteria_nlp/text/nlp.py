@@ -295,12 +295,53 @@ def annotate_numbers(doc: Doc) -> Doc:
                 ):
                     last += 1
                     word += text[bounds[last][0] : bounds[last][1]]
-                value = _number_value(word)
+                exponent = (
+                    _exponent(text, bounds, last, word)
+                    if last == i and not _after_multiplier(text, bounds, i)
+                    else None
+                )
+                if exponent is not None:
+                    last, value = exponent
+                else:
+                    value = _number_value(word)
                 if value is not None:
                     found.append(Annotation(i, last + 1, "NUM", repr(value)))
                 i = last
         i += 1
     return doc
+
+
+_E_EXPONENT = re.compile(r"[eE][+-]?[0-9]{1,4}")
+_MULTIPLIERS = frozenset({"x", "X", "×", "*"})
+_MAX_EXPONENT = 300
+
+
+def _after_multiplier(text: str, bounds: list[tuple[int, int]], i: int) -> bool:
+    """ "x 10^9/L", "x 10e9/L": the power of ten belongs to the unit, not to a number of its own."""
+    return i > 0 and text[bounds[i - 1][0] : bounds[i - 1][1]] in _MULTIPLIERS
+
+
+def _exponent(text: str, bounds: list[tuple[int, int]], i: int, word: str) -> tuple[int, float | None] | None:
+    """Scientific notation glued to the number at token i ("1e3", "1.0E+5", "10^3"): (last token, value), the
+    value None when it is absurd (beyond 10^300: the tokens stay unread, never a silent 1 or 10); None if none."""
+    count = len(bounds)
+    if i + 1 >= count or bounds[i + 1][0] != bounds[i][1]:
+        return None
+    following = text[bounds[i + 1][0] : bounds[i + 1][1]]
+    if _E_EXPONENT.fullmatch(following) and "," not in word:
+        power, last = int(following[1:]), i + 1
+        mantissa = float(word)
+    elif following == "^" and word == "10" and i + 2 < count and bounds[i + 2][0] == bounds[i + 1][1]:
+        digits = text[bounds[i + 2][0] : bounds[i + 2][1]]
+        if not digits.isdigit() or len(digits) > 4:
+            return None
+        power, last, mantissa = int(digits), i + 2, 1.0
+    else:
+        return None
+    if abs(power) > _MAX_EXPONENT:
+        return last, None
+    value = mantissa * 10.0**power
+    return last, (value if math.isfinite(value) else None)
 
 
 def _lost_exponent(text: str, bounds: list[tuple[int, int]], i: int) -> bool:

@@ -29,9 +29,11 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from criteria_nlp.text.headers import classify_header
+
 Section = Literal["inclusion", "exclusion", "unknown"]
 
-__all__ = ["Segment", "segment"]
+__all__ = ["HeaderNote", "Segment", "segment", "segment_with_notes"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +46,17 @@ class Segment:
     end: int
     text: str
     lead_in: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderNote:
+    """A line that looks like a section header but names no section the segmenter knows ("Key criteria:").
+
+    The criteria under it get the section "unknown", which the screening engine never decides on."""
+
+    start: int
+    end: int
+    text: str
 
 
 _TAB_WIDTH = 4
@@ -139,6 +152,12 @@ def segment(text: str) -> list[Segment]:
     return _Segmenter(text).run()
 
 
+def segment_with_notes(text: str) -> tuple[list[Segment], list[HeaderNote]]:
+    """:func:`segment`, and the header-like lines it did not recognise."""
+    segmenter = _Segmenter(text)
+    return segmenter.run(), segmenter.notes
+
+
 class _Segmenter:
     def __init__(self, document: str) -> None:
         self.document = document
@@ -147,6 +166,7 @@ class _Segmenter:
         self.pending: _Item | None = None
         self.after_blank = False
         self.segments: list[Segment] = []
+        self.notes: list[HeaderNote] = []
 
     def run(self) -> list[Segment]:
         position = 0
@@ -175,7 +195,7 @@ class _Segmenter:
             self.after_blank = True
             return
         indent = self._column(line_start, content_start)
-        if self._header(content_start, content_end, indent):
+        if self._header(content_start, content_end, indent) or self._fuzzy_header(content_start, content_end, indent):
             return
         marker = self._marker(content_start, content_end)
         if marker is None:
@@ -299,6 +319,30 @@ class _Segmenter:
             inline_start = self._skip_space(inline_start, content_end)
             if inline_start < content_end:
                 self._item(inline_start, content_end, indent, self._marker(inline_start, content_end))
+        return True
+
+    def _fuzzy_header(self, content_start: int, content_end: int, indent: int) -> bool:
+        """A header the exact pattern misses (see :mod:`criteria_nlp.text.headers`); an unrecognised one opens the
+        section "unknown" and is noted."""
+        document = self.document
+        marker = self._marker(content_start, content_end)
+        head_start = content_start if marker is None else self._skip_space(content_start + marker.end, content_end)
+        colon = _find_colon(document, head_start, content_end)
+        head_end = content_end if colon < 0 else colon + 1
+        kind = classify_header(document[head_start:head_end])
+        if kind is None or (marker is not None and kind == "unrecognised"):
+            return False
+        self._flush()
+        self.levels.clear()
+        self.after_blank = False
+        if kind == "unrecognised":
+            self.section = "unknown"
+            self.notes.append(HeaderNote(head_start, head_end, document[head_start:head_end]))
+        else:
+            self.section = kind
+        inline_start = self._skip_space(head_end, content_end)
+        if colon >= 0 and inline_start < content_end:
+            self._item(inline_start, content_end, indent, self._marker(inline_start, content_end))
         return True
 
     def _sentence_header(self, content_start: int, content_end: int) -> bool:

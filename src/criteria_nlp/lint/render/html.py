@@ -84,10 +84,19 @@ def _highlighted_text(item: LintedDocument, finding_ids: dict[int, str]) -> str:
     boundaries = sorted({0, len(text), *(m[0] for m in marks), *(m[1] for m in marks)})
     pieces: list[str] = []
     placed: set[str] = set()
+    # a sweep over the boundaries: the marks covering a piece are those open at its start (linear, not marks x pieces)
+    starts = sorted(range(len(marks)), key=lambda i: marks[i][0])
+    open_marks: dict[int, None] = {}
+    next_start = 0
     for lo, hi in itertools.pairwise(boundaries):
+        while next_start < len(starts) and marks[starts[next_start]][0] <= lo:
+            open_marks[starts[next_start]] = None
+            next_start += 1
+        for index in [i for i in open_marks if marks[i][1] <= lo]:
+            del open_marks[index]
         if hi <= lo:
             continue
-        covering = [m for m in marks if m[0] <= lo and hi <= m[1]]
+        covering = [marks[i] for i in sorted(open_marks)]
         chunk = _e(text[lo:hi])
         if not covering:
             pieces.append(chunk)

@@ -73,3 +73,19 @@ def no_criteria(ctx: DocumentContext) -> Iterator[Hit]:
     for diagnostic in ctx.document.diagnostics:
         if diagnostic.code == "no-criteria":
             yield Hit(None, diagnostic.span, diagnostic.message)
+
+
+@document_rule(
+    "N005",
+    "unknown-section-header",
+    "not-understood",
+    "warning",
+    description="A line that looks like a section header but names no section; the criteria under it are never "
+    "decided.",
+    example="Key criteria:",
+    fix="Exclusion Criteria:",
+)
+def unknown_section_header(ctx: DocumentContext) -> Iterator[Hit]:
+    for diagnostic in ctx.document.diagnostics:
+        if diagnostic.code == "unknown-header":
+            yield Hit(None, diagnostic.span, diagnostic.message)
