@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
+import functools
+import io
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
 
 import click
 
@@ -23,8 +26,8 @@ def _read_input(path: str) -> tuple[bytes, str]:
     return file.read_bytes(), str(file)
 
 
-def _jsonl_records(data: str, source: str) -> Iterator[tuple[str, str, Section]]:
-    for number, line in enumerate(data.splitlines(), start=1):
+def _jsonl_records(lines: Iterable[str], source: str) -> Iterator[tuple[str, str, Section]]:
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -41,6 +44,72 @@ def _jsonl_records(data: str, source: str) -> Iterator[tuple[str, str, Section]]
         if section not in ("inclusion", "exclusion", "unknown"):
             section = "unknown"
         yield str(record.get("id", number)), record["text"], section
+
+
+def _open_input(path: str) -> tuple[BinaryIO, str]:
+    """The input as a binary stream read line by line (JSONL is never held whole: memory stays flat)."""
+    if path == "-":
+        return sys.stdin.buffer, "<stdin>"
+    file = Path(path)
+    if not file.is_file():
+        raise click.BadParameter(f"no such file: {path}", param_hint="FILE")
+    return file.open("rb"), str(file)
+
+
+def _streamed_lines(stream: BinaryIO, source: str) -> Iterator[str]:
+    """The lines of a UTF-8 stream as ``str.splitlines`` gives them for the whole text, decoded one at a time; an
+    invalid byte is the error :func:`~criteria_nlp.pipeline.decode_text` gives (its offset in the whole input)."""
+    offset = 0
+    for number, raw in enumerate(stream):
+        try:
+            line = codecs.decode(raw, "utf-8-sig" if number == 0 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise CriteriaInputError(
+                f"{source} is not valid UTF-8: byte {raw[error.start]:#04x}",
+                start=offset + error.start,
+                end=offset + error.end,
+                expected=["UTF-8 text"],
+            ) from error
+        offset += len(raw)
+        yield from line.splitlines()
+
+
+def _rendered(output_format: str, criterion: Criterion) -> str:
+    from criteria_nlp.ir.constraints import criterion_record
+
+    if output_format == "constraints":
+        return json.dumps(criterion_record(criterion), ensure_ascii=False) + "\n"
+    if output_format == "text":
+        out = io.StringIO()
+        _write_criterion(criterion, out)
+        return out.getvalue()
+    return criterion.model_dump_json() + "\n"
+
+
+def render_chunk(output_format: str, records: list[tuple[str, str, Section]]) -> list[str]:
+    """A chunk of JSONL records parsed and rendered in a worker process (``--jobs``): only text comes back."""
+    from criteria_nlp.parallel import worker_parser
+
+    return [_rendered(output_format, criterion) for criterion in worker_parser().parse_many(records)]
+
+
+def _parse_jsonl(file: str, output_format: str, output: TextIO, jobs: int) -> None:
+    """JSONL in, one output record per criterion written as soon as it is parsed (in input order)."""
+    from criteria_nlp.parallel import available_cores, map_ordered
+    from criteria_nlp.pipeline import default_parser
+
+    stream, source = _open_input(file)
+    with stream:
+        records = _jsonl_records(_streamed_lines(stream, source), source)
+        parser = default_parser()
+        workers = jobs or available_cores()
+        if workers == 1:
+            for criterion in parser.parse_many(records):
+                output.write(_rendered(output_format, criterion))
+            return
+        render = functools.partial(render_chunk, output_format)
+        for text in map_ordered(render, records, workers=workers, parser=parser):
+            output.write(text)
 
 
 def _write_text(document: CriteriaDocument, out: TextIO) -> None:
@@ -81,25 +150,28 @@ def _write_criterion(criterion: Criterion, out: TextIO) -> None:
 @click.option(
     "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Write here (default stdout)."
 )
-def parse_command(file: str, output_format: str, input_format: str, output: TextIO) -> None:
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="JSONL input: parse in N processes (0: one per CPU); the output keeps the input's order.",
+)
+def parse_command(file: str, output_format: str, input_format: str, output: TextIO, jobs: int) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
-    from criteria_nlp.ir.constraints import criterion_record
     from criteria_nlp.pipeline import decode_text, default_parser
 
+    if input_format == "jsonl":
+        try:
+            _parse_jsonl(file, output_format, output, jobs)
+        except CriteriaError as error:
+            raise click.ClickException(str(error)) from error
+        return
     data, source = _read_input(file)
     try:
         text = decode_text(data, source=source)
         parser = default_parser()
-        if input_format == "jsonl":
-            criteria = parser.parse_many(_jsonl_records(text, source))
-            for criterion in criteria:
-                if output_format == "constraints":
-                    output.write(json.dumps(criterion_record(criterion), ensure_ascii=False) + "\n")
-                elif output_format == "text":
-                    _write_criterion(criterion, output)
-                else:
-                    output.write(criterion.model_dump_json() + "\n")
-            return
         document = parser.parse(text, source=source)
     except CriteriaError as error:
         raise click.ClickException(str(error)) from error
