@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import importlib.util
 import io
 import json
 import sys
@@ -130,8 +131,22 @@ def _write_criterion(criterion: Criterion, out: TextIO) -> None:
         out.write(line + "\n")
 
 
+def _parse_with_spark(file: str, destination: str | None, engine: str) -> None:
+    """``--engine spark FILE DESTINATION``: a whole table of criteria parsed by Spark (local mode unless the
+    environment's Spark configuration says otherwise)."""
+    if engine != "spark" or destination is None:
+        raise click.UsageError("DESTINATION is given with --engine spark only, and --engine spark needs it")
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("pyarrow") is None:
+        raise click.ClickException("--engine spark needs pyspark and pyarrow: pip install 'criteria-nlp[spark]'")
+    from criteria_nlp import spark
+
+    session = spark.local_session()
+    spark.write_parquet(spark.parse_dataframe(spark.read_input(session, file)), destination)
+
+
 @click.command("parse")
 @click.argument("file", default="-")
+@click.argument("destination", required=False)
 @click.option(
     "--format",
     "output_format",
@@ -158,10 +173,23 @@ def _write_criterion(criterion: Criterion, out: TextIO) -> None:
     show_default=True,
     help="JSONL input: parse in N processes (0: one per CPU); the output keeps the input's order.",
 )
-def parse_command(file: str, output_format: str, input_format: str, output: TextIO, jobs: int) -> None:
+@click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default="local",
+    show_default=True,
+    help="spark: parse FILE (a Parquet table or JSONL of id, text, section) with Spark and write DESTINATION/"
+    "documents and DESTINATION/constraints as Parquet (needs the 'spark' extra).",
+)
+def parse_command(
+    file: str, destination: str | None, output_format: str, input_format: str, output: TextIO, jobs: int, engine: str
+) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
     from criteria_nlp.pipeline import decode_text, default_parser
 
+    if engine == "spark" or destination is not None:
+        _parse_with_spark(file, destination, engine)
+        return
     if input_format == "jsonl":
         try:
             _parse_jsonl(file, output_format, output, jobs)
