@@ -3,7 +3,11 @@
 Reports criteria per second and peak memory, as a ratio against a baseline run in the same process: the blank
 spaCy tokenizer alone over the same lines (the floor any spaCy-based parser pays). Skips when ../shared is absent.
 
-    python benchmarks/bench_parse.py [--limit N]
+    python benchmarks/bench_parse.py [--limit N] [--jobs N]
+
+Also reports ``parse_many(workers=N)`` (same lines, after the two passes: compared with the second pass, both with
+warm caches) and the time of each stage of the parse on the first pass (spaCy, segment, grammar, build, check, the
+Criterion model), each as a ratio to the spaCy stage.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import platform
 import resource
 import sys
 import time
+from typing import Any
 
 import spacy
 
@@ -34,6 +39,7 @@ def chia_lines(limit: int | None) -> list[tuple[str, str]]:
 def main() -> int:
     arguments = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     arguments.add_argument("--limit", type=int, default=None)
+    arguments.add_argument("--jobs", type=int, default=2, help="workers for the parallel figure (default 2)")
     options = arguments.parse_args()
     lines = chia_lines(options.limit)
     if not lines:
@@ -76,6 +82,10 @@ def main() -> int:
                     statuses[criterion.status] = statuses.get(criterion.status, 0) + 1
             timings[passes[1]] += time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    parallel = sum(1 for _ in parser.parse_many(records, workers=options.jobs))  # type: ignore[arg-type]
+    timings["jobs"] = time.perf_counter() - start
+    assert parallel == len(records)
     count = len(lines)
     print(f"criteria: {count}; set-up {setup:.2f} s")
     for name, baseline_name, note in (
@@ -92,9 +102,78 @@ def main() -> int:
         f"spaCy stage of the parser alone (first pass, own pipeline): {count / timings['annotation']:,.0f} lines/s "
         f"= {timings['annotation'] / timings['first']:.0%} of the parser's first-pass time"
     )
+    spacy_stage = timings["annotation"]
+    for name in ("first", "second"):
+        print(f"ratio to the spaCy stage: {name} pass {timings[name] / spacy_stage:.2f}x")
+    print(
+        f"parse_many(workers={options.jobs}): {count / timings['jobs']:,.0f} criteria/s; "
+        f"{timings['second'] / timings['jobs']:.2f}x the second pass in one process; "
+        f"ratio to the spaCy stage {timings['jobs'] / spacy_stage:.2f}x ({os.cpu_count()} CPUs)"
+    )
+    stages = stage_profile(records)
+    print(
+        "stages (fresh parser, first pass): "
+        + ", ".join(f"{name} {seconds:.2f} s ({seconds / stages['spaCy']:.2f}x)" for name, seconds in stages.items())
+    )
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB")
     print("status: " + ", ".join(f"{k} {v} ({v / len(lines):.0%})" for k, v in sorted(statuses.items())))
     return 0
+
+
+def stage_profile(records: list[tuple[str, str, str]]) -> dict[str, float]:
+    """Seconds per stage of ``parse_many`` on a fresh parser (its own vocabulary; the process's caches as they
+    are), measured by wrapping each stage's entry point in the pipeline module (the stages run one criterion at a
+    time, so the wrappers add a few calls per criterion). "models" is the Criterion construction."""
+    import criteria_nlp.pipeline as pipeline
+
+    totals: dict[str, float] = {}
+
+    def timed(name: str, function: Any) -> Any:
+        totals[name] = 0.0
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                totals[name] += time.perf_counter() - start
+
+        return wrapper
+
+    def timed_annotate(nlp: Any, texts: Any) -> Any:
+        documents = annotate(nlp, texts)
+        while True:
+            start = time.perf_counter()
+            document = next(documents, None)
+            totals["spaCy"] += time.perf_counter() - start
+            if document is None:
+                return
+            yield document
+
+    parser = CriteriaParser()
+    totals["spaCy"] = 0.0
+    originals = {name: getattr(pipeline, name) for name in ("annotate", "segment", "pieces_of", "parse_chunks")}
+    originals.update(run_passes=pipeline.run_passes, Criterion=pipeline.Criterion)
+    build = parser.builder.build
+    try:
+        pipeline.annotate = timed_annotate  # type: ignore[assignment]
+        pipeline.segment = timed("segment", originals["segment"])
+        pipeline.pieces_of = timed("grammar", originals["pieces_of"])
+        grammar = timed("grammar chunks", originals["parse_chunks"])
+        pipeline.parse_chunks = grammar
+        parser.builder.build = timed("build", build)  # type: ignore[method-assign]
+        pipeline.run_passes = timed("check", originals["run_passes"])
+        pipeline.Criterion = timed("models", originals["Criterion"])
+        start = time.perf_counter()
+        for _ in parser.parse_many(records):  # type: ignore[arg-type]
+            pass
+        whole = time.perf_counter() - start
+    finally:
+        for name, value in originals.items():
+            setattr(pipeline, name, value)
+    totals["grammar"] += totals.pop("grammar chunks")
+    totals["rest"] = whole - sum(totals.values())
+    return totals
 
 
 if __name__ == "__main__":

@@ -129,8 +129,19 @@ class CriteriaParser:
         """Parse one criterion on its own (a list label or bullet in front of it is recognised and left out)."""
         return next(iter(self.parse_many([(criterion_id, text, section)])))
 
-    def parse_many(self, records: Iterable[tuple[str, str, Section]], batch_size: int = 512) -> Iterator[Criterion]:
-        """Parse (id, text, section) records, one criterion each (JSONL input); reads ``batch_size`` records ahead."""
+    def parse_many(
+        self, records: Iterable[tuple[str, str, Section]], batch_size: int = 512, *, workers: int = 1
+    ) -> Iterator[Criterion]:
+        """Parse (id, text, section) records, one criterion each (JSONL input); reads ``batch_size`` records ahead.
+
+        With ``workers`` > 1 the records are parsed in that many processes (:mod:`criteria_nlp.parallel`), the
+        criteria still yielded in the records' order.
+        """
+        if workers > 1:
+            from criteria_nlp.parallel import map_ordered, parse_chunk
+
+            yield from map_ordered(parse_chunk, records, workers=workers, parser=self)
+            return
         batch: list[tuple[str, _Item, str]] = []
         for criterion_id, raw, section in records:
             text = _clean(raw)

@@ -10,11 +10,16 @@ from __future__ import annotations
 import math
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from criteria_nlp.errors import CriteriaError
+
+if TYPE_CHECKING:
+    from criteria_nlp.lint.render import LintedDocument
 
 FORMATS = ("text", "json", "sarif", "html")
 EXIT_BELOW_THRESHOLD = 1
@@ -38,6 +43,40 @@ def collect_paths(paths: tuple[str, ...]) -> list[Path]:
     return files
 
 
+def lint_files(files: list[Path]) -> list[LintedDocument | str]:
+    """Each file parsed and linted, or the message of the error that stopped it (also in a ``--jobs`` worker)."""
+    from criteria_nlp.lint import lint
+    from criteria_nlp.lint.render import LintedDocument
+    from criteria_nlp.parallel import worker_parser
+    from criteria_nlp.pipeline import decode_text
+
+    parser = worker_parser()
+    results: list[LintedDocument | str] = []
+    for file in files:
+        try:
+            text = decode_text(file.read_bytes(), source=str(file))
+            document = parser.parse(text, source=str(file))
+        except (CriteriaError, OSError) as error:
+            results.append(str(error))
+            continue
+        results.append(LintedDocument(document=document, report=lint(document, lexicon=parser.lexicon), uri=str(file)))
+    return results
+
+
+def _linted_files(files: list[Path], jobs: int) -> Iterator[LintedDocument | str]:
+    """:func:`lint_files` over the files, in ``jobs`` processes when asked (one file at a time per worker)."""
+    from criteria_nlp.parallel import available_cores, map_ordered
+    from criteria_nlp.pipeline import default_parser
+
+    parser = default_parser()
+    workers = min(jobs or available_cores(), len(files))
+    if workers <= 1:
+        for file in files:
+            yield from lint_files([file])  # stop at the first error: later files are not read
+        return
+    yield from map_ordered(lint_files, files, workers=workers, parser=parser, chunk_size=1)
+
+
 @click.command("lint")
 @click.argument("paths", nargs=-1, required=True)
 @click.option(
@@ -58,35 +97,41 @@ def collect_paths(paths: tuple[str, ...]) -> list[Path]:
     help="Exit with status 1 when any document's score is below SCORE.",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when on a terminal).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Lint the files in N processes (0: one per CPU); the report keeps the files' order.",
+)
 def lint_command(
-    paths: tuple[str, ...], output_format: str, output: str | None, fail_under: float | None, color: bool | None
+    paths: tuple[str, ...],
+    output_format: str,
+    output: str | None,
+    fail_under: float | None,
+    color: bool | None,
+    jobs: int,
 ) -> None:
     """Lint eligibility criteria in PATH... (files, or directories of *.txt files)."""
-    from criteria_nlp.lint import lint
     from criteria_nlp.lint.render import (
-        LintedDocument,
         render_html,
         render_json,
         render_sarif_json,
         render_text,
     )
-    from criteria_nlp.pipeline import decode_text, default_parser
 
     try:
         files = collect_paths(paths)
     except click.UsageError as error:
         click.echo(f"Error: {error.message}", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    parser = default_parser()
     items: list[LintedDocument] = []
-    for file in files:
-        try:
-            text = decode_text(file.read_bytes(), source=str(file))
-            document = parser.parse(text, source=str(file))
-        except (CriteriaError, OSError) as error:
-            click.echo(f"Error: {error}", err=True)
+    for item in _linted_files(files, jobs):
+        if isinstance(item, str):
+            click.echo(f"Error: {item}", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        items.append(LintedDocument(document=document, report=lint(document, lexicon=parser.lexicon), uri=str(file)))
+        items.append(item)
 
     if output_format == "json":
         rendered = render_json(items)

@@ -1,28 +1,43 @@
 """Command-line interface: ``criteria-nlp parse | screen | lint | schema`` (also ``python -m criteria_nlp``).
 
-The group and its commands; each command lives in its own module.
+The group and its commands; each command lives in its own module, imported only when that command runs (or a help
+text lists it): the screening command's imports (rich, the evaluation engine) would otherwise be a sixth of a parse
+or lint run's start-up.
 """
 
 from __future__ import annotations
 
+import importlib
 import signal
 import sys
 
 import click
 
-from criteria_nlp.cli.lint import lint_command
-from criteria_nlp.cli.parse import parse_command, schema_command
-from criteria_nlp.cli.screen import screen_command
+# name -> "module:attribute" of its click command: the one place a new command is added
+COMMANDS = {
+    "parse": "criteria_nlp.cli.parse:parse_command",
+    "schema": "criteria_nlp.cli.parse:schema_command",
+    "screen": "criteria_nlp.cli.screen:screen_command",
+    "lint": "criteria_nlp.cli.lint:lint_command",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, _, attribute = COMMANDS[cmd_name].partition(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="criteria-nlp")
 def cli() -> None:
     """Parse clinical-trial eligibility criteria, screen patients against them, lint protocols."""
-
-
-for _command in (parse_command, schema_command, screen_command, lint_command):
-    cli.add_command(_command)
 
 
 def main() -> None:

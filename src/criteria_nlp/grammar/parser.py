@@ -6,24 +6,48 @@ so each distinct sequence of types is parsed by lark once and its tree's shape r
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
+import lark
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedInput
 
+from criteria_nlp import cache as disk_cache
 from criteria_nlp.grammar.chunks import Chunk, ProseChunk
 from criteria_nlp.grammar.lexer import CueLexer, lex
 from criteria_nlp.grammar.pieces import Piece, PieceToken
 from criteria_nlp.grammar.transform import ChunkTransformer
 from criteria_nlp.resources import grammar_path
 
+_TABLES_CACHE = "grammar-tables"
+
 
 @cache
 def _parser() -> Lark:
-    """The LALR parser; it builds trees, which :data:`_TRANSFORMER` turns into chunks."""
-    return Lark(grammar_path("constraints.lark").read_text(encoding="utf-8"), parser="lalr", lexer=CueLexer)
+    """The LALR parser; it builds trees, which :data:`_TRANSFORMER` turns into chunks.
+
+    Its tables are kept in the disk cache (:mod:`criteria_nlp.cache`; lark's own ``cache`` option, which also checks
+    the grammar's hash inside the file): building them is most of a command's first parse.
+    """
+    grammar = grammar_path("constraints.lark").read_text(encoding="utf-8")
+    target = disk_cache.entry_path(_TABLES_CACHE, disk_cache.key_of(lark.__version__, grammar), ".pickle")
+    if target is None:
+        return Lark(grammar, parser="lalr", lexer=CueLexer)
+    if target.exists():
+        return Lark(grammar, parser="lalr", lexer=CueLexer, cache=str(target))
+    # lark writes its cache file in place: write it under a name of this process's own, then move it into view
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    parser = Lark(grammar, parser="lalr", lexer=CueLexer, cache=str(partial))
+    try:
+        os.replace(partial, target)
+    except OSError:
+        partial.unlink(missing_ok=True)
+    else:
+        disk_cache.remove_stale(_TABLES_CACHE, keep=target)
+    return parser
 
 
 # A template is the shape of a parse tree with the run's tokens replaced by their positions: (rule, children).

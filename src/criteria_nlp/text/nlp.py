@@ -29,14 +29,16 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 import spacy
+from spacy.about import __version__ as spacy_version
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.training import Example
-from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, registry
 
+from criteria_nlp import cache as disk_cache
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
@@ -119,20 +121,35 @@ _DIGIT = re.compile(r"[0-9]")
 _EMOTICON = re.compile(r"[^A-Za-z]*[<>=:;()\[\]{}0-9^_*|/\\@¯][^A-Za-z]*")
 
 
-def _tokenizer_rules(nlp: Language) -> None:
-    tokenizer: Tokenizer = nlp.tokenizer
-    prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + list(nlp.Defaults.prefixes or [])
-    infixes = _EXTRA_INFIXES + list(nlp.Defaults.infixes or [])
-    tokenizer.prefix_search = compile_prefix_regex(prefixes).search
-    tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
-    suffixes = _EXTRA_SUFFIXES + list(nlp.Defaults.suffixes or [])
-    tokenizer.suffix_search = compile_suffix_regex(suffixes).search
-    tokenizer.token_match = _PROTECTED_TOKEN.match
-    # spaCy's English exceptions keep emoticons whole: "<3" (a heart), "=3", ":1", "8)", "0.0"; in criteria these
-    # are comparators, numbers, ratios and list labels ("AST <3x ULN")
-    tokenizer.rules = {
-        text: tokens for text, tokens in (tokenizer.rules or {}).items() if not _EMOTICON.fullmatch(text)
-    }
+_TOKENIZER = "criteria_nlp.Tokenizer.v1"
+
+
+@registry.tokenizers(_TOKENIZER)  # type: ignore[untyped-decorator]  # catalogue is untyped
+def _tokenizer_factory() -> Callable[[Language], Tokenizer]:
+    """spaCy's English tokenizer with the rules above, registered so that :func:`build_pipeline` makes it instead of
+    spaCy's default: each tokenizer loads its ~1,300 special cases, which cost more than the rest of the set-up
+    (and each later change to a tokenizer's affix rules would load them again)."""
+
+    def make(nlp: Language) -> Tokenizer:
+        defaults = nlp.Defaults
+        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + list(defaults.prefixes or [])
+        infixes = _EXTRA_INFIXES + list(defaults.infixes or [])
+        suffixes = _EXTRA_SUFFIXES + list(defaults.suffixes or [])
+        # spaCy's English exceptions keep emoticons whole: "<3" (a heart), "=3", ":1", "8)", "0.0"; in criteria
+        # these are comparators, numbers, ratios and list labels ("AST <3x ULN")
+        exceptions = defaults.tokenizer_exceptions or {}
+        rules = {text: tokens for text, tokens in exceptions.items() if not _EMOTICON.fullmatch(text)}
+        return Tokenizer(
+            nlp.vocab,
+            rules=rules,
+            prefix_search=compile_prefix_regex(prefixes).search,
+            suffix_search=compile_suffix_regex(suffixes).search,
+            infix_finditer=compile_infix_regex(infixes).finditer,
+            token_match=_PROTECTED_TOKEN.match,
+            url_match=defaults.url_match,
+        )
+
+    return make
 
 
 @dataclass(frozen=True)
@@ -219,12 +236,13 @@ class PhraseAnnotator:
         grouped: dict[tuple[str, str, bool], list[str]] = {}
         for phrase, kind, value, case_sensitive in _phrase_labels(lexicon, cues):
             grouped.setdefault((kind, value, case_sensitive), []).append(phrase)
+        docs = phrase_docs(nlp, [phrase for phrases in grouped.values() for phrase in phrases])
         for (kind, value, case_sensitive), phrases in grouped.items():
             key = f"{kind}:{value}:{'cs' if case_sensitive else 'ci'}"
             match_id = nlp.vocab.strings.add(key)
             labels[match_id] = (kind, value)
             matcher = sensitive if case_sensitive else insensitive
-            matcher.add(key, [nlp.make_doc(phrase) for phrase in phrases])
+            matcher.add(key, [docs[phrase] for phrase in phrases])
         self.insensitive, self.sensitive, self.labels = insensitive, sensitive, labels
 
     def __call__(self, doc: Doc) -> Doc:
@@ -234,6 +252,33 @@ class PhraseAnnotator:
         for matcher in (self.insensitive, self.sensitive):
             found.extend([make((start, end, *labels[match_id])) for match_id, start, end in matcher(doc)])
         return doc
+
+
+_PHRASE_CACHE = "phrase-tokens"
+
+
+def phrase_docs(nlp: Language, phrases: Iterable[str]) -> dict[str, Doc]:
+    """Each phrase tokenised by ``nlp``'s tokenizer, as the phrase matchers need it.
+
+    Tokenising the ~4,000 lexicon and cue phrases is most of the matchers' set-up, so the tokens (words and the
+    spaces after them) are kept in the disk cache (:mod:`criteria_nlp.cache`), keyed by the phrases, this module
+    (the tokenizer rules) and spaCy's version; a Doc made from cached words is the one the tokenizer makes.
+    """
+    unique = sorted(set(phrases))
+    key = disk_cache.key_of(spacy_version, disk_cache.file_digest(Path(__file__)), "\n".join(unique))
+    stored = disk_cache.read_json(_PHRASE_CACHE, key)
+    if isinstance(stored, dict) and stored.keys() == set(unique):
+        try:
+            return {phrase: Doc(nlp.vocab, words=words, spaces=spaces) for phrase, (words, spaces) in stored.items()}
+        except (TypeError, ValueError):
+            pass  # a corrupt entry: tokenise as if there were none
+    docs = {phrase: nlp.make_doc(phrase) for phrase in unique}
+    disk_cache.write_json(
+        _PHRASE_CACHE,
+        key,
+        {phrase: ([t.text for t in doc], [bool(t.whitespace_) for t in doc]) for phrase, doc in docs.items()},
+    )
+    return docs
 
 
 def source_text(doc: Doc) -> str:
@@ -470,8 +515,7 @@ def _unit_part(token: str) -> bool:
 def build_pipeline(lexicon: Lexicon | None = None, cues: list[Cue] | None = None) -> Language:
     """A blank English pipeline with the tokenizer rules and the rule-based components above (the bundled lexicon
     and cues unless others are given)."""
-    nlp = spacy.blank("en")
-    _tokenizer_rules(nlp)
+    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": _TOKENIZER}}})
     # spaCy computes every lexical attribute (shape, like_url, like_num, norm …) when it first meets a word; the
     # components here read only the lower-case form, and the rest was a third of the tokenizer's time on new text
     getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]  # not in spaCy's stubs

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pint
 
+from criteria_nlp import cache as disk_cache
 from criteria_nlp.resources import corpus_path
 
 _BSA_IN_PINT = re.compile(r"1\.73\s*m\s*(?:\^|\*\*)\s*2")
@@ -26,9 +28,31 @@ def _pint_preprocessor(text: str) -> str:
     return "pH_value" if text.strip() == "pH" else text
 
 
+_PINT_CACHE = "pint"
+
+
 @cache
 def registry() -> pint.UnitRegistry[Any]:
-    """The one pint registry of criteria_nlp: pint's defaults plus ``corpora/units/clinical_units.txt``."""
-    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(preprocessors=[_pint_preprocessor])
-    ureg.load_definitions(str(corpus_path("units", "clinical_units.txt")))
+    """The one pint registry of criteria_nlp: pint's defaults plus ``corpora/units/clinical_units.txt``.
+
+    pint's parsed definition files are kept in the disk cache (:mod:`criteria_nlp.cache`, pint's own
+    ``cache_folder``, keyed there by the files' contents): parsing them is most of the registry's set-up. pint
+    raises on a corrupt cache file; the registry is then built without the cache.
+    """
+    definitions = corpus_path("units", "clinical_units.txt")
+    folder = disk_cache.entry_path(_PINT_CACHE, disk_cache.key_of(pint.__version__), "")
+    if folder is not None:
+        try:
+            ureg = _build(definitions, folder)
+        except Exception:  # the cache is only a shortcut: anything wrong with it means "build without it"
+            pass
+        else:
+            disk_cache.remove_stale(_PINT_CACHE, keep=folder)
+            return ureg
+    return _build(definitions, None)
+
+
+def _build(definitions: Path, folder: Path | None) -> pint.UnitRegistry[Any]:
+    ureg: pint.UnitRegistry[Any] = pint.UnitRegistry(preprocessors=[_pint_preprocessor], cache_folder=folder)
+    ureg.load_definitions(str(definitions))
     return ureg

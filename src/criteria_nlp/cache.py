@@ -1,0 +1,111 @@
+"""A disk cache for what costs seconds to build at start-up and depends only on data files and library versions.
+
+It lives in the user cache directory (``platformdirs.user_cache_dir("criteria-nlp")``, e.g.
+``~/.cache/criteria-nlp`` on Linux); ``CRITERIA_NLP_CACHE`` names another directory, and ``CRITERIA_NLP_CACHE=off``
+turns the cache off. An entry's file name carries a hash of everything it was built from (the data, the package
+version, the versions of the libraries that built it), so a stale entry is never read: it is simply not found, and
+the entry is built again. The cache is only ever a shortcut: a missing, read-only or corrupt cache directory is
+silent, and the caller builds what it needs as if there were no cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "CRITERIA_NLP_CACHE"
+_OFF = frozenset({"off", "0", "no", "false", "none"})
+# bump when the layout of an entry changes; old entries are then never read
+_FORMAT = "1"
+
+
+def cache_dir() -> Path | None:
+    """The cache directory (not created here), or None when the cache is turned off."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return None if configured.strip().lower() in _OFF or not configured.strip() else Path(configured)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("criteria-nlp", appauthor=False))
+
+
+def key_of(*parts: str | bytes) -> str:
+    """A hash of ``parts``, the package version and the cache format: the name of an entry built from them."""
+    from criteria_nlp import __version__
+
+    digest = hashlib.sha256(f"{_FORMAT}\0{__version__}".encode())
+    for part in parts:
+        digest.update(b"\0")
+        digest.update(part.encode() if isinstance(part, str) else part)
+    return digest.hexdigest()[:32]
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a data file an entry is built from."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def entry_path(name: str, key: str, suffix: str) -> Path | None:
+    """Where the entry ``name`` with ``key`` lives, its directory created; None when there is no usable directory.
+
+    For a library that reads and writes its own cache file (lark's grammar tables); JSON entries use
+    :func:`read_json` / :func:`write_json`.
+    """
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return directory / f"{name}-{key}{suffix}"
+
+
+def read_json(name: str, key: str) -> Any | None:
+    """The JSON entry ``name`` with ``key``, or None when it is missing, unreadable or corrupt."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        return json.loads((directory / f"{name}-{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(name: str, key: str, value: Any) -> None:
+    """Store ``value`` as the entry ``name`` with ``key`` (atomically: a reader never sees half a file) and remove
+    the older entries of ``name``; silent when the directory cannot be written."""
+    target = entry_path(name, key, ".json")
+    if target is None:
+        return
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(value, file, ensure_ascii=False, separators=(",", ":"))
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        remove_stale(name, keep=target)
+    except OSError:
+        return
+
+
+def remove_stale(name: str, keep: Path) -> None:
+    """Remove the entries of ``name`` other than ``keep`` (built from older data); silent on failure."""
+    for old in keep.parent.glob(f"{name}-*"):
+        if old == keep or old.name.endswith(".tmp"):
+            continue
+        try:
+            if old.is_dir():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+        except OSError:
+            continue
