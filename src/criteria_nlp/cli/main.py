@@ -146,6 +146,9 @@ def _register_optional_commands() -> None:
         commands.append(lint_command)
     except ImportError:  # pragma: no cover
         pass
+    from criteria_nlp.cli import match, serve, trials  # the service's commands import their dependencies lazily
+
+    commands.extend([serve.serve_command, trials.trials_group, match.match_command])
     for command in commands:
         cli.add_command(command)
 
