@@ -22,7 +22,7 @@ import time
 from collections import Counter
 from types import FrameType
 
-from criteria_nlp.lint.rules import lint
+from criteria_nlp.lint import lint
 from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.resources import shared_dir
 

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 
-from criteria_nlp.evaluate.engine import EvaluationContext, PatientIndex, evaluate
+from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate
 from criteria_nlp.ir import (
     All,
     Comparison,

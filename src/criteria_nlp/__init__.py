@@ -37,7 +37,7 @@ _LAZY = {
     "screen": ("criteria_nlp.screen", "screen"),
     "screen_many": ("criteria_nlp.screen", "screen_many"),
     "ScreeningResult": ("criteria_nlp.screen", "ScreeningResult"),
-    "lint": ("criteria_nlp.lint.rules", "lint"),
+    "lint": ("criteria_nlp.lint", "lint"),
     "load_lexicon": ("criteria_nlp.knowledge.lexicon", "load_lexicon"),
 }
 

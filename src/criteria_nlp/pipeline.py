@@ -16,7 +16,7 @@ from spacy.tokens import Doc
 from criteria_nlp.build.builder import Builder
 from criteria_nlp.check.passes import CheckContext, run_passes
 from criteria_nlp.errors import CriteriaInputError
-from criteria_nlp.grammar.core import parse_chunks, pieces_of
+from criteria_nlp.grammar import parse_chunks, pieces_of
 from criteria_nlp.ir import (
     Any_,
     CriteriaDocument,

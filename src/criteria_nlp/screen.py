@@ -22,8 +22,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from criteria_nlp.evaluate.engine import EvaluationContext, PatientIndex, evaluate, parse_index_date
-from criteria_nlp.explain.trace import TraceNode, outcome_word, render_html, render_json, render_text
+from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate, parse_index_date
+from criteria_nlp.explain import TraceNode, outcome_word, render_html, render_json, render_text
 from criteria_nlp.ir import (
     KINDS,
     CriteriaDocument,

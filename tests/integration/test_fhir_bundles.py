@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from criteria_nlp.errors import PatientDataError
-from criteria_nlp.evaluate.engine import months_before
+from criteria_nlp.evaluate import months_before
 from criteria_nlp.ir import (
     Comparison,
     ConceptRef,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from criteria_nlp.lint import lint
 from criteria_nlp.lint.render import LintedDocument, render_html
-from criteria_nlp.lint.rules import lint
 from criteria_nlp.pipeline import parse_criteria
 
 pytestmark = pytest.mark.slow

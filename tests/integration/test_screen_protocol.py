@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from criteria_nlp.explain.trace import Truth
 from criteria_nlp.ir import CriteriaDocument, NotComputable
+from criteria_nlp.ir.logic import Truth
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.screen import ScreeningResult, screen
 from criteria_nlp.sources import load_patient

@@ -10,15 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from criteria_nlp.errors import CriteriaEvaluationError
-from criteria_nlp.evaluate.engine import (
-    EvaluationContext,
-    Truth,
-    all_of,
-    any_of,
-    completed_age,
-    evaluate,
-    months_before,
-)
+from criteria_nlp.evaluate import EvaluationContext, completed_age, evaluate, months_before
 from criteria_nlp.ir import (
     All,
     Any_,
@@ -37,6 +29,7 @@ from criteria_nlp.ir import (
     Unparsed,
     VariableRef,
 )
+from criteria_nlp.ir.logic import Truth, all_of, any_of
 from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.sources.patient import Condition, Medication, Observation, Patient, Procedure
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 
-from criteria_nlp.evaluate.engine import EvaluationContext, evaluate
-from criteria_nlp.explain.trace import Evidence, TraceNode, Truth, render_html, render_json, render_text
+from criteria_nlp.evaluate import EvaluationContext, evaluate
+from criteria_nlp.explain import Evidence, TraceNode, render_html, render_json, render_text
 from criteria_nlp.ir import All, ReferenceMultiple, Span, VariableRef
+from criteria_nlp.ir.logic import Truth
 from criteria_nlp.sources.patient import Observation, Patient
 
 SPAN = Span(start=3, end=20)

@@ -9,17 +9,12 @@ from typing import Any
 import pytest
 from lark import Lark
 
-from criteria_nlp.grammar.core import (
-    _TRANSFORMER,
-    ConstraintChunk,
-    WindowChunk,
-    _parser,
-    _replay,
-    _template,
-    classify,
-    parse_chunks,
-    pieces_of,
-)
+from criteria_nlp.errors import CriteriaSemanticError
+from criteria_nlp.grammar import ConstraintChunk, WindowChunk, classify, parse_chunks, pieces_of
+from criteria_nlp.grammar.parser import _TRANSFORMER, _parser, _replay, _template
+from criteria_nlp.grammar.words import grammar_words, load_grammar_words
+from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.resources import grammar_path
 from criteria_nlp.text.nlp import default_pipeline
 
@@ -138,3 +133,31 @@ def test_bounds_that_no_value_meets_together_are_alternatives() -> None:
     assert len(chunk.thresholds) == 2
     (joined,) = [c for c in _chunks("Creatinine > 1.4 and <= 2.0 mg/dL") if isinstance(c, ConstraintChunk)]
     assert len(joined.thresholds) == 1
+
+
+def test_windows_read_the_time_units_of_the_duration_table() -> None:
+    """The grammar asks knowledge.durations; on the unit registry's canonical spellings it accepts what it always
+    did (year, month, week, day, hour, minute as "min")."""
+    canonical = {units.normalize_unit(s) for s in ("years", "mo", "wks", "d", "hrs", "minutes", "sec", "ms", "mg/day")}
+    assert {u for u in canonical if duration_of(u) is not None} == {"year", "month", "week", "day", "hour", "min"}
+    assert any(isinstance(c, WindowChunk) for c in _chunks("within 48 hrs of randomization"))
+
+
+def test_grammar_words_are_read_from_their_data_file() -> None:
+    words = grammar_words()
+    assert "or" in words.value_or and "twice" in words.multiplier_word
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("# header\nvalue_or\n", "expected a set name, a tab and a word"),
+        ("# header\nvalue_ro\tor\n", "did you mean 'value_or'"),
+        ("value_or\tor\n", "no words for value_and"),
+    ],
+)
+def test_grammar_words_file_errors_name_the_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "grammar_words.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CriteriaSemanticError, match=message):
+        load_grammar_words(path)

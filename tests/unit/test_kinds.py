@@ -126,7 +126,7 @@ def test_at_least_is_in_the_json_schema_and_round_trips() -> None:
 
 
 def test_at_least_children_are_neither_required_nor_sufficient_for_the_linter() -> None:
-    from criteria_nlp.lint.rules import _leaves
+    from criteria_nlp.lint.context import leaves as _leaves
 
     found = list(_leaves(_at_least(2, "a", "b", "c")))
     assert len(found) == 3

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from criteria_nlp.ir import CriteriaDocument
+from criteria_nlp.lint import RULES, RULES_BY_ID, LintReport, lint, lint_report_json_schema
 from criteria_nlp.lint.render import (
     SARIF_VERSION,
     LintedDocument,
@@ -18,7 +19,6 @@ from criteria_nlp.lint.render import (
     render_sarif,
     render_text,
 )
-from criteria_nlp.lint.rules import RULES, RULES_BY_ID, LintReport, lint, lint_report_json_schema
 from criteria_nlp.pipeline import parse_criteria, parse_criterion
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from criteria_nlp.text.nlp import annotations_of, default_pipeline
+from criteria_nlp.text.nlp import Cue, annotations_of, build_pipeline, default_pipeline
 
 
 def _tokens(text: str) -> list[str]:
@@ -122,3 +122,9 @@ def test_a_word_after_a_number_is_not_a_unit_when_it_is_a_preposition() -> None:
 def test_short_abbreviations_match_case_sensitively() -> None:
     assert "VARIABLE:alt" in _kinds("ALT ≤ 3 x ULN")["ALT"]
     assert "alt" not in _kinds("alt ≤ 3 x ULN")
+
+
+def test_each_pipeline_matches_the_phrases_it_was_initialised_with() -> None:
+    own = build_pipeline(cues=[Cue("frobnication", "QUAL", "frob", False)])
+    assert ("QUAL", "frob") in [(a.kind, a.value) for a in annotations_of(own("no frobnication"))]
+    assert "QUAL" not in [a.kind for a in annotations_of(default_pipeline()("no frobnication"))]

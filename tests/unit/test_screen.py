@@ -10,7 +10,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from criteria_nlp.explain.trace import Truth
 from criteria_nlp.ir import (
     Comparison,
     ConceptRef,
@@ -25,6 +24,7 @@ from criteria_nlp.ir import (
     Span,
     VariableRef,
 )
+from criteria_nlp.ir.logic import Truth
 from criteria_nlp.pipeline import parse_criteria
 from criteria_nlp.screen import screen, screen_many
 from criteria_nlp.sources.patient import Condition, Observation, Patient

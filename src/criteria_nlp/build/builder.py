@@ -19,9 +19,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cache, lru_cache
 
-from criteria_nlp.knowledge import units
 from criteria_nlp.errors import CriteriaError
-from criteria_nlp.grammar.core import (
+from criteria_nlp.grammar import (
     Chunk,
     ConstraintChunk,
     Piece,
@@ -53,6 +52,7 @@ from criteria_nlp.ir import (
     span_at,
     walk,
 )
+from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 
 _CLAUSE_BREAKS = frozenset({";", "."})

@@ -60,6 +60,7 @@ def lint_command(
     paths: tuple[str, ...], output_format: str, output: str | None, fail_under: float | None, color: bool | None
 ) -> None:
     """Lint eligibility criteria in PATH... (files, or directories of *.txt files)."""
+    from criteria_nlp.lint import lint
     from criteria_nlp.lint.render import (
         LintedDocument,
         render_html,
@@ -67,7 +68,6 @@ def lint_command(
         render_sarif_json,
         render_text,
     )
-    from criteria_nlp.lint.rules import lint
     from criteria_nlp.pipeline import decode_text, default_parser
 
     try:

@@ -1,6 +1,25 @@
 """The linter: findings on a parsed protocol (what a machine can and cannot apply, and what looks wrong), its
-score, and its renderings (terminal text, JSON, SARIF, HTML)."""
+score, and its renderings (terminal text, JSON, SARIF, HTML).
 
-from criteria_nlp.lint.rules import LintReport, lint
+:func:`lint` takes a parsed :class:`~criteria_nlp.ir.CriteriaDocument` and returns a :class:`LintReport`: findings
+(each with a stable rule id from :data:`RULES`, a severity, the span in the document, a message and, where possible,
+a suggested rewrite), a status per criterion and a machine-readability score with its breakdown. The linter reads
+the IR, the criterion text and the lexicon; it never re-parses. Its rules fall into four categories: ambiguity
+(``A…``), logic (``L…``), units (``U…``) and not understood (``N…``).
+"""
 
-__all__ = ["LintReport", "lint"]
+from criteria_nlp.lint.linter import lint, lint_text
+from criteria_nlp.lint.model import Finding, LintReport, lint_report_json_schema
+from criteria_nlp.lint.rules import RULES, RULES_BY_ID, Rule, rule
+
+__all__ = [
+    "RULES",
+    "RULES_BY_ID",
+    "Finding",
+    "LintReport",
+    "Rule",
+    "lint",
+    "lint_report_json_schema",
+    "lint_text",
+    "rule",
+]

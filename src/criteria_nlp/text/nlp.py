@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import spacy
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
@@ -34,6 +34,7 @@ from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
+from spacy.training import Example
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
 
 from criteria_nlp.errors import CriteriaSemanticError
@@ -189,21 +190,42 @@ def _phrase_labels(lexicon: Lexicon, cues: Iterable[Cue]) -> Iterator[tuple[str,
 
 
 class PhraseAnnotator:
-    """Marks lexicon entries and cue phrases with two PhraseMatchers (case-insensitive and case-sensitive)."""
+    """Marks lexicon entries and cue phrases with two PhraseMatchers (case-insensitive and case-sensitive).
 
-    def __init__(self, nlp: Language, lexicon: Lexicon, cues: Iterable[Cue]) -> None:
+    Made empty by the ``criteria_phrases`` factory; :meth:`initialize` gives it its phrases (as spaCy's own
+    ``EntityRuler`` gets its patterns), since spaCy configs hold only plain values, not a lexicon.
+    """
+
+    def __init__(self, nlp: Language) -> None:
         self.insensitive = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.sensitive = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.labels: dict[int, tuple[str, str]] = {}
+
+    def initialize(
+        self,
+        get_examples: Callable[[], Iterable[Example]] | None = None,
+        *,
+        nlp: Language,
+        lexicon: Lexicon | None = None,
+        cues: Iterable[Cue] | None = None,
+    ) -> None:
+        """Match every surface form of ``lexicon`` and every cue phrase (the bundled ones by default), replacing
+        what an earlier call added; spaCy's ``initialize`` signature, so ``nlp.initialize()`` works too."""
+        lexicon = lexicon or load_lexicon()
+        cues = cues if cues is not None else load_cues()
+        insensitive = PhraseMatcher(nlp.vocab, attr="LOWER")  # new matchers: a second call replaces the phrases
+        sensitive = PhraseMatcher(nlp.vocab, attr="ORTH")
+        labels: dict[int, tuple[str, str]] = {}
         grouped: dict[tuple[str, str, bool], list[str]] = {}
         for phrase, kind, value, case_sensitive in _phrase_labels(lexicon, cues):
             grouped.setdefault((kind, value, case_sensitive), []).append(phrase)
         for (kind, value, case_sensitive), phrases in grouped.items():
             key = f"{kind}:{value}:{'cs' if case_sensitive else 'ci'}"
             match_id = nlp.vocab.strings.add(key)
-            self.labels[match_id] = (kind, value)
-            matcher = self.sensitive if case_sensitive else self.insensitive
+            labels[match_id] = (kind, value)
+            matcher = sensitive if case_sensitive else insensitive
             matcher.add(key, [nlp.make_doc(phrase) for phrase in phrases])
+        self.insensitive, self.sensitive, self.labels = insensitive, sensitive, labels
 
     def __call__(self, doc: Doc) -> Doc:
         found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
@@ -405,9 +427,8 @@ def _unit_part(token: str) -> bool:
 
 
 def build_pipeline(lexicon: Lexicon | None = None, cues: list[Cue] | None = None) -> Language:
-    """A blank English pipeline with the tokenizer rules and the rule-based components above."""
-    lexicon = lexicon or load_lexicon()
-    cues = cues if cues is not None else load_cues()
+    """A blank English pipeline with the tokenizer rules and the rule-based components above (the bundled lexicon
+    and cues unless others are given)."""
     nlp = spacy.blank("en")
     _tokenizer_rules(nlp)
     # spaCy computes every lexical attribute (shape, like_url, like_num, norm …) when it first meets a word; the
@@ -415,22 +436,16 @@ def build_pipeline(lexicon: Lexicon | None = None, cues: list[Cue] | None = None
     getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]  # not in spaCy's stubs
     for attribute in [a for a in getters if a not in _LEXICAL_ATTRIBUTES]:
         del getters[attribute]
-    key = str(len(_PHRASE_SOURCES))
-    _PHRASE_SOURCES[key] = (lexicon, cues)
-    nlp.add_pipe("criteria_phrases", config={"source": key})
+    phrases = cast(PhraseAnnotator, nlp.add_pipe("criteria_phrases"))
+    phrases.initialize(nlp=nlp, lexicon=lexicon, cues=cues)
     nlp.add_pipe("criteria_numbers")
     nlp.add_pipe("criteria_units")
     return nlp
 
 
-# The factory gets the lexicon and cues through a key, since spaCy configs hold only plain values.
-_PHRASE_SOURCES: dict[str, tuple[Lexicon, list[Cue]]] = {}
-
-
-@Language.factory("criteria_phrases", default_config={"source": "0"})
-def _make_phrase_annotator(nlp: Language, name: str, source: str) -> PhraseAnnotator:
-    lexicon, cues = _PHRASE_SOURCES[source]
-    return PhraseAnnotator(nlp, lexicon, cues)
+@Language.factory("criteria_phrases")
+def _make_phrase_annotator(nlp: Language, name: str) -> PhraseAnnotator:
+    return PhraseAnnotator(nlp)
 
 
 Language.component("criteria_numbers", func=annotate_numbers)

@@ -1,0 +1,271 @@
+"""Measurements (``comparison``, ``range``, ``reference_multiple``): the most recent value within the look-back,
+converted to the threshold's unit, compared with the plan's tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from criteria_nlp.evaluate.context import EvaluationContext
+from criteria_nlp.evaluate.demographics import evaluate_age
+from criteria_nlp.evaluate.index import PatientIndex
+from criteria_nlp.evaluate.plan import AgePlan, Lookback, MeasurementPlan, ReferencePlan, Review, Test, holds, plan_for
+from criteria_nlp.evaluate.traces import review_trace, trace
+from criteria_nlp.evaluate.wording import fmt, missing_measurement, variable_name
+from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
+from criteria_nlp.ir import Node
+from criteria_nlp.ir.logic import Truth, all_of
+from criteria_nlp.sources.patient import Observation
+
+
+@dataclass(slots=True)
+class Selection:
+    observation: Observation | None
+    observed_on: date | None
+    notes: list[str]
+
+
+def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selection:
+    """The most recent usable observation within the look-back, and what was ignored on the way."""
+    notes: list[str] = []
+    future = unusable = 0
+    chosen: Observation | None = None
+    chosen_on: date | None = None
+    older: tuple[date, Observation] | None = None
+    for observed_on, observation in index.observations(variable_id):
+        if observed_on > lookback.end:
+            future += 1
+        elif observation.value is None:
+            unusable += 1
+        elif observed_on < lookback.start:
+            older = (observed_on, observation)
+            break
+        else:
+            chosen, chosen_on = observation, observed_on
+            break
+    if future:
+        notes.append(f"{future} value(s) dated after the index date {lookback.end} ignored")
+    if unusable:
+        notes.append(f"{unusable} more recent record(s) without a usable number ignored")
+    if older is not None:
+        observed_on, observation = older
+        notes.append(
+            f"values before the {lookback.months}-month look-back ({lookback.start}) ignored "
+            f"(most recent {fmt(observation.value or 0)} {observation.unit or ''} on {observed_on})".replace(" )", ")")
+        )
+    if index.undated.get(variable_id):
+        notes.append(f"{index.undated[variable_id]} undated value(s) ignored")
+    return Selection(chosen, chosen_on, notes)
+
+
+def observation_evidence(observation: Observation, observed_on: date | None) -> Evidence:
+    reference = None
+    if observation.reference_low is not None or observation.reference_high is not None:
+        low = fmt(observation.reference_low) if observation.reference_low is not None else ""
+        high = fmt(observation.reference_high) if observation.reference_high is not None else ""
+        reference = f"{low}-{high}" + (f" {observation.unit}" if observation.unit else "")
+    return evidence_item(
+        resource_type="Observation",
+        resource_id=observation.id,
+        value=observation.value,
+        unit=observation.unit,
+        text=observation.display,
+        date=observed_on.isoformat() if observed_on else None,
+        reference_range=reference,
+    )
+
+
+@dataclass(slots=True)
+class Value:
+    """An observation's value in a target unit, with the conversion sentence fragment."""
+
+    value: float
+    shown: str
+    conversions: list[str]
+
+
+def in_unit(
+    observation: Observation,
+    observed_on: date | None,
+    target: str | None,
+    plan: MeasurementPlan | ReferencePlan,
+    ctx: EvaluationContext,
+) -> Value | str:
+    """The observation's value in ``target`` (through the context's cached conversions), or why it cannot be."""
+    assert observation.value is not None
+    unit_text = f" {observation.unit}" if observation.unit else ""
+    when = f" ({observed_on})" if observed_on else ""
+    shown = f"{variable_name(plan.variable)} {fmt(observation.value)}{unit_text}{when}"
+    source = observation.unit_normalized
+    if observation.unit is not None and source is None:
+        source = ctx.normalized_unit(observation.unit)
+        if source is None:
+            return f"{shown}: unit {observation.unit!r} is not known"
+    if target is None or source is None:
+        if target is not None and source is None:
+            return f"{shown}: the observation has no unit, the threshold is in {target}"
+        if source is not None and target is None and plan.lexicon_unit is not None:
+            return f"{shown}: the threshold has no unit"
+        return Value(observation.value, shown, [])
+    if source == target:
+        return Value(observation.value, shown, [])
+    conversion = ctx.conversion(source, target, ctx.lexicon.variables.get(plan.variable))
+    if isinstance(conversion, str):
+        return f"{shown}: {conversion}"
+    converted = conversion.apply(observation.value)
+    step = f"{fmt(observation.value)}{unit_text} = {fmt(converted)} {target}{conversion.note}"
+    return Value(converted, f"{shown} = {fmt(converted)} {target}", [step])
+
+
+def measured(
+    node: Node,
+    plan: MeasurementPlan | ReferencePlan,
+    selection: Selection,
+    ctx: EvaluationContext,
+    tests: tuple[Test, ...],
+    *,
+    assumed: bool = False,
+    assumed_note: str | None = None,
+) -> TraceNode:
+    """The trace of ``tests`` (all in one unit) on the selected observation."""
+    notes = list(selection.notes)
+    if assumed_note:
+        notes.insert(0, assumed_note)
+    observation = selection.observation
+    if observation is None:
+        sentence = f"no {variable_name(plan.variable)} within {plan.lookback.months} months before {ctx.index_date}"
+        return trace(
+            node,
+            Truth.UNKNOWN,
+            "; ".join([sentence, *notes]),
+            threshold=plan.threshold,
+            assumed=assumed,
+            missing=(missing_measurement(plan.variable, plan.loinc, plan.lookback.months),),
+        )
+    evidence = (observation_evidence(observation, selection.observed_on),)
+    target = tests[0].unit if tests else None
+    value = in_unit(observation, selection.observed_on, target, plan, ctx)
+    if isinstance(value, str):
+        return trace(
+            node,
+            Truth.UNKNOWN,
+            "; ".join([value, *notes]),
+            evidence=evidence,
+            threshold=plan.threshold,
+            assumed=assumed,
+            missing=(
+                f"{missing_measurement(plan.variable, plan.loinc, plan.lookback.months)} in a unit convertible "
+                f"to {target}",
+            ),
+        )
+    outcome = Truth.of(all(holds(value.value, test.operator, test.limit) for test in tests))
+    comparison = " and ".join(f"{fmt(value.value)} {test.operator} {fmt(test.limit)}" for test in tests)
+    sentence = f"{value.shown}; {comparison} is {outcome.value}"
+    return trace(
+        node,
+        outcome,
+        "; ".join([sentence, *notes]),
+        evidence=evidence,
+        conversions=tuple(value.conversions),
+        threshold=plan.threshold,
+        assumed=assumed,
+    )
+
+
+def eval_measurement(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
+    """``comparison`` and ``range``; the tests of a range whose bounds are in different units each in its own."""
+    plan = plan_for(node, ctx)
+    if isinstance(plan, Review):
+        return review_trace(node, plan)
+    if isinstance(plan, AgePlan):  # a comparison on age
+        return evaluate_age(node, plan, index, ctx)
+    assert isinstance(plan, MeasurementPlan)
+    selection = select(plan.variable, plan.lookback, index)
+    assumed = any(test.assumed for test in plan.tests)
+    if len({test.unit for test in plan.tests}) <= 1:
+        return measured(node, plan, selection, ctx, plan.tests, assumed=assumed, assumed_note=plan.assumed_note)
+    parts = [measured(node, plan, selection, ctx, (test,), assumed=test.assumed) for test in plan.tests]
+    return trace(
+        node,
+        all_of(part.outcome for part in parts),
+        "; ".join(part.sentence for part in parts),
+        evidence=parts[0].evidence,
+        conversions=tuple(c for part in parts for c in part.conversions),
+        threshold=plan.threshold,
+        assumed=assumed,
+        missing=tuple(dict.fromkeys(m for part in parts for m in part.missing)),
+    )
+
+
+def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
+    """``k × ULN/LLN``: the observation's own reference range, else the lexicon's default range (assumed)."""
+    plan = plan_for(node, ctx)
+    if isinstance(plan, Review):
+        return review_trace(node, plan)
+    assert isinstance(plan, ReferencePlan)
+    selection = select(plan.variable, plan.lookback, index)
+    observation = selection.observation
+    if observation is None or observation.value is None:
+        return measured(node, plan, selection, ctx, ())
+    evidence = (observation_evidence(observation, selection.observed_on),)
+    own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
+    if own is not None:
+        limit = plan.factor * own
+        unit_text = f" {observation.unit}" if observation.unit else ""
+        outcome = Truth.of(holds(observation.value, plan.operator, limit))
+        sentence = (
+            f"{variable_name(plan.variable)} {fmt(observation.value)}{unit_text} ({selection.observed_on}); "
+            f"{fmt(plan.factor)} × {plan.reference} = {fmt(limit)}{unit_text} (reference range of the observation); "
+            f"{fmt(observation.value)} {plan.operator} {fmt(limit)} is {outcome.value}"
+        )
+        return trace(
+            node,
+            outcome,
+            "; ".join([sentence, *selection.notes]),
+            evidence=evidence,
+            threshold=f"{plan.threshold} = {fmt(limit)}{unit_text}",
+        )
+    if plan.default is None or plan.default_limit is None:
+        return trace(
+            node,
+            Truth.UNKNOWN,
+            f"{variable_name(plan.variable)} has no reference range on observation {observation.id} and the lexicon "
+            f"gives no default {plan.reference}: needs review",
+            evidence=evidence,
+            threshold=plan.threshold,
+            missing=(f"{plan.reference} of {plan.variable} (reference range)",),
+        )
+    return _against_default(node, plan, selection, observation, evidence, ctx)
+
+
+def _against_default(
+    node: Node,
+    plan: ReferencePlan,
+    selection: Selection,
+    observation: Observation,
+    evidence: tuple[Evidence, ...],
+    ctx: EvaluationContext,
+) -> TraceNode:
+    assert plan.default is not None and plan.default_limit is not None
+    default = plan.default
+    value = in_unit(observation, selection.observed_on, plan.default_unit, plan, ctx)
+    if isinstance(value, str):
+        return trace(node, Truth.UNKNOWN, value, evidence=evidence, threshold=plan.threshold, assumed=True)
+    limit = plan.factor * plan.default_limit
+    outcome = Truth.of(holds(value.value, plan.operator, limit))
+    low = fmt(default.low) if default.low is not None else ""
+    high = fmt(default.high) if default.high is not None else ""
+    sentence = (
+        f"{value.shown}; {fmt(plan.factor)} × {plan.reference} = {fmt(limit)} {default.unit} (assumed: the "
+        f"lexicon's default reference range {low}-{high} {default.unit}, the observation has none); "
+        f"{fmt(value.value)} {plan.operator} {fmt(limit)} is {outcome.value}"
+    )
+    return trace(
+        node,
+        outcome,
+        "; ".join([sentence, *selection.notes]),
+        evidence=evidence,
+        conversions=tuple(value.conversions),
+        threshold=f"{plan.threshold} = {fmt(limit)} {default.unit}",
+        assumed=True,
+    )

@@ -1,0 +1,517 @@
+"""The evaluation rules of each leaf as data: what a leaf needs from a patient's record and how it is decided.
+
+:func:`plan_for` turns an IR leaf into a frozen plan once per evaluation context (the index date, the look-back and
+the lexicon are fixed there): the variable and its LOINC codes, the thresholds in their units, the unit conversion,
+the look-back and the selection policy, the source of a reference limit, the code sets and statuses of a presence,
+the time window, the age unit. The Python engine reads plans (:mod:`criteria_nlp.evaluate.measurements`,
+:mod:`~criteria_nlp.evaluate.presence`, :mod:`~criteria_nlp.evaluate.demographics`); another backend (SQL) reads the
+same plans instead of the IR, so that the rules are written once.
+
+A leaf that no patient data can decide as written (an unknown variable, a unit that is not a duration) plans to a
+:class:`Review`: its outcome is UNKNOWN for every patient, with the reason.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from functools import cache
+from typing import Any, Literal, Protocol
+
+from criteria_nlp.errors import CriteriaEvaluationError
+from criteria_nlp.evaluate.dates import time_before, window_duration
+from criteria_nlp.evaluate.wording import fmt, interval_text
+from criteria_nlp.ir import (
+    Comparison,
+    Demographic,
+    Node,
+    Presence,
+    Quantity,
+    Range,
+    ReferenceMultiple,
+    TemporalWindow,
+    VariableRef,
+)
+from criteria_nlp.knowledge.durations import Duration
+from criteria_nlp.knowledge.lexicon import Concept, Lexicon, ReferenceRange, Variable
+
+RELATIVE_TOLERANCE = 1e-9
+"""Equality and inclusive bounds tolerate this relative difference, so that a converted boundary value
+(88.4 µmol/L = 1 mg/dL) still meets ``<= 1 mg/dL``."""
+
+# FHIR status codes
+IGNORED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
+UNCONFIRMED_VERIFICATION = frozenset({"unconfirmed", "provisional", "differential"})
+INACTIVE_CONDITION = frozenset({"resolved", "inactive", "remission"})
+INACTIVE_MEDICATION = frozenset({"stopped", "completed", "cancelled", "entered-in-error", "not-taken"})
+
+# the record kinds whose text may name a concept of a category
+TEXT_MATCH_KINDS: dict[str, tuple[str, ...]] = {
+    "condition": ("Condition",),
+    "state": ("Condition",),
+    "medication": ("Medication",),
+    "procedure": ("Procedure",),
+}
+# the patient flag saying a kind of record is complete, and the record list's name
+COMPLETENESS: dict[str, tuple[str, str]] = {
+    "condition": ("conditions_complete", "condition"),
+    "state": ("conditions_complete", "condition"),
+    "other": ("conditions_complete", "condition"),
+    "medication": ("medications_complete", "medication"),
+    "procedure": ("procedures_complete", "procedure"),
+}
+# concepts a patient flag decides when recorded (and that a male patient cannot have)
+PATIENT_FLAGS = frozenset({"pregnancy", "breastfeeding"})
+
+WORD = re.compile(r"\w+")
+
+
+def holds(value: float, operator: str, limit: float) -> bool:
+    """``value operator limit``, with :data:`RELATIVE_TOLERANCE` on equality and on the inclusive bounds."""
+    if operator == "<":
+        return value < limit and not _close(value, limit)
+    if operator == "<=":
+        return value <= limit or _close(value, limit)
+    if operator == ">":
+        return value > limit and not _close(value, limit)
+    if operator == ">=":
+        return value >= limit or _close(value, limit)
+    if operator == "==":
+        return _close(value, limit)
+    if operator == "!=":
+        return not _close(value, limit)
+    raise CriteriaEvaluationError(f"unknown comparison operator {operator!r}")
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=RELATIVE_TOLERANCE, abs_tol=1e-12)
+
+
+@dataclass(frozen=True, slots=True)
+class Conversion:
+    """``target = slope × source + offset``: conversions are affine (linear, or HbA1c's NGSP <-> IFCC)."""
+
+    source: str
+    target: str
+    slope: float
+    offset: float
+    note: str  # what beyond the units it rests on (" (molar mass 113.1 g/mol)"), "" for none
+
+    def apply(self, value: float) -> float:
+        return self.slope * value + self.offset
+
+
+@dataclass(frozen=True, slots=True)
+class CodeSet:
+    """The codes of a concept: SNOMED CT exactly (the lexicon lists descendants), ICD-10 by prefix or range."""
+
+    snomed: frozenset[str]
+    icd10: tuple[tuple[str, str], ...]  # (low, high) keys; a single code is (code, code), see knowledge.codes
+    pattern: re.Pattern[str] | None  # the concept's names, for the text-match fallback
+    word_sets: tuple[frozenset[str], ...] = ()  # the words of each name: a cheap filter before the regex
+
+    def may_name(self, words: frozenset[str]) -> bool:
+        return any(needed <= words for needed in self.word_sets)
+
+
+@dataclass(frozen=True, slots=True)
+class Lookback:
+    """Selection policy of a measurement: the most recent usable value dated in [start, end] decides."""
+
+    months: int
+    start: date
+    end: date  # the index date
+    policy: Literal["most_recent"] = "most_recent"
+
+
+@dataclass(frozen=True, slots=True)
+class Test:
+    """One comparison ``value operator limit`` with the value in ``unit``; ``assumed`` when the criterion gave no
+    unit and the lexicon's canonical unit was taken."""
+
+    operator: str
+    limit: float
+    unit: str | None
+    assumed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A leaf no patient data decides as written: UNKNOWN for every patient."""
+
+    reason: str  # the trace's sentence
+    missing: tuple[str, ...] = ()
+    threshold: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementPlan:
+    """A comparison or range on a measured variable: every test must hold (each bound may have its own unit).
+
+    ``conversions`` are those from the lexicon's canonical unit to each test's unit; an observation in another unit
+    is converted through the context's cache, computed once per (unit, unit, variable).
+    """
+
+    variable: str
+    loinc: tuple[str, ...]
+    lexicon_unit: str | None
+    tests: tuple[Test, ...]
+    threshold: str  # the threshold as the trace shows it
+    lookback: Lookback
+    conversions: tuple[Conversion, ...]
+    assumed_note: str | None  # why a unit was assumed
+
+
+@dataclass(frozen=True, slots=True)
+class ReferencePlan:
+    """``variable operator factor × ULN/LLN``: the observation's own reference range first, else the lexicon's
+    default range (in ``default.unit``), then marked assumed."""
+
+    variable: str
+    loinc: tuple[str, ...]
+    lexicon_unit: str | None
+    operator: str
+    factor: float
+    reference: Literal["ULN", "LLN"]
+    sources: tuple[Literal["observation", "lexicon"], ...]  # where the limit is read, in order
+    default: ReferenceRange | None  # the lexicon's range
+    default_limit: float | None  # ULN or LLN of the lexicon's range (None when it has none)
+    default_unit: str | None  # the lexicon range's unit, normalised
+    threshold: str
+    lookback: Lookback
+
+
+@dataclass(frozen=True, slots=True)
+class AgePlan:
+    """Age in completed ``unit``s at the index date (``base``/``factor``: the unit's length in calendar months or
+    days, from :mod:`criteria_nlp.knowledge.durations`); every test must hold."""
+
+    unit: str  # year, month, week or day
+    base: Literal["month", "day"]
+    factor: float
+    tests: tuple[Test, ...]
+    threshold: str
+
+
+@dataclass(frozen=True, slots=True)
+class SexPlan:
+    sex: str  # "female" or "male"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """When a record must fall: its span must overlap [earliest, latest] (a procedure's date must fall inside)."""
+
+    earliest: date | None
+    latest: date
+    description: str  # "within 6 month before the index date (2026-05-01 to 2026-11-01)"
+    anchor_assumed: bool  # an anchor other than the index date ("randomisation") taken as the index date
+
+
+@dataclass(frozen=True, slots=True)
+class PresencePlan:
+    """A condition, state, medication or procedure present (in a window, or at the index date)."""
+
+    concept: str | None  # lexicon id, None for a concept the lexicon does not know
+    mention: str
+    key: str  # what a patient's matches are cached under: the concept id, or the mention
+    name: str  # as the trace names it
+    category: str
+    codes: CodeSet | None  # None: no codes, only the text of the mention
+    text_pattern: re.Pattern[str] | None  # text-match fallback (a text-only match is UNKNOWN)
+    text_kinds: tuple[str, ...]  # record kinds whose text is compared
+    window: Window | None
+    historical: bool  # a "history of" qualifier: any record up to the index date
+    active_at_latest: bool  # no window and not historical: the record must be active at the index date
+    ignored_verification: frozenset[str]
+    unconfirmed_verification: frozenset[str]
+    inactive_condition: frozenset[str]
+    inactive_medication: frozenset[str]
+    patient_flag: Literal["pregnant", "breastfeeding"] | None  # a patient flag that decides when recorded
+    not_applicable_to: str | None  # a sex for which the concept is FALSE ("male" for pregnancy)
+    complete_flag: str  # the Patient flag that makes absence FALSE
+    record_list: str  # "condition", "medication", "procedure"
+
+
+Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review
+
+
+class PlanContext(Protocol):
+    """What planning reads from an evaluation context (:class:`criteria_nlp.evaluate.context.EvaluationContext`)."""
+
+    index_date: date
+    lookback_months: int
+    lookback_start: date
+    lexicon: Lexicon
+
+    plans: dict[int, tuple[Node, Plan]]
+
+    def conversion(self, source: str, target: str, variable: Variable | None) -> Conversion | str: ...
+
+    def normalized_unit(self, unit: str) -> str | None: ...
+
+    def concept_codes(self, concept: Concept) -> CodeSet: ...
+
+
+@cache
+def history_qualifiers() -> frozenset[str]:
+    """The qualifiers that ask for any record up to the index date (corpora/lexicon/evaluation-qualifiers.tsv)."""
+    from criteria_nlp.resources import corpus_path
+
+    words = set()
+    for line in corpus_path("lexicon", "evaluation-qualifiers.tsv").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            qualifier, reading = line.split("\t")
+            if reading.strip() == "history":
+                words.add(qualifier.strip().lower())
+    return frozenset(words)
+
+
+_PLAN_CACHE_LIMIT = 50_000
+
+
+def plan_for(node: Node, context: PlanContext) -> Plan:
+    """The plan of a leaf, made once per node and context (the node is kept, so that its id is not reused)."""
+    cached = context.plans.get(id(node))
+    if cached is not None and cached[0] is node:
+        return cached[1]
+    planner = PLANNERS.get(node.kind)
+    if planner is None:
+        raise CriteriaEvaluationError(
+            f"no plan for node kind {node.kind!r}", start=node.span.start, expected=sorted(PLANNERS)
+        )
+    if len(context.plans) > _PLAN_CACHE_LIMIT:
+        context.plans.clear()
+    plan = planner(node, context)
+    context.plans[id(node)] = (node, plan)
+    return plan
+
+
+# --- measurements -------------------------------------------------------------------------------------------------
+
+
+def _lookback(context: PlanContext) -> Lookback:
+    return Lookback(context.lookback_months, context.lookback_start, context.index_date)
+
+
+def _variable(ref: VariableRef, context: PlanContext) -> Variable | Review:
+    if ref.id is None:
+        return Review(
+            f"{ref.mention!r} is not a variable the lexicon knows, so no data can be matched: needs review",
+            (f"review: unknown variable {ref.mention!r}",),
+        )
+    variable = context.lexicon.variables.get(ref.id)
+    if variable is None:
+        return Review(
+            f"variable id {ref.id!r} is not in the lexicon: needs review", (f"review: unknown variable id {ref.id!r}",)
+        )
+    return variable
+
+
+def _threshold_unit(quantity: Quantity, variable: Variable, context: PlanContext) -> tuple[str | None, bool] | str:
+    """The normalised unit of a threshold, whether it was assumed, or why it is unusable."""
+    if quantity.unit_normalized:
+        return quantity.unit_normalized, False
+    if quantity.unit:
+        normalized = context.normalized_unit(quantity.unit)
+        if normalized is None:
+            return f"the threshold's unit {quantity.unit!r} is not known"
+        return normalized, False
+    return variable.unit, variable.unit is not None
+
+
+def _measurement(
+    variable: Variable, bounds: list[tuple[str, Quantity]], threshold: str, context: PlanContext
+) -> MeasurementPlan | Review:
+    tests: list[Test] = []
+    for operator, quantity in bounds:
+        unit = _threshold_unit(quantity, variable, context)
+        if isinstance(unit, str):
+            return Review(f"{unit}: needs review", threshold=threshold)
+        tests.append(Test(operator, quantity.value, unit[0], unit[1]))
+    conversions = []
+    for target in dict.fromkeys(test.unit for test in tests):
+        if variable.unit is not None and target is not None and target != variable.unit:
+            conversion = context.conversion(variable.unit, target, variable)
+            if isinstance(conversion, Conversion):
+                conversions.append(conversion)
+    assumed = any(test.assumed for test in tests)
+    return MeasurementPlan(
+        variable=variable.id,
+        loinc=variable.loinc,
+        lexicon_unit=variable.unit,
+        tests=tuple(tests),
+        threshold=threshold,
+        lookback=_lookback(context),
+        conversions=tuple(conversions),
+        assumed_note=f"the criterion gives no unit; the lexicon's unit {variable.unit} is assumed" if assumed else None,
+    )
+
+
+def _plan_comparison(node: Comparison, context: PlanContext) -> Plan:
+    if node.variable.id == "age":
+        duration = _age_duration(node.quantity.unit_normalized or node.quantity.unit)
+        return _age(duration, [(node.operator, node.quantity.value)], f"{node.operator} {node.quantity}")
+    variable = _variable(node.variable, context)
+    if isinstance(variable, Review):
+        return variable
+    plan = _measurement(variable, [(node.operator, node.quantity)], f"{node.operator} {node.quantity}", context)
+    if isinstance(plan, MeasurementPlan) and plan.tests[0].assumed:
+        return replace(plan, threshold=f"{node.operator} {fmt(node.quantity.value)} {plan.tests[0].unit}")
+    return plan
+
+
+def _plan_range(node: Range, context: PlanContext) -> Plan:
+    variable = _variable(node.variable, context)
+    if isinstance(variable, Review):
+        return variable
+    bounds = [(">=" if node.low_inclusive else ">", q) for q in (node.low,) if q is not None]
+    bounds += [("<=" if node.high_inclusive else "<", q) for q in (node.high,) if q is not None]
+    threshold = f"in {interval_text(node.low, node.low_inclusive, node.high, node.high_inclusive)}"
+    return _measurement(variable, bounds, threshold, context)
+
+
+def _plan_reference_multiple(node: ReferenceMultiple, context: PlanContext) -> Plan:
+    variable = _variable(node.variable, context)
+    if isinstance(variable, Review):
+        return variable
+    default = variable.reference
+    limit = None
+    if default is not None:
+        limit = default.high if node.reference == "ULN" else default.low
+    return ReferencePlan(
+        variable=variable.id,
+        loinc=variable.loinc,
+        lexicon_unit=variable.unit,
+        operator=node.operator,
+        factor=node.factor,
+        reference=node.reference,
+        sources=("observation", "lexicon") if limit is not None else ("observation",),
+        default=default,
+        default_limit=limit,
+        default_unit=context.normalized_unit(default.unit) if default is not None and default.unit else None,
+        threshold=f"{node.operator} {fmt(node.factor)} × {node.reference}",
+        lookback=_lookback(context),
+    )
+
+
+# --- demographics -------------------------------------------------------------------------------------------------
+
+
+def _age_duration(unit: str | None) -> Duration | None:
+    """Ages are counted in completed years (the default), months, weeks or days."""
+    duration = window_duration(unit or "year")
+    return duration if duration is not None and duration.name in ("year", "month", "week", "day") else None
+
+
+def _age(duration: Duration | None, tests: list[tuple[str, float]], threshold: str) -> AgePlan | Review:
+    if duration is None:
+        return Review("the age criterion's unit is not a duration: needs review")
+    return AgePlan(
+        unit=duration.name,
+        base=duration.base,
+        factor=duration.factor,
+        tests=tuple(Test(operator, limit, duration.name) for operator, limit in tests),
+        threshold=threshold,
+    )
+
+
+def _plan_demographic(node: Demographic, context: PlanContext) -> Plan:
+    if node.attribute == "sex":
+        if node.sex is None:
+            return Review("the criterion names no sex: needs review")
+        return SexPlan(node.sex)
+    tests = [(">=" if node.low_inclusive else ">", node.low)] if node.low is not None else []
+    tests += [("<=" if node.high_inclusive else "<", node.high)] if node.high is not None else []
+    duration = _age_duration(node.unit)
+    interval = interval_text(node.low, node.low_inclusive, node.high, node.high_inclusive)
+    return _age(duration, tests, f"in {interval} {duration.name if duration else node.unit}s")
+
+
+# --- presence -----------------------------------------------------------------------------------------------------
+
+
+def _window(window: TemporalWindow | None, context: PlanContext) -> Window | str | None:
+    """The window's dates, None for none (at the index date), or why it cannot be used."""
+    if window is None:
+        return None
+    latest = context.index_date
+    earliest: date | None = None
+    words = []
+    if window.min_ago is not None:
+        moved = time_before(context.index_date, window.min_ago)
+        if moved is None:
+            return f"window unit {window.min_ago.unit!r} is not a duration"
+        latest = moved
+        words.append(f"at least {window.min_ago} before")
+    if window.max_ago is not None:
+        moved = time_before(context.index_date, window.max_ago)
+        if moved is None:
+            return f"window unit {window.max_ago.unit!r} is not a duration"
+        earliest = moved
+        words.append(f"within {window.max_ago} before")
+    if earliest is not None and earliest > latest:
+        return "the window is empty (its earliest date is after its latest)"
+    anchor = window.anchor or "the index date"
+    span = f"{earliest or 'any time'} to {latest}"
+    return Window(earliest, latest, f"{' and '.join(words)} {anchor} ({span})", window.anchor is not None)
+
+
+@cache
+def _mention_pattern(mention: str) -> re.Pattern[str] | None:
+    if len(mention) < 4:
+        return None
+    return re.compile(r"\b" + re.escape(mention.lower()) + r"\b")
+
+
+def _plan_presence(node: Presence, context: PlanContext) -> Plan:
+    ref = node.concept
+    concept: Concept | None = None
+    if ref.id is not None:
+        concept = context.lexicon.concepts.get(ref.id)
+        if concept is None:
+            return Review(
+                f"concept id {ref.id!r} is not in the lexicon: needs review", (f"review: unknown concept {ref.id!r}",)
+            )
+    window = _window(node.window, context)
+    if isinstance(window, str):
+        return Review(f"{window}: needs review")
+    historical = any(q.lower() in history_qualifiers() for q in ref.qualifiers)
+    codes = context.concept_codes(concept) if concept is not None else None
+    category = concept.category if concept is not None else ref.category
+    complete_flag, record_list = COMPLETENESS[category if category in COMPLETENESS else "condition"]
+    flagged = ref.id in PATIENT_FLAGS
+    return PresencePlan(
+        concept=ref.id,
+        mention=ref.mention,
+        key=concept.id if concept is not None else f"mention:{ref.mention.lower()}",
+        name=concept.name.lower() if concept is not None else ref.mention,
+        category=category,
+        codes=codes,
+        text_pattern=codes.pattern if codes is not None else _mention_pattern(ref.mention),
+        text_kinds=TEXT_MATCH_KINDS.get(category, ("Condition",)),
+        window=window,
+        historical=historical,
+        active_at_latest=window is None and not historical,
+        ignored_verification=IGNORED_VERIFICATION,
+        unconfirmed_verification=UNCONFIRMED_VERIFICATION,
+        inactive_condition=INACTIVE_CONDITION,
+        inactive_medication=INACTIVE_MEDICATION,
+        patient_flag=("pregnant" if ref.id == "pregnancy" else "breastfeeding") if flagged and window is None else None,
+        not_applicable_to="male" if flagged else None,
+        complete_flag=complete_flag,
+        record_list=record_list,
+    )
+
+
+Planner = Callable[[Any, PlanContext], Plan]
+PLANNERS: dict[str, Planner] = {
+    "comparison": _plan_comparison,
+    "range": _plan_range,
+    "reference_multiple": _plan_reference_multiple,
+    "demographic": _plan_demographic,
+    "presence": _plan_presence,
+}

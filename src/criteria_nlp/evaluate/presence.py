@@ -1,0 +1,204 @@
+"""Presence of a condition, state, medication or procedure: coded records first, text-only matches for review,
+absence decided only by a record list marked complete."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from criteria_nlp.evaluate.context import EvaluationContext
+from criteria_nlp.evaluate.index import PatientIndex, Record
+from criteria_nlp.evaluate.plan import PresencePlan, Review, plan_for
+from criteria_nlp.evaluate.traces import review_trace, trace
+from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
+from criteria_nlp.ir import Node
+from criteria_nlp.ir.logic import Truth
+
+Match = tuple[Truth, Record, str]  # how the record falls in time, the record, why in words
+
+
+def timing(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, str]:
+    """Whether a matched record falls in time: TRUE / FALSE / UNKNOWN and a phrase saying why."""
+    start, end = record.start, record.end
+    earliest = plan.window.earliest if plan.window is not None else None
+    latest = plan.window.latest if plan.window is not None else index_date
+    if record.resource_type == "Procedure":
+        if start is None:
+            return Truth.UNKNOWN, "performed on an unknown date"
+        if start > latest:
+            return Truth.FALSE, f"performed {start}, after {latest}"
+        if earliest is not None and start < earliest:
+            return Truth.FALSE, f"performed {start}, before {earliest}"
+        return Truth.TRUE, f"performed {start}"
+    status = (record.status or "").lower()
+    inactive = plan.inactive_medication if record.resource_type == "Medication" else plan.inactive_condition
+    if start is not None and start > latest:
+        return Truth.FALSE, f"began {start}, after {latest}"
+    if plan.active_at_latest:
+        if end is not None and end <= latest:
+            return Truth.FALSE, f"ended {end}"
+        if end is None and status in inactive:
+            return Truth.FALSE, f"status {status}"
+        return Truth.TRUE, f"active (since {start})" if start else "active (start date not recorded)"
+    if end is not None and earliest is not None and end < earliest:
+        return Truth.FALSE, f"ended {end}, before {earliest}"
+    if start is None and earliest is not None:
+        if end is None and status not in inactive and latest == index_date:
+            return Truth.TRUE, "active now (start date not recorded)"
+        return Truth.UNKNOWN, "start date not recorded"
+    if end is None and status in inactive and earliest is not None:
+        return Truth.UNKNOWN, f"status {status} with no end date"
+    return Truth.TRUE, f"from {start or '?'}" + (f" to {end}" if end else "")
+
+
+def candidates(plan: PresencePlan, index: PatientIndex) -> tuple[list[Record], list[Record]]:
+    """(records matching by code, records matching by text only), cached per patient and concept.
+
+    Text is only compared within the record kinds the plan names: a procedure "screening test for diabetes" says
+    nothing about having diabetes.
+    """
+    coded = index.concept_matches.get(plan.key)
+    if coded is None:
+        coded = index.coded(plan.codes) if plan.codes is not None else []
+        index.concept_matches[plan.key] = coded
+    text_key = (plan.key, plan.category)
+    texts = index.text_matches.get(text_key)
+    if texts is None:
+        texts = []
+        if plan.text_pattern is not None:
+            pattern = plan.text_pattern
+            coded_ids = {id(record) for record in coded}
+            for kind in plan.text_kinds:
+                if plan.codes is not None and not plan.codes.may_name(index.words(kind)):
+                    continue
+                texts.extend(
+                    record
+                    for record, lower in index.texts(kind)
+                    if id(record) not in coded_ids and pattern.search(lower)
+                )
+        index.text_matches[text_key] = texts
+    return coded, texts
+
+
+def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[list[Match], list[Match]]:
+    """(coded matches with their timing, text-only matches not ruled out by their timing: UNKNOWN)."""
+    coded_records, text_records = candidates(plan, index)
+    matched: list[Match] = []
+    for record in coded_records:
+        verification = (record.verification or "").lower()
+        if verification in plan.ignored_verification:
+            continue
+        outcome, why = timing(record, plan, index_date)
+        if outcome is Truth.TRUE and verification in plan.unconfirmed_verification:
+            outcome, why = Truth.UNKNOWN, f"{why}; diagnosis {verification}"
+        matched.append((outcome, record, why))
+    text_matches: list[Match] = []
+    for record in text_records:
+        if (record.verification or "").lower() in plan.ignored_verification:
+            continue
+        outcome, why = timing(record, plan, index_date)
+        if outcome is not Truth.FALSE:
+            text_matches.append((Truth.UNKNOWN, record, f"{why}; text-only match"))
+    return matched, text_matches
+
+
+def _describe(items: list[Match]) -> str:
+    return "; ".join(f"{r.resource_type} {r.id} {r.text!r}: {why}" for _, r, why in items)
+
+
+def eval_presence(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
+    plan = plan_for(node, ctx)
+    if isinstance(plan, Review):
+        return review_trace(node, plan)
+    assert isinstance(plan, PresencePlan)
+    patient = index.patient
+    if plan.patient_flag is not None:
+        flag = getattr(patient, plan.patient_flag)
+        if flag is not None:
+            outcome = Truth.of(flag)
+            return trace(
+                node,
+                outcome,
+                f"{plan.concept} recorded as {'yes' if flag else 'no'} on the patient; present is {outcome.value}",
+                evidence=(
+                    evidence_item(resource_type="Patient", resource_id=patient.id, text=f"{plan.concept}: {flag}"),
+                ),
+            )
+    matched, text_matches = matches(plan, index, ctx.index_date)
+    evidence = tuple(record.evidence() for _, record, _ in matched + text_matches)
+    found = _found(node, plan, matched, text_matches, evidence)
+    if found is not None:
+        return found
+    if plan.not_applicable_to is not None and patient.sex == plan.not_applicable_to:
+        return trace(
+            node,
+            Truth.FALSE,
+            f"{plan.name}: not applicable to a {patient.sex} patient",
+            evidence=(evidence_item(resource_type="Patient", resource_id=patient.id, text=f"sex {patient.sex}"),),
+        )
+    return _absent(node, plan, index, matched, evidence)
+
+
+def _where(plan: PresencePlan) -> str:
+    if plan.window is not None:
+        return f" {plan.window.description}"
+    return " before the index date" if plan.historical else " at the index date"
+
+
+def _found(
+    node: Node, plan: PresencePlan, matched: list[Match], text_matches: list[Match], evidence: tuple[Evidence, ...]
+) -> TraceNode | None:
+    """TRUE on a coded record in time, UNKNOWN on an uncertain or text-only one, None when nothing matched."""
+    assumed = plan.window is not None and plan.window.anchor_assumed
+    true_matches = [m for m in matched if m[0] is Truth.TRUE]
+    if true_matches:
+        return trace(
+            node,
+            Truth.TRUE,
+            f"{plan.name} present{_where(plan)}: {_describe(true_matches)}",
+            evidence=evidence,
+            assumed=assumed,
+        )
+    unsure = [m for m in matched if m[0] is Truth.UNKNOWN]
+    if unsure or text_matches:
+        kind = "text-only match, needs review" if not unsure else "matching record with uncertain timing or status"
+        return trace(
+            node,
+            Truth.UNKNOWN,
+            f"{plan.name}{_where(plan)}: {kind}: {_describe(unsure + text_matches)}",
+            evidence=evidence,
+            assumed=assumed,
+            missing=(f"review: {plan.name} ({kind})",),
+        )
+    return None
+
+
+def _absent(
+    node: Node, plan: PresencePlan, index: PatientIndex, matched: list[Match], evidence: tuple[Evidence, ...]
+) -> TraceNode:
+    """No record in time: FALSE only when the record list is marked complete."""
+    if plan.concept is None:
+        return trace(
+            node,
+            Truth.UNKNOWN,
+            f"{plan.mention!r} is not a concept the lexicon knows, and no record mentions it: needs review",
+            missing=(f"review: unknown concept {plan.mention!r}",),
+        )
+    assumed = plan.window is not None and plan.window.anchor_assumed
+    where = _where(plan)
+    others = f" (matching records outside the time: {_describe(matched)})" if matched else ""
+    if getattr(index.patient, plan.complete_flag):
+        return trace(
+            node,
+            Truth.FALSE,
+            f"no record of {plan.name}{where}; the {plan.record_list} list is marked complete{others}",
+            evidence=evidence,
+            assumed=assumed,
+        )
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"no record of {plan.name}{where}, but the {plan.record_list} list is not marked complete{others}",
+        evidence=evidence,
+        assumed=assumed,
+        missing=(f"{plan.name}{where} ({plan.record_list} list not known to be complete)",),
+    )

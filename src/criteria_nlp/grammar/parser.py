@@ -1,0 +1,127 @@
+"""Parsing a criterion's pieces: the contextual lexer's runs of terminals through the LALR grammar, into chunks.
+
+The grammar is ``grammars/constraints.lark``, loaded once. The parse of a run depends only on its terminal types,
+so each distinct sequence of types is parsed by lark once and its tree's shape replayed through the transformer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedInput
+
+from criteria_nlp.grammar.chunks import Chunk, ProseChunk
+from criteria_nlp.grammar.lexer import CueLexer, lex
+from criteria_nlp.grammar.pieces import Piece, PieceToken
+from criteria_nlp.grammar.transform import ChunkTransformer
+from criteria_nlp.resources import grammar_path
+
+
+@cache
+def _parser() -> Lark:
+    """The LALR parser; it builds trees, which :data:`_TRANSFORMER` turns into chunks."""
+    return Lark(grammar_path("constraints.lark").read_text(encoding="utf-8"), parser="lalr", lexer=CueLexer)
+
+
+# A template is the shape of a parse tree with the run's tokens replaced by their positions: (rule, children).
+_Template = tuple[str, tuple["_Template | int", ...]]
+_TEMPLATES: dict[tuple[str, ...], _Template | None] = {}
+_TEMPLATE_LIMIT = 16384
+_TRANSFORMER = ChunkTransformer()
+_CALLBACKS: dict[str, Any] = {}
+
+
+def _template_of(tree: Tree[Token], positions: dict[int, int]) -> _Template:
+    children: list[_Template | int] = []
+    for child in tree.children:
+        if isinstance(child, Tree):
+            children.append(_template_of(child, positions))
+        else:
+            children.append(positions[id(child)])
+    return (str(tree.data), tuple(children))
+
+
+def _replay(template: _Template, run: Sequence[PieceToken]) -> Any:
+    name, children = template
+    arguments = [run[child] if isinstance(child, int) else _replay(child, run) for child in children]
+    callback = _CALLBACKS.get(name)
+    if callback is None:
+        callback = _CALLBACKS[name] = getattr(_TRANSFORMER, name)
+    return callback(*arguments)
+
+
+def _template(run: Sequence[PieceToken]) -> _Template | None:
+    """The parse of a run depends only on its terminal types (the LALR tables read nothing else), so the tree's
+    shape is computed once per type sequence and replayed through the transformer with each run's own tokens.
+    None when the sequence does not parse without error recovery."""
+    key = tuple(token.type for token in run)
+    if key in _TEMPLATES:
+        return _TEMPLATES[key]
+    try:
+        tree = _parser().parse(iter(run))
+    except UnexpectedInput:
+        template = None
+    else:
+        template = _template_of(tree, {id(token): position for position, token in enumerate(run)})
+    if len(_TEMPLATES) < _TEMPLATE_LIMIT:
+        _TEMPLATES[key] = template
+    return template
+
+
+def parse_chunks(pieces: Sequence[Piece]) -> tuple[list[Chunk], list[Piece]]:
+    """Parse a criterion's pieces; returns the chunks and the pieces the grammar had to skip (never silently).
+
+    Only the runs of structural terminals go through lark (prose cannot occur inside a constraint or window, so
+    each run parses on its own); prose pieces become prose chunks directly. A token the grammar cannot place is
+    kept as prose and also reported in the second list.
+    """
+    chunks: list[Chunk] = []
+    skipped: list[Piece] = []
+    run: list[PieceToken] = []
+    for item in lex(pieces):
+        if isinstance(item, PieceToken):
+            run.append(item)
+        else:
+            if run:
+                _parse_run(run, chunks, skipped)
+                run = []
+            chunks.append(ProseChunk(item))
+    if run:
+        _parse_run(run, chunks, skipped)
+    if skipped:
+        chunks.sort(key=_chunk_start)
+    return chunks, skipped
+
+
+def _chunk_start(chunk: Chunk) -> int:
+    return chunk.piece.char_start if isinstance(chunk, ProseChunk) else chunk.span.start
+
+
+def _parse_run(run: list[PieceToken], chunks: list[Chunk], skipped: list[Piece]) -> None:
+    template = _template(run)
+    if template is not None:
+        chunks.extend(_replay(template, run))
+        return
+    failed: list[Piece] = []
+
+    def recover(error: UnexpectedInput) -> bool:
+        token = getattr(error, "token", None)
+        if isinstance(token, PieceToken) and len(failed) < len(run):
+            failed.append(token.piece)
+            return True
+        return False  # the end of input, or no progress: nothing left to skip to
+
+    try:
+        result: list[Chunk] = _TRANSFORMER.transform(_parser().parse(iter(run), on_error=recover))
+        chunks.extend(result)
+    except UnexpectedInput:
+        failed = [token.piece for token in run]  # keep all of it as prose
+    seen: set[int] = set()
+    for piece in failed:
+        if piece.index not in seen:
+            seen.add(piece.index)
+            chunks.append(ProseChunk(piece))
+            skipped.append(piece)

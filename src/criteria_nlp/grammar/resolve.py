@@ -1,0 +1,168 @@
+"""From an annotated spaCy ``Doc`` to pieces: overlapping annotations resolved, then brackets absorbed.
+
+:func:`pieces_of` cuts a criterion into a left-to-right sequence of :class:`Piece` s (the longest annotation wins);
+brackets that only restate or qualify the piece before them ("< 115 g/L (7.1 mM)", "90 kg (exclusive)") join it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from spacy.tokens import Doc
+
+from criteria_nlp.grammar.pieces import Piece, is_number
+from criteria_nlp.grammar.words import grammar_words
+from criteria_nlp.text.nlp import Annotation, annotations_of, token_bounds
+
+# The order in which an annotation kind wins over another of the same length.
+_PRIORITY = {
+    "UNIT": 0,
+    "REF": 1,
+    "NUMWORD": 2,
+    "NUM": 3,
+    "CMP_PRE": 4,
+    "CMP_POST": 5,
+    "VARIABLE": 6,
+    "GROUP": 6,
+    "CONCEPT": 7,
+}
+_DEFAULT_PRIORITY = 9
+
+
+def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
+    """Resolve the annotations of ``doc`` into non-overlapping pieces; unannotated tokens become pieces too.
+
+    At each token the longest annotation wins; every annotation of that same extent contributes its kind.
+    ``offset`` is added to character positions (the criterion's start in the whole document).
+    """
+    by_start: dict[int, list[Annotation]] = {}
+    for annotation in annotations_of(doc):
+        found = by_start.get(annotation.start)
+        if found is None:
+            by_start[annotation.start] = [annotation]
+        else:
+            found.append(annotation)
+    text, bounds = token_bounds(doc)
+    pieces: list[Piece] = []
+    append = pieces.append
+    i = 0
+    n = len(bounds)
+    while i < n:
+        candidates = by_start.get(i)
+        if candidates:
+            if len(candidates) == 1:
+                only = candidates[0]
+                best_end = only.end
+                kinds = {only.kind: only.value}
+            else:
+                # a unit right after a number wins over a longer phrase ("37 weeks gestation": weeks, then gestation)
+                unit_end = next((a.end for a in candidates if a.kind == "UNIT"), None)
+                best_end = unit_end if unit_end is not None else max(a.end for a in candidates)
+                kinds = {}
+                for annotation in sorted(candidates, key=_priority):
+                    if annotation.end == best_end:
+                        kinds.setdefault(annotation.kind, annotation.value)
+            start_char, end_char = bounds[i][0], bounds[best_end - 1][1]
+            append(
+                Piece(
+                    len(pieces),
+                    i,
+                    best_end,
+                    start_char + offset,
+                    end_char + offset,
+                    text[start_char:end_char],
+                    kinds,
+                    text,
+                    offset,
+                )
+            )
+            i = best_end
+        else:
+            start_char, end_char = bounds[i]
+            word = text[start_char:end_char]
+            if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
+                append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
+            i += 1
+    return _absorb_bracketed(pieces)
+
+
+def _priority(annotation: Annotation) -> int:
+    return _PRIORITY.get(annotation.kind, _DEFAULT_PRIORITY)
+
+
+def _absorb_bracketed(pieces: list[Piece]) -> list[Piece]:
+    """Brackets that restate or qualify the piece before them join it (see the three rules below); one pass, and
+    none for the many criteria without a bracket."""
+    if not any(piece.text == "(" for piece in pieces):
+        return pieces
+    i = 0
+    while i + 3 < len(pieces):
+        # after a merge the same position is tried again: "90 kg (200 lb) (exclusive)"
+        if not (_restated_comparator(pieces, i) or _restated_quantity(pieces, i) or _bound_note(pieces, i)):
+            i += 1
+    return pieces
+
+
+def _restated_comparator(pieces: list[Piece], i: int) -> bool:
+    """ "less than or equal to (=<) 40": the symbol in brackets restates the words, so the four pieces are one
+    comparator. A bracketed symbol that says something else is left alone (and reported where it stays unread)."""
+    first, symbol = pieces[i], _bracketed_piece(pieces, i)
+    if symbol is None or "CMP_PRE" not in first.kinds or symbol.kinds.get("CMP_PRE") != first.kinds["CMP_PRE"]:
+        return False
+    closing = pieces[i + 3]
+    _merge_run(pieces, i, i + 4, first.origin[first.char_start - first.base : closing.char_end - first.base])
+    return True
+
+
+def _restated_quantity(pieces: list[Piece], i: int) -> bool:
+    """ "Hb < 115 g/L (7.1 mM)", "creatinine > 1.5 mg/dL (133 µmol/L)": a quantity in brackets right after a
+    number and its unit restates it in other units; it becomes part of the unit's piece (its span, not its text)."""
+    if i < 1 or i + 4 >= len(pieces):
+        return False
+    unit, opening = pieces[i], pieces[i + 1]
+    if opening.text != "(" or "UNIT" not in unit.kinds or not is_number(pieces[i - 1]):
+        return False
+    inner = i + 3 if "CMP_PRE" in pieces[i + 2].kinds else i + 2
+    if (
+        inner + 2 < len(pieces)
+        and "NUM" in pieces[inner].kinds
+        and "UNIT" in pieces[inner + 1].kinds
+        and pieces[inner + 2].text == ")"
+    ):
+        _merge_run(pieces, i, inner + 3, unit.text)
+        return True
+    return False
+
+
+def _bracketed_piece(pieces: Sequence[Piece], i: int) -> Piece | None:
+    """The one piece in brackets right after piece ``i`` ("(=<)", "(inclusive)"), or None."""
+    if i + 3 < len(pieces) and pieces[i + 1].text == "(" and pieces[i + 3].text == ")":
+        return pieces[i + 2]
+    return None
+
+
+_BOUND_NOTES = {word: "inclusive" for word in grammar_words().bound_inclusive} | {
+    word: "exclusive" for word in grammar_words().bound_exclusive
+}
+
+
+def _bound_note(pieces: list[Piece], i: int) -> bool:
+    """ "between 50 kg (inclusive) and 90 kg (exclusive)": a note in brackets after a number or its unit says
+    whether that end belongs to the range; it joins the piece before it as its ``BOUND`` kind."""
+    end, note = pieces[i], _bracketed_piece(pieces, i)
+    if note is None or note.lower not in _BOUND_NOTES or not ("UNIT" in end.kinds or is_number(end)):
+        return False
+    _merge_run(pieces, i, i + 4, end.text)
+    pieces[i].kinds = dict(end.kinds, BOUND=_BOUND_NOTES[note.lower])
+    return True
+
+
+def _merge_run(pieces: list[Piece], start: int, stop: int, text: str) -> None:
+    """Replace ``pieces[start:stop]`` by one piece with the first one's kinds, covering them all, and renumber."""
+    first, last = pieces[start], pieces[stop - 1]
+    merged = Piece(
+        start, first.start, last.end, first.char_start, last.char_end, text, first.kinds, first.origin, first.base
+    )
+    pieces[start:stop] = [merged]
+    for number in range(start + 1, len(pieces)):
+        pieces[number].index = number

@@ -1,0 +1,128 @@
+"""Variables that head a threshold: "ALT or AST > 3 x ULN", "Left ventricular ejection fraction (LVEF) >= 50%".
+
+:func:`heads_threshold` decides whether a variable (or a list of them) is followed by a value it constrains;
+:func:`variable_list` yields its ``VAR`` / ``VAR_SEP`` terminals, each ``VAR`` covering every name of its variable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from criteria_nlp.grammar.lookahead import value_start, window_ahead
+from criteria_nlp.grammar.pieces import Piece, PieceToken, is_variable, token, variable_id
+from criteria_nlp.grammar.words import grammar_words
+
+_OPENERS = frozenset({"(", "["})
+_CLOSERS = frozenset({")", "]"})
+_SEPARATORS = grammar_words().variable_separator
+_FILLERS = grammar_words().variable_filler
+_CATEGORICAL_VARIABLES = grammar_words().categorical_variable
+
+
+def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
+    """Does the variable at i (or the list it starts) stand right before a threshold (not a time window)?"""
+    if pieces[i].kinds.get("VARIABLE") in _CATEGORICAL_VARIABLES:
+        return False  # "Of either gender, aged ≥ 19": a number never measures sex
+    _, after = _scan_variable_list(pieces, i)
+    return value_start(pieces, after) and not window_ahead(pieces, after)
+
+
+def end_of_variable_list(pieces: Sequence[Piece], i: int) -> int:
+    """The index just after the list of variables starting at i and its fillers."""
+    return _scan_variable_list(pieces, i)[1]
+
+
+def variable_list(pieces: Sequence[Piece], i: int) -> Iterator[PieceToken]:
+    """The ``VAR`` terminals of the list starting at i, with a ``VAR_SEP`` between two of them."""
+    members, _ = _scan_variable_list(pieces, i)
+    for position, index in enumerate(members):
+        if position:
+            separator = pieces[members[position - 1] + 1]
+            yield token("VAR_SEP", separator.text, separator)
+        piece = _named_span(pieces, members[position - 1] + 1 if position else i, index)
+        piece = _with_abbreviation(pieces, index, piece)
+        yield token("VAR", piece.kinds.get("VARIABLE") or piece.kinds["GROUP"], piece)
+
+
+def _is_filler(piece: Piece) -> bool:
+    return "VERB_IS" in piece.kinds or piece.lower in _FILLERS
+
+
+def _is_separator(piece: Piece) -> bool:
+    return piece.lower in _SEPARATORS
+
+
+def _scan_variable_list(pieces: Sequence[Piece], i: int) -> tuple[list[int], int]:
+    """Indices of the variables of a list starting at i, and the index just after the list and its fillers."""
+    members = [i]
+    j = i + 1
+    n = len(pieces)
+    while j < n:
+        k = j
+        # a parenthesised abbreviation or qualifier: "Left ventricular ejection fraction (LVEF)"
+        if pieces[k].text in _OPENERS:
+            close = k + 1
+            while close < n and close - k < 8 and pieces[close].text not in _CLOSERS:
+                close += 1
+            if (
+                close < n
+                and pieces[close].text in _CLOSERS
+                and not any(value_start(pieces, m) for m in range(k + 1, close))
+            ):
+                j = close + 1
+                continue
+        while k < n and (_is_filler(pieces[k]) or _is_separator(pieces[k])) and not value_start(pieces, k):
+            k += 1
+        if k < n and is_variable(pieces[k]):
+            same = variable_id(pieces[members[-1]]) == variable_id(pieces[k])
+            if any(_is_separator(pieces[m]) for m in range(j, k)) and not same:
+                members.append(k)
+            else:
+                # "ECOG (Eastern ...) performance status": one variable named twice; the last name heads the threshold
+                members[-1] = k
+            j = k + 1
+            continue
+        return members, k
+    return members, j
+
+
+def _with_abbreviation(pieces: Sequence[Piece], index: int, piece: Piece) -> Piece:
+    """ "New York Heart Association (NYHA) class > 2": the abbreviation after the name is part of the mention."""
+    if index + 3 >= len(pieces) or not piece.origin:
+        return piece
+    opener, inner, closer = pieces[index + 1], pieces[index + 2], pieces[index + 3]
+    if opener.text not in _OPENERS or closer.text not in _CLOSERS or variable_id(inner) != variable_id(piece):
+        return piece
+    return Piece(
+        piece.index,
+        piece.start,
+        closer.end,
+        piece.char_start,
+        closer.char_end,
+        piece.origin[piece.char_start - piece.base : closer.char_end - piece.base],
+        piece.kinds,
+        piece.origin,
+        piece.base,
+    )
+
+
+def _named_span(pieces: Sequence[Piece], first: int, last: int) -> Piece:
+    """The variable at ``last`` with every name of it written since ``first``: "ECOG (Eastern ...) performance
+    status" is one mention."""
+    head = pieces[last]
+    while first < last and not is_variable(pieces[first]):
+        first += 1
+    if first >= last or not head.origin:
+        return head
+    start = pieces[first]
+    return Piece(
+        head.index,
+        start.start,
+        head.end,
+        start.char_start,
+        head.char_end,
+        head.origin[start.char_start - head.base : head.char_end - head.base],
+        head.kinds,
+        head.origin,
+        head.base,
+    )
