@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from criteria_nlp import __version__
 from criteria_nlp.errors import CriteriaError
-from criteria_nlp.evaluate.engine import parse_index_date
+from criteria_nlp.evaluate import parse_index_date
 from criteria_nlp.ir import CriteriaDocument
 from criteria_nlp.lint import LintReport
 from criteria_nlp.screen import ScreeningResult

@@ -30,7 +30,7 @@ class Compute:
         self.time_budget_s = time_budget_s
         self.max_pending = max_pending
         self._pending = 0
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="criteria-nlp-compute")
+        self._executor: ThreadPoolExecutor | None = None
 
     def deadline(self) -> float:
         """The :func:`time.monotonic` time by which a computation started now must end."""
@@ -49,4 +49,6 @@ class Compute:
             self._pending -= 1
 
     def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None

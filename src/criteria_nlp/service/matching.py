@@ -103,7 +103,7 @@ def match_patient(
     deadline: float | None = None,
 ) -> MatchResult:
     """Screen ``patient`` against every trial and rank them; ``deadline`` is a :func:`time.monotonic` time."""
-    from criteria_nlp.evaluate.engine import EvaluationContext, parse_index_date
+    from criteria_nlp.evaluate import EvaluationContext, parse_index_date
 
     day = parse_index_date(index_date) if isinstance(index_date, str) else index_date
     context = EvaluationContext(index_date=day or date.today(), lookback_months=lookback_months)
