@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import shutil
 from pathlib import Path
 
@@ -13,8 +14,8 @@ from criteria_nlp.cli import cli
 from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.screen import screen
 from criteria_nlp.service import library as library_module
-from criteria_nlp.service.library import FOLDER_STORE, TrialLibrary
-from criteria_nlp.service.matching import match_patient, score_of
+from criteria_nlp.service.library import FOLDER_STORE, Trial, TrialLibrary
+from criteria_nlp.service.matching import MatchPlan, match_patient, score_of
 from criteria_nlp.sources import load_patient
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,7 +67,7 @@ def test_stored_documents_equal_a_fresh_parse(folder: Path, parser: CriteriaPars
 def test_matching_agrees_with_screen(folder: Path, parser: CriteriaParser) -> None:
     library, _ = TrialLibrary.open(folder)
     patient = load_patient(PATIENT)
-    result = match_patient(patient, library.trials(), index_date="2026-11-01", limit=10)
+    result = match_patient(patient, MatchPlan.of(library.trials()), index_date="2026-11-01", limit=10)
     assert len(result.matches) == 4
     for match in result.matches:
         trial = library.get(match.trial_id)
@@ -114,3 +115,37 @@ def test_match_command(folder: Path, parser: CriteriaParser) -> None:
     assert data["trials_searched"] == 4 and len(data["matches"]) == 2
     bad = runner.invoke(cli, ["match", str(PATIENT), "--trials", str(folder), "--index-date", "soon"])
     assert bad.exit_code == 1 and "index date" in bad.output
+
+
+def _recombined(parser: CriteriaParser, count: int) -> list[Trial]:
+    """Protocols made of the bundled protocols' criteria, shuffled (as the service benchmark makes them)."""
+    pool: dict[str, list[str]] = {"inclusion": [], "exclusion": []}
+    for path in sorted(TRIALS.glob("*.txt")):
+        for criterion in parser.parse(path.read_text(encoding="utf-8")).criteria:
+            if criterion.section in pool:
+                pool[criterion.section].append(" ".join(criterion.text.split()))
+    rng = random.Random(9)
+    trials = []
+    for number in range(count):
+        lines = ["Inclusion criteria"]
+        lines += [f"  {n}. {t}" for n, t in enumerate(rng.sample(pool["inclusion"], rng.randint(2, 8)), start=1)]
+        lines.append("Exclusion criteria")
+        lines += [f"  {n}. {t}" for n, t in enumerate(rng.sample(pool["exclusion"], rng.randint(1, 6)), start=1)]
+        trials.append(Trial(f"R{number}", parser.parse("\n".join(lines) + "\n")))
+    return trials
+
+
+@pytest.mark.parametrize("patient_file", sorted(p.name for p in PATIENT.parent.glob("*.json")))
+def test_matching_decides_as_screen_does(patient_file: str, parser: CriteriaParser) -> None:
+    trials = [Trial(p.stem, parser.parse(p.read_text(encoding="utf-8"))) for p in sorted(TRIALS.glob("*.txt"))]
+    trials += _recombined(parser, 60)
+    plan = MatchPlan.of(trials)
+    assert len(plan.pool.criteria) < sum(len(t.document.criteria) for t in trials)
+    patient = load_patient(PATIENT.parent / patient_file)
+    matches = {m.trial_id: m for m in match_patient(patient, plan, index_date="2026-11-01", limit=1000).matches}
+    for trial in trials:
+        expected = screen(trial.document, patient, index_date="2026-11-01")
+        match = matches[trial.id]
+        assert match.decision == expected.decision, trial.id
+        assert match.counts.met == sum(1 for c in expected.criteria if c.met is True), trial.id
+        assert match.counts.unknown == sum(1 for c in expected.criteria if c.met is None), trial.id

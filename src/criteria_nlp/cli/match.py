@@ -30,13 +30,17 @@ def match_command(
 ) -> None:
     """Rank the trials of the library for PATIENT (a FHIR R4 Bundle or the library's patient JSON)."""
     from criteria_nlp.service.library import TrialLibrary
-    from criteria_nlp.service.matching import match_patient
+    from criteria_nlp.service.matching import MatchPlan, match_patient
     from criteria_nlp.sources import load_patient
 
     try:
         library, _ = TrialLibrary.open(location)
         result = match_patient(
-            load_patient(patient), library.trials(), index_date=index_date, lookback_months=lookback_months, limit=limit
+            load_patient(patient),
+            MatchPlan.of(library.trials()),
+            index_date=index_date,
+            lookback_months=lookback_months,
+            limit=limit,
         )
     except CriteriaError as error:
         raise click.ClickException(error.describe()) from error

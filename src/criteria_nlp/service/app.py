@@ -25,7 +25,7 @@ from criteria_nlp.service.compute import Compute
 from criteria_nlp.service.errors import InputRefused, ServiceError, install_handlers, line_column
 from criteria_nlp.service.fhir import FHIR_JSON, read_parameters, searchset
 from criteria_nlp.service.library import TrialLibrary
-from criteria_nlp.service.matching import MatchResult, PatientTooLarge, match_patient, read_patient
+from criteria_nlp.service.matching import MatchPlan, MatchResult, PatientTooLarge, match_patient, read_patient
 from criteria_nlp.service.middleware import AccessLog, BodyGuard
 from criteria_nlp.service.models import (
     MAX_MATCH_LIMIT,
@@ -68,8 +68,7 @@ class Service:
         self.library = library
         self.compute = Compute(time_budget_s=settings.time_budget_s, max_pending=settings.max_pending)
         self.parser = default_parser()  # spaCy loads now, not in the first request's time budget
-        if library is not None:
-            library.trials()
+        self.plan = MatchPlan.of(library.trials()) if library is not None else None
 
     def text(self, text: str, field: str = "body.text") -> str:
         if len(text) > self.settings.max_text_chars:
@@ -97,15 +96,16 @@ class Service:
         return self.library
 
     def match(self, data: dict[str, Any], index_date: date | str | None, limit: int, lookback: int) -> MatchResult:
-        library = self.trials()
+        if self.plan is None:
+            raise ServiceError(409, "no trial library: start the service with --trials DIR_OR_DB", field="trial")
         patient = self.patient(data)
         deadline = self.compute.deadline()
         try:
             day = parse_index_date(index_date) if isinstance(index_date, str) else index_date
         except CriteriaError as error:
             raise InputRefused(error, "index_date") from error
-        trials = library.trials()
-        return match_patient(patient, trials, index_date=day, lookback_months=lookback, limit=limit, deadline=deadline)
+        plan = self.plan
+        return match_patient(patient, plan, index_date=day, lookback_months=lookback, limit=limit, deadline=deadline)
 
 
 def create_app(settings: Settings | None = None, *, library: TrialLibrary | None = None) -> FastAPI:

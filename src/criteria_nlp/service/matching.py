@@ -5,26 +5,31 @@ Ranking: eligible trials first, then those that need review by the share of thei
 The score (FHIR ``search.score``) follows the same order: 1 for eligible, 0.2-0.9 for needs_review by the share
 met, 0-0.1 for ineligible.
 
-Each trial is screened with :func:`criteria_nlp.screen.screen`, all sharing one evaluation context, so a match gives
-exactly the decisions ``criteria-nlp screen`` gives.
+A library repeats criteria ("Age 18 years or older", "Pregnancy"): :class:`MatchPlan` keeps each distinct expression
+once, and a match evaluates each once with :func:`criteria_nlp.screen.screen`, sharing one evaluation context; each
+trial's decision then follows screen's rules, and the tests check it equals ``criteria-nlp screen``'s.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from criteria_nlp.errors import CriteriaError, PatientDataError
-from criteria_nlp.ir import Truth
-from criteria_nlp.screen import CriterionResult, Decision, ScreeningResult, deciding_leaves, screen
+from criteria_nlp.evaluate import EvaluationContext, parse_index_date
+from criteria_nlp.ir import CriteriaDocument, Criterion, Truth
+from criteria_nlp.screen import CriterionResult, Decision, deciding_leaves, screen
 from criteria_nlp.service.library import Trial
 from criteria_nlp.sources import Patient, load_patient
 
 _GROUP: dict[str, int] = {"eligible": 0, "needs_review": 1, "ineligible": 2}
+_SLICE = 200  # pool criteria evaluated between two looks at the deadline
 
 
 class TimeBudgetExceeded(CriteriaError):
@@ -93,35 +98,117 @@ def patient_size(data: Mapping[str, Any]) -> int:
     return sum(len(value) for value in data.values() if isinstance(value, list))
 
 
+@dataclass(frozen=True)
+class MatchPlan:
+    """A library prepared for matching: its distinct criterion expressions in one pool document (evaluated once per
+    patient, however many trials share them) and each trial's criteria as positions in that pool."""
+
+    pool: CriteriaDocument
+    trials: tuple[tuple[Trial, tuple[int, ...]], ...]
+
+    @classmethod
+    def of(cls, trials: Sequence[Trial]) -> MatchPlan:
+        positions: dict[str, int] = {}
+        pool: list[Criterion] = []
+        rows: list[tuple[Trial, tuple[int, ...]]] = []
+        for trial in trials:
+            indexes: list[int] = []
+            for criterion in trial.document.criteria:
+                key = _expression_key(criterion)
+                if key not in positions:
+                    positions[key] = len(pool)
+                    pool.append(criterion.model_copy(update={"id": f"pool-{len(pool)}", "section": "inclusion"}))
+                indexes.append(positions[key])
+            rows.append((trial, tuple(indexes)))
+        return cls(pool=CriteriaDocument(text="", criteria=tuple(pool)), trials=tuple(rows))
+
+
+def _expression_key(criterion: Criterion) -> str:
+    """The expression without its spans: the same criterion at another place in another protocol evaluates alike."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "span"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return json.dumps(strip(criterion.expression.model_dump(mode="json")), sort_keys=True)
+
+
 def match_patient(
     patient: Patient,
-    trials: Sequence[Trial],
+    plan: MatchPlan,
     *,
     index_date: date | str | None = None,
     lookback_months: int = 12,
     limit: int = 20,
     deadline: float | None = None,
 ) -> MatchResult:
-    """Screen ``patient`` against every trial and rank them; ``deadline`` is a :func:`time.monotonic` time."""
-    from criteria_nlp.evaluate import EvaluationContext, parse_index_date
-
+    """Screen ``patient`` against every trial of ``plan`` and rank them; ``deadline`` is a :func:`time.monotonic`
+    time. Each distinct expression is evaluated once (:func:`criteria_nlp.screen.screen` on the pool); each trial's
+    decision follows the rules of :mod:`criteria_nlp.screen` (tests check that it equals ``screen``'s)."""
     day = parse_index_date(index_date) if isinstance(index_date, str) else index_date
     context = EvaluationContext(index_date=day or date.today(), lookback_months=lookback_months)
-    scored: list[tuple[tuple[int, float, int, str], Trial, ScreeningResult]] = []
-    for trial in trials:
-        if deadline is not None and time.monotonic() > deadline:
-            raise TimeBudgetExceeded(f"matching stopped after {len(scored)} of {len(trials)} trials")
-        result = screen(trial.document, patient, context=context)
-        counts = _counts(result.criteria)
+    pool = _evaluate_pool(plan.pool, patient, context, deadline)
+    scored: list[tuple[tuple[int, float, int, str], Trial, Decision, list[CriterionResult]]] = []
+    for trial, indexes in plan.trials:
+        results = [_as_criterion(c, pool[i]) for c, i in zip(trial.document.criteria, indexes, strict=True)]
+        decision = decision_of(results)
+        counts = _counts(results)
         share = counts.met / counts.criteria if counts.criteria else 0.0
-        scored.append(((_GROUP[result.decision], -share, counts.unknown, trial.id), trial, result))
+        scored.append(((_GROUP[decision], -share, counts.unknown, trial.id), trial, decision, results))
     scored.sort(key=lambda item: item[0])
     matches = tuple(
-        _trial_match(rank, trial, result) for rank, (_, trial, result) in enumerate(scored[:limit], start=1)
+        _trial_match(rank, trial, decision, results)
+        for rank, (_, trial, decision, results) in enumerate(scored[:limit], start=1)
     )
     return MatchResult(
-        patient_id=patient.id, index_date=context.index_date, trials_searched=len(trials), matches=matches
+        patient_id=patient.id, index_date=context.index_date, trials_searched=len(plan.trials), matches=matches
     )
+
+
+def _evaluate_pool(
+    pool: CriteriaDocument, patient: Patient, context: EvaluationContext, deadline: float | None
+) -> list[CriterionResult]:
+    """Every pool criterion's result, in slices so that the deadline is checked as it goes."""
+    results: list[CriterionResult] = []
+    for start in range(0, len(pool.criteria), _SLICE):
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeBudgetExceeded(f"matching stopped after {start} of {len(pool.criteria)} distinct criteria")
+        part = pool.model_copy(update={"criteria": pool.criteria[start : start + _SLICE]})
+        results.extend(screen(part, patient, context=context).criteria)
+    return results
+
+
+def _as_criterion(criterion: Criterion, pooled: CriterionResult) -> CriterionResult:
+    return pooled.model_copy(
+        update={
+            "criterion_id": criterion.id,
+            "section": criterion.section,
+            "label": criterion.label,
+            "text": criterion.text,
+            "met": met_of(criterion.section, pooled.outcome),
+        }
+    )
+
+
+def met_of(section: str, outcome: Truth) -> bool | None:
+    """Whether the patient meets a criterion: an inclusion TRUE, an exclusion FALSE (as :mod:`criteria_nlp.screen`)."""
+    if outcome is Truth.UNKNOWN:
+        return None
+    if section == "unknown":
+        return outcome is Truth.TRUE
+    return (outcome is Truth.TRUE) if section == "inclusion" else (outcome is Truth.FALSE)
+
+
+def decision_of(results: Sequence[CriterionResult]) -> Decision:
+    """:mod:`criteria_nlp.screen`'s rules: ineligible when a criterion of a known section is decided and not met;
+    else needs_review when one is unknown or of an unknown section; else eligible."""
+    known = [r for r in results if r.outcome is not Truth.UNKNOWN and r.section != "unknown"]
+    if any(r.met is False for r in known):
+        return "ineligible"
+    return "needs_review" if len(known) < len(results) else "eligible"
 
 
 def _counts(results: Sequence[CriterionResult]) -> MatchCounts:
@@ -138,19 +225,19 @@ def score_of(decision: Decision, share_met: float) -> float:
     return round(0.1 * share_met, 4)
 
 
-def _trial_match(rank: int, trial: Trial, result: ScreeningResult) -> TrialMatch:
-    counts = _counts(result.criteria)
+def _trial_match(rank: int, trial: Trial, decision: Decision, results: Sequence[CriterionResult]) -> TrialMatch:
+    counts = _counts(results)
     share = round(counts.met / counts.criteria, 4) if counts.criteria else 0.0
-    wanted: bool | None = {"ineligible": False, "needs_review": None, "eligible": True}[result.decision]
+    wanted: bool | None = {"ineligible": False, "needs_review": None, "eligible": True}[decision]
     return TrialMatch(
         trial_id=trial.id,
         title=trial.title,
         rank=rank,
-        score=score_of(result.decision, share),
-        decision=result.decision,
+        score=score_of(decision, share),
+        decision=decision,
         counts=counts,
         share_met=share,
-        deciding=tuple(_deciding(item) for item in result.criteria if item.met is wanted),
+        deciding=tuple(_deciding(item) for item in results if item.met is wanted),
     )
 
 
