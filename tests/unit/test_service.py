@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
@@ -9,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 pytest.importorskip("fastapi")
@@ -20,8 +22,10 @@ from criteria_nlp.lint import LintReport
 from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.screen import ScreeningResult
 from criteria_nlp.service.app import create_app
-from criteria_nlp.service.matching import MatchResult
+from criteria_nlp.service.library import TrialLibrary
+from criteria_nlp.service.matching import MatchPlan, MatchResult, TimeBudgetExceeded, match_patient
 from criteria_nlp.service.settings import Settings
+from criteria_nlp.sources import load_patient
 
 ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = (ROOT / "corpora" / "trials" / "NCT03219801.txt").read_text(encoding="utf-8")
@@ -270,13 +274,36 @@ def test_fhir_errors_are_operation_outcomes(client: TestClient, body: bytes, wor
     assert words in outcome["issue"][0]["diagnostics"]
 
 
-def test_time_budget_gives_504_and_the_worker_goes_on(trials_dir: Path, parser: CriteriaParser) -> None:
-    app = create_app(Settings(trials=trials_dir, time_budget_s=0.001))
-    client = TestClient(app, raise_server_exceptions=False)
-    body = {"patient": _patient("sle-eligible.json"), "index_date": INDEX_DATE}
-    assert _error(client.post("/match", json=body), 504)
-    time.sleep(0.2)
-    assert client.get("/health").status_code == 200
+def test_time_budget_gives_504_and_the_worker_goes_on(
+    trials_dir: Path, parser: CriteriaParser, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = create_app(Settings(trials=trials_dir, time_budget_s=0.05))
+    slow_parse = app.state.service.parse
+
+    def slow(text: str, source: str | None, field: str = "body.text") -> CriteriaDocument:
+        time.sleep(0.5)  # a computation past the budget
+        return slow_parse(text, source, field)
+
+    monkeypatch.setattr(app.state.service, "parse", slow)
+
+    async def calls() -> tuple[httpx.Response, float, httpx.Response]:
+        # httpx's ASGI transport: TestClient's portal would wait for the computation thread before returning
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://service") as client:
+            started = time.monotonic()
+            response = await client.post("/parse", json={"text": PROTOCOL})
+            return response, time.monotonic() - started, await client.get("/health")
+
+    response, seconds, health = asyncio.run(calls())
+    assert _error(response, 504)
+    assert seconds < 0.4  # answered at the budget, not when the computation ended
+    assert health.status_code == 200
+
+
+def test_matching_stops_itself_at_the_deadline(trials_dir: Path, parser: CriteriaParser) -> None:
+    library, _ = TrialLibrary.open(trials_dir)
+    patient = load_patient(PATIENTS / "sle-eligible.json")
+    with pytest.raises(TimeBudgetExceeded, match="matching stopped"):
+        match_patient(patient, MatchPlan.of(library.trials()), deadline=time.monotonic() - 1)
 
 
 def test_overload_gives_503(trials_dir: Path, parser: CriteriaParser) -> None:
