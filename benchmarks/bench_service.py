@@ -1,6 +1,6 @@
 """Service benchmark on loopback: a bounded load test of ``criteria-nlp serve`` and one patient against 1,000 trials.
 
-    PYTHONPATH=src .venv/bin/python benchmarks/bench_service.py [--parse 2000] [--match 500] [--concurrency 8]
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_service.py [--parse 2000] [--match 500] [--concurrency 4]
         [--trials 1000] [--match-trials 50] [--workers 1] [--max-seconds 300]
 
 1. Generates ``--trials`` protocol texts by recombining the bundled protocols' criteria (seeded), builds a library
@@ -26,6 +26,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 
 from conftest import running_service  # noqa: E402 - the tests' server launcher, reused
+from criteria_nlp.evaluate import EvaluationContext  # noqa: E402
 from criteria_nlp.pipeline import default_parser  # noqa: E402
+from criteria_nlp.screen import screen  # noqa: E402
 from criteria_nlp.service.library import TrialLibrary  # noqa: E402
 from criteria_nlp.service.matching import MatchPlan, match_patient  # noqa: E402
 from criteria_nlp.sources import load_patient  # noqa: E402
@@ -110,6 +113,12 @@ def library_figures(folder: Path) -> None:
         d: sum(1 for m in match_patient(patient, plan, limit=len(trials)).matches if m.decision == d)
         for d in ("eligible", "needs_review", "ineligible")
     }
+    start = time.perf_counter()
+    context = EvaluationContext(index_date=date(2026, 11, 1))
+    for trial in trials:
+        screen(trial.document, patient, context=context)
+    unshared = time.perf_counter() - start
+    print(f"baseline: screen() per trial, nothing shared: {unshared:.3f} s for {len(trials)} trials")
     print(
         f"match one patient against {len(trials)} trials: best {min(times):.3f} s, "
         f"median {statistics.median(times):.3f} s (target < 1 s; {criteria / min(times):,.0f} criteria/s); "
@@ -182,29 +191,36 @@ def load_test(arguments: argparse.Namespace, folder: Path, pool: dict[str, list[
             f"/parse of a {criteria}-criterion protocol, /match against {arguments.match_trials} trials"
         )
         print(f"  baseline: in-process parse p50 {in_process[25] * 1000:.1f} ms, p99 {in_process[-1] * 1000:.1f} ms")
-        report(
-            "baseline GET /health", load(c, 1000, arguments.max_seconds, lambda cl: cl.get(url + "/health").status_code)
-        )
-        parse = load(
-            c,
-            arguments.parse,
-            arguments.max_seconds,
-            lambda cl: cl.post(url + "/parse", json={"text": text}).status_code,
-        )
-        report(f"POST /parse, {c} clients", parse)
         body = {"patient": bundle, "index_date": "2026-11-01", "limit": 20}
-        report(
-            "POST /match",
-            load(c, arguments.match, arguments.max_seconds, lambda cl: cl.post(url + "/match", json=body).status_code),
-        )
-        print(f"  /parse p50 target < 50 ms: {'met' if parse['p50'] < 50 else 'NOT met'}")
+        with httpx.Client(timeout=60) as warm:  # the first calls compile regexes and fill the evaluation caches
+            for _ in range(5):
+                warm.post(url + "/parse", json={"text": text})
+                warm.post(url + "/match", json=body)
+        seconds = arguments.max_seconds
+
+        def health(client: httpx.Client) -> int:
+            return client.get(url + "/health").status_code
+
+        def parse(client: httpx.Client) -> int:
+            return client.post(url + "/parse", json={"text": text}).status_code
+
+        def match(client: httpx.Client) -> int:
+            return client.post(url + "/match", json=body).status_code
+
+        report(f"baseline GET /health, {c} clients", load(c, 1000, seconds, health))
+        report("POST /parse, 1 client", load(1, 200, seconds, parse))
+        parsed = load(c, arguments.parse, seconds, parse)
+        report(f"POST /parse, {c} clients", parsed)
+        report("POST /match, 1 client", load(1, 50, seconds, match))
+        report(f"POST /match, {c} clients", load(c, arguments.match, seconds, match))
+        print(f"  /parse p50 with {c} clients under 50 ms: {'met' if parsed['p50'] < 50 else 'NOT met'}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parse", type=int, default=2000)
     parser.add_argument("--match", type=int, default=500)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--trials", type=int, default=1000)
     parser.add_argument("--match-trials", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1)
