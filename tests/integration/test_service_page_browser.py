@@ -24,7 +24,7 @@ PROTOCOL = (ROOT / "corpora" / "trials" / "NCT03219801.txt").read_text(encoding=
 CHROMIUM = Path("/usr/bin/chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # playwright's sync API keeps an event loop running until it is closed
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         if os.environ.get("CI") == "true":
