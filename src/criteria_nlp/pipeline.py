@@ -19,6 +19,7 @@ from criteria_nlp.errors import CriteriaInputError
 from criteria_nlp.grammar import parse_chunks, pieces_of
 from criteria_nlp.ir import (
     Any_,
+    Claim,
     CriteriaDocument,
     Criterion,
     Diagnostic,
@@ -81,9 +82,14 @@ def _refusal(text: str) -> str | None:
 
 
 class CriteriaParser:
-    """Holds the pipeline, lexicon and builder; reuse one instance for many documents."""
+    """Holds the pipeline, lexicon and builder; reuse one instance for many documents.
 
-    def __init__(self, lexicon: Lexicon | None = None) -> None:
+    ``keep_claims``: fill :attr:`Criterion.claims` with the builder's ledger (which reader read which words, as
+    what), which the linter reads; claims are not part of the JSON and do not take part in equality.
+    """
+
+    def __init__(self, lexicon: Lexicon | None = None, *, keep_claims: bool = True) -> None:
+        self.keep_claims = keep_claims
         self.lexicon = lexicon or load_lexicon()
         self.nlp = default_pipeline() if lexicon is None else _pipeline_for(self.lexicon)
         self.builder = Builder(self.lexicon)
@@ -147,14 +153,17 @@ class CriteriaParser:
     def _criterion(self, text: str, item: _Item, criterion_id: str, doc: Doc, refusal: str | None) -> Criterion:
         span = span_at(item.start, item.end)
         diagnostics: list[Diagnostic] = []
+        claims: tuple[Claim, ...] = ()
         if refusal is not None:
             expression: Node = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
             diagnostics.append(Diagnostic(code="too-long", severity="warning", message=refusal, span=span))
         else:
             pieces = pieces_of(doc, offset=item.start)
             chunks, skipped = parse_chunks(pieces)
-            result = self.builder.build(chunks, item.section, span, text)
+            result = self.builder.build(chunks, item.section, span, text, pieces)
             expression = result.expression
+            if self.keep_claims:
+                claims = result.claims()
             diagnostics.extend(result.diagnostics)
             for piece in skipped:
                 diagnostics.append(
@@ -178,6 +187,7 @@ class CriteriaParser:
             status=status_of(expression),
             lead_in=item.lead_in,
             diagnostics=tuple(diagnostics),
+            claims=claims,
         )
 
 
@@ -218,6 +228,7 @@ def _join_alternatives(criteria: list[Criterion], document: str) -> list[Criteri
                     status=status_of(expression),
                     lead_in=first.lead_in,
                     diagnostics=tuple(d for c in group for d in c.diagnostics),
+                    claims=tuple(claim for c in group for claim in c.claims),
                 )
             )
         position = end

@@ -195,3 +195,14 @@ def test_frozen_models_are_frozen() -> None:
     assert isinstance(node, Frozen)
     with pytest.raises(ValueError):
         node.count = 2  # type: ignore[misc]
+
+
+def test_parsed_criteria_carry_claims_that_are_neither_json_nor_equality() -> None:
+    from criteria_nlp.pipeline import parse_criterion
+
+    criterion = parse_criterion("No ALT > 3 × ULN")
+    roles = {(claim.reader, claim.role) for claim in criterion.claims}
+    assert ("thresholds", "comparator") in roles and any(role == "cue:negation" for _, role in roles)
+    again = Criterion.model_validate_json(criterion.model_dump_json())
+    assert again.claims == () and again == criterion and hash(again) == hash(criterion)
+    assert "claims" not in criterion.model_dump_json()

@@ -44,3 +44,16 @@ class Criterion(Frozen):
     lead_in: str | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
     claims: SkipJsonSchema[tuple[Claim, ...]] = Field(default=(), exclude=True, repr=False)
+
+    # claims are how the criterion was read, not what it says: a criterion equals its own JSON round trip
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Criterion):
+            return NotImplemented
+        return _value(self) == _value(other)
+
+    def __hash__(self) -> int:
+        return hash(tuple(_value(self).values()))
+
+
+def _value(criterion: Criterion) -> dict[str, object]:
+    return {name: value for name, value in criterion.__dict__.items() if name != "claims"}

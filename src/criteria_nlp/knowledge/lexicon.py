@@ -480,3 +480,38 @@ def _suggestion_text(entry: PhraseEntry) -> str:
     if not entry.case_sensitive and text[:1].isupper() and not any(c.isupper() for c in text[1:]):
         return text[0].lower() + text[1:]
     return text
+
+
+# ---------------------------------------------------------------------------------------------- cue direction, scope
+CUE_DIRECTIONS = frozenset({"FORWARD", "BACKWARD", "BIDIRECTIONAL", "TERMINATE"})
+CUE_SCOPES = frozenset({"clause", "word"})
+
+
+@dataclass(frozen=True)
+class CueScope:
+    """Which way a cue of ``cues.tsv`` reaches (``direction``) and how far (``scope``), ConText style."""
+
+    phrase: str
+    kind: str
+    direction: str
+    scope: str
+
+
+@cache
+def cue_scopes(path: Path | None = None) -> tuple[CueScope, ...]:
+    """The cues of ``cues.tsv`` (or ``path``) that give a direction (fifth field) and a scope (sixth)."""
+    path = path or corpus_path("lexicon", "cues.tsv")
+    found: list[CueScope] = []
+    for line_number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        fields = [field.strip() for field in raw.split("\t")]
+        if raw.startswith("#") or len(fields) < 5 or not fields[4]:
+            continue
+        direction, scope = fields[4], fields[5] if len(fields) > 5 else ""
+        if direction not in CUE_DIRECTIONS:
+            raise LexiconFileError(
+                path, line_number, f"unknown direction {direction!r}", suggestions=sorted(CUE_DIRECTIONS)
+            )
+        if (scope not in CUE_SCOPES) != (direction == "TERMINATE"):
+            raise LexiconFileError(path, line_number, f"direction {direction} does not take the scope {scope!r}")
+        found.append(CueScope(fields[0].lower(), fields[1], direction, scope))
+    return tuple(found)

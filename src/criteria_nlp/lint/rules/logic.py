@@ -37,6 +37,14 @@ def _organ_function(ctx: CriterionContext) -> frozenset[str]:
     return frozenset(found)
 
 
+def _allows_exceptions(ctx: CriterionContext) -> bool:
+    """A reader took a permission or condition cue ("is acceptable", "if", "unless"), or an exception word is among
+    the words the parser did not read: an abnormal value the criterion names may be the exception."""
+    if ctx.claimed(role="cue:permission") or ctx.claimed(role="cue:condition"):
+        return True
+    return any(ctx.words.exception.search(span.slice(ctx.text)) for span in ctx.unread)
+
+
 def _abnormal_side(ctx: CriterionContext) -> dict[_OrganKey, list[str]]:
     """Organ-function thresholds an inclusion requires abnormal (L001) or an exclusion removes normal (L002), with
     the short names of the tests each one applies to."""
@@ -62,7 +70,7 @@ def _abnormal_side(ctx: CriterionContext) -> dict[_OrganKey, list[str]]:
             normal_side = above and node.factor <= 1
         if operator == "==":
             continue  # "= 2 × ULN" is almost always a lost "≥" (or "≤"): no direction to judge
-        if criterion.section == "inclusion" and abnormal and not ctx.words.exception.search(criterion.text):
+        if criterion.section == "inclusion" and abnormal and not ctx.derived(_allows_exceptions):
             rule_id = "L001"
         elif criterion.section == "exclusion" and normal_side:
             rule_id = "L002"

@@ -1,0 +1,126 @@
+"""A criterion's chunks as clauses, before the readers run: at ";" and ".", and at permissions and obligations.
+
+* A ";" or "." ends a clause unless what follows continues it: a bare threshold ("ALT ≤ 2.5 × ULN; ≤ 5 × ULN if
+  liver metastases are present") or a condition ("; in case of …").
+* A permission ("Bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if ...)") is a clause of its
+  own, from the bracket, comma or "except" before its cue to the closing bracket; it relaxes the clause before it.
+* An obligation ("Female patients | must have a negative pregnancy test"): the words before it name whom the rest
+  applies to, when they hold a sex, a condition or a threshold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from criteria_nlp.build.common import CLAUSE_BREAKS, first_with
+from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, VariableMention
+from criteria_nlp.knowledge.words import words
+
+_NOT_PERMISSION_AFTER = words("not_permission_after")
+
+
+@dataclass
+class Clause:
+    chunks: list[Chunk] = field(default_factory=list)
+    permission: bool = False  # a permission ("patients with ... are eligible if ..."): relaxes the clause before
+    inherited: tuple[VariableMention, ...] = ()  # variables of the clause a permission relaxes
+    subject: bool = False  # names whom the next clause applies to ("Women of childbearing potential | must ...")
+
+
+def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
+    clauses: list[Clause] = [Clause()]
+    for position, chunk in enumerate(chunks):
+        if isinstance(chunk, ProseChunk) and chunk.piece.text in CLAUSE_BREAKS:
+            following = chunks[position + 1] if position + 1 < len(chunks) else None
+            continues = (isinstance(following, ConstraintChunk) and not following.variables) or (
+                isinstance(following, ProseChunk) and "IF" in following.piece.kinds and chunk.piece.text == ";"
+            )
+            if continues:
+                clauses[-1].chunks.append(chunk)
+                continue
+            clauses.append(Clause())
+            continue
+        clauses[-1].chunks.append(chunk)
+    result: list[Clause] = []
+    for clause in clauses:
+        if clause.chunks:
+            for part in _split_permission(clause):
+                result.extend(_split_obligation(part))
+    return result
+
+
+def _split_obligation(clause: Clause) -> list[Clause]:
+    if clause.permission:
+        return [clause]
+    chunks = clause.chunks
+    cue = first_with(chunks, "OBLIGE")
+    if not cue:
+        return [clause]
+    subject = chunks[:cue]
+    names_someone = any(
+        isinstance(c, ConstraintChunk)
+        or (
+            isinstance(c, ProseChunk) and ("CONCEPT" in c.piece.kinds or c.piece.kinds.get("SEX") in ("female", "male"))
+        )
+        for c in subject
+    )
+    body = chunks[cue:]
+    # "Previous chemotherapy must have been performed ≥ 8 weeks prior": the rest only qualifies the subject
+    states_something = any(
+        isinstance(c, ConstraintChunk)
+        or (isinstance(c, ProseChunk) and not {"CONCEPT", "NOTCOMP", "VARIABLE"}.isdisjoint(c.piece.kinds))
+        for c in body
+    )
+    if not names_someone or not states_something:
+        return [clause]
+    return [Clause(subject, subject=True), Clause(body, inherited=clause.inherited)]
+
+
+def _split_permission(clause: Clause) -> list[Clause]:
+    chunks = clause.chunks
+    cue = first_with(chunks, "ALLOWED")
+    if cue is None:
+        return [clause]
+    after = chunks[cue + 1] if cue + 1 < len(chunks) else None
+    if isinstance(after, ProseChunk) and after.piece.lower in _NOT_PERMISSION_AFTER:
+        return [clause]  # "eligible for PCI", "allowed to drive": no permission
+    start, opener = _permission_start(chunks, cue)
+    if any(isinstance(c, ProseChunk) and "NEG" in c.piece.kinds for c in chunks[start:cue]):
+        return [clause]  # "No concomitant anti-cancer treatment is allowed": a prohibition, not a permission
+    end = len(chunks)
+    if opener in ("(", "["):
+        closer = ")" if opener == "(" else "]"
+        for k in range(cue + 1, len(chunks)):
+            chunk = chunks[k]
+            if isinstance(chunk, ProseChunk) and chunk.piece.text == closer:
+                end = k + 1
+                break
+    if start == 0:
+        clause.permission = True
+        return [clause]
+    inherited: tuple[VariableMention, ...] = ()
+    for chunk in chunks[:start]:
+        if isinstance(chunk, ConstraintChunk) and chunk.variables:
+            inherited = chunk.variables
+    parts = [Clause(chunks[:start]), Clause(chunks[start:end], permission=True, inherited=inherited)]
+    if end < len(chunks):
+        parts.append(Clause(chunks[end:]))
+    return parts
+
+
+def _permission_start(chunks: Sequence[Chunk], cue: int) -> tuple[int, str]:
+    """Where the permission whose cue is at ``cue`` starts, and the bracket, comma or word that opens it."""
+    depth = 0  # brackets closed before the cue are skipped with what they hold
+    for k in range(cue - 1, -1, -1):
+        chunk = chunks[k]
+        if not isinstance(chunk, ProseChunk):
+            continue
+        text = chunk.piece.text
+        if text in (")", "]"):
+            depth += 1
+        elif text in ("(", "[") and depth:
+            depth -= 1
+        elif depth == 0 and (text in ("(", "[", ",") or "UNLESS" in chunk.piece.kinds):
+            return k, text
+    return 0, ""

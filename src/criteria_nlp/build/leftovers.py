@@ -1,0 +1,101 @@
+"""Reader "leftovers": the words no reader took, kept as explicit ``unparsed`` nodes so that nothing is dropped.
+
+A negation or comparator that reached nothing ("cannot communicate", "bilirubin >1.Sx") counts as such a word; a
+clause of which nothing was understood is one ``unparsed`` node as a whole (the readers after this one are not
+asked). Writes ``state.not_understood``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Set
+
+from criteria_nlp.build.common import CLAUSE_BREAKS, HYPHENS, STOPWORDS, cover_pieces, is_content, text_of, trim
+from criteria_nlp.build.concepts import NON
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import Piece, ProseChunk
+from criteria_nlp.ir import Unparsed
+
+READER = "leftovers"
+
+
+def read_leftovers(state: BuildState) -> None:
+    prose = state.prose
+    taken = state.ledger.entries  # the ledger by piece index: a plain look-up in this loop over every piece
+    loose = {
+        p.index
+        for p in prose
+        if p.index not in taken
+        and (("NEG" in p.kinds and p.lower not in NON) or "CMP_PRE" in p.kinds or "CMP_POST" in p.kinds)
+        and p.text != "+"  # "HIV (+)": a positive result, not a comparator
+    }
+    runs = leftover_runs(state, loose)
+    if not state.parts():
+        state.finish(_nothing_understood(state, bool(runs)))
+        return
+    for run in runs:
+        for piece in run:
+            state.take(piece, READER, "unparsed")
+        state.not_understood.append(
+            Unparsed(
+                span=cover_pieces(run) or run[0].span,
+                text=text_of(run, state.document),
+                reason="words not understood: "
+                + ", ".join(repr(p.text) for p in run if p.index in loose or is_content(p)),
+            )
+        )
+
+
+def _nothing_understood(state: BuildState, leftovers: bool) -> Unparsed | None:
+    """The clause as one ``unparsed`` node, or None when it holds no word that means anything."""
+    prose = state.prose
+    if not leftovers and not any(is_content(p) for p in prose):
+        return None
+    pieces = [p for p in prose if p.text not in CLAUSE_BREAKS]
+    if not pieces:
+        return None
+    for piece in pieces:
+        state.take(piece, READER, "unparsed")
+    return Unparsed(
+        span=cover_pieces(pieces) or pieces[0].span,
+        text=text_of(pieces, state.document),
+        reason="no variable, threshold or condition recognised",
+    )
+
+
+def leftover_runs(state: BuildState, loose: Set[int] = frozenset()) -> list[list[Piece]]:
+    """Runs of words nothing explained; ``loose`` pieces (negations that reached nothing) count as words."""
+
+    def content(piece: Piece) -> bool:
+        # a number that nothing placed is never filler ("from 18 years" that the grammar could not read)
+        return piece.index in loose or is_content(piece) or "NUM" in piece.kinds or "UNIT" in piece.kinds
+
+    taken = state.ledger.entries
+    runs: list[list[Piece]] = []
+    current: list[Piece] = []
+    for chunk in state.chunks:
+        if not isinstance(chunk, ProseChunk):
+            if current:
+                runs.append(current)
+                current = []
+            continue
+        piece = chunk.piece
+        if piece.index not in taken and content(piece):
+            current.append(piece)
+            continue
+        if (
+            current
+            and piece.index not in taken
+            and (
+                piece.lower in STOPWORDS
+                # "anti-inflammatory": a hyphen inside a word keeps the word whole
+                or (piece.text in HYPHENS and current[-1].char_end == piece.char_start)
+            )
+        ):
+            current.append(piece)
+            continue
+        if current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return [trim(run, content) for run in runs if any(content(p) for p in run)]

@@ -1,0 +1,112 @@
+"""Readers "lists" and "windows": the concepts read as one node, and the time windows nobody placed.
+
+``read_lists`` joins the concepts by their connectives and the section's semantics: "and" is all of them in the
+inclusion section, any of them in the exclusion section ("Pregnancy and breastfeeding women": either excludes);
+"or" is any; "with" joins all; a negated list ("No serious infection or acute hemorrhage") means none of them;
+"with hypertension but without diabetes" is the positive ones and none of the negated ones. Each concept gets the
+nearest time window ("within 6 months prior to screening") and its anchor. Writes ``state.concepts``.
+
+``read_windows`` reports the windows no concept took ("a time window with no condition ... it applies to").
+"""
+
+from __future__ import annotations
+
+from criteria_nlp.build.common import any_of, concept_ref, cover, not_understood
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import Piece, WindowChunk
+from criteria_nlp.ir import All, Any_, Node, Not, Presence, Section, TemporalWindow
+
+LISTS = "lists"
+WINDOWS = "windows"
+
+
+def read_lists(state: BuildState) -> None:
+    if not state.items:
+        return
+    connective_or = False
+    with_join = False
+    for p in state.prose:
+        if "CONJ" in p.kinds or p.text == ",":
+            if p.kinds.get("CONJ") in ("or", "andor") or p.lower == "nor":
+                connective_or = True
+            state.take(p, LISTS, "connective")
+        if "WITH" in p.kinds:
+            with_join = True
+            state.take(p, LISTS, "connective")
+    # "non-pregnant, non-lactating": when "non" negates every condition, the list is negated as a whole
+    all_prefixed = all(piece.index in state.prefix_negations for piece, _ in state.items)
+    in_negation = state.in_negation
+    negated = all_prefixed or (bool(in_negation) and all(piece.index in in_negation for piece, _ in state.items))
+    presences, negated_presences = _presences(state, all_prefixed, negated)
+    if negated_presences:
+        # "with hypertension but without diabetes": the positive conditions, and none of the negated ones
+        excluded = any_of(negated_presences)
+        absent = Not(span=excluded.span, child=excluded)
+        if not presences:
+            state.concepts = absent
+            return
+        positive = _combine(presences, state.section, with_join, connective_or, negated=False)
+        state.concepts = All(span=positive.span.cover(absent.span), children=(positive, absent))
+        return
+    node = _combine(presences, state.section, with_join, connective_or, negated)
+    state.concepts = Not(span=node.span, child=node) if negated else node
+
+
+def _presences(state: BuildState, all_prefixed: bool, negated: bool) -> tuple[list[Node], list[Node]]:
+    """The presence of each concept, with its window: those not negated on their own, and those negated."""
+    windows = [c for c in state.chunks if isinstance(c, WindowChunk)] + state.durations
+    anchors = [p for p in state.prose if "ANCHOR" in p.kinds]
+    presences: list[Node] = []
+    negated_presences: list[Node] = []
+    for number, (piece, written_qualifiers) in enumerate(state.items):
+        window = _window_for(state, piece, windows, anchors)
+        presence: Node = Presence(
+            span=piece.span if window is None else piece.span.cover(window.span),
+            concept=concept_ref(state, piece, written_qualifiers, state.details.get(number)),
+            window=window,
+        )
+        prefix = state.prefix_negations.get(piece.index)
+        if prefix is not None and not all_prefixed:
+            presence = Not(span=prefix.span.cover(presence.span), child=presence)  # "non-smoker"
+        if not negated and piece.index in state.in_negation:
+            negated_presences.append(presence)
+        else:
+            presences.append(presence)
+    return presences, negated_presences
+
+
+def _combine(presences: list[Node], section: Section, with_join: bool, connective_or: bool, negated: bool) -> Node:
+    presences.sort(key=lambda n: n.span.start)
+    span = cover([n.span for n in presences]) or presences[0].span
+    if len(presences) == 1:
+        return presences[0]
+    if with_join and not connective_or:
+        return All(span=span, children=tuple(presences))
+    if connective_or or section == "exclusion" or negated:
+        return Any_(span=span, children=tuple(presences))
+    return All(span=span, children=tuple(presences))
+
+
+def _window_for(
+    state: BuildState, piece: Piece, windows: list[WindowChunk], anchors: list[Piece]
+) -> TemporalWindow | None:
+    if not windows:
+        return None
+    window = min(windows, key=lambda w: abs(w.span.start - piece.char_end))
+    state.placed_windows.add(id(window))
+    state.place(window, LISTS)
+    anchor_text = None
+    after = [a for a in anchors if a.char_start >= window.span.end]
+    if after:
+        anchor_text = after[0].text
+        state.take(after[0], LISTS, "window")
+    return TemporalWindow(min_ago=window.min_ago, max_ago=window.max_ago, anchor=anchor_text, span=window.span)
+
+
+def read_windows(state: BuildState) -> None:
+    for window in [c for c in state.chunks if isinstance(c, WindowChunk)] + state.durations:
+        if id(window) not in state.placed_windows:
+            state.place(window, WINDOWS, "unparsed")
+            state.window_notes.append(
+                not_understood(state, window.span, "a time window with no condition, treatment or event it applies to")
+            )

@@ -1,0 +1,100 @@
+"""Reader "negation": which concepts a negation cue reaches, as the cues' direction and scope say (ConText style).
+
+The cues, their direction and scope are data: ``corpora/lexicon/cues.tsv`` (columns ``direction`` and ``scope``,
+read by :func:`criteria_nlp.knowledge.lexicon.cue_scopes`); the plain words that end a scope are the sets
+``scope_breaker`` and ``predicate_start`` of ``corpora/lexicon/words.tsv``.
+
+* A FORWARD (or BIDIRECTIONAL) cue of scope "clause" reaches the concepts after it, up to a TERMINATE cue
+  (WITH, IF, UNLESS, ALLOWED), a scope-breaking word ("but", "who"), a ";", or "and" before a new predicate
+  ("not pregnant and on effective contraception"). A cue of scope "word" ("non") is the prefixes reader's.
+* A BACKWARD (or BIDIRECTIONAL) cue reaches the concept before it over filler words only ("HIV negative",
+  "pregnancy test (hCG) that is negative", "pregnancy test result: negative").
+
+Writes ``state.in_negation`` (the concept pieces reached) and takes the cues that reach one.
+"""
+
+from __future__ import annotations
+
+from criteria_nlp.build.common import HYPHENS, STOPWORDS
+from criteria_nlp.build.concepts import NON
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import Piece
+from criteria_nlp.knowledge.lexicon import cue_scopes
+from criteria_nlp.knowledge.words import words
+
+READER = "negation"
+_BACKWARD = frozenset(
+    c.phrase for c in cue_scopes() if c.kind == "NEG" and c.direction in ("BACKWARD", "BIDIRECTIONAL")
+)
+_FORWARD = frozenset(c.phrase for c in cue_scopes() if c.kind == "NEG" and c.direction in ("FORWARD", "BIDIRECTIONAL"))
+_TERMINATING_KINDS = frozenset(c.kind for c in cue_scopes() if c.direction == "TERMINATE")
+_SCOPE_BREAKERS = words("scope_breaker")
+_PREDICATE_STARTS = words("predicate_start")
+_RESULT_WORDS = words("result_word")
+
+
+def read_negation(state: BuildState) -> None:
+    if not state.items:
+        return
+    pieces = state.prose
+    order = {p.index: k for k, p in enumerate(pieces)}
+    for piece, _ in state.items:
+        k = order.get(piece.index)
+        if k is None:
+            continue
+        result = _result_after(pieces, k)
+        if result is not None:
+            state.in_negation.add(piece.index)  # "HIV negative", "HIV-seronegative"
+            state.take(result, READER, "cue:negation")
+            continue
+        cue = _cue_before(pieces, k)
+        if cue is not None:
+            state.in_negation.add(piece.index)
+            state.take(cue, READER, "cue:negation")
+
+
+def _result_after(pieces: list[Piece], k: int) -> Piece | None:
+    """A cue that reaches back to the concept at ``k`` over filler words ("HIV-negative")."""
+    after = k + 1
+    while after < len(pieces):
+        word = pieces[after]
+        if word.text == "(":
+            close = next((m for m in range(after + 1, min(len(pieces), after + 12)) if pieces[m].text == ")"), None)
+            if close is None:
+                break
+            after = close + 1
+            continue
+        if not (
+            word.text in HYPHENS
+            or word.text == ":"
+            or "VERB_IS" in word.kinds
+            or word.lower in STOPWORDS
+            or word.lower in _RESULT_WORDS
+        ):
+            break
+        after += 1
+    if after < len(pieces) and pieces[after].lower in _BACKWARD:
+        return pieces[after]
+    return None
+
+
+def _cue_before(pieces: list[Piece], k: int) -> Piece | None:
+    """The negation cue before the concept at ``k`` whose scope reaches it."""
+    for j in range(k - 1, -1, -1):
+        before = pieces[j]
+        if "NEG" in before.kinds and before.lower not in NON and _reaches_forward(before):
+            return before
+        if (
+            before.lower in _SCOPE_BREAKERS
+            or before.text == ";"
+            or not _TERMINATING_KINDS.isdisjoint(before.kinds)
+            # "not pregnant and on effective contraception": "and" starts a new predicate
+            or (before.lower in _PREDICATE_STARTS and j > 0 and pieces[j - 1].lower == "and")
+        ):
+            return None
+    return None
+
+
+def _reaches_forward(cue: Piece) -> bool:
+    """Every negation cue reaches forward but a BACKWARD-only one (none in the data today)."""
+    return cue.lower in _FORWARD or cue.lower not in _BACKWARD

@@ -1,0 +1,182 @@
+"""Reader "thresholds": the numeric islands the grammar parsed, as threshold nodes on their variables.
+
+Each threshold gets its variable (written next to it, inherited from the threshold before it, or implied: see
+:mod:`~criteria_nlp.build.variables`), its condition or exception and its negation (see
+:mod:`~criteria_nlp.build.conditions`). Thresholds of one variable in a row combine: a restatement under a condition
+("≤ 5 × ULN if liver metastases"), alternatives ("< 90 mmHg, or > 160 mmHg"), or one interval ("≥ 18 and < 65").
+Writes ``state.numeric``; numbers it cannot place go to ``state.unplaced``, durations to ``state.durations``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from criteria_nlp.build.bounds import (
+    admit_no_value_together,
+    merge_bounds,
+    propagate_units,
+    threshold_node,
+    with_operator,
+    with_scale,
+)
+from criteria_nlp.build.common import is_content, is_or, not_understood
+from criteria_nlp.build.conditions import (
+    bare_value_for_sex,
+    condition_after,
+    condition_before,
+    leading_sex,
+    negation_before,
+)
+from criteria_nlp.build.state import BuildState, cue_role
+from criteria_nlp.build.variables import check_unknown_unit, graded, implied_variable, is_duration, unit_fitting
+from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, Threshold, VariableMention, WindowChunk
+from criteria_nlp.ir import All, Any_, Conditional, Node, Not, Unparsed
+
+READER = "thresholds"
+
+
+@dataclass
+class _Run:
+    """The thresholds read so far in the clause, and what the last one was."""
+
+    variables: tuple[VariableMention, ...]  # a permission restates thresholds of the clause it relaxes
+    chunk_index: int
+    operator: str | None = None
+    nodes: list[Node] = field(default_factory=list)
+    either_joins: list[bool] = field(default_factory=list)  # per node: joined to the ones before it by "or"
+    node_index: int = -1
+
+
+def read_thresholds(state: BuildState) -> None:
+    run = _Run(state.inherited, -1 if state.inherited else -10)
+    for index, chunk in enumerate(state.chunks):
+        if isinstance(chunk, ConstraintChunk):
+            _read_one(state, run, index, chunk)
+    if not run.nodes:
+        return
+    # "creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 50 mL/min": thresholds joined by "or" need only one
+    result = run.nodes[0]
+    for node, either in zip(run.nodes[1:], run.either_joins[1:], strict=True):
+        span = result.span.cover(node.span)
+        result = Any_(span=span, children=(result, node)) if either else All(span=span, children=(result, node))
+    state.numeric = result
+
+
+def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) -> None:
+    grade = None if chunk.variables else graded(state, index)
+    thresholds = _thresholds(state, run, index, chunk, grade is not None)
+    if thresholds is None:
+        return
+    variables = unit_fitting(state, index, chunk.variables, thresholds)
+    if grade is not None:
+        variables, thresholds = (grade[0],), [with_scale(t, grade[1]) for t in thresholds]
+    between = state.chunks[run.chunk_index + 1 : index] if run.chunk_index >= -1 else []
+    inherited = (
+        not variables and _continues(state, run, index, between) and not is_duration(state, thresholds, run.variables)
+    )
+    if inherited:
+        variables = run.variables
+    if not variables:
+        implied = _implied(state, index, chunk, thresholds)
+        if implied is None:
+            return
+        variables = (implied,)
+    check_unknown_unit(state, chunk, thresholds)
+    condition, exception = condition_after(state, index)
+    if condition is None and exception is None:
+        condition = condition_before(state, index)
+    for c in between:
+        if isinstance(c, ProseChunk):
+            state.take(c.piece, READER, cue_role(c.piece, "connective"))
+    node = threshold_node(state.known, variables, thresholds, chunk.span, either=chunk.either)
+    state.place(chunk, READER)
+    if exception is not None:
+        # "INR ≤ 1.5 unless on therapeutic anticoagulation": met by the threshold or by the exception
+        node = Any_(span=node.span.cover(exception.span), children=(node, exception))
+    negation = negation_before(state, index)
+    if negation is not None:
+        node = Not(span=negation.span.cover(chunk.span), child=node)
+    restated = (
+        condition is not None and bool(run.variables) and {v.id for v in variables} == {v.id for v in run.variables}
+    )
+    _add(run, node, chunk, condition, between, joined=(inherited or restated))
+    run.variables = variables
+    run.operator = thresholds[-1].operator
+    run.node_index = len(run.nodes) - 1
+    run.chunk_index = index
+
+
+def _thresholds(
+    state: BuildState, run: _Run, index: int, chunk: ConstraintChunk, grade: bool
+) -> list[Threshold] | None:
+    """The chunk's thresholds that are thresholds of something (a bare number is none), units carried over."""
+    thresholds = [t for t in chunk.thresholds if t.explicit or chunk.variables or len(chunk.thresholds) > 1 or grade]
+    if not thresholds and run.operator is not None and bare_value_for_sex(state, index):
+        # "at least 60 kg for men and 48 kg for women": the bare value takes the comparator before it
+        thresholds = [with_operator(t, run.operator) for t in chunk.thresholds]
+    if not thresholds:
+        if any(q is not None and q.unit for t in chunk.thresholds for q in (t.low, t.high)):
+            # "stable for 2 weeks", "48 hours": a quantity that is no threshold is reported, not dropped
+            state.place(chunk, READER, "unparsed")
+            state.unplaced.append(
+                not_understood(state, chunk.span, "a quantity with no variable or comparator it belongs to")
+            )
+        return None
+    return propagate_units(thresholds)
+
+
+def _continues(state: BuildState, run: _Run, index: int, between: list[Chunk]) -> bool:
+    """Only words already read or fillers stand between this threshold and the last one, which had a variable."""
+    sex = leading_sex(state, index)  # "…, females < 120 g/L": the sex does not part the two
+    adjacent = run.chunk_index >= -1 and all(
+        isinstance(c, ProseChunk)
+        and (state.taken(c.piece) or not is_content(c.piece) or c is sex)
+        and "VARIABLE" not in c.piece.kinds
+        for c in between
+    )
+    return adjacent and bool(run.variables)
+
+
+def _implied(
+    state: BuildState, index: int, chunk: ConstraintChunk, thresholds: list[Threshold]
+) -> VariableMention | None:
+    """The variable a threshold implies; a duration or a count is put aside (None), a threshold of nothing reported."""
+    implied = implied_variable(state, index, thresholds)
+    if implied is None:
+        if any(t.explicit for t in thresholds):
+            # "≥ 5 ppm CO": a threshold whose variable is not found is reported, not dropped
+            state.place(chunk, READER, "unparsed")
+            state.unplaced.append(not_understood(state, chunk.span, "a threshold with no variable it applies to"))
+        return None
+    if isinstance(implied, WindowChunk):
+        state.durations.append(implied)
+        return None
+    if isinstance(implied, Unparsed):
+        state.unplaced.append(implied)
+        return None
+    return implied
+
+
+def _add(
+    run: _Run, node: Node, chunk: ConstraintChunk, condition: Node | None, between: list[Chunk], joined: bool
+) -> None:
+    """Add a threshold node to the run, combined with the last one when it continues it."""
+    nodes = run.nodes
+    either = any(isinstance(c, ProseChunk) and is_or(c.piece) for c in between)
+    if joined and nodes and run.node_index == len(nodes) - 1:
+        previous = nodes[-1]
+        span = previous.span.cover(chunk.span)
+        if condition is not None:
+            nodes[-1] = Conditional(span=span, when=condition, then=node, otherwise=previous)
+        elif either or admit_no_value_together(previous, node):
+            # "Systolic blood pressure < 90 mmHg, or > 160 mmHg": the second threshold is an alternative;
+            # "Adults older than 45 and children younger than 18 years": two groups, not one empty range
+            nodes[-1] = Any_(span=span, children=(previous, node))
+        else:
+            merged = merge_bounds(previous, node)
+            nodes[-1] = merged if merged is not None else All(span=span, children=(previous, node))
+        return
+    if condition is not None:
+        node = Conditional(span=chunk.span, when=condition, then=node, otherwise=None)
+    nodes.append(node)
+    run.either_joins.append(either)

@@ -1,0 +1,382 @@
+"""What a threshold is about when the grammar found no variable next to it (part of the thresholds reader).
+
+A variable named earlier in the clause, or after the threshold; an age ("18 years or older"); a duration, which
+becomes the time window of the clause's event ("for at least 3 months"); a grade or stage ("Grade IV"); a scale
+named after the threshold ("> 5 on the Roland-Morris Disability Questionnaire"); a count of events, which is not
+supported and reported; or the words just before the threshold, as an unknown variable (a close misspelling of a
+known one is read as that one, with a diagnostic).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from functools import cache, lru_cache
+
+from criteria_nlp.build.bounds import TIME_UNITS
+from criteria_nlp.build.common import (
+    STOPWORDS,
+    chunk_span,
+    cover_pieces,
+    ends_clause,
+    first_unit,
+    is_content,
+    not_understood,
+    text_of,
+)
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.errors import CriteriaError
+from criteria_nlp.grammar import (
+    Chunk,
+    ConstraintChunk,
+    Piece,
+    ProseChunk,
+    Threshold,
+    VariableMention,
+    WindowChunk,
+)
+from criteria_nlp.ir import Diagnostic, Span, Unparsed
+from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.lexicon import Lexicon
+from criteria_nlp.knowledge.words import words
+
+READER = "thresholds"
+_DURATION_CUES = words("duration_cue")
+_AGE_COMPARATORS = words("age_comparator")
+_SCALE_WORDS = words("scale_word")
+_GENERIC_SCORE_WORDS = words("generic_score_word")
+_SCALE_NAME_WORDS = words("scale_name_word")
+_AFTER_SCALE_NAME = words("after_scale_name")
+_SCALE_OPENERS = words("scale_opener")
+_SCORE_UNITS = words("score_unit")
+_ARTICLES = words("article")
+_NEXT_WORD = re.compile(r"[ \t]*([^\s,;()]{2,20})")
+
+
+def unit_fitting(
+    state: BuildState, index: int, variables: tuple[VariableMention, ...], thresholds: Sequence[Threshold]
+) -> tuple[VariableMention, ...]:
+    """ "Body Mass Index (BMI, weight in kg divided by the square of height in meters) of 18 to 30 kg/m2": when
+    no variable next to a threshold takes its unit but a variable named earlier in the clause does, the threshold
+    is on that one."""
+    unit = first_unit(thresholds)
+    if unit is None or not variables or any(takes_unit(state.known, v.id, unit) is not False for v in variables):
+        return variables
+    for chunk in reversed(state.chunks[:index]):
+        if ends_clause(chunk):
+            break
+        piece = chunk.piece if isinstance(chunk, ProseChunk) else None
+        if piece is not None and "VARIABLE" in piece.kinds and takes_unit(state.known, piece.kinds["VARIABLE"], unit):
+            state.take(piece, READER, "variable")
+            return (VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span),)
+    return variables
+
+
+def takes_unit(lexicon: Lexicon, variable_id: str, unit: str) -> bool | None:
+    """Whether a lexicon variable's unit converts to ``unit``; None when either is unknown."""
+    variable = lexicon.variables.get(variable_id)
+    if variable is None or not variable.unit:
+        return None
+    try:
+        return units.compatible(unit, variable.unit, molar_mass=variable.molar_mass, analyte=variable.id)
+    except CriteriaError:
+        return False
+
+
+def is_duration(state: BuildState, thresholds: Sequence[Threshold], variables: Sequence[VariableMention]) -> bool:
+    """A time threshold cannot belong to a variable that is not itself a time ("phosphate ... for > 3 months")."""
+    if first_unit(thresholds) not in TIME_UNITS:
+        return False
+    for variable in variables:
+        known = state.known.variables.get(variable.id)
+        if known is not None and known.unit in TIME_UNITS:
+            return False
+    return True
+
+
+def implied_variable(
+    state: BuildState, index: int, thresholds: Sequence[Threshold]
+) -> VariableMention | WindowChunk | Unparsed | None:
+    """What the threshold at ``index``, without a variable of its own, is about (see the module's text)."""
+    prose_before = [c.piece for c in state.chunks[:index] if isinstance(c, ProseChunk)]
+    unit = first_unit(thresholds)
+    named = _named_before(state, prose_before, unit) or _variable_after(state, index)
+    if named is not None:
+        return named
+    if _is_age(state, index, thresholds, prose_before, unit):
+        for piece in state.prose:
+            if "AGEWORD" in piece.kinds or piece.kinds.get("VARIABLE") == "age":
+                state.take(piece, READER, "variable")
+        return VariableMention("age", False, "age", thresholds[0].span)
+    if unit in TIME_UNITS:
+        threshold = thresholds[0]
+        if threshold.operator in ("<", "<="):
+            return WindowChunk(None, threshold.high, threshold.span)
+        return WindowChunk(threshold.low, threshold.high if threshold.operator is None else None, threshold.span)
+    scale = _scale_after(state, index, prose_before)
+    if scale is not None:
+        return scale
+    count = _count_after(state, index, unit)
+    if count is not None:
+        return count
+    return _unknown_variable(state, prose_before)
+
+
+def _named_before(state: BuildState, prose_before: list[Piece], unit: str | None) -> VariableMention | None:
+    """The nearest variable or group before the threshold whose unit fits it (else the nearest one at all)."""
+    is_time = unit in TIME_UNITS
+    unfitting: Piece | None = None  # the nearest variable, whose unit does not fit the threshold's
+    for piece in reversed(prose_before):
+        if "VARIABLE" in piece.kinds or "GROUP" in piece.kinds:
+            var_id = piece.kinds.get("VARIABLE") or piece.kinds["GROUP"]
+            variable = state.known.variables.get(var_id)
+            if is_time and not (variable is not None and variable.unit in TIME_UNITS):
+                break
+            if unit is not None and takes_unit(state.known, var_id, unit) is False:
+                # "BMI (weight in kg divided by the square of height in meters) of 18 to 30 kg/m2"
+                unfitting = unfitting or piece
+                continue
+            _take_with_abbreviation(state, prose_before, piece)
+            return VariableMention(var_id, "VARIABLE" not in piece.kinds, piece.text, piece.span)
+    if unfitting is not None:
+        _take_with_abbreviation(state, prose_before, unfitting)
+        var_id = unfitting.kinds.get("VARIABLE") or unfitting.kinds["GROUP"]
+        return VariableMention(var_id, "VARIABLE" not in unfitting.kinds, unfitting.text, unfitting.span)
+    return None
+
+
+def _take_with_abbreviation(state: BuildState, prose: Sequence[Piece], piece: Piece) -> None:
+    """Take a variable's piece, with the other half of "Body Mass Index (BMI" when it names the same variable."""
+    state.take(piece, READER, "variable")
+    position = prose.index(piece)
+    if position >= 2 and prose[position - 1].text == "(":
+        full = prose[position - 2]
+        if full.kinds.get("VARIABLE", "") == piece.kinds.get("VARIABLE") and "VARIABLE" in full.kinds:
+            state.take(full, READER, "variable")
+
+
+def _variable_after(state: BuildState, index: int) -> VariableMention | None:
+    """ "A minimum of 50 kg body weight": the variable written after its threshold."""
+    for chunk in state.chunks[index + 1 : index + 4]:
+        if not isinstance(chunk, ProseChunk):
+            return None
+        piece = chunk.piece
+        if "VARIABLE" in piece.kinds and not state.taken(piece):
+            state.take(piece, READER, "variable")
+            return VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span)
+        if is_content(piece):
+            return None
+    return None
+
+
+def _is_age(
+    state: BuildState, index: int, thresholds: Sequence[Threshold], prose_before: list[Piece], unit: str | None
+) -> bool:
+    """An age word in the clause, a comparator only ages take ("18 or older"), or years that are no duration."""
+    if any("AGEWORD" in p.kinds or p.kinds.get("VARIABLE") == "age" for p in state.prose):
+        return True
+    duration_cue = any(p.lower in _DURATION_CUES or "WITHIN" in p.kinds or "AFTER" in p.kinds for p in prose_before)
+    in_years = any(q is not None and q.unit_normalized == "year" for t in thresholds for q in (t.low, t.high))
+    written = chunk_span(state.chunks[index]).slice(state.document).lower()
+    age_comparator = unit is None and any(word in written for word in _AGE_COMPARATORS)
+    return age_comparator or (in_years and not duration_cue)
+
+
+def _count_after(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
+    """ "at least two episodes of ...": a count of events, not supported, reported with what it counts."""
+    after = state.chunks[index + 1] if index + 1 < len(state.chunks) else None
+    if (
+        unit is None
+        and isinstance(after, ProseChunk)
+        and (is_content(after.piece) or after.piece.lower == "of")
+        and "VARIABLE" not in after.piece.kinds
+        and "CONCEPT" not in after.piece.kinds
+    ):
+        state.take(after.piece, READER, "unparsed")
+        span = chunk_span(state.chunks[index]).cover(after.piece.span)
+        return not_understood(state, span, f"a count of {after.piece.text!r} is not supported")
+    return None
+
+
+def _unknown_variable(state: BuildState, prose_before: list[Piece]) -> VariableMention | None:
+    """An unknown variable: the content words just before the threshold, as written."""
+    found: list[Piece] = []
+    for piece in reversed(prose_before):
+        if (
+            piece.text in (",", ";", ":")
+            or "CONJ" in piece.kinds
+            or "NEG" in piece.kinds
+            or "WITH" in piece.kinds
+            or "SEX" in piece.kinds  # "intake (males: = 28 units/week": the sex is no part of the variable
+        ):
+            if found:
+                break
+            continue
+        if piece.text in ("(", ")") or "VERB_IS" in piece.kinds or piece.lower in STOPWORDS:
+            if found and piece.text not in ("(", ")"):
+                break
+            continue
+        found.insert(0, piece)
+        if len(found) >= 4:
+            break
+    if not found:
+        return None
+    for piece in found:
+        state.take(piece, READER, "variable")
+    misspelt = _misspelt_variable(state, found)
+    if misspelt is not None:
+        return misspelt
+    span = cover_pieces(found) or found[0].span
+    return VariableMention("", False, " ".join(p.text for p in found), span)
+
+
+def _misspelt_variable(state: BuildState, found: list[Piece]) -> VariableMention | None:
+    """An unknown mention that is a close misspelling of a variable name ("creatinin")."""
+    candidate = found[-1].text
+    if len(candidate) < 5:
+        return None
+    entry = _close_variable(state.known, candidate.lower())
+    if entry is None:
+        return None
+    state.diagnostics.append(
+        Diagnostic(
+            code="misspelling",
+            severity="info",
+            message=f"{candidate!r} read as {entry[0]!r}",
+            span=found[-1].span,
+            suggestion=entry[0],
+        )
+    )
+    return VariableMention(entry[1], False, text_of(found, state.document), cover_pieces(found) or found[0].span)
+
+
+@cache
+def _variable_forms(lexicon: Lexicon) -> dict[str, tuple[str, str]]:
+    """Lower-case surface forms of variables (5+ letters) -> (form, variable id), for misspelling look-ups."""
+    forms: dict[str, tuple[str, str]] = {}
+    for entry in lexicon.phrase_entries():
+        if entry.label == "VARIABLE" and len(entry.text) >= 5 and " " not in entry.text:
+            forms.setdefault(entry.text.lower(), (entry.text, entry.id))
+    return forms
+
+
+@lru_cache(maxsize=4096)
+def _close_variable(lexicon: Lexicon, word: str) -> tuple[str, str] | None:
+    forms = _variable_forms(lexicon)
+    # forms whose length could reach the 0.88 similarity at all
+    candidates = [form for form in forms if abs(len(form) - len(word)) <= 2 and form[0] == word[0]]
+    matches = difflib.get_close_matches(word, candidates, n=2, cutoff=0.88)
+    if not matches or (len(matches) > 1 and forms[matches[0]][1] != forms[matches[1]][1]):
+        return None
+    return forms[matches[0]]
+
+
+def check_unknown_unit(state: BuildState, chunk: ConstraintChunk, thresholds: Sequence[Threshold]) -> None:
+    """ "≤ 1.5 mgs/dL": a word after a threshold that is no unit but close to one is reported with a suggestion."""
+    if first_unit(thresholds) is not None or any(t.reference for t in thresholds):
+        return
+    match = _NEXT_WORD.match(state.document, chunk.span.end)
+    if match is None:
+        return
+    word = match.group(1)
+    if not any(ch.isalpha() for ch in word) or units.is_unit(word):
+        return
+    suggestions = units.suggest_units(word)
+    if suggestions:
+        start = match.start(1)
+        state.diagnostics.append(
+            Diagnostic(
+                code="unit-unknown",
+                severity="warning",
+                message=f"unknown unit {word!r}; did you mean {suggestions[0]!r}?",
+                span=Span(start=start, end=start + len(word)),
+                suggestion=suggestions[0],
+            )
+        )
+
+
+def graded(state: BuildState, index: int) -> tuple[VariableMention, str] | None:
+    """ "Grade IV glioblastoma", "NYHA class III", "3rd trimester": a grade, class or stage of something.
+
+    Returns the thing graded (the nearest condition or content word after the number, else before the scale
+    word) and the scale word, which becomes the unit.
+    """
+    before = [c.piece for c in state.chunks[:index] if isinstance(c, ProseChunk)]
+    if not before or before[-1].lower not in _SCALE_WORDS:
+        return None
+    scale = before[-1]
+    state.take(scale, READER, "unit")
+    for chunk in state.chunks[index + 1 : index + 3]:
+        if isinstance(chunk, ProseChunk) and (is_content(chunk.piece) or "CONCEPT" in chunk.piece.kinds):
+            return VariableMention("", False, chunk.piece.text, chunk.piece.span), scale.lower
+    for piece in reversed(before[:-1]):
+        if is_content(piece) or "CONCEPT" in piece.kinds:
+            return VariableMention("", False, piece.text, piece.span), scale.lower
+    return VariableMention("", False, scale.text, scale.span), scale.lower
+
+
+def _scale_after(state: BuildState, index: int, prose_before: Sequence[Piece]) -> VariableMention | None:
+    """ "a score of > 5 on the Roland-Morris Disability Questionnaire", "< 120 points on the Mattis Dementia
+    Rating Scale": the scale named after the threshold, when the words before it only say "score"."""
+    chunks = state.chunks
+    position = index + 1
+    following = chunks[position] if position < len(chunks) else None
+    if isinstance(following, ProseChunk) and following.piece.lower in _SCORE_UNITS:
+        position += 1  # "< 120 points on the …": "points" is no unit the registry knows
+    if position + 1 >= len(chunks):
+        return None
+    opener = chunks[position]
+    if not isinstance(opener, ProseChunk) or opener.piece.lower not in _SCALE_OPENERS:
+        return None
+    before = _score_words_before(prose_before)
+    if any(p.lower not in _GENERIC_SCORE_WORDS and is_content(p) for p in before):
+        return None  # "Hb > 9 g/dL in women": the words before name the variable
+    name = _scale_name(chunks[position + 1 :])
+    if not name or not any(p.lower.rsplit(" ", 1)[-1] in _SCALE_NAME_WORDS or "VARIABLE" in p.kinds for p in name):
+        return None
+    for p in (c.piece for c in chunks[index + 1 : position + 1] if isinstance(c, ProseChunk)):
+        state.take(p, READER, "unit")
+    for p in (*name, *before):
+        state.take(p, READER, "variable")
+    for p in name:
+        if "CONCEPT" in p.kinds:  # "Mattis Dementia Rating Scale"
+            state.hold_concept(p)
+    if len(name) == 1 and "VARIABLE" in name[0].kinds:
+        return VariableMention(name[0].kinds["VARIABLE"], False, name[0].text, name[0].span)
+    span = cover_pieces(name) or name[0].span
+    return VariableMention("", False, text_of(name, state.document), span)
+
+
+def _score_words_before(prose_before: Sequence[Piece]) -> list[Piece]:
+    before: list[Piece] = []
+    for piece in reversed(prose_before):
+        if (
+            piece.text in (",", ";", ":", "(", ")")
+            or "CONJ" in piece.kinds
+            or "WITH" in piece.kinds
+            or piece.lower.startswith("with ")
+        ):
+            break  # "back pain with a baseline score of > 7 on …": the condition before "with" is no variable
+        before.append(piece)
+    return before
+
+
+def _scale_name(chunks: Sequence[Chunk]) -> list[Piece]:
+    name: list[Piece] = []
+    for chunk in chunks:
+        if not isinstance(chunk, ProseChunk):
+            break
+        piece = chunk.piece
+        if piece.text in (",", ";", ".", "(", ")") or "CONJ" in piece.kinds or "IF" in piece.kinds:
+            break
+        if not name and piece.lower in _ARTICLES:
+            continue
+        if name and (piece.lower in _AFTER_SCALE_NAME or "WITHIN" in piece.kinds or "BEFORE" in piece.kinds):
+            break  # "… Scale at baseline"
+        name.append(piece)
+        if len(name) >= 10:
+            break
+    while name and not is_content(name[-1]):
+        name.pop()
+    return name

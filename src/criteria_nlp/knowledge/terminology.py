@@ -1,0 +1,406 @@
+"""Generated clinical terminology beside the curated lexicon: MeSH diseases, DrugBank drugs, ICD-10-CM.
+
+The tables under ``corpora/terminology/`` (built by ``scripts/build_terminology.py``) name about 70,000 concepts by
+namespaced ids (``mesh:D003924``, ``drugbank:DB00682``, ``icd10cm:E11.9``) with their broader concepts and the
+lower-cased token sequences that name them. Nothing is read at import: :func:`load_terminology` reads them once,
+on first use.
+
+Matching is a dictionary lookup of token tuples, longest first, left to right. The curated lexicon
+(:func:`~criteria_nlp.knowledge.lexicon.load_lexicon`) takes part in the same lookup and wins a tie: where a lexicon
+form and a table term cover the same tokens, the lexicon's id comes first; its variables and groups block the tables
+("creatinine" is the lab value, not the DrugBank drug). A longer table term beats a shorter lexicon form ("bladder
+cancer" is Urinary Bladder Neoplasms, not malignancy). Where the text has more words than the term matched
+("brainstem glioma" has only "glioma" in the tables), the match is ``broader`` and keeps those words as qualifiers.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal, NamedTuple, TextIO
+
+from criteria_nlp.knowledge.codes import code_system
+from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.resources import corpus_path
+
+# read in this order: a term in an earlier table wins over the same term in a later one
+TABLES = (
+    "overrides.tsv",
+    "mesh-diseases.tsv.gz",
+    "drugbank.tsv.gz",
+    "mesh-procedures-drugs.tsv.gz",
+    "icd10cm.tsv.gz",
+)
+CROSSLINKS = "crosslinks.tsv.gz"
+_MAX_QUALIFIERS = 3
+_SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
+
+Kind = Literal["concept", "variable", "group", "term"]
+Tokenize = Callable[[str], list[tuple[str, int, int]]]
+
+
+@dataclass(frozen=True)
+class TermConcept:
+    id: str
+    name: str
+    source: str  # the table's namespace: mesh, drugbank, icd10cm
+    parents: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    """Tokens ``start:end`` name the concepts ``ids`` (best first); ``kind`` says what the first id is.
+
+    ``broader``: the words ``qualifiers`` (inside ``start:end``, before the term matched) narrow the concept further
+    than any id says ("brainstem" in "brainstem glioma").
+    """
+
+    start: int
+    end: int
+    ids: tuple[str, ...]
+    kind: Kind
+    source: str  # lexicon, overrides, mesh, drugbank, icd10cm
+    text: str  # the tokens matched, lower-cased, the qualifiers included
+    broader: bool = False
+    qualifiers: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.ids[0]
+
+
+class TextMatch(NamedTuple):
+    match: TermMatch
+    start: int  # character offsets in the text
+    end: int
+
+
+@dataclass(frozen=True)
+class DisplayMatch:
+    """The concepts a record's display text names, and the words of it no term covered."""
+
+    ids: tuple[str, ...]
+    display: str
+    term: str
+    unmatched: tuple[str, ...]
+
+    @property
+    def exact(self) -> bool:
+        return not self.unmatched
+
+    def describe(self) -> str:
+        return f"matched by display text {self.display!r}"
+
+
+@dataclass(frozen=True)
+class _Hit:
+    length: int
+    ids: tuple[str, ...]
+    kind: Kind
+    source: str
+
+
+class Terminology:
+    """Read-only lookups over the generated tables and the curated lexicon."""
+
+    def __init__(
+        self,
+        concepts: dict[str, TermConcept],
+        terms: dict[tuple[str, ...], tuple[str, ...]],
+        same_as: dict[str, set[str]],
+        lexicon: Lexicon,
+        tokenize: Tokenize,
+        words: WordRoles,
+    ) -> None:
+        self.concepts = concepts
+        self.lexicon = lexicon
+        self._terms = terms
+        self._same_as = same_as
+        self._tokenize = tokenize
+        self._words = words
+        self._lexicon_forms = _lexicon_forms(lexicon, tokenize)
+        self._longest: dict[str, int] = {}
+        for key in (*terms, *self._lexicon_forms):
+            self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
+        self._vocabulary = frozenset(token for key in terms if len(key) > 1 for token in key[:-1])
+        self._ancestors: dict[str, frozenset[str]] = {}
+
+    # --- matching -------------------------------------------------------------------------------------------------
+
+    def match_tokens(self, tokens: Sequence[str]) -> list[TermMatch]:
+        """Longest non-overlapping matches over token texts (as criteria_nlp's tokenizer splits them), left to right."""
+        lower = [token.lower() for token in tokens]
+        matches: list[TermMatch] = []
+        i = 0
+        while i < len(tokens):
+            hit = self._hit(tokens, lower, i)
+            if hit is None:
+                i += 1
+                continue
+            start = self._qualified_start(lower, i, matches[-1].end if matches else 0, hit)
+            text = " ".join(lower[start : i + hit.length])
+            qualifiers = tuple(lower[start:i])
+            matches.append(
+                TermMatch(start, i + hit.length, hit.ids, hit.kind, hit.source, text, bool(qualifiers), qualifiers)
+            )
+            i += hit.length
+        return matches
+
+    def match_text(self, text: str) -> list[TextMatch]:
+        """:meth:`match_tokens` over ``text`` tokenised by criteria_nlp's tokenizer, with character offsets."""
+        tokens = self._tokenize(text)
+        matches = self.match_tokens([token for token, _, _ in tokens])
+        return [TextMatch(m, tokens[m.start][1], tokens[m.end - 1][2]) for m in matches]
+
+    def match_display(self, display: str) -> DisplayMatch | None:
+        """The concepts a coded entry's display text names ("Tuberculosis of lung", "Metformin 500 MG Oral Tablet").
+
+        For records whose codes the tables do not hold (SNOMED CT, RxNorm): the longest concept match wins; the
+        words it leaves (doses, forms, semantic tags aside) are returned as ``unmatched``.
+        """
+        text = display.strip()
+        for tag in _SEMANTIC_TAG_WORDS:
+            text = text.removesuffix(f"({tag})").strip()
+        found = [m for m in self.match_tokens([t for t, _, _ in self._tokenize(text)]) if m.kind in ("concept", "term")]
+        if not found:
+            return None
+        best = max(found, key=lambda m: (m.end - m.start - len(m.qualifiers), -m.start))
+        words = [t.lower() for t, _, _ in self._tokenize(text)]
+        leftover = [*words[: best.start], *best.qualifiers, *words[best.end :]]
+        unmatched = tuple(word for word in leftover if self._is_content_word(word))
+        return DisplayMatch(best.ids, display, best.text, unmatched)
+
+    def _hit(self, tokens: Sequence[str], lower: list[str], i: int) -> _Hit | None:
+        if i >= 2 and lower[i - 1] == "-" and lower[i - 2].isalnum():
+            return None  # inside a hyphenated compound: "pcr" in "RT-PCR"
+        for length in range(min(self._longest.get(lower[i], 0), len(lower) - i), 0, -1):
+            end = i + length
+            joined = end + 1 < len(lower) and lower[end] == "-" and lower[end + 1].isalnum()
+            if joined and not self._words.is_compound(lower[end + 1]):
+                continue  # the compound goes on: "RT" of "RT-PCR" is not radiotherapy
+            key = tuple(lower[i:end])
+            lexical = [e for e in self._lexicon_forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
+            generated = self._terms.get(key, ())
+            if not lexical and not generated:
+                continue
+            if lexical:
+                kind: Kind = lexical[0][0]
+                ids = tuple(dict.fromkeys([*(e[1] for e in lexical), *generated]))
+                return _Hit(length, ids, kind, "lexicon")
+            return _Hit(length, generated, "term", generated[0].partition(":")[0] if generated else "")
+        return None
+
+    def _qualified_start(self, lower: list[str], i: int, floor: int, hit: _Hit) -> int:
+        """How far left the qualifiers of a match reach: content words of the tables' vocabulary, up to three."""
+        if hit.kind not in ("concept", "term"):
+            return i
+        start = i
+        while start > floor and i - start < _MAX_QUALIFIERS:
+            word = lower[start - 1]
+            if word not in self._vocabulary or not self._is_content_word(word):
+                break
+            start -= 1
+        return start
+
+    def _is_content_word(self, word: str) -> bool:
+        return word.isalpha() and len(word) > 2 and not self._words.is_function(word)
+
+    # --- codes and hierarchy ---------------------------------------------------------------------------------------
+
+    def concept(self, concept_id: str) -> TermConcept | None:
+        return self.concepts.get(concept_id)
+
+    def concepts_for_code(self, system: str, code: str) -> tuple[str, ...]:
+        """Every id a patient's coded entry stands for: the curated concepts first, then the table's own id and its
+        cross-links. ICD-10(-CM) codes climb to the nearest code the table holds ("S72.001A" to "S72.001")."""
+        short = code_system(system)
+        curated = [c.id for c in self.lexicon.concepts_for_code(system, code)] if short in ("icd10", "snomed") else []
+        own: str | None = None
+        if short == "icd10":
+            own = self._icd10cm_id(code)
+        elif short in ("mesh", "drugbank") and f"{short}:{code.strip()}" in self.concepts:
+            own = f"{short}:{code.strip()}"
+        found = [*curated, *([own, *sorted(self._same_as.get(own, ()))] if own else [])]
+        return tuple(dict.fromkeys(found))
+
+    def _icd10cm_id(self, code: str) -> str | None:
+        compact = code.strip().upper().replace(".", "")
+        while len(compact) >= 3:
+            dotted = compact if len(compact) == 3 else f"{compact[:3]}.{compact[3:]}"
+            if f"icd10cm:{dotted}" in self.concepts:
+                return f"icd10cm:{dotted}"
+            compact = compact[:-1]
+        return None
+
+    def ancestors(self, concept_id: str) -> frozenset[str]:
+        """Every concept broader than ``concept_id`` or equivalent to it, across tables (itself excluded)."""
+        if concept_id not in self._ancestors:
+            seen: set[str] = set()
+            stack = list(self._neighbours(concept_id))
+            while stack:
+                current = stack.pop()
+                if current not in seen:
+                    seen.add(current)
+                    stack.extend(self._neighbours(current))
+            seen.discard(concept_id)
+            self._ancestors[concept_id] = frozenset(seen)
+        return self._ancestors[concept_id]
+
+    def _neighbours(self, concept_id: str) -> Iterator[str]:
+        concept = self.concepts.get(concept_id)
+        if concept is not None:
+            yield from concept.parents
+        yield from self._same_as.get(concept_id, ())
+        if concept_id in self.lexicon.concepts:
+            yield from self._curated_codes(concept_id)
+
+    def _curated_codes(self, concept_id: str) -> Iterator[str]:
+        """A curated concept's ICD-10 codes and ranges that the ICD-10-CM table holds, as its equivalents."""
+        for code in self.lexicon.concept(concept_id).icd10:
+            if f"icd10cm:{code}" in self.concepts:
+                yield f"icd10cm:{code}"
+
+    def is_a(self, narrow: str, broad: str) -> bool:
+        """Whether ``narrow`` is ``broad`` or lies under it (MeSH trees, ICD-10-CM chapters, cross-links, and a
+        curated concept's ICD-10 codes: ``is_a("mesh:D014397", "tuberculosis")``)."""
+        if narrow == broad:
+            return True
+        family = {narrow, *self.ancestors(narrow)}
+        if broad in family:
+            return True
+        if broad in self.lexicon.concepts:
+            # categories and subcategories only: a block or chapter id is no code of the lexicon's ranges
+            codes = (c[8:] for c in family if c.startswith("icd10cm:") and c[8:9].isalpha() and "-" not in c)
+            return any(broad in {c.id for c in self.lexicon.concepts_for_code("icd10", code)} for code in codes)
+        return False
+
+
+class WordRoles:
+    """The hand-curated ``words.tsv``: phrases never matched alone, words never taken as qualifiers."""
+
+    def __init__(self, generic: frozenset[str], function: frozenset[str], compound: frozenset[str]) -> None:
+        self.generic = generic
+        self.function = function
+        self.compound = compound
+
+    def is_function(self, word: str) -> bool:
+        return word in self.function
+
+    def is_compound(self, word: str) -> bool:
+        return word in self.compound
+
+
+def _lexicon_forms(
+    lexicon: Lexicon, tokenize: Tokenize
+) -> dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]]:
+    """Every lexicon surface form as a lower-case token tuple: (kind, id, case-sensitive, tokens as written)."""
+    kinds: dict[str, Kind] = {"VARIABLE": "variable", "GROUP": "group", "CONCEPT": "concept"}
+    forms: dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]] = {}
+    for entry in lexicon.phrase_entries():
+        written = tuple(token for token, _, _ in tokenize(entry.text))
+        if written:
+            key = tuple(token.lower() for token in written)
+            forms.setdefault(key, []).append((kinds[entry.label], entry.id, entry.case_sensitive, written))
+    return forms
+
+
+# --- loading ------------------------------------------------------------------------------------------------------
+
+
+def read_table(path: Path) -> Iterator[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
+    """Rows ``(id, name, parents, terms)`` of a table (plain or gzip) after its ``#`` header and column line."""
+    with _open_text(path) as stream:
+        lines = (line.rstrip("\n") for line in stream if line.strip() and not line.startswith("#"))
+        next(lines, None)  # the column names
+        for line in lines:
+            concept_id, name, parents, terms = [*line.split("\t"), "", "", ""][:4]
+            yield concept_id, name, _split(parents), _split(terms)
+
+
+def _split(field: str) -> tuple[str, ...]:
+    return tuple(part for part in field.split("|") if part)
+
+
+def _open_text(path: Path) -> TextIO:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return path.open(encoding="utf-8")
+
+
+def read_word_roles(path: Path | None = None) -> WordRoles:
+    roles: dict[str, set[str]] = {"generic": set(), "function": set(), "compound": set()}
+    with _open_text(path or corpus_path("terminology", "words.tsv")) as stream:
+        rows = [line.rstrip("\n").split("\t") for line in stream if line.strip() and not line.startswith("#")]
+    for phrase, role, *_ in rows[1:]:
+        roles.setdefault(role.strip(), set()).add(phrase.strip())
+    return WordRoles(frozenset(roles["generic"]), frozenset(roles["function"]), frozenset(roles["compound"]))
+
+
+def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
+    words = read_word_roles(directory / "words.tsv")
+    concepts: dict[str, TermConcept] = {}
+    terms: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for table in TABLES:
+        for concept_id, name, parents, forms in read_table(directory / table):
+            source = concept_id.partition(":")[0]
+            known = concepts.get(concept_id)
+            merged = tuple(dict.fromkeys([*(known.parents if known else ()), *parents]))
+            concepts[concept_id] = TermConcept(concept_id, known.name if known else name, source, merged)
+            for form in forms:
+                key = tuple(form.split(" "))
+                if form not in words.generic and concept_id not in terms.get(key, ()):
+                    terms[key] = (*terms.get(key, ()), concept_id)
+    same_as: dict[str, set[str]] = {}
+    for left, right_id, _, _ in read_table(directory / CROSSLINKS):
+        right = right_id  # the table's second column, read as a name by read_table
+        same_as.setdefault(left, set()).add(right)
+        same_as.setdefault(right, set()).add(left)
+    return Terminology(concepts, terms, same_as, lexicon, tokenize, words)
+
+
+def spacy_tokenize(text: str) -> list[tuple[str, int, int]]:
+    """criteria_nlp's tokenizer: (token, start, end) for each non-space token."""
+    from criteria_nlp.text.nlp import default_pipeline  # the pipeline is built on first use, not at import
+
+    doc = default_pipeline().tokenizer(text)
+    return [(t.text, t.idx, t.idx + len(t.text)) for t in doc if not t.is_space]
+
+
+def load_terminology(directory: Path | None = None) -> Terminology:
+    """The tables of ``directory`` (the packaged ``corpora/terminology`` when None; that one is read once)."""
+    if directory is None:
+        return _default_terminology()
+    return _load(Path(directory), load_lexicon(), spacy_tokenize)
+
+
+@cache
+def _default_terminology() -> Terminology:
+    return _load(corpus_path("terminology"), load_lexicon(), spacy_tokenize)
+
+
+def is_loaded() -> bool:
+    """Whether the packaged tables have been read in this process."""
+    return _default_terminology.cache_info().currsize > 0
+
+
+def match_tokens(tokens: Sequence[str]) -> list[TermMatch]:
+    return load_terminology().match_tokens(tokens)
+
+
+def match_text(text: str) -> list[TextMatch]:
+    return load_terminology().match_text(text)
+
+
+def match_display(display: str) -> DisplayMatch | None:
+    return load_terminology().match_display(display)
+
+
+def concepts_for_code(system: str, code: str) -> tuple[str, ...]:
+    return load_terminology().concepts_for_code(system, code)
+
+
+def is_a(narrow: str, broad: str) -> bool:
+    return load_terminology().is_a(narrow, broad)
