@@ -19,6 +19,9 @@ COMMANDS = {
     "schema": "criteria_nlp.cli.parse:schema_command",
     "screen": "criteria_nlp.cli.screen:screen_command",
     "lint": "criteria_nlp.cli.lint:lint_command",
+    "serve": "criteria_nlp.cli.serve:serve_command",
+    "trials": "criteria_nlp.cli.trials:trials_group",
+    "match": "criteria_nlp.cli.match:match_command",
 }
 
 

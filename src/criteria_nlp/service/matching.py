@@ -1,0 +1,256 @@
+"""One patient against a library of trials: a decision per trial, ranked, with the criteria that decided each.
+
+Ranking: eligible trials first, then those that need review by the share of their criteria the patient meets
+(higher first) and the number left unknown (fewer first), then ineligible ones by the share met; ties by trial id.
+The score (FHIR ``search.score``) follows the same order: 1 for eligible, 0.2-0.9 for needs_review by the share
+met, 0-0.1 for ineligible.
+
+A library repeats criteria ("Age 18 years or older", "Pregnancy"): :class:`MatchPlan` keeps each distinct expression
+once, and a match evaluates each once with :func:`criteria_nlp.screen.screen`, sharing one evaluation context; each
+trial's decision then follows screen's rules, and the tests check it equals ``criteria-nlp screen``'s.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from criteria_nlp.errors import CriteriaError, PatientDataError
+from criteria_nlp.evaluate import EvaluationContext, parse_index_date
+from criteria_nlp.ir import CriteriaDocument, Criterion, Truth
+from criteria_nlp.screen import CriterionResult, Decision, deciding_leaves, screen
+from criteria_nlp.service.library import Trial
+from criteria_nlp.sources import Patient, load_patient
+
+_GROUP: dict[str, int] = {"eligible": 0, "needs_review": 1, "ineligible": 2}
+_SLICE = 200  # pool criteria evaluated between two looks at the deadline
+
+
+class TimeBudgetExceeded(CriteriaError):
+    """A request's computation ran past its time budget."""
+
+
+class PatientTooLarge(PatientDataError):
+    """Patient data with more records than the service accepts."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class DecidingCriterion(_Frozen):
+    """A criterion that decided a trial's outcome: not met (ineligible), unknown (needs_review) or met (eligible)."""
+
+    criterion_id: str
+    section: Literal["inclusion", "exclusion", "unknown"]
+    label: str | None
+    text: str
+    outcome: Truth
+    met: bool | None
+    reason: str = Field(description="the evaluation's sentences for the leaves that decided the criterion")
+    missing: tuple[str, ...] = Field(default=(), description="data that would decide an unknown criterion")
+
+
+class MatchCounts(_Frozen):
+    criteria: int
+    met: int
+    not_met: int
+    unknown: int
+
+
+class TrialMatch(_Frozen):
+    trial_id: str
+    title: str
+    rank: int = Field(ge=1)
+    score: float = Field(ge=0, le=1, description="1 eligible; 0.2-0.9 needs_review by share met; 0-0.1 ineligible")
+    decision: Decision
+    counts: MatchCounts
+    share_met: float = Field(ge=0, le=1)
+    deciding: tuple[DecidingCriterion, ...]
+
+
+class MatchResult(_Frozen):
+    patient_id: str
+    index_date: date
+    trials_searched: int
+    matches: tuple[TrialMatch, ...]
+
+
+def read_patient(data: Mapping[str, Any], *, max_entries: int) -> Patient:
+    """A patient from a FHIR R4 Bundle or the library's own JSON, refusing more than ``max_entries`` records."""
+    entries = patient_size(data)
+    if entries > max_entries:
+        raise PatientTooLarge(f"the patient has {entries} records; the limit is {max_entries}", expected=["fewer"])
+    return load_patient(data)
+
+
+def patient_size(data: Mapping[str, Any]) -> int:
+    """Entries of a Bundle, or the records of every list in the library's own JSON."""
+    if data.get("resourceType") == "Bundle":
+        entries = data.get("entry")
+        return len(entries) if isinstance(entries, list) else 0
+    return sum(len(value) for value in data.values() if isinstance(value, list))
+
+
+@dataclass(frozen=True)
+class MatchPlan:
+    """A library prepared for matching: its distinct criterion expressions in one pool document (evaluated once per
+    patient, however many trials share them) and each trial's criteria as positions in that pool."""
+
+    pool: CriteriaDocument
+    trials: tuple[tuple[Trial, tuple[int, ...]], ...]
+
+    @classmethod
+    def of(cls, trials: Sequence[Trial]) -> MatchPlan:
+        positions: dict[str, int] = {}
+        pool: list[Criterion] = []
+        rows: list[tuple[Trial, tuple[int, ...]]] = []
+        for trial in trials:
+            indexes: list[int] = []
+            for criterion in trial.document.criteria:
+                key = _expression_key(criterion)
+                if key not in positions:
+                    positions[key] = len(pool)
+                    pool.append(criterion.model_copy(update={"id": f"pool-{len(pool)}", "section": "inclusion"}))
+                indexes.append(positions[key])
+            rows.append((trial, tuple(indexes)))
+        return cls(pool=CriteriaDocument(text="", criteria=tuple(pool)), trials=tuple(rows))
+
+
+def _expression_key(criterion: Criterion) -> str:
+    """The expression without its spans: the same criterion at another place in another protocol evaluates alike."""
+
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k != "span"}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return json.dumps(strip(criterion.expression.model_dump(mode="json")), sort_keys=True)
+
+
+def match_patient(
+    patient: Patient,
+    plan: MatchPlan,
+    *,
+    index_date: date | str | None = None,
+    lookback_months: int = 12,
+    limit: int = 20,
+    deadline: float | None = None,
+) -> MatchResult:
+    """Screen ``patient`` against every trial of ``plan`` and rank them; ``deadline`` is a :func:`time.monotonic`
+    time. Each distinct expression is evaluated once (:func:`criteria_nlp.screen.screen` on the pool); each trial's
+    decision follows the rules of :mod:`criteria_nlp.screen` (tests check that it equals ``screen``'s)."""
+    day = parse_index_date(index_date) if isinstance(index_date, str) else index_date
+    context = EvaluationContext(index_date=day or date.today(), lookback_months=lookback_months)
+    pool = _evaluate_pool(plan.pool, patient, context, deadline)
+    scored: list[tuple[tuple[int, float, int, str], Trial, Decision, list[CriterionResult]]] = []
+    for trial, indexes in plan.trials:
+        results = [_as_criterion(c, pool[i]) for c, i in zip(trial.document.criteria, indexes, strict=True)]
+        decision = decision_of(results)
+        counts = _counts(results)
+        share = counts.met / counts.criteria if counts.criteria else 0.0
+        scored.append(((_GROUP[decision], -share, counts.unknown, trial.id), trial, decision, results))
+    scored.sort(key=lambda item: item[0])
+    matches = tuple(
+        _trial_match(rank, trial, decision, results)
+        for rank, (_, trial, decision, results) in enumerate(scored[:limit], start=1)
+    )
+    return MatchResult(
+        patient_id=patient.id, index_date=context.index_date, trials_searched=len(plan.trials), matches=matches
+    )
+
+
+def _evaluate_pool(
+    pool: CriteriaDocument, patient: Patient, context: EvaluationContext, deadline: float | None
+) -> list[CriterionResult]:
+    """Every pool criterion's result, in slices so that the deadline is checked as it goes."""
+    results: list[CriterionResult] = []
+    for start in range(0, len(pool.criteria), _SLICE):
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeBudgetExceeded(f"matching stopped after {start} of {len(pool.criteria)} distinct criteria")
+        part = pool.model_copy(update={"criteria": pool.criteria[start : start + _SLICE]})
+        results.extend(screen(part, patient, context=context).criteria)
+    return results
+
+
+def _as_criterion(criterion: Criterion, pooled: CriterionResult) -> CriterionResult:
+    return pooled.model_copy(
+        update={
+            "criterion_id": criterion.id,
+            "section": criterion.section,
+            "label": criterion.label,
+            "text": criterion.text,
+            "met": met_of(criterion.section, pooled.outcome),
+        }
+    )
+
+
+def met_of(section: str, outcome: Truth) -> bool | None:
+    """Whether the patient meets a criterion: an inclusion TRUE, an exclusion FALSE (as :mod:`criteria_nlp.screen`)."""
+    if outcome is Truth.UNKNOWN:
+        return None
+    if section == "unknown":
+        return outcome is Truth.TRUE
+    return (outcome is Truth.TRUE) if section == "inclusion" else (outcome is Truth.FALSE)
+
+
+def decision_of(results: Sequence[CriterionResult]) -> Decision:
+    """:mod:`criteria_nlp.screen`'s rules: ineligible when a criterion of a known section is decided and not met;
+    else needs_review when one is unknown or of an unknown section; else eligible."""
+    known = [r for r in results if r.outcome is not Truth.UNKNOWN and r.section != "unknown"]
+    if any(r.met is False for r in known):
+        return "ineligible"
+    return "needs_review" if len(known) < len(results) else "eligible"
+
+
+def _counts(results: Sequence[CriterionResult]) -> MatchCounts:
+    met = sum(1 for result in results if result.met is True)
+    not_met = sum(1 for result in results if result.met is False)
+    return MatchCounts(criteria=len(results), met=met, not_met=not_met, unknown=len(results) - met - not_met)
+
+
+def score_of(decision: Decision, share_met: float) -> float:
+    if decision == "eligible":
+        return 1.0
+    if decision == "needs_review":
+        return round(0.2 + 0.7 * share_met, 4)
+    return round(0.1 * share_met, 4)
+
+
+def _trial_match(rank: int, trial: Trial, decision: Decision, results: Sequence[CriterionResult]) -> TrialMatch:
+    counts = _counts(results)
+    share = round(counts.met / counts.criteria, 4) if counts.criteria else 0.0
+    wanted: bool | None = {"ineligible": False, "needs_review": None, "eligible": True}[decision]
+    return TrialMatch(
+        trial_id=trial.id,
+        title=trial.title,
+        rank=rank,
+        score=score_of(decision, share),
+        decision=decision,
+        counts=counts,
+        share_met=share,
+        deciding=tuple(_deciding(item) for item in results if item.met is wanted),
+    )
+
+
+def _deciding(result: CriterionResult) -> DecidingCriterion:
+    leaves = deciding_leaves(result.trace)
+    missing = (item for leaf in result.trace.walk() if not leaf.children for item in leaf.missing)
+    return DecidingCriterion(
+        criterion_id=result.criterion_id,
+        section=result.section,
+        label=result.label,
+        text=result.text,
+        outcome=result.outcome,
+        met=result.met,
+        reason="; ".join(dict.fromkeys(leaf.sentence for leaf in leaves)),
+        missing=tuple(dict.fromkeys(missing)) if result.outcome is Truth.UNKNOWN else (),
+    )
