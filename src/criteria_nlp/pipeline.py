@@ -88,22 +88,26 @@ class CriteriaParser:
     """Holds the pipeline, lexicon and builder; reuse one instance for many documents.
 
     ``keep_claims``: fill :attr:`Criterion.claims` with the builder's ledger (which reader read which words, as
-    what), which the linter reads; claims are not part of the JSON and do not take part in equality.
+    what), which the linter reads; claims are not part of the JSON and do not take part in equality. Off by
+    default: making them costs about a fifth of the parse, and only the linter reads them (``parse(...,
+    claims=True)`` asks for them per call).
     """
 
-    def __init__(self, lexicon: Lexicon | None = None, *, keep_claims: bool = True) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, *, keep_claims: bool = False) -> None:
         self.keep_claims = keep_claims
         self.lexicon = lexicon or load_lexicon()
         self.nlp = default_pipeline() if lexicon is None else _pipeline_for(self.lexicon)
         self.builder = Builder(self.lexicon)
 
-    def parse(self, text: str | bytes, *, source: str | None = None) -> CriteriaDocument:
+    def parse(self, text: str | bytes, *, source: str | None = None, claims: bool | None = None) -> CriteriaDocument:
+        """The document of a protocol's eligibility text; ``claims`` (default: the parser's ``keep_claims``) fills
+        each criterion's claims."""
         if isinstance(text, bytes):
             text = decode_text(text, source=source)
         text = _clean(text)
         segments, notes = segment_with_notes(text)
         items = [_Item(s.section, s.label, s.start, s.end, s.lead_in) for s in segments]
-        criteria = self._document_criteria(text, items)
+        criteria = self._document_criteria(text, items, self.keep_claims if claims is None else claims)
         diagnostics = [
             Diagnostic(
                 code="unknown-header",
@@ -125,12 +129,19 @@ class CriteriaParser:
             )
         return CriteriaDocument(text=text, source=source, criteria=tuple(criteria), diagnostics=tuple(diagnostics))
 
-    def parse_one(self, text: str, *, section: Section = "inclusion", criterion_id: str = "1") -> Criterion:
+    def parse_one(
+        self, text: str, *, section: Section = "inclusion", criterion_id: str = "1", claims: bool | None = None
+    ) -> Criterion:
         """Parse one criterion on its own (a list label or bullet in front of it is recognised and left out)."""
-        return next(iter(self.parse_many([(criterion_id, text, section)])))
+        return next(iter(self.parse_many([(criterion_id, text, section)], claims=claims)))
 
     def parse_many(
-        self, records: Iterable[tuple[str, str, Section]], batch_size: int = 512, *, workers: int = 1
+        self,
+        records: Iterable[tuple[str, str, Section]],
+        batch_size: int = 512,
+        *,
+        workers: int = 1,
+        claims: bool | None = None,
     ) -> Iterator[Criterion]:
         """Parse (id, text, section) records, one criterion each (JSONL input); reads ``batch_size`` records ahead.
 
@@ -142,6 +153,7 @@ class CriteriaParser:
 
             yield from map_ordered(parse_chunk, records, workers=workers, parser=self)
             return
+        keep = self.keep_claims if claims is None else claims
         batch: list[tuple[str, _Item, str]] = []
         for criterion_id, raw, section in records:
             text = _clean(raw)
@@ -152,17 +164,17 @@ class CriteriaParser:
                 item = _Item(section, None, 0, len(text), None)
             batch.append((text, item, criterion_id))
             if len(batch) >= batch_size:
-                yield from self._criteria(batch)
+                yield from self._criteria(batch, keep)
                 batch = []
         if batch:
-            yield from self._criteria(batch)
+            yield from self._criteria(batch, keep)
 
-    def _document_criteria(self, text: str, items: Sequence[_Item]) -> list[Criterion]:
+    def _document_criteria(self, text: str, items: Sequence[_Item], claims: bool) -> list[Criterion]:
         used: dict[str, int] = {}
         jobs = [(text, item, _criterion_id(item, number, used)) for number, item in enumerate(items)]
-        return _join_alternatives(list(self._criteria(jobs)), text)
+        return _join_alternatives(list(self._criteria(jobs, claims)), text)
 
-    def _criteria(self, jobs: Sequence[tuple[str, _Item, str]]) -> Iterator[Criterion]:
+    def _criteria(self, jobs: Sequence[tuple[str, _Item, str]], claims: bool) -> Iterator[Criterion]:
         """Criteria for (document text, item, id) jobs; lazily, one job at a time."""
         refusals = [_refusal(text[item.start : item.end]) for text, item, _ in jobs]
         # text that is not parsed is not tokenised either: spaCy's tokenizer is quadratic on long runs without spaces
@@ -172,12 +184,14 @@ class CriteriaParser:
         )
         docs = annotate(self.nlp, texts)
         for (text, item, criterion_id), refusal, doc in zip(jobs, refusals, docs, strict=True):
-            yield self._criterion(text, item, criterion_id, doc, refusal)
+            yield self._criterion(text, item, criterion_id, doc, refusal, [] if claims else None)
 
-    def _criterion(self, text: str, item: _Item, criterion_id: str, doc: Doc, refusal: str | None) -> Criterion:
+    def _criterion(
+        self, text: str, item: _Item, criterion_id: str, doc: Doc, refusal: str | None, claims: list[Claim] | None
+    ) -> Criterion:
+        """One criterion; its claims are gathered in ``claims`` (None: not asked for)."""
         span = span_at(item.start, item.end)
         diagnostics: list[Diagnostic] = []
-        claims: list[Claim] = []
         if refusal is not None:
             expression: Node | None = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
             diagnostics.append(Diagnostic(code="too-long", severity="warning", message=refusal, span=span))
@@ -189,7 +203,7 @@ class CriteriaParser:
             reason = "criterion nested too deeply to be read; it is not parsed"
             expression = Unparsed(span=span, text=text[item.start : item.end], reason=reason)
             diagnostics[:] = [Diagnostic(code="too-long", severity="warning", message=reason, span=span)]
-            claims.clear()
+            claims = None
         return Criterion(
             id=criterion_id,
             section=item.section,
@@ -200,21 +214,22 @@ class CriteriaParser:
             status=status_of(expression),
             lead_in=item.lead_in,
             diagnostics=tuple(diagnostics),
-            claims=tuple(claims),
+            claims=tuple(claims or ()),
         )
 
     def _without_format_chars(
-        self, text: str, item: _Item, doc: Doc, diagnostics: list[Diagnostic], claims: list[Claim]
+        self, text: str, item: _Item, doc: Doc, diagnostics: list[Diagnostic], claims: list[Claim] | None
     ) -> Node | None:
         """Parse the criterion with its invisible format characters removed, then map every span back."""
         stripped, positions = strip_format(text[item.start : item.end], base=item.start)
         local: list[Diagnostic] = []
-        local_claims: list[Claim] = []
+        local_claims: list[Claim] | None = [] if claims is not None else None
         expression = self._expression(stripped, item, span_at(0, len(stripped)), doc, 0, local, local_claims)
         if expression is None:
             return None
         diagnostics.extend(Diagnostic.model_validate(remap_spans(d.model_dump(), positions)) for d in local)
-        claims.extend(Claim.model_validate(remap_spans(c.model_dump(), positions)) for c in local_claims)
+        if claims is not None and local_claims:
+            claims.extend(Claim.model_validate(remap_spans(c.model_dump(), positions)) for c in local_claims)
         return _NODE.validate_python(remap_spans(expression.model_dump(), positions))
 
     def _expression(
@@ -225,7 +240,7 @@ class CriteriaParser:
         doc: Doc,
         offset: int,
         diagnostics: list[Diagnostic],
-        claims: list[Claim],
+        claims: list[Claim] | None,
     ) -> Node | None:
         """The checked expression of one criterion (``span`` in ``text``; ``offset``: where ``doc`` starts), its
         diagnostics and claims added to the lists; None when it nests beyond the recursion limit."""
@@ -242,13 +257,13 @@ class CriteriaParser:
         doc: Doc,
         offset: int,
         diagnostics: list[Diagnostic],
-        claims: list[Claim],
+        claims: list[Claim] | None,
     ) -> Node:
         pieces = pieces_of(doc, offset=offset)
         chunks, skipped = parse_chunks(pieces)
         result = self.builder.build(chunks, item.section, span, text, pieces)
         expression = result.expression
-        if self.keep_claims:
+        if claims is not None:
             claims.extend(result.claims())
         diagnostics.extend(result.diagnostics)
         for piece in skipped:

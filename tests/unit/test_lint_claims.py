@@ -9,7 +9,7 @@ from criteria_nlp.lint import lint
 from criteria_nlp.lint.claims import claims_by_criterion, needs_claims
 from criteria_nlp.lint.context import DocumentContext
 from criteria_nlp.lint.words import lint_words
-from criteria_nlp.pipeline import CriteriaParser, parse_criteria
+from criteria_nlp.pipeline import CriteriaParser, default_parser
 
 TEXT = (
     "Inclusion Criteria:\n"
@@ -18,6 +18,11 @@ TEXT = (
     "Exclusion Criteria:\n"
     "1. Clinically significant heart disease, unless treated\n"
 )
+
+
+def parsed(text: str) -> CriteriaDocument:
+    """As the linter's callers parse: with the builder's claims (off by default for speed)."""
+    return default_parser().parse(text, claims=True)
 
 
 def _context(document: CriteriaDocument) -> DocumentContext:
@@ -30,7 +35,7 @@ def _read(document: CriteriaDocument, position: int, role: str | None = None, re
 
 
 def test_the_context_reads_the_claims_by_role_and_reader() -> None:
-    document = parse_criteria(TEXT)
+    document = parsed(TEXT)
     assert _read(document, 0, "cue:condition") == {"if"}
     assert _read(document, 0, "cue") == {"if"}  # a role's family
     assert {"ALT", "≤", "2.5"} <= _read(document, 0, reader="thresholds")
@@ -39,7 +44,7 @@ def test_the_context_reads_the_claims_by_role_and_reader() -> None:
 
 
 def test_unclaimed_words_are_the_words_no_reader_took() -> None:
-    document = parse_criteria("Inclusion Criteria:\n1. Multivessel disease with at least one significant stenosis\n")
+    document = parsed("Inclusion Criteria:\n1. Multivessel disease with at least one significant stenosis\n")
     (ctx,) = _context(document).criteria
     claimed = [claim.span for claim in ctx.claims]
     words = [span.slice(document.text) for span in ctx.unclaimed_words]
@@ -48,7 +53,7 @@ def test_unclaimed_words_are_the_words_no_reader_took() -> None:
 
 
 def test_a_document_from_json_gets_its_claims_by_parsing_again() -> None:
-    document = parse_criteria(TEXT)
+    document = parsed(TEXT)
     loaded = CriteriaDocument.model_validate_json(document.model_dump_json())
     assert needs_claims(loaded) and not needs_claims(document)
     assert list(claims_by_criterion(loaded)) == [c.claims for c in document.criteria]
@@ -58,11 +63,11 @@ def test_a_document_from_json_gets_its_claims_by_parsing_again() -> None:
 def test_a_document_parsed_without_claims_is_linted_like_one_with_them() -> None:
     document = CriteriaParser(keep_claims=False).parse(TEXT)
     assert needs_claims(document)
-    assert lint(document) == lint(parse_criteria(TEXT))
+    assert lint(document) == lint(parsed(TEXT))
 
 
 def test_an_edited_criterion_is_parsed_alone_and_its_claims_moved_to_its_span() -> None:
-    document = parse_criteria(TEXT)
+    document = parsed(TEXT)
     loaded = CriteriaDocument.model_validate_json(document.model_dump_json())
     renamed = tuple(c.model_copy(update={"id": f"edited-{c.id}"}) for c in loaded.criteria)
     edited = loaded.model_copy(update={"criteria": renamed})
@@ -73,7 +78,7 @@ def test_an_edited_criterion_is_parsed_alone_and_its_claims_moved_to_its_span() 
 
 
 def test_a_criterion_whose_span_does_not_hold_its_text_gets_no_claims() -> None:
-    document = parse_criteria(TEXT)
+    document = parsed(TEXT)
     loaded = CriteriaDocument.model_validate_json(document.model_dump_json())
     first = loaded.criteria[0].model_copy(update={"id": "other", "text": "something else entirely"})
     moved = loaded.model_copy(update={"criteria": (first, *loaded.criteria[1:])})
@@ -88,14 +93,14 @@ def test_a_permission_between_thresholds_is_claimed_as_a_cue_and_l001_reads_it()
         "1. ALT and bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if bilirubin is fractionated "
         "and direct bilirubin < 35%)\n"
     )
-    document = parse_criteria(text)
+    document = parsed(text)
     assert _read(document, 0, "cue:permission", "thresholds") == {"is acceptable"}
     assert "L001" not in lint(document).rule_ids()
 
 
 def test_l001_reads_an_exception_word_among_the_words_the_parser_did_not_read() -> None:
-    document = parse_criteria("Inclusion Criteria:\n1. ALT > 2.5 × ULN allowed with liver metastases\n")
+    document = parsed("Inclusion Criteria:\n1. ALT > 2.5 × ULN allowed with liver metastases\n")
     (ctx,) = _context(document).criteria
     assert "allowed" in {span.slice(document.text) for span in ctx.unread}
     assert "L001" not in lint(document).rule_ids()
-    assert "L001" in lint(parse_criteria("Inclusion Criteria:\n1. ALT > 2.5 × ULN\n")).rule_ids()
+    assert "L001" in lint(parsed("Inclusion Criteria:\n1. ALT > 2.5 × ULN\n")).rule_ids()

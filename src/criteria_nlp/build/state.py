@@ -76,7 +76,7 @@ class Ledger:
 
 @lru_cache(maxsize=16384)
 def _claim(start: int, end: int, reader: str, role: str) -> Claim:
-    return Claim(span=span_at(start, end), reader=reader, role=role)
+    return Claim.model_construct(span=span_at(start, end), reader=reader, role=role)  # internal values: no validation
 
 
 @dataclass(slots=True)

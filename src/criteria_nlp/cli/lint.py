@@ -55,7 +55,7 @@ def lint_files(files: list[Path]) -> list[LintedDocument | str]:
     for file in files:
         try:
             text = decode_text(file.read_bytes(), source=str(file))
-            document = parser.parse(text, source=str(file))
+            document = parser.parse(text, source=str(file), claims=True)
         except (CriteriaError, OSError) as error:
             results.append(str(error))
             continue

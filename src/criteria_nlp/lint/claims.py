@@ -28,7 +28,7 @@ def reparsed_claims(document: CriteriaDocument, lexicon: Lexicon | None = None) 
 
     custom = lexicon is not None and lexicon is not load_lexicon()
     parser = CriteriaParser(lexicon) if custom else default_parser()
-    again = {c.id: c for c in parser.parse(document.text, source=document.source).criteria}
+    again = {c.id: c for c in parser.parse(document.text, source=document.source, claims=True).criteria}
     found: list[tuple[Claim, ...]] = []
     alone: dict[int, Criterion] = {}
     for position, criterion in enumerate(document.criteria):
@@ -40,7 +40,7 @@ def reparsed_claims(document: CriteriaDocument, lexicon: Lexicon | None = None) 
         if criterion.span.slice(document.text) == criterion.text:
             alone[position] = criterion
     records = [(c.id, c.text, c.section) for c in alone.values()]
-    for (position, criterion), parsed in zip(alone.items(), parser.parse_many(records), strict=True):
+    for (position, criterion), parsed in zip(alone.items(), parser.parse_many(records, claims=True), strict=True):
         found[position] = _moved(parsed.claims, criterion.span.start)
     return found
 

@@ -93,9 +93,9 @@ def lint(document: CriteriaDocument, *, lexicon: Lexicon | None = None) -> LintR
 
 def lint_text(text: str, *, source: str | None = None, lexicon: Lexicon | None = None) -> LintReport:
     """Parse and lint a protocol's eligibility text."""
-    from criteria_nlp.pipeline import parse_criteria
+    from criteria_nlp.pipeline import default_parser
 
-    return lint(parse_criteria(text, source=source), lexicon=lexicon)
+    return lint(default_parser().parse(text, source=source, claims=True), lexicon=lexicon)
 
 
 __all__ = ["lint", "lint_text"]
