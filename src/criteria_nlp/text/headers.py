@@ -70,12 +70,16 @@ def classify_header(line: str) -> HeaderKind | None:
             return "exclusion"
     while len(words) > 1 and words[0] in table.qualifier:
         words = words[1:]
-    if len(words) > 2 or (len(words) == 2 and _distance(words[1], table.criteria) > _MAX_EDITS):
+    near = _MAX_EDITS + 1  # distances are only compared with _MAX_EDITS here: counting further is wasted
+    if len(words) > 2 or (len(words) == 2 and _distance(words[1], table.criteria, near) > _MAX_EDITS):
         return None
-    if len(words) == 1 and _distance(words[0], table.criteria) <= _MAX_EDITS:
+    if len(words) == 1 and _distance(words[0], table.criteria, near) <= _MAX_EDITS:
         return "unrecognised"  # "Criteria:", "Key criteria:": a header that names no section
-    to_exclusion = _distance(words[0], table.exclusion)
-    to_inclusion = _distance(words[0], table.inclusion)
+    # one word names a section only within _MAX_EDITS; two words ("Exculsoin criteria") are a header up to
+    # _MAX_EDITS + 2 from a section word, and the two distances are compared
+    bound = _MAX_EDITS + 3 if len(words) == 2 else near
+    to_exclusion = _distance(words[0], table.exclusion, bound)
+    to_inclusion = _distance(words[0], table.inclusion, bound)
     nearest = min(to_exclusion, to_inclusion)
     if nearest <= _MAX_EDITS and to_exclusion != to_inclusion:
         return "exclusion" if to_exclusion < to_inclusion else "inclusion"
@@ -84,17 +88,21 @@ def classify_header(line: str) -> HeaderKind | None:
     return None
 
 
-def _distance(word: str, targets: tuple[str, ...]) -> int:
-    """The fewest edits from ``word`` to one of ``targets`` (more than the bound when the lengths differ too much)."""
-    best = _MAX_EDITS + 3
+def _distance(word: str, targets: tuple[str, ...], bound: int) -> int:
+    """The fewest edits from ``word`` to one of ``targets``, or ``bound`` when there are at least that many."""
+    best = bound
     for target in targets:
         if abs(len(word) - len(target)) < best:
-            best = min(best, edits(word, target))
+            best = edits(word, target, bound=best)
     return best
 
 
-def edits(first: str, second: str) -> int:
-    """Optimal string alignment distance: insertions, deletions, replacements and swaps of adjacent letters."""
+def edits(first: str, second: str, *, bound: int | None = None) -> int:
+    """Optimal string alignment distance: insertions, deletions, replacements and swaps of adjacent letters.
+
+    With a ``bound``, the smaller of the distance and the bound: the rows stop as soon as no cell of the last two is
+    below it (every later cell costs at least as much), which ends most comparisons of unrelated words (nearly every
+    line segmented) after a few letters."""
     previous2: list[int] = []
     previous = list(range(len(second) + 1))
     for i, a in enumerate(first, start=1):
@@ -104,5 +112,7 @@ def edits(first: str, second: str) -> int:
             current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
             if i > 1 and j > 1 and a == second[j - 2] and first[i - 2] == b:
                 current[j] = min(current[j], previous2[j - 2] + 1)
+        if bound is not None and min(current) >= bound and min(previous) >= bound:
+            return bound
         previous2, previous = previous, current
-    return previous[-1]
+    return previous[-1] if bound is None else min(previous[-1], bound)

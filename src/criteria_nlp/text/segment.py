@@ -195,9 +195,12 @@ class _Segmenter:
             self.after_blank = True
             return
         indent = self._column(line_start, content_start)
-        if self._header(content_start, content_end, indent) or self._fuzzy_header(content_start, content_end, indent):
-            return
+        # the marker depends only on the document and the open levels, which a line that is no header leaves alone
         marker = self._marker(content_start, content_end)
+        if self._header(content_start, content_end, indent, marker) or self._fuzzy_header(
+            content_start, content_end, indent, marker
+        ):
+            return
         if marker is None:
             if self._continues_pending(indent):
                 self.pending.end = content_end  # type: ignore[union-attr]
@@ -285,11 +288,10 @@ class _Segmenter:
 
     # -- headers ----------------------------------------------------------------------------------------------
 
-    def _header(self, content_start: int, content_end: int, indent: int) -> bool:
+    def _header(self, content_start: int, content_end: int, indent: int, marker: _Marker | None) -> bool:
         """Handle a section header line ("Inclusion Criteria:", "1. Exclusion criteria"); False if it is none."""
         document = self.document
         header_start = content_start
-        marker = self._marker(content_start, content_end)
         if marker is not None:
             header_start = self._skip_space(content_start + marker.end, content_end)
         match = _CORE_HEADER.match(document, header_start, content_end)
@@ -321,11 +323,10 @@ class _Segmenter:
                 self._item(inline_start, content_end, indent, self._marker(inline_start, content_end))
         return True
 
-    def _fuzzy_header(self, content_start: int, content_end: int, indent: int) -> bool:
+    def _fuzzy_header(self, content_start: int, content_end: int, indent: int, marker: _Marker | None) -> bool:
         """A header the exact pattern misses (see :mod:`criteria_nlp.text.headers`); an unrecognised one opens the
         section "unknown" and is noted."""
         document = self.document
-        marker = self._marker(content_start, content_end)
         head_start = content_start if marker is None else self._skip_space(content_start + marker.end, content_end)
         colon = _find_colon(document, head_start, content_end)
         head_end = content_end if colon < 0 else colon + 1
