@@ -63,6 +63,8 @@ def read_thresholds(state: BuildState) -> None:
 
 
 def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) -> None:
+    if state.count_span is not None and chunk.span.end <= state.count_span.end:  # taken by reader "counts"
+        return
     grade = None if chunk.variables else graded(state, index)
     thresholds = _thresholds(state, run, index, chunk, grade is not None)
     if thresholds is None:
