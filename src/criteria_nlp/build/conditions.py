@@ -15,7 +15,7 @@ from criteria_nlp.build.common import (
     text_of,
     trim,
 )
-from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk
 from criteria_nlp.ir import ConceptRef, Demographic, Node, Presence
 from criteria_nlp.knowledge.words import words
@@ -86,6 +86,17 @@ def _with_subgroup(state: BuildState, position: int, index: int) -> bool:
     )
 
 
+def _trailing_subgroup(state: BuildState, pieces: list[Piece]) -> Node | None:
+    """ "; liver metastases, if any, < 5 × ULN" ending the criterion: the condition's subgroup threshold."""
+    concept = pieces[1] if len(pieces) > 1 else None
+    if concept is None or "CONCEPT" not in concept.kinds or any(is_content(p) for p in pieces[2:]):
+        return None
+    for piece in pieces:
+        state.take(piece, READER, "condition" if piece is concept else cue_role(piece, "filler"))
+    state.hold_concept(concept)
+    return Presence(span=concept.span, concept=concept_ref(state, concept, ()))
+
+
 def _is_subgroup_cue(chunk: Chunk) -> bool:
     if not isinstance(chunk, ProseChunk):
         return False
@@ -113,6 +124,8 @@ def subgroup_before(state: BuildState, between: Sequence[Chunk], after: Chunk | 
     < 5 × ULN)": the subgroup that the bracketed threshold after ``between`` (the words since the threshold before
     it) is for; ``after`` is the chunk after that threshold, the closing bracket. None when they name none."""
     pieces = [c.piece for c in between if isinstance(c, ProseChunk)]
+    if len(pieces) == len(between) and after is None and pieces and pieces[0].text == ";":
+        return _trailing_subgroup(state, pieces)
     closed = isinstance(after, ProseChunk) and after.piece.text == ")"
     if len(pieces) != len(between) or not pieces or pieces[0].text != "(" or not closed:
         return None
