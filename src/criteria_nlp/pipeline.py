@@ -15,7 +15,7 @@ from pydantic import TypeAdapter
 from spacy.tokens import Doc
 
 from criteria_nlp.build.builder import Builder
-from criteria_nlp.build.lead_ins import ListReading, ends_with_or, list_reading
+from criteria_nlp.build.lead_ins import ListReading, ends_with_or, lead_in_window, list_reading, with_window
 from criteria_nlp.check.passes import CheckContext, run_passes
 from criteria_nlp.errors import CriteriaInputError
 from criteria_nlp.grammar import parse_chunks, pieces_of
@@ -30,6 +30,7 @@ from criteria_nlp.ir import (
     Node,
     Section,
     Span,
+    TemporalWindow,
     Unparsed,
     span_at,
     status_of,
@@ -175,7 +176,27 @@ class CriteriaParser:
     def _document_criteria(self, text: str, items: Sequence[_Item], claims: bool) -> list[Criterion]:
         used: dict[str, int] = {}
         jobs = [(text, item, _criterion_id(item, number, used)) for number, item in enumerate(items)]
-        return _join_lists(list(self._criteria(jobs, claims)), text)
+        return _join_lists(self._with_lead_in_windows(list(self._criteria(jobs, claims)), text), text)
+
+    def _with_lead_in_windows(self, criteria: list[Criterion], document: str) -> list[Criterion]:
+        """ "Any of the following within 6 months before screening:": the lead-in's window reaches each item."""
+        windows: dict[int, TemporalWindow | None] = {}
+        result: list[Criterion] = []
+        for criterion in criteria:
+            lead_in = criterion.lead_in
+            start = -1 if lead_in is None else document.rfind(lead_in, 0, criterion.span.start)
+            if lead_in is None or start < 0 or has_format_chars(lead_in):
+                result.append(criterion)
+                continue
+            if start not in windows:
+                (doc,) = annotate(self.nlp, [lead_in])
+                windows[start] = lead_in_window(parse_chunks(pieces_of(doc))[0], start)
+            window = windows[start]
+            expression = criterion.expression if window is None else with_window(criterion.expression, window)
+            if expression is not criterion.expression:
+                criterion = criterion.model_copy(update={"expression": expression, "status": status_of(expression)})
+            result.append(criterion)
+        return result
 
     def _criteria(self, jobs: Sequence[tuple[str, _Item, str]], claims: bool) -> Iterator[Criterion]:
         """Criteria for (document text, item, id) jobs; lazily, one job at a time."""

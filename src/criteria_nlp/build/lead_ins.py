@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from criteria_nlp.grammar import Chunk, ProseChunk, WindowChunk
+from criteria_nlp.ir import Node, Presence, TemporalWindow, children_of, rebuild, span_at
 from criteria_nlp.knowledge.words import words
 from criteria_nlp.resources import corpus_path
 
-__all__ = ["ListReading", "count_of", "ends_with_or", "leading_count", "list_reading"]
+__all__ = ["ListReading", "count_of", "ends_with_or", "lead_in_window", "leading_count", "list_reading", "with_window"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +59,36 @@ def leading_count(text: str) -> tuple[int, int] | None:
 def ends_with_or(item: str) -> bool:
     """An item ending in "or" (punctuation after it allowed): it and the next items are alternatives."""
     return _search("list_or_end", item.lower()) is not None
+
+
+def lead_in_window(chunks: list[Chunk], offset: int) -> TemporalWindow | None:
+    """The one time window a lead-in writes ("Any of the following within 6 months before screening:"), with its
+    anchor; spans moved by ``offset`` (where the lead-in starts in the document). None for none or several."""
+    windows = [c for c in chunks if isinstance(c, WindowChunk)]
+    if len(windows) != 1:
+        return None
+    window = windows[0]
+    anchors = [
+        c.piece
+        for c in chunks
+        if isinstance(c, ProseChunk) and "ANCHOR" in c.piece.kinds and c.piece.char_start >= window.span.end
+    ]
+    span = span_at(window.span.start + offset, window.span.end + offset)
+    anchor = anchors[0].text if anchors else None
+    return TemporalWindow(min_ago=window.min_ago, max_ago=window.max_ago, anchor=anchor, span=span)
+
+
+def with_window(node: Node, window: TemporalWindow) -> Node:
+    """``node`` with ``window`` on every presence that has none (the lead-in's window reaches each item)."""
+    if isinstance(node, Presence):
+        return node.model_copy(update={"window": window}) if node.window is None else node
+    children = children_of(node)
+    if not children:
+        return node
+    changed = tuple(with_window(child, window) for child in children)
+    if all(new is old for new, old in zip(changed, children, strict=True)):
+        return node
+    return rebuild(node, changed)
 
 
 def count_of(word: str) -> int | None:
