@@ -15,11 +15,14 @@ from pydantic import TypeAdapter
 from spacy.tokens import Doc
 
 from criteria_nlp.build.builder import Builder
+from criteria_nlp.build.lead_ins import ListReading, ends_with_or, lead_in_window, list_reading, with_window
 from criteria_nlp.check.passes import CheckContext, run_passes
 from criteria_nlp.errors import CriteriaInputError
 from criteria_nlp.grammar import parse_chunks, pieces_of
 from criteria_nlp.ir import (
+    All,
     Any_,
+    AtLeast,
     Claim,
     CriteriaDocument,
     Criterion,
@@ -27,6 +30,7 @@ from criteria_nlp.ir import (
     Node,
     Section,
     Span,
+    TemporalWindow,
     Unparsed,
     span_at,
     status_of,
@@ -172,7 +176,27 @@ class CriteriaParser:
     def _document_criteria(self, text: str, items: Sequence[_Item], claims: bool) -> list[Criterion]:
         used: dict[str, int] = {}
         jobs = [(text, item, _criterion_id(item, number, used)) for number, item in enumerate(items)]
-        return _join_alternatives(list(self._criteria(jobs, claims)), text)
+        return _join_lists(self._with_lead_in_windows(list(self._criteria(jobs, claims)), text), text)
+
+    def _with_lead_in_windows(self, criteria: list[Criterion], document: str) -> list[Criterion]:
+        """ "Any of the following within 6 months before screening:": the lead-in's window reaches each item."""
+        windows: dict[int, TemporalWindow | None] = {}
+        result: list[Criterion] = []
+        for criterion in criteria:
+            lead_in = criterion.lead_in
+            start = -1 if lead_in is None else document.rfind(lead_in, 0, criterion.span.start)
+            if lead_in is None or start < 0 or has_format_chars(lead_in):
+                result.append(criterion)
+                continue
+            if start not in windows:
+                (doc,) = annotate(self.nlp, [lead_in])
+                windows[start] = lead_in_window(parse_chunks(pieces_of(doc))[0], start)
+            window = windows[start]
+            expression = criterion.expression if window is None else with_window(criterion.expression, window)
+            if expression is not criterion.expression:
+                criterion = criterion.model_copy(update={"expression": expression, "status": status_of(expression)})
+            result.append(criterion)
+        return result
 
     def _criteria(self, jobs: Sequence[tuple[str, _Item, str]], claims: bool) -> Iterator[Criterion]:
         """Criteria for (document text, item, id) jobs; lazily, one job at a time."""
@@ -288,48 +312,79 @@ def _tokenised_text(text: str) -> str:
 _NODE: TypeAdapter[Node] = TypeAdapter(Node)
 
 
-_ALTERNATIVES_LEAD_IN = re.compile(r"\b(?:one|any|either|at least one)\s+of\b", re.IGNORECASE)
-_TRAILING_OR = re.compile(r"\bor[\s,;.]*$", re.IGNORECASE)
+def _join_lists(criteria: list[Criterion], document: str) -> list[Criterion]:
+    """The items of one sub-list become one criterion when their lead-in asks for other than the section's way of
+    joining separate criteria (:func:`criteria_nlp.build.lead_ins.list_reading`).
 
-
-def _join_alternatives(criteria: list[Criterion], document: str) -> list[Criterion]:
-    """Sub-items that are alternatives ("defined as one of:", or items ending in "or") become one criterion.
-
-    In the inclusion section such items are met when any of them is; listed separately they would all be required.
-    (In the exclusion section separate items already exclude on any one, so they are left as they are.)
+    Separate inclusion criteria are all required and separate exclusion criteria each exclude; so "one of the
+    following:" (or items ending in "or") joins inclusion items into ``any``, "all of the following:" joins
+    exclusion items into ``all``, and "at least 2 of the following:" joins either into ``at_least``. Two sub-lists
+    under the same words are two criteria.
     """
     joined: list[Criterion] = []
     position = 0
     while position < len(criteria):
-        first = criteria[position]
-        end = position + 1
-        while end < len(criteria) and criteria[end].lead_in is not None and criteria[end].lead_in == first.lead_in:
-            end += 1
+        end = _list_end(criteria, position, document)
         group = criteria[position:end]
-        alternatives = first.lead_in is not None and (
-            bool(_ALTERNATIVES_LEAD_IN.search(first.lead_in)) or any(_TRAILING_OR.search(c.text) for c in group[:-1])
-        )
-        if first.section != "inclusion" or len(group) < 2 or not alternatives:
+        reading = _group_reading(group)
+        if reading is None or len(group) < 2:
             joined.extend(group)
         else:
-            span = Span(start=group[0].span.start, end=group[-1].span.end)
-            expression = Any_(span=span, children=tuple(c.expression for c in group))
-            joined.append(
-                Criterion(
-                    id=first.id,
-                    section=first.section,
-                    label=first.label,
-                    text=span.slice(document),
-                    span=span,
-                    expression=expression,
-                    status=status_of(expression),
-                    lead_in=first.lead_in,
-                    diagnostics=tuple(d for c in group for d in c.diagnostics),
-                    claims=tuple(claim for c in group for claim in c.claims),
-                )
-            )
+            joined.append(_joined(group, reading, document))
         position = end
     return joined
+
+
+def _list_end(criteria: list[Criterion], position: int, document: str) -> int:
+    """Where the sub-list starting at ``position`` ends: at an item with another lead-in, or after the lead-in's
+    words are written again (a second list under the same words)."""
+    lead_in = criteria[position].lead_in
+    end = position + 1
+    while end < len(criteria) and lead_in is not None and criteria[end].lead_in == lead_in:
+        if document.find(lead_in, criteria[end - 1].span.end, criteria[end].span.start) >= 0:
+            break
+        end += 1
+    return end
+
+
+def _group_reading(group: list[Criterion]) -> ListReading | None:
+    """How the group's items join when that differs from the section's joining of separate criteria."""
+    first = group[0]
+    if first.lead_in is None or first.section == "unknown":
+        return None
+    reading = list_reading(first.lead_in)
+    if reading is None and any(ends_with_or(c.text) for c in group[:-1]):
+        reading = ListReading("any")
+    if reading is None or reading.count > len(group):
+        return None
+    if reading.join == ("all" if first.section == "inclusion" else "any"):
+        return None
+    return reading
+
+
+def _joined(group: list[Criterion], reading: ListReading, document: str) -> Criterion:
+    first = group[0]
+    span = Span(start=group[0].span.start, end=group[-1].span.end)
+    children = tuple(c.expression for c in group)
+    expression: Node
+    if reading.join == "at_least":
+        expression = AtLeast(span=span, count=reading.count, children=children)
+    elif reading.join == "any":
+        expression = Any_(span=span, children=children)
+    else:
+        expression = All(span=span, children=children)
+    return Criterion(
+        id=first.id,
+        section=first.section,
+        label=first.label,
+        text=span.slice(document),
+        span=span,
+        expression=expression,
+        status=status_of(expression),
+        lead_in=first.lead_in,
+        diagnostics=tuple(d for c in group for d in c.diagnostics),
+        claims=tuple(claim for c in group for claim in c.claims),
+    )
 
 
 def _criterion_id(item: _Item, number: int, used: dict[str, int]) -> str:

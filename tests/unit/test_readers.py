@@ -13,6 +13,7 @@ import pytest
 from criteria_nlp.build import READERS, BuildState, Ledger
 from criteria_nlp.build.clauses import split_clauses
 from criteria_nlp.build.concepts import read_concepts, read_prefixes
+from criteria_nlp.build.counts import read_counts
 from criteria_nlp.build.leftovers import read_leftovers
 from criteria_nlp.build.lists import read_lists, read_windows
 from criteria_nlp.build.negation import read_negation
@@ -230,3 +231,14 @@ def test_word_sets_are_data() -> None:
     assert "but" in words("scope_breaker") and "the" in words("stopword")
     with pytest.raises(CriteriaSemanticError):
         words("no_such_set")
+
+
+def test_counts_alone() -> None:
+    state = state_of("Any two of hypertension, diabetes mellitus and obesity")
+    read_counts(state)
+    assert state.list_count == 2
+    assert _taken_as(state, "Any") == _taken_as(state, "of") == ("counts", "connective")
+    assert [(reader, role) for _, reader, role in state.ledger.chunks] == [("counts", "connective")]  # "two"
+    state = state_of("At least 2 episodes of seizures")
+    read_counts(state)
+    assert state.list_count is None and not state.ledger.entries

@@ -24,6 +24,7 @@ from criteria_nlp.grammar import Chunk, Piece, ProseChunk
 from criteria_nlp.ir import (
     All,
     Any_,
+    AtLeast,
     Claim,
     Comparison,
     Conditional,
@@ -92,16 +93,52 @@ def read_clause(state: BuildState) -> Node | None:
     for reader in READERS:
         reader(state)
         if state.done:
+            if isinstance(state.result, Unparsed) and state.count_span is not None:
+                # "At least two of the following additional criteria": nothing to count; the count is unread too
+                span = state.count_span.cover(state.result.span)
+                return state.result.model_copy(update={"span": span, "text": span.slice(state.document)})
             return state.result
+    parts = _parts(state)
+    if state.list_count is not None:
+        counted = _at_least(state, state.list_count, parts)
+        parts = [counted] if counted is not None else _parts(state)
+    if state.sex_condition and state.sex is not None:
+        # "Not pregnant for female subjects": the rest applies to that sex; others meet it
+        return applies_to(state.sex, all_of(parts), state.section)
+    return all_of(parts)
+
+
+def _parts(state: BuildState) -> list[Node]:
     parts = state.parts()
     alternatives = state.alternatives
     if alternatives is not None:
         parts = [alternatives, *(p for p in parts if p is not state.numeric and p is not state.concepts)]
     parts.extend(state.not_understood)
-    if state.sex_condition and state.sex is not None:
-        # "Not pregnant for female subjects": the rest applies to that sex; others meet it
-        return applies_to(state.sex, all_of(parts), state.section)
-    return all_of(parts)
+    return parts
+
+
+def _at_least(state: BuildState, count: int, parts: list[Node]) -> Node | None:
+    """ "At least 2 of A, B and C": the items however joined, of which ``count`` must hold (an item not understood
+    counts as unknown). Fewer than two understood items, or fewer items than the count, leave the count itself not
+    understood: it joins the numbers no one placed, and None is returned."""
+    items = [item for part in parts for item in _items(part)]
+    assert state.count_span is not None
+    if len(items) < count or sum(not isinstance(item, Unparsed) for item in items) < 2:
+        reason = f"a count of {count} over items that were not all read"
+        state.unplaced.append(not_understood(state, state.count_span, reason))
+        return None
+    span = state.count_span
+    for item in items:
+        span = span.cover(item.span)
+    if count == 1:
+        return Any_(span=span, children=tuple(items))
+    return AtLeast(span=span, count=count, children=tuple(items))
+
+
+def _items(node: Node) -> list[Node]:
+    if isinstance(node, All | Any_):
+        return [item for child in node.children for item in _items(child)]
+    return [node]
 
 
 def _criterion(states: list[BuildState], section: Section, span: Span, document: str) -> Node:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from criteria_nlp.build.common import CLAUSE_BREAKS, first_with
+from criteria_nlp.build.common import CLAUSE_BREAKS, first_with, is_content
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, VariableMention
 from criteria_nlp.knowledge.words import words
 
@@ -33,8 +33,10 @@ def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
     for position, chunk in enumerate(chunks):
         if isinstance(chunk, ProseChunk) and chunk.piece.text in CLAUSE_BREAKS:
             following = chunks[position + 1] if position + 1 < len(chunks) else None
-            continues = (isinstance(following, ConstraintChunk) and not following.variables) or (
-                isinstance(following, ProseChunk) and "IF" in following.piece.kinds and chunk.piece.text == ";"
+            continues = (
+                (isinstance(following, ConstraintChunk) and not following.variables)
+                or (isinstance(following, ProseChunk) and "IF" in following.piece.kinds and chunk.piece.text == ";")
+                or (chunk.piece.text == ";" and _subgroup_follows(chunks, position + 1))
             )
             if continues:
                 clauses[-1].chunks.append(chunk)
@@ -48,6 +50,21 @@ def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
             for part in _split_permission(clause):
                 result.extend(_split_obligation(part))
     return result
+
+
+def _subgroup_follows(chunks: Sequence[Chunk], start: int) -> bool:
+    """ "AST ≤ 3 × ULN; liver metastases, if any, < 5 × ULN": a condition, then only fillers and "if", then a
+    threshold of nothing that ends the criterion: the subgroup's threshold of the same variable."""
+    first = chunks[start] if start < len(chunks) else None
+    if not isinstance(first, ProseChunk) or "CONCEPT" not in first.piece.kinds:
+        return False
+    for position in range(start + 1, len(chunks)):
+        chunk = chunks[position]
+        if isinstance(chunk, ConstraintChunk):
+            return not chunk.variables and position == len(chunks) - 1
+        if not isinstance(chunk, ProseChunk) or chunk.piece.text in CLAUSE_BREAKS or is_content(chunk.piece):
+            return False
+    return False
 
 
 def _split_obligation(clause: Clause) -> list[Clause]:

@@ -4,6 +4,8 @@ it ("if liver metastases are present", "unless on therapeutic anticoagulation", 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from criteria_nlp.build.common import (
     SEX_PREPOSITIONS,
     concept_ref,
@@ -13,7 +15,7 @@ from criteria_nlp.build.common import (
     text_of,
     trim,
 )
-from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk
 from criteria_nlp.ir import ConceptRef, Demographic, Node, Presence
 from criteria_nlp.knowledge.words import words
@@ -21,19 +23,26 @@ from criteria_nlp.knowledge.words import words
 READER = "thresholds"
 _CONDITION_FILLERS = words("condition_filler")
 _SEX_THRESHOLD_GAP = words("sex_threshold_gap")
+_PERSON_WORDS = words("person_word")
+_SUBGROUP_WITH = words("subgroup_with")
 
 
-def condition_after(state: BuildState, index: int) -> tuple[Node | None, Node | None]:
+def condition_after(state: BuildState, index: int, restating: bool = False) -> tuple[Node | None, Node | None]:
     """(condition, exception) after the threshold at ``index``: "if liver metastases are present" is a
-    condition for it, "unless on therapeutic anticoagulation" an exception to it."""
+    condition for it, "unless on therapeutic anticoagulation" an exception to it; a threshold that restates the
+    one before it takes "with" as a condition too ("≤ 3 × ULN (≤ 5 × ULN with liver metastases)")."""
     for position in range(index + 1, len(state.chunks)):
         chunk = state.chunks[position]
         if ends_clause(chunk):
             return None, None
         if isinstance(chunk, ProseChunk) and "UNLESS" in chunk.piece.kinds:
             return None, _condition_at(state, state.chunks.index(chunk))
-        if isinstance(chunk, ProseChunk) and "IF" in chunk.piece.kinds:
-            return _condition_at(state, state.chunks.index(chunk)), None
+        if isinstance(chunk, ProseChunk) and (
+            "IF" in chunk.piece.kinds or (restating and _with_subgroup(state, position, index))
+        ):
+            if _leads_threshold(state, position):
+                return None, None  # "(in case of liver metastases < 5 × ULN)": the condition of the next threshold
+            return _condition_at(state, position), None
         if sex_leads_threshold(state, state.chunks.index(chunk)):
             return None, None  # "Hb < 130 g/L, females < 120 g/L": the sex belongs to the next threshold
         sex = _sex_condition(state, chunk)
@@ -60,6 +69,92 @@ def condition_before(state: BuildState, index: int) -> Node | None:
         if piece.text in (";", "."):
             return None
     return None
+
+
+def _with_subgroup(state: BuildState, position: int, index: int) -> bool:
+    """ "(≤ 5 × ULN with liver metastases)": "with" after a bracketed threshold that restates the one before it;
+    "for women" is a sex (:func:`_sex_condition`)."""
+    chunks = state.chunks
+    following = chunks[position + 1] if position + 1 < len(chunks) else None
+    before = chunks[index - 1] if index > 0 else None
+    return (
+        _is_subgroup_cue(chunks[position])
+        and isinstance(before, ProseChunk)
+        and before.piece.text == "("
+        and isinstance(following, ProseChunk)
+        and "SEX" not in following.piece.kinds
+    )
+
+
+def _trailing_subgroup(state: BuildState, pieces: list[Piece]) -> Node | None:
+    """ "; liver metastases, if any, < 5 × ULN" ending the criterion: the condition's subgroup threshold."""
+    concept = pieces[1] if len(pieces) > 1 else None
+    if concept is None or "CONCEPT" not in concept.kinds or any(is_content(p) for p in pieces[2:]):
+        return None
+    for piece in pieces:
+        state.take(piece, READER, "condition" if piece is concept else cue_role(piece, "filler"))
+    state.hold_concept(concept)
+    return Presence(span=concept.span, concept=concept_ref(state, concept, ()))
+
+
+def _is_subgroup_cue(chunk: Chunk) -> bool:
+    if not isinstance(chunk, ProseChunk):
+        return False
+    return "IF" in chunk.piece.kinds or chunk.piece.lower in _SUBGROUP_WITH
+
+
+def _leads_threshold(state: BuildState, position: int) -> bool:
+    """Does the condition cue at ``position`` lead a threshold of its own, before the bracket or clause ends?"""
+    chunks = state.chunks
+    for later in range(position + 1, len(chunks)):
+        chunk = chunks[later]
+        if isinstance(chunk, ConstraintChunk):
+            return True
+        if isinstance(chunk, ProseChunk) and chunk.piece.text == ",":
+            # "(if liver metastases are present, < 5 × ULN)": a threshold of nothing right after the comma
+            following = chunks[later + 1] if later + 1 < len(chunks) else None
+            return isinstance(following, ConstraintChunk) and not following.variables
+        if not isinstance(chunk, ProseChunk) or chunk.piece.text in (")", ";"):
+            return False
+    return False
+
+
+def subgroup_before(state: BuildState, between: Sequence[Chunk], after: Chunk | None) -> Node | None:
+    """ "bilirubin ≤ 1.5 × ULN (patients with Gilbert's syndrome ≤ 3 × ULN)", "(in case of liver metastases
+    < 5 × ULN)": the subgroup that the bracketed threshold after ``between`` (the words since the threshold before
+    it) is for; ``after`` is the chunk after that threshold, the closing bracket. None when they name none."""
+    pieces = [c.piece for c in between if isinstance(c, ProseChunk)]
+    if len(pieces) == len(between) and after is None and pieces and pieces[0].text == ";":
+        return _trailing_subgroup(state, pieces)
+    closed = isinstance(after, ProseChunk) and after.piece.text == ")"
+    if len(pieces) != len(between) or not pieces or pieces[0].text != "(" or not closed:
+        return None
+    inner = pieces[1:-1] if pieces[-1].text == "," else pieces[1:]  # "(if liver metastases are present, < 5 …)"
+    if any(p.text in ("(", ")", ",", ";") for p in inner):
+        return None  # one bracket holding the subgroup and its threshold, nothing else
+    position = 1
+    while position < len(pieces) and pieces[position].lower in _PERSON_WORDS:
+        position += 1
+    if position >= len(pieces) or not _is_subgroup_cue(between[position]):
+        return None
+    if state.taken(pieces[position]):
+        return None
+    condition = [p for p in pieces[position + 1 :] if p.lower not in _CONDITION_FILLERS]
+    content = trim(condition)
+    if not content or any(kind in p.kinds for p in condition for kind in ("VARIABLE", "GROUP", "SEX")):
+        return None
+    for piece in pieces[: position + 1]:
+        state.take(piece, READER, "cue:condition" if piece is pieces[position] else "filler")
+    concepts = [p for p in condition if "CONCEPT" in p.kinds]
+    if len(concepts) == 1 and all(p is concepts[0] or not is_content(p) for p in condition):
+        state.take(concepts[0], READER, "condition")
+        state.hold_concept(concepts[0])
+        return Presence(span=concepts[0].span, concept=concept_ref(state, concepts[0], ()))
+    for piece in pieces[position + 1 :]:
+        state.take(piece, READER, "condition")
+    span = cover_pieces(content) or content[0].span
+    mention = text_of(content, state.document)
+    return Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
 
 
 def _condition_at(state: BuildState, start: int) -> Node | None:

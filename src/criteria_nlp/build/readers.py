@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from criteria_nlp.build.alternatives import read_alternatives
 from criteria_nlp.build.concepts import read_concepts, read_prefixes
+from criteria_nlp.build.counts import read_counts
 from criteria_nlp.build.leftovers import read_leftovers
 from criteria_nlp.build.lists import read_lists, read_windows
 from criteria_nlp.build.negation import read_negation
@@ -24,6 +25,7 @@ from criteria_nlp.build.thresholds import read_thresholds
 Reader = Callable[[BuildState], None]
 
 READERS: tuple[Reader, ...] = (
+    read_counts,  # "at least 2 of A, B and C": how many of the items must hold
     read_thresholds,  # numeric islands with their variables, conditions, exceptions and negations
     read_prefixes,  # "non-smoker", "anti-epileptic"
     read_concepts,  # concepts with qualifiers, definitions, coordination ellipsis

@@ -20,7 +20,7 @@ from criteria_nlp.grammar import (
     VariableMention,
     WindowChunk,
 )
-from criteria_nlp.ir import Claim, Diagnostic, Node, Section, Unparsed, span_at
+from criteria_nlp.ir import Claim, Diagnostic, Node, Section, Span, Unparsed, span_at
 from criteria_nlp.knowledge.lexicon import Lexicon
 
 # roles of the pieces inside a threshold or window the grammar parsed, by their annotation
@@ -100,6 +100,8 @@ class BuildState:
     unplaced: list[Unparsed] = field(default_factory=list)
     placed_windows: set[int] = field(default_factory=set)  # ids of the windows given to a condition
     # what the readers produced, in the order of READERS
+    list_count: int | None = None  # counts: "at least 2 of A, B and C": how many of the clause's items must hold
+    count_span: Span | None = None  # counts: the words of that count
     numeric: Node | None = None  # thresholds: the clause's thresholds, with their conditions
     prefix_negations: dict[int, Piece] = field(default_factory=dict)  # prefixes: concept index -> its "non"
     modifiers: set[int] = field(default_factory=set)  # prefixes: concepts that only modify the noun after them

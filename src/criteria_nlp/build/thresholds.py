@@ -26,6 +26,7 @@ from criteria_nlp.build.conditions import (
     condition_before,
     leading_sex,
     negation_before,
+    subgroup_before,
 )
 from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.build.variables import check_unknown_unit, graded, implied_variable, is_duration, unit_fitting
@@ -63,6 +64,8 @@ def read_thresholds(state: BuildState) -> None:
 
 
 def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) -> None:
+    if state.count_span is not None and chunk.span.end <= state.count_span.end:  # taken by reader "counts"
+        return
     grade = None if chunk.variables else graded(state, index)
     thresholds = _thresholds(state, run, index, chunk, grade is not None)
     if thresholds is None:
@@ -71,6 +74,9 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     if grade is not None:
         variables, thresholds = (grade[0],), [with_scale(t, grade[1]) for t in thresholds]
     between = state.chunks[run.chunk_index + 1 : index] if run.chunk_index >= -1 else []
+    # "≤ 1.5 × ULN (patients with Gilbert's syndrome ≤ 3 × ULN)": a subgroup's own threshold of the same variable
+    after = state.chunks[index + 1] if index + 1 < len(state.chunks) else None
+    subgroup = subgroup_before(state, between, after) if not variables and run.variables and run.nodes else None
     inherited = (
         not variables and _continues(state, run, index, between) and not is_duration(state, thresholds, run.variables)
     )
@@ -82,13 +88,18 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
             return
         variables = (implied,)
     check_unknown_unit(state, chunk, thresholds)
-    condition, exception = condition_after(state, index)
+    condition, exception = condition_after(state, index, restating=inherited)
     if condition is None and exception is None:
-        condition = condition_before(state, index)
+        condition = subgroup or condition_before(state, index)
     for c in between:
         if isinstance(c, ProseChunk):
             state.take(c.piece, READER, cue_role(c.piece, "connective"))
     node = threshold_node(state.known, variables, thresholds, chunk.span, either=chunk.either)
+    if condition is not None and _relaxed(thresholds):
+        # "ALT ≤ 3 × ULN or ≤ 5 × ULN in case of liver metastases": the second threshold is the subgroup's
+        general, relaxed = (threshold_node(state.known, variables, [t], chunk.span) for t in thresholds)
+        node = Conditional(span=chunk.span.cover(condition.span), when=condition, then=relaxed, otherwise=general)
+        condition = None
     state.place(chunk, READER)
     if exception is not None:
         # "INR ≤ 1.5 unless on therapeutic anticoagulation": met by the threshold or by the exception
@@ -104,6 +115,14 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     run.operator = thresholds[-1].operator
     run.node_index = len(run.nodes) - 1
     run.chunk_index = index
+
+
+def _relaxed(thresholds: list[Threshold]) -> bool:
+    """Two thresholds that bound the same side ("≤ 3 × ULN or ≤ 5 × ULN"): one relaxes the other."""
+    if len(thresholds) != 2:
+        return False
+    sides = {(t.operator or "")[:1] for t in thresholds}
+    return len(sides) == 1 and sides <= {"<", ">"}
 
 
 def _thresholds(

@@ -1,0 +1,141 @@
+"""What a list's lead-in asks of its items: all, any, or at least N ("At least 2 of the following:").
+
+The phrases are the ``list_*`` sets of ``corpora/lexicon/words.tsv`` ("N" in a phrase stands for a count, written
+in digits or as a ``NUMWORD`` cue of ``cues.tsv``); this module only turns them into one pattern per set.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Literal
+
+from criteria_nlp.grammar import Chunk, ProseChunk, WindowChunk
+from criteria_nlp.ir import Node, Presence, TemporalWindow, children_of, rebuild, span_at
+from criteria_nlp.knowledge.words import words
+from criteria_nlp.resources import corpus_path
+
+__all__ = ["ListReading", "count_of", "ends_with_or", "lead_in_window", "leading_count", "list_reading", "with_window"]
+
+
+@dataclass(frozen=True, slots=True)
+class ListReading:
+    """``join`` of the items: all of them, any of them, or at least ``count`` of them."""
+
+    join: Literal["all", "any", "at_least"]
+    count: int = 1
+
+
+def list_reading(lead_in: str) -> ListReading | None:
+    """The reading a lead-in asks for (at least N, before any, before all); None when it names none."""
+    lowered = lead_in.lower()
+    match = _search("list_at_least", lowered)
+    if match is not None:
+        count = count_of(match.group("n"))
+        if count is not None and count > 1:
+            return ListReading("at_least", count)
+        if count == 1:
+            return ListReading("any")
+    if _search("list_any", lowered):
+        return ListReading("any")
+    if _search("list_all", lowered):
+        return ListReading("all")
+    return None
+
+
+def leading_count(text: str) -> tuple[int, int] | None:
+    """An "at least N of" opening ``text`` (after spaces): (N, where the phrase ends); None without one."""
+    stripped = text.lower().lstrip()
+    match = next((m for p in _patterns()["list_at_least"] if (m := p.match(stripped)) is not None), None)
+    if match is None:
+        return None
+    count = count_of(match.group("n"))
+    if count is None:
+        return None
+    return count, len(text) - len(text.lstrip()) + match.end()
+
+
+def ends_with_or(item: str) -> bool:
+    """An item ending in "or" (punctuation after it allowed): it and the next items are alternatives."""
+    return _search("list_or_end", item.lower()) is not None
+
+
+def lead_in_window(chunks: list[Chunk], offset: int) -> TemporalWindow | None:
+    """The one time window a lead-in writes ("Any of the following within 6 months before screening:"), with its
+    anchor; spans moved by ``offset`` (where the lead-in starts in the document). None for none or several."""
+    windows = [c for c in chunks if isinstance(c, WindowChunk)]
+    if len(windows) != 1:
+        return None
+    window = windows[0]
+    anchors = [
+        c.piece
+        for c in chunks
+        if isinstance(c, ProseChunk) and "ANCHOR" in c.piece.kinds and c.piece.char_start >= window.span.end
+    ]
+    span = span_at(window.span.start + offset, window.span.end + offset)
+    anchor = anchors[0].text if anchors else None
+    return TemporalWindow(min_ago=window.min_ago, max_ago=window.max_ago, anchor=anchor, span=span)
+
+
+def with_window(node: Node, window: TemporalWindow) -> Node:
+    """``node`` with ``window`` on every presence that has none (the lead-in's window reaches each item)."""
+    if isinstance(node, Presence):
+        return node.model_copy(update={"window": window}) if node.window is None else node
+    children = children_of(node)
+    if not children:
+        return node
+    changed = tuple(with_window(child, window) for child in children)
+    if all(new is old for new, old in zip(changed, children, strict=True)):
+        return node
+    return rebuild(node, changed)
+
+
+def count_of(word: str) -> int | None:
+    """A count in digits or as a number word of cues.tsv."""
+    if word.isdigit():
+        return int(word)
+    return _number_words().get(word)
+
+
+@cache
+def _patterns() -> dict[str, tuple[re.Pattern[str], ...]]:
+    """One pattern per phrase (a pattern may name its count group only once)."""
+    count = "|".join(sorted((re.escape(w) for w in _number_words()), key=len, reverse=True))
+    found: dict[str, tuple[re.Pattern[str], ...]] = {}
+    for name in ("list_at_least", "list_any", "list_all"):
+        found[name] = tuple(
+            re.compile(
+                r"\b"
+                + r"\s+".join(rf"(?P<n>\d+|{count})" if w == "N" else re.escape(w) for w in phrase.split())
+                + r"\b"
+            )
+            for phrase in sorted(words(name), key=len, reverse=True)
+        )
+    ends = "|".join(re.escape(w) for w in sorted(words("list_or_end"), key=len, reverse=True))
+    found["list_or_end"] = (re.compile(rf"\b(?:{ends})[\s,;.]*$"),)
+    return found
+
+
+def _search(name: str, text: str) -> re.Match[str] | None:
+    """The first match of a phrase of set ``name``; a count right after a scale word is a grade, not a count
+    of items ("Grade 2 or more of the following toxicities")."""
+    for pattern in _patterns()[name]:
+        for match in pattern.finditer(text):
+            before = text[: match.start()].split()
+            if not (before and "n" in pattern.groupindex and before[-1] in words("scale_word")):
+                return match
+    return None
+
+
+@cache
+def _number_words() -> dict[str, int]:
+    """The NUMWORD cues of cues.tsv that are whole numbers ("two" -> 2)."""
+    found: dict[str, int] = {}
+    for raw in corpus_path("lexicon", "cues.tsv").read_text(encoding="utf-8").splitlines():
+        fields = raw.split("\t")
+        if raw.startswith("#") or len(fields) < 3 or fields[1] != "NUMWORD" or not fields[2].isdigit():
+            continue
+        if " " not in fields[0] and "-" not in fields[0]:
+            found[fields[0].lower()] = int(fields[2])
+    return found
