@@ -10,6 +10,7 @@ from criteria_nlp.errors import CriteriaEvaluationError, CriteriaSemanticError
 from criteria_nlp.evaluate.dates import months_before, parse_index_date
 from criteria_nlp.evaluate.plan import WORD, CodeSet, Conversion, Plan
 from criteria_nlp.evaluate.wording import fmt
+from criteria_nlp.explain.trace import TraceNode
 from criteria_nlp.ir import Node
 from criteria_nlp.knowledge.codes import icd10_range
 from criteria_nlp.knowledge.lexicon import Concept, Lexicon, Variable, load_lexicon
@@ -34,6 +35,9 @@ class EvaluationContext:
     )
     _concepts: dict[str, CodeSet] = field(default_factory=dict, repr=False)
     _units: dict[str, str | None] = field(default_factory=dict, repr=False)
+    fixed: dict[int, tuple[Node, TraceNode | None]] = field(default_factory=dict, repr=False)
+    """Per node (kept, so that its id is not reused): its trace when no patient data can change it (an unparsed or
+    not-computable leaf, a leaf its plan sends to review, a container of such nodes), else None."""
 
     def __post_init__(self) -> None:
         if isinstance(self.index_date, datetime):
