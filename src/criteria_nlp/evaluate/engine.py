@@ -33,8 +33,10 @@ def evaluate(node: Node, patient: Patient | PatientIndex, context: EvaluationCon
 
 
 def _evaluate(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
-    """A node's trace; one no patient data can change is made once per context and then reused (see
+    """A node's trace; one no patient data can change is made once per context that keeps them, then reused (see
     :attr:`EvaluationContext.fixed`)."""
+    if not ctx.keep_fixed_traces:
+        return _evaluate_now(node, index, ctx)
     known = ctx.fixed.get(id(node))
     if known is not None and known[0] is node:
         return known[1] if known[1] is not None else _evaluate_now(node, index, ctx)

@@ -123,7 +123,7 @@ class MatchPlan:
         if found is None:
             if len(self._contexts) >= _CONTEXTS:
                 self._contexts.clear()
-            found = EvaluationContext(index_date=index_date, lookback_months=lookback_months)
+            found = EvaluationContext(index_date=index_date, lookback_months=lookback_months, keep_fixed_traces=True)
             self._contexts[key] = found
         return found
 
