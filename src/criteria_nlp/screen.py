@@ -292,4 +292,5 @@ def screen_many(
     A protocol without criteria is refused here, before the first patient is read."""
     require_criteria(doc)
     ctx = _context(index_date, lookback_months, lexicon, assume_default_ranges)
+    ctx.keep_fixed_traces = True  # one context for every patient: traces no patient data changes are made once
     return (screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable) for patient in patients)

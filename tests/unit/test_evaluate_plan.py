@@ -189,3 +189,22 @@ def test_at_least_is_true_at_k_true_false_past_n_minus_k_false_else_unknown(
     decided = deciding_leaves(trace)
     matching = [child for child in trace.children if child.outcome is expected]
     assert decided == (matching or list(trace.children))
+
+
+def test_a_context_that_keeps_fixed_traces_makes_them_once_and_changes_no_trace() -> None:
+    from criteria_nlp.pipeline import parse_criteria
+    from criteria_nlp.resources import corpus_path
+    from criteria_nlp.sources import load_patient
+
+    doc = parse_criteria(corpus_path("trials", "NCT03219801.txt").read_text(encoding="utf-8"))
+    patients = [load_patient(path) for path in sorted(corpus_path("patients").glob("*.json"))]
+    plain = EvaluationContext(index_date=date(2026, 11, 1))
+    keeping = EvaluationContext(index_date=date(2026, 11, 1), keep_fixed_traces=True)
+    for patient in patients:
+        for criterion in doc.criteria:
+            assert evaluate(criterion.expression, patient, keeping) == evaluate(criterion.expression, patient, plain)
+    assert not plain.fixed
+    fixed = [trace for _, trace in keeping.fixed.values() if trace is not None]
+    assert fixed and all(trace.outcome is Truth.UNKNOWN for trace in fixed)
+    consent = next(c.expression for c in doc.criteria if c.expression.kind == "not_computable")
+    assert evaluate(consent, patients[0], keeping) is evaluate(consent, patients[1], keeping)

@@ -149,3 +149,23 @@ def test_matching_decides_as_screen_does(patient_file: str, parser: CriteriaPars
         assert match.decision == expected.decision, trial.id
         assert match.counts.met == sum(1 for c in expected.criteria if c.met is True), trial.id
         assert match.counts.unknown == sum(1 for c in expected.criteria if c.met is None), trial.id
+
+
+def test_matching_keeps_one_context_per_date_and_restores_the_collector(folder: Path, parser: CriteriaParser) -> None:
+    import gc
+    from datetime import date
+
+    library, _ = TrialLibrary.open(folder)
+    plan = MatchPlan.of(library.trials())
+    patient = load_patient(PATIENT)
+    assert plan.context(date(2026, 11, 1), 12) is plan.context(date(2026, 11, 1), 12)
+    assert plan.context(date(2026, 11, 1), 6) is not plan.context(date(2026, 11, 1), 12)
+    first = match_patient(patient, plan, index_date="2026-11-01", limit=10)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        again = match_patient(patient, plan, index_date="2026-11-01", limit=10)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert again == first

@@ -10,6 +10,7 @@ from criteria_nlp.errors import CriteriaEvaluationError, CriteriaSemanticError
 from criteria_nlp.evaluate.dates import months_before, parse_index_date
 from criteria_nlp.evaluate.plan import WORD, CodeSet, Conversion, Plan
 from criteria_nlp.evaluate.wording import fmt
+from criteria_nlp.explain.trace import TraceNode
 from criteria_nlp.ir import Node
 from criteria_nlp.knowledge.codes import icd10_range
 from criteria_nlp.knowledge.lexicon import Concept, Lexicon, Variable, load_lexicon
@@ -22,6 +23,8 @@ class EvaluationContext:
     ``index_date`` defaults to today. One context caches plans, conversion factors and concept code sets; reuse it.
     ``assume_default_ranges``: a "k × ULN" threshold may use the lexicon's default reference range when the
     observation has none (marked assumed); off by default, such a threshold is then unknown.
+    ``keep_fixed_traces``: make each trace that no patient data can change once, for every patient evaluated in this
+    context (see :attr:`fixed`).
     """
 
     index_date: date = field(default_factory=date.today)
@@ -34,6 +37,11 @@ class EvaluationContext:
     )
     _concepts: dict[str, CodeSet] = field(default_factory=dict, repr=False)
     _units: dict[str, str | None] = field(default_factory=dict, repr=False)
+    keep_fixed_traces: bool = False
+    fixed: dict[int, tuple[Node, TraceNode | None]] = field(default_factory=dict, repr=False)
+    """With ``keep_fixed_traces`` (for a context that serves many patients), per node (kept, so that its id is not
+    reused): its trace when no patient data can change it (an unparsed or not-computable leaf, a leaf its plan sends
+    to review, a container of such nodes), else None. Off for one patient: keeping them costs more than it saves."""
 
     def __post_init__(self) -> None:
         if isinstance(self.index_date, datetime):

@@ -14,6 +14,7 @@ from criteria_nlp.evaluate.context import EvaluationContext
 from criteria_nlp.evaluate.demographics import eval_demographic
 from criteria_nlp.evaluate.index import PatientIndex
 from criteria_nlp.evaluate.measurements import eval_measurement, eval_reference_multiple
+from criteria_nlp.evaluate.plan import PLANNERS, Review, plan_for
 from criteria_nlp.evaluate.presence import eval_presence
 from criteria_nlp.evaluate.traces import trace
 from criteria_nlp.explain.trace import TraceNode
@@ -32,6 +33,34 @@ def evaluate(node: Node, patient: Patient | PatientIndex, context: EvaluationCon
 
 
 def _evaluate(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
+    """A node's trace; one no patient data can change is made once per context that keeps them, then reused (see
+    :attr:`EvaluationContext.fixed`)."""
+    if not ctx.keep_fixed_traces:
+        return _evaluate_now(node, index, ctx)
+    known = ctx.fixed.get(id(node))
+    if known is not None and known[0] is node:
+        return known[1] if known[1] is not None else _evaluate_now(node, index, ctx)
+    result = _evaluate_now(node, index, ctx)
+    if len(ctx.fixed) > _FIXED_LIMIT:
+        ctx.fixed.clear()
+    ctx.fixed[id(node)] = (node, result if _is_fixed(node, ctx) else None)
+    return result
+
+
+def _is_fixed(node: Node, ctx: EvaluationContext) -> bool:
+    """Whether a node's trace is the same for every patient: a leaf of a kind that reads no data, or whose plan is a
+    review; a container whose children are all such (they were evaluated just before it)."""
+    kind = kind_of(node)
+    if kind.is_leaf:
+        return node.kind in PATIENT_FREE or (node.kind in PLANNERS and isinstance(plan_for(node, ctx), Review))
+    for child in kind.children(node):
+        known = ctx.fixed.get(id(child))
+        if known is None or known[0] is not child or known[1] is None:
+            return False
+    return True
+
+
+def _evaluate_now(node: Node, index: PatientIndex, ctx: EvaluationContext) -> TraceNode:
     kind = getattr(node, "kind", None)
     evaluator = EVALUATORS.get(kind) if isinstance(kind, str) else None
     if evaluator is None:
@@ -73,6 +102,10 @@ def _eval_unparsed(node: Node, index: PatientIndex, ctx: EvaluationContext) -> T
         missing=(f"review: unparsed text ({node.text})",),
     )
 
+
+# leaf kinds whose evaluators read no patient data: their traces are made once per context
+PATIENT_FREE = frozenset({"not_computable", "unparsed"})
+_FIXED_LIMIT = 200_000
 
 # leaves only: every container kind is evaluated by its registered rule (``_eval_container``)
 EVALUATORS: dict[str, Evaluator] = {

@@ -6,30 +6,36 @@ The score (FHIR ``search.score``) follows the same order: 1 for eligible, 0.2-0.
 met, 0-0.1 for ineligible.
 
 A library repeats criteria ("Age 18 years or older", "Pregnancy"): :class:`MatchPlan` keeps each distinct expression
-once, and a match evaluates each once with :func:`criteria_nlp.screen.screen`, sharing one evaluation context; each
-trial's decision then follows screen's rules, and the tests check it equals ``criteria-nlp screen``'s.
+once, and a match evaluates each once per patient (over one index of the patient, in an evaluation context the plan
+keeps per index date, so leaf plans are made once for all patients); each trial's decision then follows
+:mod:`criteria_nlp.screen`'s rules, and the tests check it equals ``criteria-nlp screen``'s. Only the trials returned
+are described (their deciding criteria); the rest are ranked from outcomes alone.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from criteria_nlp.errors import CriteriaError, PatientDataError
-from criteria_nlp.evaluate import EvaluationContext, parse_index_date
+from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate, parse_index_date
+from criteria_nlp.explain import TraceNode
 from criteria_nlp.ir import CriteriaDocument, Criterion, Truth
-from criteria_nlp.screen import CriterionResult, Decision, deciding_leaves, screen
+from criteria_nlp.screen import Decision, deciding_leaves
 from criteria_nlp.service.library import Trial
 from criteria_nlp.sources import Patient, load_patient
 
 _GROUP: dict[str, int] = {"eligible": 0, "needs_review": 1, "ineligible": 2}
 _SLICE = 200  # pool criteria evaluated between two looks at the deadline
+_CONTEXTS = 4  # evaluation contexts (index date, look-back) a plan keeps, with their leaf plans
 
 
 class TimeBudgetExceeded(CriteriaError):
@@ -105,6 +111,21 @@ class MatchPlan:
 
     pool: CriteriaDocument
     trials: tuple[tuple[Trial, tuple[int, ...]], ...]
+    _contexts: dict[tuple[date, int], EvaluationContext] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+
+    def context(self, index_date: date, lookback_months: int) -> EvaluationContext:
+        """The evaluation context of an index date and look-back, kept with the plan: the pool's leaf plans (the
+        lexicon and unit look-ups) are then made once for every patient matched at that date, not once per patient."""
+        key = (index_date, lookback_months)
+        found = self._contexts.get(key)
+        if found is None:
+            if len(self._contexts) >= _CONTEXTS:
+                self._contexts.clear()
+            found = EvaluationContext(index_date=index_date, lookback_months=lookback_months, keep_fixed_traces=True)
+            self._contexts[key] = found
+        return found
 
     @classmethod
     def of(cls, trials: Sequence[Trial]) -> MatchPlan:
@@ -146,51 +167,64 @@ def match_patient(
     deadline: float | None = None,
 ) -> MatchResult:
     """Screen ``patient`` against every trial of ``plan`` and rank them; ``deadline`` is a :func:`time.monotonic`
-    time. Each distinct expression is evaluated once (:func:`criteria_nlp.screen.screen` on the pool); each trial's
-    decision follows the rules of :mod:`criteria_nlp.screen` (tests check that it equals ``screen``'s)."""
+    time. Each distinct expression is evaluated once, as :func:`criteria_nlp.screen.screen` evaluates it; each
+    trial's decision follows the rules of :mod:`criteria_nlp.screen` (tests check that it equals ``screen``'s)."""
     day = parse_index_date(index_date) if isinstance(index_date, str) else index_date
-    context = EvaluationContext(index_date=day or date.today(), lookback_months=lookback_months)
-    pool = _evaluate_pool(plan.pool, patient, context, deadline)
-    scored: list[tuple[tuple[int, float, int, str], Trial, Decision, list[CriterionResult]]] = []
-    for trial, indexes in plan.trials:
-        results = [_as_criterion(c, pool[i]) for c, i in zip(trial.document.criteria, indexes, strict=True)]
-        decision = decision_of(results)
-        counts = _counts(results)
-        share = counts.met / counts.criteria if counts.criteria else 0.0
-        scored.append(((_GROUP[decision], -share, counts.unknown, trial.id), trial, decision, results))
-    scored.sort(key=lambda item: item[0])
-    matches = tuple(
-        _trial_match(rank, trial, decision, results)
-        for rank, (_, trial, decision, results) in enumerate(scored[:limit], start=1)
-    )
+    context = plan.context(day or date.today(), lookback_months)
+    with _without_cycle_collection():
+        pool = _evaluate_pool(plan.pool, patient, context, deadline)
+        matches = _ranked(plan, pool, limit)
     return MatchResult(
         patient_id=patient.id, index_date=context.index_date, trials_searched=len(plan.trials), matches=matches
     )
 
 
+def _ranked(plan: MatchPlan, pool: Sequence[TraceNode], limit: int) -> tuple[TrialMatch, ...]:
+    """Every trial decided and counted from the pool's outcomes; the first ``limit`` described."""
+    outcomes = [trace.outcome for trace in pool]
+    scored: list[tuple[tuple[int, float, int, str], Trial, tuple[int, ...], Decision, MatchCounts]] = []
+    for trial, indexes in plan.trials:
+        rows = [(c.section, outcomes[i]) for c, i in zip(trial.document.criteria, indexes, strict=True)]
+        met = [met_of(section, outcome) for section, outcome in rows]
+        decision = _decision(rows, met)
+        counts = _counts(met)
+        share = counts.met / counts.criteria if counts.criteria else 0.0
+        scored.append(((_GROUP[decision], -share, counts.unknown, trial.id), trial, indexes, decision, counts))
+    scored.sort(key=lambda item: item[0])
+    return tuple(
+        _trial_match(rank, trial, decision, counts, [pool[i] for i in indexes])
+        for rank, (_, trial, indexes, decision, counts) in enumerate(scored[:limit], start=1)
+    )
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """The cycle collector paused while a patient is matched: that allocates some 100,000 trace objects per patient
+    and no reference cycles, yet the allocations trigger full collections, each scanning the whole process (the
+    parsed library, the spaCy pipeline): two per patient over the 1,000 Chia trials, costing more CPU than the
+    evaluation itself. The traces are freed by reference counting when the match ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _evaluate_pool(
     pool: CriteriaDocument, patient: Patient, context: EvaluationContext, deadline: float | None
-) -> list[CriterionResult]:
-    """Every pool criterion's result, in slices so that the deadline is checked as it goes."""
-    results: list[CriterionResult] = []
-    for start in range(0, len(pool.criteria), _SLICE):
+) -> list[TraceNode]:
+    """Every pool criterion's trace, over one index of the patient, in slices so that the deadline is checked as it
+    goes."""
+    index = PatientIndex(patient, context.lexicon)
+    criteria = pool.criteria
+    traces: list[TraceNode] = []
+    for start in range(0, len(criteria), _SLICE):
         if deadline is not None and time.monotonic() > deadline:
-            raise TimeBudgetExceeded(f"matching stopped after {start} of {len(pool.criteria)} distinct criteria")
-        part = pool.model_copy(update={"criteria": pool.criteria[start : start + _SLICE]})
-        results.extend(screen(part, patient, context=context).criteria)
-    return results
-
-
-def _as_criterion(criterion: Criterion, pooled: CriterionResult) -> CriterionResult:
-    return pooled.model_copy(
-        update={
-            "criterion_id": criterion.id,
-            "section": criterion.section,
-            "label": criterion.label,
-            "text": criterion.text,
-            "met": met_of(criterion.section, pooled.outcome),
-        }
-    )
+            raise TimeBudgetExceeded(f"matching stopped after {start} of {len(criteria)} distinct criteria")
+        traces.extend(evaluate(criterion.expression, index, context) for criterion in criteria[start : start + _SLICE])
+    return traces
 
 
 def met_of(section: str, outcome: Truth) -> bool | None:
@@ -202,19 +236,19 @@ def met_of(section: str, outcome: Truth) -> bool | None:
     return (outcome is Truth.TRUE) if section == "inclusion" else (outcome is Truth.FALSE)
 
 
-def decision_of(results: Sequence[CriterionResult]) -> Decision:
+def _decision(rows: Sequence[tuple[str, Truth]], met: Sequence[bool | None]) -> Decision:
     """:mod:`criteria_nlp.screen`'s rules: ineligible when a criterion of a known section is decided and not met;
     else needs_review when one is unknown or of an unknown section; else eligible."""
-    known = [r for r in results if r.outcome is not Truth.UNKNOWN and r.section != "unknown"]
-    if any(r.met is False for r in known):
+    known = [i for i, (section, outcome) in enumerate(rows) if outcome is not Truth.UNKNOWN and section != "unknown"]
+    if any(met[i] is False for i in known):
         return "ineligible"
-    return "needs_review" if len(known) < len(results) else "eligible"
+    return "needs_review" if len(known) < len(rows) else "eligible"
 
 
-def _counts(results: Sequence[CriterionResult]) -> MatchCounts:
-    met = sum(1 for result in results if result.met is True)
-    not_met = sum(1 for result in results if result.met is False)
-    return MatchCounts(criteria=len(results), met=met, not_met=not_met, unknown=len(results) - met - not_met)
+def _counts(met: Sequence[bool | None]) -> MatchCounts:
+    met_count = sum(1 for item in met if item is True)
+    not_met = sum(1 for item in met if item is False)
+    return MatchCounts(criteria=len(met), met=met_count, not_met=not_met, unknown=len(met) - met_count - not_met)
 
 
 def score_of(decision: Decision, share_met: float) -> float:
@@ -225,10 +259,16 @@ def score_of(decision: Decision, share_met: float) -> float:
     return round(0.1 * share_met, 4)
 
 
-def _trial_match(rank: int, trial: Trial, decision: Decision, results: Sequence[CriterionResult]) -> TrialMatch:
-    counts = _counts(results)
+def _trial_match(
+    rank: int, trial: Trial, decision: Decision, counts: MatchCounts, traces: Sequence[TraceNode]
+) -> TrialMatch:
     share = round(counts.met / counts.criteria, 4) if counts.criteria else 0.0
     wanted: bool | None = {"ineligible": False, "needs_review": None, "eligible": True}[decision]
+    deciding = (
+        _deciding(criterion, trace, met)
+        for criterion, trace in zip(trial.document.criteria, traces, strict=True)
+        if (met := met_of(criterion.section, trace.outcome)) is wanted
+    )
     return TrialMatch(
         trial_id=trial.id,
         title=trial.title,
@@ -237,20 +277,20 @@ def _trial_match(rank: int, trial: Trial, decision: Decision, results: Sequence[
         decision=decision,
         counts=counts,
         share_met=share,
-        deciding=tuple(_deciding(item) for item in results if item.met is wanted),
+        deciding=tuple(deciding),
     )
 
 
-def _deciding(result: CriterionResult) -> DecidingCriterion:
-    leaves = deciding_leaves(result.trace)
-    missing = (item for leaf in result.trace.walk() if not leaf.children for item in leaf.missing)
+def _deciding(criterion: Criterion, trace: TraceNode, met: bool | None) -> DecidingCriterion:
+    leaves = deciding_leaves(trace)
+    missing = (item for leaf in trace.walk() if not leaf.children for item in leaf.missing)
     return DecidingCriterion(
-        criterion_id=result.criterion_id,
-        section=result.section,
-        label=result.label,
-        text=result.text,
-        outcome=result.outcome,
-        met=result.met,
+        criterion_id=criterion.id,
+        section=criterion.section,
+        label=criterion.label,
+        text=criterion.text,
+        outcome=trace.outcome,
+        met=met,
         reason="; ".join(dict.fromkeys(leaf.sentence for leaf in leaves)),
-        missing=tuple(dict.fromkeys(missing)) if result.outcome is Truth.UNKNOWN else (),
+        missing=tuple(dict.fromkeys(missing)) if trace.outcome is Truth.UNKNOWN else (),
     )
