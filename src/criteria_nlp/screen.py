@@ -223,7 +223,7 @@ def _decide(
         if result.met is False:
             failed = True
             reasons.append(f"{name} is {result.outcome.value}: {_reason(result.trace)} ({criterion.text})")
-    deceased = _deceased(patient, ctx.index_date)
+    deceased = deceased_reason(patient, ctx.index_date)
     if deceased is not None:
         reasons.insert(0, deceased)
         failed = True
@@ -247,8 +247,8 @@ def _decide(
     )
 
 
-def _deceased(patient: Patient, index_date: date) -> str | None:
-    """Why a patient who died on or before the index date is never eligible, or None."""
+def deceased_reason(patient: Patient, index_date: date) -> str | None:
+    """Why a patient who died on or before the index date is never eligible, or None (the matcher applies it too)."""
     if not patient.deceased:
         return None
     if patient.deceased_date is not None and patient.deceased_date > index_date:

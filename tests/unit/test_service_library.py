@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -169,3 +170,20 @@ def test_matching_keeps_one_context_per_date_and_restores_the_collector(folder: 
     finally:
         gc.enable()
     assert again == first
+
+
+def test_a_patient_deceased_at_the_index_date_matches_no_trial(folder: Path) -> None:
+    """screen()'s rule holds in the matcher too: never eligible, with the reason; alive at the index date, matched."""
+    library, _ = TrialLibrary.open(folder)
+    plan = MatchPlan.of(library.trials())
+    alive = load_patient(PATIENT)
+    dead = alive.model_copy(update={"deceased": True, "deceased_date": date(2026, 10, 1)})
+    result = match_patient(dead, plan, index_date="2026-11-01", limit=10)
+    assert result.matches and all(match.decision == "ineligible" for match in result.matches)
+    assert result.reasons and "deceased on 2026-10-01" in result.reasons[0]
+    for match in result.matches:
+        trial = library.get(match.trial_id)
+        assert trial is not None
+        assert screen(trial.document, dead, index_date="2026-11-01").decision == "ineligible"
+    before = match_patient(dead, plan, index_date="2026-09-01", limit=10)
+    assert before.reasons == () and any(match.decision != "ineligible" for match in before.matches)

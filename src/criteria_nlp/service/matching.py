@@ -29,7 +29,7 @@ from criteria_nlp.errors import CriteriaError, PatientDataError
 from criteria_nlp.evaluate import EvaluationContext, PatientIndex, evaluate, parse_index_date
 from criteria_nlp.explain import TraceNode
 from criteria_nlp.ir import CriteriaDocument, Criterion, Truth
-from criteria_nlp.screen import Decision, deciding_leaves
+from criteria_nlp.screen import Decision, deceased_reason, deciding_leaves
 from criteria_nlp.service.library import Trial
 from criteria_nlp.sources import Patient, load_patient
 
@@ -86,6 +86,7 @@ class MatchResult(_Frozen):
     index_date: date
     trials_searched: int
     matches: tuple[TrialMatch, ...]
+    reasons: tuple[str, ...] = ()  # what decides every trial at once (a patient deceased at the index date)
 
 
 def read_patient(data: Mapping[str, Any], *, max_entries: int) -> Patient:
@@ -171,22 +172,30 @@ def match_patient(
     trial's decision follows the rules of :mod:`criteria_nlp.screen` (tests check that it equals ``screen``'s)."""
     day = parse_index_date(index_date) if isinstance(index_date, str) else index_date
     context = plan.context(day or date.today(), lookback_months)
+    deceased = deceased_reason(patient, context.index_date)
     with _without_cycle_collection():
         pool = _evaluate_pool(plan.pool, patient, context, deadline)
-        matches = _ranked(plan, pool, limit)
+        matches = _ranked(plan, pool, limit, never_eligible=deceased is not None)
     return MatchResult(
-        patient_id=patient.id, index_date=context.index_date, trials_searched=len(plan.trials), matches=matches
+        patient_id=patient.id,
+        index_date=context.index_date,
+        trials_searched=len(plan.trials),
+        matches=matches,
+        reasons=(deceased,) if deceased is not None else (),
     )
 
 
-def _ranked(plan: MatchPlan, pool: Sequence[TraceNode], limit: int) -> tuple[TrialMatch, ...]:
-    """Every trial decided and counted from the pool's outcomes; the first ``limit`` described."""
+def _ranked(
+    plan: MatchPlan, pool: Sequence[TraceNode], limit: int, *, never_eligible: bool = False
+) -> tuple[TrialMatch, ...]:
+    """Every trial decided and counted from the pool's outcomes (all ineligible when ``never_eligible``: screen's
+    rule for a patient deceased at the index date); the first ``limit`` described."""
     outcomes = [trace.outcome for trace in pool]
     scored: list[tuple[tuple[int, float, int, str], Trial, tuple[int, ...], Decision, MatchCounts]] = []
     for trial, indexes in plan.trials:
         rows = [(c.section, outcomes[i]) for c, i in zip(trial.document.criteria, indexes, strict=True)]
         met = [met_of(section, outcome) for section, outcome in rows]
-        decision = _decision(rows, met)
+        decision: Decision = "ineligible" if never_eligible else _decision(rows, met)
         counts = _counts(met)
         share = counts.met / counts.criteria if counts.criteria else 0.0
         scored.append(((_GROUP[decision], -share, counts.unknown, trial.id), trial, indexes, decision, counts))
