@@ -13,8 +13,6 @@ patients or trials' repeats). Target: a median under 1 s per patient.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
 import sys
 import time
@@ -28,22 +26,9 @@ from criteria_nlp.screen import screen
 from criteria_nlp.service.library import Trial
 from criteria_nlp.service.matching import MatchPlan, match_patient
 from criteria_nlp.sources import Patient, load_patients
+from machine import describe
 
 TARGET_SECONDS = 1.0
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    system = f"{platform.system()} {platform.release()}"
-    return f"{cpu}, {os.cpu_count()} logical CPUs, load {load:.1f}, {system}, Python {platform.python_version()}"
 
 
 def chia_trials(folder: Path) -> list[Trial]:
@@ -84,7 +69,7 @@ def main() -> None:
     shared = shared_dir()
     if shared is None or not (shared / "corpora" / "chia").is_dir():
         sys.exit("needs ../shared/corpora/chia and ../shared/fhir/synthea-r4")
-    print(machine())
+    print(describe())
     start = time.perf_counter()
     trials = chia_trials(shared / "corpora" / "chia")
     criteria = sum(len(trial.document.criteria) for trial in trials)

@@ -16,8 +16,6 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import shutil
 import statistics
@@ -42,21 +40,9 @@ from criteria_nlp.screen import screen  # noqa: E402
 from criteria_nlp.service.library import TrialLibrary  # noqa: E402
 from criteria_nlp.service.matching import MatchPlan, match_patient  # noqa: E402
 from criteria_nlp.sources import load_patient  # noqa: E402
+from machine import describe  # noqa: E402
 
 PATIENT = ROOT / "corpora" / "patients" / "sle-fhir-bundle.json"
-
-
-def machine() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    system = f"{platform.system()} {platform.release()}"
-    return f"{cpu}, {os.cpu_count()} logical CPUs, {system}, Python {platform.python_version()}"
 
 
 def criteria_pool() -> dict[str, list[str]]:
@@ -226,7 +212,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--max-seconds", type=float, default=300.0)
     arguments = parser.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {describe()}")
     pool = criteria_pool()
     with tempfile.TemporaryDirectory(prefix="bench-service-") as directory:
         folder = Path(directory) / "trials"
