@@ -1,4 +1,4 @@
-"""Stage 4, the IR builder: readers over a :class:`BuildState` with a ledger (see ``docs-notes/build.md``)."""
+"""Stage 4, the IR builder: readers over a :class:`BuildState` with a ledger (see ARCHITECTURE.md)."""
 
 from criteria_nlp.build.builder import Builder, BuildResult, read_clause
 from criteria_nlp.build.readers import READERS, Reader
