@@ -424,6 +424,8 @@ def test_offsets_property(document: str) -> None:
 # Lines that segment() may leave out: headers ("General Inclusion") and lead-ins ("... as follows:", "... arm if")
 _CHIA_HEADER_ONLY = re.compile(r"^\W*(?:\w+ )?(?:inclusion|exclusion|eligibility)\b", re.IGNORECASE)
 _LEAD_IN_ENDINGS = (":", " if", "...")
+# a header run into the end of a line ("... cryoglobulinaemia. General exclusion criteria") is not in its segment
+_CHIA_INLINE_HEADER_END = re.compile(r"[.;!?]\s+(?:\w+ )?(?:inclusion|exclusion) criteri\w*\s*$", re.IGNORECASE)
 
 
 def _chia_files() -> list[Path]:
@@ -457,10 +459,60 @@ def test_chia_every_line_is_segmented_within_its_line() -> None:
                 index += 1
             if content:
                 if inside:
-                    assert inside[-1].end == position + len(line.rstrip()), f"{path.name}: {line!r}"
+                    header = _CHIA_INLINE_HEADER_END.search(line)
+                    line_end_text = position + (len(line.rstrip()) if header is None else header.start() + 1)
+                    assert inside[-1].end == line_end_text, f"{path.name}: {line!r}"
                 elif not (
                     content.endswith(_LEAD_IN_ENDINGS) or (_CHIA_HEADER_ONLY.match(content) and len(content) <= 60)
                 ):
                     uncovered.append(f"{path.name}: {content!r}")
             position = line_end
     assert uncovered == []
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        (
+            "Inclusion Criteria:\nAge ≥ 18 years Exclusion Criteria: Pregnancy\n",
+            [("inclusion", "Age ≥ 18 years"), ("exclusion", "Pregnancy")],
+        ),
+        (
+            "Inclusion Criteria:\n- Age 18–75 years; stable disease Exclusion Criteria: pregnancy; ALT > 3 × ULN",
+            [("inclusion", "Age 18–75 years; stable disease"), ("exclusion", "pregnancy; ALT > 3 × ULN")],
+        ),
+        (
+            "Inclusion criteria:\n1. adequate organ function. Exclusion criteria: - prior chemotherapy\n- HIV",
+            [("inclusion", "adequate organ function."), ("exclusion", "prior chemotherapy"), ("exclusion", "HIV")],
+        ),
+        (
+            "Inclusion Criteria: Age ≥ 18 • Key Exlusion Critera: pregnancy",
+            [("inclusion", "Age ≥ 18"), ("exclusion", "pregnancy")],
+        ),
+        (
+            "Exclusion criteria:\n- pregnancy. Inclusion criteria\n- Age ≥ 18",
+            [("exclusion", "pregnancy."), ("inclusion", "Age ≥ 18")],
+        ),
+        (
+            "Inclusion criteria:\n1. patients meeting the exclusion criteria of study X\n"
+            "2. patients meeting the Exclusion Criteria of study X: none",
+            [
+                ("inclusion", "patients meeting the exclusion criteria of study X"),
+                ("inclusion", "patients meeting the Exclusion Criteria of study X: none"),
+            ],
+        ),
+        (
+            "Inclusion criteria:\n- Subjects who meet the Exclusion Criteria\n- adults exclusion criteria: none",
+            [
+                ("inclusion", "Subjects who meet the Exclusion Criteria"),
+                ("inclusion", "adults exclusion criteria: none"),
+            ],
+        ),
+        ("Inclusion/Exclusion Criteria:\nPregnancy", [("unknown", "Pregnancy")]),
+        ("Inclusion and Exclusion Criteria: Pregnancy", [("unknown", "Pregnancy")]),
+    ],
+)
+def test_inline_header_starts_its_section(document: str, expected: list[tuple[str, str]]) -> None:
+    segments = segment(document)
+    assert_offsets(document, segments)
+    assert [(s.section, s.text) for s in segments] == expected

@@ -4,6 +4,8 @@ split by an invisible character, or an exclusion lead-in sentence ("Patients mus
 :func:`classify_header` reads one line (without its list marker) and says which section it opens, that it looks
 like a header but names no section it knows (``"unrecognised"``: its criteria get the section ``unknown``), or
 ``None`` (not a header). The words are data: ``corpora/lexicon/section_headers.tsv``.
+
+:func:`inline_header_starts` finds the same headers run into a line ("Age ≥ 18. Exclusion Criteria: pregnancy").
 """
 
 from __future__ import annotations
@@ -21,6 +23,12 @@ HeaderKind = Literal["inclusion", "exclusion", "unrecognised"]
 _MAX_HEADER_CHARS = 80
 _MAX_EDITS = 2
 _WORD = re.compile(r"[^\W\d_]+")
+_MAX_INLINE_WORDS = 4  # up to two qualifiers, the section word, the criteria word
+_COLON = re.compile(r"[:：]")
+_SENTENCE_END = frozenset(".;!?")
+# "Inclusion/Exclusion Criteria:", "Inclusion and exclusion criteria": one mixed header, not two
+_MIXED_HEAD = re.compile(r"(?:inclusion|exclusion)\w*\s*(?:/|&|\+|\band|\bor)\s*$", re.IGNORECASE)
+_INLINE_BULLETS = frozenset("•·▪▫►▸‣⁃●○◦■□➢➤-–—*+")
 _SETS = ("inclusion", "exclusion", "criteria", "qualifier", "subject", "exclusion_lead")
 
 
@@ -85,6 +93,54 @@ def classify_header(line: str) -> HeaderKind | None:
         return "exclusion" if to_exclusion < to_inclusion else "inclusion"
     if len(words) == 2 and nearest <= _MAX_EDITS + 2:
         return "unrecognised"  # "Exculsoin criteria", or as near one section word as the other
+    return None
+
+
+def inline_header_starts(line: str) -> list[int]:
+    """Where section headers run into ``line`` (a line's text after its list marker) begin.
+
+    A header inside a line names its section and criteria ("Key Exclusion Criteria", spelt as loosely as a header
+    line) and is followed by a colon or ends the line. It starts a new piece only after sentence punctuation or a
+    bullet; a title-cased header followed by a colon ("Age ≥ 18 years Exclusion Criteria: pregnancy") also after a
+    word, as pasted registry text runs them in. "meeting the exclusion criteria of study X" is no header."""
+    starts: list[int] = []
+    for colon in _COLON.finditer(line):
+        start = _inline_header(line, colon.start(), colon=True)
+        if start is not None and (not starts or start > starts[-1]):
+            starts.append(start)
+    start = _inline_header(line, len(line), colon=False)
+    if start is not None and (not starts or start > starts[-1]):
+        starts.append(start)
+    return starts
+
+
+def _inline_header(line: str, end: int, *, colon: bool) -> int | None:
+    """Where the piece holding a header that ends at ``end`` starts (at its bullet if any), or None."""
+    words = list(_WORD.finditer(line, max(0, end - _MAX_HEADER_CHARS), end))[-_MAX_INLINE_WORDS:]
+    if len(words) < 2 or line[words[-1].end() : end].strip():
+        return None
+    table = header_words()
+    if _distance(words[-1].group().lower(), table.criteria, _MAX_EDITS + 1) > _MAX_EDITS:
+        return None
+    first: int | None = None
+    for index in range(len(words) - 2, -1, -1):
+        gap = line[words[index].end() : words[index + 1].start()]
+        if not gap.isspace():
+            break
+        if classify_header(line[words[index].start() : end]) in ("inclusion", "exclusion"):
+            first = index
+    if first is None:
+        return None
+    start = words[first].start()
+    before = line[:start].rstrip()
+    if not before or _MIXED_HEAD.search(before[-_MAX_HEADER_CHARS:]):
+        return None  # a header line, read as such
+    if before[-1] in _SENTENCE_END:
+        return start
+    if before[-1] in _INLINE_BULLETS and len(before) > 1 and before[-2].isspace():
+        return len(before) - 1
+    if colon and before[-1].isalnum() and all(word.group()[0].isupper() for word in words[first:]):
+        return start
     return None
 
 

@@ -10,7 +10,8 @@ Rules, in the order they are applied to each line:
 * A header line ("Inclusion Criteria", "Key exclusion criteria:", "Patients are not eligible if any of the
   following apply:") switches the section and is not a criterion; text after a header's colon on the same line
   ("Inclusion Criteria: Age >= 18") is one. "Eligibility criteria" and "... are eligible if" count as inclusion;
-  a mixed "Inclusion/exclusion criteria" header sets the section to "unknown".
+  a mixed "Inclusion/exclusion criteria" header sets the section to "unknown". A header run into a line ("Age ≥ 18.
+  Exclusion Criteria: pregnancy") splits it: the part before stays in the section it was in, the header switches.
 * A line without a label that is indented deeper than the first line of the item before it (and that item does not
   end with ":") continues that item: the segment then spans both lines, newline included.
 * An item followed by a deeper-indented item, or an item ending with ":" followed by an item in another list
@@ -29,7 +30,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from criteria_nlp.text.headers import classify_header
+from criteria_nlp.text.headers import classify_header, inline_header_starts
 
 Section = Literal["inclusion", "exclusion", "unknown"]
 
@@ -197,6 +198,18 @@ class _Segmenter:
         indent = self._column(line_start, content_start)
         # the marker depends only on the document and the open levels, which a line that is no header leaves alone
         marker = self._marker(content_start, content_end)
+        body_start = content_start if marker is None else content_start + marker.end
+        for split in inline_header_starts(document[body_start:content_end]):
+            piece_end = body_start + split
+            while _is_space(document[piece_end - 1]):
+                piece_end -= 1
+            self._piece(content_start, piece_end, indent, marker)
+            content_start = body_start + split
+            marker = self._marker(content_start, content_end)
+        self._piece(content_start, content_end, indent, marker)
+
+    def _piece(self, content_start: int, content_end: int, indent: int, marker: _Marker | None) -> None:
+        """A line, or the part of it before or from a header run into it."""
         if self._header(content_start, content_end, indent, marker) or self._fuzzy_header(
             content_start, content_end, indent, marker
         ):
