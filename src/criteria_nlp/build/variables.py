@@ -25,7 +25,9 @@ from criteria_nlp.build.common import (
     not_understood,
     text_of,
 )
+from criteria_nlp.build.ratios import ratio_before
 from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.subjects import measured_on_people
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar import (
     Chunk,
@@ -101,9 +103,15 @@ def implied_variable(
     """What the threshold at ``index``, without a variable of its own, is about (see the module's text)."""
     prose_before = [c.piece for c in state.chunks[:index] if isinstance(c, ProseChunk)]
     unit = first_unit(thresholds)
+    ratio = ratio_before(state, prose_before)
+    if ratio is not None:
+        return ratio
     named = _named_before(state, prose_before, unit) or _variable_after(state, index)
     if named is not None:
         return named
+    on_people = measured_on_people(state, prose_before, thresholds, unit)
+    if on_people is not None:
+        return on_people
     if _is_age(state, index, thresholds, prose_before, unit):
         for piece in state.prose:
             if "AGEWORD" in piece.kinds or piece.kinds.get("VARIABLE") == "age":

@@ -29,6 +29,7 @@ from criteria_nlp.grammar.lookahead import (
     value_start,
 )
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token
+from criteria_nlp.grammar.value_lists import emit_serial_comma, serial_comma
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list
 from criteria_nlp.grammar.words import grammar_words
 
@@ -376,6 +377,7 @@ RULES: tuple[Rule, ...] = (
     Rule(_on("FROM"), _NONE, _open_range, _emit_at_least),
     Rule(_on("FROM", "BETWEEN"), _NONE, _range_opener, _emit_range_opener),
     Rule(_on("TO"), _NONE, _range_separator, _emit_range_separator),
+    Rule(_NONE, frozenset({","}), serial_comma, emit_serial_comma),
     Rule(_NONE, _WORDS.value_or, _or_between_thresholds, _emit_value_or),
     Rule(_NONE, _WORDS.value_and, _and_between_values, _emit_value_or),
     Rule(_NONE, _WORDS.bound_joiner, _and_before_comparator, _emit_value_and),

@@ -153,6 +153,14 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
     def compare_after(self, q: _Q, cmp: PieceToken) -> Threshold:
         return _bound(str(cmp), q.quantity, None, _span_of(q, cmp))
 
+    def compare_restated(self, cmp: PieceToken, q: _Q, post: PieceToken) -> Threshold:
+        """ "CRAFFT score = 3 or higher": the words after the number say which way; "=" before it is often a
+        typed stand-in for ≥ or ≤. Two comparators that disagree ("≥ 3 or less") keep the one before the number."""
+        before, after = str(cmp), str(post)
+        agree = before == "==" or after == "==" or before[0] == after[0]
+        operator = after if agree and after != "==" else before
+        return _bound(operator, q.quantity, None, _span_of(cmp, q, post))
+
     def compare_reference(self, cmp: PieceToken, ref: _Ref) -> Threshold:
         return _bound(
             str(cmp), Quantity(value=ref.factor, unit=f"x {ref.reference}"), ref.reference, _span_of(cmp, ref)

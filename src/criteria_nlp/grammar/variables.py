@@ -17,14 +17,30 @@ _CLOSERS = frozenset({")", "]"})
 _SEPARATORS = grammar_words().variable_separator
 _FILLERS = grammar_words().variable_filler
 _CATEGORICAL_VARIABLES = grammar_words().categorical_variable
+_RATIO_WORDS = grammar_words().ratio_word
 
 
 def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
     """Does the variable at i (or the list it starts) stand right before a threshold (not a time window)?"""
     if pieces[i].kinds.get("VARIABLE") in _CATEGORICAL_VARIABLES:
         return False  # "Of either gender, aged ≥ 19": a number never measures sex
-    _, after = _scan_variable_list(pieces, i)
+    members, after = _scan_variable_list(pieces, i)
+    if i >= 2 and pieces[i - 1].text == "/" and is_variable(pieces[i - 2]):
+        members = [i - 2, *members]  # the denominator of "A/B ratio", the numerator having headed nothing
+    if _names_a_ratio(pieces, members):
+        return False  # "LDL/HDL ratio > 3.5": one quotient, read as a variable named as written, not two thresholds
     return value_start(pieces, after) and not window_ahead(pieces, after)
+
+
+def _names_a_ratio(pieces: Sequence[Piece], members: list[int]) -> bool:
+    """Two variables joined by "/" and followed by "ratio": the quotient of the two, which no lexicon entry names."""
+    last = members[-1]
+    return (
+        len(members) >= 2
+        and pieces[members[-2] + 1].text == "/"
+        and last + 1 < len(pieces)
+        and pieces[last + 1].lower in _RATIO_WORDS
+    )
 
 
 def end_of_variable_list(pieces: Sequence[Piece], i: int) -> int:

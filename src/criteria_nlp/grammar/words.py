@@ -39,6 +39,7 @@ class GrammarWords:
     either_separator: frozenset[str]
     variable_filler: frozenset[str]
     categorical_variable: frozenset[str]
+    ratio_word: frozenset[str]
     bound_inclusive: frozenset[str]
     bound_exclusive: frozenset[str]
     roman_lead: frozenset[str]

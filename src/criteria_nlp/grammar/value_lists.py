@@ -1,0 +1,37 @@
+"""Lexer rules for lists of allowed values (issue 11 mechanism 2), kept apart from the lexer's own table.
+
+"NYHA class I, II, or III", "ECOG 0, 1, and 2": a comma followed by "or"/"and" before the last value is one
+separator; without this rule the comma ends the list and the last value is lost or read as a second threshold.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from criteria_nlp.grammar.lookahead import comparator_or_number, value_start
+from criteria_nlp.grammar.words import grammar_words
+
+if TYPE_CHECKING:
+    from criteria_nlp.grammar.lexer import Cursor
+
+_WORDS = grammar_words()
+_CONJUNCTIONS = _WORDS.value_or | _WORDS.value_and
+
+
+def serial_comma(c: Cursor) -> bool:
+    """ "I, II, or III": a comma then a conjunction between two values of one list."""
+    i, pieces = c.i, c.pieces
+    return (
+        c.piece.text == ","
+        and c.previous in ("NUM", "UNIT")
+        and not c.range_open
+        and i + 2 < c.n
+        and pieces[i + 1].lower in _CONJUNCTIONS
+        and value_start(pieces, i + 2)
+        and comparator_or_number(pieces[i + 2])
+    )
+
+
+def emit_serial_comma(c: Cursor) -> None:
+    c.emit("VALUE_OR", c.piece.text, c.piece)
+    c.i += 1  # the conjunction says no more than the comma did
