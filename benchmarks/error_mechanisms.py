@@ -23,11 +23,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_chia_values import chia_pairs, judge  # noqa: E402
-
-from criteria_nlp.ir.constraints import constraints_of, criterion_record  # noqa: E402
-from criteria_nlp.pipeline import CriteriaParser  # noqa: E402
-from criteria_nlp.resources import shared_dir  # noqa: E402
+from bench_chia_values import chia_pairs, judge
+from criteria_nlp.ir.constraints import constraints_of, criterion_record
+from criteria_nlp.pipeline import CriteriaParser
+from criteria_nlp.resources import shared_dir
 
 _I = re.IGNORECASE
 _CMP = r"(?:[<>≤≥=]|more than|less than|greater than|at least|at most|up to|higher than|lower than|exceeding)"
@@ -44,14 +43,17 @@ MECHANISMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         "5 condition defined by a measurement",
         re.compile(
-            rf"[a-z]{{3,}}\s*\([^()]*?{_CMP}[^()]*\)|\bdefined as\b|\b(?:patients|subjects|children|participants|adults)"
-            rf"\s*{_CMP}",
+            rf"[a-z]{{3,}}\s*\([^()]*?{_CMP}[^()]*\)|\bdefined as\b"
+            rf"|\b(?:patients|subjects|children|participants|adults)\s*{_CMP}",
             _I,
         ),
     ),
     (
         "4 ratio and compound variables",
-        re.compile(r"(?<![\d/])\b[A-Za-z][A-Za-z0-9']*\s*/\s*[A-Za-z][A-Za-z0-9']*\b(?=[^.;]{0,25}\d)|\d+\s*/\s*\d+\s*mm"),
+        re.compile(
+            r"(?<![\d/])(?<!\d )\b[A-Za-z][A-Za-z0-9']*\s*/\s*[A-Za-z][A-Za-z0-9']*\b(?=[^.;]{0,25}\d)"
+            r"|\d+\s*/\s*\d+\s*mm"
+        ),
     ),
     (
         "3 several ranges or bounds for one variable",

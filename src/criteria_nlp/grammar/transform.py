@@ -155,10 +155,10 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
 
     def compare_restated(self, cmp: PieceToken, q: _Q, post: PieceToken) -> Threshold:
         """ "CRAFFT score = 3 or higher": the words after the number say which way; "=" before it is often a
-        typed stand-in for ≥ or ≤. Two comparators that disagree ("≥ 3 or less") keep the one before the number."""
-        before, after = str(cmp), str(post)
-        agree = before == "==" or after == "==" or before[0] == after[0]
-        operator = after if agree and after != "==" else before
+        typed stand-in for ≥ or ≤. A comparator with a direction before the number is kept (it is the more
+        precise: "> 18 years and older" stays > 18)."""
+        before = str(cmp)
+        operator = str(post) if before == "==" else before
         return _bound(operator, q.quantity, None, _span_of(cmp, q, post))
 
     def compare_reference(self, cmp: PieceToken, ref: _Ref) -> Threshold:

@@ -6,13 +6,25 @@ separator; without this rule the comma ends the list and the last value is lost 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
-from criteria_nlp.grammar.lookahead import comparator_or_number, value_start
+from criteria_nlp.grammar.pieces import Piece, is_number
 from criteria_nlp.grammar.words import grammar_words
 
-if TYPE_CHECKING:
-    from criteria_nlp.grammar.lexer import Cursor
+
+class Cursor(Protocol):
+    """What these rules read of the lexer's cursor (``grammar.lexer.Cursor``), without importing the lexer."""
+
+    piece: Piece
+    pieces: Sequence[Piece]
+    previous: str
+    range_open: bool
+    i: int
+    n: int
+
+    def emit(self, kind: str, value: str, piece: Piece) -> None: ...
+
 
 _WORDS = grammar_words()
 _CONJUNCTIONS = _WORDS.value_or | _WORDS.value_and
@@ -23,12 +35,11 @@ def serial_comma(c: Cursor) -> bool:
     i, pieces = c.i, c.pieces
     return (
         c.piece.text == ","
-        and c.previous in ("NUM", "UNIT")
+        and c.previous == "NUM"  # bare values: "130mmHg=SBP<180mmHg, or 80mmHg=DBP" starts another variable
         and not c.range_open
         and i + 2 < c.n
         and pieces[i + 1].lower in _CONJUNCTIONS
-        and value_start(pieces, i + 2)
-        and comparator_or_number(pieces[i + 2])
+        and is_number(pieces[i + 2])
     )
 
 
