@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
-from criteria_nlp.grammar.pieces import Piece, is_number
+from criteria_nlp.grammar.lookahead import comparator_or_number, value_start
+from criteria_nlp.grammar.pieces import Piece
 from criteria_nlp.grammar.words import grammar_words
 
 
@@ -39,7 +40,8 @@ def serial_comma(c: Cursor) -> bool:
         and not c.range_open
         and i + 2 < c.n
         and pieces[i + 1].lower in _CONJUNCTIONS
-        and is_number(pieces[i + 2])
+        and value_start(pieces, i + 2)
+        and comparator_or_number(pieces[i + 2])
     )
 
 
