@@ -29,7 +29,7 @@ from criteria_nlp.grammar.lookahead import (
     value_start,
 )
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token
-from criteria_nlp.grammar.value_lists import emit_serial_comma, serial_comma
+from criteria_nlp.grammar.value_lists import after_equality, emit_after_equality, emit_serial_comma, serial_comma
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list
 from criteria_nlp.grammar.words import grammar_words
 
@@ -370,6 +370,7 @@ RULES: tuple[Rule, ...] = (
     Rule(_on("CMP_PRE"), _NONE, _comparator_before_value, _emit_comparator),
     Rule(_on("AGEWORD"), _NONE, _age_word_before_comparator, _emit_nothing),
     Rule(_on("CMP_POST"), _NONE, _second_threshold, _emit_joined_comparator),
+    Rule(_on("CMP_POST"), _NONE, after_equality, emit_after_equality),
     Rule(_on("CMP_POST"), _NONE, _comparator_after_value, _emit_comparator_after),
     Rule(_on("WITHIN"), _NONE, _within_duration, _emit_within),
     Rule(_on("WITHIN"), _NONE, _within_reference, _emit_at_most),

@@ -154,12 +154,9 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return _bound(str(cmp), q.quantity, None, _span_of(q, cmp))
 
     def compare_restated(self, cmp: PieceToken, q: _Q, post: PieceToken) -> Threshold:
-        """ "CRAFFT score = 3 or higher": the words after the number say which way; "=" before it is often a
-        typed stand-in for ≥ or ≤. A comparator with a direction before the number is kept (it is the more
-        precise: "> 18 years and older" stays > 18)."""
-        before = str(cmp)
-        operator = str(post) if before == "==" else before
-        return _bound(operator, q.quantity, None, _span_of(cmp, q, post))
+        """ "CRAFFT score = 3 or higher": "=" before the number is often a typed stand-in for ≥ or ≤; the words
+        after it say which."""
+        return _bound(str(post), q.quantity, None, _span_of(cmp, q, post))
 
     def compare_reference(self, cmp: PieceToken, ref: _Ref) -> Threshold:
         return _bound(
