@@ -31,7 +31,8 @@ _VOCABULARY = {LOINC_SYSTEM: "LOINC", SNOMED_SYSTEM: "SNOMED", RXNORM_SYSTEM: "R
     ICD10_SYSTEMS, "ICD10CM"
 )
 COLUMNS = {
-    "person": "person_id gender_concept_id year_of_birth month_of_birth day_of_birth birth_datetime person_source_value",
+    "person": "person_id gender_concept_id year_of_birth month_of_birth day_of_birth birth_datetime "
+    "person_source_value",
     "death": "person_id death_date",
     "measurement": "measurement_id person_id measurement_concept_id measurement_date measurement_datetime "
     "operator_concept_id value_as_number unit_concept_id range_low range_high measurement_source_value "

@@ -82,9 +82,11 @@ def crafted(tmp_path: Path) -> Path:
          "code": bp, "component": component},
         _observation("cr", "Patient/a", "2160-0", effectiveDateTime="2024-01-03",
                      valueQuantity=_quantity(88, "umol/L", comparator="<"),
-                     referenceRange=[{"low": {"value": 60, "unit": "umol/L"}, "high": {"value": 110, "code": "mg/dL"}}]),
+                     referenceRange=[{"low": {"value": 60, "unit": "umol/L"},
+                                      "high": {"value": 110, "code": "mg/dL"}}]),
         _observation("hb", "urn:uuid:a", "718-7", effectiveInstant="2024-01-04T08:00:00Z",
-                     valueQuantity=_quantity(130, "g/L"), referenceRange=[{"low": {"value": 120}, "high": {"value": 160}}]),
+                     valueQuantity=_quantity(130, "g/L"),
+                     referenceRange=[{"low": {"value": 120}, "high": {"value": 160}}]),
         _observation("bad", "Patient/a", "718-7", status="cancelled", valueQuantity=_quantity(1, "g/L")),
         _observation("txt", "Patient/b", "1742-6", effectiveDateTime="2023", valueString="pending"),
         _observation("odd", "Patient/b", "1742-6", effectiveDateTime="2023-02", valueQuantity=_quantity("12", "U/L")),
@@ -92,7 +94,8 @@ def crafted(tmp_path: Path) -> Path:
         {"resourceType": "Encounter", "id": "e1"},
     ])  # fmt: skip
     _write_lines(folder / "Observation_2.ndjson", [
-        _observation("unk", "Patient/b", "1742-6", effectiveDateTime="2023-02-02", valueQuantity=_quantity(3, "furlongs")),
+        _observation("unk", "Patient/b", "1742-6", effectiveDateTime="2023-02-02",
+                     valueQuantity=_quantity(3, "furlongs")),
         _observation("pct", "Patient/b", "4548-4", effectiveDateTime="2023-02-02", valueQuantity=_quantity(140, "%")),
     ])  # fmt: skip
     _write_lines(folder / "Condition.ndjson", [
@@ -267,7 +270,7 @@ def test_unrecognised_paths_name_what_was_found(tmp_path: Path, make: Any, messa
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
     (tmp_path / "people.txt").write_text("x")
-    with pytest.raises(PopulationFormatError, match="people.txt: a file of type '.txt'"):
+    with pytest.raises(PopulationFormatError, match=r"people\.txt: a file of type '\.txt'"):
         read_population(tmp_path / "people.txt")
 
 

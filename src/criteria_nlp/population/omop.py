@@ -6,9 +6,9 @@ Read by the CDM's standard columns, in DuckDB views (nothing is loaded in Python
   (8507 male, 8532 female, 8521 other, 8551 unknown), ``birth_datetime`` or ``year/month/day_of_birth`` (a missing
   day or month gives a month or year precision, as a partial FHIR birthDate does); ``death.death_date`` (a person
   without a death row is not known to be alive: ``deceased`` stays unknown).
-* ``measurement`` (and ``observation`` rows with a ``value_as_number`` or ``value_as_string``) -> observations: the code from
-  ``measurement_concept_id`` through ``concept`` (vocabulary_id -> system URL, concept_code), or without a concept
-  table (or concept 0) from ``measurement_source_value``, read as LOINC when it looks like a LOINC code;
+* ``measurement`` (and ``observation`` rows with a ``value_as_number`` or ``value_as_string``) -> observations: the
+  code from ``measurement_concept_id`` through ``concept`` (vocabulary_id -> system URL, concept_code), or without a
+  concept table (or concept 0) from ``measurement_source_value``, read as LOINC when it looks like a LOINC code;
   ``value_as_number``; ``operator_concept_id`` (4171756 <, 4171754 <=, 4172703 =, 4172704 >, 4171755 >=);
   ``unit_source_value`` or the UCUM code of ``unit_concept_id``; ``range_low/high``; ``measurement_datetime`` or
   ``_date``. The unit is normalised, the variable found and the values checked exactly as for FHIR
@@ -147,7 +147,8 @@ class OmopPopulation:
               u.unit_normalized, o.value_text, o.effective, o.reference_low, o.reference_high
             FROM _omop_observations_raw o
             LEFT JOIN _omop_variables v ON o.system IS NOT DISTINCT FROM v.system AND o.code IS NOT DISTINCT FROM v.code
-            LEFT JOIN _omop_units u ON o.unit_code IS NOT DISTINCT FROM u.ucum AND o.unit IS NOT DISTINCT FROM u.unit_text"""
+            LEFT JOIN _omop_units u
+              ON o.unit_code IS NOT DISTINCT FROM u.ucum AND o.unit IS NOT DISTINCT FROM u.unit_text"""
         )
         register_check_table(con, "_omop_observations_typed", "_omop_checks", self.lexicon)
         checked = checked_observations_sql("_omop_observations_typed", "_omop_checks")
@@ -273,9 +274,11 @@ class OmopPopulation:
           FROM _omop_{table} t {join} {source_join}"""
         queries = {
             "conditions": conditions if table in columns else _empty("conditions"),
-            "medications": self._simple(col, columns, "drug_exposure", "drug", when("drug_exposure", "drug_exposure_start"),
+            "medications": self._simple(col, columns, "drug_exposure", "drug",
+                                        when("drug_exposure", "drug_exposure_start"),
                                         when("drug_exposure", "drug_exposure_end")),
-            "procedures": self._simple(col, columns, "procedure_occurrence", "procedure", when("procedure_occurrence", "procedure"),
+            "procedures": self._simple(col, columns, "procedure_occurrence", "procedure",
+                                       when("procedure_occurrence", "procedure"),
                                        when("procedure_occurrence", "procedure_end")),
         }  # fmt: skip
         queries["condition_codes"] = (

@@ -84,8 +84,8 @@ def _read_folder(folder: Path, lexicon: Lexicon | None, on_error: Callable[[Path
         return ParquetTablesPopulation(folder)
     if any(folder.glob("*.json")):
         return _json_folder(folder, lexicon, on_error)
-    found = sorted(item.name for item in folder.iterdir())
-    shown = ", ".join(found[:8]) + (f" and {len(found) - 8} more" if len(found) > 8 else "") if found else "nothing"
+    names = sorted(item.name for item in folder.iterdir())
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "") if names else "nothing"
     raise PopulationFormatError(f"{folder}: found {shown};", expected=EXPECTED)
 
 

@@ -106,16 +106,16 @@ def _patients(rng: np.random.Generator, n: int) -> pa.Table:
     deceased = rng.random(n) < 0.03
     died = birth + (rng.random(n) * (np.datetime64(INDEX_DATE, "D") - birth).astype(int)).astype("timedelta64[D]")
     childbearing = (sex == "female") & (ages >= 15) & (ages <= 45)
-    pregnant = np.where(childbearing & (rng.random(n) < 0.3), rng.random(n) < 0.1, None)
+    recorded = childbearing & (rng.random(n) < 0.3)
     columns = {
         "patient_id": _strings("p", np.arange(n)),
         "position": pa.array(np.arange(n)),
         "birth_date": pa.array(birth),
         "birth_date_precision": pa.array(precision),
-        "sex": pa.array(np.where(sex == "", None, sex)),
-        "deceased": pa.array(np.where(deceased, True, None)),
+        "sex": pa.array(sex, mask=sex == ""),
+        "deceased": pa.array(deceased, mask=~deceased),
         "deceased_date": pa.array(died, mask=~deceased),
-        "pregnant": pa.array(pregnant, type=pa.bool_()),
+        "pregnant": pa.array(rng.random(n) < 0.1, mask=~recorded),
         "breastfeeding": pa.nulls(n, pa.bool_()),
         "conditions_complete": pa.array(rng.random(n) < 0.3),
         "medications_complete": pa.array(rng.random(n) < 0.3),
