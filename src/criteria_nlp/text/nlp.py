@@ -507,7 +507,7 @@ def _unit_part(token: str) -> bool:
     """Can this token be part of a unit spelling ("mg", "/", "10", "^", "1.73", "m²", "Hg")?"""
     if token.lower() in _UNIT_CONNECTORS or _NUMBER.match(token):
         return True
-    if token[0] in "%µμ°/^²³⁹" or units.is_unit(token):
+    if token[0] in "%µμ°/^²³⁹" or units.is_unit(token) or units.is_unit_word(token):
         return True
     return len(token) <= 3 and token.isalnum()
 
