@@ -212,12 +212,12 @@ def _sentence_count(pieces: Sequence[Piece], i: int) -> bool:
     thing's existence, not a threshold on the words before it. "one or more of the following" stays (a lead-in)."""
     piece = pieces[i]
     value = piece.kinds.get("NUM") or piece.kinds.get("NUMWORD")
-    if value is None or float(value) != 1.0 or piece.lower.endswith(("times", "fold")):
+    if value is None or piece.lower not in ("1", "one"):
         return False
     before = pieces[i - 1] if i > 0 else None
     j = i + 1
-    if before is not None and "CMP_PRE" in before.kinds and before.text[:1].isalpha():
-        pass  # "at least one", "no more than one": a comparator written in words
+    if before is not None and before.kinds.get("CMP_PRE") == ">=" and before.text[:1].isalpha():
+        pass  # "at least one": a comparator written in words
     elif j < len(pieces) and pieces[j].kinds.get("CMP_POST") == ">=" and pieces[j].text[:1].isalpha():
         j += 1  # "one or more"
     else:
