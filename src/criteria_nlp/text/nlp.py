@@ -90,7 +90,7 @@ _PROTECTED_TOKEN = re.compile(
 # per run length.
 _NUMBER_THEN_LETTER = (
     # the cheap test first: the regex engine tries this at every position of every new word
-    "(?<=[0-9])(?=[A-Za-zµμ°%])(?:"
+    "(?<=[0-9])(?=[A-Za-zµμ°º%])(?:"
     + "|".join(f"(?<=^[0-9.,]{{{n}}})|(?<=[^A-Za-z0-9.,][0-9.,]{{{n}}})" for n in range(1, 9))
     + ")"
 )
