@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from lark import Token
 from lark.lexer import Lexer
 
+from criteria_nlp.grammar.bare_units import mark_bare_units
 from criteria_nlp.grammar.lookahead import (
     after_number_reference,
     comparator_or_number,
@@ -28,7 +29,6 @@ from criteria_nlp.grammar.lookahead import (
     time_follows,
     value_start,
 )
-from criteria_nlp.grammar.bare_units import mark_bare_units
 from criteria_nlp.grammar.names import unmark_names
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list

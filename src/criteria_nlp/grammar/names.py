@@ -84,15 +84,16 @@ def unmark_names(pieces: Sequence[Piece]) -> None:
         if _glued_chain(pieces, i):
             continue
         before = pieces[i - 1].lower if i > 0 else ""
-        if before in _WORDS.name_lead and _names_a_type(pieces, i):
+        if (before in _WORDS.name_lead and _names_a_type(pieces, i)) or (
+            before in _WORDS.class_lead and _names_a_class(pieces, i)
+        ):
             _unmark_list(pieces, i)
-        elif before in _WORDS.class_lead and _names_a_class(pieces, i):
-            _unmark_list(pieces, i)
-        elif before in _WORDS.identifier_lead and not _has_unit(pieces, i + 1):
-            _unmark(piece)
-        elif _is_date(pieces, i):
-            _unmark(piece)
-        elif _sentence_count(pieces, i) or _list_label(pieces, i):
+        elif (
+            (before in _WORDS.identifier_lead and not _has_unit(pieces, i + 1))
+            or _is_date(pieces, i)
+            or _sentence_count(pieces, i)
+            or _list_label(pieces, i)
+        ):
             _unmark(piece)
 
 

@@ -52,7 +52,9 @@ _BSA_WRITTEN = re.compile(r"\(?\s*1\.73\s*m\s*(?:\^|\*\*)?\s*2\s*\)?")
 _PLURAL_PARENS = re.compile(r"\(s\)$")
 _SPACE_AROUND_OPERATOR = re.compile(r"\s*([/*^])\s*")
 _PER_WORD = re.compile(r"(?:^|\s+)per\s+", re.IGNORECASE)  # "per mm3" after a number: "/mm3"
-_BSA_NO_SQUARE = re.compile(r"/1\.73m$")  # "mL/min/1.73m": the square lost in copy-paste (per 1.73 metres means nothing)
+_BSA_NO_SQUARE = re.compile(
+    r"/1\.73m$"
+)  # "mL/min/1.73m": the square lost in copy-paste (per 1.73 metres means nothing)
 _A_PERIOD = re.compile(r"\s+an?\s+(?=(?:day|week|month|year|hour)\b)", re.IGNORECASE)  # "10 cigarettes a day"
 _SQUARE_BEFORE = re.compile(r"\bsquare\s+([A-Za-z]+)", re.IGNORECASE)  # "square meter"
 _POWER_WORD = re.compile(r"\s+(squared|square|cubed)\b", re.IGNORECASE)
@@ -71,7 +73,9 @@ def _clean(text: str) -> str:
         text = text[:-1]  # "yrs.", "lbs.": an abbreviation's full stop
     text = _SUPERSCRIPT_RUN.sub(lambda match: "^" + match.group().translate(_SUPERSCRIPT_DIGITS), text)
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("µ", "u").replace("μ", "u").replace("×", "x").replace("⁄", "/").replace("·", "*").replace("⋅", "*")
+    text = (
+        text.replace("µ", "u").replace("μ", "u").replace("×", "x").replace("⁄", "/").replace("·", "*").replace("⋅", "*")
+    )
     text = " ".join(text.split())
     # "x 109/L", "1.5 109/l": a superscript exponent lost in copy-paste; only before a volume, where a count of 109
     # per litre makes no sense
