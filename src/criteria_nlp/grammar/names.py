@@ -40,6 +40,7 @@ class NumberNames:
     date_lead: frozenset[str]
     date_tail: frozenset[str]
     identifier_lead: frozenset[str]
+    count_comparator: frozenset[str]
     count_keeps: frozenset[str]
 
 
@@ -219,8 +220,8 @@ def _sentence_count(pieces: Sequence[Piece], i: int) -> bool:
     j = i + 1
     if before is not None and before.kinds.get("CMP_PRE") == ">=" and before.text[:1].isalpha():
         pass  # "at least one": a comparator written in words
-    elif j < len(pieces) and pieces[j].kinds.get("CMP_POST") == ">=" and pieces[j].text[:1].isalpha():
-        j += 1  # "one or more"
+    elif j < len(pieces) and pieces[j].lower in _WORDS.count_comparator:
+        j += 1  # "one or more" (not "grade 1 or greater", a bound on a scale)
     else:
         return False
     if j >= len(pieces):
