@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 from lark import Token
 from lark.lexer import Lexer
 
+from criteria_nlp.grammar.bare_units import mark_bare_units
 from criteria_nlp.grammar.lookahead import (
     after_number_reference,
     comparator_or_number,
@@ -28,6 +29,7 @@ from criteria_nlp.grammar.lookahead import (
     time_follows,
     value_start,
 )
+from criteria_nlp.grammar.names import unmark_names
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token
 from criteria_nlp.grammar.value_lists import after_equality, emit_after_equality, emit_serial_comma, serial_comma
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list
@@ -414,6 +416,8 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
 def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
     """:func:`classify`, but prose pieces come through as they are (no token is made for them)."""
     _mark_roman_numerals(pieces)
+    unmark_names(pieces)
+    mark_bare_units(pieces)
     c = Cursor(pieces)
     n = c.n
     out = c.out

@@ -90,7 +90,7 @@ _PROTECTED_TOKEN = re.compile(
 # per run length.
 _NUMBER_THEN_LETTER = (
     # the cheap test first: the regex engine tries this at every position of every new word
-    "(?<=[0-9])(?=[A-Za-zµμ°%])(?:"
+    "(?<=[0-9])(?=[A-Za-zµμ°º%])(?:"
     + "|".join(f"(?<=^[0-9.,]{{{n}}})|(?<=[^A-Za-z0-9.,][0-9.,]{{{n}}})" for n in range(1, 9))
     + ")"
 )
@@ -507,7 +507,7 @@ def _unit_part(token: str) -> bool:
     """Can this token be part of a unit spelling ("mg", "/", "10", "^", "1.73", "m²", "Hg")?"""
     if token.lower() in _UNIT_CONNECTORS or _NUMBER.match(token):
         return True
-    if token[0] in "%µμ°/^²³⁹" or units.is_unit(token):
+    if token[0] in "%µμ°/^²³⁹" or units.is_unit(token) or units.is_unit_word(token):
         return True
     return len(token) <= 3 and token.isalnum()
 

@@ -51,7 +51,10 @@ _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "012345678
 _BSA_WRITTEN = re.compile(r"\(?\s*1\.73\s*m\s*(?:\^|\*\*)?\s*2\s*\)?")
 _PLURAL_PARENS = re.compile(r"\(s\)$")
 _SPACE_AROUND_OPERATOR = re.compile(r"\s*([/*^])\s*")
-_PER_WORD = re.compile(r"\s+per\s+", re.IGNORECASE)
+_PER_WORD = re.compile(r"(?:^|\s+)per\s+", re.IGNORECASE)  # "per mm3" after a number: "/mm3"
+_BSA_NO_SQUARE = re.compile(
+    r"/1\.73m$"
+)  # "mL/min/1.73m": the square lost in copy-paste (per 1.73 metres means nothing)
 _A_PERIOD = re.compile(r"\s+an?\s+(?=(?:day|week|month|year|hour)\b)", re.IGNORECASE)  # "10 cigarettes a day"
 _SQUARE_BEFORE = re.compile(r"\bsquare\s+([A-Za-z]+)", re.IGNORECASE)  # "square meter"
 _POWER_WORD = re.compile(r"\s+(squared|square|cubed)\b", re.IGNORECASE)
@@ -70,7 +73,9 @@ def _clean(text: str) -> str:
         text = text[:-1]  # "yrs.", "lbs.": an abbreviation's full stop
     text = _SUPERSCRIPT_RUN.sub(lambda match: "^" + match.group().translate(_SUPERSCRIPT_DIGITS), text)
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("µ", "u").replace("μ", "u").replace("×", "x").replace("·", "*").replace("⋅", "*")
+    text = (
+        text.replace("µ", "u").replace("μ", "u").replace("×", "x").replace("⁄", "/").replace("·", "*").replace("⋅", "*")
+    )
     text = " ".join(text.split())
     # "x 109/L", "1.5 109/l": a superscript exponent lost in copy-paste; only before a volume, where a count of 109
     # per litre makes no sense
@@ -81,7 +86,7 @@ def _clean(text: str) -> str:
     text = _SQUARE_BEFORE.sub(r"\1^2", text)
     text = _POWER_WORD.sub(lambda match: "^3" if match.group(1).lower() == "cubed" else "^2", text)
     text = _BSA_WRITTEN.sub("1.73m^2", text)
-    return _SPACE_AROUND_OPERATOR.sub(r"\1", text)
+    return _BSA_NO_SQUARE.sub("/1.73m^2", _SPACE_AROUND_OPERATOR.sub(r"\1", text))
 
 
 def _canonical_factor(factor: str, any_case: bool, spellings: UnitSpellings) -> str | None:
@@ -168,6 +173,22 @@ def normalize_unit(text: str) -> str:
     if canonical is None:
         raise UnknownUnitError(f"unknown unit {text!r}", suggestions=suggest_units(text))
     return canonical
+
+
+@cache
+def _unit_words() -> frozenset[str]:
+    """Words that only make sense inside a longer unit: count words dropped from a unit ("drinks", "caffeinated",
+    "times") and the words of multi-word spellings ("degrees" of "degrees F", "wood" of "Wood units")."""
+    spellings = unit_spellings()
+    words = {written for written, canonical in spellings.factors_lower.items() if not canonical}
+    for spelling in spellings.any_case:
+        words.update(word for word in spelling.split() if len(word) >= 4 and word.isalpha())
+    return frozenset(words)
+
+
+def is_unit_word(token: str) -> bool:
+    """Whether ``token`` can stand inside a unit spelling without being a unit alone (see :func:`_unit_words`)."""
+    return token.lower() in _unit_words()
 
 
 def is_unit(text: str) -> bool:
