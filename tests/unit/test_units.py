@@ -473,3 +473,17 @@ def test_spelling_file_errors_name_the_line(tmp_path: Path, line: str, problem: 
     with pytest.raises(CriteriaSemanticError, match=problem) as raised:
         read_spellings(path)
     assert "spellings.tsv line " in str(raised.value)
+
+
+def test_of_after_a_percent_is_not_degrees_fahrenheit() -> None:
+    # "50% of time": "of" is a word, not the "oF" spelling of °F, which counts only as a whole unit
+    with pytest.raises(UnknownUnitError):
+        normalize_unit("% of")
+    assert normalize_unit("oF") == "degF"
+
+
+def test_a_temperature_combined_with_another_unit_is_incompatible_not_a_crash() -> None:
+    # pint gives "% * delta_degF" the dimension of a temperature but cannot place it on a scale
+    assert not compatible("%*degF", "degC")
+    with pytest.raises(IncompatibleUnitsError):
+        convert(1, "%*degF", "degC")

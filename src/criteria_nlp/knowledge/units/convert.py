@@ -169,7 +169,12 @@ def _same_kind(
         return float(converted), [step]
     if quantity.dimensionality != target_unit.dimensionality:
         request.refuse("")
-    converted = float(quantity.to(target_unit).magnitude)
+    try:
+        converted = float(quantity.to(target_unit).magnitude)
+    except (pint.DimensionalityError, pint.OffsetUnitCalculusError):
+        # a temperature difference combined with another unit ("% °F") has the dimension of a temperature but no
+        # absolute scale: pint cannot place it, and neither can we
+        request.refuse("a temperature combined with another unit has no absolute scale")
     return converted, [f"{_show(value, unit)} = {_show(converted, target)}"] if target != unit else []
 
 
