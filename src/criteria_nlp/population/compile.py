@@ -14,6 +14,7 @@ The SQL is written in DuckDB's dialect, parsed by sqlglot into an AST and emitte
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from criteria_nlp.evaluate.plan import PLANNERS, plan_for
@@ -53,9 +54,16 @@ class Compiled:
     columns: list[str]  # the truth column of each criterion, in order
 
     def sql_for(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
-        import sqlglot
+        return emit(self.sql, dialect, pretty)
 
-        return sqlglot.transpile(self.sql, read="duckdb", write=dialect, pretty=pretty)[0]
+
+@lru_cache(maxsize=64)
+def emit(sql: str, dialect: str, pretty: bool = False) -> str:
+    """The query parsed by sqlglot and written for ``dialect``; the text depends on the protocol and the context
+    only (the population's values are in the lookup tables), so it is emitted once per protocol."""
+    import sqlglot
+
+    return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=pretty)[0]
 
 
 @dataclass
@@ -109,7 +117,7 @@ def compile_trial(
     obs_aggregates = [a for leaf in leaves for a in leaf.obs_aggregates]
     if obs_aggregates:
         lookups["cnl_obs"] = observation_table(distinct(DISTINCT_OBSERVATIONS), slots, tree.leaves.variables, ctx)
-        ctes += _observation_ctes(ctx, obs_aggregates)
+        ctes += _observation_ctes(ctx, [c for leaf in leaves for c in leaf.obs_columns], obs_aggregates)
         joins.append("LEFT JOIN m ON m.patient_id = p.patient_id")
     rec_aggregates = [a for leaf in leaves for a in leaf.rec_aggregates]
     if rec_aggregates:
@@ -117,7 +125,7 @@ def compile_trial(
             lookups["cnl_codes"] = code_table(distinct(DISTINCT_CODES), slots)
         if slots.texts:
             lookups["cnl_texts"] = text_table(distinct(DISTINCT_TEXTS), slots)
-        ctes += _record_ctes(slots, rec_aggregates)
+        ctes += _record_ctes(slots, [c for leaf in leaves for c in leaf.rec_columns], rec_aggregates)
         joins.append("LEFT JOIN r ON r.patient_id = p.patient_id")
     dead = (
         f"(COALESCE(p.deceased, FALSE) AND (p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)}))"
@@ -138,7 +146,7 @@ def compile_trial(
     return Compiled(sql, lookups, [c.id for c in doc.criteria], [c.section for c in doc.criteria], names)
 
 
-def _observation_ctes(ctx: EvaluationContext, aggregates: list[str]) -> list[str]:
+def _observation_ctes(ctx: EvaluationContext, columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
     """The most recent day of each variable within the look-back, its usable values, the one Python selects."""
     keys = " AND ".join(f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized"))
     window = f"CAST(o.effective AS DATE) BETWEEN {day(ctx.lookback_start)} AND {day(ctx.index_date)}"
@@ -148,12 +156,12 @@ def _observation_ctes(ctx: EvaluationContext, aggregates: list[str]) -> list[str
         f"{keys} WHERE o.effective IS NOT NULL AND o.value IS NOT NULL AND {window})",
         "obs1 AS (SELECT obs0.*, MAX(day) OVER (PARTITION BY patient_id, var_id) AS last_day, ROW_NUMBER() OVER "
         "(PARTITION BY patient_id, var_id ORDER BY effective DESC, obs_id DESC) AS rn FROM obs0)",
-        "obs AS (SELECT * FROM obs1 WHERE day = last_day)",
+        f"obs AS (SELECT {_with(columns)} FROM obs1 WHERE day = last_day)",
         "m AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM obs GROUP BY patient_id)",
     ]
 
 
-def _record_ctes(slots: Slots, aggregates: list[str]) -> list[str]:
+def _record_ctes(slots: Slots, record_columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
     """Conditions, medications and procedures flattened as ``PatientIndex`` flattens them, with their concept
     columns: coded (``k_n``: the record's code or, for a condition, one of its further codings) and text (``t_n``)."""
     ctes = [
@@ -186,9 +194,14 @@ def _record_ctes(slots: Slots, aggregates: list[str]) -> list[str]:
             "r0.display IS NOT DISTINCT FROM t.display"
         )
         columns += [f"COALESCE(t.t_{n}, FALSE) AS t_{n}" for n in range(len(slots.texts))]
-    ctes.append(f"recs AS (SELECT {', '.join(['r0.*', *columns])} FROM recs0 r0 {' '.join(joins)})")
+    ctes.append(f"recs1 AS (SELECT {', '.join(['r0.*', *columns])} FROM recs0 r0 {' '.join(joins)})")
+    ctes.append(f"recs AS (SELECT {_with(record_columns)} FROM recs1)")
     ctes.append("r AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM recs GROUP BY patient_id)")
     return ctes
+
+
+def _with(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(["*", *(f"{sql} AS {name}" for name, sql in columns)])
 
 
 def _decision(doc: CriteriaDocument, names: list[str], defer_not_computable: bool) -> str:

@@ -118,9 +118,9 @@ def spark_batches(
 
 
 def _spark_sql(sql: str) -> str:
-    import sqlglot
+    from criteria_nlp.population.compile import emit
 
-    return sqlglot.transpile(sql, read="duckdb", write="spark")[0]
+    return emit(sql, "spark")
 
 
 def _view(session: Any, name: str, table: pa.Table) -> None:

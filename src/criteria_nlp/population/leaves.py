@@ -38,7 +38,9 @@ class LeafSql:
     columns: list[tuple[str, str]] = field(default_factory=list)  # (name, SQL) in the leaves scope
     truth: str = NULL_TRUTH  # over those columns
     missing: list[Missing] = field(default_factory=list)
+    obs_columns: list[tuple[str, str]] = field(default_factory=list)  # per observation row, computed once
     obs_aggregates: list[str] = field(default_factory=list)  # "AGG(...) AS name" over obs rows
+    rec_columns: list[tuple[str, str]] = field(default_factory=list)  # per record row, computed once
     rec_aggregates: list[str] = field(default_factory=list)  # over recs rows
 
 
@@ -89,11 +91,12 @@ class LeafCompiler:
         where = f"var_id = {text(plan.variable)}"
         for number, tests in enumerate(groups):
             column = f"{name}_{number}"
-            code = self._code(plan, tests)
+            code = f"{column}_code"
+            leaf.obs_columns.append((code, f"(CASE WHEN {where} THEN {self._code(plan, tests)} END)"))
             leaf.obs_aggregates += [
-                f"MAX(CASE WHEN {where} AND rn = 1 THEN {code} END) AS {column}_first",
-                f"MIN(CASE WHEN {where} THEN {code} END) AS {column}_low",
-                f"MAX(CASE WHEN {where} THEN {code} END) AS {column}_high",
+                f"MAX(CASE WHEN rn = 1 THEN {code} END) AS {column}_first",
+                f"MIN({code}) AS {column}_low",
+                f"MAX({code}) AS {column}_high",
                 f"MAX(CASE WHEN {where} THEN day END) AS {column}_day",
             ]
             chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
@@ -226,10 +229,10 @@ class LeafCompiler:
         code_slot, text_slot = self.slots.code(plan), self.slots.text(plan)
         coded = f"k_{code_slot}" if code_slot is not None else "FALSE"
         named = f"t_{text_slot}" if text_slot is not None else "FALSE"
-        timing = self._timing(plan)
+        timing = f"{name}_tm"
         ignored, unconfirmed = _in("verif_l", plan.ignored_verification), _in("verif_l", plan.unconfirmed_verification)
         kept = f"{coded} AND NOT {ignored}"
-        leaf = LeafSql()
+        leaf = LeafSql(rec_columns=[(timing, self._timing(plan))])
         leaf.rec_aggregates = [
             f"MAX(CASE WHEN {kept} AND {timing} AND NOT {unconfirmed} THEN 1 ELSE 0 END) AS {name}_ct",
             f"MAX(CASE WHEN {kept} AND ({timing} IS NULL OR ({timing} AND {unconfirmed})) THEN 1 ELSE 0 END) "
