@@ -60,9 +60,7 @@ def common_protocol() -> CriteriaDocument:
     ]
     criteria = list(doc.criteria)
     for number, expression in extra:
-        criteria.append(
-            criteria[-1].model_copy(update={"id": number, "label": number, "expression": expression})
-        )
+        criteria.append(criteria[-1].model_copy(update={"id": number, "label": number, "expression": expression}))
     return doc.model_copy(update={"criteria": tuple(criteria)})
 
 
@@ -137,7 +135,8 @@ VERIFICATIONS = [None, "confirmed", "refuted", "provisional", "entered-in-error"
 
 def moments() -> st.SearchStrategy[datetime | None]:
     return st.one_of(
-        st.none(), st.builds(lambda d, h: datetime(d.year, d.month, d.day, h), st.sampled_from(DAYS), st.integers(0, 23))
+        st.none(),
+        st.builds(lambda d, h: datetime(d.year, d.month, d.day, h), st.sampled_from(DAYS), st.integers(0, 23)),
     )
 
 
@@ -244,6 +243,7 @@ def test_duckdb_decides_many_drawn_populations_as_python(population: ArrowPopula
 
 # --- Spark (one local session for the module) ---------------------------------------------------------------------
 
+
 @pytest.fixture(scope="session")
 def spark_session() -> Any:
     pytest.importorskip("pyspark")
@@ -267,7 +267,9 @@ def test_spark_decides_as_python(spark_session: Any, doc: CriteriaDocument) -> N
     assert_same(population, doc, engine="spark", spark=spark_session)
 
 
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(population=populations())
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java")

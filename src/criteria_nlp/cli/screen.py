@@ -19,6 +19,7 @@ from rich.table import Table
 
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
+from criteria_nlp.population.command import screen_population_command
 from criteria_nlp.screen import ScreeningResult, screen_many
 from criteria_nlp.sources import Patient, load_patient, load_patients, patient_files
 
@@ -112,20 +113,11 @@ def screen_command(
     With --engine, PATIENTS is a population (a folder of patients, FHIR NDJSON or OMOP CDM when the readers are
     installed) screened on DuckDB, Spark or the Python engine; the summary goes to stderr."""
     if engine is not None:
-        from criteria_nlp.population.command import screen_population_command
-
+        options = {"defer_not_computable": defer_not_computable, "assume_default_ranges": assume_default_ranges}
         screen_population_command(
-            trial,
-            patients,
-            engine=engine,
-            index_date=index_date,
-            lookback_months=lookback_months,
-            output_format=output_format or "jsonl",
-            output=output,
-            explain_patient=explain_patient,
-            options={"defer_not_computable": defer_not_computable, "assume_default_ranges": assume_default_ranges},
-            assume_complete_records=assume_complete_records,
-        )
+            read_trial(trial), trial, patients, engine, index_date, lookback_months, output_format or "jsonl",
+            output, explain_patient, options, assume_complete_records,
+        )  # fmt: skip
         return
     if output_format in ("jsonl", "csv", "parquet") or output is not None or explain_patient is not None:
         raise click.UsageError("--format jsonl/csv/parquet, -o and --explain-patient need --engine")

@@ -35,9 +35,7 @@ def _at_least(node: Any, children: Sequence[str]) -> str:
     count, total = node.count, len(children)
     true = " + ".join(f"(CASE WHEN {c} THEN 1 ELSE 0 END)" for c in children) or "0"
     false = " + ".join(f"(CASE WHEN NOT {c} THEN 1 ELSE 0 END)" for c in children) or "0"
-    return (
-        f"(CASE WHEN ({true}) >= {count} THEN TRUE WHEN ({false}) > {total - count} THEN FALSE ELSE NULL END)"
-    )
+    return f"(CASE WHEN ({true}) >= {count} THEN TRUE WHEN ({false}) > {total - count} THEN FALSE ELSE NULL END)"
 
 
 def _conditional(node: Any, children: Sequence[str]) -> str:

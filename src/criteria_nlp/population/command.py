@@ -13,13 +13,14 @@ from criteria_nlp.errors import CriteriaError
 if TYPE_CHECKING:
     import pyarrow as pa
 
+    from criteria_nlp.ir import CriteriaDocument
     from criteria_nlp.population.source import Population
 
 
 def screen_population_command(
+    doc: CriteriaDocument,
     trial: Path,
     population_path: Path,
-    *,
     engine: str,
     index_date: str | None,
     lookback_months: int,
@@ -32,7 +33,6 @@ def screen_population_command(
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from criteria_nlp.cli.screen import read_trial
     from criteria_nlp.population.engines import iter_screen_population
     from criteria_nlp.population.output import Summary, open_population, write_rows
 
@@ -42,7 +42,6 @@ def screen_population_command(
         raise click.UsageError("--format parquet needs -o FILE")
     err = Console(stderr=True)
     try:
-        doc = read_trial(trial)
         if not doc.criteria:
             raise click.UsageError(f"{trial}: the protocol holds no eligibility criteria (empty or headers only)")
         population = open_population(population_path)
@@ -50,7 +49,13 @@ def screen_population_command(
             population = _complete(population)
         summary = Summary([c.id for c in doc.criteria])
         batches = iter_screen_population(
-            doc, population, engine=engine, index_date=index_date, lookback_months=lookback_months, **options
+            doc,
+            population,
+            engine=engine,
+            index_date=index_date,
+            lookback_months=lookback_months,
+            defer_not_computable=options.get("defer_not_computable", False),
+            assume_default_ranges=options.get("assume_default_ranges", False),
         )
         if err.is_terminal:
             columns = (SpinnerColumn(), TextColumn("screening on {task.fields[engine]}: {task.completed} patient(s)"))
@@ -96,7 +101,14 @@ def _explain(
 
     for patient in population.patients():
         if patient.id == patient_id:
-            result = screen(doc, patient, index_date=index_date, lookback_months=lookback, **options)
+            result = screen(
+                doc,
+                patient,
+                index_date=index_date,
+                lookback_months=lookback,
+                defer_not_computable=options.get("defer_not_computable", False),
+                assume_default_ranges=options.get("assume_default_ranges", False),
+            )
             click.echo(result.explain(), err=True)
             return
     raise click.ClickException(f"--explain-patient: no patient {patient_id!r} in {population.name}")

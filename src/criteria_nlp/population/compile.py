@@ -97,7 +97,8 @@ class _Tree:
 def compile_trial(
     doc: CriteriaDocument, ctx: EvaluationContext, distinct: Distinct, *, defer_not_computable: bool = False
 ) -> Compiled:
-    """Compile ``doc`` for the population ``distinct`` queries (see :data:`~criteria_nlp.population.lookups.Distinct`)."""
+    """Compile ``doc`` for the population that ``distinct`` queries (see
+    :data:`~criteria_nlp.population.lookups.Distinct`)."""
     from criteria_nlp.screen import require_criteria
 
     require_criteria(doc)
@@ -127,20 +128,29 @@ def compile_trial(
             lookups["cnl_texts"] = text_table(distinct(DISTINCT_TEXTS), slots)
         ctes += _record_ctes(slots, [c for leaf in leaves for c in leaf.rec_columns], rec_aggregates)
         joins.append("LEFT JOIN r ON r.patient_id = p.patient_id")
-    dead = (
-        f"(COALESCE(p.deceased, FALSE) AND (p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)}))"
-    )
-    columns = [f"{name} AS {name}" if sql == name else f"{sql} AS {name}" for leaf in leaves for name, sql in leaf.columns]
+    dead = f"(COALESCE(p.deceased, FALSE) AND (p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)}))"
+    columns = [
+        f"{name} AS {name}" if sql == name else f"{sql} AS {name}" for leaf in leaves for name, sql in leaf.columns
+    ]
     ctes.append(
-        "leaves AS (SELECT p.patient_id, p.position, " + ", ".join([f"{dead} AS dead", *columns]) + " FROM patients p "
-        + " ".join(joins) + ")"
+        "leaves AS (SELECT p.patient_id, p.position, "
+        + ", ".join([f"{dead} AS dead", *columns])
+        + " FROM patients p "
+        + " ".join(joins)
+        + ")"
     )
     names = [f"c_{n}" for n in range(len(truths))]
-    ctes.append("crit AS (SELECT leaves.*, " + ", ".join(f"{t} AS {c}" for t, c in zip(truths, names, strict=True)) + " FROM leaves)")
+    ctes.append(
+        "crit AS (SELECT leaves.*, "
+        + ", ".join(f"{t} AS {c}" for t, c in zip(truths, names, strict=True))
+        + " FROM leaves)"
+    )
     decision = _decision(doc, names, defer_not_computable)
     missing = _missing(names, held)
     sql = (
-        "WITH " + ", ".join(ctes) + f" SELECT patient_id, {', '.join(names)}, {decision} AS decision, {missing} AS missing "
+        "WITH "
+        + ", ".join(ctes)
+        + f" SELECT patient_id, {', '.join(names)}, {decision} AS decision, {missing} AS missing "
         "FROM crit ORDER BY position"
     )
     return Compiled(sql, lookups, [c.id for c in doc.criteria], [c.section for c in doc.criteria], names)
@@ -148,7 +158,9 @@ def compile_trial(
 
 def _observation_ctes(ctx: EvaluationContext, columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
     """The most recent day of each variable within the look-back, its usable values, the one Python selects."""
-    keys = " AND ".join(f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized"))
+    keys = " AND ".join(
+        f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized")
+    )
     window = f"CAST(o.effective AS DATE) BETWEEN {day(ctx.lookback_start)} AND {day(ctx.index_date)}"
     return [
         "obs0 AS (SELECT o.patient_id, c.*, CAST(o.effective AS DATE) AS day, o.effective, o.id AS obs_id, o.value, "
@@ -215,7 +227,9 @@ def _decision(doc: CriteriaDocument, names: list[str], defer_not_computable: boo
             undecided.append("TRUE")
             continue
         undecided.append(f"{column} IS NULL")
-        failed.append(f"COALESCE(NOT {column}, FALSE)" if criterion.section == "inclusion" else f"COALESCE({column}, FALSE)")
+        failed.append(
+            f"COALESCE(NOT {column}, FALSE)" if criterion.section == "inclusion" else f"COALESCE({column}, FALSE)"
+        )
     review = " OR ".join(undecided) or "FALSE"
     return f"(CASE WHEN {' OR '.join(failed)} THEN 'ineligible' WHEN {review} THEN 'needs_review' ELSE 'eligible' END)"
 

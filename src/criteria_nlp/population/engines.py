@@ -47,7 +47,9 @@ def _rows(batch: pa.RecordBatch, compiled: Compiled) -> pa.RecordBatch:
     import pyarrow as pa
 
     truths = [batch.column(name) for name in compiled.columns]
-    criteria = pa.StructArray.from_arrays(truths, fields=list(output_schema(compiled.criterion_ids).field("criteria").type))
+    criteria = pa.StructArray.from_arrays(
+        truths, fields=list(output_schema(compiled.criterion_ids).field("criteria").type)
+    )
     missing = batch.column("missing").cast(pa.list_(pa.string()))
     return pa.RecordBatch.from_arrays(
         [batch.column("patient_id"), batch.column("decision"), criteria, missing],
@@ -80,7 +82,9 @@ def duckdb_batches(
     if threads is not None:
         con.execute(f"SET threads = {int(threads)}")
     source.register(con)
-    compiled = compile_trial(doc, ctx, lambda sql: con.execute(sql).fetchall(), defer_not_computable=defer_not_computable)
+    compiled = compile_trial(
+        doc, ctx, lambda sql: con.execute(sql).fetchall(), defer_not_computable=defer_not_computable
+    )
     for name, table in compiled.lookups.items():
         con.register(name, table)
     reader = con.sql(compiled.sql_for("duckdb")).to_arrow_reader(BATCH_ROWS)
@@ -160,7 +164,7 @@ def python_batches(
 ) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
-    from criteria_nlp.screen import screen, require_criteria
+    from criteria_nlp.screen import require_criteria, screen
 
     require_criteria(doc)
     ctx.keep_fixed_traces = True
@@ -172,7 +176,14 @@ def python_batches(
         criteria = {
             c.criterion_id: None if c.outcome.value == "unknown" else c.outcome.value == "true" for c in result.criteria
         }
-        rows.append({"patient": patient.id, "decision": result.decision, "criteria": criteria, "missing": list(result.missing_data)})
+        rows.append(
+            {
+                "patient": patient.id,
+                "decision": result.decision,
+                "criteria": criteria,
+                "missing": list(result.missing_data),
+            }
+        )
         if len(rows) >= 4096:
             yield pa.RecordBatch.from_pylist(rows, schema=schema)
             rows = []

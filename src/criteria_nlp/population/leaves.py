@@ -72,7 +72,8 @@ class LeafCompiler:
         if isinstance(plan, AgePlan):
             return self.age(name, plan)
         if isinstance(plan, SexPlan):
-            state = f"(CASE WHEN p.sex IN ('female', 'male') THEN (CASE WHEN p.sex = {text(plan.sex)} THEN 1 ELSE 0 END) ELSE 2 END)"
+            same = f"(CASE WHEN p.sex = {text(plan.sex)} THEN 1 ELSE 0 END)"
+            state = f"(CASE WHEN p.sex IN ('female', 'male') THEN {same} ELSE 2 END)"
             return LeafSql([(name, state)], state_truth(name), [(f"{name} = 2", text("sex"), "sex")])
         if isinstance(plan, PresencePlan):
             return self.presence(name, plan)
@@ -134,7 +135,9 @@ class LeafCompiler:
         self.variables.add(plan.variable)
         own = "reference_high" if plan.reference == "ULN" else "reference_low"
         bound = f"({num(plan.factor)} * {own})"
-        branches = [f"WHEN {own} IS NOT NULL THEN {truth_code(test_outcome('value', 'comparator', plan.operator, bound))}"]
+        branches = [
+            f"WHEN {own} IS NOT NULL THEN {truth_code(test_outcome('value', 'comparator', plan.operator, bound))}"
+        ]
         if plan.default is None or plan.default_limit is None:
             branches.append("ELSE 4")
         elif "lexicon" not in plan.sources:
@@ -219,7 +222,8 @@ class LeafCompiler:
         else:
             now = "TRUE" if latest == self.index_date else "FALSE"
             other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE "
-            other += f"WHEN start_day IS NULL THEN (CASE WHEN end_day IS NULL AND NOT {inactive} AND {now} THEN TRUE ELSE NULL END) "
+            undated = f"(CASE WHEN end_day IS NULL AND NOT {inactive} AND {now} THEN TRUE ELSE NULL END)"
+            other += f"WHEN start_day IS NULL THEN {undated} "
             other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
         return f"(CASE WHEN rtype = 'Procedure' THEN (CASE {procedure}ELSE TRUE END) ELSE (CASE {other} END) END)"
 

@@ -161,7 +161,10 @@ def code_table(rows: list[tuple[Any, ...]], slots: Slots) -> pa.Table:
             for n, value in enumerate(found):
                 columns[f"k_{n}"].append(value)
     return pa.table(
-        {name: pa.array(v, type=pa.string() if name in ("system", "code") else pa.bool_()) for name, v in columns.items()}
+        {
+            name: pa.array(v, type=pa.string() if name in ("system", "code") else pa.bool_())
+            for name, v in columns.items()
+        }
     )
 
 
@@ -184,7 +187,9 @@ def text_table(rows: list[tuple[Any, ...]], slots: Slots) -> pa.Table:
         for key in keys:
             plan = slots.text_plans[key]
             pattern = plan.text_pattern
-            found.append(bool(lower) and kind in plan.text_kinds and pattern is not None and bool(pattern.search(lower)))
+            found.append(
+                bool(lower) and kind in plan.text_kinds and pattern is not None and bool(pattern.search(lower))
+            )
         if any(found):
             for name, value in (("kind", kind), ("text", text), ("display", display)):
                 columns[name].append(value)

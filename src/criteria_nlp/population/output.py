@@ -78,7 +78,10 @@ def _value_counts(column: Any) -> tuple[list[str], list[int]]:
 
 
 def write_rows(
-    batches: Iterable[pa.RecordBatch], output_format: str, target: Path | None, on_batch: Callable[[pa.RecordBatch], None]
+    batches: Iterable[pa.RecordBatch],
+    output_format: str,
+    target: Path | None,
+    on_batch: Callable[[pa.RecordBatch], None],
 ) -> None:
     """Stream the rows to ``target`` (stdout when None; Parquet needs a file)."""
     if output_format == "parquet":
