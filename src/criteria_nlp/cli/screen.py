@@ -19,6 +19,7 @@ from rich.table import Table
 
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
+from criteria_nlp.population.command import screen_population_command
 from criteria_nlp.screen import ScreeningResult, screen_many
 from criteria_nlp.sources import Patient, load_patient, load_patients, patient_files
 
@@ -60,7 +61,13 @@ def _mark_complete(patient: Patient) -> Patient:
 @click.option("--index-date", help="Date the criteria are evaluated at (YYYY-MM-DD; default today).")
 @click.option("--lookback-months", default=12, show_default=True, help="Look-back for measurements without a window.")
 @click.option("--explain", is_flag=True, help="Print the evaluation trace of every criterion.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "jsonl", "csv", "parquet"]),
+    default=None,
+    help="text or json (default text); with --engine: jsonl (default), csv or parquet.",
+)
 @click.option(
     "--assume-complete-records",
     is_flag=True,
@@ -78,6 +85,14 @@ def _mark_complete(patient: Patient) -> Patient:
     help="Let 'k x ULN' use the lexicon's default reference range when a value has none (marked assumed).",
 )
 @click.option("--validate", is_flag=True, help="Validate FHIR input with fhir.resources (slow).")
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark", "python"]),
+    default=None,
+    help="Screen PATIENTS as a population on this engine: one row per patient (jsonl, csv or parquet).",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="With --engine: write here.")
+@click.option("--explain-patient", help="With --engine: the Python engine's trace of this patient, on stderr.")
 def screen_command(
     trial: Path,
     patients: Path,
@@ -89,8 +104,24 @@ def screen_command(
     defer_not_computable: bool,
     assume_default_ranges: bool,
     validate: bool,
+    engine: str | None,
+    output: Path | None,
+    explain_patient: str | None,
 ) -> None:
-    """Screen PATIENTS (a patient file or a directory of them) against the protocol TRIAL."""
+    """Screen PATIENTS (a patient file or a directory of them) against the protocol TRIAL.
+
+    With --engine, PATIENTS is a population (a folder of patients, FHIR NDJSON or OMOP CDM when the readers are
+    installed) screened on DuckDB, Spark or the Python engine; the summary goes to stderr."""
+    if engine is not None:
+        options = {"defer_not_computable": defer_not_computable, "assume_default_ranges": assume_default_ranges}
+        screen_population_command(
+            read_trial(trial), trial, patients, engine, index_date, lookback_months, output_format or "jsonl",
+            output, explain_patient, options, assume_complete_records,
+        )  # fmt: skip
+        return
+    if output_format in ("jsonl", "csv", "parquet") or output is not None or explain_patient is not None:
+        raise click.UsageError("--format jsonl/csv/parquet, -o and --explain-patient need --engine")
+    output_format = output_format or "text"
     console = Console()
     err = Console(stderr=True)
     try:

@@ -3,7 +3,7 @@
 DuckDB reads the files (``read_ndjson_objects``, ``.gz`` too), each line parsed once into the fields the mapping
 reads, and :mod:`criteria_nlp.population.ndjson_sql` flattens FHIR's nesting into the long tables in SQL; the rules
 that depend on a few distinct values (units, LOINC -> variable, which values to trust) are lookup tables computed in
-Python over the DISTINCT values found (:mod:`criteria_nlp.population.lookups`). A large export is therefore never
+Python over the DISTINCT values found (:mod:`criteria_nlp.population.reader_lookups`). A large export is therefore never
 held in Python objects: the staged tables live in DuckDB (which spills to disk).
 
 :meth:`NdjsonPopulation.patients` is the Python path: DuckDB groups each patient's resources (by the subject
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.population import ndjson_sql as sql
-from criteria_nlp.population.lookups import (
+from criteria_nlp.population.reader_lookups import (
     checked_observations_sql,
     register_check_table,
     same_unit_table,

@@ -3,7 +3,7 @@
 Each statement restates one part of :mod:`criteria_nlp.sources.fhir`'s mapping (read its docstring: the rules are
 the same, and :mod:`criteria_nlp.population.ndjson` tests that both give the same tables); the rules that depend on a
 few distinct values (units, LOINC -> variable, the value checks) are lookup tables from
-:mod:`criteria_nlp.population.lookups`. A JSON ``null`` is read as an absent field (FHIR JSON never holds one).
+:mod:`criteria_nlp.population.reader_lookups`. A JSON ``null`` is read as an absent field (FHIR JSON never holds one).
 
 Every resource line is parsed once, by ``from_json`` into a struct of the fields read; the fields whose type the
 Python reader checks (a value must be a JSON number, a date a JSON string) stay JSON and are tested with

@@ -12,7 +12,7 @@ Read by the CDM's standard columns, in DuckDB views (nothing is loaded in Python
   ``value_as_number``; ``operator_concept_id`` (4171756 <, 4171754 <=, 4172703 =, 4172704 >, 4171755 >=);
   ``unit_source_value`` or the UCUM code of ``unit_concept_id``; ``range_low/high``; ``measurement_datetime`` or
   ``_date``. The unit is normalised, the variable found and the values checked exactly as for FHIR
-  (:mod:`criteria_nlp.population.lookups`).
+  (:mod:`criteria_nlp.population.reader_lookups`).
 * ``condition_occurrence`` -> conditions (start/end as onset/abatement; the source value as an alternate code when
   it differs from the standard concept), ``drug_exposure`` -> medications, ``procedure_occurrence`` -> procedures.
 
@@ -35,7 +35,7 @@ from criteria_nlp.knowledge.codes import (
     SNOMED_SYSTEM,
 )
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
-from criteria_nlp.population.lookups import (
+from criteria_nlp.population.reader_lookups import (
     checked_observations_sql,
     register_check_table,
     store,

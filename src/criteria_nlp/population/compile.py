@@ -1,0 +1,255 @@
+"""A protocol compiled to one SQL query over a population's long tables: a truth column per criterion (TRUE, FALSE,
+NULL for unknown), the decision and the data still missing, per patient, in input order.
+
+The query is read from the same plans as the Python engine (:func:`~criteria_nlp.evaluate.plan.plan_for`), leaf by
+leaf (:mod:`criteria_nlp.population.leaves`); containers combine by their SQL rule
+(:mod:`criteria_nlp.population.combine`); the decision follows ``screen._decide``. What SQL cannot say as Python
+does (units with pint, code systems, ICD-10 ranges, text matches) is decided when compiling, once per distinct value
+of the population (:mod:`criteria_nlp.population.compile_lookups`), by the Python engine's own functions.
+
+The SQL is written in DuckDB's dialect, parsed by sqlglot into an AST and emitted for each engine (``duckdb``,
+``spark``); three-valued logic is SQL's NULL logic, unknowns are never filtered out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from criteria_nlp.evaluate.plan import PLANNERS, plan_for
+from criteria_nlp.ir import NotComputable, UnknownKindError, kind_of
+from criteria_nlp.population.combine import combine_sql
+from criteria_nlp.population.leaves import LeafCompiler, LeafSql, Missing, constant
+from criteria_nlp.population.compile_lookups import (
+    DISTINCT_CODES,
+    DISTINCT_OBSERVATIONS,
+    DISTINCT_TEXTS,
+    Distinct,
+    Slots,
+    code_table,
+    observation_table,
+    text_table,
+)
+from criteria_nlp.population.sqlparts import day, text
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from criteria_nlp.evaluate.context import EvaluationContext
+    from criteria_nlp.ir import CriteriaDocument, Node
+
+# leaves no patient data decides: the Python evaluators' missing data (all "review: ...", so none is listed)
+PATIENT_FREE: dict[str, tuple[str, ...]] = {"not_computable": (), "unparsed": ()}
+
+
+@dataclass
+class Compiled:
+    """The query (DuckDB dialect) and the lookup tables to register beside the population's tables."""
+
+    sql: str
+    lookups: dict[str, pa.Table]
+    criterion_ids: list[str]
+    sections: list[str]
+    columns: list[str]  # the truth column of each criterion, in order
+
+    def sql_for(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
+        return emit(self.sql, dialect, pretty)
+
+
+@lru_cache(maxsize=64)
+def emit(sql: str, dialect: str, pretty: bool = False) -> str:
+    """The query parsed by sqlglot and written for ``dialect``; the text depends on the protocol and the context
+    only (the population's values are in the lookup tables), so it is emitted once per protocol."""
+    import sqlglot
+
+    return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=pretty)[0]
+
+
+@dataclass
+class _Tree:
+    """The criteria as SQL expressions over the leaf columns, the leaves each criterion holds (pre-order)."""
+
+    leaves: LeafCompiler
+    compiled: dict[int, tuple[str, LeafSql]] = field(default_factory=dict)  # id(node) -> (name, leaf)
+    ctx: EvaluationContext | None = None
+
+    def expression(self, node: Node, found: list[LeafSql]) -> str:
+        kind = kind_of(node)
+        if not kind.is_leaf:
+            return combine_sql(node, [self.expression(child, found) for child in kind.children(node)])
+        known = self.compiled.get(id(node))
+        if known is None:
+            name = f"l{len(self.compiled)}"
+            if node.kind in PLANNERS:
+                assert self.ctx is not None
+                leaf = self.leaves.compile(name, plan_for(node, self.ctx))
+            elif node.kind in PATIENT_FREE:
+                leaf = constant(PATIENT_FREE[node.kind])
+            else:
+                raise UnknownKindError(f"no SQL for leaf kind {node.kind!r}")
+            known = (name, leaf)
+            self.compiled[id(node)] = known
+        found.append(known[1])
+        return known[1].truth
+
+
+def compile_trial(
+    doc: CriteriaDocument, ctx: EvaluationContext, distinct: Distinct, *, defer_not_computable: bool = False
+) -> Compiled:
+    """Compile ``doc`` for the population that ``distinct`` queries (see
+    :data:`~criteria_nlp.population.compile_lookups.Distinct`)."""
+    from criteria_nlp.screen import require_criteria
+
+    require_criteria(doc)
+    age = ctx.lexicon.variables.get("age")
+    tree = _Tree(LeafCompiler(Slots(), ctx.index_date, age.plausible[1] if age is not None else None), ctx=ctx)
+    truths: list[str] = []
+    held: list[list[LeafSql]] = []
+    for criterion in doc.criteria:
+        found: list[LeafSql] = []
+        truths.append(tree.expression(criterion.expression, found))
+        held.append(found)
+    leaves = [leaf for _, leaf in tree.compiled.values()]
+    slots = tree.leaves.slots
+    lookups: dict[str, pa.Table] = {}
+    ctes: list[str] = []
+    joins: list[str] = []
+    obs_aggregates = [a for leaf in leaves for a in leaf.obs_aggregates]
+    if obs_aggregates:
+        lookups["cnl_obs"] = observation_table(distinct(DISTINCT_OBSERVATIONS), slots, tree.leaves.variables, ctx)
+        ctes += _observation_ctes(ctx, [c for leaf in leaves for c in leaf.obs_columns], obs_aggregates)
+        joins.append("LEFT JOIN m ON m.patient_id = p.patient_id")
+    rec_aggregates = [a for leaf in leaves for a in leaf.rec_aggregates]
+    if rec_aggregates:
+        if slots.codes:
+            lookups["cnl_codes"] = code_table(distinct(DISTINCT_CODES), slots)
+        if slots.texts:
+            lookups["cnl_texts"] = text_table(distinct(DISTINCT_TEXTS), slots)
+        ctes += _record_ctes(slots, [c for leaf in leaves for c in leaf.rec_columns], rec_aggregates)
+        joins.append("LEFT JOIN r ON r.patient_id = p.patient_id")
+    dead = f"(COALESCE(p.deceased, FALSE) AND (p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)}))"
+    columns = [
+        f"{name} AS {name}" if sql == name else f"{sql} AS {name}" for leaf in leaves for name, sql in leaf.columns
+    ]
+    ctes.append(
+        "leaves AS (SELECT p.patient_id, p.position, "
+        + ", ".join([f"{dead} AS dead", *columns])
+        + " FROM patients p "
+        + " ".join(joins)
+        + ")"
+    )
+    names = [f"c_{n}" for n in range(len(truths))]
+    ctes.append(
+        "crit AS (SELECT leaves.*, "
+        + ", ".join(f"{t} AS {c}" for t, c in zip(truths, names, strict=True))
+        + " FROM leaves)"
+    )
+    decision = _decision(doc, names, defer_not_computable)
+    missing = _missing(names, held)
+    sql = (
+        "WITH "
+        + ", ".join(ctes)
+        + f" SELECT patient_id, {', '.join(names)}, {decision} AS decision, {missing} AS missing "
+        "FROM crit ORDER BY position"
+    )
+    return Compiled(sql, lookups, [c.id for c in doc.criteria], [c.section for c in doc.criteria], names)
+
+
+def _observation_ctes(ctx: EvaluationContext, columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
+    """The most recent day of each variable within the look-back, its usable values, the one Python selects."""
+    keys = " AND ".join(
+        f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized")
+    )
+    window = f"CAST(o.effective AS DATE) BETWEEN {day(ctx.lookback_start)} AND {day(ctx.index_date)}"
+    return [
+        "obs0 AS (SELECT o.patient_id, c.*, CAST(o.effective AS DATE) AS day, o.effective, o.id AS obs_id, o.value, "
+        "o.comparator, o.reference_low, o.reference_high FROM observations o JOIN cnl_obs c ON "
+        f"{keys} WHERE o.effective IS NOT NULL AND o.value IS NOT NULL AND {window})",
+        "obs1 AS (SELECT obs0.*, MAX(day) OVER (PARTITION BY patient_id, var_id) AS last_day, ROW_NUMBER() OVER "
+        "(PARTITION BY patient_id, var_id ORDER BY effective DESC, obs_id DESC) AS rn FROM obs0)",
+        f"obs AS (SELECT {_with(columns)} FROM obs1 WHERE day = last_day)",
+        "m AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM obs GROUP BY patient_id)",
+    ]
+
+
+def _record_ctes(slots: Slots, record_columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
+    """Conditions, medications and procedures flattened as ``PatientIndex`` flattens them, with their concept
+    columns: coded (``k_n``: the record's code or, for a condition, one of its further codings) and text (``t_n``)."""
+    ctes = [
+        "recs0 AS (SELECT patient_id, 'Condition' AS rtype, id, system, code, text, display, CAST(onset AS DATE) AS "
+        "start_day, CAST(abatement AS DATE) AS end_day, COALESCE(LOWER(clinical_status), '') AS status_l, "
+        "COALESCE(LOWER(verification_status), '') AS verif_l FROM conditions UNION ALL SELECT patient_id, "
+        "'Medication' AS rtype, id, system, code, text, display, CAST(start AS DATE) AS start_day, CAST(\"end\" AS "
+        "DATE) AS end_day, COALESCE(LOWER(status), '') AS status_l, '' AS verif_l FROM medications UNION ALL SELECT "
+        "patient_id, 'Procedure' AS rtype, id, system, code, CAST(NULL AS VARCHAR) AS text, display, "
+        "COALESCE(CAST(performed_start AS DATE), CAST(performed_end AS DATE)) AS start_day, "
+        "COALESCE(CAST(performed_end AS DATE), CAST(performed_start AS DATE)) AS end_day, '' AS status_l, "
+        "'' AS verif_l FROM procedures)"
+    ]
+    joins, columns = [], []
+    if slots.codes:
+        count = len(slots.codes)
+        alternates = ", ".join(f"MAX(CASE WHEN k.k_{n} THEN 1 ELSE 0 END) AS a_{n}" for n in range(count))
+        ctes.append(
+            f"alt AS (SELECT cc.patient_id, cc.condition_id, {alternates} FROM condition_codes cc JOIN cnl_codes k "
+            "ON cc.system IS NOT DISTINCT FROM k.system AND cc.code = k.code GROUP BY cc.patient_id, cc.condition_id)"
+        )
+        joins += [
+            "LEFT JOIN cnl_codes k ON r0.system IS NOT DISTINCT FROM k.system AND r0.code = k.code",
+            "LEFT JOIN alt a ON r0.rtype = 'Condition' AND a.patient_id = r0.patient_id AND a.condition_id = r0.id",
+        ]
+        columns += [f"(COALESCE(k.k_{n}, FALSE) OR COALESCE(a.a_{n}, 0) = 1) AS k_{n}" for n in range(count)]
+    if slots.texts:
+        joins.append(
+            "LEFT JOIN cnl_texts t ON t.kind = r0.rtype AND r0.text IS NOT DISTINCT FROM t.text AND "
+            "r0.display IS NOT DISTINCT FROM t.display"
+        )
+        columns += [f"COALESCE(t.t_{n}, FALSE) AS t_{n}" for n in range(len(slots.texts))]
+    ctes.append(f"recs1 AS (SELECT {', '.join(['r0.*', *columns])} FROM recs0 r0 {' '.join(joins)})")
+    ctes.append(f"recs AS (SELECT {_with(record_columns)} FROM recs1)")
+    ctes.append("r AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM recs GROUP BY patient_id)")
+    return ctes
+
+
+def _with(columns: list[tuple[str, str]]) -> str:
+    return ", ".join(["*", *(f"{sql} AS {name}" for name, sql in columns)])
+
+
+def _decision(doc: CriteriaDocument, names: list[str], defer_not_computable: bool) -> str:
+    """``screen._decide``: deceased or a criterion failed -> ineligible; an undecided criterion -> needs_review."""
+    failed = ["dead"]
+    undecided = []
+    for criterion, column in zip(doc.criteria, names, strict=True):
+        if defer_not_computable and isinstance(criterion.expression, NotComputable):
+            continue  # always unknown, deferred to enrolment: decides nothing
+        if criterion.section == "unknown":
+            undecided.append("TRUE")
+            continue
+        undecided.append(f"{column} IS NULL")
+        failed.append(
+            f"COALESCE(NOT {column}, FALSE)" if criterion.section == "inclusion" else f"COALESCE({column}, FALSE)"
+        )
+    review = " OR ".join(undecided) or "FALSE"
+    return f"(CASE WHEN {' OR '.join(failed)} THEN 'ineligible' WHEN {review} THEN 'needs_review' ELSE 'eligible' END)"
+
+
+def _missing(names: list[str], held: list[list[LeafSql]]) -> str:
+    """The data that would decide the unknown criteria, in the Python engine's order, each once: a string is kept
+    only where no earlier one with the same key (hence the same words) is."""
+    earlier: dict[str, list[str]] = {}
+    items: list[str] = []
+    for column, leaves in zip(names, held, strict=True):
+        for leaf in leaves:
+            for condition, value, key in leaf.missing:
+                item: Missing = (f"({column} IS NULL AND {condition})", value, key)
+                before = earlier.setdefault(key, [])
+                guard = f" AND NOT ({' OR '.join(before)})" if before else ""
+                items.append(f"CASE WHEN {item[0]}{guard} THEN {item[1]} END")
+                before.append(item[0])
+    if not items:
+        return "CAST([] AS VARCHAR[])"
+    return f"LIST_FILTER([{', '.join(items)}], x -> x IS NOT NULL)"
+
+
+__all__ = ["Compiled", "compile_trial", "text"]

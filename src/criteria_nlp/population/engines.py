@@ -1,0 +1,250 @@
+"""Screen a whole population for one protocol: on DuckDB (embedded, the default), on Spark, or with the Python engine.
+
+Every engine returns the same Arrow table, one row per patient in input order: ``patient``, ``decision``,
+``criteria`` (a struct: criterion id -> true / false / null for unknown) and ``missing`` (the data that would decide
+the unknown criteria, as the Python engine words them). The SQL engines run the query of
+:func:`~criteria_nlp.population.compile.compile_trial`; the Python engine runs :func:`criteria_nlp.screen.screen_many`
+over ``population.patients()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import TYPE_CHECKING, Any, Literal
+
+from criteria_nlp.errors import CriteriaInputError
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from criteria_nlp.evaluate.context import EvaluationContext
+    from criteria_nlp.ir import CriteriaDocument
+    from criteria_nlp.knowledge.lexicon import Lexicon
+    from criteria_nlp.population.compile import Compiled
+    from criteria_nlp.population.source import Population
+
+Engine = Literal["duckdb", "spark", "python"]
+ENGINES: tuple[str, ...] = ("duckdb", "spark", "python")
+BATCH_ROWS = 65_536
+
+
+def output_schema(criterion_ids: list[str]) -> pa.Schema:
+    import pyarrow as pa
+
+    return pa.schema(
+        [
+            ("patient", pa.string()),
+            ("decision", pa.string()),
+            ("criteria", pa.struct([(name, pa.bool_()) for name in criterion_ids])),
+            ("missing", pa.list_(pa.string())),
+        ]
+    )
+
+
+def _rows(batch: pa.RecordBatch, compiled: Compiled) -> pa.RecordBatch:
+    """A batch of the query's columns as output rows (the truth columns gathered into the ``criteria`` struct)."""
+    import pyarrow as pa
+
+    truths = [batch.column(name) for name in compiled.columns]
+    criteria = pa.StructArray.from_arrays(
+        truths, fields=list(output_schema(compiled.criterion_ids).field("criteria").type)
+    )
+    missing = batch.column("missing").cast(pa.list_(pa.string()))
+    return pa.RecordBatch.from_arrays(
+        [batch.column("patient_id"), batch.column("decision"), criteria, missing],
+        schema=output_schema(compiled.criterion_ids),
+    )
+
+
+def _context(
+    index_date: date | str | None, lookback_months: int, lexicon: Lexicon | None, assume_default_ranges: bool
+) -> EvaluationContext:
+    from criteria_nlp.screen import _context as screen_context
+
+    return screen_context(index_date, lookback_months, lexicon, assume_default_ranges)
+
+
+def duckdb_batches(
+    doc: CriteriaDocument,
+    source: Population,
+    ctx: EvaluationContext,
+    *,
+    defer_not_computable: bool = False,
+    connection: Any = None,
+    threads: int | None = None,
+) -> Iterator[pa.RecordBatch]:
+    import duckdb
+
+    from criteria_nlp.population.compile import compile_trial
+
+    con = connection if connection is not None else duckdb.connect()
+    if threads is not None:
+        con.execute(f"SET threads = {int(threads)}")
+    source.register(con)
+    compiled = compile_trial(
+        doc, ctx, lambda sql: con.execute(sql).fetchall(), defer_not_computable=defer_not_computable
+    )
+    for name, table in compiled.lookups.items():
+        con.register(name, table)
+    reader = con.sql(compiled.sql_for("duckdb")).to_arrow_reader(BATCH_ROWS)
+    for batch in reader:
+        yield _rows(batch, compiled)
+
+
+def spark_batches(
+    doc: CriteriaDocument,
+    source: Population,
+    ctx: EvaluationContext,
+    *,
+    defer_not_computable: bool = False,
+    spark: Any = None,
+) -> Iterator[pa.RecordBatch]:
+    """The spark-dialect query over temporary views of the population's Arrow tables. ``spark``: a SparkSession;
+    by default one for ``SPARK_REMOTE`` (Spark Connect) or ``SPARK_MASTER`` when set, else local mode."""
+    from criteria_nlp.population.compile import compile_trial
+
+    session = spark if spark is not None else spark_session()
+    views = {**source.arrow()}
+    for name, table in views.items():
+        _view(session, name, table)
+    compiled = compile_trial(
+        doc,
+        ctx,
+        lambda sql: [tuple(row) for row in session.sql(_spark_sql(sql)).collect()],
+        defer_not_computable=defer_not_computable,
+    )
+    for name, table in compiled.lookups.items():
+        _view(session, name, table)
+    table = session.sql(compiled.sql_for("spark")).toArrow()
+    for batch in table.to_batches(BATCH_ROWS):
+        yield _rows(batch, compiled)
+
+
+def _spark_sql(sql: str) -> str:
+    from criteria_nlp.population.compile import emit
+
+    return emit(sql, "spark")
+
+
+def _view(session: Any, name: str, table: pa.Table) -> None:
+    from criteria_nlp.population.tables import SCHEMA
+
+    if name in SCHEMA or table.num_rows:
+        frame = session.createDataFrame(table)
+    else:  # an empty lookup: Spark infers nothing from no rows, so the schema is given
+        frame = session.createDataFrame([], schema=_ddl(table.schema))
+    frame.createOrReplaceTempView(name)
+
+
+def _ddl(schema: pa.Schema) -> str:
+    import pyarrow as pa
+
+    names = {pa.string(): "string", pa.bool_(): "boolean", pa.float64(): "double"}
+    return ", ".join(f"`{field.name}` {names[field.type]}" for field in schema)
+
+
+def spark_session() -> Any:
+    """A session for ``SPARK_REMOTE`` (a Spark Connect URL) or ``SPARK_MASTER`` (a master URL) when set, else a
+    local one (``local[*]``)."""
+    import os
+
+    from pyspark.sql import SparkSession
+
+    from criteria_nlp.spark import local_session
+
+    remote = os.environ.get("SPARK_REMOTE")
+    if remote:
+        return SparkSession.builder.remote(remote).getOrCreate()
+    return local_session(os.environ.get("SPARK_MASTER", "local[*]"))
+
+
+def python_batches(
+    doc: CriteriaDocument, source: Population, ctx: EvaluationContext, *, defer_not_computable: bool = False
+) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
+    from criteria_nlp.screen import require_criteria, screen
+
+    require_criteria(doc)
+    ctx.keep_fixed_traces = True
+    ids = [c.id for c in doc.criteria]
+    schema = output_schema(ids)
+    rows: list[dict[str, Any]] = []
+    for patient in source.patients():
+        result = screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable)
+        criteria = {
+            c.criterion_id: None if c.outcome.value == "unknown" else c.outcome.value == "true" for c in result.criteria
+        }
+        rows.append(
+            {
+                "patient": patient.id,
+                "decision": result.decision,
+                "criteria": criteria,
+                "missing": list(result.missing_data),
+            }
+        )
+        if len(rows) >= 4096:
+            yield pa.RecordBatch.from_pylist(rows, schema=schema)
+            rows = []
+    if rows:
+        yield pa.RecordBatch.from_pylist(rows, schema=schema)
+
+
+def iter_screen_population(
+    trial: CriteriaDocument,
+    source: Population,
+    *,
+    engine: str = "duckdb",
+    index_date: date | str | None = None,
+    lookback_months: int = 12,
+    lexicon: Lexicon | None = None,
+    defer_not_computable: bool = False,
+    assume_default_ranges: bool = False,
+    spark: Any = None,
+    connection: Any = None,
+) -> Iterator[pa.RecordBatch]:
+    """:func:`screen_population` as Arrow record batches, for outputs too large to hold."""
+    ctx = _context(index_date, lookback_months, lexicon, assume_default_ranges)
+    if engine == "duckdb":
+        return duckdb_batches(trial, source, ctx, defer_not_computable=defer_not_computable, connection=connection)
+    if engine == "spark":
+        return spark_batches(trial, source, ctx, defer_not_computable=defer_not_computable, spark=spark)
+    if engine == "python":
+        return python_batches(trial, source, ctx, defer_not_computable=defer_not_computable)
+    raise CriteriaInputError(f"unknown engine {engine!r}", expected=list(ENGINES))
+
+
+def screen_population(
+    trial: CriteriaDocument,
+    source: Population,
+    *,
+    engine: str = "duckdb",
+    index_date: date | str | None = None,
+    lookback_months: int = 12,
+    lexicon: Lexicon | None = None,
+    defer_not_computable: bool = False,
+    assume_default_ranges: bool = False,
+    spark: Any = None,
+    connection: Any = None,
+) -> pa.Table:
+    """Screen every patient of ``source`` against ``trial``: one row per patient, in input order, with ``patient``,
+    ``decision``, ``criteria`` (criterion id -> true / false / null) and ``missing``. ``engine``: "duckdb"
+    (embedded, the default), "spark" (``spark``: a SparkSession, else see :func:`spark_session`) or "python"."""
+    import pyarrow as pa
+
+    batches = list(
+        iter_screen_population(
+            trial,
+            source,
+            engine=engine,
+            index_date=index_date,
+            lookback_months=lookback_months,
+            lexicon=lexicon,
+            defer_not_computable=defer_not_computable,
+            assume_default_ranges=assume_default_ranges,
+            spark=spark,
+            connection=connection,
+        )
+    )
+    return pa.Table.from_batches(batches, schema=output_schema([c.id for c in trial.criteria]))

@@ -1,0 +1,278 @@
+"""One criterion leaf's plan (:mod:`criteria_nlp.evaluate.plan`) as SQL: a state column per patient (0 FALSE, 1 TRUE,
+2 and above: unknown, each code a reason of the Python engine), the truth read from it, the data that would decide
+it (the ``missing`` of the Python trace, same words), and the aggregates it needs over the observations or records.
+
+Scopes: ``obs`` rows are one patient's observations of the most recent day of a variable within the look-back
+(``var_id``, ``day``, ``rn`` = 1 for the one the Python engine selects, ``value``, ``comparator``, the reference
+range and the conversion slots of :mod:`~criteria_nlp.population.compile_lookups`); ``recs`` rows are conditions,
+medications and procedures flattened as ``PatientIndex`` flattens them; the leaf columns see the patient ``p`` and
+the aggregates ``m`` (observations) and ``r`` (records).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from criteria_nlp.evaluate.plan import (
+    AgePlan,
+    MeasurementPlan,
+    Plan,
+    PresencePlan,
+    ReferencePlan,
+    Review,
+    SexPlan,
+    Test,
+)
+from criteria_nlp.evaluate.wording import missing_measurement, variable_name
+from criteria_nlp.population.compile_lookups import Slots
+from criteria_nlp.population.sqlparts import age_test, day, num, test_outcome, text, truth_code
+
+NULL_TRUTH = "CAST(NULL AS BOOLEAN)"
+
+Missing = tuple[str, str, str]  # (condition, SQL string, dedup key: equal keys give equal strings)
+
+
+@dataclass
+class LeafSql:
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (name, SQL) in the leaves scope
+    truth: str = NULL_TRUTH  # over those columns
+    missing: list[Missing] = field(default_factory=list)
+    obs_columns: list[tuple[str, str]] = field(default_factory=list)  # per observation row, computed once
+    obs_aggregates: list[str] = field(default_factory=list)  # "AGG(...) AS name" over obs rows
+    rec_columns: list[tuple[str, str]] = field(default_factory=list)  # per record row, computed once
+    rec_aggregates: list[str] = field(default_factory=list)  # over recs rows
+
+
+def state_truth(state: str) -> str:
+    return f"(CASE WHEN {state} = 1 THEN TRUE WHEN {state} = 0 THEN FALSE ELSE NULL END)"
+
+
+def constant(missing: tuple[str, ...]) -> LeafSql:
+    """A leaf no patient data decides (unparsed, not computable, a plan sent to review)."""
+    leaf = LeafSql()
+    leaf.missing = [("TRUE", text(m), m) for m in missing if not m.startswith("review:")]
+    return leaf
+
+
+@dataclass
+class LeafCompiler:
+    slots: Slots
+    index_date: date
+    age_limit: float | None  # the lexicon's plausible maximum age
+    variables: set[str] = field(default_factory=set)  # variables the observation scope must hold
+
+    def compile(self, name: str, plan: Plan) -> LeafSql:
+        if isinstance(plan, Review):
+            return constant(plan.missing)
+        if isinstance(plan, MeasurementPlan):
+            return self.measurement(name, plan)
+        if isinstance(plan, ReferencePlan):
+            return self.reference(name, plan)
+        if isinstance(plan, AgePlan):
+            return self.age(name, plan)
+        if isinstance(plan, SexPlan):
+            same = f"(CASE WHEN p.sex = {text(plan.sex)} THEN 1 ELSE 0 END)"
+            state = f"(CASE WHEN p.sex IN ('female', 'male') THEN {same} ELSE 2 END)"
+            return LeafSql([(name, state)], state_truth(name), [(f"{name} = 2", text("sex"), "sex")])
+        if isinstance(plan, PresencePlan):
+            return self.presence(name, plan)
+        raise TypeError(f"no SQL for plan {type(plan).__name__}")
+
+    # --- measurements ---------------------------------------------------------------------------------------------
+
+    def measurement(self, name: str, plan: MeasurementPlan) -> LeafSql:
+        """``eval_measurement``: the tests in one unit together, else each test in its own unit (all must hold);
+        every usable value of the selected day must agree (``_same_day_disagreement``)."""
+        self.variables.add(plan.variable)
+        groups = [plan.tests] if len({t.unit for t in plan.tests}) <= 1 else [(t,) for t in plan.tests]
+        leaf = LeafSql()
+        truths = []
+        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.months)
+        where = f"var_id = {text(plan.variable)}"
+        for number, tests in enumerate(groups):
+            column = f"{name}_{number}"
+            code = f"{column}_code"
+            leaf.obs_columns.append((code, f"(CASE WHEN {where} THEN {self._code(plan, tests)} END)"))
+            leaf.obs_aggregates += [
+                f"MAX(CASE WHEN rn = 1 THEN {code} END) AS {column}_first",
+                f"MIN({code}) AS {column}_low",
+                f"MAX({code}) AS {column}_high",
+                f"MAX(CASE WHEN {where} THEN day END) AS {column}_day",
+            ]
+            chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
+            state = (
+                f"(CASE WHEN {chosen} IS NULL THEN 2 WHEN {chosen} = 3 THEN 3 WHEN {low} <> {high} THEN 4 "
+                f"WHEN {chosen} = 1 THEN 1 WHEN {chosen} = 0 THEN 0 ELSE 5 END)"
+            )
+            leaf.columns += [(column, state), (f"{column}_day", f"m.{column}_day")]
+            truths.append(state_truth(column))
+            target = tests[0].unit
+            which = f"{variable_name(plan.variable)}: which value of "
+            leaf.missing += [
+                (f"{column} = 2", text(first), first),
+                (f"{column} = 3", text(f"{first} in a unit convertible to {target}"), f"{first}>{target}"),
+                (
+                    f"{column} = 4",
+                    f"({text(which)} || CAST({column}_day AS VARCHAR) || {text(' is right')})",
+                    f"day:{plan.variable}",
+                ),
+            ]
+        leaf.truth = "(" + " AND ".join(truths) + ")"
+        leaf.missing = [(f"{leaf.truth} IS NULL AND {cond}", value, key) for cond, value, key in leaf.missing]
+        return leaf
+
+    def _code(self, plan: MeasurementPlan, tests: tuple[Test, ...]) -> str:
+        """One observation against tests in one unit: 3 when its unit does not convert, else the truth code."""
+        slot = self.slots.unit(plan, tests[0].unit if tests else None)
+        value = f"(slope_{slot} * value + offset_{slot})"
+        outcome = " AND ".join(test_outcome(value, "comparator", t.operator, num(t.limit)) for t in tests) or "TRUE"
+        return f"(CASE WHEN NOT ok_{slot} THEN 3 ELSE {truth_code('(' + outcome + ')')} END)"
+
+    def reference(self, name: str, plan: ReferencePlan) -> LeafSql:
+        """``eval_reference_multiple`` on the selected observation: its own reference range, else the lexicon's
+        default when assumed (converted to the default's unit), else unknown with the reason."""
+        self.variables.add(plan.variable)
+        own = "reference_high" if plan.reference == "ULN" else "reference_low"
+        bound = f"({num(plan.factor)} * {own})"
+        branches = [
+            f"WHEN {own} IS NOT NULL THEN {truth_code(test_outcome('value', 'comparator', plan.operator, bound))}"
+        ]
+        if plan.default is None or plan.default_limit is None:
+            branches.append("ELSE 4")
+        elif "lexicon" not in plan.sources:
+            branches.append("ELSE 5")
+        else:
+            slot = self.slots.unit(plan, plan.default_unit)
+            value = f"(slope_{slot} * value + offset_{slot})"
+            limit = num(plan.factor * plan.default_limit)
+            outcome = test_outcome(value, "comparator", plan.operator, limit)
+            branches += [f"WHEN NOT ok_{slot} THEN 2", f"ELSE {truth_code(outcome)}"]
+        code = "(CASE " + " ".join(branches) + " END)"
+        where = f"var_id = {text(plan.variable)} AND rn = 1"
+        leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref"])
+        leaf.columns = [(name, f"COALESCE(m.{name}_ref, 6)")]
+        leaf.truth = state_truth(name)
+        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.months)
+        ranges = f"{plan.reference} of {plan.variable} (reference range)"
+        lab = f"{plan.reference} of {plan.variable} (the laboratory's reference range)"
+        leaf.missing = [
+            (f"{name} = 6", text(first), first),
+            (f"{name} = 4", text(ranges), ranges),
+            (f"{name} = 5", text(lab), lab),
+        ]
+        return leaf
+
+    # --- demographics ---------------------------------------------------------------------------------------------
+
+    def _months(self, birth: str) -> str:
+        on = self.index_date
+        return (
+            f"(({on.year} - YEAR({birth})) * 12 + ({on.month} - MONTH({birth})) "
+            f"- (CASE WHEN {on.day} < DAY({birth}) THEN 1 ELSE 0 END))"
+        )
+
+    def _age_in(self, birth: str, unit: str) -> str:
+        """``completed_age(birth, index date, unit)`` (never negative here: the birth is not after the index)."""
+        if unit == "day":
+            return f"DATE_DIFF('day', {birth}, {day(self.index_date)})"
+        if unit == "week":
+            return f"CAST(FLOOR(CAST(DATE_DIFF('day', {birth}, {day(self.index_date)}) AS DOUBLE) / 7) AS BIGINT)"
+        months = self._months(birth)
+        return months if unit == "month" else f"CAST(FLOOR(CAST({months} AS DOUBLE) / 12) AS BIGINT)"
+
+    def age(self, name: str, plan: AgePlan) -> LeafSql:
+        """``evaluate_age``: a birth date recorded as a year or a month makes the age an interval."""
+        birth = "p.birth_date"
+        latest = (
+            f"(CASE WHEN p.birth_date_precision = 'year' THEN MAKE_DATE(YEAR({birth}), 12, 31) "
+            f"WHEN p.birth_date_precision = 'month' THEN LAST_DAY({birth}) ELSE {birth} END)"
+        )
+        low, high = self._age_in(latest, plan.unit), self._age_in(birth, plan.unit)
+        outcome = " AND ".join(age_test(low, high, t.operator, t.limit) for t in plan.tests) or "TRUE"
+        implausible = ""
+        if self.age_limit is not None:
+            implausible = f"WHEN {self._age_in(birth, 'year')} > {num(self.age_limit)} THEN 4 "
+        state = (
+            f"(CASE WHEN {birth} IS NULL THEN 2 WHEN {latest} > {day(self.index_date)} THEN 3 {implausible}"
+            f"ELSE {truth_code('(' + outcome + ')')} END)"
+        )
+        missing = [(f"{name} = 2", text("birth date"), "birth date")]
+        missing.append((f"{name} = 4", text("a plausible birth date"), "a plausible birth date"))
+        return LeafSql([(name, state)], state_truth(name), missing)
+
+    # --- presence -------------------------------------------------------------------------------------------------
+
+    def _timing(self, plan: PresencePlan) -> str:
+        """``presence.timing`` of a record: TRUE, FALSE or NULL (unknown)."""
+        earliest = plan.window.earliest if plan.window is not None else None
+        latest = plan.window.latest if plan.window is not None else self.index_date
+        first, last = day(latest), day(earliest) if earliest is not None else None
+        procedure = f"WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
+        if last is not None:
+            procedure += f"WHEN start_day < {last} THEN FALSE "
+        med, cond = _in("status_l", plan.inactive_medication), _in("status_l", plan.inactive_condition)
+        inactive = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
+        other = f"WHEN start_day IS NOT NULL AND start_day > {first} THEN FALSE "
+        if plan.active_at_latest:
+            other += f"WHEN end_day IS NOT NULL AND end_day <= {first} THEN FALSE "
+            other += f"WHEN end_day IS NULL AND {inactive} THEN FALSE ELSE TRUE"
+        elif last is None:
+            other += "ELSE TRUE"
+        else:
+            now = "TRUE" if latest == self.index_date else "FALSE"
+            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE "
+            undated = f"(CASE WHEN end_day IS NULL AND NOT {inactive} AND {now} THEN TRUE ELSE NULL END)"
+            other += f"WHEN start_day IS NULL THEN {undated} "
+            other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
+        return f"(CASE WHEN rtype = 'Procedure' THEN (CASE {procedure}ELSE TRUE END) ELSE (CASE {other} END) END)"
+
+    def presence(self, name: str, plan: PresencePlan) -> LeafSql:
+        """``eval_presence``: the patient flag, coded records in time, uncertain or text-only matches (unknown), a
+        sex the concept does not apply to, then absence (FALSE only when the record list is complete)."""
+        code_slot, text_slot = self.slots.code(plan), self.slots.text(plan)
+        coded = f"k_{code_slot}" if code_slot is not None else "FALSE"
+        named = f"t_{text_slot}" if text_slot is not None else "FALSE"
+        timing = f"{name}_tm"
+        ignored, unconfirmed = _in("verif_l", plan.ignored_verification), _in("verif_l", plan.unconfirmed_verification)
+        kept = f"{coded} AND NOT {ignored}"
+        leaf = LeafSql(rec_columns=[(timing, self._timing(plan))])
+        leaf.rec_aggregates = [
+            f"MAX(CASE WHEN {kept} AND {timing} AND NOT {unconfirmed} THEN 1 ELSE 0 END) AS {name}_ct",
+            f"MAX(CASE WHEN {kept} AND ({timing} IS NULL OR ({timing} AND {unconfirmed})) THEN 1 ELSE 0 END) "
+            f"AS {name}_cu",
+            f"MAX(CASE WHEN NOT {coded} AND {named} AND NOT {ignored} AND COALESCE({timing}, TRUE) THEN 1 ELSE 0 END) "
+            f"AS {name}_tx",
+        ]
+        true, unsure, texts = (f"COALESCE(r.{name}_{part}, 0) = 1" for part in ("ct", "cu", "tx"))
+        branches = []
+        if plan.patient_flag is not None:
+            flag = f"p.{plan.patient_flag}"
+            branches += [
+                f"WHEN {flag} = FALSE AND {true} THEN 3",
+                f"WHEN {flag} IS NOT NULL THEN (CASE WHEN {flag} THEN 1 ELSE 0 END)",
+            ]
+        branches += [f"WHEN {true} THEN 1", f"WHEN {unsure} OR {texts} THEN 2"]
+        if plan.not_applicable_to is not None:
+            branches.append(f"WHEN p.sex = {text(plan.not_applicable_to)} THEN 0")
+        if plan.concept is None:
+            branches.append("ELSE 2")
+        else:
+            branches.append(f"WHEN COALESCE(p.{plan.complete_flag}, FALSE) THEN 0 ELSE 4")
+        leaf.columns = [(name, "(CASE " + " ".join(branches) + " END)")]
+        leaf.truth = state_truth(name)
+        where = (
+            f" {plan.window.description}"
+            if plan.window is not None
+            else (" before the index date" if plan.historical else " at the index date")
+        )
+        disagree = f"{plan.concept}: confirm (the patient flag and a coded record disagree)"
+        absent = f"{plan.name}{where} ({plan.record_list} list not known to be complete)"
+        leaf.missing = [(f"{name} = 3", text(disagree), disagree), (f"{name} = 4", text(absent), absent)]
+        return leaf
+
+
+def _in(column: str, values: frozenset[str]) -> str:
+    if not values:
+        return "FALSE"
+    return f"({column} IN ({', '.join(text(v) for v in sorted(values))}))"
