@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING
 from criteria_nlp.evaluate.plan import PLANNERS, plan_for
 from criteria_nlp.ir import NotComputable, UnknownKindError, kind_of
 from criteria_nlp.population.combine import combine_sql
-from criteria_nlp.population.leaves import LeafCompiler, LeafSql, Missing, constant
 from criteria_nlp.population.compile_lookups import (
     DISTINCT_CODES,
     DISTINCT_OBSERVATIONS,
@@ -31,6 +30,7 @@ from criteria_nlp.population.compile_lookups import (
     observation_table,
     text_table,
 )
+from criteria_nlp.population.leaves import LeafCompiler, LeafSql, Missing, constant
 from criteria_nlp.population.sqlparts import day, text
 
 if TYPE_CHECKING:
