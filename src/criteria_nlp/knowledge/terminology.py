@@ -39,6 +39,9 @@ _MAX_QUALIFIERS = 3
 _SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
 
 Kind = Literal["concept", "variable", "group", "term"]
+Category = Literal["condition", "medication", "procedure"]
+# the tables whose concepts are not conditions: DrugBank drugs, and MeSH procedures or drug classes (by head word)
+_TABLE_CATEGORY: dict[str, Category] = {"drugbank.tsv.gz": "medication", "mesh-procedures-drugs.tsv.gz": "procedure"}
 Tokenize = Callable[[str], list[tuple[str, int, int]]]
 
 
@@ -48,6 +51,7 @@ class TermConcept:
     name: str
     source: str  # the table's namespace: mesh, drugbank, icd10cm
     parents: tuple[str, ...]
+    category: Category = "condition"
 
 
 @dataclass(frozen=True)
@@ -178,8 +182,7 @@ class Terminology:
             return None  # inside a hyphenated compound: "pcr" in "RT-PCR"
         for length in range(min(self._longest.get(lower[i], 0), len(lower) - i), 0, -1):
             end = i + length
-            joined = end + 1 < len(lower) and lower[end] == "-" and lower[end + 1].isalnum()
-            if joined and not self._words.is_compound(lower[end + 1]):
+            if self.cuts_compound(lower, end):
                 continue  # the compound goes on: "RT" of "RT-PCR" is not radiotherapy
             key = tuple(lower[i:end])
             lexical = [e for e in self._lexicon_forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
@@ -193,6 +196,16 @@ class Terminology:
             return _Hit(length, generated, "term", generated[0].partition(":")[0] if generated else "")
         return None
 
+    def cuts_compound(self, lower: Sequence[str], end: int) -> bool:
+        """Whether a name ending before token ``end`` stops inside a hyphenated compound that goes on ("RT" of
+        "RT-PCR"), the word after the hyphen not being a ``compound`` word of words.tsv ("oxaliplatin-based")."""
+        return (
+            end + 1 < len(lower)
+            and lower[end] == "-"
+            and lower[end + 1].isalnum()
+            and not self._words.is_compound(lower[end + 1])
+        )
+
     def _qualified_start(self, lower: list[str], i: int, floor: int, hit: _Hit) -> int:
         """How far left the qualifiers of a match reach: content words of the tables' vocabulary, up to three."""
         if hit.kind not in ("concept", "term"):
@@ -202,6 +215,8 @@ class Terminology:
             word = lower[start - 1]
             if word not in self._vocabulary or not self._is_content_word(word):
                 break
+            if start >= 3 and lower[start - 2] == "-" and lower[start - 3].isalnum():
+                break  # "small" of "non-small cell ...": a qualifier never starts inside a hyphenated compound
             start -= 1
         return start
 
@@ -212,6 +227,15 @@ class Terminology:
 
     def concept(self, concept_id: str) -> TermConcept | None:
         return self.concepts.get(concept_id)
+
+    def category(self, concept_id: str) -> str:
+        """What the concept is: the lexicon's category for a curated id, else the table's (condition, medication,
+        procedure); "condition" for an id no table holds."""
+        curated = self.lexicon.concepts.get(concept_id)
+        if curated is not None:
+            return curated.category
+        concept = self.concepts.get(concept_id)
+        return concept.category if concept is not None else "condition"
 
     def concepts_for_code(self, system: str, code: str) -> tuple[str, ...]:
         """Every id a patient's coded entry stands for: the curated concepts first, then the table's own id and its
@@ -281,10 +305,24 @@ class Terminology:
 class WordRoles:
     """The hand-curated ``words.tsv``: phrases never matched alone, words never taken as qualifiers."""
 
-    def __init__(self, generic: frozenset[str], function: frozenset[str], compound: frozenset[str]) -> None:
+    def __init__(
+        self,
+        generic: frozenset[str],
+        function: frozenset[str],
+        compound: frozenset[str],
+        drug_heads: frozenset[str] = frozenset(),
+    ) -> None:
         self.generic = generic
         self.function = function
         self.compound = compound
+        self.drug_heads = drug_heads
+
+    def category(self, table: str, name: str) -> Category:
+        """A concept's category from its table and, for drug classes among procedures, its name's last word."""
+        last = (name.lower().split() or [""])[-1]
+        if last in self.drug_heads:
+            return "medication"
+        return _TABLE_CATEGORY.get(table, "condition")
 
     def is_function(self, word: str) -> bool:
         return word in self.function
@@ -331,12 +369,12 @@ def _open_text(path: Path) -> TextIO:
 
 
 def read_word_roles(path: Path | None = None) -> WordRoles:
-    roles: dict[str, set[str]] = {"generic": set(), "function": set(), "compound": set()}
+    roles: dict[str, set[str]] = {"generic": set(), "function": set(), "compound": set(), "drug_head": set()}
     with _open_text(path or corpus_path("terminology", "words.tsv")) as stream:
         rows = [line.rstrip("\n").split("\t") for line in stream if line.strip() and not line.startswith("#")]
     for phrase, role, *_ in rows[1:]:
         roles.setdefault(role.strip(), set()).add(phrase.strip())
-    return WordRoles(frozenset(roles["generic"]), frozenset(roles["function"]), frozenset(roles["compound"]))
+    return WordRoles(*(frozenset(roles[role]) for role in ("generic", "function", "compound", "drug_head")))
 
 
 def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
@@ -348,7 +386,9 @@ def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
             source = concept_id.partition(":")[0]
             known = concepts.get(concept_id)
             merged = tuple(dict.fromkeys([*(known.parents if known else ()), *parents]))
-            concepts[concept_id] = TermConcept(concept_id, known.name if known else name, source, merged)
+            name = known.name if known else name
+            category = known.category if known else words.category(table, name)
+            concepts[concept_id] = TermConcept(concept_id, name, source, merged, category)
             for form in forms:
                 key = tuple(form.split(" "))
                 if form not in words.generic and concept_id not in terms.get(key, ()):
