@@ -131,6 +131,24 @@ class Terminology:
             self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self._vocabulary = frozenset(token for key in terms if len(key) > 1 for token in key[:-1])
         self._ancestors: dict[str, frozenset[str]] = {}
+        self._curated_above = self._curated_links()
+
+    def _curated_links(self) -> dict[str, set[str]]:
+        """Table concepts under a curated concept: those whose name is one of the concept's forms ("Metformin" is a
+        form of oral_antidiabetics). Only the name counts, not an entry term: the lexicon's "tumor" (malignancy) is
+        an entry term of Neoplasms, under which lie benign tumours too."""
+        links: dict[str, set[str]] = {}
+        for key, entries in self._lexicon_forms.items():
+            form = " ".join(key)
+            for kind, curated_id, _, _ in entries:
+                curated = self.lexicon.concepts.get(curated_id) if kind == "concept" else None
+                if curated is None:
+                    continue
+                for table_id in self._terms.get(key, ()):
+                    concept = self.concepts.get(table_id)
+                    if concept is not None and concept.name.lower() == form and _compatible(curated.category, concept):
+                        links.setdefault(table_id, set()).add(curated_id)
+        return links
 
     # --- matching -------------------------------------------------------------------------------------------------
 
@@ -173,8 +191,9 @@ class Terminology:
             return None
         best = max(found, key=lambda m: (m.end - m.start - len(m.qualifiers), -m.start))
         words = [t.lower() for t, _, _ in self._tokenize(text)]
-        leftover = [*words[: best.start], *best.qualifiers, *words[best.end :]]
-        unmatched = tuple(word for word in leftover if self._is_content_word(word))
+        leftover = [*_unbracketed(words[: best.start]), *best.qualifiers, *_unbracketed(words[best.end :])]
+        # a dose form, route or salt does not narrow a drug ("Oral Tablet"), nor does a bracketed brand ("[Toprol]")
+        unmatched = tuple(w for w in leftover if self._is_content_word(w) and w not in self._words.forms)
         return DisplayMatch(best.ids, display, best.text, unmatched)
 
     def _hit(self, tokens: Sequence[str], lower: list[str], i: int) -> _Hit | None:
@@ -259,6 +278,10 @@ class Terminology:
             compact = compact[:-1]
         return None
 
+    def equivalents(self, concept_id: str) -> frozenset[str]:
+        """The concepts of other tables linked to ``concept_id`` by the same term (crosslinks.tsv)."""
+        return frozenset(self._same_as.get(concept_id, ()))
+
     def ancestors(self, concept_id: str) -> frozenset[str]:
         """Every concept broader than ``concept_id`` or equivalent to it, across tables (itself excluded)."""
         if concept_id not in self._ancestors:
@@ -278,6 +301,7 @@ class Terminology:
         if concept is not None:
             yield from concept.parents
         yield from self._same_as.get(concept_id, ())
+        yield from self._curated_above.get(concept_id, ())
         if concept_id in self.lexicon.concepts:
             yield from self._curated_codes(concept_id)
 
@@ -302,6 +326,25 @@ class Terminology:
         return False
 
 
+def _compatible(curated_category: str, concept: TermConcept) -> bool:
+    """A drug is under a drug class, a condition under a condition or state, a procedure under a procedure."""
+    if (curated_category == "medication") != (concept.category == "medication"):
+        return False
+    return (curated_category == "procedure") == (concept.category == "procedure")
+
+
+def _unbracketed(words: list[str]) -> list[str]:
+    """The words outside square brackets (RxNorm's brand names: "... Oral Tablet [Toprol]")."""
+    kept: list[str] = []
+    depth = 0
+    for word in words:
+        depth += word == "["
+        if depth == 0:
+            kept.append(word)
+        depth -= word == "]" and depth > 0
+    return kept
+
+
 class WordRoles:
     """The hand-curated ``words.tsv``: phrases never matched alone, words never taken as qualifiers."""
 
@@ -311,11 +354,13 @@ class WordRoles:
         function: frozenset[str],
         compound: frozenset[str],
         drug_heads: frozenset[str] = frozenset(),
+        forms: frozenset[str] = frozenset(),
     ) -> None:
         self.generic = generic
         self.function = function
         self.compound = compound
         self.drug_heads = drug_heads
+        self.forms = forms
 
     def category(self, table: str, name: str) -> Category:
         """A concept's category from its table and, for drug classes among procedures, its name's last word."""
@@ -369,12 +414,12 @@ def _open_text(path: Path) -> TextIO:
 
 
 def read_word_roles(path: Path | None = None) -> WordRoles:
-    roles: dict[str, set[str]] = {"generic": set(), "function": set(), "compound": set(), "drug_head": set()}
+    roles: dict[str, set[str]] = {role: set() for role in ("generic", "function", "compound", "drug_head", "form")}
     with _open_text(path or corpus_path("terminology", "words.tsv")) as stream:
         rows = [line.rstrip("\n").split("\t") for line in stream if line.strip() and not line.startswith("#")]
     for phrase, role, *_ in rows[1:]:
         roles.setdefault(role.strip(), set()).add(phrase.strip())
-    return WordRoles(*(frozenset(roles[role]) for role in ("generic", "function", "compound", "drug_head")))
+    return WordRoles(*(frozenset(roles[role]) for role in ("generic", "function", "compound", "drug_head", "form")))
 
 
 def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
