@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from criteria_nlp import parse_criteria, parse_criterion, screen
+from criteria_nlp import parse_criteria, parse_criterion
 from criteria_nlp.ir import Presence, walk
 from criteria_nlp.ir.logic import Truth
 from criteria_nlp.knowledge.lexicon import load_lexicon
+from criteria_nlp.screen import screen
 from criteria_nlp.sources.own_json import OWN_JSON
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"

@@ -43,6 +43,10 @@ class RecordTerms:
     ids: tuple[str, ...]
     specific: tuple[str, ...]  # the ids no other of its ids lies under: what the record names most precisely
     display: DisplayMatch | None = None
+    # the curated lexicon's ids among them: against a curated concept, a record with one is left to the lexicon's
+    # codes and names, which win over the tables ("Prediabetes" lies under Diabetes Mellitus in MeSH, not in the
+    # lexicon)
+    curated: tuple[str, ...] = ()
 
     @property
     def exact(self) -> bool:
@@ -157,6 +161,7 @@ class PatientIndex:
     def term_candidates(self, concept_id: str, kinds: tuple[str, ...]) -> TermCandidates:
         """The records of ``kinds`` that are ``concept_id`` or lie under it, those naming only a broader concept, and
         those the terminology cannot read; cached per concept."""
+        curated_concept = ":" not in concept_id
         key = (concept_id, kinds)
         found = self._term_candidates.get(key)
         if found is None:
@@ -166,11 +171,18 @@ class PatientIndex:
             for record, terms in self.record_terms():
                 if record.resource_type not in kinds:
                     continue
+                if curated_concept and terms.curated:
+                    # between the lexicon's concepts the lexicon decides: by its codes, or by the very concept
+                    # the display text names
+                    if terms.display is not None and concept_id in terms.curated:
+                        meets.append((record, terms))
+                    continue
+                ids, specific = terms.ids, terms.specific
                 if not terms.ids:
                     unmapped.append(record)
-                elif any(layer.is_a(term, concept_id) for term in terms.ids):
+                elif any(layer.is_a(term, concept_id) for term in ids):
                     meets.append((record, terms))
-                elif any(layer.is_a(concept_id, term) for term in terms.specific):
+                elif any(layer.is_a(concept_id, term) for term in specific):
                     broader.append((record, terms))
                 elif not reach & _vocabularies(layer, terms.ids):
                     unmapped.append(record)
@@ -255,7 +267,8 @@ def _terms_of(record: Record, layer: Terminology) -> RecordTerms:
     specific = tuple(
         i for i in ids if not any(other != i and layer.is_a(other, i) and not layer.is_a(i, other) for other in ids)
     )
-    return RecordTerms(ids, specific, display)
+    curated = tuple(i for i in ids if i in layer.lexicon.concepts)
+    return RecordTerms(ids, specific, display, curated)
 
 
 def _vocabularies(layer: Terminology, ids: tuple[str, ...]) -> set[str]:
