@@ -116,14 +116,17 @@ def not_understood(state: BuildState, span: Span, reason: str) -> Unparsed:
 def concept_ref(state: BuildState, piece: Piece, qualifiers: tuple[str, ...], detail: str | None = None) -> ConceptRef:
     concept_id = piece.kinds["CONCEPT"]
     concept = state.known.concepts.get(concept_id)
-    category = concept.category if concept is not None else "condition"
+    # a concept of the generated terminology carries its category (TERM) and the words its id leaves out (BROADER)
+    category = concept.category if concept is not None else piece.kinds.get("TERM", "condition")
     if category not in ("condition", "state", "medication", "procedure"):
         category = "other"
+    narrower = piece.kinds.get("BROADER")
     return ConceptRef(
         id=concept_id,
         mention=piece.text,
         span=piece.span,
         category=category,
-        qualifiers=qualifiers,
+        qualifiers=(*qualifiers, *narrower.split()) if narrower else qualifiers,
         detail=detail,
+        broader=narrower is not None,
     )

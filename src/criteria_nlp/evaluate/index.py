@@ -10,6 +10,7 @@ from criteria_nlp.evaluate.plan import WORD, CodeSet
 from criteria_nlp.explain.trace import Evidence, evidence_item
 from criteria_nlp.knowledge.codes import code_system, icd10_in_range, icd10_key
 from criteria_nlp.knowledge.lexicon import Lexicon
+from criteria_nlp.knowledge.terminology import DisplayMatch, Terminology, load_terminology
 from criteria_nlp.sources.patient import Observation, Patient
 
 
@@ -33,6 +34,35 @@ class Record:
             text=self.text or None,
             date=self.start.isoformat() if self.start else None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class RecordTerms:
+    """The terminology ids of a record: from its codes, or else from its display text (``display`` then says how)."""
+
+    ids: tuple[str, ...]
+    specific: tuple[str, ...]  # the ids no other of its ids lies under: what the record names most precisely
+    display: DisplayMatch | None = None
+    # the curated lexicon's ids among them: against a curated concept, a record with one is left to the lexicon's
+    # codes and names, which win over the tables ("Prediabetes" lies under Diabetes Mellitus in MeSH, not in the
+    # lexicon)
+    curated: tuple[str, ...] = ()
+
+    @property
+    def exact(self) -> bool:
+        """Whether the ids are as good as a code: from a code, or from a display text every word of which they name."""
+        return self.display is None or self.display.exact
+
+
+@dataclass(frozen=True, slots=True)
+class TermCandidates:
+    """The records of some kinds, seen through the terminology, for one concept id."""
+
+    meets: tuple[tuple[Record, RecordTerms], ...]  # an id of the record is the concept or lies under it
+    broader: tuple[tuple[Record, RecordTerms], ...]  # the record names only a concept broader than it
+    # no id from a code or the display text, or ids only of vocabularies the concept's hierarchy does not reach
+    # (an ICD-10-CM code against a MeSH concept with no cross-link): the record could be the concept
+    unmapped: tuple[Record, ...]
 
 
 class PatientIndex:
@@ -70,6 +100,8 @@ class PatientIndex:
         self._words: dict[str, frozenset[str]] = {}
         self.concept_matches: dict[str, list[Record]] = {}
         self.text_matches: dict[tuple[str, str], list[Record]] = {}
+        self._record_terms: list[tuple[Record, RecordTerms]] | None = None
+        self._term_candidates: dict[tuple[str, tuple[str, ...]], TermCandidates] = {}
 
     def observations(self, variable_id: str) -> list[tuple[date, Observation]]:
         """(date, observation) of one variable, newest first; ties broken by id, never by input order."""
@@ -117,6 +149,45 @@ class PatientIndex:
         if found is None:
             found = frozenset(word for _, lower in self.texts(resource_type) for word in WORD.findall(lower))
             self._words[resource_type] = found
+        return found
+
+    def record_terms(self) -> list[tuple[Record, RecordTerms]]:
+        """Every record with its terminology ids, computed once per patient (the tables are read on first use)."""
+        if self._record_terms is None:
+            layer = load_terminology()
+            self._record_terms = [(record, _terms_of(record, layer)) for record in self.records]
+        return self._record_terms
+
+    def term_candidates(self, concept_id: str, kinds: tuple[str, ...]) -> TermCandidates:
+        """The records of ``kinds`` that are ``concept_id`` or lie under it, those naming only a broader concept, and
+        those the terminology cannot read; cached per concept."""
+        curated_concept = ":" not in concept_id
+        key = (concept_id, kinds)
+        found = self._term_candidates.get(key)
+        if found is None:
+            layer = load_terminology()
+            meets, broader, unmapped = [], [], []
+            reach = {concept_id.partition(":")[0]} if ":" in concept_id else _vocabularies(layer, (concept_id,))
+            for record, terms in self.record_terms():
+                if record.resource_type not in kinds:
+                    continue
+                if curated_concept and terms.curated:
+                    # between the lexicon's concepts the lexicon decides: by its codes, or by the very concept
+                    # the display text names
+                    if terms.display is not None and concept_id in terms.curated:
+                        meets.append((record, terms))
+                    continue
+                ids, specific = terms.ids, terms.specific
+                if not terms.ids:
+                    unmapped.append(record)
+                elif any(layer.is_a(term, concept_id) for term in ids):
+                    meets.append((record, terms))
+                elif any(layer.is_a(concept_id, term) for term in specific):
+                    broader.append((record, terms))
+                elif not reach & _vocabularies(layer, terms.ids):
+                    unmapped.append(record)
+            found = TermCandidates(tuple(meets), tuple(broader), tuple(unmapped))
+            self._term_candidates[key] = found
         return found
 
     def _build_records(self) -> list[Record]:
@@ -183,3 +254,24 @@ def _joined_text(text: str | None, display: str | None) -> str:
     if text and display and text != display:
         return f"{text} {display}"
     return text or display or ""
+
+
+def _terms_of(record: Record, layer: Terminology) -> RecordTerms:
+    """Ids from the record's codes (ICD-10-CM, the lexicon's SNOMED and ICD columns...), else from its display text
+    for codes the layer does not hold (SNOMED CT, RxNorm)."""
+    ids = tuple(dict.fromkeys(i for system, code in record.codes for i in layer.concepts_for_code(system or "", code)))
+    display = None
+    if not ids and record.text:
+        display = layer.match_display(record.text)
+        ids = display.ids if display is not None else ()
+    specific = tuple(
+        i for i in ids if not any(other != i and layer.is_a(other, i) and not layer.is_a(i, other) for other in ids)
+    )
+    curated = tuple(i for i in ids if i in layer.lexicon.concepts)
+    return RecordTerms(ids, specific, display, curated)
+
+
+def _vocabularies(layer: Terminology, ids: tuple[str, ...]) -> set[str]:
+    """The table namespaces (mesh, icd10cm, drugbank) the ids are written in, themselves or by a same-term link:
+    within one vocabulary, not lying under a concept says the record is not it; across two, it says nothing."""
+    return {i.partition(":")[0] for c in ids for i in (c, *layer.equivalents(c)) if ":" in i}

@@ -26,6 +26,7 @@ from criteria_nlp.evaluate.dates import time_before, window_duration
 from criteria_nlp.evaluate.wording import fmt, interval_text
 from criteria_nlp.ir import (
     Comparison,
+    ConceptRef,
     Demographic,
     Node,
     Presence,
@@ -234,6 +235,14 @@ class PresencePlan:
     not_applicable_to: str | None  # a sex for which the concept is FALSE ("male" for pregnancy)
     complete_flag: str  # the Patient flag that makes absence FALSE
     record_list: str  # "condition", "medication", "procedure"
+    # the terminology layer (knowledge.terminology): records whose ids (from codes, else from display text) are
+    # this id or lie under it match too; set for every concept, and the only way to match a namespaced id
+    # ("mesh:D001749"), for which ``concept`` stays None and ``codes`` None
+    term_id: str | None = None
+    # the criterion names something narrower than its id ("pontine glioma" read as Glioma): a record of the id can
+    # never make the leaf TRUE, only UNKNOWN; ``narrower_words`` are the words the id leaves out
+    broader: bool = False
+    narrower_words: tuple[str, ...] = ()
 
 
 Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review
@@ -473,7 +482,7 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
     concept: Concept | None = None
     if ref.id is not None:
         concept = context.lexicon.concepts.get(ref.id)
-        if concept is None:
+        if concept is None and not is_term_id(ref.id):
             return Review(
                 f"concept id {ref.id!r} is not in the lexicon: needs review", (f"review: unknown concept {ref.id!r}",)
             )
@@ -485,11 +494,12 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
     category = concept.category if concept is not None else ref.category
     complete_flag, record_list = COMPLETENESS[category if category in COMPLETENESS else "condition"]
     flagged = ref.id in PATIENT_FLAGS
+    term = ref.id if concept is not None or (ref.id is not None and is_term_id(ref.id)) else None
     return PresencePlan(
-        concept=ref.id,
+        concept=concept.id if concept is not None else None,
         mention=ref.mention,
-        key=concept.id if concept is not None else f"mention:{ref.mention.lower()}",
-        name=concept.name.lower() if concept is not None else ref.mention,
+        key=concept.id if concept is not None else (term or f"mention:{ref.mention.lower()}"),
+        name=concept.name.lower() if concept is not None else (f"{ref.mention} ({term})" if term else ref.mention),
         category=category,
         codes=codes,
         text_pattern=codes.pattern if codes is not None else _mention_pattern(ref.mention),
@@ -505,7 +515,21 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         not_applicable_to="male" if flagged else None,
         complete_flag=complete_flag,
         record_list=record_list,
+        term_id=term,
+        broader=ref.broader,
+        narrower_words=_narrower_words(ref) if ref.broader else (),
     )
+
+
+def is_term_id(concept_id: str) -> bool:
+    """A namespaced id of the generated terminology ("mesh:D001749", "icd10cm:E11.9", "drugbank:DB00331")."""
+    return ":" in concept_id
+
+
+def _narrower_words(ref: ConceptRef) -> tuple[str, ...]:
+    """The words of a broader mention its id leaves out: the qualifiers that are words of the mention."""
+    words = set(ref.mention.lower().split())
+    return tuple(q for q in ref.qualifiers if q in words)
 
 
 Planner = Callable[[Any, PlanContext], Plan]

@@ -80,16 +80,28 @@ def candidates(plan: PresencePlan, index: PatientIndex) -> tuple[list[Record], l
 
 
 def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[list[Match], list[Match]]:
-    """(coded matches with their timing, text-only matches not ruled out by their timing: UNKNOWN)."""
+    """(coded matches with their timing, text-only matches not ruled out by their timing: UNKNOWN).
+
+    With the terminology (``plan.term_id``), a record whose ids lie under the concept's is coded when the ids come
+    from a code or from a display text they name whole, text-only otherwise; one naming only a broader concept is
+    text-only. For a ``broader`` criterion ("pontine glioma" read as Glioma) no record makes the leaf TRUE.
+    """
     coded_records, text_records = candidates(plan, index)
+    notes: dict[int, str] = {}
+    if plan.term_id is not None:
+        coded_records, text_records = _with_terms(plan, index, coded_records, text_records, notes)
     matched: list[Match] = []
     for record in coded_records:
         verification = (record.verification or "").lower()
         if verification in plan.ignored_verification:
             continue
         outcome, why = timing(record, plan, index_date)
+        why += notes.get(id(record), "")
         if outcome is Truth.TRUE and verification in plan.unconfirmed_verification:
             outcome, why = Truth.UNKNOWN, f"{why}; diagnosis {verification}"
+        if outcome is Truth.TRUE and plan.broader:
+            narrower = " ".join(plan.narrower_words) or "more"
+            outcome, why = Truth.UNKNOWN, f"{why}; the criterion says {narrower!r}, narrower than the record"
         matched.append((outcome, record, why))
     text_matches: list[Match] = []
     for record in text_records:
@@ -97,8 +109,41 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
             continue
         outcome, why = timing(record, plan, index_date)
         if outcome is not Truth.FALSE:
-            text_matches.append((Truth.UNKNOWN, record, f"{why}; text-only match"))
+            text_matches.append((Truth.UNKNOWN, record, f"{why}; {notes.get(id(record), '; text-only match')[2:]}"))
     return matched, text_matches
+
+
+def _with_terms(
+    plan: PresencePlan, index: PatientIndex, coded: list[Record], texts: list[Record], notes: dict[int, str]
+) -> tuple[list[Record], list[Record]]:
+    """The coded and text-only records with those the terminology adds; ``notes`` gets how each added one matched."""
+    assert plan.term_id is not None
+    found = index.term_candidates(plan.term_id, plan.text_kinds)
+    if not found.meets and not found.broader:
+        return coded, texts
+    in_coded = {id(record) for record in coded}
+    in_texts = {id(record) for record in texts}
+    coded, texts = list(coded), list(texts)
+    for record, terms in found.meets:
+        if id(record) in in_coded:
+            continue
+        if terms.display is not None:
+            unmatched = f" (not matched: {' '.join(terms.display.unmatched)})" if terms.display.unmatched else ""
+            notes[id(record)] = f"; {terms.display.describe()}{unmatched}"
+        if terms.exact:
+            coded.append(record)
+            in_coded.add(id(record))
+            if id(record) in in_texts:
+                texts = [r for r in texts if r is not record]
+        elif id(record) not in in_texts:
+            texts.append(record)
+            in_texts.add(id(record))
+    for record, terms in found.broader:
+        if id(record) not in in_coded and id(record) not in in_texts:
+            notes[id(record)] = f"; the record names only a broader concept ({', '.join(terms.specific)})"
+            texts.append(record)
+    coded.sort(key=lambda r: (r.resource_type, r.id))
+    return coded, texts
 
 
 def _describe(items: list[Match]) -> str:
@@ -191,16 +236,37 @@ def _found(
     return None
 
 
+def _unmapped(plan: PresencePlan, index: PatientIndex) -> tuple[Record, ...]:
+    """For a concept only the terminology knows: the records of its kinds with no id, which could be it."""
+    if plan.concept is not None or plan.term_id is None:
+        return ()
+    return index.term_candidates(plan.term_id, plan.text_kinds).unmapped
+
+
+def _records_named(records: tuple[Record, ...]) -> str:
+    return "; ".join(f"{r.resource_type} {r.id} {r.text!r}" for r in records[:3]) + (" …" if len(records) > 3 else "")
+
+
 def _absent(
     node: Node, plan: PresencePlan, index: PatientIndex, matched: list[Match], evidence: tuple[Evidence, ...]
 ) -> TraceNode:
     """No record in time: FALSE only when the record list is marked complete."""
-    if plan.concept is None:
+    if plan.concept is None and plan.term_id is None:
         return trace(
             node,
             Truth.UNKNOWN,
             f"{plan.mention!r} is not a concept the lexicon knows, and no record mentions it: needs review",
             missing=(f"review: unknown concept {plan.mention!r}",),
+        )
+    unreadable = _unmapped(plan, index)
+    if unreadable:
+        return trace(
+            node,
+            Truth.UNKNOWN,
+            f"no record of {plan.name} found, but the terminology cannot tell whether {_records_named(unreadable)} "
+            "is one (no id in the concept's vocabulary): needs review",
+            evidence=tuple(record.evidence() for record in unreadable),
+            missing=(f"review: {plan.name} (records the terminology cannot compare)",),
         )
     assumed = plan.window is not None and plan.window.anchor_assumed
     where = _where(plan)

@@ -97,6 +97,9 @@ class ConceptRef(Frozen):
     category: Literal["condition", "state", "medication", "procedure", "other"] = "condition"
     qualifiers: tuple[str, ...] = ()
     detail: str | None = None  # how the diagnosis is defined, as written ("according to ACR 1997 criteria")
+    # the text names something narrower than ``id`` (the words the id leaves out are among ``qualifiers``): "pontine
+    # glioma" read as Glioma. Left out of JSON when False, so documents without such a concept read as before.
+    broader: bool = Field(default=False, exclude_if=lambda value: not value)
 
 
 class TemporalWindow(Frozen):

@@ -39,6 +39,9 @@ _MAX_QUALIFIERS = 3
 _SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
 
 Kind = Literal["concept", "variable", "group", "term"]
+Category = Literal["condition", "medication", "procedure"]
+# the tables whose concepts are not conditions: DrugBank drugs, and MeSH procedures or drug classes (by head word)
+_TABLE_CATEGORY: dict[str, Category] = {"drugbank.tsv.gz": "medication", "mesh-procedures-drugs.tsv.gz": "procedure"}
 Tokenize = Callable[[str], list[tuple[str, int, int]]]
 
 
@@ -48,6 +51,7 @@ class TermConcept:
     name: str
     source: str  # the table's namespace: mesh, drugbank, icd10cm
     parents: tuple[str, ...]
+    category: Category = "condition"
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,24 @@ class Terminology:
             self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self._vocabulary = frozenset(token for key in terms if len(key) > 1 for token in key[:-1])
         self._ancestors: dict[str, frozenset[str]] = {}
+        self._curated_above = self._curated_links()
+
+    def _curated_links(self) -> dict[str, set[str]]:
+        """Table concepts under a curated concept: those whose name is one of the concept's forms ("Metformin" is a
+        form of oral_antidiabetics). Only the name counts, not an entry term: the lexicon's "tumor" (malignancy) is
+        an entry term of Neoplasms, under which lie benign tumours too."""
+        links: dict[str, set[str]] = {}
+        for key, entries in self._lexicon_forms.items():
+            form = " ".join(key)
+            for kind, curated_id, _, _ in entries:
+                curated = self.lexicon.concepts.get(curated_id) if kind == "concept" else None
+                if curated is None:
+                    continue
+                for table_id in self._terms.get(key, ()):
+                    concept = self.concepts.get(table_id)
+                    if concept is not None and concept.name.lower() == form and _compatible(curated.category, concept):
+                        links.setdefault(table_id, set()).add(curated_id)
+        return links
 
     # --- matching -------------------------------------------------------------------------------------------------
 
@@ -169,8 +191,9 @@ class Terminology:
             return None
         best = max(found, key=lambda m: (m.end - m.start - len(m.qualifiers), -m.start))
         words = [t.lower() for t, _, _ in self._tokenize(text)]
-        leftover = [*words[: best.start], *best.qualifiers, *words[best.end :]]
-        unmatched = tuple(word for word in leftover if self._is_content_word(word))
+        leftover = [*_unbracketed(words[: best.start]), *best.qualifiers, *_unbracketed(words[best.end :])]
+        # a dose form, route or salt does not narrow a drug ("Oral Tablet"), nor does a bracketed brand ("[Toprol]")
+        unmatched = tuple(w for w in leftover if self._is_content_word(w) and w not in self._words.forms)
         return DisplayMatch(best.ids, display, best.text, unmatched)
 
     def _hit(self, tokens: Sequence[str], lower: list[str], i: int) -> _Hit | None:
@@ -178,8 +201,7 @@ class Terminology:
             return None  # inside a hyphenated compound: "pcr" in "RT-PCR"
         for length in range(min(self._longest.get(lower[i], 0), len(lower) - i), 0, -1):
             end = i + length
-            joined = end + 1 < len(lower) and lower[end] == "-" and lower[end + 1].isalnum()
-            if joined and not self._words.is_compound(lower[end + 1]):
+            if self.cuts_compound(lower, end):
                 continue  # the compound goes on: "RT" of "RT-PCR" is not radiotherapy
             key = tuple(lower[i:end])
             lexical = [e for e in self._lexicon_forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
@@ -193,6 +215,16 @@ class Terminology:
             return _Hit(length, generated, "term", generated[0].partition(":")[0] if generated else "")
         return None
 
+    def cuts_compound(self, lower: Sequence[str], end: int) -> bool:
+        """Whether a name ending before token ``end`` stops inside a hyphenated compound that goes on ("RT" of
+        "RT-PCR"), the word after the hyphen not being a ``compound`` word of words.tsv ("oxaliplatin-based")."""
+        return (
+            end + 1 < len(lower)
+            and lower[end] == "-"
+            and lower[end + 1].isalnum()
+            and not self._words.is_compound(lower[end + 1])
+        )
+
     def _qualified_start(self, lower: list[str], i: int, floor: int, hit: _Hit) -> int:
         """How far left the qualifiers of a match reach: content words of the tables' vocabulary, up to three."""
         if hit.kind not in ("concept", "term"):
@@ -202,6 +234,8 @@ class Terminology:
             word = lower[start - 1]
             if word not in self._vocabulary or not self._is_content_word(word):
                 break
+            if start >= 3 and lower[start - 2] == "-" and lower[start - 3].isalnum():
+                break  # "small" of "non-small cell ...": a qualifier never starts inside a hyphenated compound
             start -= 1
         return start
 
@@ -212,6 +246,15 @@ class Terminology:
 
     def concept(self, concept_id: str) -> TermConcept | None:
         return self.concepts.get(concept_id)
+
+    def category(self, concept_id: str) -> str:
+        """What the concept is: the lexicon's category for a curated id, else the table's (condition, medication,
+        procedure); "condition" for an id no table holds."""
+        curated = self.lexicon.concepts.get(concept_id)
+        if curated is not None:
+            return curated.category
+        concept = self.concepts.get(concept_id)
+        return concept.category if concept is not None else "condition"
 
     def concepts_for_code(self, system: str, code: str) -> tuple[str, ...]:
         """Every id a patient's coded entry stands for: the curated concepts first, then the table's own id and its
@@ -235,6 +278,10 @@ class Terminology:
             compact = compact[:-1]
         return None
 
+    def equivalents(self, concept_id: str) -> frozenset[str]:
+        """The concepts of other tables linked to ``concept_id`` by the same term (crosslinks.tsv)."""
+        return frozenset(self._same_as.get(concept_id, ()))
+
     def ancestors(self, concept_id: str) -> frozenset[str]:
         """Every concept broader than ``concept_id`` or equivalent to it, across tables (itself excluded)."""
         if concept_id not in self._ancestors:
@@ -254,6 +301,7 @@ class Terminology:
         if concept is not None:
             yield from concept.parents
         yield from self._same_as.get(concept_id, ())
+        yield from self._curated_above.get(concept_id, ())
         if concept_id in self.lexicon.concepts:
             yield from self._curated_codes(concept_id)
 
@@ -278,13 +326,48 @@ class Terminology:
         return False
 
 
+def _compatible(curated_category: str, concept: TermConcept) -> bool:
+    """A drug is under a drug class, a condition under a condition or state, a procedure under a procedure."""
+    if (curated_category == "medication") != (concept.category == "medication"):
+        return False
+    return (curated_category == "procedure") == (concept.category == "procedure")
+
+
+def _unbracketed(words: list[str]) -> list[str]:
+    """The words outside square brackets (RxNorm's brand names: "... Oral Tablet [Toprol]")."""
+    kept: list[str] = []
+    depth = 0
+    for word in words:
+        depth += word == "["
+        if depth == 0:
+            kept.append(word)
+        depth -= word == "]" and depth > 0
+    return kept
+
+
 class WordRoles:
     """The hand-curated ``words.tsv``: phrases never matched alone, words never taken as qualifiers."""
 
-    def __init__(self, generic: frozenset[str], function: frozenset[str], compound: frozenset[str]) -> None:
+    def __init__(
+        self,
+        generic: frozenset[str],
+        function: frozenset[str],
+        compound: frozenset[str],
+        drug_heads: frozenset[str] = frozenset(),
+        forms: frozenset[str] = frozenset(),
+    ) -> None:
         self.generic = generic
         self.function = function
         self.compound = compound
+        self.drug_heads = drug_heads
+        self.forms = forms
+
+    def category(self, table: str, name: str) -> Category:
+        """A concept's category from its table and, for drug classes among procedures, its name's last word."""
+        last = (name.lower().split() or [""])[-1]
+        if last in self.drug_heads:
+            return "medication"
+        return _TABLE_CATEGORY.get(table, "condition")
 
     def is_function(self, word: str) -> bool:
         return word in self.function
@@ -331,12 +414,12 @@ def _open_text(path: Path) -> TextIO:
 
 
 def read_word_roles(path: Path | None = None) -> WordRoles:
-    roles: dict[str, set[str]] = {"generic": set(), "function": set(), "compound": set()}
+    roles: dict[str, set[str]] = {role: set() for role in ("generic", "function", "compound", "drug_head", "form")}
     with _open_text(path or corpus_path("terminology", "words.tsv")) as stream:
         rows = [line.rstrip("\n").split("\t") for line in stream if line.strip() and not line.startswith("#")]
     for phrase, role, *_ in rows[1:]:
         roles.setdefault(role.strip(), set()).add(phrase.strip())
-    return WordRoles(frozenset(roles["generic"]), frozenset(roles["function"]), frozenset(roles["compound"]))
+    return WordRoles(*(frozenset(roles[role]) for role in ("generic", "function", "compound", "drug_head", "form")))
 
 
 def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
@@ -348,7 +431,9 @@ def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
             source = concept_id.partition(":")[0]
             known = concepts.get(concept_id)
             merged = tuple(dict.fromkeys([*(known.parents if known else ()), *parents]))
-            concepts[concept_id] = TermConcept(concept_id, known.name if known else name, source, merged)
+            name = known.name if known else name
+            category = known.category if known else words.category(table, name)
+            concepts[concept_id] = TermConcept(concept_id, name, source, merged, category)
             for form in forms:
                 key = tuple(form.split(" "))
                 if form not in words.generic and concept_id not in terms.get(key, ()):

@@ -512,9 +512,12 @@ def _unit_part(token: str) -> bool:
     return len(token) <= 3 and token.isalnum()
 
 
-def build_pipeline(lexicon: Lexicon | None = None, cues: list[Cue] | None = None) -> Language:
+def build_pipeline(
+    lexicon: Lexicon | None = None, cues: list[Cue] | None = None, *, terminology: bool | None = None
+) -> Language:
     """A blank English pipeline with the tokenizer rules and the rule-based components above (the bundled lexicon
-    and cues unless others are given)."""
+    and cues unless others are given) and, with ``terminology`` (by default: with the bundled lexicon), the
+    generated terminology's concepts (:mod:`criteria_nlp.text.terms`)."""
     nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": _TOKENIZER}}})
     # spaCy computes every lexical attribute (shape, like_url, like_num, norm …) when it first meets a word; the
     # components here read only the lower-case form, and the rest was a third of the tokenizer's time on new text
@@ -525,6 +528,8 @@ def build_pipeline(lexicon: Lexicon | None = None, cues: list[Cue] | None = None
     phrases.initialize(nlp=nlp, lexicon=lexicon, cues=cues)
     nlp.add_pipe("criteria_numbers")
     nlp.add_pipe("criteria_units")
+    if terminology if terminology is not None else lexicon is None:
+        nlp.add_pipe("criteria_terms")  # registered by criteria_nlp.text.terms, which the package imports
     return nlp
 
 
