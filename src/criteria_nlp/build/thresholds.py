@@ -28,6 +28,7 @@ from criteria_nlp.build.conditions import (
     negation_before,
     subgroup_before,
 )
+from criteria_nlp.build.measured import scale_parts, take_score_points
 from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.build.variables import check_unknown_unit, graded, implied_variable, is_duration, unit_fitting
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, Threshold, VariableMention, WindowChunk
@@ -87,6 +88,8 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
         if implied is None:
             return
         variables = (implied,)
+    variables = scale_parts(state, variables)
+    take_score_points(state, index, thresholds)
     check_unknown_unit(state, chunk, thresholds)
     condition, exception = condition_after(state, index, restating=inherited)
     if condition is None and exception is None:
