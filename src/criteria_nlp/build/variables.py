@@ -174,8 +174,8 @@ def _variable_after(state: BuildState, index: int) -> VariableMention | None:
         if "VARIABLE" in piece.kinds and not state.taken(piece):
             state.take(piece, READER, "variable")
             return VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span)
-        if is_content(piece):
-            return None
+        if is_content(piece) or piece.text in (",", ";") or "CONJ" in piece.kinds:
+            return None  # "QRS width … =120 ms, QTc < 440 ms": a variable after a comma starts the next item
     return None
 
 
