@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from criteria_nlp.build.bounds import (
     admit_no_value_together,
+    different_values,
     merge_bounds,
     propagate_units,
     threshold_node,
@@ -58,7 +59,9 @@ def read_thresholds(state: BuildState) -> None:
         return
     # "creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 50 mL/min": thresholds joined by "or" need only one
     result = run.nodes[0]
-    for node, either in zip(run.nodes[1:], run.either_joins[1:], strict=True):
+    for previous, node, joined_by_or in zip(run.nodes, run.nodes[1:], run.either_joins[1:], strict=False):
+        # "ASA I, ASA II or ASA III": a variable repeated per value cannot take two values at once
+        either = joined_by_or or different_values(previous, node)
         span = result.span.cover(node.span)
         result = Any_(span=span, children=(result, node)) if either else All(span=span, children=(result, node))
     state.numeric = result
