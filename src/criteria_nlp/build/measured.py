@@ -37,7 +37,9 @@ _SCORE_UNITS = words("score_unit")
 _SCALE_PARTS = words("scale_part_word")
 _ARTICLES = words("article")
 _OPENERS = frozenset({",", ";", ":", "(", "[", "."})
-_OPENER_KINDS = frozenset({"CONJ", "IF", "UNLESS", "WITH"})
+_OPENER_KINDS = frozenset({"CONJ", "IF", "UNLESS"})
+# "incomplete evacuation for ≥ 25% of defecations": words before "for"/"with" still name what is measured
+_NAME_ENDS = _OPENER_KINDS | {"WITH"}
 _KNOWN_KINDS = frozenset({"VARIABLE", "GROUP", "CONCEPT"})
 _LONGEST_NAME = 4  # content words of a name read after "of"
 
@@ -103,7 +105,7 @@ def _name_after(chunks: Sequence[Chunk]) -> list[Piece] | None:
             # a known variable after "of" is read by the variable-after reading; a concept ("10 mg of
             # prednisone") stays the concept readers' (a dose is no measurement of the patient)
             return None
-        if not is_content(piece) or _OPENER_KINDS & piece.kinds.keys() or "UNIT" in piece.kinds:
+        if not is_content(piece) or _NAME_ENDS & piece.kinds.keys() or "UNIT" in piece.kinds:
             break
         name.append(piece)
         if sum(1 for p in name if p.text not in HYPHENS) >= _LONGEST_NAME:
