@@ -207,6 +207,21 @@ def admit_no_value_together(first: Node, second: Node) -> bool:
     return one[1].intersect(two[1]).is_empty()
 
 
+def different_values(first: Node, second: Node) -> bool:
+    """ "ASA I, ASA II or ASA III": two equalities of one known variable, in one unit, on different values (no
+    value meets both; the writer listed alternatives)."""
+    if not (isinstance(first, Comparison) and isinstance(second, Comparison)):
+        return False
+    if first.operator != "==" or second.operator != "==" or not first.variable.id:
+        return False
+    one, two = first.quantity, second.quantity
+    return (
+        first.variable.id == second.variable.id
+        and one.unit_normalized == two.unit_normalized
+        and one.value != two.value
+    )
+
+
 def merge_bounds(first: Node, second: Node) -> Node | None:
     """ "Age ≥ 18 and < 65 years": two one-sided bounds of one variable make one interval."""
     if (

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from criteria_nlp.build.bounds import (
     admit_no_value_together,
+    different_values,
     merge_bounds,
     propagate_units,
     threshold_node,
@@ -28,6 +29,7 @@ from criteria_nlp.build.conditions import (
     negation_before,
     subgroup_before,
 )
+from criteria_nlp.build.measured import scale_parts, take_score_points
 from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.build.variables import check_unknown_unit, graded, implied_variable, is_duration, unit_fitting
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, Threshold, VariableMention, WindowChunk
@@ -57,7 +59,9 @@ def read_thresholds(state: BuildState) -> None:
         return
     # "creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 50 mL/min": thresholds joined by "or" need only one
     result = run.nodes[0]
-    for node, either in zip(run.nodes[1:], run.either_joins[1:], strict=True):
+    for previous, node, joined_by_or in zip(run.nodes, run.nodes[1:], run.either_joins[1:], strict=False):
+        # "ASA I, ASA II or ASA III": a variable repeated per value cannot take two values at once
+        either = joined_by_or or different_values(previous, node)
         span = result.span.cover(node.span)
         result = Any_(span=span, children=(result, node)) if either else All(span=span, children=(result, node))
     state.numeric = result
@@ -87,6 +91,8 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
         if implied is None:
             return
         variables = (implied,)
+    variables = scale_parts(state, variables)
+    take_score_points(state, index, thresholds)
     check_unknown_unit(state, chunk, thresholds)
     condition, exception = condition_after(state, index, restating=inherited)
     if condition is None and exception is None:

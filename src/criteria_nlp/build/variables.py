@@ -25,6 +25,7 @@ from criteria_nlp.build.common import (
     not_understood,
     text_of,
 )
+from criteria_nlp.build.measured import measured_after_of
 from criteria_nlp.build.ratios import ratio_before
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.build.subjects import measured_on_people
@@ -128,7 +129,7 @@ def implied_variable(
     count = _count_after(state, index, unit)
     if count is not None:
         return count
-    return _unknown_variable(state, prose_before)
+    return measured_after_of(state, index, prose_before, thresholds) or _unknown_variable(state, prose_before)
 
 
 def _named_before(state: BuildState, prose_before: list[Piece], unit: str | None) -> VariableMention | None:
@@ -173,8 +174,8 @@ def _variable_after(state: BuildState, index: int) -> VariableMention | None:
         if "VARIABLE" in piece.kinds and not state.taken(piece):
             state.take(piece, READER, "variable")
             return VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span)
-        if is_content(piece):
-            return None
+        if is_content(piece) or piece.text in (",", ";") or "CONJ" in piece.kinds:
+            return None  # "QRS width … =120 ms, QTc < 440 ms": a variable after a comma starts the next item
     return None
 
 
@@ -198,6 +199,7 @@ def _count_after(state: BuildState, index: int, unit: str | None) -> Unparsed | 
         unit is None
         and isinstance(after, ProseChunk)
         and (is_content(after.piece) or after.piece.lower == "of")
+        and after.piece.lower not in _SCORE_UNITS  # "OSDI < 30 points": the score's points, no count
         and "VARIABLE" not in after.piece.kinds
         and "CONCEPT" not in after.piece.kinds
     ):

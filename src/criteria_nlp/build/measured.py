@@ -1,0 +1,152 @@
+"""What a threshold measures when the words next to it are not its name (issue 11 mechanism 8; part of the
+thresholds reader).
+
+- "Requiring more than 4 L/min of oxygen", "not allowed if more than 25% of the marrow-bearing bone …": when the
+  words before a quantity name nothing measured (a verb, a cue, nothing at all), the words after its "of" are the
+  measured thing, an unknown variable named as written; a verb is never a variable's name.
+- "PANSS item P1 score ≥ 3", "HAM-D item 3 ≥ 2", "≥ 20 on the PANSS positive subscale": a part of a scale is not the
+  scale (an item scores 1 to 7, the total 30 to 210): an unknown variable named as written, never the whole score.
+- "a SOFA score of ≥ 2 points", "OSDI < 30 points": "points" after a score's threshold counts the score; it is read
+  as part of the threshold, neither a unit nor a count of something.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import cache
+
+from criteria_nlp.build.common import (
+    HYPHENS,
+    chunk_span,
+    cover_pieces,
+    first_unit,
+    is_content,
+    not_understood,
+    text_of,
+)
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import Chunk, Piece, ProseChunk, Threshold, VariableMention
+from criteria_nlp.ir import Unparsed, span_at
+from criteria_nlp.knowledge.words import words
+
+READER = "thresholds"
+_MEASURE_VERBS = words("measure_verb")
+_NOT_MEASURED_AFTER_OF = words("reference_after_of")
+_SCORE_UNITS = words("score_unit")
+_SCALE_PARTS = words("scale_part_word")
+_ARTICLES = words("article")
+_OPENERS = frozenset({",", ";", ":", "(", "[", "."})
+_OPENER_KINDS = frozenset({"CONJ", "IF", "UNLESS"})
+# "incomplete evacuation for ≥ 25% of defecations": words before "for"/"with" still name what is measured
+_NAME_ENDS = _OPENER_KINDS | {"WITH"}
+_KNOWN_KINDS = frozenset({"VARIABLE", "GROUP", "CONCEPT"})
+_LONGEST_NAME = 4  # content words of a name read after "of"
+
+
+def _verbs_before(prose_before: Sequence[Piece]) -> list[Piece] | None:
+    """The verbs before the threshold when the words back to the start of its phrase are verbs, cues or fillers
+    only; None when they name something."""
+    verbs: list[Piece] = []
+    for piece in reversed(prose_before):
+        if piece.text in _OPENERS or _OPENER_KINDS & piece.kinds.keys():
+            break
+        if piece.lower in _MEASURE_VERBS:
+            verbs.append(piece)
+        elif is_content(piece):
+            return None
+    return verbs
+
+
+def measured_after_of(
+    state: BuildState, index: int, prose_before: Sequence[Piece], thresholds: Sequence[Threshold]
+) -> VariableMention | Unparsed | None:
+    """ "Requiring more than 4 L/min of oxygen": the quantity's variable is named after its "of"; "taking more
+    than 10 mg of prednisone": a quantity of a concept (a dose) is reported as not read, never put on the verb."""
+    chunks = state.chunks
+    if first_unit(thresholds) is None or index + 2 >= len(chunks):
+        return None  # "at least 2 of the following": a count, read elsewhere
+    of = chunks[index + 1]
+    verbs = _verbs_before(prose_before)
+    if not isinstance(of, ProseChunk) or of.piece.lower != "of" or verbs is None:
+        return None
+    name = _name_after(chunks[index + 2 :])
+    if name is None:
+        if not verbs:
+            return None  # "more than 10 mg of prednisone": the concept readers report the quantity as before
+        for piece in verbs:
+            state.take(piece, READER, "unparsed")
+        span = chunk_span(chunks[index]).cover(verbs[-1].span)
+        return not_understood(state, span, "a quantity of a concept (a dose) is not read as a measurement")
+    if not name or name[0].lower in _NOT_MEASURED_AFTER_OF:
+        return None  # "< 60% of predicted", "> 3 times of normal": a reference, not a variable
+    state.take(of.piece, READER, "variable")
+    for piece in name:
+        state.take(piece, READER, "variable")
+    for piece in verbs:
+        state.take(piece, READER, "connective")  # "consuming": says how the quantity is had, names nothing
+    span = cover_pieces(name) or name[0].span
+    return VariableMention("", False, text_of(name, state.document), span)
+
+
+def _name_after(chunks: Sequence[Chunk]) -> list[Piece] | None:
+    """The measured thing's name after "of" (empty: none; None: a known variable or concept stands there)."""
+    name: list[Piece] = []
+    for chunk in chunks:
+        if not isinstance(chunk, ProseChunk):
+            break
+        piece = chunk.piece
+        if not name and piece.lower in _ARTICLES:
+            continue
+        if name and piece.text in HYPHENS:
+            name.append(piece)  # "marrow-bearing"
+            continue
+        if _KNOWN_KINDS & piece.kinds.keys():
+            # a known variable after "of" is read by the variable-after reading; a concept ("10 mg of
+            # prednisone") stays the concept readers' (a dose is no measurement of the patient)
+            return None
+        if not is_content(piece) or _NAME_ENDS & piece.kinds.keys() or "UNIT" in piece.kinds:
+            break
+        name.append(piece)
+        if sum(1 for p in name if p.text not in HYPHENS) >= _LONGEST_NAME:
+            break
+    while name and name[-1].text in HYPHENS:
+        name.pop()
+    return name
+
+
+def take_score_points(state: BuildState, index: int, thresholds: Sequence[Threshold]) -> None:
+    """ "SOFA score of ≥ 2 points": "points" right after a threshold with no unit is part of it."""
+    if first_unit(thresholds) is not None or any(t.reference for t in thresholds) or index + 1 >= len(state.chunks):
+        return
+    after = state.chunks[index + 1]
+    if isinstance(after, ProseChunk) and after.piece.lower in _SCORE_UNITS and not state.taken(after.piece):
+        state.take(after.piece, READER, "unit")
+
+
+def scale_parts(state: BuildState, variables: tuple[VariableMention, ...]) -> tuple[VariableMention, ...]:
+    """A known score followed by "item P1", "positive subscale", "domain": the part, as an unknown variable."""
+    if not any(v.id for v in variables):
+        return variables
+    return tuple(_scale_part(state, v) for v in variables)
+
+
+@cache
+def _part_pattern() -> re.Pattern[str]:
+    parts = "|".join(re.escape(word) for word in sorted(_SCALE_PARTS, key=len, reverse=True))
+    # one optional word before the part ("positive subscale"), an optional label after it ("item P1", "item 10")
+    return re.compile(rf"[ \t]+(?:[A-Za-z]+[ \t]+)?(?:{parts})\b(?:[ \t]*#?[A-Za-z]?[0-9]{{1,2}}[a-z]?\b)?", re.I)
+
+
+def _scale_part(state: BuildState, variable: VariableMention) -> VariableMention:
+    known = state.known.variables.get(variable.id)
+    if known is None or known.kind != "score":
+        return variable
+    match = _part_pattern().match(state.document, variable.span.end)
+    if match is None:
+        return variable
+    span = span_at(variable.span.start, match.end())
+    for piece in state.prose:
+        if span.start <= piece.char_start and piece.char_end <= span.end:
+            state.take(piece, READER, "variable")
+    return VariableMention("", False, span.slice(state.document), span)
