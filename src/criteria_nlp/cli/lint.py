@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from criteria_nlp.cli.main import resume_collection
 from criteria_nlp.errors import CriteriaError
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def _linted_files(files: list[Path], jobs: int) -> Iterator[LintedDocument | str
     from criteria_nlp.pipeline import default_parser
 
     parser = default_parser()
+    resume_collection()
     workers = min(jobs or available_cores(), len(files))
     if workers <= 1:
         for file in files:
