@@ -18,6 +18,7 @@ import click
 
 from criteria_nlp.cli.main import resume_collection
 from criteria_nlp.errors import CriteriaError
+from criteria_nlp.text.spacy_import import import_spacy_without_its_cli
 
 if TYPE_CHECKING:
     from criteria_nlp.lint.render import LintedDocument
@@ -116,6 +117,7 @@ def lint_command(
     jobs: int,
 ) -> None:
     """Lint eligibility criteria in PATH... (files, or directories of *.txt files)."""
+    import_spacy_without_its_cli()
     from criteria_nlp.lint.render import (
         render_html,
         render_json,

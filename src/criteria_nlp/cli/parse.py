@@ -17,6 +17,7 @@ import click
 from criteria_nlp.cli.main import resume_collection
 from criteria_nlp.errors import CriteriaError, CriteriaInputError
 from criteria_nlp.ir import CriteriaDocument, Criterion, Section, render_tree
+from criteria_nlp.text.spacy_import import import_spacy_without_its_cli
 
 
 def _read_input(path: str) -> tuple[bytes, str]:
@@ -217,6 +218,7 @@ def parse_command(
     file: str, destination: str | None, output_format: str, input_format: str, output: TextIO, jobs: int, engine: str
 ) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
+    import_spacy_without_its_cli()
     from criteria_nlp.pipeline import decode_text, default_parser
 
     if engine == "spark" or destination is not None:
