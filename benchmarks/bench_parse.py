@@ -6,18 +6,25 @@ spaCy tokenizer alone over the same lines (the floor any spaCy-based parser pays
     python benchmarks/bench_parse.py [--limit N] [--jobs N]
 
 Also reports ``parse_many(workers=N)`` (same lines, after the two passes: compared with the second pass, both with
-warm caches) and the time of each stage of the parse on the first pass (spaCy, segment, grammar, build, check, the
-Criterion model), each as a ratio to the spaCy stage.
+warm caches), ``criteria-nlp parse --input-format jsonl --format constraints --jobs N`` against ``--jobs 1`` on the
+same lines as subprocesses taking turns (``--cli-rounds``, median wall time; the command's own scaling, output
+rendered in the workers), and the time of each stage of the parse on the first pass (spaCy, segment, grammar,
+build, check, the Criterion model), each as a ratio to the spaCy stage.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import spacy
@@ -40,6 +47,7 @@ def main() -> int:
     arguments = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     arguments.add_argument("--limit", type=int, default=None)
     arguments.add_argument("--jobs", type=int, default=2, help="workers for the parallel figure (default 2)")
+    arguments.add_argument("--cli-rounds", type=int, default=3, help="turns of the CLI --jobs figure (0: skip)")
     options = arguments.parse_args()
     lines = chia_lines(options.limit)
     if not lines:
@@ -116,8 +124,38 @@ def main() -> int:
         + ", ".join(f"{name} {seconds:.2f} s ({seconds / stages['spaCy']:.2f}x)" for name, seconds in stages.items())
     )
     print(f"peak memory (max RSS): {peak_mb:,.0f} MB")
+    if options.cli_rounds:
+        single, parallel_cli = cli_jobs(lines, options.jobs, options.cli_rounds)
+        print(
+            f"criteria-nlp parse --jobs {options.jobs} (subprocess, median of {options.cli_rounds}, wall): "
+            f"{parallel_cli:.2f} s against --jobs 1 {single:.2f} s = {single / parallel_cli:.2f}x"
+        )
     print("status: " + ", ".join(f"{k} {v} ({v / len(lines):.0%})" for k, v in sorted(statuses.items())))
     return 0
+
+
+def cli_jobs(lines: list[tuple[str, str]], jobs: int, rounds: int) -> tuple[float, float]:
+    """Median wall seconds of ``parse --input-format jsonl --format constraints`` with ``--jobs 1`` and ``--jobs
+    jobs`` over ``lines``, run in turns (a change in the machine's speed hits both alike); the outputs must match."""
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root / "src")}
+    times: dict[int, list[float]] = {1: [], jobs: []}
+    with tempfile.TemporaryDirectory() as scratch:
+        source = Path(scratch) / "lines.jsonl"
+        with source.open("w", encoding="utf-8") as file:
+            for number, (text, section) in enumerate(lines):
+                file.write(json.dumps({"id": str(number), "text": text, "section": section}) + "\n")
+        outputs: dict[int, bytes] = {}
+        for _ in range(rounds):
+            for count in times:
+                command = [sys.executable, "-m", "criteria_nlp", "parse", str(source), "--input-format", "jsonl"]
+                command += ["--format", "constraints", "--jobs", str(count)]
+                start = time.perf_counter()
+                result = subprocess.run(command, env=env, check=True, capture_output=True)
+                times[count].append(time.perf_counter() - start)
+                outputs[count] = result.stdout
+        assert outputs[1] == outputs[jobs], "--jobs changed the output"
+    return statistics.median(times[1]), statistics.median(times[jobs])
 
 
 def stage_profile(records: list[tuple[str, str, str]]) -> dict[str, float]:

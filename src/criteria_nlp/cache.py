@@ -68,26 +68,44 @@ def entry_path(name: str, key: str, suffix: str) -> Path | None:
 
 def read_json(name: str, key: str) -> Any | None:
     """The JSON entry ``name`` with ``key``, or None when it is missing, unreadable or corrupt."""
-    directory = cache_dir()
-    if directory is None:
+    data = read_bytes(name, key, ".json")
+    if data is None:
         return None
     try:
-        return json.loads((directory / f"{name}-{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return json.loads(data.decode("utf-8"))
+    except ValueError:
         return None
 
 
 def write_json(name: str, key: str, value: Any) -> None:
-    """Store ``value`` as the entry ``name`` with ``key`` (atomically: a reader never sees half a file) and remove
+    """Store ``value`` as the JSON entry ``name`` with ``key`` (see :func:`write_bytes`)."""
+    data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    write_bytes(name, key, data, ".json")
+
+
+def read_bytes(name: str, key: str, suffix: str = ".bin") -> bytes | None:
+    """The entry ``name`` with ``key``, or None when it is missing or unreadable (its content is the caller's to
+    check: a corrupt entry must read as missing)."""
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        return (directory / f"{name}-{key}{suffix}").read_bytes()
+    except OSError:
+        return None
+
+
+def write_bytes(name: str, key: str, data: bytes, suffix: str = ".bin") -> None:
+    """Store ``data`` as the entry ``name`` with ``key`` (atomically: a reader never sees half a file) and remove
     the older entries of ``name``; silent when the directory cannot be written."""
-    target = entry_path(name, key, ".json")
+    target = entry_path(name, key, suffix)
     if target is None:
         return
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=target.parent)
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(value, file, ensure_ascii=False, separators=(",", ":"))
+            with os.fdopen(handle, "wb") as file:
+                file.write(data)
             os.replace(temporary, target)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)

@@ -10,6 +10,7 @@ each worker builds its own default parser once (spawned workers start like a new
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -71,6 +72,11 @@ def map_ordered(
     pending: deque[Future[list[R]]] = deque()
     failure: Exception | None = None
     _PARSER = parser
+    forking = context.get_start_method() == "fork"
+    if forking:
+        # what the parent built (pipeline, lexicon, grammar tables) is left out of the workers' collections: a
+        # collection writes to every object it walks, which copies the page holding it into the worker
+        gc.freeze()
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             try:
@@ -89,6 +95,8 @@ def map_ordered(
                 raise
     finally:
         _PARSER = None
+        if forking:
+            gc.unfreeze()
     if failure is not None:
         raise failure
 

@@ -200,18 +200,31 @@ class CriteriaParser:
 
     def _criteria(self, jobs: Sequence[tuple[str, _Item, str]], claims: bool) -> Iterator[Criterion]:
         """Criteria for (document text, item, id) jobs; lazily, one job at a time."""
-        refusals = [_refusal(text[item.start : item.end]) for text, item, _ in jobs]
+        pieces = [text[item.start : item.end] for text, item, _ in jobs]
+        refusals = [_refusal(piece) for piece in pieces]
+        # which texts hold invisible format characters, asked once: they are removed before tokenising, and the
+        # criterion is then parsed with its spans mapped back
+        formatted = [
+            refusal is None and has_format_chars(piece) for piece, refusal in zip(pieces, refusals, strict=True)
+        ]
         # text that is not parsed is not tokenised either: spaCy's tokenizer is quadratic on long runs without spaces
         texts = (
-            "" if refusal else _tokenised_text(text[item.start : item.end])
-            for (text, item, _), refusal in zip(jobs, refusals, strict=True)
+            "" if refusal else strip_format(piece)[0] if format_chars else piece
+            for piece, refusal, format_chars in zip(pieces, refusals, formatted, strict=True)
         )
         docs = annotate(self.nlp, texts)
-        for (text, item, criterion_id), refusal, doc in zip(jobs, refusals, docs, strict=True):
-            yield self._criterion(text, item, criterion_id, doc, refusal, [] if claims else None)
+        for (text, item, criterion_id), refusal, format_chars, doc in zip(jobs, refusals, formatted, docs, strict=True):
+            yield self._criterion(text, item, criterion_id, doc, refusal, format_chars, [] if claims else None)
 
     def _criterion(
-        self, text: str, item: _Item, criterion_id: str, doc: Doc, refusal: str | None, claims: list[Claim] | None
+        self,
+        text: str,
+        item: _Item,
+        criterion_id: str,
+        doc: Doc,
+        refusal: str | None,
+        format_chars: bool,
+        claims: list[Claim] | None,
     ) -> Criterion:
         """One criterion; its claims are gathered in ``claims`` (None: not asked for)."""
         span = span_at(item.start, item.end)
@@ -219,7 +232,7 @@ class CriteriaParser:
         if refusal is not None:
             expression: Node | None = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
             diagnostics.append(Diagnostic(code="too-long", severity="warning", message=refusal, span=span))
-        elif has_format_chars(text[item.start : item.end]):
+        elif format_chars:
             expression = self._without_format_chars(text, item, doc, diagnostics, claims)
         else:
             expression = self._expression(text, item, span, doc, item.start, diagnostics, claims)
@@ -303,10 +316,6 @@ class CriteriaParser:
         expression = run_passes(expression, context)
         diagnostics.extend(context.diagnostics)
         return expression
-
-
-def _tokenised_text(text: str) -> str:
-    return strip_format(text)[0] if has_format_chars(text) else text
 
 
 _NODE: TypeAdapter[Node] = TypeAdapter(Node)

@@ -15,7 +15,8 @@ import spacy
 from criteria_nlp import cache
 from criteria_nlp.grammar import parser as grammar_parser
 from criteria_nlp.knowledge.units import registry as unit_registry
-from criteria_nlp.text.nlp import annotate, annotations_of, build_pipeline, phrase_docs
+from criteria_nlp.text import pipeline_cache
+from criteria_nlp.text.nlp import PhraseAnnotator, annotate, annotations_of, build_pipeline
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PROTOCOL = REPO_ROOT / "corpora" / "trials" / "NCT03219801.txt"
@@ -98,19 +99,74 @@ def test_read_only_directory_is_silent(cache_in: Path) -> None:
         cache_in.chmod(0o755)
 
 
-def _tokens(docs: dict[str, spacy.tokens.Doc]) -> dict[str, list[tuple[str, str, int]]]:
-    return {phrase: [(t.text, t.whitespace_, t.lower) for t in doc] for phrase, doc in docs.items()}
+def _phrases(nlp: spacy.language.Language) -> dict[str, object]:
+    component = nlp.get_pipe("criteria_phrases")
+    assert isinstance(component, PhraseAnnotator)
+    return {"phrases": component.phrases, "labels": component.labels}
 
 
-def test_phrase_tokens_are_the_same_from_the_cache(cache_in: Path) -> None:
-    nlp = build_pipeline()
-    phrases = ["ULN", "x ULN", "HbA1c", "≥", "e.g.", "don't", "systemic lupus erythematosus", "10^9/L"]
-    built = _tokens(phrase_docs(nlp, phrases))  # miss: tokenised and stored
-    assert len(list(cache_in.glob("phrase-tokens-*.json"))) == 1
-    assert _tokens(phrase_docs(nlp, phrases)) == built  # hit
-    for entry in cache_in.glob("phrase-tokens-*.json"):
-        entry.write_text('{"ULN": [["U"], "not a list"]}', encoding="utf-8")
-    assert _tokens(phrase_docs(nlp, phrases)) == built  # corrupt: tokenised again
+def test_pipeline_state_hit_corrupt_and_stale(cache_in: Path) -> None:
+    built = _phrases(build_pipeline())  # miss: initialised and stored
+    [entry] = cache_in.glob(f"{pipeline_cache.ENTRY}-*.bin")
+    assert len(built["phrases"]) > 500  # type: ignore[arg-type]
+    assert _phrases(build_pipeline()) == built  # hit
+    for garbage in (b"garbage", b'{"criteria_phrases": "e30="}', b""):  # not JSON; a state of the wrong shape; empty
+        entry.write_bytes(garbage)
+        assert _phrases(build_pipeline()) == built  # corrupt: initialised again, the entry rewritten
+        assert entry.read_bytes() not in (garbage, b"")
+
+
+def test_pipeline_without_a_writable_cache(cache_in: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = _annotations(build_pipeline())
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError("read-only")
+
+    for entry in cache_in.glob(f"{pipeline_cache.ENTRY}-*"):
+        entry.unlink()
+    monkeypatch.setattr(cache.os, "replace", refuse)  # as a read-only directory refuses (also for root)
+    assert _annotations(build_pipeline()) == expected
+    assert not list(cache_in.glob(f"{pipeline_cache.ENTRY}-*"))
+    monkeypatch.setenv(cache.CACHE_ENV, str(cache_in / "entry" / "not-a-directory"))
+    (cache_in / "entry").write_text("a file where the cache directory would be")
+    assert _annotations(build_pipeline()) == expected
+
+
+def test_pipeline_key_follows_every_data_and_code_file(tmp_path: Path) -> None:
+    files = [tmp_path / "a.tsv", tmp_path / "b.py"]
+    for file in files:
+        file.write_text("one\n", encoding="utf-8")
+    key = pipeline_cache.key_for(files)
+    assert pipeline_cache.key_for(files) == key
+    for file in files:
+        file.write_text("two\n", encoding="utf-8")
+        assert pipeline_cache.key_for(files) != key  # stale: the entry is not found and is built again
+        file.write_text("one\n", encoding="utf-8")
+    data = {p.relative_to(pipeline_cache.corpora_dir()).parts[0] for p in pipeline_cache.pipeline_data_files()}
+    assert {"lexicon", "units"} <= data and not data & {"trials", "patients"}
+    code = {p.name for p in pipeline_cache.pipeline_code_files()}
+    assert {"nlp.py", "lexicon.py"} <= code
+
+
+class _Plain:
+    """A component with state but no to_bytes / from_bytes."""
+
+    def __call__(self, doc: spacy.tokens.Doc) -> spacy.tokens.Doc:
+        return doc
+
+
+@spacy.language.Language.factory("criteria_test_plain")
+def _make_plain(nlp: spacy.language.Language, name: str) -> _Plain:
+    return _Plain()
+
+
+def test_a_component_without_serialisation_is_initialised_every_time(cache_in: Path) -> None:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("criteria_test_plain")
+    calls: list[int] = []
+    assert not pipeline_cache.restore_or_initialize(nlp, lambda: calls.append(1), key="k")
+    assert not pipeline_cache.restore_or_initialize(nlp, lambda: calls.append(1), key="k")
+    assert calls == [1, 1] and not list(cache_in.glob("*"))
 
 
 def _annotations(nlp: spacy.language.Language) -> list[list[tuple[int, int, str, str]]]:

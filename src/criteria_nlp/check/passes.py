@@ -22,7 +22,6 @@ from criteria_nlp.ir import (
     Unparsed,
     children_of,
     rebuild,
-    walk,
 )
 from criteria_nlp.knowledge import units
 
@@ -61,7 +60,7 @@ def flatten(node: Node, context: CheckContext) -> Node:
 
 def check_units(node: Node, context: CheckContext) -> Node:
     """A threshold's unit must fit its variable ("HbA1c < 7 mg" is reported); a missing unit is reported too."""
-    for item in walk(node):
+    for item in context.nodes(node):
         if not isinstance(item, Comparison | Range):
             continue
         variable_id = item.variable.id
@@ -107,7 +106,7 @@ def check_units(node: Node, context: CheckContext) -> Node:
 
 def check_ranges(node: Node, context: CheckContext) -> Node:
     """An empty range (low above high, or equal ends not both inclusive) is reported."""
-    for item in walk(node):
+    for item in context.nodes(node):
         if isinstance(item, Range) and item.low is not None and item.high is not None:
             empty = item.low.value > item.high.value or (
                 item.low.value == item.high.value and not (item.low_inclusive and item.high_inclusive)
@@ -122,7 +121,7 @@ def check_ranges(node: Node, context: CheckContext) -> Node:
 
 
 def report_unparsed(node: Node, context: CheckContext) -> Node:
-    for item in walk(node):
+    for item in context.nodes(node):
         if isinstance(item, Unparsed):
             context.diagnostics.append(
                 Diagnostic(code="not-understood", severity="warning", message=item.reason, span=item.span)

@@ -18,13 +18,20 @@ from criteria_nlp.knowledge.plausibility import has_plausible_range, in_variable
 
 _DOTTED = re.compile(r"(?<![\d.,])[1-9]\d{0,2}(?:\.\d{3})+(?![\d.,])")
 _ABSURD = 10.0
+_THRESHOLDS = (Comparison, Range, Demographic)
 
 
 def check_plausible_thresholds(node: Node, context: CheckContext) -> Node:
     """The pass: each comparison, range or age interval with an ambiguous or absurd number is fixed or unparsed."""
+    if not any(isinstance(item, _THRESHOLDS) for item in context.nodes(node)):
+        return node  # most criteria hold no threshold: the tree is not rebuilt node by node for nothing
+    return _checked(node, context)
+
+
+def _checked(node: Node, context: CheckContext) -> Node:
     parts = children_of(node)
     if parts:
-        checked = tuple(check_plausible_thresholds(child, context) for child in parts)
+        checked = tuple(_checked(child, context) for child in parts)
         if all(new is old for new, old in zip(checked, parts, strict=True)):
             return node
         return rebuild(node, checked)

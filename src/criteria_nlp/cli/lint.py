@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from criteria_nlp.cli.main import resume_collection
 from criteria_nlp.errors import CriteriaError
+from criteria_nlp.text.spacy_import import import_spacy_without_its_cli
 
 if TYPE_CHECKING:
     from criteria_nlp.lint.render import LintedDocument
+    from criteria_nlp.pipeline import CriteriaParser
 
 FORMATS = ("text", "json", "sarif", "html")
 EXIT_BELOW_THRESHOLD = 1
@@ -43,14 +46,17 @@ def collect_paths(paths: tuple[str, ...]) -> list[Path]:
     return files
 
 
-def lint_files(files: list[Path]) -> list[LintedDocument | str]:
-    """Each file parsed and linted, or the message of the error that stopped it (also in a ``--jobs`` worker)."""
+def lint_files(files: list[Path], parser: CriteriaParser | None = None) -> list[LintedDocument | str]:
+    """Each file parsed and linted, or the message of the error that stopped it (also in a ``--jobs`` worker, which
+    uses its worker's parser)."""
     from criteria_nlp.lint import lint
     from criteria_nlp.lint.render import LintedDocument
-    from criteria_nlp.parallel import worker_parser
     from criteria_nlp.pipeline import decode_text
 
-    parser = worker_parser()
+    if parser is None:
+        from criteria_nlp.parallel import worker_parser
+
+        parser = worker_parser()
     results: list[LintedDocument | str] = []
     for file in files:
         try:
@@ -64,17 +70,21 @@ def lint_files(files: list[Path]) -> list[LintedDocument | str]:
 
 
 def _linted_files(files: list[Path], jobs: int) -> Iterator[LintedDocument | str]:
-    """:func:`lint_files` over the files, in ``jobs`` processes when asked (one file at a time per worker)."""
-    from criteria_nlp.parallel import available_cores, map_ordered
+    """:func:`lint_files` over the files, in ``jobs`` processes when asked (one file at a time per worker); the
+    process machinery is imported only then."""
     from criteria_nlp.pipeline import default_parser
 
     parser = default_parser()
-    workers = min(jobs or available_cores(), len(files))
-    if workers <= 1:
-        for file in files:
-            yield from lint_files([file])  # stop at the first error: later files are not read
-        return
-    yield from map_ordered(lint_files, files, workers=workers, parser=parser, chunk_size=1)
+    resume_collection()
+    if jobs != 1 and len(files) > 1:
+        from criteria_nlp.parallel import available_cores, map_ordered
+
+        workers = min(jobs or available_cores(), len(files))
+        if workers > 1:
+            yield from map_ordered(lint_files, files, workers=workers, parser=parser, chunk_size=1)
+            return
+    for file in files:
+        yield from lint_files([file], parser)  # stop at the first error: later files are not read
 
 
 @click.command("lint")
@@ -114,6 +124,7 @@ def lint_command(
     jobs: int,
 ) -> None:
     """Lint eligibility criteria in PATH... (files, or directories of *.txt files)."""
+    import_spacy_without_its_cli()
     from criteria_nlp.lint.render import (
         render_html,
         render_json,

@@ -14,8 +14,10 @@ from typing import BinaryIO, TextIO
 
 import click
 
+from criteria_nlp.cli.main import resume_collection
 from criteria_nlp.errors import CriteriaError, CriteriaInputError
 from criteria_nlp.ir import CriteriaDocument, Criterion, Section, render_tree
+from criteria_nlp.text.spacy_import import import_spacy_without_its_cli
 
 
 def _read_input(path: str) -> tuple[bytes, str]:
@@ -132,6 +134,7 @@ def _parse_jsonl(file: str, output_format: str, output: TextIO, jobs: int) -> No
         problems: list[str] = []
         records = _jsonl_records(_streamed_lines(stream, source), source, problems)
         parser = default_parser()
+        resume_collection()
         workers = jobs or available_cores()
         if workers == 1:
             for criterion in parser.parse_many(records):
@@ -215,9 +218,11 @@ def parse_command(
     file: str, destination: str | None, output_format: str, input_format: str, output: TextIO, jobs: int, engine: str
 ) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
+    import_spacy_without_its_cli()
     from criteria_nlp.pipeline import decode_text, default_parser
 
     if engine == "spark" or destination is not None:
+        resume_collection()
         _parse_with_spark(file, destination, engine)
         return
     if input_format == "jsonl":
@@ -230,6 +235,7 @@ def parse_command(
     try:
         text = decode_text(data, source=source)
         parser = default_parser()
+        resume_collection()
         document = parser.parse(text, source=source)
     except CriteriaError as error:
         raise click.ClickException(str(error)) from error

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 from criteria_nlp.resources import corpus_path
@@ -144,8 +144,12 @@ def _inline_header(line: str, end: int, *, colon: bool) -> int | None:
     return None
 
 
+@lru_cache(maxsize=16384)
 def _distance(word: str, targets: tuple[str, ...], bound: int) -> int:
-    """The fewest edits from ``word`` to one of ``targets``, or ``bound`` when there are at least that many."""
+    """The fewest edits from ``word`` to one of ``targets``, or ``bound`` when there are at least that many.
+
+    Remembered: every line's last word is measured against the criteria words (a header run into the line), and
+    the same words end line after line ("years", "disease", "study")."""
     best = bound
     for target in targets:
         if abs(len(word) - len(target)) < best:

@@ -20,6 +20,7 @@ every cue cost more than all the rest of the parse.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -29,16 +30,16 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 import spacy
-from spacy.about import __version__ as spacy_version
 from spacy.attrs import IDX, IS_SPACE, LENGTH, LOWER
+from spacy.lang.en import English
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokenizer import Tokenizer
 from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex, registry
+from spacy.vocab import create_vocab
 
-from criteria_nlp import cache as disk_cache
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
@@ -210,13 +211,19 @@ class PhraseAnnotator:
     """Marks lexicon entries and cue phrases with two PhraseMatchers (case-insensitive and case-sensitive).
 
     Made empty by the ``criteria_phrases`` factory; :meth:`initialize` gives it its phrases (as spaCy's own
-    ``EntityRuler`` gets its patterns), since spaCy configs hold only plain values, not a lexicon.
+    ``EntityRuler`` gets its patterns), since spaCy configs hold only plain values, not a lexicon. Its state is the
+    phrases as token hashes (the ``LOWER`` or ``ORTH`` hash of each token, what the matchers compare), so
+    :meth:`to_bytes` / :meth:`from_bytes` keep it in the start-up cache (:mod:`criteria_nlp.text.pipeline_cache`)
+    without tokenising a phrase again.
     """
 
     def __init__(self, nlp: Language) -> None:
+        self.vocab = nlp.vocab
         self.insensitive = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.sensitive = PhraseMatcher(nlp.vocab, attr="ORTH")
         self.labels: dict[int, tuple[str, str]] = {}
+        # match key -> (kind, value, case_sensitive, each phrase's token hashes), in the order they were added
+        self.phrases: dict[str, tuple[str, str, bool, list[tuple[int, ...]]]] = {}
 
     def initialize(
         self,
@@ -230,20 +237,47 @@ class PhraseAnnotator:
         what an earlier call added; spaCy's ``initialize`` signature, so ``nlp.initialize()`` works too."""
         lexicon = lexicon or load_lexicon()
         cues = cues if cues is not None else load_cues()
-        insensitive = PhraseMatcher(nlp.vocab, attr="LOWER")  # new matchers: a second call replaces the phrases
-        sensitive = PhraseMatcher(nlp.vocab, attr="ORTH")
-        labels: dict[int, tuple[str, str]] = {}
         grouped: dict[tuple[str, str, bool], list[str]] = {}
         for phrase, kind, value, case_sensitive in _phrase_labels(lexicon, cues):
             grouped.setdefault((kind, value, case_sensitive), []).append(phrase)
-        docs = phrase_docs(nlp, [phrase for phrases in grouped.values() for phrase in phrases])
-        for (kind, value, case_sensitive), phrases in grouped.items():
+        tokens = {phrase: nlp.make_doc(phrase) for phrases in grouped.values() for phrase in phrases}
+        phrases: dict[str, tuple[str, str, bool, list[tuple[int, ...]]]] = {}
+        for (kind, value, case_sensitive), texts in grouped.items():
             key = f"{kind}:{value}:{'cs' if case_sensitive else 'ci'}"
-            match_id = nlp.vocab.strings.add(key)
-            labels[match_id] = (kind, value)
-            matcher = sensitive if case_sensitive else insensitive
-            matcher.add(key, [docs[phrase] for phrase in phrases])
-        self.insensitive, self.sensitive, self.labels = insensitive, sensitive, labels
+            hashes = [tuple(token.orth if case_sensitive else token.lower for token in tokens[text]) for text in texts]
+            phrases[key] = (kind, value, case_sensitive, hashes)
+        self._load(phrases)
+
+    def _load(self, phrases: dict[str, tuple[str, str, bool, list[tuple[int, ...]]]]) -> None:
+        """New matchers holding ``phrases`` (a second call replaces the first's phrases)."""
+        insensitive = PhraseMatcher(self.vocab, attr="LOWER")
+        sensitive = PhraseMatcher(self.vocab, attr="ORTH")
+        labels: dict[int, tuple[str, str]] = {}
+        for key, (kind, value, case_sensitive, hashes) in phrases.items():
+            labels[self.vocab.strings.add(key)] = (kind, value)
+            # token hashes go in as they are: PhraseMatcher.add takes them as it takes Docs (its pickling does so),
+            # without the per-Doc checks that were a third of the set-up; spaCy's stub names Docs only
+            (sensitive if case_sensitive else insensitive).add(key, hashes)  # type: ignore[arg-type]
+        self.insensitive, self.sensitive, self.labels, self.phrases = insensitive, sensitive, labels, phrases
+
+    def to_bytes(self, *, exclude: Iterable[str] = ()) -> bytes:
+        """The phrases as token hashes (spaCy's serialisation method, read by the start-up cache)."""
+        return json.dumps([[key, *entry] for key, entry in self.phrases.items()], separators=(",", ":")).encode()
+
+    def from_bytes(self, data: bytes, *, exclude: Iterable[str] = ()) -> PhraseAnnotator:
+        """The phrases :meth:`to_bytes` wrote; a malformed value is a ``ValueError`` (the cache then builds anew)."""
+        try:
+            rows = json.loads(data)
+            if not isinstance(rows, list):
+                raise TypeError(f"a list of phrases was expected, not {type(rows).__name__}")
+            phrases = {
+                str(key): (str(kind), str(value), bool(case_sensitive), [tuple(map(int, h)) for h in hashes])
+                for key, kind, value, case_sensitive, hashes in rows
+            }
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"not the phrases of a criteria_phrases component: {error}") from error
+        self._load(phrases)
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
@@ -252,33 +286,6 @@ class PhraseAnnotator:
         for matcher in (self.insensitive, self.sensitive):
             found.extend([make((start, end, *labels[match_id])) for match_id, start, end in matcher(doc)])
         return doc
-
-
-_PHRASE_CACHE = "phrase-tokens"
-
-
-def phrase_docs(nlp: Language, phrases: Iterable[str]) -> dict[str, Doc]:
-    """Each phrase tokenised by ``nlp``'s tokenizer, as the phrase matchers need it.
-
-    Tokenising the ~4,000 lexicon and cue phrases is most of the matchers' set-up, so the tokens (words and the
-    spaces after them) are kept in the disk cache (:mod:`criteria_nlp.cache`), keyed by the phrases, this module
-    (the tokenizer rules) and spaCy's version; a Doc made from cached words is the one the tokenizer makes.
-    """
-    unique = sorted(set(phrases))
-    key = disk_cache.key_of(spacy_version, disk_cache.file_digest(Path(__file__)), "\n".join(unique))
-    stored = disk_cache.read_json(_PHRASE_CACHE, key)
-    if isinstance(stored, dict) and stored.keys() == set(unique):
-        try:
-            return {phrase: Doc(nlp.vocab, words=words, spaces=spaces) for phrase, (words, spaces) in stored.items()}
-        except (TypeError, ValueError):
-            pass  # a corrupt entry: tokenise as if there were none
-    docs = {phrase: nlp.make_doc(phrase) for phrase in unique}
-    disk_cache.write_json(
-        _PHRASE_CACHE,
-        key,
-        {phrase: ([t.text for t in doc], [bool(t.whitespace_) for t in doc]) for phrase, doc in docs.items()},
-    )
-    return docs
 
 
 def source_text(doc: Doc) -> str:
@@ -517,19 +524,36 @@ def build_pipeline(
 ) -> Language:
     """A blank English pipeline with the tokenizer rules and the rule-based components above (the bundled lexicon
     and cues unless others are given) and, with ``terminology`` (by default: with the bundled lexicon), the
-    generated terminology's concepts (:mod:`criteria_nlp.text.terms`)."""
-    nlp = spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": _TOKENIZER}}})
+    generated terminology's concepts (:mod:`criteria_nlp.text.terms`).
+
+    With the bundled data, the components' state comes from the start-up cache when it holds an entry built from
+    the same data files and code (:mod:`criteria_nlp.text.pipeline_cache`); a component added here is initialised
+    in ``initialize`` below and is kept in the cache when it has ``to_bytes`` / ``from_bytes``.
+    """
+    from criteria_nlp.text.pipeline_cache import restore_or_initialize
+
     # spaCy computes every lexical attribute (shape, like_url, like_num, norm …) when it first meets a word; the
-    # components here read only the lower-case form, and the rest was a third of the tokenizer's time on new text
-    getters = nlp.vocab.lex_attr_getters  # type: ignore[attr-defined]  # not in spaCy's stubs
+    # components here read only the lower-case form, and the rest was a third of the tokenizer's time on new text.
+    # The vocabulary is trimmed before the tokenizer is made, so its ~1,250 special cases skip them too.
+    vocab = create_vocab("en", English.Defaults)
+    getters = vocab.lex_attr_getters  # type: ignore[attr-defined]  # not in spaCy's stubs
     for attribute in [a for a in getters if a not in _LEXICAL_ATTRIBUTES]:
         del getters[attribute]
+    nlp = spacy.blank("en", vocab=vocab, config={"nlp": {"tokenizer": {"@tokenizers": _TOKENIZER}}})
     phrases = cast(PhraseAnnotator, nlp.add_pipe("criteria_phrases"))
-    phrases.initialize(nlp=nlp, lexicon=lexicon, cues=cues)
     nlp.add_pipe("criteria_numbers")
     nlp.add_pipe("criteria_units")
     if terminology if terminology is not None else lexicon is None:
+        # a plain function (the terminology is loaded on first use, from its own cache), so no state to restore
         nlp.add_pipe("criteria_terms")  # registered by criteria_nlp.text.terms, which the package imports
+
+    def initialize() -> None:
+        phrases.initialize(nlp=nlp, lexicon=lexicon, cues=cues)
+
+    if lexicon is None and cues is None:
+        restore_or_initialize(nlp, initialize)
+    else:
+        initialize()
     return nlp
 
 
