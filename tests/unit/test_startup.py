@@ -74,7 +74,7 @@ def _fresh_python(code: str) -> str:
 
 _DEFERRED = (
     "import sys\n"
-    "from criteria_nlp.text.spacy_import import import_spacy_without_its_cli\n"
+    "from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli\n"
     "import_spacy_without_its_cli()\n"
     "import spacy\n"
     "print('cli loaded' if 'typer' in sys.modules or 'weasel' in sys.modules else 'cli deferred')\n"

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import click
 
 from criteria_nlp.cli.main import resume_collection
+from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError
-from criteria_nlp.text.spacy_import import import_spacy_without_its_cli
 
 if TYPE_CHECKING:
     from criteria_nlp.lint.render import LintedDocument

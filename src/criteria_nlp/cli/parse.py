@@ -15,9 +15,9 @@ from typing import BinaryIO, TextIO
 import click
 
 from criteria_nlp.cli.main import resume_collection
+from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError, CriteriaInputError
 from criteria_nlp.ir import CriteriaDocument, Criterion, Section, render_tree
-from criteria_nlp.text.spacy_import import import_spacy_without_its_cli
 
 
 def _read_input(path: str) -> tuple[bytes, str]:
