@@ -121,6 +121,8 @@ def concept_ref(state: BuildState, piece: Piece, qualifiers: tuple[str, ...], de
     if category not in ("condition", "state", "medication", "procedure"):
         category = "other"
     narrower = piece.kinds.get("BROADER")
+    # "pneumonitis that required steroids" names a narrower case than pneumonitis: a record of it cannot decide
+    required = piece.index in state.requirements
     return ConceptRef(
         id=concept_id,
         mention=piece.text,
@@ -128,5 +130,5 @@ def concept_ref(state: BuildState, piece: Piece, qualifiers: tuple[str, ...], de
         category=category,
         qualifiers=(*qualifiers, *narrower.split()) if narrower else qualifiers,
         detail=detail,
-        broader=narrower is not None,
+        broader=narrower is not None or required,
     )

@@ -96,6 +96,8 @@ def read_concepts(state: BuildState) -> None:
             continue  # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease"
         seen_ids.add(piece.kinds["CONCEPT"])
         state.items.append((piece, qualifiers))
+        if piece.index in state.requirements:  # "that required steroids" (reader "requirements")
+            state.details[len(state.items) - 1] = state.requirements[piece.index]
         _read_detail(state, position)
     _ellipsis_after_head(state, positions)
     _ellipsis_before_head(state, positions)
@@ -106,6 +108,9 @@ def concept_positions(state: BuildState) -> list[int]:
 
     A condition whose threshold is missing ("if liver metastases are present" on its own) is not a requirement:
     concepts after an "if"/"unless" nobody took are left to be reported as not understood.
+    One word is read once: a concept another reader already took ("Fever of 38.5 °C or higher", where the threshold
+    reader took "Fever" as the mention of body temperature; "Hearing loss > 40 dB", the name of the measured
+    variable) is that reading, not a presence besides it.
     """
     positions: list[int] = []
     held = state.ledger.held_concepts
@@ -115,7 +120,7 @@ def concept_positions(state: BuildState) -> list[int]:
             continue
         if ("IF" in kinds or "UNLESS" in kinds) and not state.taken(p):
             break
-        if "CONCEPT" in kinds and p.index not in held:
+        if "CONCEPT" in kinds and p.index not in held and not state.taken(p):
             positions.append(k)
     if state.modifiers:
         positions = [k for k in positions if state.prose[k].index not in state.modifiers]

@@ -18,6 +18,7 @@ from criteria_nlp.build.leftovers import read_leftovers
 from criteria_nlp.build.lists import read_lists, read_windows
 from criteria_nlp.build.negation import read_negation
 from criteria_nlp.build.not_computable import read_not_computable
+from criteria_nlp.build.requirements import read_requirements
 from criteria_nlp.build.sex import read_sex
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.build.thresholds import read_thresholds
@@ -28,6 +29,7 @@ READERS: tuple[Reader, ...] = (
     read_counts,  # "at least 2 of A, B and C": how many of the items must hold
     read_thresholds,  # numeric islands with their variables, conditions, exceptions and negations
     read_prefixes,  # "non-smoker", "anti-epileptic"
+    read_requirements,  # "pneumonitis that required steroids": what the condition required qualifies it
     read_concepts,  # concepts with qualifiers, definitions, coordination ellipsis
     read_negation,  # which concepts a negation cue reaches (cue direction and scope from cues.tsv)
     read_lists,  # the concepts as one node: connectives, section semantics, windows

@@ -106,6 +106,8 @@ class BuildState:
     prefix_negations: dict[int, Piece] = field(default_factory=dict)  # prefixes: concept index -> its "non"
     modifiers: set[int] = field(default_factory=set)  # prefixes: concepts that only modify the noun after them
     items: list[tuple[Piece, tuple[str, ...]]] = field(default_factory=list)  # concepts: with written qualifiers
+    # requirements: condition piece index -> what it required, as written ("that required steroids")
+    requirements: dict[int, str] = field(default_factory=dict)
     details: dict[int, str] = field(default_factory=dict)  # concepts: item number -> its definition
     in_negation: set[int] = field(default_factory=set)  # negation: concept pieces a negation cue reaches
     concepts: Node | None = None  # lists: the concepts, combined

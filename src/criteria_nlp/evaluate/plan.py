@@ -527,9 +527,11 @@ def is_term_id(concept_id: str) -> bool:
 
 
 def _narrower_words(ref: ConceptRef) -> tuple[str, ...]:
-    """The words of a broader mention its id leaves out: the qualifiers that are words of the mention."""
+    """The words of a broader mention its id leaves out: the qualifiers that are words of the mention, else its
+    detail ("that required steroids")."""
     words = set(ref.mention.lower().split())
-    return tuple(q for q in ref.qualifiers if q in words)
+    found = tuple(q for q in ref.qualifiers if q in words)
+    return found or ((ref.detail,) if ref.detail else ())
 
 
 Planner = Callable[[Any, PlanContext], Plan]

@@ -16,7 +16,7 @@ cancer" is Urinary Bladder Neoplasms, not malignancy). Where the text has more w
 from __future__ import annotations
 
 import gzip
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -107,29 +107,77 @@ class _Hit:
     source: str
 
 
+ConceptRow = tuple[str, str, tuple[str, ...], str]  # name, source, parents, category
+
+
+@dataclass(frozen=True)
+class Tables:
+    """The tables' loaded form, of plain dictionaries, tuples and strings only, so that it is stored and read back
+    whole by :mod:`~criteria_nlp.knowledge.terminology_cache` (nothing of the lexicon: that is joined on loading)."""
+
+    concepts: dict[str, ConceptRow]
+    terms: dict[tuple[str, ...], tuple[str, ...]]  # lower-case token tuple -> concept ids, best first
+    same_as: dict[str, tuple[str, ...]]  # cross-links between the sources, both ways
+    longest: dict[str, int]  # first token -> the most tokens of a term starting with it
+    vocabulary: frozenset[str]  # the tokens of multi-token terms before their last
+
+    def dump(self) -> tuple[object, ...]:
+        return (self.concepts, self.terms, self.same_as, self.longest, self.vocabulary)
+
+    @classmethod
+    def restore(cls, stored: object) -> Tables:
+        assert isinstance(stored, tuple) and _stored_shape(stored)
+        return cls(*stored)
+
+
+def _stored_shape(stored: object) -> bool:
+    """Whether a value read from the cache has the shape :meth:`Tables.dump` writes (a foreign entry is rebuilt)."""
+    if not isinstance(stored, tuple) or len(stored) != 5:
+        return False
+    types = (dict, dict, dict, dict, frozenset)
+    return all(isinstance(part, kind) for part, kind in zip(stored, types, strict=True))
+
+
+class _Concepts(Mapping[str, TermConcept]):
+    """The concepts by id, each built on first use: only a few of the ~66,000 rows are asked for in a run."""
+
+    def __init__(self, rows: dict[str, ConceptRow]) -> None:
+        self._rows = rows
+        self._built: dict[str, TermConcept] = {}
+
+    def __getitem__(self, concept_id: str) -> TermConcept:
+        concept = self._built.get(concept_id)
+        if concept is None:
+            name, source, parents, category = self._rows[concept_id]
+            concept = TermConcept(concept_id, name, source, parents, category)  # type: ignore[arg-type]
+            self._built[concept_id] = concept
+        return concept
+
+    def __contains__(self, concept_id: object) -> bool:
+        return concept_id in self._rows
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._rows)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+
 class Terminology:
     """Read-only lookups over the generated tables and the curated lexicon."""
 
-    def __init__(
-        self,
-        concepts: dict[str, TermConcept],
-        terms: dict[tuple[str, ...], tuple[str, ...]],
-        same_as: dict[str, set[str]],
-        lexicon: Lexicon,
-        tokenize: Tokenize,
-        words: WordRoles,
-    ) -> None:
-        self.concepts = concepts
+    def __init__(self, tables: Tables, lexicon: Lexicon, tokenize: Tokenize, words: WordRoles) -> None:
+        self.concepts: Mapping[str, TermConcept] = _Concepts(tables.concepts)
         self.lexicon = lexicon
-        self._terms = terms
-        self._same_as = same_as
+        self._terms = tables.terms
+        self._same_as = tables.same_as
         self._tokenize = tokenize
         self._words = words
         self._lexicon_forms = _lexicon_forms(lexicon, tokenize)
-        self._longest: dict[str, int] = {}
-        for key in (*terms, *self._lexicon_forms):
+        self._longest = dict(tables.longest)
+        for key in self._lexicon_forms:
             self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
-        self._vocabulary = frozenset(token for key in terms if len(key) > 1 for token in key[:-1])
+        self._vocabulary = tables.vocabulary
         self._ancestors: dict[str, frozenset[str]] = {}
         self._curated_above = self._curated_links()
 
@@ -422,28 +470,48 @@ def read_word_roles(path: Path | None = None) -> WordRoles:
     return WordRoles(*(frozenset(roles[role]) for role in ("generic", "function", "compound", "drug_head", "form")))
 
 
-def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
-    words = read_word_roles(directory / "words.tsv")
-    concepts: dict[str, TermConcept] = {}
+def read_tables(directory: Path, words: WordRoles) -> Tables:
+    """Parse the tables of ``directory`` (the slow part of loading: :func:`load_tables` keeps the result on disk)."""
+    concepts: dict[str, ConceptRow] = {}
     terms: dict[tuple[str, ...], tuple[str, ...]] = {}
     for table in TABLES:
         for concept_id, name, parents, forms in read_table(directory / table):
-            source = concept_id.partition(":")[0]
             known = concepts.get(concept_id)
-            merged = tuple(dict.fromkeys([*(known.parents if known else ()), *parents]))
-            name = known.name if known else name
-            category = known.category if known else words.category(table, name)
-            concepts[concept_id] = TermConcept(concept_id, name, source, merged, category)
+            if known is None:
+                concepts[concept_id] = (name, concept_id.partition(":")[0], parents, words.category(table, name))
+            else:
+                merged = tuple(dict.fromkeys([*known[2], *parents]))
+                concepts[concept_id] = (known[0], known[1], merged, known[3])
             for form in forms:
                 key = tuple(form.split(" "))
                 if form not in words.generic and concept_id not in terms.get(key, ()):
                     terms[key] = (*terms.get(key, ()), concept_id)
-    same_as: dict[str, set[str]] = {}
-    for left, right_id, _, _ in read_table(directory / CROSSLINKS):
-        right = right_id  # the table's second column, read as a name by read_table
-        same_as.setdefault(left, set()).add(right)
-        same_as.setdefault(right, set()).add(left)
-    return Terminology(concepts, terms, same_as, lexicon, tokenize, words)
+    linked: dict[str, set[str]] = {}
+    for left, right, _, _ in read_table(directory / CROSSLINKS):  # the second column is read as a name
+        linked.setdefault(left, set()).add(right)
+        linked.setdefault(right, set()).add(left)
+    longest: dict[str, int] = {}
+    for key in terms:
+        longest[key[0]] = max(longest.get(key[0], 0), len(key))
+    vocabulary = frozenset(token for key in terms if len(key) > 1 for token in key[:-1])
+    same_as = {concept_id: tuple(sorted(others)) for concept_id, others in linked.items()}
+    return Tables(concepts, terms, same_as, longest, vocabulary)
+
+
+def load_tables(directory: Path, words: WordRoles) -> tuple[Tables, bool]:
+    """The tables of ``directory`` from the disk cache when it holds them for these very files, else parsed (and
+    stored); the second value says whether they came from the cache."""
+    from criteria_nlp.knowledge.terminology_cache import load_or_build
+
+    sources = [directory / name for name in (*TABLES, CROSSLINKS, "words.tsv")]
+    stored, cached = load_or_build(sources, lambda: read_tables(directory, words).dump(), _stored_shape)
+    return Tables.restore(stored), cached
+
+
+def _load(directory: Path, lexicon: Lexicon, tokenize: Tokenize) -> Terminology:
+    words = read_word_roles(directory / "words.tsv")
+    tables, _ = load_tables(directory, words)
+    return Terminology(tables, lexicon, tokenize, words)
 
 
 def spacy_tokenize(text: str) -> list[tuple[str, int, int]]:

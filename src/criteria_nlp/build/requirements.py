@@ -1,0 +1,108 @@
+"""Reader "requirements": "X that required Y", "X requiring Y", "X needing Y", "X treated with Y" (issue 10 item 8).
+
+What X required (steroids, IV antibiotics, hospitalisation, oxygen) says which X the criterion means: it is a
+qualifier of X, not an alternative to it and not a second requirement of its own. "Pneumonitis that required steroids"
+read as any(pneumonitis, steroids) excludes every patient on steroids; read as all(pneumonitis, steroids) it is TRUE
+for a patient with pneumonitis who takes steroids for asthma, since no record links the treatment to the condition.
+So X is read with the requirement as its detail and as narrower than X's id (``ConceptRef.broader``): no record of X
+makes the leaf TRUE (at most UNKNOWN, "needs review"), while no X at all still makes it FALSE — the one reading that
+never gives a confident wrong decision. The words of Y are taken here, so no concept of them becomes a presence.
+
+Writes ``state.requirements`` (X's piece index -> the requirement as written); the concepts reader gives it to X.
+Words: ``requirement_verb``, ``requirement_gap`` in ``corpora/lexicon/words.tsv``.
+"""
+
+from __future__ import annotations
+
+from criteria_nlp.build.common import CLAUSE_BREAKS, is_content
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import Piece, ProseChunk
+from criteria_nlp.knowledge.words import words
+
+READER = "requirements"
+_VERBS = words("requirement_verb")
+_GAP = words("requirement_gap")
+_ENDS = frozenset({*CLAUSE_BREAKS, ":"})
+_STOP_KINDS = frozenset({"NEG", "IF", "UNLESS", "ALLOWED"})
+_MAX_SKIPPED = 2  # "COPD exacerbation needing oxygen": words between X and the verb, left to the leftovers
+
+
+def read_requirements(state: BuildState) -> None:
+    chunks = state.chunks
+    for k, chunk in enumerate(chunks):
+        if not isinstance(chunk, ProseChunk) or chunk.piece.lower not in _VERBS or state.taken(chunk.piece):
+            continue
+        found = _head_before(state, k)
+        if found is None:
+            continue
+        head, gap = found
+        required = _required_after(state, k)
+        if not any(is_content(p) for p in required):
+            continue
+        written = [*gap, chunk.piece, *required]
+        for piece in written:
+            state.take(piece, READER, "detail")
+            if "CONCEPT" in piece.kinds:
+                state.hold_concept(piece)  # "steroids" is what X required, no presence of its own
+        start, end = written[0].char_start, written[-1].char_end
+        state.requirements[head.index] = state.document[start:end]
+
+
+def _head_before(state: BuildState, verb: int) -> tuple[Piece, list[Piece]] | None:
+    """The condition the requirement qualifies, and the words ("that", "which has") between it and the verb."""
+    gap: list[Piece] = []
+    skipped = 0
+    for chunk in reversed(state.chunks[:verb]):
+        if not isinstance(chunk, ProseChunk):
+            return None  # "Hb < 8 g/dL requiring transfusion": a threshold, no condition, stands before
+        piece = chunk.piece
+        if "CONCEPT" in piece.kinds:
+            if state.taken(piece) or piece.index in state.ledger.held_concepts or not _is_condition(state, piece):
+                return None
+            return piece, gap
+        if piece.lower in _GAP and not skipped:
+            gap.insert(0, piece)
+            continue
+        if piece.text in _ENDS or piece.text == "," or set(piece.kinds) & _STOP_KINDS or "CONJ" in piece.kinds:
+            return None
+        skipped += 1
+        if skipped > _MAX_SKIPPED or not is_content(piece):
+            return None
+    return None
+
+
+def _required_after(state: BuildState, verb: int) -> list[Piece]:
+    """The words of what was required, up to the end of the clause, a window or threshold, a cue, or the next
+    condition of a list ("requiring steroids, or interstitial lung disease")."""
+    chunks = state.chunks
+    found: list[Piece] = []
+    for k in range(verb + 1, len(chunks)):
+        chunk = chunks[k]
+        if not isinstance(chunk, ProseChunk):
+            break
+        piece = chunk.piece
+        if piece.text in _ENDS or set(piece.kinds) & _STOP_KINDS or state.taken(piece):
+            break
+        if (piece.text == "," or "CONJ" in piece.kinds) and _condition_next(state, k + 1):
+            break
+        found.append(piece)
+    while found and (found[-1].text in (",", "(") or "CONJ" in found[-1].kinds):
+        found.pop()
+    return found
+
+
+def _condition_next(state: BuildState, start: int) -> bool:
+    for chunk in state.chunks[start:]:
+        if not isinstance(chunk, ProseChunk):
+            return False
+        piece = chunk.piece
+        if piece.text == "," or "CONJ" in piece.kinds:
+            continue
+        return "CONCEPT" in piece.kinds and _is_condition(state, piece)
+    return False
+
+
+def _is_condition(state: BuildState, piece: Piece) -> bool:
+    concept = state.known.concepts.get(piece.kinds["CONCEPT"])
+    category = concept.category if concept is not None else piece.kinds.get("TERM", "condition")
+    return category == "condition"
