@@ -27,7 +27,9 @@ from criteria_nlp.build.common import (
 )
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk, Threshold, VariableMention
+from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import Unparsed, span_at
+from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.words import words
 
 READER = "thresholds"
@@ -41,6 +43,7 @@ _OPENER_KINDS = frozenset({"CONJ", "IF", "UNLESS"})
 # "incomplete evacuation for ≥ 25% of defecations": words before "for"/"with" still name what is measured
 _NAME_ENDS = _OPENER_KINDS | {"WITH"}
 _KNOWN_KINDS = frozenset({"VARIABLE", "GROUP", "CONCEPT"})
+_DOSE_UNITS = words("dose_unit")
 _LONGEST_NAME = 4  # content words of a name read after "of"
 
 
@@ -70,7 +73,9 @@ def measured_after_of(
     verbs = _verbs_before(prose_before)
     if not isinstance(of, ProseChunk) or of.piece.lower != "of" or verbs is None:
         return None
-    name = _name_after(chunks[index + 2 :])
+    unit = first_unit(thresholds)
+    # "4 L/min of oxygen" measures the oxygen given; "10 mg of prednisone" is a dose, which measures no patient
+    name = _name_after(chunks[index + 2 :], concepts=unit is not None and not _is_dose(unit))
     if name is None:
         if not verbs:
             return None  # "more than 10 mg of prednisone": the concept readers report the quantity as before
@@ -89,8 +94,22 @@ def measured_after_of(
     return VariableMention("", False, text_of(name, state.document), span)
 
 
-def _name_after(chunks: Sequence[Chunk]) -> list[Piece] | None:
-    """The measured thing's name after "of" (empty: none; None: a known variable or concept stands there)."""
+def _is_dose(unit: str) -> bool:
+    """A mass, amount or activity, alone or per something ("mg/kg", "mg/day"): a ratio such as mg/kg is
+    dimensionless like %, so the unit's first factor is what tells a dose from a share."""
+    first = unit.split("/")[0].split("*")[0]
+    for dose in _DOSE_UNITS:
+        try:
+            if units.compatible(first, dose):
+                return True
+        except CriteriaError:
+            continue
+    return False
+
+
+def _name_after(chunks: Sequence[Chunk], *, concepts: bool = False) -> list[Piece] | None:
+    """The measured thing's name after "of" (empty: none; None: a known variable or concept stands there). With
+    ``concepts``, a concept's words may name it (a flow or share of a substance, not a dose)."""
     name: list[Piece] = []
     for chunk in chunks:
         if not isinstance(chunk, ProseChunk):
@@ -101,7 +120,8 @@ def _name_after(chunks: Sequence[Chunk]) -> list[Piece] | None:
         if name and piece.text in HYPHENS:
             name.append(piece)  # "marrow-bearing"
             continue
-        if _KNOWN_KINDS & piece.kinds.keys():
+        known = _KNOWN_KINDS & piece.kinds.keys()
+        if known and not (concepts and known == {"CONCEPT"}):
             # a known variable after "of" is read by the variable-after reading; a concept ("10 mg of
             # prednisone") stays the concept readers' (a dose is no measurement of the patient)
             return None
