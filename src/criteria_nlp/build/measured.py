@@ -26,8 +26,8 @@ from criteria_nlp.build.common import (
     text_of,
 )
 from criteria_nlp.build.state import BuildState
-from criteria_nlp.grammar import Chunk, Piece, ProseChunk, Threshold, VariableMention
 from criteria_nlp.errors import CriteriaError
+from criteria_nlp.grammar import Chunk, Piece, ProseChunk, Threshold, VariableMention
 from criteria_nlp.ir import Unparsed, span_at
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.words import words
