@@ -62,9 +62,12 @@ def test_pregnant_patient_is_excluded(protocol: CriteriaDocument) -> None:
 def test_tuberculosis_patient_is_ineligible_because_of_the_infection(protocol: CriteriaDocument) -> None:
     result = run(protocol, "sle-ineligible-tuberculosis.json")
     assert result.decision == "ineligible"
-    # "No serious infection": tuberculosis (ICD-10 A15.0) is an infection in the lexicon
-    assert outcome(result, "inclusion", "3") is Truth.FALSE
-    assert any(r.startswith("inclusion 3 is false") and "cond-tb" in r for r in result.reasons)
+    # "active tuberculosis" (exclusion 7): an active record of A15.0 decides it
+    assert outcome(result, "exclusion", "7") is Truth.TRUE
+    assert any(r.startswith("exclusion 7 is true") and "cond-tb" in r for r in result.reasons)
+    # "No serious infection": tuberculosis (ICD-10 A15.0) is an infection in the lexicon, but whether it is serious
+    # no code says, so inclusion 3 is unknown, not false
+    assert outcome(result, "inclusion", "3") is Truth.UNKNOWN
     # a male patient is not pregnant or breastfeeding
     assert outcome(result, "exclusion", "4") is Truth.FALSE
 

@@ -169,7 +169,7 @@ def test_or_inside_one_alternative_does_not_split_threshold_and_condition(text: 
     ("text", "qualifiers"),
     [
         ("Chronic use of opioids", ("chronic", "exposure")),
-        ("Treatment with systemic corticosteroids within 4 weeks", ("exposure",)),
+        ("Treatment with systemic corticosteroids within 4 weeks", ("exposure", "systemic")),
         ("Has received prior immunotherapy", ("exposure", "history")),
     ],
 )

@@ -350,11 +350,34 @@ def test_sex(ctx: EvaluationContext) -> None:
 
 def test_presence_by_snomed_code_including_listed_descendants(ctx: EvaluationContext) -> None:
     concept = load_lexicon().concept("tuberculosis")
+    past_forms = {"11999007"}  # inactive tuberculosis: corpora/lexicon/code_states.tsv
     for code in concept.snomed:
         condition = Condition(id="c", system="http://snomed.info/sct", code=code, clinical_status="active")
         trace = evaluate(present("tuberculosis"), patient(conditions=(condition,)), ctx)
-        assert trace.outcome is T, code
+        assert trace.outcome is (U if code in past_forms else T), code
         assert trace.evidence[0].resource_id == "c"
+    assert past_forms <= set(concept.snomed)
+
+
+def test_a_code_of_a_past_or_latent_form_is_unsure_now_and_counts_as_history(ctx: EvaluationContext) -> None:
+    latent = Condition(id="c", system="http://hl7.org/fhir/sid/icd-10-cm", code="Z22.7", clinical_status="active")
+    now = evaluate(present("tuberculosis", qualifiers=("active",)), patient(conditions=(latent,)), ctx)
+    assert now.outcome is U
+    assert "past, latent or inactive form" in now.sentence
+    history = evaluate(present("tuberculosis", qualifiers=("history",)), patient(conditions=(latent,)), ctx)
+    assert history.outcome is T
+    active = latent.model_copy(update={"code": "A15.0"})
+    assert evaluate(present("tuberculosis", qualifiers=("active",)), patient(conditions=(active,)), ctx).outcome is T
+
+
+def test_a_state_qualifier_makes_a_record_of_the_concept_at_most_unknown(ctx: EvaluationContext) -> None:
+    record = Condition(id="c", system="http://hl7.org/fhir/sid/icd-10-cm", code="I10", clinical_status="active")
+    trace = evaluate(present("hypertension", qualifiers=("uncontrolled",)), patient(conditions=(record,)), ctx)
+    assert trace.outcome is U
+    assert "uncontrolled" in trace.sentence
+    assert evaluate(present("hypertension"), patient(conditions=(record,)), ctx).outcome is T
+    complete = patient(conditions=(), conditions_complete=True)
+    assert evaluate(present("hypertension", qualifiers=("uncontrolled",)), complete, ctx).outcome is F
 
 
 def test_presence_by_icd10_prefix(ctx: EvaluationContext) -> None:

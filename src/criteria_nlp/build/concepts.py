@@ -19,6 +19,7 @@ from criteria_nlp.grammar import ConstraintChunk, Piece
 from criteria_nlp.ir import Diagnostic
 from criteria_nlp.knowledge.lexicon import Lexicon, cue_scopes
 from criteria_nlp.knowledge.words import words
+from criteria_nlp.resources import corpus_path
 
 PREFIXES = "prefixes"
 CONCEPTS = "concepts"
@@ -90,7 +91,7 @@ def read_concepts(state: BuildState) -> None:
     seen_ids: set[str] = set()
     for position in positions:
         piece = pieces[position]
-        qualifiers = _qualifiers_before(state, position)
+        qualifiers = _qualifiers_before(state, position) + _qualifiers_within(state, piece)
         state.take(piece, CONCEPTS, "concept")
         if piece.kinds["CONCEPT"] in seen_ids:
             continue  # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease"
@@ -125,6 +126,31 @@ def concept_positions(state: BuildState) -> list[int]:
     if state.modifiers:
         positions = [k for k in positions if state.prose[k].index not in state.modifiers]
     return positions
+
+
+@cache
+def _qualifier_phrases() -> dict[str, str]:
+    """The qualifier cues of cues.tsv (kind QUAL): phrase -> normalised qualifier."""
+    phrases: dict[str, str] = {}
+    for line in corpus_path("lexicon", "cues.tsv").read_text(encoding="utf-8").splitlines():
+        fields = line.split("\t")
+        if not line.startswith("#") and len(fields) >= 3 and fields[1].strip() == "QUAL":
+            phrases[fields[0].strip().lower()] = fields[2].strip()
+    return phrases
+
+
+def _qualifiers_within(state: BuildState, piece: Piece) -> tuple[str, ...]:
+    """A qualifier the lexicon's matched form starts with ("uncontrolled hypertension", "active tuberculosis" are
+    synonyms of their concept) is the criterion's qualifier all the same, unless the concept's own name starts with
+    it ("Chronic kidney disease", "End-stage renal disease": the qualifier is the concept)."""
+    concept = state.known.concepts.get(piece.kinds["CONCEPT"])
+    if concept is None:
+        return ()
+    name, written = concept.name.lower(), piece.lower
+    for phrase, value in sorted(_qualifier_phrases().items(), key=lambda item: -len(item[0])):
+        if written.startswith(phrase + " ") and not name.startswith(phrase + " "):
+            return (value,)
+    return ()
 
 
 def _qualifiers_before(state: BuildState, position: int) -> tuple[str, ...]:

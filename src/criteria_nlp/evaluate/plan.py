@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 
 from criteria_nlp.errors import CriteriaEvaluationError
 from criteria_nlp.evaluate.dates import time_before, window_duration
+from criteria_nlp.evaluate.qualifiers import history_qualifiers, names_a_past_form, state_words
 from criteria_nlp.evaluate.wording import fmt, interval_text
 from criteria_nlp.ir import (
     Comparison,
@@ -243,6 +244,9 @@ class PresencePlan:
     # never make the leaf TRUE, only UNKNOWN; ``narrower_words`` are the words the id leaves out
     broader: bool = False
     narrower_words: tuple[str, ...] = ()
+    # codes of the concept naming a past, latent or inactive form (Z22.7 latent tuberculosis), left out of ``codes``
+    # for a presence at the index date: a record with one is an unsure match (UNKNOWN), never TRUE
+    past_form_codes: CodeSet | None = None
 
 
 Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review
@@ -266,18 +270,15 @@ class PlanContext(Protocol):
     def concept_codes(self, concept: Concept) -> CodeSet: ...
 
 
-@cache
-def history_qualifiers() -> frozenset[str]:
-    """The qualifiers that ask for any record up to the index date (corpora/lexicon/evaluation-qualifiers.tsv)."""
-    from criteria_nlp.resources import corpus_path
-
-    words = set()
-    for line in corpus_path("lexicon", "evaluation-qualifiers.tsv").read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            qualifier, reading = line.split("\t")
-            if reading.strip() == "history":
-                words.add(qualifier.strip().lower())
-    return frozenset(words)
+def split_past_forms(codes: CodeSet) -> tuple[CodeSet, CodeSet | None]:
+    """(the concept's codes without those naming a past, latent or inactive form, those codes or None): see
+    :mod:`criteria_nlp.evaluate.qualifiers`."""
+    snomed = frozenset(code for code in codes.snomed if names_a_past_form("snomed", code))
+    icd10 = tuple((low, high) for low, high in codes.icd10 if low == high and names_a_past_form("icd10", low))
+    if not snomed and not icd10:
+        return codes, None
+    now = replace(codes, snomed=codes.snomed - snomed, icd10=tuple(e for e in codes.icd10 if e not in icd10))
+    return now, CodeSet(snomed, icd10, None)
 
 
 _PLAN_CACHE_LIMIT = 50_000
@@ -491,6 +492,11 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         return Review(f"{window}: needs review")
     historical = any(q.lower() in history_qualifiers() for q in ref.qualifiers)
     codes = context.concept_codes(concept) if concept is not None else None
+    past_forms = None
+    if codes is not None and not historical:
+        codes, past_forms = split_past_forms(codes)
+    states = state_words(ref.qualifiers)
+    broader = ref.broader or bool(states)
     category = concept.category if concept is not None else ref.category
     complete_flag, record_list = COMPLETENESS[category if category in COMPLETENESS else "condition"]
     flagged = ref.id in PATIENT_FLAGS
@@ -498,7 +504,10 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
     return PresencePlan(
         concept=concept.id if concept is not None else None,
         mention=ref.mention,
-        key=concept.id if concept is not None else (term or f"mention:{ref.mention.lower()}"),
+        # a concept whose past forms are left out matches other records than the same concept with them
+        key=(concept.id + ("@now" if past_forms is not None else ""))
+        if concept is not None
+        else (term or f"mention:{ref.mention.lower()}"),
         name=concept.name.lower() if concept is not None else (f"{ref.mention} ({term})" if term else ref.mention),
         category=category,
         codes=codes,
@@ -516,8 +525,9 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         complete_flag=complete_flag,
         record_list=record_list,
         term_id=term,
-        broader=ref.broader,
-        narrower_words=_narrower_words(ref) if ref.broader else (),
+        broader=broader,
+        narrower_words=tuple(dict.fromkeys((*(_narrower_words(ref) if ref.broader else ()), *states))),
+        past_form_codes=past_forms,
     )
 
 

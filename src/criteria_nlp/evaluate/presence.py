@@ -75,6 +75,11 @@ def candidates(plan: PresencePlan, index: PatientIndex) -> tuple[list[Record], l
                     for record, lower in index.texts(kind)
                     if id(record) not in coded_ids and pattern.search(lower)
                 )
+        if plan.past_form_codes is not None:
+            # "active tuberculosis" and a record of latent tuberculosis (Z22.7): unsure, as a text-only match is
+            coded_ids = {id(record) for record in coded}
+            known = {id(record) for record in texts}
+            texts.extend(r for r in index.coded(plan.past_form_codes) if id(r) not in coded_ids and id(r) not in known)
         index.text_matches[text_key] = texts
     return coded, texts
 
@@ -104,10 +109,13 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
             outcome, why = Truth.UNKNOWN, f"{why}; the criterion says {narrower!r}, narrower than the record"
         matched.append((outcome, record, why))
     text_matches: list[Match] = []
+    past = {id(r) for r in index.coded(plan.past_form_codes)} if plan.past_form_codes is not None else set()
     for record in text_records:
         if (record.verification or "").lower() in plan.ignored_verification:
             continue
         outcome, why = timing(record, plan, index_date)
+        if id(record) in past:
+            notes.setdefault(id(record), "; coded as a past, latent or inactive form, not the condition now")
         if outcome is not Truth.FALSE:
             text_matches.append((Truth.UNKNOWN, record, f"{why}; {notes.get(id(record), '; text-only match')[2:]}"))
     return matched, text_matches
