@@ -4,8 +4,9 @@ NULL for unknown), the decision and the data still missing, per patient, in inpu
 The query is read from the same plans as the Python engine (:func:`~criteria_nlp.evaluate.plan.plan_for`), leaf by
 leaf (:mod:`criteria_nlp.population.leaves`); containers combine by their SQL rule
 (:mod:`criteria_nlp.population.combine`); the decision follows ``screen._decide``. What SQL cannot say as Python
-does (units with pint, code systems, ICD-10 ranges, text matches) is decided when compiling, once per distinct value
-of the population (:mod:`criteria_nlp.population.compile_lookups`), by the Python engine's own functions.
+does (units with pint, code systems, ICD-10 ranges, text matches, the terminology's ids and hierarchy) is decided
+when compiling, once per distinct value of the population (:mod:`criteria_nlp.population.compile_lookups`), by the
+Python engine's own functions.
 
 The SQL is written in DuckDB's dialect, parsed by sqlglot into an AST and emitted for each engine (``duckdb``,
 ``spark``); three-valued logic is SQL's NULL logic, unknowns are never filtered out.
@@ -21,14 +22,14 @@ from criteria_nlp.evaluate.plan import PLANNERS, plan_for
 from criteria_nlp.ir import NotComputable, UnknownKindError, kind_of
 from criteria_nlp.population.combine import combine_sql
 from criteria_nlp.population.compile_lookups import (
-    DISTINCT_CODES,
     DISTINCT_OBSERVATIONS,
-    DISTINCT_TEXTS,
+    DISTINCT_RECORDS,
+    RECORD_CTES,
+    RECORD_KEYS,
     Distinct,
     Slots,
-    code_table,
     observation_table,
-    text_table,
+    record_verdicts,
 )
 from criteria_nlp.population.leaves import LeafCompiler, LeafSql, Missing, constant
 from criteria_nlp.population.sqlparts import day, text
@@ -122,10 +123,7 @@ def compile_trial(
         joins.append("LEFT JOIN m ON m.patient_id = p.patient_id")
     rec_aggregates = [a for leaf in leaves for a in leaf.rec_aggregates]
     if rec_aggregates:
-        if slots.codes:
-            lookups["cnl_codes"] = code_table(distinct(DISTINCT_CODES), slots)
-        if slots.texts:
-            lookups["cnl_texts"] = text_table(distinct(DISTINCT_TEXTS), slots)
+        lookups["cnl_recs"] = record_verdicts(distinct(DISTINCT_RECORDS), slots, ctx)
         ctes += _record_ctes(slots, [c for leaf in leaves for c in leaf.rec_columns], rec_aggregates)
         joins.append("LEFT JOIN r ON r.patient_id = p.patient_id")
     dead = f"(COALESCE(p.deceased, FALSE) AND (p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)}))"
@@ -174,42 +172,18 @@ def _observation_ctes(ctx: EvaluationContext, columns: list[tuple[str, str]], ag
 
 
 def _record_ctes(slots: Slots, record_columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
-    """Conditions, medications and procedures flattened as ``PatientIndex`` flattens them, with their concept
-    columns: coded (``k_n``: the record's code or, for a condition, one of its further codings) and text (``t_n``)."""
-    ctes = [
-        "recs0 AS (SELECT patient_id, 'Condition' AS rtype, id, system, code, text, display, CAST(onset AS DATE) AS "
-        "start_day, CAST(abatement AS DATE) AS end_day, COALESCE(LOWER(clinical_status), '') AS status_l, "
-        "COALESCE(LOWER(verification_status), '') AS verif_l FROM conditions UNION ALL SELECT patient_id, "
-        "'Medication' AS rtype, id, system, code, text, display, CAST(start AS DATE) AS start_day, CAST(\"end\" AS "
-        "DATE) AS end_day, COALESCE(LOWER(status), '') AS status_l, '' AS verif_l FROM medications UNION ALL SELECT "
-        "patient_id, 'Procedure' AS rtype, id, system, code, CAST(NULL AS VARCHAR) AS text, display, "
-        "COALESCE(CAST(performed_start AS DATE), CAST(performed_end AS DATE)) AS start_day, "
-        "COALESCE(CAST(performed_end AS DATE), CAST(performed_start AS DATE)) AS end_day, '' AS status_l, "
-        "'' AS verif_l FROM procedures)"
+    """Conditions, medications and procedures flattened as ``PatientIndex`` flattens them, with the Python engine's
+    verdict per presence slot (``rc_n``: 1 coded match, 2 text-only match, 0 none; ``ru_n``: the terminology cannot
+    compare the record with the concept), looked up by (kind, codes, text, display)."""
+    keys = " AND ".join(f"v.{k} IS NOT DISTINCT FROM r0.{k}" for k in RECORD_KEYS)
+    count = len(slots.records)
+    columns = [f"COALESCE(v.rc_{n}, 0) AS rc_{n}, COALESCE(v.ru_{n}, FALSE) AS ru_{n}" for n in range(count)]
+    return [
+        *RECORD_CTES,
+        f"recs1 AS (SELECT {', '.join(['r0.*', *columns])} FROM recs0 r0 LEFT JOIN cnl_recs v ON {keys})",
+        f"recs AS (SELECT {_with(record_columns)} FROM recs1)",
+        "r AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM recs GROUP BY patient_id)",
     ]
-    joins, columns = [], []
-    if slots.codes:
-        count = len(slots.codes)
-        alternates = ", ".join(f"MAX(CASE WHEN k.k_{n} THEN 1 ELSE 0 END) AS a_{n}" for n in range(count))
-        ctes.append(
-            f"alt AS (SELECT cc.patient_id, cc.condition_id, {alternates} FROM condition_codes cc JOIN cnl_codes k "
-            "ON cc.system IS NOT DISTINCT FROM k.system AND cc.code = k.code GROUP BY cc.patient_id, cc.condition_id)"
-        )
-        joins += [
-            "LEFT JOIN cnl_codes k ON r0.system IS NOT DISTINCT FROM k.system AND r0.code = k.code",
-            "LEFT JOIN alt a ON r0.rtype = 'Condition' AND a.patient_id = r0.patient_id AND a.condition_id = r0.id",
-        ]
-        columns += [f"(COALESCE(k.k_{n}, FALSE) OR COALESCE(a.a_{n}, 0) = 1) AS k_{n}" for n in range(count)]
-    if slots.texts:
-        joins.append(
-            "LEFT JOIN cnl_texts t ON t.kind = r0.rtype AND r0.text IS NOT DISTINCT FROM t.text AND "
-            "r0.display IS NOT DISTINCT FROM t.display"
-        )
-        columns += [f"COALESCE(t.t_{n}, FALSE) AS t_{n}" for n in range(len(slots.texts))]
-    ctes.append(f"recs1 AS (SELECT {', '.join(['r0.*', *columns])} FROM recs0 r0 {' '.join(joins)})")
-    ctes.append(f"recs AS (SELECT {_with(record_columns)} FROM recs1)")
-    ctes.append("r AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM recs GROUP BY patient_id)")
-    return ctes
 
 
 def _with(columns: list[tuple[str, str]]) -> str:

@@ -193,9 +193,11 @@ class LeafCompiler:
         implausible = ""
         if self.age_limit is not None:
             implausible = f"WHEN {self._age_in(birth, 'year')} > {num(self.age_limit)} THEN 4 "
+        # an age interval the test cannot decide is unknown with nothing missing (code 5, not 2: "birth date")
+        decided = f"(CASE WHEN ({outcome}) THEN 1 WHEN NOT ({outcome}) THEN 0 ELSE 5 END)"
         state = (
             f"(CASE WHEN {birth} IS NULL THEN 2 WHEN {latest} > {day(self.index_date)} THEN 3 {implausible}"
-            f"ELSE {truth_code('(' + outcome + ')')} END)"
+            f"ELSE {decided} END)"
         )
         missing = [(f"{name} = 2", text("birth date"), "birth date")]
         missing.append((f"{name} = 4", text("a plausible birth date"), "a plausible birth date"))
@@ -230,20 +232,22 @@ class LeafCompiler:
     def presence(self, name: str, plan: PresencePlan) -> LeafSql:
         """``eval_presence``: the patient flag, coded records in time, uncertain or text-only matches (unknown), a
         sex the concept does not apply to, then absence (FALSE only when the record list is complete)."""
-        code_slot, text_slot = self.slots.code(plan), self.slots.text(plan)
-        coded = f"k_{code_slot}" if code_slot is not None else "FALSE"
-        named = f"t_{text_slot}" if text_slot is not None else "FALSE"
+        slot = self.slots.record(plan)
+        coded, named = f"rc_{slot} = 1", f"rc_{slot} = 2"
         timing = f"{name}_tm"
         ignored, unconfirmed = _in("verif_l", plan.ignored_verification), _in("verif_l", plan.unconfirmed_verification)
         kept = f"{coded} AND NOT {ignored}"
+        # a broader criterion ("pontine glioma" read as Glioma): a coded record in time is only unsure
+        in_time = "FALSE" if plan.broader else f"{timing} AND NOT {unconfirmed}"
+        doubtful = f"{timing} IS NULL OR " + (timing if plan.broader else f"({timing} AND {unconfirmed})")
         leaf = LeafSql(rec_columns=[(timing, self._timing(plan))])
         leaf.rec_aggregates = [
-            f"MAX(CASE WHEN {kept} AND {timing} AND NOT {unconfirmed} THEN 1 ELSE 0 END) AS {name}_ct",
-            f"MAX(CASE WHEN {kept} AND ({timing} IS NULL OR ({timing} AND {unconfirmed})) THEN 1 ELSE 0 END) "
-            f"AS {name}_cu",
-            f"MAX(CASE WHEN NOT {coded} AND {named} AND NOT {ignored} AND COALESCE({timing}, TRUE) THEN 1 ELSE 0 END) "
-            f"AS {name}_tx",
+            f"MAX(CASE WHEN {kept} AND {in_time} THEN 1 ELSE 0 END) AS {name}_ct",
+            f"MAX(CASE WHEN {kept} AND ({doubtful}) THEN 1 ELSE 0 END) AS {name}_cu",
+            f"MAX(CASE WHEN {named} AND NOT {ignored} AND COALESCE({timing}, TRUE) THEN 1 ELSE 0 END) AS {name}_tx",
         ]
+        if plan.concept is None and plan.term_id is not None:
+            leaf.rec_aggregates.append(f"MAX(CASE WHEN ru_{slot} THEN 1 ELSE 0 END) AS {name}_un")
         true, unsure, texts = (f"COALESCE(r.{name}_{part}, 0) = 1" for part in ("ct", "cu", "tx"))
         branches = []
         if plan.patient_flag is not None:
@@ -255,9 +259,11 @@ class LeafCompiler:
         branches += [f"WHEN {true} THEN 1", f"WHEN {unsure} OR {texts} THEN 2"]
         if plan.not_applicable_to is not None:
             branches.append(f"WHEN p.sex = {text(plan.not_applicable_to)} THEN 0")
-        if plan.concept is None:
+        if plan.concept is None and plan.term_id is None:
             branches.append("ELSE 2")
         else:
+            if plan.concept is None:  # records the terminology cannot compare: absence stays unknown
+                branches.append(f"WHEN COALESCE(r.{name}_un, 0) = 1 THEN 2")
             branches.append(f"WHEN COALESCE(p.{plan.complete_flag}, FALSE) THEN 0 ELSE 4")
         leaf.columns = [(name, "(CASE " + " ".join(branches) + " END)")]
         leaf.truth = state_truth(name)
