@@ -223,3 +223,12 @@ def test_duckdb_decides_the_synthea_bundles_as_python_on_every_format(shared: Pa
     for kind, population in formats(shared / "fhir" / "synthea-r4", tmp_path).items():
         for doc in protocols():
             assert_same(population, doc, kind)
+
+
+def test_the_facade_exports_population_screening_lazily(composed: dict[str, Population], tmp_path: Path) -> None:
+    import criteria_nlp
+
+    assert {"screen_population", "read_population", "iter_screen_population"} <= set(criteria_nlp.__all__)
+    population = criteria_nlp.read_population(ROOT / "corpora" / "patients")
+    table = criteria_nlp.screen_population(parse_criteria(TERMS), population, index_date=INDEX)
+    assert table.num_rows == len(list(population.patients())) > 0

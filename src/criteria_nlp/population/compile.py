@@ -22,6 +22,7 @@ from criteria_nlp.evaluate.plan import PLANNERS, plan_for
 from criteria_nlp.ir import NotComputable, UnknownKindError, kind_of
 from criteria_nlp.population.combine import combine_sql
 from criteria_nlp.population.compile_lookups import (
+    DISTINCT_COMPARATORS,
     DISTINCT_OBSERVATIONS,
     DISTINCT_RECORDS,
     RECORD_CTES,
@@ -55,6 +56,10 @@ class Compiled:
     columns: list[str]  # the truth column of each criterion, in order
 
     def sql_for(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
+        """The query for ``dialect``: DuckDB runs the text as written (its own dialect; sqlglot parsing the ~90 KB
+        query cost seconds per protocol), other engines get sqlglot's translation."""
+        if dialect == "duckdb" and not pretty:
+            return self.sql
         return emit(self.sql, dialect, pretty)
 
 
@@ -104,7 +109,9 @@ def compile_trial(
 
     require_criteria(doc)
     age = ctx.lexicon.variables.get("age")
-    tree = _Tree(LeafCompiler(Slots(), ctx.index_date, age.plausible[1] if age is not None else None), ctx=ctx)
+    seen = tuple(row[0] for row in distinct(DISTINCT_COMPARATORS))
+    compiler = LeafCompiler(Slots(), ctx.index_date, age.plausible[1] if age is not None else None, comparators=seen)
+    tree = _Tree(compiler, ctx=ctx)
     truths: list[str] = []
     held: list[list[LeafSql]] = []
     for criterion in doc.criteria:
@@ -119,7 +126,8 @@ def compile_trial(
     obs_aggregates = [a for leaf in leaves for a in leaf.obs_aggregates]
     if obs_aggregates:
         lookups["cnl_obs"] = observation_table(distinct(DISTINCT_OBSERVATIONS), slots, tree.leaves.variables, ctx)
-        ctes += _observation_ctes(ctx, [c for leaf in leaves for c in leaf.obs_columns], obs_aggregates)
+        obs_columns = [c for leaf in leaves for c in leaf.obs_columns]
+        ctes += _observation_ctes(ctx, len(slots.units), obs_columns, obs_aggregates)
         joins.append("LEFT JOIN m ON m.patient_id = p.patient_id")
     rec_aggregates = [a for leaf in leaves for a in leaf.rec_aggregates]
     if rec_aggregates:
@@ -154,15 +162,19 @@ def compile_trial(
     return Compiled(sql, lookups, [c.id for c in doc.criteria], [c.section for c in doc.criteria], names)
 
 
-def _observation_ctes(ctx: EvaluationContext, columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
-    """The most recent day of each variable within the look-back, its usable values, the one Python selects."""
+def _observation_ctes(
+    ctx: EvaluationContext, units: int, columns: list[tuple[str, str]], aggregates: list[str]
+) -> list[str]:
+    """The most recent day of each variable within the look-back, its usable values, the one Python selects; the
+    value converted for each conversion slot once (``cv_n``)."""
+    converted = "".join(f", c.slope_{n} * o.value + c.offset_{n} AS cv_{n}" for n in range(units))
     keys = " AND ".join(
         f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized")
     )
     window = f"CAST(o.effective AS DATE) BETWEEN {day(ctx.lookback_start)} AND {day(ctx.index_date)}"
     return [
         "obs0 AS (SELECT o.patient_id, c.*, CAST(o.effective AS DATE) AS day, o.effective, o.id AS obs_id, o.value, "
-        "o.comparator, o.reference_low, o.reference_high FROM observations o JOIN cnl_obs c ON "
+        f"o.comparator, o.reference_low, o.reference_high{converted} FROM observations o JOIN cnl_obs c ON "
         f"{keys} WHERE o.effective IS NOT NULL AND o.value IS NOT NULL AND {window})",
         "obs1 AS (SELECT obs0.*, MAX(day) OVER (PARTITION BY patient_id, var_id) AS last_day, ROW_NUMBER() OVER "
         "(PARTITION BY patient_id, var_id ORDER BY effective DESC, obs_id DESC) AS rn FROM obs0)",
@@ -223,7 +235,7 @@ def _missing(names: list[str], held: list[list[LeafSql]]) -> str:
                 before.append(item[0])
     if not items:
         return "CAST([] AS VARCHAR[])"
-    return f"LIST_FILTER([{', '.join(items)}], x -> x IS NOT NULL)"
+    return f"LIST_FILTER([{', '.join(items)}], lambda x: x IS NOT NULL)"
 
 
 __all__ = ["Compiled", "compile_trial", "text"]

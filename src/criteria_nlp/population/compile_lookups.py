@@ -38,6 +38,7 @@ DISTINCT_OBSERVATIONS = (
     "SELECT DISTINCT variable, system, code, unit, unit_normalized FROM observations "
     "WHERE effective IS NOT NULL AND value IS NOT NULL"
 )
+DISTINCT_COMPARATORS = "SELECT DISTINCT comparator FROM observations WHERE comparator IS NOT NULL"
 RECORD_KEYS = ("rtype", "codes_key", "text", "display")
 # a record's codes in one string: its own code, then (a condition's) further codings, sorted (their order decides
 # nothing: a record meets a concept when any code does, and its terminology ids are a set)

@@ -26,7 +26,7 @@ from criteria_nlp.evaluate.plan import (
 )
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
-from criteria_nlp.population.sqlparts import age_test, day, num, test_outcome, text, truth_code
+from criteria_nlp.population.sqlparts import COMPARATORS, age_test, day, num, test_outcome, text, truth_code
 
 NULL_TRUTH = "CAST(NULL AS BOOLEAN)"
 
@@ -61,6 +61,7 @@ class LeafCompiler:
     index_date: date
     age_limit: float | None  # the lexicon's plausible maximum age
     variables: set[str] = field(default_factory=set)  # variables the observation scope must hold
+    comparators: tuple[str, ...] = COMPARATORS  # the comparators the population's observations hold
 
     def compile(self, name: str, plan: Plan) -> LeafSql:
         if isinstance(plan, Review):
@@ -125,8 +126,9 @@ class LeafCompiler:
     def _code(self, plan: MeasurementPlan, tests: tuple[Test, ...]) -> str:
         """One observation against tests in one unit: 3 when its unit does not convert, else the truth code."""
         slot = self.slots.unit(plan, tests[0].unit if tests else None)
-        value = f"(slope_{slot} * value + offset_{slot})"
-        outcome = " AND ".join(test_outcome(value, "comparator", t.operator, num(t.limit)) for t in tests) or "TRUE"
+        value, seen = f"cv_{slot}", self.comparators
+        outcome = " AND ".join(test_outcome(value, "comparator", t.operator, num(t.limit), seen) for t in tests)
+        outcome = outcome or "TRUE"
         return f"(CASE WHEN NOT ok_{slot} THEN 3 ELSE {truth_code('(' + outcome + ')')} END)"
 
     def reference(self, name: str, plan: ReferencePlan) -> LeafSql:
@@ -135,18 +137,16 @@ class LeafCompiler:
         self.variables.add(plan.variable)
         own = "reference_high" if plan.reference == "ULN" else "reference_low"
         bound = f"({num(plan.factor)} * {own})"
-        branches = [
-            f"WHEN {own} IS NOT NULL THEN {truth_code(test_outcome('value', 'comparator', plan.operator, bound))}"
-        ]
+        own_outcome = test_outcome("value", "comparator", plan.operator, bound, self.comparators)
+        branches = [f"WHEN {own} IS NOT NULL THEN {truth_code(own_outcome)}"]
         if plan.default is None or plan.default_limit is None:
             branches.append("ELSE 4")
         elif "lexicon" not in plan.sources:
             branches.append("ELSE 5")
         else:
             slot = self.slots.unit(plan, plan.default_unit)
-            value = f"(slope_{slot} * value + offset_{slot})"
             limit = num(plan.factor * plan.default_limit)
-            outcome = test_outcome(value, "comparator", plan.operator, limit)
+            outcome = test_outcome(f"cv_{slot}", "comparator", plan.operator, limit, self.comparators)
             branches += [f"WHEN NOT ok_{slot} THEN 2", f"ELSE {truth_code(outcome)}"]
         code = "(CASE " + " ".join(branches) + " END)"
         where = f"var_id = {text(plan.variable)} AND rn = 1"
