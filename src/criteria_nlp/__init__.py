@@ -39,6 +39,9 @@ _LAZY = {
     "ScreeningResult": ("criteria_nlp.screen", "ScreeningResult"),
     "lint": ("criteria_nlp.lint", "lint"),
     "load_lexicon": ("criteria_nlp.knowledge.lexicon", "load_lexicon"),
+    "screen_population": ("criteria_nlp.population.engines", "screen_population"),
+    "iter_screen_population": ("criteria_nlp.population.engines", "iter_screen_population"),
+    "read_population": ("criteria_nlp.population.read", "read_population"),
 }
 
 

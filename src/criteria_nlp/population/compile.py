@@ -4,8 +4,9 @@ NULL for unknown), the decision and the data still missing, per patient, in inpu
 The query is read from the same plans as the Python engine (:func:`~criteria_nlp.evaluate.plan.plan_for`), leaf by
 leaf (:mod:`criteria_nlp.population.leaves`); containers combine by their SQL rule
 (:mod:`criteria_nlp.population.combine`); the decision follows ``screen._decide``. What SQL cannot say as Python
-does (units with pint, code systems, ICD-10 ranges, text matches) is decided when compiling, once per distinct value
-of the population (:mod:`criteria_nlp.population.compile_lookups`), by the Python engine's own functions.
+does (units with pint, code systems, ICD-10 ranges, text matches, the terminology's ids and hierarchy) is decided
+when compiling, once per distinct value of the population (:mod:`criteria_nlp.population.compile_lookups`), by the
+Python engine's own functions.
 
 The SQL is written in DuckDB's dialect, parsed by sqlglot into an AST and emitted for each engine (``duckdb``,
 ``spark``); three-valued logic is SQL's NULL logic, unknowns are never filtered out.
@@ -21,14 +22,15 @@ from criteria_nlp.evaluate.plan import PLANNERS, plan_for
 from criteria_nlp.ir import NotComputable, UnknownKindError, kind_of
 from criteria_nlp.population.combine import combine_sql
 from criteria_nlp.population.compile_lookups import (
-    DISTINCT_CODES,
+    DISTINCT_COMPARATORS,
     DISTINCT_OBSERVATIONS,
-    DISTINCT_TEXTS,
+    DISTINCT_RECORDS,
+    RECORD_CTES,
+    RECORD_KEYS,
     Distinct,
     Slots,
-    code_table,
     observation_table,
-    text_table,
+    record_verdicts,
 )
 from criteria_nlp.population.leaves import LeafCompiler, LeafSql, Missing, constant
 from criteria_nlp.population.sqlparts import day, text
@@ -54,6 +56,10 @@ class Compiled:
     columns: list[str]  # the truth column of each criterion, in order
 
     def sql_for(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
+        """The query for ``dialect``: DuckDB runs the text as written (its own dialect; sqlglot parsing the ~90 KB
+        query cost seconds per protocol), other engines get sqlglot's translation."""
+        if dialect == "duckdb" and not pretty:
+            return self.sql
         return emit(self.sql, dialect, pretty)
 
 
@@ -103,7 +109,9 @@ def compile_trial(
 
     require_criteria(doc)
     age = ctx.lexicon.variables.get("age")
-    tree = _Tree(LeafCompiler(Slots(), ctx.index_date, age.plausible[1] if age is not None else None), ctx=ctx)
+    seen = tuple(row[0] for row in distinct(DISTINCT_COMPARATORS))
+    compiler = LeafCompiler(Slots(), ctx.index_date, age.plausible[1] if age is not None else None, comparators=seen)
+    tree = _Tree(compiler, ctx=ctx)
     truths: list[str] = []
     held: list[list[LeafSql]] = []
     for criterion in doc.criteria:
@@ -118,14 +126,12 @@ def compile_trial(
     obs_aggregates = [a for leaf in leaves for a in leaf.obs_aggregates]
     if obs_aggregates:
         lookups["cnl_obs"] = observation_table(distinct(DISTINCT_OBSERVATIONS), slots, tree.leaves.variables, ctx)
-        ctes += _observation_ctes(ctx, [c for leaf in leaves for c in leaf.obs_columns], obs_aggregates)
+        obs_columns = [c for leaf in leaves for c in leaf.obs_columns]
+        ctes += _observation_ctes(ctx, len(slots.units), obs_columns, obs_aggregates)
         joins.append("LEFT JOIN m ON m.patient_id = p.patient_id")
     rec_aggregates = [a for leaf in leaves for a in leaf.rec_aggregates]
     if rec_aggregates:
-        if slots.codes:
-            lookups["cnl_codes"] = code_table(distinct(DISTINCT_CODES), slots)
-        if slots.texts:
-            lookups["cnl_texts"] = text_table(distinct(DISTINCT_TEXTS), slots)
+        lookups["cnl_recs"] = record_verdicts(distinct(DISTINCT_RECORDS), slots, ctx)
         ctes += _record_ctes(slots, [c for leaf in leaves for c in leaf.rec_columns], rec_aggregates)
         joins.append("LEFT JOIN r ON r.patient_id = p.patient_id")
     dead = f"(COALESCE(p.deceased, FALSE) AND (p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)}))"
@@ -156,15 +162,19 @@ def compile_trial(
     return Compiled(sql, lookups, [c.id for c in doc.criteria], [c.section for c in doc.criteria], names)
 
 
-def _observation_ctes(ctx: EvaluationContext, columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
-    """The most recent day of each variable within the look-back, its usable values, the one Python selects."""
+def _observation_ctes(
+    ctx: EvaluationContext, units: int, columns: list[tuple[str, str]], aggregates: list[str]
+) -> list[str]:
+    """The most recent day of each variable within the look-back, its usable values, the one Python selects; the
+    value converted for each conversion slot once (``cv_n``)."""
+    converted = "".join(f", c.slope_{n} * o.value + c.offset_{n} AS cv_{n}" for n in range(units))
     keys = " AND ".join(
         f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized")
     )
     window = f"CAST(o.effective AS DATE) BETWEEN {day(ctx.lookback_start)} AND {day(ctx.index_date)}"
     return [
         "obs0 AS (SELECT o.patient_id, c.*, CAST(o.effective AS DATE) AS day, o.effective, o.id AS obs_id, o.value, "
-        "o.comparator, o.reference_low, o.reference_high FROM observations o JOIN cnl_obs c ON "
+        f"o.comparator, o.reference_low, o.reference_high{converted} FROM observations o JOIN cnl_obs c ON "
         f"{keys} WHERE o.effective IS NOT NULL AND o.value IS NOT NULL AND {window})",
         "obs1 AS (SELECT obs0.*, MAX(day) OVER (PARTITION BY patient_id, var_id) AS last_day, ROW_NUMBER() OVER "
         "(PARTITION BY patient_id, var_id ORDER BY effective DESC, obs_id DESC) AS rn FROM obs0)",
@@ -174,42 +184,18 @@ def _observation_ctes(ctx: EvaluationContext, columns: list[tuple[str, str]], ag
 
 
 def _record_ctes(slots: Slots, record_columns: list[tuple[str, str]], aggregates: list[str]) -> list[str]:
-    """Conditions, medications and procedures flattened as ``PatientIndex`` flattens them, with their concept
-    columns: coded (``k_n``: the record's code or, for a condition, one of its further codings) and text (``t_n``)."""
-    ctes = [
-        "recs0 AS (SELECT patient_id, 'Condition' AS rtype, id, system, code, text, display, CAST(onset AS DATE) AS "
-        "start_day, CAST(abatement AS DATE) AS end_day, COALESCE(LOWER(clinical_status), '') AS status_l, "
-        "COALESCE(LOWER(verification_status), '') AS verif_l FROM conditions UNION ALL SELECT patient_id, "
-        "'Medication' AS rtype, id, system, code, text, display, CAST(start AS DATE) AS start_day, CAST(\"end\" AS "
-        "DATE) AS end_day, COALESCE(LOWER(status), '') AS status_l, '' AS verif_l FROM medications UNION ALL SELECT "
-        "patient_id, 'Procedure' AS rtype, id, system, code, CAST(NULL AS VARCHAR) AS text, display, "
-        "COALESCE(CAST(performed_start AS DATE), CAST(performed_end AS DATE)) AS start_day, "
-        "COALESCE(CAST(performed_end AS DATE), CAST(performed_start AS DATE)) AS end_day, '' AS status_l, "
-        "'' AS verif_l FROM procedures)"
+    """Conditions, medications and procedures flattened as ``PatientIndex`` flattens them, with the Python engine's
+    verdict per presence slot (``rc_n``: 1 coded match, 2 text-only match, 0 none; ``ru_n``: the terminology cannot
+    compare the record with the concept), looked up by (kind, codes, text, display)."""
+    keys = " AND ".join(f"v.{k} IS NOT DISTINCT FROM r0.{k}" for k in RECORD_KEYS)
+    count = len(slots.records)
+    columns = [f"COALESCE(v.rc_{n}, 0) AS rc_{n}, COALESCE(v.ru_{n}, FALSE) AS ru_{n}" for n in range(count)]
+    return [
+        *RECORD_CTES,
+        f"recs1 AS (SELECT {', '.join(['r0.*', *columns])} FROM recs0 r0 LEFT JOIN cnl_recs v ON {keys})",
+        f"recs AS (SELECT {_with(record_columns)} FROM recs1)",
+        "r AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM recs GROUP BY patient_id)",
     ]
-    joins, columns = [], []
-    if slots.codes:
-        count = len(slots.codes)
-        alternates = ", ".join(f"MAX(CASE WHEN k.k_{n} THEN 1 ELSE 0 END) AS a_{n}" for n in range(count))
-        ctes.append(
-            f"alt AS (SELECT cc.patient_id, cc.condition_id, {alternates} FROM condition_codes cc JOIN cnl_codes k "
-            "ON cc.system IS NOT DISTINCT FROM k.system AND cc.code = k.code GROUP BY cc.patient_id, cc.condition_id)"
-        )
-        joins += [
-            "LEFT JOIN cnl_codes k ON r0.system IS NOT DISTINCT FROM k.system AND r0.code = k.code",
-            "LEFT JOIN alt a ON r0.rtype = 'Condition' AND a.patient_id = r0.patient_id AND a.condition_id = r0.id",
-        ]
-        columns += [f"(COALESCE(k.k_{n}, FALSE) OR COALESCE(a.a_{n}, 0) = 1) AS k_{n}" for n in range(count)]
-    if slots.texts:
-        joins.append(
-            "LEFT JOIN cnl_texts t ON t.kind = r0.rtype AND r0.text IS NOT DISTINCT FROM t.text AND "
-            "r0.display IS NOT DISTINCT FROM t.display"
-        )
-        columns += [f"COALESCE(t.t_{n}, FALSE) AS t_{n}" for n in range(len(slots.texts))]
-    ctes.append(f"recs1 AS (SELECT {', '.join(['r0.*', *columns])} FROM recs0 r0 {' '.join(joins)})")
-    ctes.append(f"recs AS (SELECT {_with(record_columns)} FROM recs1)")
-    ctes.append("r AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM recs GROUP BY patient_id)")
-    return ctes
 
 
 def _with(columns: list[tuple[str, str]]) -> str:
@@ -249,7 +235,7 @@ def _missing(names: list[str], held: list[list[LeafSql]]) -> str:
                 before.append(item[0])
     if not items:
         return "CAST([] AS VARCHAR[])"
-    return f"LIST_FILTER([{', '.join(items)}], x -> x IS NOT NULL)"
+    return f"LIST_FILTER([{', '.join(items)}], lambda x: x IS NOT NULL)"
 
 
 __all__ = ["Compiled", "compile_trial", "text"]

@@ -5,9 +5,12 @@ ranges, word-boundary text matches, the lexicon's LOINC index) is decided once p
 - ``cnl_obs``: (variable, system, code, unit, unit_normalized) of an observation -> the lexicon variable it counts
   for (as :class:`~criteria_nlp.evaluate.index.PatientIndex` files it) and, per conversion slot (a variable and a
   target unit), whether its value converts (``in_unit``) and the affine factors (the context's ``conversion``);
-- ``cnl_codes``: (system, code) of a record -> which concepts' code sets it belongs to (SNOMED exact, ICD-10 by
-  prefix or range);
-- ``cnl_texts``: (record kind, text, display) -> which concepts' names its text matches (the text-only fallback).
+- ``cnl_recs``: (record kind, codes, text, display) of a condition, medication or procedure -> per presence slot,
+  the verdict of the Python engine's own matching (``presence.candidates`` and the terminology rules of
+  ``presence._with_terms``): a coded match, a text-only match (unknown at best), none; and whether the terminology
+  cannot compare the record with the concept (absence then stays unknown). The rules (lexicon codes, ICD-10 ranges,
+  word-boundary text matches, ids from codes or display text, ``is_a``, broader and cross-vocabulary records) are
+  never written in SQL.
 """
 
 from __future__ import annotations
@@ -16,11 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from criteria_nlp.evaluate.index import _joined_text
 from criteria_nlp.evaluate.measurements import in_unit
-from criteria_nlp.evaluate.plan import CodeSet, MeasurementPlan, PresencePlan, ReferencePlan
-from criteria_nlp.knowledge.codes import code_system, icd10_in_range, icd10_key
-from criteria_nlp.sources.patient import Observation
+from criteria_nlp.evaluate.plan import MeasurementPlan, PresencePlan, ReferencePlan
+from criteria_nlp.knowledge.codes import code_system
+from criteria_nlp.sources.patient import Condition, Medication, Observation, Patient, Procedure
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -36,16 +38,38 @@ DISTINCT_OBSERVATIONS = (
     "SELECT DISTINCT variable, system, code, unit, unit_normalized FROM observations "
     "WHERE effective IS NOT NULL AND value IS NOT NULL"
 )
-DISTINCT_CODES = (
-    "SELECT DISTINCT system, code FROM (SELECT system, code FROM conditions UNION ALL SELECT system, code FROM "
-    "condition_codes UNION ALL SELECT system, code FROM medications UNION ALL SELECT system, code FROM procedures) "
-    "AS c WHERE code IS NOT NULL AND code <> ''"
-)
-DISTINCT_TEXTS = (
-    "SELECT DISTINCT kind, text, display FROM (SELECT 'Condition' AS kind, text, display FROM conditions UNION ALL "
-    "SELECT 'Medication' AS kind, text, display FROM medications UNION ALL SELECT 'Procedure' AS kind, "
-    "CAST(NULL AS VARCHAR) AS text, display FROM procedures) AS t WHERE text IS NOT NULL OR display IS NOT NULL"
-)
+DISTINCT_COMPARATORS = "SELECT DISTINCT comparator FROM observations WHERE comparator IS NOT NULL"
+RECORD_KEYS = ("rtype", "codes_key", "text", "display")
+# a record's codes in one string: its own code, then (a condition's) further codings, sorted (their order decides
+# nothing: a record meets a concept when any code does, and its terminology ids are a set)
+CODE_SEP, CODES_SEP, ALTERNATES_SEP = "\x1f", "\x1e", "\x1d"
+
+
+def _code(at: str = "") -> str:
+    return f"COALESCE({at}system, '') || CHR(31) || {at}code"
+
+
+def _own(at: str = "") -> str:
+    """A record's own code as written in ``codes_key`` ('' when it has none: ``PatientIndex`` skips an empty code)."""
+    return f"COALESCE(CASE WHEN {at}code IS NOT NULL AND {at}code <> '' THEN {_code(at)} END, '')"
+
+
+RECORD_CTES = [
+    f"alt AS (SELECT patient_id, condition_id, ARRAY_TO_STRING(LIST_SORT(LIST({_code()})), CHR(30)) AS alts FROM "
+    "condition_codes WHERE code IS NOT NULL AND code <> '' GROUP BY patient_id, condition_id)",
+    "recs0 AS (SELECT c.patient_id, 'Condition' AS rtype, c.id, c.text, c.display, "
+    f"{_own('c.')} || COALESCE(CHR(29) || a.alts, '') AS "
+    "codes_key, CAST(c.onset AS DATE) AS start_day, CAST(c.abatement AS DATE) AS end_day, "
+    "COALESCE(LOWER(c.clinical_status), '') AS status_l, COALESCE(LOWER(c.verification_status), '') AS verif_l "
+    "FROM conditions c LEFT JOIN alt a ON a.patient_id = c.patient_id AND a.condition_id = c.id UNION ALL SELECT "
+    f"patient_id, 'Medication' AS rtype, id, text, display, {_own()} AS codes_key, CAST(start AS DATE) AS start_day, "
+    "CAST(\"end\" AS DATE) AS end_day, COALESCE(LOWER(status), '') AS status_l, '' AS verif_l FROM medications "
+    f"UNION ALL SELECT patient_id, 'Procedure' AS rtype, id, CAST(NULL AS VARCHAR) AS text, display, {_own()} AS "
+    "codes_key, COALESCE(CAST(performed_start AS DATE), CAST(performed_end AS DATE)) AS start_day, "
+    "COALESCE(CAST(performed_end AS DATE), CAST(performed_start AS DATE)) AS end_day, '' AS status_l, "
+    "'' AS verif_l FROM procedures)",
+]
+DISTINCT_RECORDS = f"WITH {', '.join(RECORD_CTES)} SELECT DISTINCT {', '.join(RECORD_KEYS)} FROM recs0"
 
 
 @dataclass
@@ -54,10 +78,9 @@ class Slots:
 
     units: dict[tuple[str, str | None], int] = field(default_factory=dict)
     unit_plans: dict[tuple[str, str | None], MeasurementPlan | ReferencePlan] = field(default_factory=dict)
-    codes: dict[str, int] = field(default_factory=dict)  # plan key -> column
-    code_sets: dict[str, CodeSet] = field(default_factory=dict)
-    texts: dict[tuple[str, tuple[str, ...]], int] = field(default_factory=dict)  # (key, record kinds) -> column
-    text_plans: dict[tuple[str, tuple[str, ...]], PresencePlan] = field(default_factory=dict)
+    # presence slot (plan key, category, record kinds, terminology id) -> column of the record verdicts
+    records: dict[tuple[str, str, tuple[str, ...], str | None], int] = field(default_factory=dict)
+    record_plans: dict[tuple[str, str, tuple[str, ...], str | None], PresencePlan] = field(default_factory=dict)
 
     def unit(self, plan: MeasurementPlan | ReferencePlan, target: str | None) -> int:
         key = (plan.variable, target)
@@ -66,22 +89,12 @@ class Slots:
             self.unit_plans[key] = plan
         return self.units[key]
 
-    def code(self, plan: PresencePlan) -> int | None:
-        if plan.codes is None:
-            return None
-        if plan.key not in self.codes:
-            self.codes[plan.key] = len(self.codes)
-            self.code_sets[plan.key] = plan.codes
-        return self.codes[plan.key]
-
-    def text(self, plan: PresencePlan) -> int | None:
-        if plan.text_pattern is None:
-            return None
-        key = (plan.key, plan.text_kinds)
-        if key not in self.texts:
-            self.texts[key] = len(self.texts)
-            self.text_plans[key] = plan
-        return self.texts[key]
+    def record(self, plan: PresencePlan) -> int:
+        key = (plan.key, plan.category, plan.text_kinds, plan.term_id)
+        if key not in self.records:
+            self.records[key] = len(self.records)
+            self.record_plans[key] = plan
+        return self.records[key]
 
 
 def variable_of(row: Sequence[Any], ctx: EvaluationContext) -> str | None:
@@ -137,67 +150,60 @@ def observation_table(
     )
 
 
-def _coded(codes: CodeSet, system: str | None, code: str) -> bool:
-    """``PatientIndex.coded`` for one code: SNOMED exactly, ICD-10 by prefix or range."""
-    short = code_system(system)
-    if short == "snomed":
-        return code in codes.snomed
-    if short == "icd10" and codes.icd10:
-        key = icd10_key(code)
-        return any(icd10_in_range(pattern, key) for pattern in codes.icd10)
-    return False
+def record_verdicts(rows: list[tuple[Any, ...]], slots: Slots, ctx: EvaluationContext) -> pa.Table:
+    """Per distinct record (kind, codes key, text, display) and presence slot, the Python engine's own verdict:
+    ``rc_n`` 1 when ``presence.candidates`` and ``_with_terms`` put it among the coded matches (the lexicon's codes,
+    or terminology ids from a code or a display text named whole), 2 among the text-only ones (the concept's names,
+    terminology ids from a display text with words left out, a record naming only a broader concept), else 0;
+    ``ru_n`` when the terminology cannot compare it with the concept (``_unmapped``: absence stays unknown).
 
-
-def code_table(rows: list[tuple[Any, ...]], slots: Slots) -> pa.Table:
+    The records are put in ONE patient, indexed by ``PatientIndex``: every rule the engine applies to a record
+    depends on that record alone, so one index answers for all the distinct records at once."""
     import pyarrow as pa
 
-    keys = list(slots.codes)
-    columns: dict[str, list[Any]] = {"system": [], "code": [], **{f"k_{n}": [] for n in range(len(keys))}}
-    for system, code in rows:
-        found = [_coded(slots.code_sets[key], system, code) for key in keys]
-        if any(found):
-            columns["system"].append(system)
-            columns["code"].append(code)
-            for n, value in enumerate(found):
-                columns[f"k_{n}"].append(value)
-    return pa.table(
-        {
-            name: pa.array(v, type=pa.string() if name in ("system", "code") else pa.bool_())
-            for name, v in columns.items()
-        }
-    )
+    from criteria_nlp.evaluate.index import PatientIndex
+    from criteria_nlp.evaluate.presence import _unmapped, _with_terms, candidates
 
-
-def text_table(rows: list[tuple[Any, ...]], slots: Slots) -> pa.Table:
-    """Texts as ``PatientIndex`` builds them (a condition's or medication's text and display joined, a procedure's
-    display), lower-cased, searched with each plan's pattern within the record kinds it names."""
-    import pyarrow as pa
-
-    keys = list(slots.texts)
-    columns: dict[str, list[Any]] = {
-        "kind": [],
-        "text": [],
-        "display": [],
-        **{f"t_{n}": [] for n in range(len(keys))},
+    index = PatientIndex(_lookup_patient(rows), ctx.lexicon)
+    verdicts: list[tuple[list[int], list[bool]]] = []
+    for plan in slots.record_plans.values():
+        classes, unmapped = [0] * len(rows), [False] * len(rows)
+        coded, texts = candidates(plan, index)
+        if plan.term_id is not None:
+            coded, texts = _with_terms(plan, index, coded, texts, {})
+        for records, value in ((texts, 2), (coded, 1)):
+            for record in records:
+                classes[int(record.id)] = value
+        for record in _unmapped(plan, index):
+            unmapped[int(record.id)] = True
+        verdicts.append((classes, unmapped))
+    keep = [n for n in range(len(rows)) if any(c[n] or u[n] for c, u in verdicts)]
+    columns: dict[str, pa.Array] = {
+        name: pa.array([rows[n][i] for n in keep], type=pa.string()) for i, name in enumerate(RECORD_KEYS)
     }
-    for kind, text, display in rows:
-        joined = (display or "") if kind == "Procedure" else _joined_text(text, display)
-        lower = joined.lower()
-        found = []
-        for key in keys:
-            plan = slots.text_plans[key]
-            pattern = plan.text_pattern
-            found.append(
-                bool(lower) and kind in plan.text_kinds and pattern is not None and bool(pattern.search(lower))
-            )
-        if any(found):
-            for name, value in (("kind", kind), ("text", text), ("display", display)):
-                columns[name].append(value)
-            for n, value in enumerate(found):
-                columns[f"t_{n}"].append(value)
-    return pa.table(
-        {
-            name: pa.array(v, type=pa.string() if name in ("kind", "text", "display") else pa.bool_())
-            for name, v in columns.items()
-        }
-    )
+    for slot, (classes, unmapped) in enumerate(verdicts):
+        columns[f"rc_{slot}"] = pa.array([classes[n] for n in keep], type=pa.int8())
+        columns[f"ru_{slot}"] = pa.array([unmapped[n] for n in keep], type=pa.bool_())
+    return pa.table(columns)
+
+
+def _lookup_patient(rows: list[tuple[Any, ...]]) -> Patient:
+    """One patient holding each distinct record once, its id the row number (flattened by ``PatientIndex``)."""
+    conditions, medications, procedures = [], [], []
+    for n, (kind, key, record_text, display) in enumerate(rows):
+        own, _, alternates = key.partition(ALTERNATES_SEP)
+        system, _, code = own.partition(CODE_SEP)
+        common = {"id": str(n), "system": system or None, "code": code or None, "display": display}
+        if kind == "Condition":
+            further = tuple(_code_pair(part) for part in alternates.split(CODES_SEP) if part)
+            conditions.append(Condition(**common, text=record_text, alternate_codes=further))
+        elif kind == "Medication":
+            medications.append(Medication(**common, text=record_text))
+        else:
+            procedures.append(Procedure(**common))
+    return Patient(id="lookup", conditions=conditions, medications=medications, procedures=procedures)
+
+
+def _code_pair(part: str) -> tuple[str, str]:
+    system, _, code = part.partition(CODE_SEP)
+    return system, code

@@ -140,7 +140,7 @@ def _view(session: Any, name: str, table: pa.Table) -> None:
 def _ddl(schema: pa.Schema) -> str:
     import pyarrow as pa
 
-    names = {pa.string(): "string", pa.bool_(): "boolean", pa.float64(): "double"}
+    names = {pa.string(): "string", pa.bool_(): "boolean", pa.float64(): "double", pa.int8(): "tinyint"}
     return ", ".join(f"`{field.name}` {names[field.type]}" for field in schema)
 
 

@@ -26,7 +26,7 @@ from criteria_nlp.evaluate.plan import (
 )
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
-from criteria_nlp.population.sqlparts import age_test, day, num, test_outcome, text, truth_code
+from criteria_nlp.population.sqlparts import COMPARATORS, age_test, day, num, test_outcome, text, truth_code
 
 NULL_TRUTH = "CAST(NULL AS BOOLEAN)"
 
@@ -61,6 +61,7 @@ class LeafCompiler:
     index_date: date
     age_limit: float | None  # the lexicon's plausible maximum age
     variables: set[str] = field(default_factory=set)  # variables the observation scope must hold
+    comparators: tuple[str, ...] = COMPARATORS  # the comparators the population's observations hold
 
     def compile(self, name: str, plan: Plan) -> LeafSql:
         if isinstance(plan, Review):
@@ -125,8 +126,9 @@ class LeafCompiler:
     def _code(self, plan: MeasurementPlan, tests: tuple[Test, ...]) -> str:
         """One observation against tests in one unit: 3 when its unit does not convert, else the truth code."""
         slot = self.slots.unit(plan, tests[0].unit if tests else None)
-        value = f"(slope_{slot} * value + offset_{slot})"
-        outcome = " AND ".join(test_outcome(value, "comparator", t.operator, num(t.limit)) for t in tests) or "TRUE"
+        value, seen = f"cv_{slot}", self.comparators
+        outcome = " AND ".join(test_outcome(value, "comparator", t.operator, num(t.limit), seen) for t in tests)
+        outcome = outcome or "TRUE"
         return f"(CASE WHEN NOT ok_{slot} THEN 3 ELSE {truth_code('(' + outcome + ')')} END)"
 
     def reference(self, name: str, plan: ReferencePlan) -> LeafSql:
@@ -135,18 +137,16 @@ class LeafCompiler:
         self.variables.add(plan.variable)
         own = "reference_high" if plan.reference == "ULN" else "reference_low"
         bound = f"({num(plan.factor)} * {own})"
-        branches = [
-            f"WHEN {own} IS NOT NULL THEN {truth_code(test_outcome('value', 'comparator', plan.operator, bound))}"
-        ]
+        own_outcome = test_outcome("value", "comparator", plan.operator, bound, self.comparators)
+        branches = [f"WHEN {own} IS NOT NULL THEN {truth_code(own_outcome)}"]
         if plan.default is None or plan.default_limit is None:
             branches.append("ELSE 4")
         elif "lexicon" not in plan.sources:
             branches.append("ELSE 5")
         else:
             slot = self.slots.unit(plan, plan.default_unit)
-            value = f"(slope_{slot} * value + offset_{slot})"
             limit = num(plan.factor * plan.default_limit)
-            outcome = test_outcome(value, "comparator", plan.operator, limit)
+            outcome = test_outcome(f"cv_{slot}", "comparator", plan.operator, limit, self.comparators)
             branches += [f"WHEN NOT ok_{slot} THEN 2", f"ELSE {truth_code(outcome)}"]
         code = "(CASE " + " ".join(branches) + " END)"
         where = f"var_id = {text(plan.variable)} AND rn = 1"
@@ -193,9 +193,11 @@ class LeafCompiler:
         implausible = ""
         if self.age_limit is not None:
             implausible = f"WHEN {self._age_in(birth, 'year')} > {num(self.age_limit)} THEN 4 "
+        # an age interval the test cannot decide is unknown with nothing missing (code 5, not 2: "birth date")
+        decided = f"(CASE WHEN ({outcome}) THEN 1 WHEN NOT ({outcome}) THEN 0 ELSE 5 END)"
         state = (
             f"(CASE WHEN {birth} IS NULL THEN 2 WHEN {latest} > {day(self.index_date)} THEN 3 {implausible}"
-            f"ELSE {truth_code('(' + outcome + ')')} END)"
+            f"ELSE {decided} END)"
         )
         missing = [(f"{name} = 2", text("birth date"), "birth date")]
         missing.append((f"{name} = 4", text("a plausible birth date"), "a plausible birth date"))
@@ -230,20 +232,22 @@ class LeafCompiler:
     def presence(self, name: str, plan: PresencePlan) -> LeafSql:
         """``eval_presence``: the patient flag, coded records in time, uncertain or text-only matches (unknown), a
         sex the concept does not apply to, then absence (FALSE only when the record list is complete)."""
-        code_slot, text_slot = self.slots.code(plan), self.slots.text(plan)
-        coded = f"k_{code_slot}" if code_slot is not None else "FALSE"
-        named = f"t_{text_slot}" if text_slot is not None else "FALSE"
+        slot = self.slots.record(plan)
+        coded, named = f"rc_{slot} = 1", f"rc_{slot} = 2"
         timing = f"{name}_tm"
         ignored, unconfirmed = _in("verif_l", plan.ignored_verification), _in("verif_l", plan.unconfirmed_verification)
         kept = f"{coded} AND NOT {ignored}"
+        # a broader criterion ("pontine glioma" read as Glioma): a coded record in time is only unsure
+        in_time = "FALSE" if plan.broader else f"{timing} AND NOT {unconfirmed}"
+        doubtful = f"{timing} IS NULL OR " + (timing if plan.broader else f"({timing} AND {unconfirmed})")
         leaf = LeafSql(rec_columns=[(timing, self._timing(plan))])
         leaf.rec_aggregates = [
-            f"MAX(CASE WHEN {kept} AND {timing} AND NOT {unconfirmed} THEN 1 ELSE 0 END) AS {name}_ct",
-            f"MAX(CASE WHEN {kept} AND ({timing} IS NULL OR ({timing} AND {unconfirmed})) THEN 1 ELSE 0 END) "
-            f"AS {name}_cu",
-            f"MAX(CASE WHEN NOT {coded} AND {named} AND NOT {ignored} AND COALESCE({timing}, TRUE) THEN 1 ELSE 0 END) "
-            f"AS {name}_tx",
+            f"MAX(CASE WHEN {kept} AND {in_time} THEN 1 ELSE 0 END) AS {name}_ct",
+            f"MAX(CASE WHEN {kept} AND ({doubtful}) THEN 1 ELSE 0 END) AS {name}_cu",
+            f"MAX(CASE WHEN {named} AND NOT {ignored} AND COALESCE({timing}, TRUE) THEN 1 ELSE 0 END) AS {name}_tx",
         ]
+        if plan.concept is None and plan.term_id is not None:
+            leaf.rec_aggregates.append(f"MAX(CASE WHEN ru_{slot} THEN 1 ELSE 0 END) AS {name}_un")
         true, unsure, texts = (f"COALESCE(r.{name}_{part}, 0) = 1" for part in ("ct", "cu", "tx"))
         branches = []
         if plan.patient_flag is not None:
@@ -255,9 +259,11 @@ class LeafCompiler:
         branches += [f"WHEN {true} THEN 1", f"WHEN {unsure} OR {texts} THEN 2"]
         if plan.not_applicable_to is not None:
             branches.append(f"WHEN p.sex = {text(plan.not_applicable_to)} THEN 0")
-        if plan.concept is None:
+        if plan.concept is None and plan.term_id is None:
             branches.append("ELSE 2")
         else:
+            if plan.concept is None:  # records the terminology cannot compare: absence stays unknown
+                branches.append(f"WHEN COALESCE(r.{name}_un, 0) = 1 THEN 2")
             branches.append(f"WHEN COALESCE(p.{plan.complete_flag}, FALSE) THEN 0 ELSE 4")
         leaf.columns = [(name, "(CASE " + " ".join(branches) + " END)")]
         leaf.truth = state_truth(name)

@@ -112,12 +112,14 @@ def interval_test(reported: SqlInterval, test: SqlInterval) -> str:
 COMPARATORS = ("<", "<=", ">", ">=")  # sources.patient.Comparator
 
 
-def test_outcome(value: str, comparator: str, operator: str, bound: str) -> str:
-    """:func:`~criteria_nlp.evaluate.measurements.test_outcome` on a value column and its comparator column."""
+def test_outcome(value: str, comparator: str, operator: str, bound: str, seen: tuple[str, ...] = COMPARATORS) -> str:
+    """:func:`~criteria_nlp.evaluate.measurements.test_outcome` on a value column and its comparator column.
+    ``seen``: the comparators the population holds; a branch for one it does not hold could never run (any other
+    comparator is unknown, as before)."""
     test = operator_ends(operator, bound)
     branches = [f"WHEN {comparator} IS NULL THEN {holds(value, operator, bound)}"]
     if test is not None:
-        for reported_operator in COMPARATORS:
+        for reported_operator in (c for c in COMPARATORS if c in seen):
             reported = operator_ends(reported_operator, value)
             assert reported is not None
             branches.append(f"WHEN {comparator} = {text(reported_operator)} THEN {interval_test(reported, test)}")
