@@ -16,10 +16,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --no-deps $(MESH_UIS)
 	touch $(STAMP)
 
-demo: $(STAMP)  ## parse, lint and screen the bundled protocol against the demo patients
+demo: $(STAMP)  ## parse, lint and screen the bundled protocol against the demo patients, one by one and as a population
 	$(BIN)/criteria-nlp parse corpora/trials/NCT03219801.txt --format text
 	$(BIN)/criteria-nlp lint corpora/trials/NCT03219801.txt
 	$(BIN)/criteria-nlp screen corpora/trials/NCT03219801.txt corpora/patients --index-date 2026-11-01
+	$(BIN)/criteria-nlp screen corpora/trials/NCT03219801.txt corpora/patients --index-date 2026-11-01 --engine duckdb --format csv
 
 test: $(STAMP)  ## the whole test suite (tests needing ../shared skip when it is missing)
 	$(BIN)/pytest -q
