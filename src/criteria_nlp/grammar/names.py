@@ -9,14 +9,13 @@ them as a value ("type 2 diabetes", "class I antiarrhythmics", "since 2019", "Ma
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.grammar.pieces import Piece, is_number
+from criteria_nlp.grammar.words import read_word_sets
 from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.resources import corpus_path
 
@@ -53,22 +52,7 @@ def number_names() -> NumberNames:
 def load_number_names(path: Path) -> NumberNames:
     """Read ``set<TAB>word`` lines after a ``#`` header; every set of :class:`NumberNames` must be there."""
     names = [field.name for field in dataclasses.fields(NumberNames)]
-    sets: dict[str, set[str]] = {}
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.startswith("#"):
-            continue
-        name, tab, word = raw.partition("\t")
-        if not tab or not word:
-            raise CriteriaSemanticError(f"{path.name} line {number}: expected a set name, a tab and a word")
-        if name not in names:
-            raise CriteriaSemanticError(
-                f"{path.name} line {number}: unknown set {name!r}", suggestions=difflib.get_close_matches(name, names)
-            )
-        sets.setdefault(name, set()).add(word)
-    missing = [name for name in names if name not in sets]
-    if missing:
-        raise CriteriaSemanticError(f"{path.name}: no words for {', '.join(missing)}")
-    return NumberNames(**{name: frozenset(sets[name]) for name in names})
+    return NumberNames(**read_word_sets(path, names))
 
 
 _WORDS = number_names()

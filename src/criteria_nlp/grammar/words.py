@@ -55,6 +55,12 @@ def grammar_words() -> GrammarWords:
 def load_grammar_words(path: Path) -> GrammarWords:
     """Read ``set<TAB>word`` lines after a ``#`` header; every set of :class:`GrammarWords` must be there."""
     names = [field.name for field in dataclasses.fields(GrammarWords)]
+    return GrammarWords(**read_word_sets(path, names))
+
+
+def read_word_sets(path: Path, names: list[str]) -> dict[str, frozenset[str]]:
+    """``set<TAB>word`` lines after a ``#`` header, as word sets; a set outside ``names`` and a name without words
+    are errors naming the file and line."""
     sets: dict[str, set[str]] = {}
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip() or raw.startswith("#"):
@@ -70,4 +76,4 @@ def load_grammar_words(path: Path) -> GrammarWords:
     missing = [name for name in names if name not in sets]
     if missing:
         raise CriteriaSemanticError(f"{path.name}: no words for {', '.join(missing)}")
-    return GrammarWords(**{name: frozenset(sets[name]) for name in names})
+    return {name: frozenset(sets[name]) for name in names}
