@@ -202,7 +202,7 @@ def test_python_dash_m_parses_stdin_as_text(installed: InstalledWheel) -> None:
     assert "not_computable(consent)" in output
     exclusion = output.split("Exclusion criteria", 1)[1]
     assert "present(pregnancy)" in exclusion
-    assert "present(tuberculosis)" in exclusion
+    assert "present(active tuberculosis)" in exclusion  # the qualifier is kept (evaluation-qualifiers.tsv)
 
 
 def test_installed_cli_reports_version_and_bad_input_cleanly(installed: InstalledWheel) -> None:
