@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from criteria_nlp.build.clauses import split_clauses
 from criteria_nlp.build.common import all_of, not_understood
+from criteria_nlp.build.exceptions import take_exception_cue, with_exception
 from criteria_nlp.build.readers import READERS
 from criteria_nlp.build.state import BuildState, Ledger
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk
@@ -73,7 +74,7 @@ class Builder:
         states = [
             BuildState(
                 clause.chunks,
-                section,
+                "inclusion" if clause.exception else section,  # an exception is read as a statement of the patient
                 document,
                 self.lexicon,
                 ledger,
@@ -81,6 +82,7 @@ class Builder:
                 permission=clause.permission,
                 inherited=clause.inherited,
                 subject=clause.subject,
+                exception=clause.exception,
                 sexes=sexes,
             )
             for clause in split_clauses(chunks)
@@ -146,6 +148,11 @@ def _criterion(states: list[BuildState], section: Section, span: Span, document:
     nodes: list[Node] = []
     subject: Node | None = None
     for state in states:
+        if state.exception and nodes:
+            # "Known HIV infection, unless CD4 ≥ 350 cells/µL": narrows the last reading (by the section)
+            cue = take_exception_cue(state)
+            nodes[-1] = with_exception(state, nodes[-1], read_clause(state), section, cue)
+            continue
         node = read_clause(state)
         if state.subject:
             subject = node

@@ -4,6 +4,9 @@
   liver metastases are present") or a condition ("; in case of …").
 * A permission ("Bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if ...)") is a clause of its
   own, from the bracket, comma or "except" before its cue to the closing bracket; it relaxes the clause before it.
+* An exception ("Known HIV infection, | unless CD4 ≥ 350 cells/µL and viral load < 200 copies/mL") is a clause of
+  its own, from its cue to the end of the clause or its closing bracket: it is read on its own (thresholds,
+  conditions) and combined with the clause before it by :mod:`~criteria_nlp.build.exceptions`.
 * An obligation ("Female patients | must have a negative pregnancy test"): the words before it name whom the rest
   applies to, when they hold a sex, a condition or a threshold.
 """
@@ -26,6 +29,7 @@ class Clause:
     permission: bool = False  # a permission ("patients with ... are eligible if ..."): relaxes the clause before
     inherited: tuple[VariableMention, ...] = ()  # variables of the clause a permission relaxes
     subject: bool = False  # names whom the next clause applies to ("Women of childbearing potential | must ...")
+    exception: bool = False  # an exception ("unless CD4 ≥ 350 cells/µL"): narrows the clause before
 
 
 def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
@@ -48,7 +52,8 @@ def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
     for clause in clauses:
         if clause.chunks:
             for part in _split_permission(clause):
-                result.extend(_split_obligation(part))
+                for piece in _split_exception(part):
+                    result.extend(_split_obligation(piece))
     return result
 
 
@@ -67,8 +72,41 @@ def _subgroup_follows(chunks: Sequence[Chunk], start: int) -> bool:
     return False
 
 
-def _split_obligation(clause: Clause) -> list[Clause]:
+def _split_exception(clause: Clause) -> list[Clause]:
+    """ "X, unless E" / "X (except if E) Y": the exception from its cue to the end of the clause, or to the bracket
+    that closes the one opening it; the words after that bracket are a clause of their own."""
     if clause.permission:
+        return [clause]  # "… except hormonal therapy is allowed": the permission holds the exception
+    chunks = clause.chunks
+    cue = first_with(chunks, "UNLESS")
+    if not cue or not any(_is_statement(c) for c in chunks[:cue]):
+        return [clause]
+    opener = chunks[cue - 1]
+    end = len(chunks)
+    if isinstance(opener, ProseChunk) and opener.piece.text in ("(", "["):
+        closer = ")" if opener.piece.text == "(" else "]"
+        end = next((k for k in range(cue + 1, len(chunks)) if _is_text(chunks[k], closer)), len(chunks))
+    start = cue - 1 if isinstance(opener, ProseChunk) and opener.piece.text in ("(", "[", ",") else cue
+    if not any(_is_statement(c) for c in chunks[cue + 1 : end]):
+        return [clause]
+    inherited = next((c.variables for c in reversed(chunks[:start]) if isinstance(c, ConstraintChunk)), ())
+    parts = [Clause(chunks[:start], inherited=clause.inherited)]
+    parts.append(Clause(chunks[start : min(end + 1, len(chunks))], exception=True, inherited=inherited))
+    if end + 1 < len(chunks):
+        parts.append(Clause(chunks[end + 1 :]))
+    return parts
+
+
+def _is_text(chunk: Chunk, text: str) -> bool:
+    return isinstance(chunk, ProseChunk) and chunk.piece.text == text
+
+
+def _is_statement(chunk: Chunk) -> bool:
+    return isinstance(chunk, ConstraintChunk) or (isinstance(chunk, ProseChunk) and is_content(chunk.piece))
+
+
+def _split_obligation(clause: Clause) -> list[Clause]:
+    if clause.permission or clause.exception:
         return [clause]
     chunks = clause.chunks
     cue = first_with(chunks, "OBLIGE")

@@ -36,7 +36,7 @@ def condition_after(state: BuildState, index: int, restating: bool = False) -> t
         if ends_clause(chunk):
             return None, None
         if isinstance(chunk, ProseChunk) and "UNLESS" in chunk.piece.kinds:
-            return None, _condition_at(state, state.chunks.index(chunk))
+            return None, None  # an exception is a clause of its own (build.exceptions), narrowing by the section
         if isinstance(chunk, ProseChunk) and (
             "IF" in chunk.piece.kinds or (restating and _with_subgroup(state, position, index))
         ):
