@@ -32,6 +32,7 @@ from criteria_nlp.ir import (
     Diagnostic,
     Node,
     Not,
+    Presence,
     Range,
     ReferenceMultiple,
     Section,
@@ -200,7 +201,7 @@ def _with_permission(state: BuildState, required: Node, permitted: list[Node]) -
     # within a permission a condition is part of what is permitted: "≤ 5 × ULN is acceptable with liver
     # metastases" permits the pair; a rule that holds when its condition does not would permit everything
     permission = all_of([_condition_required(p) for p in permitted])
-    if _threshold_variables(required) & _threshold_variables(permission):
+    if _threshold_variables(required) & _threshold_variables(permission) or _restates_condition(required, permission):
         span = required.span.cover(permission.span)
         if state.section == "exclusion":
             return All(span=span, children=(required, Not(span=permission.span, child=permission)))
@@ -216,6 +217,14 @@ def _condition_required(node: Node) -> Node:
     if isinstance(node, All):
         return node.model_copy(update={"children": tuple(_condition_required(c) for c in node.children)})
     return node
+
+
+def _restates_condition(required: Node, permission: Node) -> bool:
+    """ "Brain metastases; treated brain metastases are allowed if stable for 4 weeks": the permission names the
+    condition the requirement tests (with what makes it permitted), so it narrows that condition."""
+    permitted = {n.concept.id for n in walk(permission) if isinstance(n, Presence) and n.concept.id is not None}
+    tested = {n.concept.id for n in walk(required) if isinstance(n, Presence) and n.concept.id is not None}
+    return bool(permitted) and permitted <= tested
 
 
 def _threshold_variables(node: Node) -> set[str]:

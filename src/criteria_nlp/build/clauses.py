@@ -7,6 +7,7 @@
 * An exception ("Known HIV infection, | unless CD4 ≥ 350 cells/µL and viral load < 200 copies/mL") is a clause of
   its own, from its cue to the end of the clause or its closing bracket: it is read on its own (thresholds,
   conditions) and combined with the clause before it by :mod:`~criteria_nlp.build.exceptions`.
+* A subgroup ("For patients ≥ 65 years: | creatinine clearance ≥ 30 mL/min") names whom the rest applies to.
 * An obligation ("Female patients | must have a negative pregnancy test"): the words before it name whom the rest
   applies to, when they hold a sex, a condition or a threshold.
 """
@@ -16,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from criteria_nlp.build.common import CLAUSE_BREAKS, first_with, is_content
+from criteria_nlp.build.common import CLAUSE_BREAKS, SEX_PREPOSITIONS, first_with, is_content
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, VariableMention
 from criteria_nlp.knowledge.words import words
 
 _NOT_PERMISSION_AFTER = words("not_permission_after")
+_PERSON_WORDS = words("person_word")
 
 
 @dataclass
@@ -53,7 +55,8 @@ def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
         if clause.chunks:
             for part in _split_permission(clause):
                 for piece in _split_exception(part):
-                    result.extend(_split_obligation(piece))
+                    for rest in _split_subgroup(piece):
+                        result.extend(_split_obligation(rest))
     return result
 
 
@@ -95,6 +98,25 @@ def _split_exception(clause: Clause) -> list[Clause]:
     if end + 1 < len(chunks):
         parts.append(Clause(chunks[end + 1 :]))
     return parts
+
+
+def _split_subgroup(clause: Clause) -> list[Clause]:
+    """ "For patients ≥ 65 years: creatinine clearance ≥ 30 mL/min": a preposition, words for people and a
+    threshold, then ":" or ",", name whom the thresholds after them apply to."""
+    chunks = clause.chunks
+    if clause.permission or clause.exception or len(chunks) < 4:
+        return [clause]
+    first, second = chunks[0], chunks[1]
+    if not (isinstance(first, ProseChunk) and first.piece.lower in SEX_PREPOSITIONS):
+        return [clause]
+    if not (isinstance(second, ProseChunk) and second.piece.lower in _PERSON_WORDS):
+        return [clause]
+    end = next((k for k in range(2, len(chunks)) if _is_text(chunks[k], ":") or _is_text(chunks[k], ",")), None)
+    if end is None or not isinstance(chunks[end - 1], ConstraintChunk):
+        return [clause]
+    if not any(isinstance(c, ConstraintChunk) and c.variables for c in chunks[end + 1 :]):
+        return [clause]
+    return [Clause(chunks[: end + 1], subject=True), Clause(chunks[end + 1 :], inherited=clause.inherited)]
 
 
 def _is_text(chunk: Chunk, text: str) -> bool:
