@@ -95,8 +95,12 @@ def _split_exception(clause: Clause) -> list[Clause]:
     inherited = next((c.variables for c in reversed(chunks[:start]) if isinstance(c, ConstraintChunk)), ())
     parts = [Clause(chunks[:start], inherited=clause.inherited)]
     parts.append(Clause(chunks[start : min(end + 1, len(chunks))], exception=True, inherited=inherited))
-    if end + 1 < len(chunks):
-        parts.append(Clause(chunks[end + 1 :]))
+    rest = chunks[end + 1 :]
+    cue = first_with(rest, "UNLESS")
+    if cue is not None and not any(_is_statement(c) for c in rest[:cue]):
+        parts.append(Clause(rest, exception=True, inherited=inherited))  # "(except …), unless …": a second one
+    elif rest:
+        parts.extend(_split_exception(Clause(rest)))
     return parts
 
 

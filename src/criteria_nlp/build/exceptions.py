@@ -74,6 +74,10 @@ def with_exception(
     if exception is None:
         reason = "an exception whose words were not understood"
         exception = Unparsed(span=span, text=span.slice(state.document), reason=reason)
+    if _restates_only(required, exception):
+        reason = "an exception that only restates thresholds of the variables the criterion tests"
+        note = Unparsed(span=span, text=span.slice(state.document), reason=reason)
+        return All(span=required.span.cover(span), children=(required, note))
     if not _is_state(required, exception, state_cue):
         return _narrow_concept(state, required, span)
     whole = required.span.cover(exception.span)
@@ -84,16 +88,31 @@ def with_exception(
 
 def _is_state(required: Node, exception: Node, state_cue: bool) -> bool:
     """Is the exception a state of the patient (a threshold, "unless on anticoagulation"), rather than a kind of
-    the concept it follows ("cancer, except basal cell carcinoma")?"""
+    the concept it follows ("cancer, except basal cell carcinoma")? A concept of the category of a concept of X
+    ("prior malignancy unless basal cell carcinoma", "anticoagulants other than aspirin") names a kind of it."""
     leaves = list(walk(exception))
-    if any(isinstance(n, _STATES) for n in leaves):
-        return True
-    presences = [n for n in leaves if isinstance(n, Presence)]
-    if not presences:
-        return state_cue
-    # "prior malignancy unless basal cell carcinoma": a concept of the category of a concept of X names a kind of it
     categories = {n.concept.category for n in walk(required) if isinstance(n, Presence)}
-    return state_cue and not any(p.concept.category in categories for p in presences)
+    if any(isinstance(n, Presence) and n.concept.category in categories for n in leaves):
+        return False
+    return state_cue or any(isinstance(n, _STATES) for n in leaves)
+
+
+def _restates_only(required: Node, exception: Node) -> bool:
+    """ "BMI 20-50 (excluding BMI under 20 or over 50)": an exception of nothing but thresholds of the variables X
+    tests says nothing X does not; "excluding" may then mean "which excludes". Not applied."""
+    tested = _variables(required)
+    leaves = [n for n in walk(exception) if not children_of(n)]
+    return bool(tested) and all(
+        isinstance(n, Comparison | Range | ReferenceMultiple) and n.variable.id in tested for n in leaves
+    )
+
+
+def _variables(node: Node) -> set[str]:
+    return {
+        n.variable.id
+        for n in walk(node)
+        if isinstance(n, Comparison | Range | ReferenceMultiple) and n.variable.id is not None
+    }
 
 
 def _narrow_concept(state: BuildState, required: Node, span: Span) -> Node:
