@@ -92,7 +92,7 @@ def _split_exception(clause: Clause) -> list[Clause]:
     start = cue - 1 if isinstance(opener, ProseChunk) and opener.piece.text in ("(", "[", ",") else cue
     if not any(_is_statement(c) for c in chunks[cue + 1 : end]):
         return [clause]
-    inherited = next((c.variables for c in reversed(chunks[:start]) if isinstance(c, ConstraintChunk)), ())
+    inherited = _last_variables(chunks[:start])
     parts = [Clause(chunks[:start], inherited=clause.inherited)]
     parts.append(Clause(chunks[start : min(end + 1, len(chunks))], exception=True, inherited=inherited))
     rest = chunks[end + 1 :]
@@ -121,6 +121,19 @@ def _split_subgroup(clause: Clause) -> list[Clause]:
     if not any(isinstance(c, ConstraintChunk) and c.variables for c in chunks[end + 1 :]):
         return [clause]
     return [Clause(chunks[: end + 1], subject=True), Clause(chunks[end + 1 :], inherited=clause.inherited)]
+
+
+def _last_variables(chunks: Sequence[Chunk]) -> tuple[VariableMention, ...]:
+    """The variables a bare threshold in an exception restates: those of the last threshold before it, else the
+    last variable named ("TSH goal other than 0.1-0.5 mU/L")."""
+    for chunk in reversed(chunks):
+        if isinstance(chunk, ConstraintChunk):
+            return chunk.variables
+    for chunk in reversed(chunks):
+        if isinstance(chunk, ProseChunk) and "VARIABLE" in chunk.piece.kinds:
+            piece = chunk.piece
+            return (VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span),)
+    return ()
 
 
 def _is_text(chunk: Chunk, text: str) -> bool:

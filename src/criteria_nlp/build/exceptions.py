@@ -79,7 +79,7 @@ def with_exception(
         note = Unparsed(span=span, text=span.slice(state.document), reason=reason)
         return All(span=required.span.cover(span), children=(required, note))
     if not _is_state(required, exception, state_cue):
-        return _narrow_concept(state, required, span)
+        return _narrow_concept(state, required, exception, span)
     whole = required.span.cover(exception.span)
     if section == "exclusion":
         return All(span=whole, children=(required, Not(span=exception.span, child=exception)))
@@ -115,10 +115,14 @@ def _variables(node: Node) -> set[str]:
     }
 
 
-def _narrow_concept(state: BuildState, required: Node, span: Span) -> Node:
-    """The exception as text beside the last concept before it: that concept becomes unknown where it holds."""
+def _narrow_concept(state: BuildState, required: Node, exception: Node, span: Span) -> Node:
+    """The exception beside the last concept before it: that concept becomes unknown where the exception holds. An
+    exception of concepts alone stays text; one with thresholds keeps its reading, with a note that makes it unknown
+    where it holds (``not all(E, note)``: the concept stands where the exception is false)."""
     reason = "an exception that names a kind of the condition before it (the patient may also have another kind)"
-    note = Unparsed(span=span, text=span.slice(state.document), reason=reason)
+    note: Node = Unparsed(span=span, text=span.slice(state.document), reason=reason)
+    if any(isinstance(n, Comparison | Range | ReferenceMultiple) for n in walk(exception)):
+        note = Not(span=exception.span, child=All(span=exception.span, children=(exception, note)))
     target = next((n for n in reversed(list(walk(required))) if isinstance(n, Presence)), None)
     if target is None:
         return All(span=required.span.cover(span), children=(required, note))
