@@ -98,12 +98,17 @@ def test_thresholds_alone_read_an_age_and_a_condition() -> None:
     state = state_of("Adults of 18 years or older")
     read_thresholds(state)
     assert isinstance(state.numeric, Demographic) and state.numeric.attribute == "age"
-    state = state_of("ALT ≤ 2.5 × ULN unless liver metastases are present")
+    state = state_of("ALT ≤ 2.5 × ULN if liver metastases are present")
     read_thresholds(state)
-    assert render(state.numeric) == "any(alt <= 2.5 x ULN, present(liver_metastases))"  # type: ignore[arg-type]
-    assert _taken_as(state, "unless") == ("thresholds", "cue:condition")
+    assert render(state.numeric) == "if present(liver_metastases) then alt <= 2.5 x ULN"  # type: ignore[arg-type]
+    assert _taken_as(state, "if") == ("thresholds", "cue:condition")
     assert _taken_as(state, "liver metastases") == ("thresholds", "condition")
     assert state.ledger.held_concepts == {_piece(state, "liver metastases").index}
+    # an exception is a clause of its own: the first clause ends before "unless"
+    state = state_of("ALT ≤ 2.5 × ULN unless liver metastases are present")
+    read_thresholds(state)
+    assert render(state.numeric) == "alt <= 2.5 x ULN"  # type: ignore[arg-type]
+    assert _taken_as(state, "unless") is None
 
 
 def test_prefixes_alone() -> None:

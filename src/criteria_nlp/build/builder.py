@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from criteria_nlp.build.clauses import split_clauses
 from criteria_nlp.build.common import all_of, not_understood
+from criteria_nlp.build.exceptions import take_exception_cue, with_exception
 from criteria_nlp.build.readers import READERS
 from criteria_nlp.build.state import BuildState, Ledger
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk
@@ -31,6 +32,7 @@ from criteria_nlp.ir import (
     Diagnostic,
     Node,
     Not,
+    Presence,
     Range,
     ReferenceMultiple,
     Section,
@@ -73,7 +75,7 @@ class Builder:
         states = [
             BuildState(
                 clause.chunks,
-                section,
+                "inclusion" if clause.exception else section,  # an exception is read as a statement of the patient
                 document,
                 self.lexicon,
                 ledger,
@@ -81,6 +83,7 @@ class Builder:
                 permission=clause.permission,
                 inherited=clause.inherited,
                 subject=clause.subject,
+                exception=clause.exception,
                 sexes=sexes,
             )
             for clause in split_clauses(chunks)
@@ -146,6 +149,11 @@ def _criterion(states: list[BuildState], section: Section, span: Span, document:
     nodes: list[Node] = []
     subject: Node | None = None
     for state in states:
+        if state.exception and nodes:
+            # "Known HIV infection, unless CD4 ≥ 350 cells/µL": narrows the last reading (by the section)
+            cue = take_exception_cue(state)
+            nodes[-1] = with_exception(state, nodes[-1], read_clause(state), section, cue)
+            continue
         node = read_clause(state)
         if state.subject:
             subject = node
@@ -193,7 +201,7 @@ def _with_permission(state: BuildState, required: Node, permitted: list[Node]) -
     # within a permission a condition is part of what is permitted: "≤ 5 × ULN is acceptable with liver
     # metastases" permits the pair; a rule that holds when its condition does not would permit everything
     permission = all_of([_condition_required(p) for p in permitted])
-    if _threshold_variables(required) & _threshold_variables(permission):
+    if _threshold_variables(required) & _threshold_variables(permission) or _restates_condition(required, permission):
         span = required.span.cover(permission.span)
         if state.section == "exclusion":
             return All(span=span, children=(required, Not(span=permission.span, child=permission)))
@@ -209,6 +217,14 @@ def _condition_required(node: Node) -> Node:
     if isinstance(node, All):
         return node.model_copy(update={"children": tuple(_condition_required(c) for c in node.children)})
     return node
+
+
+def _restates_condition(required: Node, permission: Node) -> bool:
+    """ "Brain metastases; treated brain metastases are allowed if stable for 4 weeks": the permission names the
+    condition the requirement tests (with what makes it permitted), so it narrows that condition."""
+    permitted = {n.concept.id for n in walk(permission) if isinstance(n, Presence) and n.concept.id is not None}
+    tested = {n.concept.id for n in walk(required) if isinstance(n, Presence) and n.concept.id is not None}
+    return bool(permitted) and permitted <= tested
 
 
 def _threshold_variables(node: Node) -> set[str]:

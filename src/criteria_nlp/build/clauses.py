@@ -4,6 +4,10 @@
   liver metastases are present") or a condition ("; in case of …").
 * A permission ("Bilirubin ≤ 1.5 × ULN (isolated bilirubin > 1.5 × ULN is acceptable if ...)") is a clause of its
   own, from the bracket, comma or "except" before its cue to the closing bracket; it relaxes the clause before it.
+* An exception ("Known HIV infection, | unless CD4 ≥ 350 cells/µL and viral load < 200 copies/mL") is a clause of
+  its own, from its cue to the end of the clause or its closing bracket: it is read on its own (thresholds,
+  conditions) and combined with the clause before it by :mod:`~criteria_nlp.build.exceptions`.
+* A subgroup ("For patients ≥ 65 years: | creatinine clearance ≥ 30 mL/min") names whom the rest applies to.
 * An obligation ("Female patients | must have a negative pregnancy test"): the words before it name whom the rest
   applies to, when they hold a sex, a condition or a threshold.
 """
@@ -13,11 +17,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from criteria_nlp.build.common import CLAUSE_BREAKS, first_with, is_content
+from criteria_nlp.build.common import CLAUSE_BREAKS, SEX_PREPOSITIONS, first_with, is_content
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, VariableMention
 from criteria_nlp.knowledge.words import words
 
 _NOT_PERMISSION_AFTER = words("not_permission_after")
+_PERSON_WORDS = words("person_word")
 
 
 @dataclass
@@ -26,6 +31,7 @@ class Clause:
     permission: bool = False  # a permission ("patients with ... are eligible if ..."): relaxes the clause before
     inherited: tuple[VariableMention, ...] = ()  # variables of the clause a permission relaxes
     subject: bool = False  # names whom the next clause applies to ("Women of childbearing potential | must ...")
+    exception: bool = False  # an exception ("unless CD4 ≥ 350 cells/µL"): narrows the clause before
 
 
 def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
@@ -48,7 +54,9 @@ def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
     for clause in clauses:
         if clause.chunks:
             for part in _split_permission(clause):
-                result.extend(_split_obligation(part))
+                for piece in _split_exception(part):
+                    for rest in _split_subgroup(piece):
+                        result.extend(_split_obligation(rest))
     return result
 
 
@@ -67,8 +75,77 @@ def _subgroup_follows(chunks: Sequence[Chunk], start: int) -> bool:
     return False
 
 
-def _split_obligation(clause: Clause) -> list[Clause]:
+def _split_exception(clause: Clause) -> list[Clause]:
+    """ "X, unless E" / "X (except if E) Y": the exception from its cue to the end of the clause, or to the bracket
+    that closes the one opening it; the words after that bracket are a clause of their own."""
     if clause.permission:
+        return [clause]  # "… except hormonal therapy is allowed": the permission holds the exception
+    chunks = clause.chunks
+    cue = first_with(chunks, "UNLESS")
+    if not cue or not any(_is_statement(c) for c in chunks[:cue]):
+        return [clause]
+    opener = chunks[cue - 1]
+    end = len(chunks)
+    if isinstance(opener, ProseChunk) and opener.piece.text in ("(", "["):
+        closer = ")" if opener.piece.text == "(" else "]"
+        end = next((k for k in range(cue + 1, len(chunks)) if _is_text(chunks[k], closer)), len(chunks))
+    start = cue - 1 if isinstance(opener, ProseChunk) and opener.piece.text in ("(", "[", ",") else cue
+    if not any(_is_statement(c) for c in chunks[cue + 1 : end]):
+        return [clause]
+    inherited = _last_variables(chunks[:start])
+    parts = [Clause(chunks[:start], inherited=clause.inherited)]
+    parts.append(Clause(chunks[start : min(end + 1, len(chunks))], exception=True, inherited=inherited))
+    rest = chunks[end + 1 :]
+    cue = first_with(rest, "UNLESS")
+    if cue is not None and not any(_is_statement(c) for c in rest[:cue]):
+        parts.append(Clause(rest, exception=True, inherited=inherited))  # "(except …), unless …": a second one
+    elif rest:
+        parts.extend(_split_exception(Clause(rest)))
+    return parts
+
+
+def _split_subgroup(clause: Clause) -> list[Clause]:
+    """ "For patients ≥ 65 years: creatinine clearance ≥ 30 mL/min": a preposition, words for people and a
+    threshold, then ":" or ",", name whom the thresholds after them apply to."""
+    chunks = clause.chunks
+    if clause.permission or clause.exception or len(chunks) < 4:
+        return [clause]
+    first, second = chunks[0], chunks[1]
+    if not (isinstance(first, ProseChunk) and first.piece.lower in SEX_PREPOSITIONS):
+        return [clause]
+    if not (isinstance(second, ProseChunk) and second.piece.lower in _PERSON_WORDS):
+        return [clause]
+    end = next((k for k in range(2, len(chunks)) if _is_text(chunks[k], ":") or _is_text(chunks[k], ",")), None)
+    if end is None or not isinstance(chunks[end - 1], ConstraintChunk):
+        return [clause]
+    if not any(isinstance(c, ConstraintChunk) and c.variables for c in chunks[end + 1 :]):
+        return [clause]
+    return [Clause(chunks[: end + 1], subject=True), Clause(chunks[end + 1 :], inherited=clause.inherited)]
+
+
+def _last_variables(chunks: Sequence[Chunk]) -> tuple[VariableMention, ...]:
+    """The variables a bare threshold in an exception restates: those of the last threshold before it, else the
+    last variable named ("TSH goal other than 0.1-0.5 mU/L")."""
+    for chunk in reversed(chunks):
+        if isinstance(chunk, ConstraintChunk):
+            return chunk.variables
+    for chunk in reversed(chunks):
+        if isinstance(chunk, ProseChunk) and "VARIABLE" in chunk.piece.kinds:
+            piece = chunk.piece
+            return (VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span),)
+    return ()
+
+
+def _is_text(chunk: Chunk, text: str) -> bool:
+    return isinstance(chunk, ProseChunk) and chunk.piece.text == text
+
+
+def _is_statement(chunk: Chunk) -> bool:
+    return isinstance(chunk, ConstraintChunk) or (isinstance(chunk, ProseChunk) and is_content(chunk.piece))
+
+
+def _split_obligation(clause: Clause) -> list[Clause]:
+    if clause.permission or clause.exception:
         return [clause]
     chunks = clause.chunks
     cue = first_with(chunks, "OBLIGE")

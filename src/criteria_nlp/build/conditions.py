@@ -27,30 +27,30 @@ _PERSON_WORDS = words("person_word")
 _SUBGROUP_WITH = words("subgroup_with")
 
 
-def condition_after(state: BuildState, index: int, restating: bool = False) -> tuple[Node | None, Node | None]:
-    """(condition, exception) after the threshold at ``index``: "if liver metastases are present" is a
-    condition for it, "unless on therapeutic anticoagulation" an exception to it; a threshold that restates the
-    one before it takes "with" as a condition too ("≤ 3 × ULN (≤ 5 × ULN with liver metastases)")."""
+def condition_after(state: BuildState, index: int, restating: bool = False) -> Node | None:
+    """The condition after the threshold at ``index``: "if liver metastases are present"; a threshold that restates
+    the one before it takes "with" as a condition too ("≤ 3 × ULN (≤ 5 × ULN with liver metastases)"). An exception
+    ("unless on therapeutic anticoagulation") is a clause of its own (:mod:`~criteria_nlp.build.exceptions`)."""
     for position in range(index + 1, len(state.chunks)):
         chunk = state.chunks[position]
         if ends_clause(chunk):
-            return None, None
+            return None
         if isinstance(chunk, ProseChunk) and "UNLESS" in chunk.piece.kinds:
-            return None, _condition_at(state, state.chunks.index(chunk))
+            return None
         if isinstance(chunk, ProseChunk) and (
             "IF" in chunk.piece.kinds or (restating and _with_subgroup(state, position, index))
         ):
             if _leads_threshold(state, position):
-                return None, None  # "(in case of liver metastases < 5 × ULN)": the condition of the next threshold
-            return _condition_at(state, position), None
+                return None  # "(in case of liver metastases < 5 × ULN)": the condition of the next threshold
+            return _condition_at(state, position)
         if sex_leads_threshold(state, state.chunks.index(chunk)):
-            return None, None  # "Hb < 130 g/L, females < 120 g/L": the sex belongs to the next threshold
+            return None  # "Hb < 130 g/L, females < 120 g/L": the sex belongs to the next threshold
         sex = _sex_condition(state, chunk)
         if sex is not None:
-            return sex, None
+            return sex
         if not (isinstance(chunk, ProseChunk) and not is_content(chunk.piece)):
-            return None, None
-    return None, None
+            return None
+    return None
 
 
 def condition_before(state: BuildState, index: int) -> Node | None:
@@ -69,6 +69,19 @@ def condition_before(state: BuildState, index: int) -> Node | None:
         if piece.text in (";", "."):
             return None
     return None
+
+
+def people_subgroup(state: BuildState, between: Sequence[Chunk]) -> bool:
+    """ "…, or ≥ 45 mL/min | for participants | aged 70 or older": the words before a threshold say it is whom the
+    threshold before them applies to (a preposition and words for people, after an optional comma)."""
+    pieces = [c.piece for c in between if isinstance(c, ProseChunk)]
+    if len(pieces) != len(between) or any(state.taken(p) for p in pieces):
+        return False
+    if pieces and pieces[0].text == ",":
+        pieces = pieces[1:]
+    return (
+        len(pieces) >= 2 and pieces[0].lower in SEX_PREPOSITIONS and all(p.lower in _PERSON_WORDS for p in pieces[1:])
+    )
 
 
 def _with_subgroup(state: BuildState, position: int, index: int) -> bool:

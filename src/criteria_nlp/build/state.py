@@ -93,6 +93,7 @@ class BuildState:
     permission: bool = False  # the clause is a permission ("patients with ... are eligible if ...")
     inherited: tuple[VariableMention, ...] = ()  # variables of the clause a permission relaxes
     subject: bool = False  # names whom the next clause applies to ("Women of childbearing potential | must ...")
+    exception: bool = False  # an exception ("unless CD4 ≥ 350 cells/µL"): narrows the clause before it
     sexes: frozenset[str] = frozenset()  # the sexes the whole criterion names ("Male: …; Female: …")
     # what the readers found on the way
     durations: list[WindowChunk] = field(default_factory=list)  # "for at least 3 months": windows found by reading

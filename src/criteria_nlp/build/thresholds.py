@@ -27,6 +27,7 @@ from criteria_nlp.build.conditions import (
     condition_before,
     leading_sex,
     negation_before,
+    people_subgroup,
     subgroup_before,
 )
 from criteria_nlp.build.measured import scale_parts, take_score_points
@@ -94,9 +95,8 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     variables = scale_parts(state, variables)
     take_score_points(state, index, thresholds)
     check_unknown_unit(state, chunk, thresholds)
-    condition, exception = condition_after(state, index, restating=inherited)
-    if condition is None and exception is None:
-        condition = subgroup or condition_before(state, index)
+    condition = condition_after(state, index, restating=inherited) or subgroup or condition_before(state, index)
+    for_people = condition is None and run.node_index == len(run.nodes) - 1 >= 0 and people_subgroup(state, between)
     for c in between:
         if isinstance(c, ProseChunk):
             state.take(c.piece, READER, cue_role(c.piece, "connective"))
@@ -107,12 +107,14 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
         node = Conditional(span=chunk.span.cover(condition.span), when=condition, then=relaxed, otherwise=general)
         condition = None
     state.place(chunk, READER)
-    if exception is not None:
-        # "INR ≤ 1.5 unless on therapeutic anticoagulation": met by the threshold or by the exception
-        node = Any_(span=node.span.cover(exception.span), children=(node, exception))
     negation = negation_before(state, index)
     if negation is not None:
         node = Not(span=negation.span.cover(chunk.span), child=node)
+    if for_people:
+        # "CrCl ≥ 60 mL/min, or ≥ 45 mL/min for participants aged 70 or older": whom the threshold before applies to
+        run.nodes[-1] = _for_subgroup(state, node, run.nodes[-1])
+        run.chunk_index = index
+        return
     restated = (
         condition is not None and bool(run.variables) and {v.id for v in variables} == {v.id for v in run.variables}
     )
@@ -121,6 +123,17 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     run.operator = thresholds[-1].operator
     run.node_index = len(run.nodes) - 1
     run.chunk_index = index
+
+
+def _for_subgroup(state: BuildState, subgroup: Node, last: Node) -> Node:
+    """The last threshold applies to ``subgroup``; an alternative before it ("≥ 60, or ≥ 45 … for …") applies to
+    everyone else. A lone threshold is met by others (a requirement) or concerns only the subgroup (an exclusion)."""
+    span = last.span.cover(subgroup.span)
+    if isinstance(last, Any_) and len(last.children) == 2:
+        return Conditional(span=span, when=subgroup, then=last.children[1], otherwise=last.children[0])
+    if state.section == "exclusion":
+        return All(span=span, children=(subgroup, last))
+    return Conditional(span=span, when=subgroup, then=last, otherwise=None)
 
 
 def _relaxed(thresholds: list[Threshold]) -> bool:
