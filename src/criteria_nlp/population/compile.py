@@ -168,13 +168,7 @@ def compile_trial(
     )
     decision = _decision(doc, names, defer_not_computable)
     missing = _missing(names, held)
-    items: list[str | None] = [None] * len(held)
-    extra = ""
-    for number, found in enumerate(held if evidence else []):
-        own = [leaf.evidence.column for leaf in found if leaf.evidence is not None]
-        if own:
-            items[number] = f"e_{number}"
-            extra += f", {criterion_list(own)} AS e_{number}"
+    items, extra = _evidence_columns(held) if evidence else ([None] * len(held), "")
     sql = (
         "WITH "
         + ", ".join(ctes)
@@ -182,6 +176,17 @@ def compile_trial(
         "FROM crit ORDER BY position"
     )
     return Compiled(sql, lookups, [c.id for c in doc.criteria], [c.section for c in doc.criteria], names, items)
+
+
+def _evidence_columns(held: list[list[LeafSql]]) -> tuple[list[str | None], str]:
+    """Each criterion's evidence column (None when none of its leaves reads a record) and their select list."""
+    items: list[str | None] = []
+    extra = ""
+    for number, found in enumerate(held):
+        own = [leaf.evidence.column for leaf in found if leaf.evidence is not None]
+        items.append(f"e_{number}" if own else None)
+        extra += f", {criterion_list(own)} AS e_{number}" if own else ""
+    return items, extra
 
 
 def _observation_ctes(
