@@ -168,7 +168,8 @@ def compile_trial(
     )
     decision = _decision(doc, names, defer_not_computable)
     missing = _missing(names, held)
-    items, extra = _evidence_columns(held) if evidence else ([None] * len(held), "")
+    none: list[str | None] = [None] * len(held)
+    items, extra = _evidence_columns(held) if evidence else (none, "")
     sql = (
         "WITH "
         + ", ".join(ctes)
