@@ -3,6 +3,7 @@
     python benchmarks/bench_population.py                   # 10k and 100k patients
     python benchmarks/bench_population.py --sizes 1000000   # 1M
     python benchmarks/bench_population.py --spark           # Spark local mode too
+    python benchmarks/bench_population.py --evidence        # DuckDB with the evidence column too (its cost)
 
 The population is :func:`criteria_nlp.population.synthetic.synthetic_tables` (``--data bench``: this script's own
 DuckDB generator: labs in several units, a few values per patient over two years, conditions with statuses,
@@ -144,6 +145,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000", help="comma-separated population sizes")
     parser.add_argument("--sample", type=int, default=2000, help="patients the Python engine is timed on")
     parser.add_argument("--spark", action="store_true", help="time Spark local mode too")
+    parser.add_argument("--evidence", action="store_true", help="time DuckDB with evidence=True too")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--data",
@@ -190,10 +192,15 @@ def main() -> None:
                 f"ratio {python * size / duck:.0f}x, "
                 f"peak RSS {peak_mb():.0f} MB; {decisions}"
             )
+            if arguments.evidence:
+                started = time.perf_counter()
+                screen_population(doc, population, engine="duckdb", index_date=index, connection=con, evidence=True)
+                with_evidence = time.perf_counter() - started
+                line += f"; duckdb with evidence {with_evidence:.1f} s ({with_evidence / duck:.2f}x)"
             if spark is not None:
                 started = time.perf_counter()
                 screen_population(doc, population, engine="spark", index_date=index, spark=spark)
-                line += f"; spark local {time.perf_counter() - started:.1f} s"
+                line += f"; spark local[{arguments.threads}] {time.perf_counter() - started:.1f} s"
             print(line, flush=True)
         con.close()
 

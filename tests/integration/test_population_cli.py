@@ -3,6 +3,8 @@ summary counts them."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -51,7 +53,29 @@ def test_explain_patient_prints_the_python_trace() -> None:
     assert "lvef (LOINC 10230-1) within 12 months" in err
 
 
-@pytest.mark.parametrize("arguments", [["--format", "csv"], ["-o", "x.jsonl"], ["--explain-patient", "a"]])
+def test_evidence_in_every_format_and_the_same_on_both_engines(tmp_path: Path) -> None:
+    duck, _ = run("--engine", "duckdb", "--evidence")
+    assert duck == run("--engine", "python", "--evidence")[0]
+    rows = [json.loads(line) for line in duck.splitlines()]
+    plain = [json.loads(line) for line in run("--engine", "duckdb")[0].splitlines()]
+    assert [{k: v for k, v in row.items() if k != "evidence"} for row in rows] == plain
+    items = [item for row in rows for found in row["evidence"].values() for item in found]
+    lvef = [item for item in items if item["leaf"].startswith("lvef")]
+    assert lvef and all(item["unit"] == "%" and item["date"][:4] == "2026" for item in lvef)
+    text, _ = run("--engine", "duckdb", "--format", "csv", "--evidence")
+    header, *lines = list(csv.reader(io.StringIO(text)))
+    assert header[-1] == "evidence" and [json.loads(line[-1]) for line in lines] == [r["evidence"] for r in rows]
+    target = tmp_path / "rows.parquet"
+    run("--engine", "duckdb", "--format", "parquet", "-o", str(target), "--evidence")
+    stored = pq.read_table(target).column("evidence").to_pylist()
+    assert [[i["date"].isoformat() for f in e.values() for i in f] for e in stored] == [
+        [i["date"] for f in r["evidence"].values() for i in f] for r in rows
+    ]
+
+
+@pytest.mark.parametrize(
+    "arguments", [["--format", "csv"], ["-o", "x.jsonl"], ["--explain-patient", "a"], ["--evidence"]]
+)
 def test_population_options_need_an_engine(arguments: list[str]) -> None:
     result = CliRunner().invoke(cli, [*BASE, *arguments])
     assert result.exit_code == 2 and "need --engine" in result.output

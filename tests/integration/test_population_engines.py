@@ -234,6 +234,53 @@ def test_duckdb_decides_drawn_populations_as_python(population: ArrowPopulation,
     assert_same(population, COMMON_DOC, assume_default_ranges=assume)
 
 
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(populations(), st.booleans())
+def test_duckdb_evidence_of_drawn_populations_is_python_s(population: ArrowPopulation, assume: bool) -> None:
+    assert_same(population, COMMON_DOC, assume_default_ranges=assume, evidence=True)
+
+
+@pytest.mark.parametrize("doc", protocols(), ids=lambda doc: Path(doc.source or "common").stem)
+def test_duckdb_evidence_of_the_demo_patients_is_python_s(doc: CriteriaDocument) -> None:
+    assert_same(DEMO, doc, evidence=True)
+
+
+def test_evidence_is_off_by_default() -> None:
+    table = screen_population(COMMON_DOC, DEMO, index_date=INDEX)
+    assert "evidence" not in table.schema.names
+
+
+def test_evidence_shows_the_value_its_conversion_and_the_range_used() -> None:
+    """Creatinine in µmol/L against a threshold in mg/dL, ALT without its own range (the lexicon's, assumed), an
+    age from a birth date recorded as a year only (an interval: no single converted age)."""
+    patient = Patient(
+        id="p",
+        birth_date=date(1980, 1, 1),
+        birth_date_precision="year",
+        observations=(
+            Observation(id="o1", system="http://loinc.org", code="2160-0", value=132.0, unit="umol/L",
+                        effective=datetime(2026, 10, 2, 9)),
+            Observation(id="o2", system="http://loinc.org", code="1742-6", value=50.0, unit="U/L",
+                        effective=datetime(2026, 10, 3, 9), comparator=">"),
+        ),
+    )  # fmt: skip
+    population = ArrowPopulation(patients_to_tables([patient]), name="one")
+    for engine in ("duckdb", "python"):
+        row = screen_population(
+            COMMON_DOC, population, engine=engine, index_date=INDEX, assume_default_ranges=True, evidence=True
+        ).to_pylist()[0]
+        (age,) = row["evidence"]["inc-1"]
+        assert (age["date"], age["converted"], age["converted_unit"]) == (date(1980, 1, 1), None, "year")
+        (creatinine,) = row["evidence"]["inc-3"]
+        assert (creatinine["value"], creatinine["unit"], creatinine["date"]) == (132.0, "umol/L", date(2026, 10, 2))
+        assert creatinine["converted_unit"] == "mg/dL"
+        assert creatinine["converted"] == pytest.approx(132.0 / 88.42, rel=1e-3)
+        (alt,) = row["evidence"]["inc-4"]
+        assert (alt["value"], alt["comparator"], alt["reference_source"]) == (50.0, ">", "lexicon")
+        assert alt["reference_high"] is not None and alt["converted"] == 50.0
+        assert row["evidence"]["inc-2"] == []  # no hemoglobin: nothing read
+
+
 @pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(populations(), st.booleans())
@@ -275,3 +322,16 @@ def test_spark_decides_as_python(spark_session: Any, doc: CriteriaDocument) -> N
 @pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java")
 def test_spark_decides_drawn_populations_as_python(spark_session: Any, population: ArrowPopulation) -> None:
     assert_same(population, COMMON_DOC, engine="spark", spark=spark_session)
+
+
+@settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
+@given(population=populations(), assume=st.booleans())
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java")
+def test_spark_evidence_is_python_s(spark_session: Any, population: ArrowPopulation, assume: bool) -> None:
+    assert_same(
+        population, COMMON_DOC, engine="spark", spark=spark_session, assume_default_ranges=assume, evidence=True
+    )
+    assert_same(DEMO, protocols()[0], engine="spark", spark=spark_session, evidence=True)

@@ -93,6 +93,12 @@ def _mark_complete(patient: Patient) -> Patient:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="With --engine: write here.")
 @click.option("--explain-patient", help="With --engine: the Python engine's trace of this patient, on stderr.")
+@click.option(
+    "--evidence",
+    is_flag=True,
+    help="With --engine: add per criterion the value, unit, date, converted value and reference range each "
+    "measurement or age leaf used.",
+)
 def screen_command(
     trial: Path,
     patients: Path,
@@ -107,6 +113,7 @@ def screen_command(
     engine: str | None,
     output: Path | None,
     explain_patient: str | None,
+    evidence: bool,
 ) -> None:
     """Screen PATIENTS (a patient file or a directory of them) against the protocol TRIAL.
 
@@ -114,13 +121,14 @@ def screen_command(
     installed) screened on DuckDB, Spark or the Python engine; the summary goes to stderr."""
     if engine is not None:
         options = {"defer_not_computable": defer_not_computable, "assume_default_ranges": assume_default_ranges}
+        options["evidence"] = evidence
         screen_population_command(
             read_trial(trial), trial, patients, engine, index_date, lookback_months, output_format or "jsonl",
             output, explain_patient, options, assume_complete_records,
         )  # fmt: skip
         return
-    if output_format in ("jsonl", "csv", "parquet") or output is not None or explain_patient is not None:
-        raise click.UsageError("--format jsonl/csv/parquet, -o and --explain-patient need --engine")
+    if output_format in ("jsonl", "csv", "parquet") or output is not None or explain_patient is not None or evidence:
+        raise click.UsageError("--format jsonl/csv/parquet, -o, --explain-patient and --evidence need --engine")
     output_format = output_format or "text"
     console = Console()
     err = Console(stderr=True)

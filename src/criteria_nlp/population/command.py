@@ -56,6 +56,7 @@ def screen_population_command(
             lookback_months=lookback_months,
             defer_not_computable=options.get("defer_not_computable", False),
             assume_default_ranges=options.get("assume_default_ranges", False),
+            evidence=options.get("evidence", False),
         )
         if err.is_terminal:
             columns = (SpinnerColumn(), TextColumn("screening on {task.fields[engine]}: {task.completed} patient(s)"))

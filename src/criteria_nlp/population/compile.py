@@ -19,6 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from criteria_nlp.evaluate.plan import PLANNERS, plan_for
+from criteria_nlp.evaluate.traces import label
 from criteria_nlp.ir import NotComputable, UnknownKindError, kind_of
 from criteria_nlp.population.combine import combine_sql
 from criteria_nlp.population.compile_lookups import (
@@ -32,6 +33,7 @@ from criteria_nlp.population.compile_lookups import (
     observation_table,
     record_verdicts,
 )
+from criteria_nlp.population.evidence import criterion_list
 from criteria_nlp.population.leaves import LeafCompiler, LeafSql, Missing, constant
 from criteria_nlp.population.sqlparts import day, text
 
@@ -54,6 +56,7 @@ class Compiled:
     criterion_ids: list[str]
     sections: list[str]
     columns: list[str]  # the truth column of each criterion, in order
+    evidence: list[str | None] = field(default_factory=list)  # with evidence=True: each criterion's items column
 
     def sql_for(self, dialect: str = "duckdb", *, pretty: bool = False) -> str:
         """The query for ``dialect``: DuckDB runs the text as written (its own dialect; sqlglot parsing the ~90 KB
@@ -94,6 +97,8 @@ class _Tree:
                 leaf = constant(PATIENT_FREE[node.kind])
             else:
                 raise UnknownKindError(f"no SQL for leaf kind {node.kind!r}")
+            if leaf.evidence is not None:
+                leaf.evidence.label, leaf.evidence.column = label(node), f"{name}_ev"
             known = (name, leaf)
             self.compiled[id(node)] = known
         found.append(known[1])
@@ -101,10 +106,16 @@ class _Tree:
 
 
 def compile_trial(
-    doc: CriteriaDocument, ctx: EvaluationContext, distinct: Distinct, *, defer_not_computable: bool = False
+    doc: CriteriaDocument,
+    ctx: EvaluationContext,
+    distinct: Distinct,
+    *,
+    defer_not_computable: bool = False,
+    evidence: bool = False,
 ) -> Compiled:
     """Compile ``doc`` for the population that ``distinct`` queries (see
-    :data:`~criteria_nlp.population.compile_lookups.Distinct`)."""
+    :data:`~criteria_nlp.population.compile_lookups.Distinct`); ``evidence``: a column per criterion with the
+    records its measurement leaves read (:mod:`~criteria_nlp.population.evidence`)."""
     from criteria_nlp.screen import require_criteria
 
     require_criteria(doc)
@@ -124,6 +135,9 @@ def compile_trial(
     ctes: list[str] = []
     joins: list[str] = []
     obs_aggregates = [a for leaf in leaves for a in leaf.obs_aggregates]
+    read = [leaf.evidence for leaf in leaves if evidence and leaf.evidence is not None]
+    shared = {name: sql for item in read for name, sql in item.aggregates.items()}
+    obs_aggregates += [f"{sql} AS {name}" for name, sql in shared.items()]
     if obs_aggregates:
         lookups["cnl_obs"] = observation_table(distinct(DISTINCT_OBSERVATIONS), slots, tree.leaves.variables, ctx)
         obs_columns = [c for leaf in leaves for c in leaf.obs_columns]
@@ -138,6 +152,7 @@ def compile_trial(
     columns = [
         f"{name} AS {name}" if sql == name else f"{sql} AS {name}" for leaf in leaves for name, sql in leaf.columns
     ]
+    columns += [f"{item.struct()} AS {item.column}" for item in read]
     ctes.append(
         "leaves AS (SELECT p.patient_id, p.position, "
         + ", ".join([f"{dead} AS dead", *columns])
@@ -153,13 +168,26 @@ def compile_trial(
     )
     decision = _decision(doc, names, defer_not_computable)
     missing = _missing(names, held)
+    none: list[str | None] = [None] * len(held)
+    items, extra = _evidence_columns(held) if evidence else (none, "")
     sql = (
         "WITH "
         + ", ".join(ctes)
-        + f" SELECT patient_id, {', '.join(names)}, {decision} AS decision, {missing} AS missing "
+        + f" SELECT patient_id, {', '.join(names)}, {decision} AS decision, {missing} AS missing{extra} "
         "FROM crit ORDER BY position"
     )
-    return Compiled(sql, lookups, [c.id for c in doc.criteria], [c.section for c in doc.criteria], names)
+    return Compiled(sql, lookups, [c.id for c in doc.criteria], [c.section for c in doc.criteria], names, items)
+
+
+def _evidence_columns(held: list[list[LeafSql]]) -> tuple[list[str | None], str]:
+    """Each criterion's evidence column (None when none of its leaves reads a record) and their select list."""
+    items: list[str | None] = []
+    extra = ""
+    for number, found in enumerate(held):
+        own = [leaf.evidence.column for leaf in found if leaf.evidence is not None]
+        items.append(f"e_{number}" if own else None)
+        extra += f", {criterion_list(own)} AS e_{number}" if own else ""
+    return items, extra
 
 
 def _observation_ctes(

@@ -29,32 +29,40 @@ ENGINES: tuple[str, ...] = ("duckdb", "spark", "python")
 BATCH_ROWS = 65_536
 
 
-def output_schema(criterion_ids: list[str]) -> pa.Schema:
+def output_schema(criterion_ids: list[str], evidence: bool = False) -> pa.Schema:
+    """``patient``, ``decision``, ``criteria``, ``missing``; with ``evidence``, an ``evidence`` struct: criterion id
+    -> the items of :mod:`criteria_nlp.population.evidence`."""
     import pyarrow as pa
 
-    return pa.schema(
-        [
-            ("patient", pa.string()),
-            ("decision", pa.string()),
-            ("criteria", pa.struct([(name, pa.bool_()) for name in criterion_ids])),
-            ("missing", pa.list_(pa.string())),
-        ]
-    )
+    from criteria_nlp.population.evidence import evidence_type
+
+    fields = [
+        ("patient", pa.string()),
+        ("decision", pa.string()),
+        ("criteria", pa.struct([(name, pa.bool_()) for name in criterion_ids])),
+        ("missing", pa.list_(pa.string())),
+    ]
+    if evidence:
+        fields.append(("evidence", evidence_type(criterion_ids)))
+    return pa.schema(fields)
 
 
-def _rows(batch: pa.RecordBatch, compiled: Compiled) -> pa.RecordBatch:
-    """A batch of the query's columns as output rows (the truth columns gathered into the ``criteria`` struct)."""
+def _rows(batch: pa.RecordBatch, compiled: Compiled, evidence: bool = False) -> pa.RecordBatch:
+    """A batch of the query's columns as output rows (the truth columns gathered into the ``criteria`` struct, the
+    evidence columns into ``evidence``: an empty list for a criterion without measurement leaves)."""
     import pyarrow as pa
 
+    schema = output_schema(compiled.criterion_ids, evidence)
     truths = [batch.column(name) for name in compiled.columns]
-    criteria = pa.StructArray.from_arrays(
-        truths, fields=list(output_schema(compiled.criterion_ids).field("criteria").type)
-    )
+    criteria = pa.StructArray.from_arrays(truths, fields=list(schema.field("criteria").type))
     missing = batch.column("missing").cast(pa.list_(pa.string()))
-    return pa.RecordBatch.from_arrays(
-        [batch.column("patient_id"), batch.column("decision"), criteria, missing],
-        schema=output_schema(compiled.criterion_ids),
-    )
+    arrays = [batch.column("patient_id"), batch.column("decision"), criteria, missing]
+    if evidence:
+        fields = list(schema.field("evidence").type)
+        empty = pa.array([[]] * batch.num_rows, type=fields[0].type)
+        items = [empty if name is None else batch.column(name).cast(empty.type) for name in compiled.evidence]
+        arrays.append(pa.StructArray.from_arrays(items, fields=fields))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
 def _context(
@@ -73,6 +81,7 @@ def duckdb_batches(
     defer_not_computable: bool = False,
     connection: Any = None,
     threads: int | None = None,
+    evidence: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     import duckdb
 
@@ -83,13 +92,13 @@ def duckdb_batches(
         con.execute(f"SET threads = {int(threads)}")
     source.register(con)
     compiled = compile_trial(
-        doc, ctx, lambda sql: con.execute(sql).fetchall(), defer_not_computable=defer_not_computable
+        doc, ctx, lambda sql: con.execute(sql).fetchall(), defer_not_computable=defer_not_computable, evidence=evidence
     )
     for name, table in compiled.lookups.items():
         con.register(name, table)
     reader = con.sql(compiled.sql_for("duckdb")).to_arrow_reader(BATCH_ROWS)
     for batch in reader:
-        yield _rows(batch, compiled)
+        yield _rows(batch, compiled, evidence)
 
 
 def spark_batches(
@@ -99,6 +108,7 @@ def spark_batches(
     *,
     defer_not_computable: bool = False,
     spark: Any = None,
+    evidence: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """The spark-dialect query over temporary views of the population's Arrow tables. ``spark``: a SparkSession;
     by default one for ``SPARK_REMOTE`` (Spark Connect) or ``SPARK_MASTER`` when set, else local mode."""
@@ -113,12 +123,13 @@ def spark_batches(
         ctx,
         lambda sql: [tuple(row) for row in session.sql(_spark_sql(sql)).collect()],
         defer_not_computable=defer_not_computable,
+        evidence=evidence,
     )
     for name, table in compiled.lookups.items():
         _view(session, name, table)
     table = session.sql(compiled.sql_for("spark")).toArrow()
     for batch in table.to_batches(BATCH_ROWS):
-        yield _rows(batch, compiled)
+        yield _rows(batch, compiled, evidence)
 
 
 def _spark_sql(sql: str) -> str:
@@ -160,30 +171,34 @@ def spark_session() -> Any:
 
 
 def python_batches(
-    doc: CriteriaDocument, source: Population, ctx: EvaluationContext, *, defer_not_computable: bool = False
+    doc: CriteriaDocument,
+    source: Population,
+    ctx: EvaluationContext,
+    *,
+    defer_not_computable: bool = False,
+    evidence: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     import pyarrow as pa
 
+    from criteria_nlp.evaluate import PatientIndex
+    from criteria_nlp.population.evidence import python_evidence
     from criteria_nlp.screen import require_criteria, screen
 
     require_criteria(doc)
     ctx.keep_fixed_traces = True
     ids = [c.id for c in doc.criteria]
-    schema = output_schema(ids)
+    schema = output_schema(ids, evidence)
     rows: list[dict[str, Any]] = []
     for patient in source.patients():
         result = screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable)
         criteria = {
             c.criterion_id: None if c.outcome.value == "unknown" else c.outcome.value == "true" for c in result.criteria
         }
-        rows.append(
-            {
-                "patient": patient.id,
-                "decision": result.decision,
-                "criteria": criteria,
-                "missing": list(result.missing_data),
-            }
-        )
+        row = {"patient": patient.id, "decision": result.decision, "criteria": criteria}
+        row["missing"] = list(result.missing_data)
+        if evidence:
+            row["evidence"] = python_evidence(doc, result, PatientIndex(patient, ctx.lexicon), ctx)
+        rows.append(row)
         if len(rows) >= 4096:
             yield pa.RecordBatch.from_pylist(rows, schema=schema)
             rows = []
@@ -203,15 +218,17 @@ def iter_screen_population(
     assume_default_ranges: bool = False,
     spark: Any = None,
     connection: Any = None,
+    evidence: bool = False,
 ) -> Iterator[pa.RecordBatch]:
     """:func:`screen_population` as Arrow record batches, for outputs too large to hold."""
     ctx = _context(index_date, lookback_months, lexicon, assume_default_ranges)
+    defer = defer_not_computable
     if engine == "duckdb":
-        return duckdb_batches(trial, source, ctx, defer_not_computable=defer_not_computable, connection=connection)
+        return duckdb_batches(trial, source, ctx, defer_not_computable=defer, connection=connection, evidence=evidence)
     if engine == "spark":
-        return spark_batches(trial, source, ctx, defer_not_computable=defer_not_computable, spark=spark)
+        return spark_batches(trial, source, ctx, defer_not_computable=defer, spark=spark, evidence=evidence)
     if engine == "python":
-        return python_batches(trial, source, ctx, defer_not_computable=defer_not_computable)
+        return python_batches(trial, source, ctx, defer_not_computable=defer, evidence=evidence)
     raise CriteriaInputError(f"unknown engine {engine!r}", expected=list(ENGINES))
 
 
@@ -227,10 +244,13 @@ def screen_population(
     assume_default_ranges: bool = False,
     spark: Any = None,
     connection: Any = None,
+    evidence: bool = False,
 ) -> pa.Table:
     """Screen every patient of ``source`` against ``trial``: one row per patient, in input order, with ``patient``,
     ``decision``, ``criteria`` (criterion id -> true / false / null) and ``missing``. ``engine``: "duckdb"
-    (embedded, the default), "spark" (``spark``: a SparkSession, else see :func:`spark_session`) or "python"."""
+    (embedded, the default), "spark" (``spark``: a SparkSession, else see :func:`spark_session`) or "python".
+    ``evidence=True`` adds ``evidence``: per criterion, the value, unit, date, converted value and reference range
+    each measurement or age leaf used (:mod:`criteria_nlp.population.evidence`)."""
     import pyarrow as pa
 
     batches = list(
@@ -245,6 +265,7 @@ def screen_population(
             assume_default_ranges=assume_default_ranges,
             spark=spark,
             connection=connection,
+            evidence=evidence,
         )
     )
-    return pa.Table.from_batches(batches, schema=output_schema([c.id for c in trial.criteria]))
+    return pa.Table.from_batches(batches, schema=output_schema([c.id for c in trial.criteria], evidence))

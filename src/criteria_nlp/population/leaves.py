@@ -26,6 +26,7 @@ from criteria_nlp.evaluate.plan import (
 )
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
+from criteria_nlp.population.evidence import EvidenceSql
 from criteria_nlp.population.sqlparts import COMPARATORS, age_test, day, num, test_outcome, text, truth_code
 
 NULL_TRUTH = "CAST(NULL AS BOOLEAN)"
@@ -42,6 +43,7 @@ class LeafSql:
     obs_aggregates: list[str] = field(default_factory=list)  # "AGG(...) AS name" over obs rows
     rec_columns: list[tuple[str, str]] = field(default_factory=list)  # per record row, computed once
     rec_aggregates: list[str] = field(default_factory=list)  # over recs rows
+    evidence: EvidenceSql | None = None  # the record a measurement or age leaf read (only with evidence=True)
 
 
 def state_truth(state: str) -> str:
@@ -62,6 +64,7 @@ class LeafCompiler:
     age_limit: float | None  # the lexicon's plausible maximum age
     variables: set[str] = field(default_factory=set)  # variables the observation scope must hold
     comparators: tuple[str, ...] = COMPARATORS  # the comparators the population's observations hold
+    observed: dict[str, int] = field(default_factory=dict)  # variable -> number of its evidence aggregates
 
     def compile(self, name: str, plan: Plan) -> LeafSql:
         if isinstance(plan, Review):
@@ -121,7 +124,29 @@ class LeafCompiler:
             ]
         leaf.truth = "(" + " AND ".join(truths) + ")"
         leaf.missing = [(f"{leaf.truth} IS NULL AND {cond}", value, key) for cond, value, key in leaf.missing]
+        target = groups[0][0].unit if groups[0] else None
+        leaf.evidence = self._observed(plan.variable)
+        converted = self._converted(plan.variable, self.slots.unit(plan, target), leaf.evidence)
+        leaf.evidence.fields.update(converted=converted, converted_unit=text(target) if target else "NULL")
         return leaf
+
+    def _observed(self, variable: str) -> EvidenceSql:
+        """The evidence of the observation the Python engine selects (``rn = 1``), as recorded."""
+        number = self.observed.setdefault(variable, len(self.observed))
+        where = f"var_id = {text(variable)} AND rn = 1"
+        columns = {"value": "value", "comparator": "comparator", "unit": "unit", "date": "day"}
+        columns |= {"reference_low": "reference_low", "reference_high": "reference_high"}
+        aggregates = {f"ev{number}_{name}": f"MAX(CASE WHEN {where} THEN {sql} END)" for name, sql in columns.items()}
+        fields = {name: f"m.ev{number}_{name}" for name in columns if not name.startswith("reference")}
+        return EvidenceSql(f"m.ev{number}_date IS NOT NULL", fields, aggregates)
+
+    def _converted(self, variable: str, slot: int, evidence: EvidenceSql) -> str:
+        """The selected value in a conversion slot's unit (NULL when it does not convert)."""
+        number = self.observed[variable]
+        evidence.aggregates[f"ev{number}_cv{slot}"] = (
+            f"MAX(CASE WHEN var_id = {text(variable)} AND rn = 1 THEN cv_{slot} END)"
+        )
+        return f"m.ev{number}_cv{slot}"
 
     def _code(self, plan: MeasurementPlan, tests: tuple[Test, ...]) -> str:
         """One observation against tests in one unit: 3 when its unit does not convert, else the truth code."""
@@ -161,7 +186,37 @@ class LeafCompiler:
             (f"{name} = 4", text(ranges), ranges),
             (f"{name} = 5", text(lab), lab),
         ]
+        leaf.evidence = self._reference_evidence(plan)
         return leaf
+
+    def _reference_evidence(self, plan: ReferencePlan) -> EvidenceSql:
+        """The range used: the observation's own (its value compared as recorded), else the lexicon's default
+        when assumed (the value converted to the default's unit), else none."""
+        evidence = self._observed(plan.variable)
+        number = self.observed[plan.variable]
+        own = f"m.ev{number}_reference_{'high' if plan.reference == 'ULN' else 'low'}"
+        values = {
+            "converted": evidence.fields["value"],
+            "converted_unit": evidence.fields["unit"],
+            "reference_low": f"m.ev{number}_reference_low",
+            "reference_high": f"m.ev{number}_reference_high",
+            "reference_source": text("observation"),
+        }
+        default = plan.default
+        lexicon: dict[str, str] = {}
+        if default is not None and plan.default_limit is not None and "lexicon" in plan.sources:
+            slot = self.slots.unit(plan, plan.default_unit)
+            lexicon = {
+                "converted": self._converted(plan.variable, slot, evidence),
+                "converted_unit": text(plan.default_unit) if plan.default_unit else "NULL",
+                "reference_low": num(default.low) if default.low is not None else "NULL",
+                "reference_high": num(default.high) if default.high is not None else "NULL",
+                "reference_source": text("lexicon"),
+            }
+        for name, sql in values.items():
+            otherwise = f" ELSE {lexicon[name]}" if lexicon else ""
+            evidence.fields[name] = f"(CASE WHEN {own} IS NOT NULL THEN {sql}{otherwise} END)"
+        return evidence
 
     # --- demographics ---------------------------------------------------------------------------------------------
 
@@ -201,7 +256,12 @@ class LeafCompiler:
         )
         missing = [(f"{name} = 2", text("birth date"), "birth date")]
         missing.append((f"{name} = 4", text("a plausible birth date"), "a plausible birth date"))
-        return LeafSql([(name, state)], state_truth(name), missing)
+        # the trace shows the birth date only when the age was compared (not after the index, plausible)
+        plausible = f" AND {self._age_in(birth, 'year')} <= {num(self.age_limit)}" if self.age_limit is not None else ""
+        read = f"{birth} IS NOT NULL AND {latest} <= {day(self.index_date)}{plausible}"
+        fields = {"date": birth, "converted_unit": text(plan.unit)}
+        fields["converted"] = f"(CASE WHEN {low} = {high} THEN CAST({high} AS DOUBLE) END)"
+        return LeafSql([(name, state)], state_truth(name), missing, evidence=EvidenceSql(read, fields))
 
     # --- presence -------------------------------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -109,12 +110,11 @@ def write_rows(
         for batch in batches:
             rows = batch.to_pylist()
             if output_format == "jsonl":
-                stream.write("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+                stream.write("".join(json.dumps(row, ensure_ascii=False, default=_json) + "\n" for row in rows))
             else:
                 if writer_csv is None:
-                    names = [f.name for f in batch.schema.field("criteria").type]
                     writer_csv = csv.writer(stream)
-                    writer_csv.writerow(["patient", "decision", *names, "missing"])
+                    writer_csv.writerow(_csv_header(batch.schema))
                 writer_csv.writerows(_csv_row(row) for row in rows)
             on_batch(batch)
     finally:
@@ -122,16 +122,31 @@ def write_rows(
             stream.close()
 
 
+def _json(value: Any) -> str:
+    """Dates of the evidence (``date``) as ISO text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _csv_header(schema: pa.Schema) -> list[str]:
+    names = [f.name for f in schema.field("criteria").type]
+    return ["patient", "decision", *names, "missing", *(["evidence"] if "evidence" in schema.names else [])]
+
+
 def _csv_row(row: dict[str, Any]) -> list[str]:
+    """A row as CSV cells; the evidence (when asked for) as one JSON cell."""
     truths = ["" if value is None else str(value).lower() for value in row["criteria"].values()]
-    return [row["patient"], row["decision"], *truths, "; ".join(row["missing"])]
+    cells = [row["patient"], row["decision"], *truths, "; ".join(row["missing"])]
+    if "evidence" in row:
+        cells.append(json.dumps(row["evidence"], ensure_ascii=False, default=_json))
+    return cells
 
 
 def csv_text(table: pa.Table) -> str:
     """The rows of a table as CSV (for tests and small outputs)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    names = [f.name for f in table.schema.field("criteria").type]
-    writer.writerow(["patient", "decision", *names, "missing"])
+    writer.writerow(_csv_header(table.schema))
     writer.writerows(_csv_row(row) for row in table.to_pylist())
     return buffer.getvalue()
