@@ -36,6 +36,7 @@ from criteria_nlp.population.reader_lookups import (
     unit_table,
     variable_table,
 )
+from criteria_nlp.population.source import arrow_from_views
 from criteria_nlp.population.tables import TABLES, arrow_schema
 
 if TYPE_CHECKING:
@@ -215,16 +216,7 @@ class NdjsonPopulation:
         con.execute(f"CREATE OR REPLACE TEMP TABLE _nd_observations AS {checked}")
 
     def arrow(self) -> dict[str, pa.Table]:
-        import duckdb
-
-        con = duckdb.connect()
-        try:
-            self.register(con)
-            return {
-                table: con.sql(f"SELECT * FROM {table}").to_arrow_table().cast(arrow_schema(table)) for table in TABLES
-            }
-        finally:
-            con.close()
+        return arrow_from_views(self)
 
     # --- the Python path --------------------------------------------------------------------------------------
     def patients(self) -> Iterator[Patient]:

@@ -42,6 +42,7 @@ from criteria_nlp.population.reader_lookups import (
     unit_table,
     variable_table,
 )
+from criteria_nlp.population.source import arrow_from_views
 from criteria_nlp.population.tables import TABLES, arrow_schema, tables_to_patients
 
 if TYPE_CHECKING:
@@ -307,16 +308,7 @@ class OmopPopulation:
         )
 
     def arrow(self) -> dict[str, pa.Table]:
-        import duckdb
-
-        con = duckdb.connect()
-        try:
-            self.register(con)
-            return {
-                table: con.sql(f"SELECT * FROM {table}").to_arrow_table().cast(arrow_schema(table)) for table in TABLES
-            }
-        finally:
-            con.close()
+        return arrow_from_views(self)
 
     def patients(self) -> Iterator[Patient]:
         """The patients of the SQL mapping (OMOP has one mapping, the SQL one; Python reads its tables)."""

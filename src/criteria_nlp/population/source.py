@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from criteria_nlp.population.tables import TABLES, tables_to_patients
+from criteria_nlp.population.tables import TABLES, arrow_schema, tables_to_patients
 
 if TYPE_CHECKING:
     import duckdb
@@ -56,3 +56,15 @@ class ArrowPopulation:
 
     def patients(self) -> Iterator[Patient]:
         return tables_to_patients(self.tables)
+
+
+def arrow_from_views(population: Population) -> dict[str, pa.Table]:
+    """A population whose tables are DuckDB views (NDJSON, OMOP) materialised as Arrow tables of the schema."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        population.register(con)
+        return {table: con.sql(f"SELECT * FROM {table}").to_arrow_table().cast(arrow_schema(table)) for table in TABLES}
+    finally:
+        con.close()
