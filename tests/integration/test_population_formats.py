@@ -1,5 +1,5 @@
 """Population screening on every input format: the same patients as FHIR bundles, as a FHIR NDJSON export
-(scripts/bundles_to_ndjson.py), as an OMOP CDM folder (scripts/synthea_to_omop.py) and as Parquet long tables; on
+(scripts/bundles_to_ndjson.py), as an OMOP CDM folder (scripts/bundles_to_omop.py) and as Parquet long tables; on
 each, the DuckDB engine decides every patient as the Python engine does (decision, every criterion, missing data).
 
 OMOP holds no condition or medication statuses and no pregnancy flags: on OMOP input the engines must still agree
@@ -164,7 +164,7 @@ def _script(name: str) -> ModuleType:
 def formats(bundles: Path, out: Path) -> dict[str, Population]:
     """The bundles as each format ``read_population`` opens."""
     _script("bundles_to_ndjson").bundles_to_ndjson(bundles, out / "ndjson", compress=True, split=50)
-    _script("synthea_to_omop").synthea_to_omop(bundles, out / "omop")
+    _script("bundles_to_omop").bundles_to_omop(bundles, out / "omop")
     tables = out / "tables"
     tables.mkdir()
     for name, table in patients_to_tables(load_patients(bundles)).items():

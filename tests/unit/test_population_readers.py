@@ -209,7 +209,7 @@ def _facts(tables: dict[str, pa.Table], ids: dict[str, str]) -> dict[str, set[tu
 def test_synthea_omop_reads_back_the_bundles_codes_and_values(synthea: Path, tmp_path: Path) -> None:
     import csv
 
-    _script("synthea_to_omop").synthea_to_omop(synthea, tmp_path / "omop")
+    _script("bundles_to_omop").bundles_to_omop(synthea, tmp_path / "omop")
     population = read_population(tmp_path / "omop")
     assert isinstance(population, OmopPopulation)
     with (tmp_path / "omop" / "person.csv").open() as handle:

@@ -1,7 +1,7 @@
 """Write an OMOP CDM 5.4 folder (CSV tables and a small ``concept`` table for the codes used) from a folder of FHIR
 R4 bundles.
 
-    python scripts/synthea_to_omop.py BUNDLES_DIR OUT_DIR
+    python scripts/bundles_to_omop.py BUNDLES_DIR OUT_DIR
 
 Each bundle is read by criteria_nlp's FHIR reader, and its patient written as OMOP rows: ``person`` (person_id
 numbered in file order, ``person_source_value`` = the FHIR id), ``death``, ``measurement`` (numeric observations,
@@ -150,7 +150,7 @@ def _write(path: Path, columns: list[str], rows: Iterable[dict[str, Any]]) -> No
         writer.writerows(rows)
 
 
-def synthea_to_omop(bundles: Path, out: Path) -> int:
+def bundles_to_omop(bundles: Path, out: Path) -> int:
     """Write the OMOP folder; returns the number of persons written."""
     writer = _Writer()
     persons = 0
@@ -174,7 +174,7 @@ def main() -> None:
     parser.add_argument("bundles", type=Path)
     parser.add_argument("out", type=Path)
     arguments = parser.parse_args()
-    print(f"{synthea_to_omop(arguments.bundles, arguments.out)} persons written to {arguments.out}")
+    print(f"{bundles_to_omop(arguments.bundles, arguments.out)} persons written to {arguments.out}")
 
 
 if __name__ == "__main__":
