@@ -86,7 +86,7 @@ class Builder:
                 exception=clause.exception,
                 sexes=sexes,
             )
-            for clause in split_clauses(chunks)
+            for clause in split_clauses(chunks, section)
         ]
         return BuildResult(_criterion(states, section, span, document), diagnostics, ledger, pieces)
 

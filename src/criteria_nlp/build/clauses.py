@@ -6,7 +6,9 @@
   own, from the bracket, comma or "except" before its cue to the closing bracket; it relaxes the clause before it.
 * An exception ("Known HIV infection, | unless CD4 ≥ 350 cells/µL and viral load < 200 copies/mL") is a clause of
   its own, from its cue to the end of the clause or its closing bracket: it is read on its own (thresholds,
-  conditions) and combined with the clause before it by :mod:`~criteria_nlp.build.exceptions`.
+  conditions) and combined with the clause before it by :mod:`~criteria_nlp.build.exceptions`. A comma and a
+  coordinator after a complete threshold of the exception, followed by a condition, end it: "HIV, unless CD4 ≥ 350,
+  | or hepatitis B" names hepatitis B as one more item of the criterion, not as part of the exception.
 * A subgroup ("For patients ≥ 65 years: | creatinine clearance ≥ 30 mL/min") names whom the rest applies to.
 * An obligation ("Female patients | must have a negative pregnancy test"): the words before it name whom the rest
   applies to, when they hold a sex, a condition or a threshold.
@@ -17,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from criteria_nlp.build.common import CLAUSE_BREAKS, SEX_PREPOSITIONS, first_with, is_content
+from criteria_nlp.build.common import CLAUSE_BREAKS, SEX_PREPOSITIONS, first_with, is_content, is_or
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, VariableMention
+from criteria_nlp.ir import Section
 from criteria_nlp.knowledge.words import words
 
 _NOT_PERMISSION_AFTER = words("not_permission_after")
@@ -34,7 +37,9 @@ class Clause:
     exception: bool = False  # an exception ("unless CD4 ≥ 350 cells/µL"): narrows the clause before
 
 
-def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
+def split_clauses(chunks: Sequence[Chunk], section: Section | None = None) -> list[Clause]:
+    """The clauses of a criterion; ``section`` (None: not known) tells whether an "or" after an exception may
+    start a new item of the criterion (in an exclusion the clauses are alternatives, as "or" says)."""
     clauses: list[Clause] = [Clause()]
     for position, chunk in enumerate(chunks):
         if isinstance(chunk, ProseChunk) and chunk.piece.text in CLAUSE_BREAKS:
@@ -54,7 +59,7 @@ def split_clauses(chunks: Sequence[Chunk]) -> list[Clause]:
     for clause in clauses:
         if clause.chunks:
             for part in _split_permission(clause):
-                for piece in _split_exception(part):
+                for piece in _split_exception(part, section):
                     for rest in _split_subgroup(piece):
                         result.extend(_split_obligation(rest))
     return result
@@ -75,9 +80,10 @@ def _subgroup_follows(chunks: Sequence[Chunk], start: int) -> bool:
     return False
 
 
-def _split_exception(clause: Clause) -> list[Clause]:
+def _split_exception(clause: Clause, section: Section | None = None) -> list[Clause]:
     """ "X, unless E" / "X (except if E) Y": the exception from its cue to the end of the clause, or to the bracket
-    that closes the one opening it; the words after that bracket are a clause of their own."""
+    that closes the one opening it, or to a new item after it ("X, unless E, or Y"); the words after it are a
+    clause of their own."""
     if clause.permission:
         return [clause]  # "… except hormonal therapy is allowed": the permission holds the exception
     chunks = clause.chunks
@@ -89,6 +95,8 @@ def _split_exception(clause: Clause) -> list[Clause]:
     if isinstance(opener, ProseChunk) and opener.piece.text in ("(", "["):
         closer = ")" if opener.piece.text == "(" else "]"
         end = next((k for k in range(cue + 1, len(chunks)) if _is_text(chunks[k], closer)), len(chunks))
+    else:
+        end = _new_item(chunks, cue, section)
     start = cue - 1 if isinstance(opener, ProseChunk) and opener.piece.text in ("(", "[", ",") else cue
     if not any(_is_statement(c) for c in chunks[cue + 1 : end]):
         return [clause]
@@ -100,8 +108,40 @@ def _split_exception(clause: Clause) -> list[Clause]:
     if cue is not None and not any(_is_statement(c) for c in rest[:cue]):
         parts.append(Clause(rest, exception=True, inherited=inherited))  # "(except …), unless …": a second one
     elif rest:
-        parts.extend(_split_exception(Clause(rest)))
+        parts.extend(_split_exception(Clause(rest), section))
     return parts
+
+
+def _new_item(chunks: Sequence[Chunk], cue: int, section: Section | None) -> int:
+    """Where an exception with no bracket ends: at the comma before a coordinator and a new condition ("HIV,
+    unless CD4 ≥ 350, or hepatitis B"), when what the exception says before it is complete (it ends in a threshold
+    of a named variable); else at the end of the clause. "unless CD4 ≥ 350 and viral load < 200" (a threshold
+    after the coordinator) and "unless on anticoagulation, or ..." (no threshold) keep the exception whole. The
+    comma is returned: the chunk the exception's clause ends at and leaves out."""
+    for k in range(cue + 2, len(chunks) - 2):
+        before, comma, coordinator = chunks[k - 1], chunks[k], chunks[k + 1]
+        if not (_is_text(comma, ",") and isinstance(before, ConstraintChunk) and before.variables):
+            continue
+        if not (isinstance(coordinator, ProseChunk) and "CONJ" in coordinator.piece.kinds):
+            continue
+        if is_or(coordinator.piece) and section != "exclusion":
+            continue  # an inclusion's clauses are all required: "or" would be lost
+        if _starts_condition(chunks[k + 2 :]):
+            return k
+    return len(chunks)
+
+
+def _starts_condition(chunks: Sequence[Chunk]) -> bool:
+    """Do ``chunks`` start with a named condition, after qualifiers ("active hepatitis B", "known HIV")?"""
+    for chunk in chunks:
+        if not isinstance(chunk, ProseChunk):
+            return False
+        kinds = chunk.piece.kinds
+        if "CONCEPT" in kinds:
+            return True
+        if "QUAL" not in kinds:
+            return False
+    return False
 
 
 def _split_subgroup(clause: Clause) -> list[Clause]:

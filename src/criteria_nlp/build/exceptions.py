@@ -79,7 +79,11 @@ def with_exception(
         note = Unparsed(span=span, text=span.slice(state.document), reason=reason)
         return All(span=required.span.cover(span), children=(required, note))
     if not _is_state(required, exception, state_cue):
-        return _narrow_concept(state, required, exception, span)
+        narrowed = _narrow_concept(state, required, exception, span)
+        if narrowed is not None:
+            return narrowed
+    # a state of the patient, or an exception with no condition before it to narrow ("Hemoglobin ≥ 10 g/dL except
+    # after recent blood loss"): it narrows the criterion
     whole = required.span.cover(exception.span)
     if section == "exclusion":
         return All(span=whole, children=(required, Not(span=exception.span, child=exception)))
@@ -115,17 +119,18 @@ def _variables(node: Node) -> set[str]:
     }
 
 
-def _narrow_concept(state: BuildState, required: Node, exception: Node, span: Span) -> Node:
+def _narrow_concept(state: BuildState, required: Node, exception: Node, span: Span) -> Node | None:
     """The exception beside the last concept before it: that concept becomes unknown where the exception holds. An
     exception of concepts alone stays text; one with thresholds keeps its reading, with a note that makes it unknown
-    where it holds (``not all(E, note)``: the concept stands where the exception is false)."""
+    where it holds (``not all(E, note)``: the concept stands where the exception is false). None when no concept
+    precedes it."""
     reason = "an exception that names a kind of the condition before it (the patient may also have another kind)"
     note: Node = Unparsed(span=span, text=span.slice(state.document), reason=reason)
     if any(isinstance(n, Comparison | Range | ReferenceMultiple) for n in walk(exception)):
         note = Not(span=exception.span, child=All(span=exception.span, children=(exception, note)))
     target = next((n for n in reversed(list(walk(required))) if isinstance(n, Presence)), None)
     if target is None:
-        return All(span=required.span.cover(span), children=(required, note))
+        return None  # no condition to narrow: the exception narrows the criterion (by its section)
     return _replace(required, target, All(span=target.span.cover(span), children=(target, note)))
 
 

@@ -1,8 +1,10 @@
 """Reader "leftovers": the words no reader took, kept as explicit ``unparsed`` nodes so that nothing is dropped.
 
-A negation or comparator that reached nothing ("cannot communicate", "bilirubin >1.Sx") counts as such a word; a
-clause of which nothing was understood is one ``unparsed`` node as a whole (the readers after this one are not
-asked). Writes ``state.not_understood``.
+A negation or comparator that reached nothing ("cannot communicate", "bilirubin >1.Sx") counts as such a word, and
+so does an unread cue that may change the meaning of what was read ("unless", "only if", "provided that": the
+meaning cues of ``corpora/lexicon/meaning_cues.tsv``), so that the check pass ``guard_partial_readings`` finds it in
+the words reported; a clause of which nothing was understood is one ``unparsed`` node as a whole (the readers
+after this one are not asked). Writes ``state.not_understood``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Set
 from criteria_nlp.build.common import CLAUSE_BREAKS, HYPHENS, STOPWORDS, cover_pieces, is_content, text_of, trim
 from criteria_nlp.build.concepts import NON
 from criteria_nlp.build.state import BuildState
+from criteria_nlp.check.cues import meaning_cues
 from criteria_nlp.grammar import Piece, ProseChunk
 from criteria_nlp.ir import Unparsed
 
@@ -27,7 +30,7 @@ def read_leftovers(state: BuildState) -> None:
         if p.index not in taken
         and (("NEG" in p.kinds and p.lower not in NON) or "CMP_PRE" in p.kinds or "CMP_POST" in p.kinds)
         and p.text != "+"  # "HIV (+)": a positive result, not a comparator
-    }
+    } | _unread_cues(state)
     runs = leftover_runs(state, loose)
     if not state.parts():
         state.finish(_nothing_understood(state, bool(runs)))
@@ -45,12 +48,39 @@ def read_leftovers(state: BuildState) -> None:
         )
 
 
+def _unread_cues(state: BuildState) -> set[int]:
+    """The pieces of meaning cues no reader took ("only if": both words), pseudo phrases ("if any") left out; a cue
+    of which a reader took a word ("that required steroids", read as a requirement) was read."""
+    cues = meaning_cues()
+    prose = state.prose
+    taken = state.ledger.entries
+    found: set[int] = set()
+    end = -1  # the end of the last cue looked at: the pieces inside it are not cues of their own
+    for position, piece in enumerate(prose):
+        if piece.char_start < end or piece.index in taken:
+            continue
+        if piece.lower.split(" ", 1)[0] not in cues.first_words:
+            continue
+        match = cues.match(state.document, piece.char_start)
+        if match is None:
+            continue
+        end = match.end
+        inside = [p.index for p in prose[position:] if p.char_start < match.end]
+        if match.cue.category == "pseudo" or (state.permission and match.cue.category == "condition"):
+            continue  # "… are eligible if HBV DNA < 100 IU/mL": the permission's reading holds its condition
+        if not any(index in taken for index in inside):
+            found.update(inside)
+    return found
+
+
 def _nothing_understood(state: BuildState, leftovers: bool) -> Unparsed | None:
     """The clause as one ``unparsed`` node, or None when it holds no word that means anything."""
     prose = state.prose
     if not leftovers and not any(is_content(p) for p in prose):
         return None
     pieces = [p for p in prose if p.text not in CLAUSE_BREAKS]
+    # the words a reader took before (the cue of an exception: "unless" in "unless well controlled") were read
+    pieces = [p for p in pieces if p.index not in state.ledger.entries] or pieces
     if not pieces:
         return None
     for piece in pieces:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from criteria_nlp.check.context import CheckContext
+from criteria_nlp.check.guard import guard_partial_readings
 from criteria_nlp.check.plausibility import check_plausible_thresholds
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.ir import (
@@ -129,7 +130,14 @@ def report_unparsed(node: Node, context: CheckContext) -> Node:
     return node
 
 
-PASSES: tuple[Pass, ...] = (flatten, check_units, check_plausible_thresholds, check_ranges, report_unparsed)
+PASSES: tuple[Pass, ...] = (
+    flatten,
+    check_units,
+    check_plausible_thresholds,
+    check_ranges,
+    report_unparsed,
+    guard_partial_readings,  # unread words that may change the meaning of the rest: the criterion is unknown
+)
 
 __all__ = ["PASSES", "CheckContext", "Pass", "run_passes"]
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from criteria_nlp.check.guard import is_guard
 from criteria_nlp.ir import Comparison, Conditional, Range, ReferenceMultiple, Span, VariableRef, render
 from criteria_nlp.knowledge import units
 from criteria_nlp.lint.context import CriterionContext
@@ -155,7 +156,8 @@ def normal_without_reference(ctx: CriterionContext) -> Iterator[Hit]:
     fix="Split into one criterion per case, each stating its condition.",
 )
 def conditional_threshold(ctx: CriterionContext) -> Iterator[Hit]:
-    conditionals = [n for n in ctx.nodes if isinstance(n, Conditional)]
+    # the guard around a partial reading is no condition of the author's (reported by N006)
+    conditionals = [n for n in ctx.nodes if isinstance(n, Conditional) and not is_guard(n)]
     for node in conditionals:
         yield ctx.hit(
             node.span,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from criteria_nlp.check.guard import DIAGNOSTIC as GUARD_DIAGNOSTIC
 from criteria_nlp.lint.context import CriterionContext, DocumentContext
 from criteria_nlp.lint.model import Hit
 from criteria_nlp.lint.registry import criterion_rule, document_rule
@@ -89,3 +90,22 @@ def unknown_section_header(ctx: DocumentContext) -> Iterator[Hit]:
     for diagnostic in ctx.document.diagnostics:
         if diagnostic.code == "unknown-header":
             yield Hit(None, diagnostic.span, diagnostic.message)
+
+
+@criterion_rule(
+    "N006",
+    "meaning-not-read",
+    "not-understood",
+    "warning",
+    description="A partial reading whose unread words hold a cue that may change its meaning (an exception, a "
+    'condition, a qualifier, a relative clause: "unless", "only if", "other than", "without"): the criterion is '
+    "unknown for every patient.",
+    example="Hypertension provided that it is uncontrolled",
+    fix="state the exception or condition in words the parser reads (a threshold, a named condition or treatment), "
+    "or as a criterion of its own",
+)
+def meaning_not_read(ctx: CriterionContext) -> Iterator[Hit]:
+    for diagnostic in ctx.criterion.diagnostics:
+        if diagnostic.code == GUARD_DIAGNOSTIC:
+            expected = f"expected: {diagnostic.suggestion}" if diagnostic.suggestion else None
+            yield ctx.hit(diagnostic.span, diagnostic.message, expected)

@@ -1,0 +1,112 @@
+"""Check pass ``guard_partial_readings``: a partial reading whose unread words could change its meaning is unknown.
+
+Issue 10's principle: where a reading is partial and the words not understood could change the meaning of the part
+that was (an exception, a condition, a qualifier, a relative clause), the criterion is unknown, not true or false.
+Three-valued logic alone does not give this: ``all(X, unparsed)`` is false whenever X is false, which is wrong when
+the unparsed words were "unless …" in a requirement, "only if …" or "other than …".
+
+The words no reader took are the builder's leftovers (``unparsed`` nodes with the leftovers' reasons; the
+leftovers reader keeps an unread cue in them). When they hold a meaning cue of ``corpora/lexicon/meaning_cues.tsv``,
+the whole expression X becomes ``if G then X else U``: G is the unread words from the cue, with the cue and its
+position as the reason, and U what the criterion means when they apply, which was not read. G is unknown, and the
+branches never agree on true or false (U is unknown), so the criterion is unknown for every patient, in the Python
+engine and in SQL alike (the conditional's rules in ``ir.logic`` and ``population.combine``), while the trace still
+shows what X alone would give. A ``meaning-not-read`` diagnostic per cue names it, where it is and what was expected
+(lint rule N006).
+"""
+
+from __future__ import annotations
+
+from criteria_nlp.check.context import CheckContext
+from criteria_nlp.check.cues import CueMatch, meaning_cues
+from criteria_nlp.ir import Conditional, Diagnostic, Node, Span, Unparsed, kind_of
+
+# the reasons the builder's leftovers give the words no reader took (``build.leftovers``, ``build.builder``)
+LEFTOVER_REASONS = ("words not understood", "no variable, threshold or condition recognised")
+GUARD_REASON = "words that may change the meaning of the rest were not read"
+OTHERWISE_REASON = "what the criterion means where those words apply was not read"
+DIAGNOSTIC = "meaning-not-read"
+
+
+def guard_partial_readings(node: Node, context: CheckContext) -> Node:
+    """``node`` guarded to unknown when words no reader took hold a meaning cue next to a part that was read."""
+    if is_guard(node):
+        return node
+    leftovers: list[Unparsed] = []
+    understood = False
+    for item in context.nodes(node):
+        kind = kind_of(item)
+        if not kind.is_leaf:
+            continue
+        if isinstance(item, Unparsed) and item.reason.startswith(LEFTOVER_REASONS):
+            leftovers.append(item)
+        understood = understood or kind.understood
+    if not understood:
+        return node  # nothing was read whose meaning the words could change: the criterion is unknown already
+    found = [(leaf, cue) for leaf in leftovers for cue in _cues(leaf, context.text)]
+    if not found:
+        return node
+    for _, cue in found:
+        context.diagnostics.append(_diagnostic(cue, context.text))
+    leaf, first = found[0]
+    span = _governed(leaf, first)
+    words = span.slice(context.text)
+    reason = f"{GUARD_REASON}: {_where(first, context.text)}"
+    when = Unparsed(span=span, text=words, reason=reason)
+    otherwise = Unparsed(span=span, text=words, reason=OTHERWISE_REASON)
+    return Conditional(span=node.span.cover(span), when=when, then=node, otherwise=otherwise)
+
+
+def is_guard(node: Node) -> bool:
+    """Is ``node`` the guard this pass puts around a partial reading?"""
+    return (
+        isinstance(node, Conditional)
+        and isinstance(node.when, Unparsed)
+        and node.when.reason.startswith(GUARD_REASON)
+        and isinstance(node.otherwise, Unparsed)
+    )
+
+
+def _cues(leaf: Unparsed, text: str) -> list[CueMatch]:
+    """The cues in the words of ``leaf`` (its span in the criterion's text; its own text when that is not there)."""
+    if text and leaf.span.end <= len(text):
+        return meaning_cues().find(text, leaf.span.start, leaf.span.end)
+    offset = leaf.span.start
+    return [CueMatch(m.cue, m.start + offset, m.end + offset) for m in meaning_cues().find(leaf.text)]
+
+
+def _governed(leaf: Unparsed, cue: CueMatch) -> Span:
+    """The unread words the cue governs: from it to the end of the leaf's words (FORWARD), from their start to it
+    (BACKWARD), or all of them."""
+    if cue.cue.direction == "FORWARD":
+        return Span(start=cue.start, end=max(leaf.span.end, cue.end))
+    if cue.cue.direction == "BACKWARD":
+        return Span(start=min(leaf.span.start, cue.start), end=cue.end)
+    return leaf.span
+
+
+def _where(cue: CueMatch, text: str) -> str:
+    """ "'unless' (an exception) at line 1, column 16"."""
+    line = text.count("\n", 0, cue.start) + 1 if text else 1
+    column = cue.start - (text.rfind("\n", 0, cue.start) + 1) + 1 if text else cue.start + 1
+    return f"{cue.cue.phrase!r} ({_NAMES[cue.cue.category]}) at line {line}, column {column}"
+
+
+_NAMES = {
+    "exception": "an exception",
+    "condition": "a condition",
+    "qualifier": "a qualifier",
+    "relative": "a relative clause",
+    "pseudo": "no cue",
+}
+
+
+def _diagnostic(cue: CueMatch, text: str) -> Diagnostic:
+    return Diagnostic(
+        code=DIAGNOSTIC,
+        severity="warning",
+        message=f"{_where(cue, text)} was not read: the words it governs may change the meaning of what was "
+        "read, so the criterion is unknown for every patient",
+        span=Span(start=cue.start, end=cue.end),
+        suggestion=cue.cue.expected,
+    )
