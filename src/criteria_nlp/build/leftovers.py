@@ -49,26 +49,19 @@ def read_leftovers(state: BuildState) -> None:
 
 
 def _unread_cues(state: BuildState) -> set[int]:
-    """The pieces of meaning cues no reader took ("only if": both words), pseudo phrases ("if any") left out; a cue
-    of which a reader took a word ("that required steroids", read as a requirement) was read."""
-    cues = meaning_cues()
+    """The pieces of meaning cues no reader took ("only if": both words), pseudo phrases ("if any", "with or
+    without") left out; a cue of which a reader took a word ("that required steroids", read as a requirement) was
+    read."""
     prose = state.prose
+    if not prose:
+        return set()
     taken = state.ledger.entries
     found: set[int] = set()
-    end = -1  # the end of the last cue looked at: the pieces inside it are not cues of their own
-    for position, piece in enumerate(prose):
-        if piece.char_start < end or piece.index in taken:
-            continue
-        if piece.lower.split(" ", 1)[0] not in cues.first_words:
-            continue
-        match = cues.match(state.document, piece.char_start)
-        if match is None:
-            continue
-        end = match.end
-        inside = [p.index for p in prose[position:] if p.char_start < match.end]
-        if match.cue.category == "pseudo" or (state.permission and match.cue.category == "condition"):
+    for match in meaning_cues().find(state.document, prose[0].char_start, prose[-1].char_end):
+        if state.permission and match.cue.category == "condition":
             continue  # "… are eligible if HBV DNA < 100 IU/mL": the permission's reading holds its condition
-        if not any(index in taken for index in inside):
+        inside = [p.index for p in prose if match.start <= p.char_start < match.end]
+        if inside and not any(index in taken for index in inside):
             found.update(inside)
     return found
 

@@ -48,6 +48,7 @@ class MeaningCues:
     cues: MappingProxyType[str, Cue]
     pattern: re.Pattern[str]
     first_words: frozenset[str]
+    longest: int  # characters of the longest phrase
 
     def match(self, text: str, position: int) -> CueMatch | None:
         """The cue (pseudo ones included) that starts at ``position`` of ``text``, if any."""
@@ -55,10 +56,12 @@ class MeaningCues:
         return self._cue_match(found) if found is not None else None
 
     def find(self, text: str, start: int = 0, end: int | None = None) -> list[CueMatch]:
-        """The cues in ``text[start:end]`` in text order, pseudo phrases left out."""
+        """The cues that start in ``text[start:end]``, in text order, pseudo phrases left out. The search starts
+        a phrase's length earlier, so that a pseudo phrase begun before ``start`` ("with or | without") hides the
+        cue inside it."""
         end = len(text) if end is None else end
-        found = (self._cue_match(m) for m in self.pattern.finditer(text, start, end))
-        return [m for m in found if m.cue.category != "pseudo"]
+        found = (self._cue_match(m) for m in self.pattern.finditer(text, max(0, start - self.longest), end))
+        return [m for m in found if m.start >= start and m.cue.category != "pseudo"]
 
     def _cue_match(self, found: re.Match[str]) -> CueMatch:
         phrase = " ".join(found.group(0).lower().split())
@@ -82,7 +85,7 @@ def meaning_cues(path: Path | None = None) -> MeaningCues:
     alternation = "|".join(r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in phrases)
     pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
     first = frozenset(phrase.split()[0] for phrase in cues)
-    return MeaningCues(MappingProxyType(cues), pattern, first)
+    return MeaningCues(MappingProxyType(cues), pattern, first, max(map(len, cues), default=0))
 
 
 def _cue(fields: list[str], where: str) -> Cue:
