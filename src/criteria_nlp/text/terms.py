@@ -41,9 +41,7 @@ def annotate_terms(doc: Doc) -> Doc:
         # compound's hyphen is a token of its own, so without one nothing is cut)
         lower = [token.lower() for token in tokens]
         found[:] = [
-            a
-            for a in found
-            if a.kind != "CONCEPT" or not (layer.cuts_compound(lower, a.end) and _glued(bounds, a.end))
+            a for a in found if a.kind != "CONCEPT" or not (layer.cuts_compound(lower, a.end) and _glued(bounds, a.end))
         ]
     added: list[Annotation] = []
     for match in layer.match_tokens(tokens):
