@@ -204,9 +204,11 @@ class Terminology:
         """Longest non-overlapping matches over token texts (as criteria_nlp's tokenizer splits them), left to right."""
         lower = [token.lower() for token in tokens]
         matches: list[TermMatch] = []
+        longest = self._longest
         i = 0
         while i < len(tokens):
-            hit = self._hit(tokens, lower, i)
+            # most words start no term: skip them without a call (the matcher runs on every token of every criterion)
+            hit = self._hit(tokens, lower, i) if lower[i] in longest else None
             if hit is None:
                 i += 1
                 continue
@@ -247,13 +249,17 @@ class Terminology:
     def _hit(self, tokens: Sequence[str], lower: list[str], i: int) -> _Hit | None:
         if i >= 2 and lower[i - 1] == "-" and lower[i - 2].isalnum():
             return None  # inside a hyphenated compound: "pcr" in "RT-PCR"
+        forms, terms = self._lexicon_forms, self._terms
         for length in range(min(self._longest.get(lower[i], 0), len(lower) - i), 0, -1):
             end = i + length
+            key = tuple(lower[i:end])
+            # two dictionary look-ups first: most lengths name nothing, and only a name found needs the rest
+            if key not in forms and key not in terms:
+                continue
             if self.cuts_compound(lower, end):
                 continue  # the compound goes on: "RT" of "RT-PCR" is not radiotherapy
-            key = tuple(lower[i:end])
-            lexical = [e for e in self._lexicon_forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
-            generated = self._terms.get(key, ())
+            lexical = [e for e in forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
+            generated = terms.get(key, ())
             if not lexical and not generated:
                 continue
             if lexical:

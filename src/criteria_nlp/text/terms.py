@@ -36,11 +36,13 @@ def annotate_terms(doc: Doc) -> Doc:
         return doc  # "Age ≥ 18 years": every word is read already, and the tables need not be read
     layer = load_terminology()
     tokens = [text[start:end] for start, end in bounds]
-    lower = [token.lower() for token in tokens]
-    # a lexicon concept that stops inside a hyphenated compound names something else: "RT" of "RT-PCR"
-    found[:] = [
-        a for a in found if a.kind != "CONCEPT" or not (layer.cuts_compound(lower, a.end) and _glued(bounds, a.end))
-    ]
+    if "-" in tokens:
+        # a lexicon concept that stops inside a hyphenated compound names something else: "RT" of "RT-PCR" (the
+        # compound's hyphen is a token of its own, so without one nothing is cut)
+        lower = [token.lower() for token in tokens]
+        found[:] = [
+            a for a in found if a.kind != "CONCEPT" or not (layer.cuts_compound(lower, a.end) and _glued(bounds, a.end))
+        ]
     added: list[Annotation] = []
     for match in layer.match_tokens(tokens):
         if match.kind not in ("concept", "term"):
@@ -66,7 +68,12 @@ def _may_name_a_term(text: str, bounds: list[tuple[int, int]], found: list[Annot
     for a in found:
         if a.kind not in _EXTENDABLE:
             held[a.start : a.end] = [True] * (a.end - a.start)
-    return any(not held[i] and _has_letter(text[start:end]) for i, (start, end) in enumerate(bounds))
+    for i, (start, end) in enumerate(bounds):
+        if not held[i]:
+            word = text[start:end]
+            if word.isalpha() or _has_letter(word):  # most words are letters only: no loop over their characters
+                return True
+    return False
 
 
 def _has_letter(word: str) -> bool:
