@@ -302,7 +302,7 @@ def _following_words(state: BuildState, after: Chunk | None) -> list[Piece] | No
 def _condition_key(pieces: Sequence[Piece]) -> tuple[str, ...]:
     """What names a condition, for comparing two mentions of it: concept ids, else the words."""
     content = [p for p in pieces if is_content(p) and p.lower not in _CONDITION_FILLERS]
-    return tuple(p.kinds["CONCEPT"] if "CONCEPT" in p.kinds else p.lower for p in content)
+    return tuple(p.kinds.get("CONCEPT", p.lower) for p in content)
 
 
 def _condition_at(state: BuildState, start: int) -> Node | None:

@@ -12,6 +12,8 @@ the thresholds reader).
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from criteria_nlp.build.common import all_of, is_content
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ProseChunk
@@ -47,7 +49,7 @@ def gathered(state: BuildState, nodes: list[Node], joins: list[bool], node: Node
         return node
     if not all(_plain(item) for item in items) or any(joins[1:]):
         return node
-    for before, after in zip(items, items[1:], strict=False):
+    for before, after in pairwise(items):
         gap = state.document[before.span.end : after.span.start].replace(",", " , ").split()
         if not all(word.lower() in _LIST_JOINERS for word in gap):
             return node
