@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from criteria_nlp.build.common import all_of, any_of, chunk_span, cover, not_understood
+from criteria_nlp.build.common import SEX_PREPOSITIONS, all_of, any_of, chunk_span, cover, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk
 from criteria_nlp.ir import Node, Unparsed
@@ -31,6 +31,7 @@ READER = "subgroups"
 _PARTNER_WORDS = words("partner_word")
 _PARTNER_LEAD = words("partner_lead")  # "whose", "with": where the words about a partner start
 _PERSON_WORDS = words("person_word")
+_BREAKS = frozenset({",", ";", "(", ")"})
 _HEAD_REACH = 4  # an item's sex stands among its first words ("sexually active men")
 _PARTNER_REASON = "words about the patient's partner, not the patient"
 _LIST_REASON = "a list of subgroups of patients, one of which could not be read"
@@ -47,6 +48,8 @@ class Subgroups:
     span: Unparsed  # the whole clause, as text, should a subgroup not be read
 
     def combine(self, readings: Sequence[Node | None]) -> Node | None:
+        if not self.parts:
+            return self.span
         nodes: list[Node] = []
         for reading, partners in zip(readings, self.partners, strict=True):
             found = [*([reading] if reading is not None else []), *partners]
@@ -58,9 +61,20 @@ class Subgroups:
 
 def split_subgroups(state: BuildState) -> Subgroups | None:
     """The clause's subgroups and partner words to read part by part; None when it has neither."""
-    if state.exception or state.permission:
+    if state.exception or state.permission or not state.chunks:
         return None
     items = _subgroup_items(state.chunks)
+    span = cover([chunk_span(c) for c in state.chunks])
+    assert span is not None
+    whole = not_understood(state, span, _LIST_REASON)
+    if items == []:
+        for chunk in state.chunks:
+            if isinstance(chunk, ProseChunk):
+                state.take(chunk.piece, READER, "unparsed")
+                state.hold_concept(chunk.piece)
+            else:
+                state.place(chunk, READER, "unparsed")
+        return Subgroups([], [], True, whole)
     has_partner = any(_partner_start(item) is not None for item in items or [state.chunks])
     if items is None and not has_partner:
         return None
@@ -68,13 +82,23 @@ def split_subgroups(state: BuildState) -> Subgroups | None:
     partners: list[list[Unparsed]] = []
     for item in items or [state.chunks]:
         start = _partner_start(item)
-        kept = item if start is None else item[:start]
-        parts.append(_part(state, kept))
-        partners.append([] if start is None else [_about_partner(state, item[start:])])
-    span = cover([chunk_span(c) for c in state.chunks])
-    assert span is not None
-    whole = not_understood(state, span, _LIST_REASON)
+        if start is None:
+            parts.append(_part(state, list(item)))
+            partners.append([])
+            continue
+        end = _partner_end(item, start)
+        parts.append(_part(state, [*item[:start], *item[end:]]))
+        partners.append([_about_partner(state, item[start:end])])
     return Subgroups(parts, partners, items is not None, whole)
+
+
+def _partner_end(item: Sequence[Chunk], start: int) -> int:
+    """Where the words about a partner end: at the end of the item, or at a comma, ";" or bracket."""
+    for k in range(start, len(item)):
+        chunk = item[k]
+        if isinstance(chunk, ProseChunk) and chunk.piece.text in _BREAKS:
+            return k
+    return len(item)
 
 
 def _part(state: BuildState, chunks: list[Chunk]) -> BuildState:
@@ -127,7 +151,8 @@ def _describes_partner(chunk: Chunk) -> bool:
 
 
 def _subgroup_items(chunks: Sequence[Chunk]) -> list[list[Chunk]] | None:
-    """The clause's items when it lists subgroups of both sexes, each led by its sex, joined by "and" or commas."""
+    """The clause's items when it lists subgroups of both sexes, each led by its sex, joined by "and" or commas;
+    [] when it lists both sexes but not every item names one (the clause is then not read)."""
     items: list[list[Chunk]] = []
     current: list[Chunk] = []
     for chunk in chunks:
@@ -137,22 +162,25 @@ def _subgroup_items(chunks: Sequence[Chunk]) -> list[list[Chunk]] | None:
             continue
         current.append(chunk)
     items.append(current)
-    merged: list[list[Chunk]] = []
-    sexes: list[str] = []
-    for item in items:
-        sex = _head_sex(item)
-        if sex is None and merged:
-            merged[-1].extend(item)  # "women with diabetes and hypertension": the item goes on
-            continue
-        if sex is None:
-            return None
-        merged.append(list(item))
-        sexes.append(sex)
-    if len(merged) < 2 or set(sexes) != {"female", "male"}:
-        return None
-    if any(isinstance(c, ConstraintChunk) and not c.variables for item in merged[1:] for c in item):
+    sexes = [_head_sex(item) for item in items]
+    if {"female", "male"} - set(sexes) or _starts_with_preposition(items[0]):
+        return None  # "For women … and men …, agreement to …": the list is a condition of words it does not end
+    if any(isinstance(c, ConstraintChunk) and not c.variables for item in items[1:] for c in item):
         return None  # "males Hb < 130 g/L, females < 120 g/L": thresholds per sex, read by the thresholds reader
-    return merged
+    if None in sexes or any(_only_sex(item) for item in items[:-1]):
+        # "Male and non-pregnant, non-lactating female": which item a word without a sex joins is unsure;
+        # "Male and females aged 18 to 65": whether the words after the last sex are for both is unsure
+        return []
+    return items
+
+
+def _only_sex(item: Sequence[Chunk]) -> bool:
+    return all(isinstance(c, ProseChunk) and (c.piece.kinds.get("SEX") or c.piece.lower in _PERSON_WORDS) for c in item)
+
+
+def _starts_with_preposition(item: Sequence[Chunk]) -> bool:
+    first = item[0] if item else None
+    return isinstance(first, ProseChunk) and first.piece.lower in SEX_PREPOSITIONS
 
 
 def _joins(chunk: Chunk) -> bool:
