@@ -21,6 +21,7 @@ from criteria_nlp.build.common import all_of, not_understood
 from criteria_nlp.build.exceptions import take_exception_cue, with_exception
 from criteria_nlp.build.readers import READERS
 from criteria_nlp.build.state import BuildState, Ledger
+from criteria_nlp.build.subgroups import split_subgroups
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk
 from criteria_nlp.ir import (
     All,
@@ -93,6 +94,9 @@ class Builder:
 
 def read_clause(state: BuildState) -> Node | None:
     """The clause's reading: each reader in turn, then what they found as one node (None: nothing to read)."""
+    subgroups = split_subgroups(state)  # "Women of … and men with partners of …": read subgroup by subgroup
+    if subgroups is not None:
+        return subgroups.combine([read_clause(part) for part in subgroups.parts])
     for reader in READERS:
         reader(state)
         if state.done:

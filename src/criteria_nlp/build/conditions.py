@@ -8,16 +8,18 @@ from collections.abc import Sequence
 
 from criteria_nlp.build.common import (
     SEX_PREPOSITIONS,
+    chunk_span,
     concept_ref,
     cover_pieces,
     ends_clause,
     is_content,
+    is_or,
     text_of,
     trim,
 )
 from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk
-from criteria_nlp.ir import ConceptRef, Demographic, Node, Presence
+from criteria_nlp.ir import ConceptRef, Demographic, Node, Not, Presence, Span, Unparsed
 from criteria_nlp.knowledge.words import words
 
 READER = "thresholds"
@@ -25,17 +27,21 @@ _CONDITION_FILLERS = words("condition_filler")
 _SEX_THRESHOLD_GAP = words("sex_threshold_gap")
 _PERSON_WORDS = words("person_word")
 _SUBGROUP_WITH = words("subgroup_with")
+_ARTICLES = words("article")
+_PUNCTUATION = frozenset({")", "(", ",", ";", ".", ":"})
+_SUBGROUP_WORDS = 6  # the most words a subgroup ending a clause may have ("with liver involvement")
 
 
 def condition_after(state: BuildState, index: int, restating: bool = False) -> Node | None:
     """The condition after the threshold at ``index``: "if liver metastases are present"; a threshold that restates
     the one before it takes "with" as a condition too ("≤ 3 × ULN (≤ 5 × ULN with liver metastases)"). An exception
     ("unless on therapeutic anticoagulation") is a clause of its own (:mod:`~criteria_nlp.build.exceptions`)."""
+    restating = restating or _relaxed_pair(state.chunks[index])
     for position in range(index + 1, len(state.chunks)):
         chunk = state.chunks[position]
         if ends_clause(chunk):
             return None
-        if isinstance(chunk, ProseChunk) and "UNLESS" in chunk.piece.kinds:
+        if isinstance(chunk, ProseChunk) and ("UNLESS" in chunk.piece.kinds or _taken_cue(state, chunk)):
             return None
         if isinstance(chunk, ProseChunk) and (
             "IF" in chunk.piece.kinds or (restating and _with_subgroup(state, position, index))
@@ -86,16 +92,45 @@ def people_subgroup(state: BuildState, between: Sequence[Chunk]) -> bool:
 
 def _with_subgroup(state: BuildState, position: int, index: int) -> bool:
     """ "(≤ 5 × ULN with liver metastases)": "with" after a bracketed threshold that restates the one before it;
-    "for women" is a sex (:func:`_sex_condition`)."""
+    likewise "≤ 3 × ULN or ≤ 5 × ULN with liver metastases" where the subgroup ends the clause. "for women" is a
+    sex (:func:`_sex_condition`)."""
     chunks = state.chunks
     following = chunks[position + 1] if position + 1 < len(chunks) else None
     before = chunks[index - 1] if index > 0 else None
+    bracketed = isinstance(before, ProseChunk) and before.piece.text == "("
     return (
         _is_subgroup_cue(chunks[position])
-        and isinstance(before, ProseChunk)
-        and before.piece.text == "("
+        and (bracketed or (_after_or(state, index) and _ends_with_subgroup(state, position)))
         and isinstance(following, ProseChunk)
         and "SEX" not in following.piece.kinds
+    )
+
+
+def _taken_cue(state: BuildState, chunk: ProseChunk) -> bool:
+    """A condition cue another reading took (the subgroup of two complementary thresholds) is not this one's."""
+    return state.taken(chunk.piece) and _is_subgroup_cue(chunk)
+
+
+def _relaxed_pair(chunk: Chunk) -> bool:
+    """ "ALT ≤ 3 × ULN or ≤ 5 × ULN": one threshold chunk holding two bounds of the same side, the second relaxing
+    the first for a subgroup."""
+    if not isinstance(chunk, ConstraintChunk) or len(chunk.thresholds) != 2:
+        return False
+    sides = {(t.operator or "")[:1] for t in chunk.thresholds}
+    return len(sides) == 1 and sides <= {"<", ">"}
+
+
+def _after_or(state: BuildState, index: int) -> bool:
+    """Is the threshold at ``index`` an alternative ("…, or ≤ 5 × ULN"), or a pair of them in one chunk?"""
+    before = state.chunks[index - 1] if index > 0 else None
+    return _relaxed_pair(state.chunks[index]) or (isinstance(before, ProseChunk) and is_or(before.piece))
+
+
+def _ends_with_subgroup(state: BuildState, position: int) -> bool:
+    """Do only a few words, no threshold or bracket, follow the subgroup cue at ``position`` to the clause end?"""
+    rest = state.chunks[position + 1 :]
+    return 0 < len(rest) <= _SUBGROUP_WORDS and all(
+        isinstance(c, ProseChunk) and c.piece.text not in _PUNCTUATION for c in rest
     )
 
 
@@ -139,6 +174,10 @@ def subgroup_before(state: BuildState, between: Sequence[Chunk], after: Chunk | 
     pieces = [c.piece for c in between if isinstance(c, ProseChunk)]
     if len(pieces) == len(between) and after is None and pieces and pieces[0].text == ";":
         return _trailing_subgroup(state, pieces)
+    if len(pieces) == len(between):
+        complement = _complementary(state, pieces, after)
+        if complement is not None:
+            return complement
     closed = isinstance(after, ProseChunk) and after.piece.text == ")"
     if len(pieces) != len(between) or not pieces or pieces[0].text != "(" or not closed:
         return None
@@ -170,11 +209,109 @@ def subgroup_before(state: BuildState, between: Sequence[Chunk], after: Chunk | 
     return Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
 
 
+def _complementary(state: BuildState, between: list[Piece], after: Chunk | None) -> Node | None:
+    """ "ALT ≤ 2.5 × ULN if no liver involvement or ≤ 5 × ULN with liver involvement", "… without liver
+    metastases, or ≤ 5 × ULN": the threshold before ``between`` is for the patients without a condition, the one
+    after it for those with it (the words after it, if any, must name the same condition). The condition of the
+    second threshold, which then restates the first; None when the words are not so."""
+    lead = _lead_length(between)
+    if lead >= len(between) or "NEG" not in between[lead].kinds:
+        return None
+    end = len(between)
+    while end > lead + 1 and (between[end - 1].text == "," or "CONJ" in between[end - 1].kinds):
+        end -= 1
+    named = between[lead + 1 : end]
+    if not _names_condition(named):
+        return None
+    following = _following_words(state, after)
+    if following is None:
+        return None
+    trailing_lead = _lead_length(following, with_cue=True)
+    again = following[trailing_lead:]
+    unsure = bool(following) and (trailing_lead == 0 or _condition_key(again) != _condition_key(named))
+    for piece in (*between, *following):
+        role = "condition" if piece in named or piece in again else cue_role(piece, "filler")
+        state.take(piece, READER, "cue:negation" if "NEG" in piece.kinds else role)
+    if unsure:
+        # "… if no liver metastases or ≤ 5 × ULN with bone metastases": whom the second threshold is for is not
+        # the complement of the first subgroup; unknown, so only a value both thresholds agree on decides
+        span = cover_pieces(following) or after_span(after)
+        reason = "a second subgroup that is not the complement of the first"
+        return Unparsed(span=span, text=span.slice(state.document), reason=reason)
+    words = again or named
+    concepts = [p for p in (*named, *again) if "CONCEPT" in p.kinds]
+    for concept in concepts:
+        state.hold_concept(concept)
+    content = trim([p for p in words if p.lower not in _CONDITION_FILLERS])
+    if len(content) == 1 and "CONCEPT" in content[0].kinds:
+        return Presence(span=content[0].span, concept=concept_ref(state, content[0], ()))
+    span = cover_pieces(content) or content[0].span
+    mention = text_of(content, state.document)
+    return Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
+
+
+def after_span(after: Chunk | None) -> Span:
+    assert after is not None, "a subgroup's words follow its threshold"
+    return chunk_span(after)
+
+
+def _lead_length(pieces: Sequence[Piece], with_cue: bool = False) -> int:
+    """How many words lead a subgroup's condition: "if", "in (the)", "in patients", "in patients with"; with
+    ``with_cue`` the last of them must be a condition cue ("with", "if", "in the presence of")."""
+    position = 0
+    cue = False
+    while position < len(pieces):
+        piece = pieces[position]
+        if "IF" in piece.kinds or piece.lower in _SUBGROUP_WITH:
+            cue = True
+        elif not ("VERB_IS" in piece.kinds or piece.lower in _PERSON_WORDS or piece.lower in _ARTICLES):
+            break
+        position += 1
+    return position if cue or not with_cue else 0
+
+
+def _names_condition(named: Sequence[Piece]) -> bool:
+    """A few words naming a condition: content, no threshold words, sex, negation or punctuation."""
+    banned = ("VARIABLE", "GROUP", "SEX", "NEG", "IF", "UNLESS")
+    return (
+        0 < len(named) <= _SUBGROUP_WORDS
+        and any(is_content(p) for p in named)
+        and not any(kind in p.kinds for p in named for kind in banned)
+        and not any(p.text in _PUNCTUATION for p in named)
+    )
+
+
+def _following_words(state: BuildState, after: Chunk | None) -> list[Piece] | None:
+    """The words from ``after`` (the chunk after a threshold) to the end of the clause; None when a threshold or
+    a bracket comes first."""
+    if after is None:
+        return []
+    start = next(k for k, c in enumerate(state.chunks) if c is after)
+    found: list[Piece] = []
+    for chunk in state.chunks[start:]:
+        if not isinstance(chunk, ProseChunk):
+            return None
+        if chunk.piece.text in (";", "."):
+            break
+        if chunk.piece.text in _PUNCTUATION:
+            return None
+        found.append(chunk.piece)
+    return found
+
+
+def _condition_key(pieces: Sequence[Piece]) -> tuple[str, ...]:
+    """What names a condition, for comparing two mentions of it: concept ids, else the words."""
+    content = [p for p in pieces if is_content(p) and p.lower not in _CONDITION_FILLERS]
+    return tuple(p.kinds.get("CONCEPT", p.lower) for p in content)
+
+
 def _condition_at(state: BuildState, start: int) -> Node | None:
-    """The condition that the IF/UNLESS cue at ``start`` introduces: a known concept, else its words."""
+    """The condition that the IF/UNLESS cue at ``start`` introduces: a known concept, else its words. A negation
+    in it ("if no liver metastases", "if liver metastases are absent") makes it the concept's absence."""
     chunk = state.chunks[start]
     if isinstance(chunk, ProseChunk):
-        for later in state.chunks[start + 1 :]:
+        for position in range(start + 1, len(state.chunks)):
+            later = state.chunks[position]
             if isinstance(later, ConstraintChunk):
                 return None
             if isinstance(later, ProseChunk) and later.piece.text == ")":
@@ -183,12 +320,37 @@ def _condition_at(state: BuildState, start: int) -> Node | None:
                 piece = later.piece
                 state.take(chunk.piece, READER, "cue:condition")
                 state.take(piece, READER, "condition")
-                for other in state.chunks[start + 1 : state.chunks.index(later) + 3]:
-                    if isinstance(other, ProseChunk) and not is_content(other.piece):
-                        state.take(other.piece, READER, "filler")
+                words = [c.piece for c in state.chunks[start + 1 : position] if isinstance(c, ProseChunk)]
+                words.extend(_words_after(state, position))
+                for other in words:
+                    if not is_content(other):
+                        state.take(other, READER, "cue:negation" if "NEG" in other.kinds else "filler")
                 state.hold_concept(piece)
-                return Presence(span=piece.span, concept=concept_ref(state, piece, ()))
+                found = Presence(span=piece.span, concept=concept_ref(state, piece, ()))
+                return _negated(found, words)
     return _unknown_condition(state, start)
+
+
+def _words_after(state: BuildState, position: int) -> list[Piece]:
+    """ "liver metastases | are absent": the words that finish a condition after its concept (no content, no
+    punctuation: the next words may belong to what follows)."""
+    found: list[Piece] = []
+    for later in state.chunks[position + 1 : position + 4]:
+        if not isinstance(later, ProseChunk) or later.piece.text in _PUNCTUATION or is_content(later.piece):
+            break
+        if later.piece.lower in _CONDITION_FILLERS or "NEG" in later.piece.kinds or "VERB_IS" in later.piece.kinds:
+            found.append(later.piece)
+        else:
+            break
+    return found
+
+
+def _negated(condition: Node, words: Sequence[Piece]) -> Node:
+    """The condition, or its absence when a negation stands in its words."""
+    negations = [p for p in words if "NEG" in p.kinds]
+    if not negations:
+        return condition
+    return Not(span=condition.span.cover(negations[0].span), child=condition)
 
 
 def _unknown_condition(state: BuildState, start: int) -> Node | None:
@@ -198,17 +360,18 @@ def _unknown_condition(state: BuildState, start: int) -> Node | None:
         if not isinstance(later, ProseChunk) or later.piece.text in (")", ",", ";"):
             break
         found.append(later.piece)
-    content = trim([p for p in found if p.lower not in _CONDITION_FILLERS])
+    content = trim([p for p in found if p.lower not in _CONDITION_FILLERS and "NEG" not in p.kinds])
     if not content:
         return None
     for p in found:
-        state.take(p, READER, "condition")
+        state.take(p, READER, "cue:negation" if "NEG" in p.kinds else "condition")
     cue = state.chunks[start]
     assert isinstance(cue, ProseChunk)
     state.take(cue.piece, READER, "cue:condition")
     span = cover_pieces(content) or content[0].span
     mention = text_of(content, state.document)
-    return Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
+    found_node = Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
+    return _negated(found_node, found)
 
 
 def _sex_condition(state: BuildState, chunk: Chunk) -> Node | None:

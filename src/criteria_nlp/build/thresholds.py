@@ -32,6 +32,7 @@ from criteria_nlp.build.conditions import (
 )
 from criteria_nlp.build.measured import scale_parts, take_score_points
 from criteria_nlp.build.state import BuildState, cue_role
+from criteria_nlp.build.subgroup_scope import for_section, gather_last, gathered, is_trailing_subgroup
 from criteria_nlp.build.variables import check_unknown_unit, graded, implied_variable, is_duration, unit_fitting
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, Threshold, VariableMention, WindowChunk
 from criteria_nlp.ir import All, Any_, Conditional, Node, Not, Unparsed
@@ -65,7 +66,7 @@ def read_thresholds(state: BuildState) -> None:
         either = joined_by_or or different_values(previous, node)
         span = result.span.cover(node.span)
         result = Any_(span=span, children=(result, node)) if either else All(span=span, children=(result, node))
-    state.numeric = result
+    state.numeric = for_section(state, result)
 
 
 def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) -> None:
@@ -112,12 +113,15 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
         node = Not(span=negation.span.cover(chunk.span), child=node)
     if for_people:
         # "CrCl ≥ 60 mL/min, or ≥ 45 mL/min for participants aged 70 or older": whom the threshold before applies to
+        gather_last(state, run.nodes, run.either_joins, node)  # "SBP < 150 and DBP < 90 mmHg in persons aged …"
         run.nodes[-1] = _for_subgroup(state, node, run.nodes[-1])
         run.chunk_index = index
         return
     restated = (
         condition is not None and bool(run.variables) and {v.id for v in variables} == {v.id for v in run.variables}
     )
+    if condition is not None and not (inherited or restated) and is_trailing_subgroup(state, condition, node):
+        node = gathered(state, run.nodes, run.either_joins, node, condition)  # "… and DBP < 90 mmHg in women"
     _add(run, node, chunk, condition, between, joined=(inherited or restated))
     run.variables = variables
     run.operator = thresholds[-1].operator
