@@ -87,7 +87,13 @@ def split_subgroups(state: BuildState) -> Subgroups | None:
             partners.append([])
             continue
         end = _partner_end(item, start)
-        parts.append(_part(state, [*item[:start], *item[end:]]))
+        lead = start
+        before = item[start - 1] if start > 0 else None
+        if isinstance(before, ProseChunk) and _leads_to_partner(before):
+            # the lead ("whose") was read as where the partner's words start: a cue read, not one left unread
+            state.take(before.piece, READER, "partner")
+            lead = start - 1
+        parts.append(_part(state, [*item[:lead], *item[end:]]))
         partners.append([_about_partner(state, item[start:end])])
     return Subgroups(parts, partners, items is not None, whole)
 
@@ -138,6 +144,10 @@ def _partner_start(chunks: Sequence[Chunk]) -> int | None:
     while start > 0 and _describes_partner(chunks[start - 1]):
         start -= 1
     return start
+
+
+def _leads_to_partner(chunk: Chunk) -> bool:
+    return isinstance(chunk, ProseChunk) and chunk.piece.lower in _PARTNER_LEAD and "CONJ" not in chunk.piece.kinds
 
 
 def _describes_partner(chunk: Chunk) -> bool:
