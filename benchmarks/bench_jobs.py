@@ -1,11 +1,12 @@
-"""All cores: ``parse --jobs N`` on the Chia lines (JSONL) and ``screen DIR --jobs N`` on the Synthea bundles, each
-against ``--jobs 1`` in the same run, with the machine's load from other processes while each command ran.
+"""All cores: ``parse --jobs N`` on the Chia lines (JSONL), ``screen DIR --jobs N`` on the Synthea bundles and
+``screen POPULATION --engine python --jobs N`` on a synthetic population, each against ``--jobs 1`` in the same run,
+with the machine's load from other processes while each command ran.
 
-    PYTHONPATH=src python benchmarks/bench_jobs.py [--jobs 2] [--rounds 3] [--copies 4] [--limit N]
+    PYTHONPATH=src python benchmarks/bench_jobs.py [--jobs 2] [--rounds 3] [--copies 4] [--limit N] [--patients N]
 
 Each figure is the median wall time of the command in a subprocess, run in turns with ``--jobs 1`` (a change in the
 machine's speed hits both alike); the outputs must be byte-identical. "work" subtracts the start-up measured in the
-same run (the same command on a one-line input / one bundle), which both settings pay alike. The load
+same run (the same command on a one-line input / one bundle / ten patients), which both settings pay alike. The load
 is the CPU time the whole machine spent, minus this benchmark's own commands, in cores (from ``/proc/stat``): on a
 machine with two cores and a load of 1.0 from others, two workers cannot reach 2×.
 """
@@ -85,6 +86,7 @@ def main() -> int:
     arguments.add_argument("--rounds", type=int, default=3)
     arguments.add_argument("--copies", type=int, default=4, help="Synthea bundles repeated this many times")
     arguments.add_argument("--limit", type=int, default=0, help="first N Chia lines only (0: all)")
+    arguments.add_argument("--patients", type=int, default=5000, help="synthetic patients for --engine python")
     options = arguments.parse_args()
     shared = shared_dir()
     if shared is None:
@@ -112,6 +114,13 @@ def main() -> int:
         screen = [*cli, "screen", str(TRIAL), "--index-date", "2026-11-01", "--format", "json"]
         compare(f"screen {len(bundles) * options.copies} Synthea bundles", [*screen, str(folder)],
                 [*screen, str(bundles[0])], options.jobs, options.rounds)  # fmt: skip
+        from criteria_nlp.population.synthetic import write_synthetic
+
+        population, tiny = write_synthetic(Path(scratch) / "population", options.patients), Path(scratch) / "tiny"
+        write_synthetic(tiny, 10)
+        engine = [*cli, "screen", str(TRIAL), "--index-date", "2026-11-01", "--engine", "python"]
+        compare(f"screen --engine python, {options.patients:,} synthetic patients", [*engine, str(population)],
+                [*engine, str(tiny)], options.jobs, options.rounds)  # fmt: skip
     return 0
 
 
