@@ -8,7 +8,8 @@ Each figure is the median wall time of the command in a subprocess, run in turns
 machine's speed hits both alike); the outputs must be byte-identical. "work" subtracts the start-up measured in the
 same run (the same command on a one-line input / one bundle / ten patients), which both settings pay alike. The load
 is the CPU time the whole machine spent, minus this benchmark's own commands, in cores (from ``/proc/stat``): on a
-machine with two cores and a load of 1.0 from others, two workers cannot reach 2×.
+machine with two cores and a load of 1.0 from others, two workers cannot reach 2×. The CPU seconds each setting
+used (the command and its workers) give the extra work ``--jobs`` costs, and so the most N free cores could give.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ def machine_busy_seconds() -> float:
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def run(command: list[str]) -> tuple[float, float, bytes]:
-    """Wall seconds of ``command``, the cores other processes kept busy meanwhile, and its standard output."""
+def run(command: list[str]) -> tuple[float, float, float, bytes]:
+    """Wall seconds of ``command``, the cores other processes kept busy meanwhile, the CPU seconds the command (with
+    its workers) used, and its standard output."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     own_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_before = machine_busy_seconds()
@@ -54,29 +56,33 @@ def run(command: list[str]) -> tuple[float, float, bytes]:
     own_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = (own_after.ru_utime - own_before.ru_utime) + (own_after.ru_stime - own_before.ru_stime)
     others = max(0.0, machine_busy_seconds() - busy_before - own) / wall
-    return wall, others, result.stdout
+    return wall, others, own, result.stdout
 
 
 def compare(name: str, command: list[str], baseline: list[str], jobs: int, rounds: int) -> None:
     """``command`` with ``--jobs 1`` and ``--jobs jobs`` in turns, and the start-up ``baseline`` once a round."""
     walls: dict[int, list[float]] = {1: [], jobs: []}
     loads: dict[int, list[float]] = {1: [], jobs: []}
+    cpu: dict[int, list[float]] = {1: [], jobs: []}
     outputs: dict[int, bytes] = {}
     startups: list[float] = []
     for _ in range(rounds):
         startups.append(run(baseline)[0])
         for count in walls:
-            wall, others, output = run([*command, "--jobs", str(count)])
+            wall, others, used, output = run([*command, "--jobs", str(count)])
             walls[count].append(wall)
+            cpu[count].append(used)
             loads[count].append(others)
             outputs[count] = output
     assert outputs[1] == outputs[jobs], f"{name}: --jobs {jobs} changed the output"
     one, many, startup = statistics.median(walls[1]), statistics.median(walls[jobs]), statistics.median(startups)
+    cpu_one, cpu_many = statistics.median(cpu[1]), statistics.median(cpu[jobs])
     print(
         f"{name}: --jobs 1 {one:.2f} s, --jobs {jobs} {many:.2f} s = {one / many:.2f}x wall; start-up {startup:.2f} s, "
         f"work {one - startup:.2f} s against {many - startup:.2f} s = {(one - startup) / (many - startup):.2f}x; "
         f"others' load {statistics.median(loads[1]):.2f} / {statistics.median(loads[jobs]):.2f} cores "
-        f"(of {os.cpu_count()}) during --jobs 1 / {jobs}"
+        f"(of {os.cpu_count()}) during --jobs 1 / {jobs}; CPU {cpu_one:.2f} s against {cpu_many:.2f} s "
+        f"(+{cpu_many / cpu_one - 1:.0%}): at most {jobs * cpu_one / cpu_many:.2f}x on {jobs} free cores"
     )
 
 
