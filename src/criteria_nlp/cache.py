@@ -6,10 +6,18 @@ turns the cache off. An entry's file name carries a hash of everything it was bu
 version, the versions of the libraries that built it), so a stale entry is never read: it is simply not found, and
 the entry is built again. The cache is only ever a shortcut: a missing, read-only or corrupt cache directory is
 silent, and the caller builds what it needs as if there were no cache.
+
+Installations: in the user cache directory each installation of the package (each directory it is installed or
+checked out in) has a folder of its own, ``install-<hash of that path>``. Writing an entry removes the older entries
+of the same name, so two checkouts of one version with different data files (two branches, an edited lexicon) would
+otherwise remove each other's entries on every start. A folder whose installation no longer exists (its path is
+recorded in the folder's ``origin`` file) is removed when another installation writes. A directory named by
+``CRITERIA_NLP_CACHE`` is used as given: it belongs to one installation.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -22,6 +30,10 @@ CACHE_ENV = "CRITERIA_NLP_CACHE"
 _OFF = frozenset({"off", "0", "no", "false", "none"})
 # bump when the layout of an entry changes; old entries are then never read
 _FORMAT = "1"
+# the directory of this installation of the package: what the folders of the user cache directory are named by
+_PACKAGE_DIR = Path(__file__).resolve().parent
+_NAMESPACE_PREFIX = "install-"
+_ORIGIN = "origin"
 
 
 def cache_dir() -> Path | None:
@@ -29,9 +41,19 @@ def cache_dir() -> Path | None:
     configured = os.environ.get(CACHE_ENV)
     if configured is not None:
         return None if configured.strip().lower() in _OFF or not configured.strip() else Path(configured)
+    return shared_cache_dir() / installation_namespace(_PACKAGE_DIR)
+
+
+def shared_cache_dir() -> Path:
+    """The user cache directory that every installation's folder is in."""
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("criteria-nlp", appauthor=False))
+
+
+def installation_namespace(package_dir: Path) -> str:
+    """The name of the folder of the installation in ``package_dir`` (a hash of its resolved path)."""
+    return _NAMESPACE_PREFIX + hashlib.sha256(str(package_dir).encode()).hexdigest()[:16]
 
 
 def key_of(*parts: str | bytes) -> str:
@@ -63,7 +85,30 @@ def entry_path(name: str, key: str, suffix: str) -> Path | None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
+    if directory.name.startswith(_NAMESPACE_PREFIX) and os.environ.get(CACHE_ENV) is None:
+        claim_namespace(directory, _PACKAGE_DIR)
     return directory / f"{name}-{key}{suffix}"
+
+
+@functools.cache
+def claim_namespace(directory: Path, package_dir: Path) -> None:
+    """Record which installation ``directory`` belongs to, and remove the folders of installations that no longer
+    exist (once a process; silent on failure). A folder without an ``origin`` file is never removed."""
+    origin = directory / _ORIGIN
+    try:
+        if not origin.exists():
+            origin.write_text(str(package_dir), encoding="utf-8")
+    except OSError:
+        pass
+    for other in directory.parent.glob(f"{_NAMESPACE_PREFIX}*"):
+        if other == directory:
+            continue
+        try:
+            owner = Path((other / _ORIGIN).read_text(encoding="utf-8").strip())
+        except (OSError, UnicodeDecodeError):
+            continue
+        if owner.is_absolute() and not owner.exists():
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def read_json(name: str, key: str) -> Any | None:

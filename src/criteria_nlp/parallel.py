@@ -1,5 +1,5 @@
-"""Work spread over processes, results in input order: ``parse --jobs N``, ``lint --jobs N`` and
-``CriteriaParser.parse_many(..., workers=N)``.
+"""Work spread over processes, results in input order: ``parse --jobs N``, ``lint --jobs N``, ``screen DIR --jobs N``,
+``screen POPULATION --engine python --jobs N`` and ``CriteriaParser.parse_many(..., workers=N)``.
 
 Items go to the workers in chunks, and at most two chunks per worker are in flight, so a stream of any length is read
 as it is consumed (memory stays flat) and results come back in the order the items came in. Where the operating
@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from criteria_nlp.ir import Criterion, Section
@@ -31,6 +31,9 @@ _IN_FLIGHT_PER_WORKER = 2
 
 # the parser a worker uses: set before forking (shared copy-on-write) or built once by the spawned worker
 _PARSER: CriteriaParser | None = None
+# what every chunk of one map_ordered call needs besides its items (a protocol and its options): inherited by forked
+# workers, pickled once per spawned worker, never sent with each chunk
+_SHARED: Any = None
 
 
 def available_cores() -> int:
@@ -51,6 +54,16 @@ def worker_parser() -> CriteriaParser:
     return _PARSER
 
 
+def worker_shared() -> Any:
+    """The ``shared`` value of the :func:`map_ordered` call this worker serves."""
+    return _SHARED
+
+
+def _share(value: Any) -> None:
+    global _SHARED
+    _SHARED = value
+
+
 def map_ordered(
     function: Callable[[list[T]], list[R]],
     items: Iterable[T],
@@ -58,11 +71,13 @@ def map_ordered(
     workers: int,
     parser: CriteriaParser | None = None,
     chunk_size: int = CHUNK_SIZE,
+    shared: Any = None,
 ) -> Iterator[R]:
     """``function`` over chunks of ``items`` in ``workers`` processes, each result in the order of the items.
 
     ``function`` must be a module-level function (it is sent to the workers by name); it reads the worker's parser
-    with :func:`worker_parser`. An exception raised while reading ``items`` comes after the results of the items
+    with :func:`worker_parser` and ``shared`` (what every chunk needs besides its items, given to each worker once)
+    with :func:`worker_shared`. An exception raised while reading ``items`` comes after the results of the items
     before it; an exception in a worker is raised where its chunk's results would have been.
     """
     global _PARSER
@@ -78,7 +93,8 @@ def map_ordered(
         # collection writes to every object it walks, which copies the page holding it into the worker
         gc.freeze()
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_share, initargs=(shared,))
+        with pool:
             try:
                 while True:
                     while failure is None and len(pending) < workers * _IN_FLIGHT_PER_WORKER:

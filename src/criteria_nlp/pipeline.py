@@ -43,6 +43,8 @@ from criteria_nlp.text.segment import Segment, segment, segment_with_notes
 MAX_CRITERION_CHARS = 5_000
 MAX_RUN_CHARS = 200  # no word, number or unit is longer; spaCy's tokenizer is quadratic on such runs
 _SECTION_PREFIX = {"inclusion": "inc", "exclusion": "exc", "unknown": "crit"}
+# items parsed together by CriteriaParser.parse_lazily (the spaCy stage is cheaper on batches than one at a time)
+_BATCH_ITEMS = 256
 
 
 def decode_text(data: bytes, *, source: str | None = None) -> str:
@@ -106,12 +108,28 @@ class CriteriaParser:
     def parse(self, text: str | bytes, *, source: str | None = None, claims: bool | None = None) -> CriteriaDocument:
         """The document of a protocol's eligibility text; ``claims`` (default: the parser's ``keep_claims``) fills
         each criterion's claims."""
+        text, items, diagnostics = self._frame(text, source)
+        criteria = self._document_criteria(text, items, self.keep_claims if claims is None else claims)
+        return CriteriaDocument(text=text, source=source, criteria=tuple(criteria), diagnostics=diagnostics)
+
+    def parse_lazily(
+        self, text: str | bytes, *, source: str | None = None, claims: bool | None = None
+    ) -> tuple[CriteriaDocument, Iterator[Criterion]]:
+        """:meth:`parse` for large protocols: the document without its criteria (its text, source and diagnostics
+        are known before any criterion is parsed) and its criteria, the same as :meth:`parse` gives, parsed a few
+        hundred at a time as they are consumed, so that they need not all be held at once
+        (:func:`criteria_nlp.ir.stream.write_document_json` writes them as they come)."""
+        text, items, diagnostics = self._frame(text, source)
+        frame = CriteriaDocument(text=text, source=source, criteria=(), diagnostics=diagnostics)
+        return frame, self._criteria_in_batches(text, items, self.keep_claims if claims is None else claims)
+
+    def _frame(self, text: str | bytes, source: str | None) -> tuple[str, list[_Item], tuple[Diagnostic, ...]]:
+        """The cleaned text, its items (one a criterion) and the document's diagnostics."""
         if isinstance(text, bytes):
             text = decode_text(text, source=source)
         text = _clean(text)
         segments, notes = segment_with_notes(text)
         items = [_Item(s.section, s.label, s.start, s.end, s.lead_in) for s in segments]
-        criteria = self._document_criteria(text, items, self.keep_claims if claims is None else claims)
         diagnostics = [
             Diagnostic(
                 code="unknown-header",
@@ -122,7 +140,7 @@ class CriteriaParser:
             )
             for note in notes
         ]
-        if not criteria:
+        if not items:  # every item gives a criterion (joined lists give one each): no items, no criteria
             diagnostics.append(
                 Diagnostic(
                     code="no-criteria",
@@ -131,7 +149,20 @@ class CriteriaParser:
                     span=Span(start=0, end=len(text)),
                 )
             )
-        return CriteriaDocument(text=text, source=source, criteria=tuple(criteria), diagnostics=tuple(diagnostics))
+        return text, items, tuple(diagnostics)
+
+    def _criteria_in_batches(self, text: str, items: Sequence[_Item], claims: bool) -> Iterator[Criterion]:
+        """:meth:`_document_criteria` a batch of items at a time, each batch cut where no sub-list can go on (the
+        next item has another lead-in, or none), so that lists are joined as in one batch."""
+        used: dict[str, int] = {}
+        jobs = [(text, item, _criterion_id(item, number, used)) for number, item in enumerate(items)]
+        start = 0
+        for end in range(1, len(jobs) + 1):
+            if end < len(jobs) and (end - start < _BATCH_ITEMS or not _list_may_end(items, end)):
+                continue
+            criteria = list(self._criteria(jobs[start:end], claims))
+            yield from _join_lists(self._with_lead_in_windows(criteria, text), text)
+            start = end
 
     def parse_one(
         self, text: str, *, section: Section = "inclusion", criterion_id: str = "1", claims: bool | None = None
@@ -342,6 +373,13 @@ def _join_lists(criteria: list[Criterion], document: str) -> list[Criterion]:
             joined.append(_joined(group, reading, document))
         position = end
     return joined
+
+
+def _list_may_end(items: Sequence[_Item], position: int) -> bool:
+    """Whether no sub-list can run on from the item before ``position`` to the item at ``position`` (the items of a
+    sub-list share their lead-in: see :func:`_list_end`)."""
+    lead_in = items[position].lead_in
+    return lead_in is None or lead_in != items[position - 1].lead_in
 
 
 def _list_end(criteria: list[Criterion], position: int, document: str) -> int:

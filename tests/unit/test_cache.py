@@ -239,3 +239,51 @@ def test_cli_output_is_the_same_cold_warm_corrupt_and_off(tmp_path: Path) -> Non
     corrupt = _cli_constraints(str(directory))
     assert cold == warm == corrupt == _cli_constraints("off")
     assert cold.count("\n") > 5
+
+
+def test_two_installations_keep_their_entries_side_by_side(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two checkouts of one version with different data write entries of one name with different keys: in the user
+    cache directory each has its own folder, so neither removes the other's entry."""
+    monkeypatch.delenv(cache.CACHE_ENV, raising=False)
+    monkeypatch.setattr(cache, "shared_cache_dir", lambda: tmp_path)
+    first, second = tmp_path / "checkout-a" / "criteria_nlp", tmp_path / "checkout-b" / "criteria_nlp"
+    for package in (first, second):
+        package.mkdir(parents=True)
+    keys = {}
+    for package, data in ((first, "lexicon of a"), (second, "lexicon of b")):
+        monkeypatch.setattr(cache, "_PACKAGE_DIR", package)
+        keys[package] = cache.key_of(data)
+        cache.write_json("pipeline", keys[package], {"built from": data})
+    for package, data in ((first, "lexicon of a"), (second, "lexicon of b")):
+        monkeypatch.setattr(cache, "_PACKAGE_DIR", package)
+        assert cache.read_json("pipeline", keys[package]) == {"built from": data}
+    folders = sorted(path.name for path in tmp_path.glob("install-*"))
+    assert folders == sorted(cache.installation_namespace(package) for package in (first, second))
+    # a new version in the same place replaces its own older entry only
+    monkeypatch.setattr(cache, "_PACKAGE_DIR", first)
+    newer = cache.key_of("lexicon of a, edited")
+    cache.write_json("pipeline", newer, {"built from": "edited"})
+    assert cache.read_json("pipeline", keys[first]) is None and cache.read_json("pipeline", newer) is not None
+    monkeypatch.setattr(cache, "_PACKAGE_DIR", second)
+    assert cache.read_json("pipeline", keys[second]) == {"built from": "lexicon of b"}
+
+
+def test_the_folder_of_a_removed_installation_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(cache.CACHE_ENV, raising=False)
+    monkeypatch.setattr(cache, "shared_cache_dir", lambda: tmp_path)
+    cache.claim_namespace.cache_clear()
+    gone, kept, here = tmp_path / "gone" / "criteria_nlp", tmp_path / "kept" / "criteria_nlp", tmp_path / "here"
+    for package in (kept, here):
+        package.mkdir(parents=True)
+    for package in (gone, kept):
+        folder = tmp_path / cache.installation_namespace(package)
+        folder.mkdir()
+        (folder / "origin").write_text(str(package), encoding="utf-8")
+    unknown = tmp_path / "install-not-ours"  # no origin file: never removed
+    unknown.mkdir()
+    monkeypatch.setattr(cache, "_PACKAGE_DIR", here)
+    cache.write_json("thing", cache.key_of("x"), [1])
+    names = {path.name for path in tmp_path.iterdir() if path.name.startswith("install-")}
+    assert names == {cache.installation_namespace(kept), cache.installation_namespace(here), unknown.name}
+    assert (tmp_path / cache.installation_namespace(here) / "origin").read_text(encoding="utf-8") == str(here)
+    cache.claim_namespace.cache_clear()

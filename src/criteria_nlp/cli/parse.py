@@ -146,9 +146,9 @@ def _parse_jsonl(file: str, output_format: str, output: TextIO, jobs: int) -> No
     _report_problems(problems)
 
 
-def _write_text(document: CriteriaDocument, out: TextIO) -> None:
+def _write_text(document: CriteriaDocument, criteria: Iterable[Criterion], out: TextIO) -> None:
     current = None
-    for criterion in document.criteria:
+    for criterion in criteria:
         if criterion.section != current:
             current = criterion.section
             out.write(f"{current.capitalize()} criteria\n")
@@ -234,23 +234,37 @@ def parse_command(
     data, source = _read_input(file)
     try:
         text = decode_text(data, source=source)
+        del data
         parser = default_parser()
         resume_collection()
-        document = parser.parse(text, source=source)
+        # criteria parsed and written a batch at a time: a large protocol is never held whole as IR or as JSON
+        frame, criteria = parser.parse_lazily(text, source=source)
+        del text
+        _write_document(frame, criteria, output_format, output)
     except CriteriaError as error:
         raise click.ClickException(str(error)) from error
-    if output_format == "constraints":
-        for record in document.constraints():
-            output.write(json.dumps(record, ensure_ascii=False) + "\n")
-    elif output_format == "text":
-        _write_text(document, output)
-    else:
-        output.write(document.model_dump_json(indent=2) + "\n")
-    errors = [d for d in document.diagnostics if d.severity == "error"]
+    errors = [d for d in frame.diagnostics if d.severity == "error"]
     for diagnostic in errors:
         click.echo(f"error: {source}: {diagnostic.message}", err=True)
     if errors:
         raise click.exceptions.Exit(1)
+
+
+def _write_document(frame: CriteriaDocument, criteria: Iterable[Criterion], output_format: str, out: TextIO) -> None:
+    """The document in ``output_format``, each criterion written as it comes (the same bytes as from the whole
+    document)."""
+    if output_format == "constraints":
+        from criteria_nlp.ir.constraints import criterion_record
+
+        for criterion in criteria:
+            out.write(json.dumps(criterion_record(criterion), ensure_ascii=False) + "\n")
+    elif output_format == "text":
+        _write_text(frame, criteria, out)
+    else:
+        from criteria_nlp.ir.stream import write_document_json
+
+        write_document_json(frame, criteria, out)
+        out.write("\n")
 
 
 def _report_problems(problems: list[str]) -> None:

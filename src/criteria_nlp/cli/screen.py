@@ -7,9 +7,12 @@ Bundle or the library's JSON) or a directory of them (a progress bar is shown wh
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,20 +20,17 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from criteria_nlp.cli.screen_files import Screened, ScreenJob, rendered, screen_directory
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
 from criteria_nlp.population.command import screen_population_command
-from criteria_nlp.screen import ScreeningResult, screen_many
-from criteria_nlp.sources import Patient, load_patient, load_patients, patient_files
+from criteria_nlp.sources import load_patient, patient_files
 
 
 class NothingToScreen(click.ClickException):
     """A protocol without criteria: refused like a usage error (exit 2), never screened as "eligible"."""
 
     exit_code = 2
-
-
-_DECISION_STYLE = {"eligible": "green", "ineligible": "red", "needs_review": "yellow"}
 
 
 def read_trial(path: Path) -> CriteriaDocument:
@@ -47,12 +47,6 @@ def read_trial(path: Path) -> CriteriaDocument:
     from criteria_nlp.pipeline import parse_criteria
 
     return parse_criteria(text, source=str(path))
-
-
-def _mark_complete(patient: Patient) -> Patient:
-    return patient.model_copy(
-        update={"conditions_complete": True, "medications_complete": True, "procedures_complete": True}
-    )
 
 
 @click.command("screen")
@@ -99,6 +93,15 @@ def _mark_complete(patient: Patient) -> Patient:
     help="With --engine: add per criterion the value, unit, date, converted value and reference range each "
     "measurement or age leaf used.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="A directory of patient files, or --engine python: screen in N processes (0: one per CPU); the output "
+    "keeps the input's order.",
+)
 def screen_command(
     trial: Path,
     patients: Path,
@@ -114,6 +117,7 @@ def screen_command(
     output: Path | None,
     explain_patient: str | None,
     evidence: bool,
+    jobs: int,
 ) -> None:
     """Screen PATIENTS (a patient file or a directory of them) against the protocol TRIAL.
 
@@ -124,78 +128,66 @@ def screen_command(
         options["evidence"] = evidence
         screen_population_command(
             read_trial(trial), trial, patients, engine, index_date, lookback_months, output_format or "jsonl",
-            output, explain_patient, options, assume_complete_records,
+            output, explain_patient, options, assume_complete_records, jobs,
         )  # fmt: skip
         return
     if output_format in ("jsonl", "csv", "parquet") or output is not None or explain_patient is not None or evidence:
         raise click.UsageError("--format jsonl/csv/parquet, -o, --explain-patient and --evidence need --engine")
     output_format = output_format or "text"
     console = Console()
-    err = Console(stderr=True)
     try:
-        doc = read_trial(trial)
-        if not doc.criteria:
+        job = ScreenJob(
+            read_trial(trial), index_date, lookback_months, defer_not_computable, assume_default_ranges, validate,
+            assume_complete_records, output_format, explain, sys.stdout.isatty(), console.width,
+        )  # fmt: skip
+        if not job.doc.criteria:
             raise NothingToScreen(f"{trial}: the protocol holds no eligibility criteria (empty or headers only)")
-        bad: list[tuple[Path, str]] = []
         if patients.is_dir():
-            total = len(patient_files(patients))
-            loaded = load_patients(patients, validate=validate, on_error=lambda path, why: bad.append((path, why)))
+            outcomes = _screen_directory(job, patients, jobs)
         else:
-            total = 1
-            loaded = iter([load_patient(patients, validate=validate)])
-        if assume_complete_records:
-            loaded = (_mark_complete(p) for p in loaded)
-        results: list[ScreeningResult] = []
-        screened = screen_many(
-            doc,
-            loaded,
-            index_date=index_date,
-            lookback_months=lookback_months,
-            defer_not_computable=defer_not_computable,
-            assume_default_ranges=assume_default_ranges,
-        )
-        show_progress = patients.is_dir() and output_format == "text" and err.is_terminal
-        if show_progress:
-            with Progress(console=err, transient=True) as progress:
-                task = progress.add_task("screening", total=total)
-                for result in screened:
-                    results.append(result)
-                    progress.advance(task)
-        else:
-            results.extend(screened)
+            patient = load_patient(patients, validate=validate)
+            outcomes = [rendered(job, job.context(), patients, patient)]
     except CriteriaError as error:
         raise click.ClickException(error.describe()) from error
-
+    screened = [outcome for outcome in outcomes if outcome.error is None]
+    bad = [(outcome.path, outcome.error) for outcome in outcomes if outcome.error is not None]
     if output_format == "json":
-        _write_json(results, bad, single=not patients.is_dir(), explain=explain)
+        _write_json([outcome.json or "" for outcome in screened], bad, single=not patients.is_dir())
         _fail_on_bad_files(bad)
         return
-
-    table = _table(trial, results, bad)
-    console.print(table)
-    if explain:
-        colour = sys.stdout.isatty()
-        for result in results:
-            click.echo("")
-            click.echo(result.explain(colour=colour, width=console.width))
+    console.print(_table(trial, screened, bad))
+    for outcome in screened if explain else []:
+        click.echo("")
+        click.echo(outcome.explanation)
     _fail_on_bad_files(bad)
 
 
-def _write_json(results: list[ScreeningResult], bad: list[tuple[Path, str]], *, single: bool, explain: bool) -> None:
+def _screen_directory(job: ScreenJob, folder: Path, jobs: int) -> list[Screened]:
+    """Every file's outcome (a progress bar on a terminal for the text table); the first fatal error stops it."""
+    err = Console(stderr=True)
+    files = patient_files(folder)
+    outcomes: list[Screened] = []
+    with contextlib.ExitStack() as stack:
+        advance: Callable[[], None] = lambda: None  # noqa: E731
+        if job.output_format == "text" and err.is_terminal:
+            bar = stack.enter_context(Progress(console=err, transient=True))
+            task = bar.add_task("screening", total=len(files))
+            advance = functools.partial(bar.advance, task)
+        for outcome in screen_directory(job, files, jobs):
+            if outcome.fatal is not None:
+                raise click.ClickException(outcome.fatal)
+            outcomes.append(outcome)
+            if outcome.error is None:
+                advance()
+    return outcomes
+
+
+def _write_json(items: list[str], bad: list[tuple[Path, str]], *, single: bool) -> None:
     """One result (a patient file) or a JSON array written one element at a time, unreadable files last."""
-
-    def item(result: ScreeningResult) -> str:
-        data = json.loads(result.to_json())
-        if not explain:
-            for criterion in data["criteria"]:
-                criterion.pop("trace", None)
-        return json.dumps(data, indent=2, ensure_ascii=False)
-
     if single:
-        click.echo(item(results[0]))
+        click.echo(items[0])
         return
-    parts = [item(result) for result in results]
-    parts += [json.dumps({"source": str(path), "error": why}, indent=2, ensure_ascii=False) for path, why in bad]
+    parts = items + [json.dumps({"source": str(path), "error": why}, indent=2, ensure_ascii=False) for path, why in bad]
     click.echo("[" if parts else "[]")
     for number, part in enumerate(parts):
         click.echo(textwrap.indent(part, "  ") + ("," if number < len(parts) - 1 else ""))
@@ -210,26 +202,16 @@ def _fail_on_bad_files(bad: list[tuple[Path, str]]) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _table(trial: Path, results: list[ScreeningResult], bad: list[tuple[Path, str]]) -> Table:
-    table = Table(title=f"{trial.name}: {len(results)} patient(s)")
+def _table(trial: Path, screened: list[Screened], bad: list[tuple[Path, str]]) -> Table:
+    table = Table(title=f"{trial.name}: {len(screened)} patient(s)")
     table.add_column("patient", overflow="fold")
     table.add_column("decision")
     table.add_column("inclusion met", justify="right")
     table.add_column("exclusion clear", justify="right")
     table.add_column("why / missing", overflow="fold")
-    for result in results:
-        inclusion = [c for c in result.criteria if c.section == "inclusion"]
-        exclusion = [c for c in result.criteria if c.section == "exclusion"]
-        why = result.reasons[0] if result.decision == "ineligible" and result.reasons else ""
-        if result.decision == "needs_review":
-            why = "; ".join(result.missing_data[:3] or result.unknown[:3])
-        table.add_row(
-            result.patient_id if result.source is None else Path(result.source).name,
-            f"[{_DECISION_STYLE[result.decision]}]{result.decision}[/]",
-            f"{sum(1 for c in inclusion if c.met)}/{len(inclusion)}",
-            f"{sum(1 for c in exclusion if c.met)}/{len(exclusion)}",
-            why,
-        )
+    for outcome in screened:
+        if outcome.row is not None:
+            table.add_row(*outcome.row)
     for path, reason in bad:
         table.add_row(path.name, "[red]error[/]", "", "", reason)
     return table

@@ -29,10 +29,12 @@ def screen_population_command(
     explain_patient: str | None,
     options: dict[str, bool],
     assume_complete_records: bool,
+    jobs: int = 1,
 ) -> None:
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+    from criteria_nlp.parallel import available_cores
     from criteria_nlp.population.engines import iter_screen_population
     from criteria_nlp.population.output import Summary, open_population, write_rows
 
@@ -57,6 +59,7 @@ def screen_population_command(
             defer_not_computable=options.get("defer_not_computable", False),
             assume_default_ranges=options.get("assume_default_ranges", False),
             evidence=options.get("evidence", False),
+            workers=jobs or available_cores(),
         )
         if err.is_terminal:
             columns = (SpinnerColumn(), TextColumn("screening on {task.fields[engine]}: {task.completed} patient(s)"))

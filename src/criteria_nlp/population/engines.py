@@ -10,6 +10,7 @@ over ``population.patients()``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from criteria_nlp.knowledge.lexicon import Lexicon
     from criteria_nlp.population.compile import Compiled
     from criteria_nlp.population.source import Population
+    from criteria_nlp.sources import Patient
 
 Engine = Literal["duckdb", "spark", "python"]
 ENGINES: tuple[str, ...] = ("duckdb", "spark", "python")
@@ -177,33 +179,76 @@ def python_batches(
     *,
     defer_not_computable: bool = False,
     evidence: bool = False,
+    workers: int = 1,
 ) -> Iterator[pa.RecordBatch]:
+    """The Python engine: :func:`~criteria_nlp.screen.screen` per patient, in ``workers`` processes when more than
+    one (the patients are read here, screened in the workers, rows in input order)."""
     import pyarrow as pa
 
-    from criteria_nlp.evaluate import PatientIndex
-    from criteria_nlp.population.evidence import python_evidence
-    from criteria_nlp.screen import require_criteria, screen
+    from criteria_nlp.screen import require_criteria
 
     require_criteria(doc)
     ctx.keep_fixed_traces = True
-    ids = [c.id for c in doc.criteria]
-    schema = output_schema(ids, evidence)
-    rows: list[dict[str, Any]] = []
-    for patient in source.patients():
-        result = screen(doc, patient, context=ctx, defer_not_computable=defer_not_computable)
+    schema = output_schema([c.id for c in doc.criteria], evidence)
+    job = _PythonJob(doc, ctx, defer_not_computable, evidence)
+    if workers > 1:
+        rows = _rows_in_workers(job, source.patients(), workers)
+    else:
+        rows = (job.row(patient) for patient in source.patients())
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 4096:
+            yield pa.RecordBatch.from_pylist(batch, schema=schema)
+            batch = []
+    if batch:
+        yield pa.RecordBatch.from_pylist(batch, schema=schema)
+
+
+@dataclass(frozen=True)
+class _PythonJob:
+    """What the Python engine screens each patient with (shared by its workers: inherited when forked)."""
+
+    doc: CriteriaDocument
+    ctx: EvaluationContext
+    defer_not_computable: bool
+    evidence: bool
+
+    def row(self, patient: Patient) -> dict[str, Any]:
+        """A patient's output row (``evidence`` as the Python engine's trace shows it)."""
+        from criteria_nlp.evaluate import PatientIndex
+        from criteria_nlp.population.evidence import python_evidence
+        from criteria_nlp.screen import screen
+
+        result = screen(self.doc, patient, context=self.ctx, defer_not_computable=self.defer_not_computable)
         criteria = {
             c.criterion_id: None if c.outcome.value == "unknown" else c.outcome.value == "true" for c in result.criteria
         }
         row = {"patient": patient.id, "decision": result.decision, "criteria": criteria}
         row["missing"] = list(result.missing_data)
-        if evidence:
-            row["evidence"] = python_evidence(doc, result, PatientIndex(patient, ctx.lexicon), ctx)
-        rows.append(row)
-        if len(rows) >= 4096:
-            yield pa.RecordBatch.from_pylist(rows, schema=schema)
-            rows = []
-    if rows:
-        yield pa.RecordBatch.from_pylist(rows, schema=schema)
+        if self.evidence:
+            row["evidence"] = python_evidence(self.doc, result, PatientIndex(patient, self.ctx.lexicon), self.ctx)
+        return row
+
+
+def _rows_in_workers(job: _PythonJob, patients: Iterator[Patient], workers: int) -> Iterator[dict[str, Any]]:
+    """Rows of ``patients`` screened in ``workers`` processes, in input order. The first patient is screened here:
+    what it builds on first use (the lexicon's plans, the context's caches) is then shared by the forked workers."""
+    from criteria_nlp.parallel import map_ordered
+
+    first = next(patients, None)
+    if first is None:
+        return
+    yield job.row(first)
+    yield from map_ordered(_screen_chunk, patients, workers=workers, shared=job)
+
+
+def _screen_chunk(patients: list[Patient]) -> list[dict[str, Any]]:
+    """A chunk of patients screened in a worker of :func:`_rows_in_workers`."""
+    from criteria_nlp.parallel import worker_shared
+
+    job: _PythonJob = worker_shared()
+    return [job.row(patient) for patient in patients]
 
 
 def iter_screen_population(
@@ -219,6 +264,7 @@ def iter_screen_population(
     spark: Any = None,
     connection: Any = None,
     evidence: bool = False,
+    workers: int = 1,
 ) -> Iterator[pa.RecordBatch]:
     """:func:`screen_population` as Arrow record batches, for outputs too large to hold."""
     ctx = _context(index_date, lookback_months, lexicon, assume_default_ranges)
@@ -228,7 +274,7 @@ def iter_screen_population(
     if engine == "spark":
         return spark_batches(trial, source, ctx, defer_not_computable=defer, spark=spark, evidence=evidence)
     if engine == "python":
-        return python_batches(trial, source, ctx, defer_not_computable=defer, evidence=evidence)
+        return python_batches(trial, source, ctx, defer_not_computable=defer, evidence=evidence, workers=workers)
     raise CriteriaInputError(f"unknown engine {engine!r}", expected=list(ENGINES))
 
 
@@ -245,12 +291,14 @@ def screen_population(
     spark: Any = None,
     connection: Any = None,
     evidence: bool = False,
+    workers: int = 1,
 ) -> pa.Table:
     """Screen every patient of ``source`` against ``trial``: one row per patient, in input order, with ``patient``,
     ``decision``, ``criteria`` (criterion id -> true / false / null) and ``missing``. ``engine``: "duckdb"
     (embedded, the default), "spark" (``spark``: a SparkSession, else see :func:`spark_session`) or "python".
     ``evidence=True`` adds ``evidence``: per criterion, the value, unit, date, converted value and reference range
-    each measurement or age leaf used (:mod:`criteria_nlp.population.evidence`)."""
+    each measurement or age leaf used (:mod:`criteria_nlp.population.evidence`). ``workers``: processes for the
+    Python engine (rows in input order; DuckDB and Spark use their own threads)."""
     import pyarrow as pa
 
     batches = list(
@@ -266,6 +314,7 @@ def screen_population(
             spark=spark,
             connection=connection,
             evidence=evidence,
+            workers=workers,
         )
     )
     return pa.Table.from_batches(batches, schema=output_schema([c.id for c in trial.criteria], evidence))

@@ -63,18 +63,26 @@ def load_patients(
     lex = lexicon if lexicon is not None else load_lexicon()
     for path in patient_files(folder):
         try:
-            _require_regular(path)
-            name, data = _read_json(path)
-            reader = reader_for(data, name)
-            if not reader.describes_patient(data):
-                continue
-            patient = reader.read(data, source=name, strict=strict, validate=validate, lexicon=lex)
+            patient = load_patient_file(path, validate=validate, strict=strict, lexicon=lex)
         except PatientDataError as error:
             if on_error is None:
                 raise
             on_error(path, error.describe())
             continue
-        yield patient.model_copy(update={"source": name})
+        if patient is not None:
+            yield patient
+
+
+def load_patient_file(path: Path, *, validate: bool, strict: bool, lexicon: Lexicon) -> Patient | None:
+    """One file of a patient directory as :func:`load_patients` reads it (None for a document that describes no
+    patient); an unreadable file raises :class:`PatientDataError`. ``screen DIR --jobs`` reads files one by one."""
+    _require_regular(path)
+    name, data = _read_json(path)
+    reader = reader_for(data, name)
+    if not reader.describes_patient(data):
+        return None
+    patient = reader.read(data, source=name, strict=strict, validate=validate, lexicon=lexicon)
+    return patient.model_copy(update={"source": name})
 
 
 def _require_regular(path: Path) -> None:

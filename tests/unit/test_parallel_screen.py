@@ -1,0 +1,92 @@
+"""``screen DIR --jobs N`` and ``screen POPULATION --engine python --jobs N``: the same bytes as one process, in the
+files' (patients') order, bad files reported where one process reports them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from criteria_nlp.cli import cli
+from criteria_nlp.pipeline import parse_criteria
+from criteria_nlp.population.engines import screen_population
+from criteria_nlp.population.source import ArrowPopulation
+from criteria_nlp.population.synthetic import synthetic_tables
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+TRIAL = REPO_ROOT / "corpora" / "trials" / "NCT03219801.txt"
+PATIENTS = REPO_ROOT / "corpora" / "patients"
+
+
+@pytest.fixture(scope="module")
+def patient_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled patients four times over (so that the workers get several chunks), with bad files among them."""
+    folder = tmp_path_factory.mktemp("patients")
+    for copy in range(4):
+        for path in sorted(PATIENTS.glob("*.json")):
+            shutil.copy(path, folder / f"{copy}-{path.name}")
+    (folder / "1-broken.json").write_text('{"resourceType": "Bundle", ', encoding="utf-8")
+    (folder / "2-latin1.json").write_bytes(b'{"id": "caf\xe9"}')
+    (folder / "2-zz-array.json").write_text("[1, 2]", encoding="utf-8")
+    (folder / "3-a-directory.json").mkdir()
+    (folder / "3-dangling.json").symlink_to(folder / "nowhere.json")
+    return folder
+
+
+def _screen(*arguments: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, ["screen", str(TRIAL), *arguments, "--index-date", "2026-11-01"])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("output_format", ["json", "text"])
+def test_screen_directory_jobs_two_is_byte_identical_with_bad_files(patient_dir: Path, output_format: str) -> None:
+    arguments = [str(patient_dir), "--format", output_format]
+    if output_format == "text":
+        arguments.append("--explain")
+    one, two, every_core = (_screen(*arguments, "--jobs", jobs) for jobs in ("1", "2", "0"))
+    assert one == two == every_core
+    code, out, err = two
+    assert code == 1 and "5 patient file(s) could not be screened" in err
+    if output_format == "json":
+        items = json.loads(out)
+        screened = [item["source"] for item in items if "decision" in item]
+        assert [Path(source).name for source in screened] == sorted(
+            f"{copy}-{path.name}" for copy in range(4) for path in PATIENTS.glob("*.json")
+        )
+        failed = [Path(item["source"]).name for item in items if "error" in item]
+        assert failed == ["1-broken.json", "2-latin1.json", "2-zz-array.json", "3-a-directory.json", "3-dangling.json"]
+    else:
+        assert out.count("patient ") >= 20  # one explanation per screened patient
+
+
+def test_screen_directory_jobs_stops_on_a_bad_index_date_like_one_process(patient_dir: Path) -> None:
+    results = [
+        CliRunner().invoke(cli, ["screen", str(TRIAL), str(patient_dir), "--index-date", "0001-01-01", "--jobs", jobs])
+        for jobs in ("1", "2")
+    ]
+    assert results[0].exit_code == results[1].exit_code != 0
+    assert results[0].output == results[1].output
+
+
+def test_screen_python_engine_jobs_two_is_byte_identical() -> None:
+    outputs = [
+        _screen(str(PATIENTS), "--engine", "python", "--evidence", "--format", "jsonl", "--jobs", jobs)
+        for jobs in ("1", "2")
+    ]
+    assert outputs[0] == outputs[1]
+    code, out, _ = outputs[1]
+    assert code == 0 and len(out.splitlines()) == 5
+
+
+def test_screen_population_workers_keep_rows_and_order() -> None:
+    """Several hundred synthetic patients (several chunks per worker) screened in two workers: the same table."""
+    population = ArrowPopulation(synthetic_tables(300, seed=5))
+    trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
+    one = screen_population(trial, population, engine="python", index_date="2026-11-01", evidence=True)
+    two = screen_population(trial, population, engine="python", index_date="2026-11-01", evidence=True, workers=2)
+    assert one.num_rows == 300
+    assert two.equals(one)
+    assert one.column("patient").to_pylist() == [row["patient_id"] for row in population.tables["patients"].to_pylist()]
