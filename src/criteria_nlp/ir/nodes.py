@@ -199,16 +199,23 @@ class Conditional(NodeBase):
     otherwise: Node | None = None
 
 
+# The concepts named inside text that is not read (``Unparsed``, ``NotComputable``): kept so that the ids are not lost
+# (search, statistics, the linter), never used to decide: the node stays unknown. Left out of JSON when empty.
+Mentions = Annotated[tuple[ConceptRef, ...], Field(default=(), exclude_if=lambda value: not value)]
+
+
 class NotComputable(NodeBase):
     kind: Literal["not_computable"] = "not_computable"
     category: Literal["consent", "willingness", "judgement", "administrative", "other"]
     text: str
+    concepts: Mentions = ()
 
 
 class Unparsed(NodeBase):
     kind: Literal["unparsed"] = "unparsed"
     text: str
     reason: str
+    concepts: Mentions = ()
 
 
 Node = Annotated[
