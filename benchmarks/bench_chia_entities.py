@@ -32,6 +32,7 @@ from pydantic import BaseModel
 from criteria_nlp.ir import (
     ConceptRef,
     Conditional,
+    Criterion,
     Node,
     NotComputable,
     Presence,
@@ -102,17 +103,18 @@ def _entities(ann: str) -> Iterator[Entity]:
             yield Entity(kind, fragments, fields[2])
 
 
-def parser_mentions(lines: list[Line]) -> tuple[list[list[Mention]], list[Node]]:
-    """The mentions with an id wherever they are in each line's IR, and the expressions."""
-    parser = CriteriaParser()
+def parser_mentions(lines: list[Line]) -> tuple[list[list[Mention]], list[Criterion]]:
+    """The mentions with an id wherever they are in each line's IR, and the criteria (with the builder's claims)."""
+    parser = CriteriaParser(keep_claims=True)
     records = ((str(i), line.text, line.section) for i, line in enumerate(lines))
     found: list[list[Mention]] = []
-    expressions: list[Node] = []
+    criteria: list[Criterion] = []
     for criterion in parser.parse_many(records):  # type: ignore[arg-type]
         mentions: list[Mention] = []
         for node in walk(criterion.expression):
             if isinstance(node, Presence) and node.concept.id:
-                mentions.append((node.concept.span.start, node.concept.span.end, "parser"))
+                for span in (node.concept.span, *node.concept.restated):
+                    mentions.append((span.start, span.end, "parser"))
             for part in _references(node):
                 if part.id:
                     mentions.append((part.span.start, part.span.end, "parser"))
@@ -120,8 +122,8 @@ def parser_mentions(lines: list[Line]) -> tuple[list[list[Mention]], list[Node]]
                 if concept.id:
                     mentions.append((concept.span.start, concept.span.end, "parser"))
         found.append(mentions)
-        expressions.append(criterion.expression)
-    return found, expressions
+        criteria.append(criterion)
+    return found, criteria
 
 
 def _carried(node: BaseModel) -> tuple[ConceptRef, ...]:
@@ -186,24 +188,25 @@ def off_target(lines: list[Line], mentions: list[list[Mention]], n: int) -> Coun
 
 
 def why_missed(
-    lines: list[Line], parsed: list[list[Mention]], matched: list[list[Mention]], expressions: list[Node]
+    lines: list[Line], parsed: list[list[Mention]], matched: list[list[Mention]], criteria: list[Criterion]
 ) -> dict[str, Counter[str]]:
     """Per entity type: why the entities no parser mention overlaps were missed (where they are in the IR)."""
     reasons: dict[str, Counter[str]] = {kind: Counter() for kind in TYPES}
-    for line, found, layer, expression in zip(lines, parsed, matched, expressions, strict=True):
+    for line, found, layer, criterion in zip(lines, parsed, matched, criteria, strict=True):
         for entity in line.entities:
             if entity.kind not in TYPES or any(_overlaps(m, entity) for m in found):
                 continue
             if not any(_overlaps(m, entity) for m in layer):
                 reasons[entity.kind]["not matched by the layer either"] += 1
                 continue
-            reasons[entity.kind][_where(expression, entity)] += 1
+            reasons[entity.kind][_where(criterion, entity)] += 1
     return reasons
 
 
-def _where(expression: Node, entity: Entity) -> str:
-    """Where an entity is in the IR: the first leaf overlapping it, and whether it is the condition of an "if"."""
-    stack: list[tuple[Node, bool]] = [(expression, False)]
+def _where(criterion: Criterion, entity: Entity) -> str:
+    """Where an entity is in the IR: the first leaf overlapping it, and whether it is the condition of an "if";
+    else the reader that took its words (the builder's claims)."""
+    stack: list[tuple[Node, bool]] = [(criterion.expression, False)]
     while stack:
         node, condition = stack.pop()
         if isinstance(node, Conditional):
@@ -219,7 +222,10 @@ def _where(expression: Node, entity: Entity) -> str:
         if not any(node.span.start < b and a < node.span.end for a, b in entity.fragments):
             continue
         return ("if-condition: " if condition else "") + _leaf_reason(node)
-    return "in no node (cue, filler or a word another reading took)"
+    for claim in criterion.claims:
+        if any(claim.span.start < b and a < claim.span.end for a, b in entity.fragments):
+            return f"in no node: taken by reader {claim.reader!r} as {claim.role!r}"
+    return "in no node, no reader took it"
 
 
 def _leaf_reason(node: Node) -> str:
@@ -297,7 +303,7 @@ def main() -> int:
         return 0
     lines = chia_lines(shared / "corpora" / "chia", options.limit)
     started = time.perf_counter()
-    parsed, expressions = parser_mentions(lines)
+    parsed, criteria = parser_mentions(lines)
     parsing = time.perf_counter() - started
     started = time.perf_counter()
     load_terminology()
@@ -315,7 +321,7 @@ def main() -> int:
                 print(f"  {count:4d}  {text}")
     if options.why:
         print("\nmissed by the parser, by where the entity is in the IR (share of the type's occurrences)")
-        for kind, reasons in why_missed(lines, parsed, matched, expressions).items():
+        for kind, reasons in why_missed(lines, parsed, matched, criteria).items():
             n = sum(1 for line in lines for e in line.entities if e.kind == kind)
             print(f"{kind}:")
             for reason, count in reasons.most_common():

@@ -88,14 +88,18 @@ def read_concepts(state: BuildState) -> None:
     if not positions:
         return
     pieces = state.prose
-    seen_ids: set[str] = set()
+    first: dict[str, tuple[Piece, tuple[str, ...]]] = {}  # concept id -> its first mention and qualifiers
     for position in positions:
         piece = pieces[position]
         qualifiers = _qualifiers_before(state, position) + _qualifiers_within(state, piece)
         state.take(piece, CONCEPTS, "concept")
-        if piece.kinds["CONCEPT"] in seen_ids:
-            continue  # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease"
-        seen_ids.add(piece.kinds["CONCEPT"])
+        seen = first.get(piece.kinds["CONCEPT"])
+        if seen is not None and (not qualifiers or qualifiers == seen[1]):
+            # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease": one presence; but
+            # "active malignancy or history of malignancy" names two states of it
+            state.restated.setdefault(seen[0].index, []).append(piece.span)
+            continue
+        first.setdefault(piece.kinds["CONCEPT"], (piece, qualifiers))
         state.items.append((piece, qualifiers))
         if piece.index in state.requirements:  # "that required steroids" (reader "requirements")
             state.details[len(state.items) - 1] = state.requirements[piece.index]

@@ -100,6 +100,9 @@ class ConceptRef(Frozen):
     # the text names something narrower than ``id`` (the words the id leaves out are among ``qualifiers``): "pontine
     # glioma" read as Glioma. Left out of JSON when False, so documents without such a concept read as before.
     broader: bool = Field(default=False, exclude_if=lambda value: not value)
+    # other places the clause names the same concept ("SLE (systemic lupus erythematosus)", "clopidogrel,
+    # prasugrel or ticagrelor" read as antiplatelets): one presence, every mention kept. Left out of JSON when empty.
+    restated: tuple[Span, ...] = Field(default=(), exclude_if=lambda value: not value)
 
 
 class TemporalWindow(Frozen):
