@@ -86,6 +86,31 @@ def test_function_and_cue_words_are_not_qualifiers(composed: Terminology) -> Non
     assert not match.broader and match.start == 1
 
 
+def test_a_head_word_matches_in_the_other_number(composed: Terminology) -> None:
+    assert _texts(composed, "quintal failures") == [("quintal failures", ("mesh:T3",))]
+    assert _texts(composed, "brainstem infarctions") == [("brainstem infarctions", ("mesh:T4",))]
+    roles = read_word_roles()
+    assert set(roles.number_variants("therapy")) >= {"therapies"}
+    assert roles.number_variants("therapies") == ("therapie", "therapy")
+    # short words (abbreviations), and words whose final "s" is no plural, are not changed
+    assert roles.number_variants("aids") == roles.number_variants("sepsis") == roles.number_variants("glass") == ()
+
+
+def test_the_other_number_yields_to_the_lexicon_and_to_generic_words(packaged: Terminology) -> None:
+    assert _texts(packaged, "local anesthetic") == [("local anesthetic", ("mesh:D000779",))]
+    # "narcotics" is a lexicon form (opioids): its singular is not looked up in the tables
+    assert _texts(packaged, "narcotic") == []
+    generic = read_word_roles().generic
+    assert "recurrence" in generic
+    assert all(m.source == "lexicon" for m in packaged.match_tokens(["recurrence"]))
+
+
+def test_an_override_of_a_drugbank_id_is_a_medication(packaged: Terminology) -> None:
+    assert [m.id for m in packaged.match_tokens(["lithium"])] == ["drugbank:DB01356"]
+    assert packaged.category("drugbank:DB01356") == "medication"
+    assert packaged.category("mesh:D000900") == "medication"  # antibiotics: a drug class by its name's last word
+
+
 def test_curated_lexicon_comes_first_and_its_variables_block_the_tables(packaged: Terminology) -> None:
     diabetes = packaged.match_tokens(["type", "2", "diabetes", "mellitus"])[0]
     assert diabetes.ids[0] == "type_2_diabetes" and diabetes.source == "lexicon"

@@ -36,6 +36,7 @@ TABLES = (
 )
 CROSSLINKS = "crosslinks.tsv.gz"
 _MAX_QUALIFIERS = 3
+_MIN_VARIANT_LENGTH = 5  # shorter words are abbreviations or too ambiguous to change in number ("AIDS", "gas")
 _SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
 
 Kind = Literal["concept", "variable", "group", "term"]
@@ -247,13 +248,16 @@ class Terminology:
     def _hit(self, tokens: Sequence[str], lower: list[str], i: int) -> _Hit | None:
         if i >= 2 and lower[i - 1] == "-" and lower[i - 2].isalnum():
             return None  # inside a hyphenated compound: "pcr" in "RT-PCR"
-        for length in range(min(self._longest.get(lower[i], 0), len(lower) - i), 0, -1):
+        longest = self._longest.get(lower[i], 0) or int(bool(self._in_other_number((lower[i],))))
+        for length in range(min(longest, len(lower) - i), 0, -1):
             end = i + length
             if self.cuts_compound(lower, end):
                 continue  # the compound goes on: "RT" of "RT-PCR" is not radiotherapy
             key = tuple(lower[i:end])
             lexical = [e for e in self._lexicon_forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
             generated = self._terms.get(key, ())
+            if not lexical and not generated and key not in self._lexicon_forms:
+                generated = self._in_other_number(key)
             if not lexical and not generated:
                 continue
             if lexical:
@@ -262,6 +266,18 @@ class Terminology:
                 return _Hit(length, ids, kind, "lexicon")
             return _Hit(length, generated, "term", generated[0].partition(":")[0] if generated else "")
         return None
+
+    def _in_other_number(self, key: tuple[str, ...]) -> tuple[str, ...]:
+        """The table concepts of ``key`` with its last word in the other number ("local anesthetic" is a term of
+        Anesthetics, Local as "local anesthetics"); none where the lexicon knows that form (its spellings decide) or
+        the words are generic ("recurrence" is no term, although "recurrences" may be one)."""
+        if " ".join(key) in self._words.generic:
+            return ()
+        for variant in self._words.number_variants(key[-1]):
+            other = (*key[:-1], variant)
+            if other in self._terms and other not in self._lexicon_forms:
+                return self._terms[other]
+        return ()
 
     def cuts_compound(self, lower: Sequence[str], end: int) -> bool:
         """Whether a name ending before token ``end`` stops inside a hyphenated compound that goes on ("RT" of
@@ -403,12 +419,30 @@ class WordRoles:
         compound: frozenset[str],
         drug_heads: frozenset[str] = frozenset(),
         forms: frozenset[str] = frozenset(),
+        plurals: frozenset[str] = frozenset(),
+        not_plurals: frozenset[str] = frozenset(),
     ) -> None:
         self.generic = generic
         self.function = function
         self.compound = compound
         self.drug_heads = drug_heads
         self.forms = forms
+        # "ies y": a plural ending and the singular ending it replaces; "s": an ending added to the singular
+        self.plurals = tuple(sorted((tuple([*phrase.split(), ""][:2]) for phrase in plurals), reverse=True))
+        self.not_plurals = not_plurals  # endings of words whose final "s" is no plural ("-ss", "-us", "-is")
+
+    def number_variants(self, word: str) -> tuple[str, ...]:
+        """The word in the other grammatical number ("anesthetic" <-> "anesthetics", "therapies" -> "therapy"), for
+        a head word at least five letters long: a drug class or procedure named in the other number than its term."""
+        if len(word) < _MIN_VARIANT_LENGTH or not word.isalpha():
+            return ()
+        variants: list[str] = []
+        for plural, singular in self.plurals:
+            if word.endswith(plural) and not any(word.endswith(ending) for ending in self.not_plurals):
+                variants.append(word[: len(word) - len(plural)] + singular)
+            elif word.endswith(singular) and not word.endswith(plural):
+                variants.append(word[: len(word) - len(singular)] + plural)
+        return tuple(dict.fromkeys(variants))
 
     def category(self, table: str, name: str) -> Category:
         """A concept's category from its table and, for drug classes among procedures, its name's last word."""
@@ -462,12 +496,13 @@ def _open_text(path: Path) -> TextIO:
 
 
 def read_word_roles(path: Path | None = None) -> WordRoles:
-    roles: dict[str, set[str]] = {role: set() for role in ("generic", "function", "compound", "drug_head", "form")}
+    names = ("generic", "function", "compound", "drug_head", "form", "plural", "not_plural")
+    roles: dict[str, set[str]] = {role: set() for role in names}
     with _open_text(path or corpus_path("terminology", "words.tsv")) as stream:
         rows = [line.rstrip("\n").split("\t") for line in stream if line.strip() and not line.startswith("#")]
     for phrase, role, *_ in rows[1:]:
         roles.setdefault(role.strip(), set()).add(phrase.strip())
-    return WordRoles(*(frozenset(roles[role]) for role in ("generic", "function", "compound", "drug_head", "form")))
+    return WordRoles(*(frozenset(roles[role]) for role in names))
 
 
 def read_tables(directory: Path, words: WordRoles) -> Tables:
@@ -478,7 +513,9 @@ def read_tables(directory: Path, words: WordRoles) -> Tables:
         for concept_id, name, parents, forms in read_table(directory / table):
             known = concepts.get(concept_id)
             if known is None:
-                concepts[concept_id] = (name, concept_id.partition(":")[0], parents, words.category(table, name))
+                # an override of a DrugBank id is a drug, whatever its name ends in ("Lithium cation")
+                kind = "drugbank.tsv.gz" if concept_id.startswith("drugbank:") else table
+                concepts[concept_id] = (name, concept_id.partition(":")[0], parents, words.category(kind, name))
             else:
                 merged = tuple(dict.fromkeys([*known[2], *parents]))
                 concepts[concept_id] = (known[0], known[1], merged, known[3])
