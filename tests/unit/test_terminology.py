@@ -11,6 +11,7 @@ import pytest
 
 from criteria_nlp.knowledge import terminology
 from criteria_nlp.knowledge.terminology import Terminology, load_terminology, read_word_roles
+from criteria_nlp.knowledge.terminology_titles import title_links
 from criteria_nlp.resources import corpus_path
 
 _REPOSITORY = Path(__file__).resolve().parents[2]
@@ -103,6 +104,15 @@ def test_the_other_number_yields_to_the_lexicon_and_to_generic_words(packaged: T
     generic = read_word_roles().generic
     assert "recurrence" in generic
     assert all(m.source == "lexicon" for m in packaged.match_tokens(["recurrence"]))
+
+
+def test_an_icd10cm_title_named_whole_links_the_code_to_mesh(packaged: Terminology) -> None:
+    assert title_links(packaged, "icd10cm:E11.9") == ("mesh:D003924",)  # "without complications" is filler
+    assert title_links(packaged, "icd10cm:K50.90") == ("mesh:D003424",)  # "Crohn's disease, unspecified, ..."
+    # a title the match leaves words of names a narrower concept, which may lie under another branch too
+    assert title_links(packaged, "icd10cm:E11.21") == ()  # "... with diabetic nephropathy"
+    assert title_links(packaged, "icd10cm:C67.9") == ()  # "Malignant neoplasm of bladder": no MeSH term
+    assert title_links(packaged, "mesh:D003924") == ()
 
 
 def test_an_override_of_a_drugbank_id_is_a_medication(packaged: Terminology) -> None:

@@ -15,15 +15,17 @@ cancer" is Urinary Bladder Neoplasms, not malignancy). Where the text has more w
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal, NamedTuple, TextIO
+from typing import Literal, NamedTuple
 
 from criteria_nlp.knowledge.codes import code_system
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.knowledge.terminology_words import Category, open_text
+from criteria_nlp.knowledge.terminology_words import WordRoles as WordRoles  # re-exported: the tables' readers
+from criteria_nlp.knowledge.terminology_words import read_word_roles as read_word_roles
 from criteria_nlp.resources import corpus_path
 
 # read in this order: a term in an earlier table wins over the same term in a later one
@@ -36,13 +38,9 @@ TABLES = (
 )
 CROSSLINKS = "crosslinks.tsv.gz"
 _MAX_QUALIFIERS = 3
-_MIN_VARIANT_LENGTH = 5  # shorter words are abbreviations or too ambiguous to change in number ("AIDS", "gas")
 _SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
 
 Kind = Literal["concept", "variable", "group", "term"]
-Category = Literal["condition", "medication", "procedure"]
-# the tables whose concepts are not conditions: DrugBank drugs, and MeSH procedures or drug classes (by head word)
-_TABLE_CATEGORY: dict[str, Category] = {"drugbank.tsv.gz": "medication", "mesh-procedures-drugs.tsv.gz": "procedure"}
 Tokenize = Callable[[str], list[tuple[str, int, int]]]
 
 
@@ -219,6 +217,14 @@ class Terminology:
             )
             i += hit.length
         return matches
+
+    @property
+    def words(self) -> WordRoles:
+        return self._words
+
+    def tokens(self, text: str) -> list[str]:
+        """``text`` as criteria_nlp's tokenizer splits it."""
+        return [token for token, _, _ in self._tokenize(text)]
 
     def match_text(self, text: str) -> list[TextMatch]:
         """:meth:`match_tokens` over ``text`` tokenised by criteria_nlp's tokenizer, with character offsets."""
@@ -409,55 +415,6 @@ def _unbracketed(words: list[str]) -> list[str]:
     return kept
 
 
-class WordRoles:
-    """The hand-curated ``words.tsv``: phrases never matched alone, words never taken as qualifiers."""
-
-    def __init__(
-        self,
-        generic: frozenset[str],
-        function: frozenset[str],
-        compound: frozenset[str],
-        drug_heads: frozenset[str] = frozenset(),
-        forms: frozenset[str] = frozenset(),
-        plurals: frozenset[str] = frozenset(),
-        not_plurals: frozenset[str] = frozenset(),
-    ) -> None:
-        self.generic = generic
-        self.function = function
-        self.compound = compound
-        self.drug_heads = drug_heads
-        self.forms = forms
-        # "ies y": a plural ending and the singular ending it replaces; "s": an ending added to the singular
-        self.plurals = tuple(sorted((tuple([*phrase.split(), ""][:2]) for phrase in plurals), reverse=True))
-        self.not_plurals = not_plurals  # endings of words whose final "s" is no plural ("-ss", "-us", "-is")
-
-    def number_variants(self, word: str) -> tuple[str, ...]:
-        """The word in the other grammatical number ("anesthetic" <-> "anesthetics", "therapies" -> "therapy"), for
-        a head word at least five letters long: a drug class or procedure named in the other number than its term."""
-        if len(word) < _MIN_VARIANT_LENGTH or not word.isalpha():
-            return ()
-        variants: list[str] = []
-        for plural, singular in self.plurals:
-            if word.endswith(plural) and not any(word.endswith(ending) for ending in self.not_plurals):
-                variants.append(word[: len(word) - len(plural)] + singular)
-            elif word.endswith(singular) and not word.endswith(plural):
-                variants.append(word[: len(word) - len(singular)] + plural)
-        return tuple(dict.fromkeys(variants))
-
-    def category(self, table: str, name: str) -> Category:
-        """A concept's category from its table and, for drug classes among procedures, its name's last word."""
-        last = (name.lower().split() or [""])[-1]
-        if last in self.drug_heads:
-            return "medication"
-        return _TABLE_CATEGORY.get(table, "condition")
-
-    def is_function(self, word: str) -> bool:
-        return word in self.function
-
-    def is_compound(self, word: str) -> bool:
-        return word in self.compound
-
-
 def _lexicon_forms(
     lexicon: Lexicon, tokenize: Tokenize
 ) -> dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]]:
@@ -477,7 +434,7 @@ def _lexicon_forms(
 
 def read_table(path: Path) -> Iterator[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
     """Rows ``(id, name, parents, terms)`` of a table (plain or gzip) after its ``#`` header and column line."""
-    with _open_text(path) as stream:
+    with open_text(path) as stream:
         lines = (line.rstrip("\n") for line in stream if line.strip() and not line.startswith("#"))
         next(lines, None)  # the column names
         for line in lines:
@@ -487,22 +444,6 @@ def read_table(path: Path) -> Iterator[tuple[str, str, tuple[str, ...], tuple[st
 
 def _split(field: str) -> tuple[str, ...]:
     return tuple(part for part in field.split("|") if part)
-
-
-def _open_text(path: Path) -> TextIO:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
-def read_word_roles(path: Path | None = None) -> WordRoles:
-    names = ("generic", "function", "compound", "drug_head", "form", "plural", "not_plural")
-    roles: dict[str, set[str]] = {role: set() for role in names}
-    with _open_text(path or corpus_path("terminology", "words.tsv")) as stream:
-        rows = [line.rstrip("\n").split("\t") for line in stream if line.strip() and not line.startswith("#")]
-    for phrase, role, *_ in rows[1:]:
-        roles.setdefault(role.strip(), set()).add(phrase.strip())
-    return WordRoles(*(frozenset(roles[role]) for role in names))
 
 
 def read_tables(directory: Path, words: WordRoles) -> Tables:
