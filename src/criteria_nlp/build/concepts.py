@@ -226,9 +226,9 @@ def _qualifiers_before(state: BuildState, position: int) -> tuple[str, ...]:
     if k >= 0 and "NEG" in pieces[k].kinds:
         # "no history of stroke": the negation cue holds the qualifier phrase; the negation reader reads the "no"
         written = pieces[k].lower
-        value = next((v for phrase, v in _qualifier_phrases().items() if written.endswith(" " + phrase)), None)
-        if value is not None and value not in qualifiers:
-            qualifiers.insert(0, value)
+        held = next((v for phrase, v in _qualifier_phrases().items() if written.endswith(" " + phrase)), None)
+        if held is not None and held not in qualifiers:
+            qualifiers.insert(0, held)
     return tuple(qualifiers)
 
 

@@ -60,7 +60,7 @@ def mention_of(piece: Piece, lexicon: Lexicon) -> ConceptRef:
         id=concept_id,
         mention=piece.text,
         span=piece.span,
-        category=category,  # type: ignore[arg-type]
+        category=category,
         qualifiers=tuple(narrower.split()) if narrower else (),
         broader=narrower is not None,
     )
