@@ -37,6 +37,7 @@ TABLES = (
     "icd10cm.tsv.gz",
 )
 CROSSLINKS = "crosslinks.tsv.gz"
+LEXICON_ENTRY = "terminology-lexicon"  # the start-up cache's entry of what the tables make of the lexicon
 _MAX_QUALIFIERS = 3
 _SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
 
@@ -165,37 +166,27 @@ class _Concepts(Mapping[str, TermConcept]):
 class Terminology:
     """Read-only lookups over the generated tables and the curated lexicon."""
 
-    def __init__(self, tables: Tables, lexicon: Lexicon, tokenize: Tokenize, words: WordRoles) -> None:
+    def __init__(
+        self,
+        tables: Tables,
+        lexicon: Lexicon,
+        tokenize: Tokenize,
+        words: WordRoles,
+        lexicon_state: LexiconState | None = None,
+    ) -> None:
+        """``lexicon_state``: what :func:`lexicon_state` makes of the lexicon and these tables, when stored."""
         self.concepts: Mapping[str, TermConcept] = _Concepts(tables.concepts)
         self.lexicon = lexicon
         self._terms = tables.terms
         self._same_as = tables.same_as
         self._tokenize = tokenize
         self._words = words
-        self._lexicon_forms = _lexicon_forms(lexicon, tokenize)
+        self._lexicon_forms, self._curated_above = lexicon_state or lexicon_state_of(tables, lexicon, tokenize)
         self._longest = dict(tables.longest)
         for key in self._lexicon_forms:
             self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self._vocabulary = tables.vocabulary
         self._ancestors: dict[str, frozenset[str]] = {}
-        self._curated_above = self._curated_links()
-
-    def _curated_links(self) -> dict[str, set[str]]:
-        """Table concepts under a curated concept: those whose name is one of the concept's forms ("Metformin" is a
-        form of oral_antidiabetics). Only the name counts, not an entry term: the lexicon's "tumor" (malignancy) is
-        an entry term of Neoplasms, under which lie benign tumours too."""
-        links: dict[str, set[str]] = {}
-        for key, entries in self._lexicon_forms.items():
-            form = " ".join(key)
-            for kind, curated_id, _, _ in entries:
-                curated = self.lexicon.concepts.get(curated_id) if kind == "concept" else None
-                if curated is None:
-                    continue
-                for table_id in self._terms.get(key, ()):
-                    concept = self.concepts.get(table_id)
-                    if concept is not None and concept.name.lower() == form and _compatible(curated.category, concept):
-                        links.setdefault(table_id, set()).add(curated_id)
-        return links
 
     # --- matching -------------------------------------------------------------------------------------------------
 
@@ -415,12 +406,35 @@ def _unbracketed(words: list[str]) -> list[str]:
     return kept
 
 
-def _lexicon_forms(
-    lexicon: Lexicon, tokenize: Tokenize
-) -> dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]]:
+LexicalForms = dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]]
+LexiconState = tuple[LexicalForms, dict[str, set[str]]]  # the lexicon's forms, table concepts under curated ones
+
+
+def lexicon_state_of(tables: Tables, lexicon: Lexicon, tokenize: Tokenize) -> LexiconState:
+    """What the matcher needs of the lexicon: its forms tokenised (the slow part: every form goes through the
+    tokenizer), and the table concepts under a curated concept: those whose name is one of the concept's forms
+    ("Metformin" is a form of oral_antidiabetics). Only the name counts, not an entry term: the lexicon's "tumor"
+    (malignancy) is an entry term of Neoplasms, under which lie benign tumours too."""
+    forms = _lexicon_forms(lexicon, tokenize)
+    concepts = _Concepts(tables.concepts)
+    links: dict[str, set[str]] = {}
+    for key, entries in forms.items():
+        form = " ".join(key)
+        for kind, curated_id, _, _ in entries:
+            curated = lexicon.concepts.get(curated_id) if kind == "concept" else None
+            if curated is None:
+                continue
+            for table_id in tables.terms.get(key, ()):
+                concept = concepts.get(table_id)
+                if concept is not None and concept.name.lower() == form and _compatible(curated.category, concept):
+                    links.setdefault(table_id, set()).add(curated_id)
+    return forms, links
+
+
+def _lexicon_forms(lexicon: Lexicon, tokenize: Tokenize) -> LexicalForms:
     """Every lexicon surface form as a lower-case token tuple: (kind, id, case-sensitive, tokens as written)."""
     kinds: dict[str, Kind] = {"VARIABLE": "variable", "GROUP": "group", "CONCEPT": "concept"}
-    forms: dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]] = {}
+    forms: LexicalForms = {}
     for entry in lexicon.phrase_entries():
         written = tuple(token for token, _, _ in tokenize(entry.text))
         if written:
@@ -509,7 +523,24 @@ def load_terminology(directory: Path | None = None) -> Terminology:
 
 @cache
 def _default_terminology() -> Terminology:
-    return _load(corpus_path("terminology"), load_lexicon(), spacy_tokenize)
+    """The packaged tables with the packaged lexicon: what they make of the lexicon is read from the start-up cache
+    too, under the key of the spaCy pipeline's entry (every data file, the tokenizer's and the readers' code)."""
+    from criteria_nlp.knowledge.terminology_cache import load_or_build_keyed
+    from criteria_nlp.text.pipeline_cache import pipeline_key
+
+    directory, lexicon = corpus_path("terminology"), load_lexicon()
+    words = read_word_roles(directory / "words.tsv")
+    tables, _ = load_tables(directory, words)
+    state, _ = load_or_build_keyed(
+        LEXICON_ENTRY, pipeline_key(), lambda: lexicon_state_of(tables, lexicon, spacy_tokenize), _state_shape
+    )
+    return Terminology(tables, lexicon, spacy_tokenize, words, state)  # type: ignore[arg-type]  # checked shape
+
+
+def _state_shape(stored: object) -> bool:
+    return (
+        isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], dict) and isinstance(stored[1], dict)
+    )
 
 
 def is_loaded() -> bool:
