@@ -34,6 +34,7 @@ _DETAIL_OPENERS = words("detail_opener")
 _DETAIL_WORDS = words("detail_word")
 _LIST_QUALIFIERS = words("list_qualifier")
 _TREATMENT_NOUNS = words("treatment_noun")
+_TIME_QUALIFIERS = words("time_qualifier")
 _EXPOSURE = "exposure"
 
 
@@ -98,9 +99,9 @@ def read_concepts(state: BuildState) -> None:
         qualifiers += _treatment_after(state, position, qualifiers)
         state.take(piece, CONCEPTS, "concept")
         seen = first.get(piece.kinds["CONCEPT"])
-        if seen is not None and (not qualifiers or qualifiers == seen[1]):
-            # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease": one presence; but
-            # "active malignancy or history of malignancy" names two states of it
+        if seen is not None and not _other_time(qualifiers, seen[1]):
+            # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease", "diagnosis of HF,
+            # symptomatic HF": one presence; but "active malignancy or history of malignancy" names two times of it
             state.restated.setdefault(seen[0].index, []).append(piece.span)
             continue
         first.setdefault(piece.kinds["CONCEPT"], (piece, qualifiers))
@@ -135,6 +136,14 @@ def concept_positions(state: BuildState) -> list[int]:
     if state.modifiers:
         positions = [k for k in positions if state.prose[k].index not in state.modifiers]
     return positions
+
+
+def _other_time(qualifiers: tuple[str, ...], before: tuple[str, ...]) -> bool:
+    """Whether a concept named again asks for another time than its first mention: a past one ("history of",
+    ``time_qualifier`` words) where the first asks for now, or the other way round."""
+    return bool(qualifiers) and bool(_TIME_QUALIFIERS.intersection(qualifiers)) != bool(
+        _TIME_QUALIFIERS.intersection(before)
+    )
 
 
 def _category(state: BuildState, piece: Piece) -> str:

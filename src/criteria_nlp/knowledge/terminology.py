@@ -265,16 +265,21 @@ class Terminology:
         return None
 
     def _in_other_number(self, key: tuple[str, ...]) -> tuple[str, ...]:
-        """The table concepts of ``key`` with its last word in the other number ("local anesthetic" is a term of
-        Anesthetics, Local as "local anesthetics"); none where the lexicon knows that form (its spellings decide) or
-        the words are generic ("recurrence" is no term, although "recurrences" may be one)."""
+        """The MeSH drug classes and procedures of ``key`` with its last word in the other number ("local
+        anesthetic" is a term of Anesthetics, Local as "local anesthetics"). Not other concepts: a singular is
+        often another word than the plural descriptor ("opinion" is no Attitude, "nodule" no breast lump); not
+        where the lexicon knows that form (its spellings decide) or the words are generic ("vaccine": the study's)."""
         if " ".join(key) in self._words.generic:
             return ()
         for variant in self._words.number_variants(key[-1]):
             other = (*key[:-1], variant)
             if other in self._terms and other not in self._lexicon_forms:
-                return self._terms[other]
+                return tuple(i for i in self._terms[other] if i.startswith("mesh:") and self._is_class(i))
         return ()
+
+    def _is_class(self, concept_id: str) -> bool:
+        concept = self.concepts.get(concept_id)
+        return concept is not None and concept.category in ("medication", "procedure")
 
     def cuts_compound(self, lower: Sequence[str], end: int) -> bool:
         """Whether a name ending before token ``end`` stops inside a hyphenated compound that goes on ("RT" of
