@@ -101,6 +101,9 @@ def test_a_head_word_matches_in_the_other_number(composed: Terminology) -> None:
 
 def test_the_other_number_yields_to_the_lexicon_and_to_generic_words(packaged: Terminology) -> None:
     assert _texts(packaged, "local anesthetic") == [("local anesthetic", ("mesh:D000779",))]
+    # a word after the singular may name a member of the class: no match; a generic noun or punctuation may follow
+    assert _texts(packaged, "interferon alpha") == []
+    assert _texts(packaged, "interferon therapy.") == [("interferon", ("mesh:D007372",))]
     # "narcotics" is a lexicon form (opioids): its singular is not looked up in the tables
     assert _texts(packaged, "narcotic") == []
     generic = read_word_roles().generic

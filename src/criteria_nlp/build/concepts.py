@@ -96,7 +96,8 @@ def read_concepts(state: BuildState) -> None:
     for position in positions:
         piece = pieces[position]
         qualifiers = _qualifiers_before(state, position) + _qualifiers_within(state, piece)
-        qualifiers += _treatment_after(state, position, qualifiers)
+        # "have undergone a previous transplant": two cues, one qualifier
+        qualifiers = tuple(dict.fromkeys(qualifiers + _treatment_after(state, position, qualifiers)))
         state.take(piece, CONCEPTS, "concept")
         seen = first.get(piece.kinds["CONCEPT"])
         if seen is not None and not _other_time(qualifiers, seen[1]):

@@ -253,7 +253,7 @@ class Terminology:
             key = tuple(lower[i:end])
             lexical = [e for e in self._lexicon_forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
             generated = self._terms.get(key, ())
-            if not lexical and not generated and key not in self._lexicon_forms:
+            if not lexical and not generated and key not in self._lexicon_forms and self._ends_name(lower, end):
                 generated = self._in_other_number(key)
             if not lexical and not generated:
                 continue
@@ -276,6 +276,14 @@ class Terminology:
             if other in self._terms and other not in self._lexicon_forms:
                 return tuple(i for i in self._terms[other] if i.startswith("mesh:") and self._is_class(i))
         return ()
+
+    def _ends_name(self, lower: Sequence[str], end: int) -> bool:
+        """Whether the name ends before token ``end``: no word follows that could name a member of the class ("vitamin
+        D", "interferon alpha"); punctuation, a function word or a generic noun ("anesthetic drugs") may."""
+        if end >= len(lower):
+            return True
+        after = lower[end]
+        return not any(c.isalnum() for c in after) or self._words.is_function(after) or after in self._words.generic
 
     def _is_class(self, concept_id: str) -> bool:
         concept = self.concepts.get(concept_id)
