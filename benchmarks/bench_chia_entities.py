@@ -13,7 +13,7 @@ and for (b) the share of broader matches (the text names something narrower than
 the FHIR conditions and medication requests of ``../shared/fhir/synthea-r4`` that get an id from the curated
 lexicon's codes (today) and from the terminology layer (codes, else display text). Skips without ../shared.
 
-    python benchmarks/bench_chia_entities.py [--limit FILES] [--errors N] [--type Drug]
+    python benchmarks/bench_chia_entities.py [--limit FILES] [--errors N] [--why]
 """
 
 from __future__ import annotations
@@ -29,7 +29,18 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from criteria_nlp.ir import Presence, VariableRef, walk
+from criteria_nlp.ir import (
+    ConceptRef,
+    Conditional,
+    Criterion,
+    Node,
+    NotComputable,
+    Presence,
+    Unparsed,
+    VariableRef,
+    children_of,
+    walk,
+)
 from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.knowledge.terminology import load_terminology
 from criteria_nlp.pipeline import CriteriaParser
@@ -92,20 +103,33 @@ def _entities(ann: str) -> Iterator[Entity]:
             yield Entity(kind, fragments, fields[2])
 
 
-def parser_mentions(lines: list[Line]) -> list[list[Mention]]:
-    parser = CriteriaParser()
+def parser_mentions(lines: list[Line]) -> tuple[list[list[Mention]], list[Criterion]]:
+    """The mentions with an id wherever they are in each line's IR, and the criteria (with the builder's claims)."""
+    parser = CriteriaParser(keep_claims=True)
     records = ((str(i), line.text, line.section) for i, line in enumerate(lines))
     found: list[list[Mention]] = []
+    criteria: list[Criterion] = []
     for criterion in parser.parse_many(records):  # type: ignore[arg-type]
         mentions: list[Mention] = []
         for node in walk(criterion.expression):
             if isinstance(node, Presence) and node.concept.id:
-                mentions.append((node.concept.span.start, node.concept.span.end, "parser"))
+                for span in (node.concept.span, *node.concept.restated):
+                    mentions.append((span.start, span.end, "parser"))
             for part in _references(node):
                 if part.id:
                     mentions.append((part.span.start, part.span.end, "parser"))
+            for concept in _carried(node):
+                if concept.id:
+                    mentions.append((concept.span.start, concept.span.end, "parser"))
         found.append(mentions)
-    return found
+        criteria.append(criterion)
+    return found, criteria
+
+
+def _carried(node: BaseModel) -> tuple[ConceptRef, ...]:
+    """The concept mentions a node carries besides what it decides (an ``unparsed`` node's ``concepts``)."""
+    carried = getattr(node, "concepts", ())
+    return carried if isinstance(carried, tuple) else ()
 
 
 def _references(node: BaseModel) -> Iterator[VariableRef]:
@@ -163,6 +187,68 @@ def off_target(lines: list[Line], mentions: list[list[Mention]], n: int) -> Coun
     return Counter(dict(missed.most_common(n)))
 
 
+def why_missed(
+    lines: list[Line], parsed: list[list[Mention]], matched: list[list[Mention]], criteria: list[Criterion]
+) -> dict[str, Counter[str]]:
+    """Per entity type: why the entities no parser mention overlaps were missed (where they are in the IR)."""
+    reasons: dict[str, Counter[str]] = {kind: Counter() for kind in TYPES}
+    for line, found, layer, criterion in zip(lines, parsed, matched, criteria, strict=True):
+        for entity in line.entities:
+            if entity.kind not in TYPES or any(_overlaps(m, entity) for m in found):
+                continue
+            if not any(_overlaps(m, entity) for m in layer):
+                reasons[entity.kind]["not matched by the layer either"] += 1
+                continue
+            reasons[entity.kind][_where(criterion, entity)] += 1
+    return reasons
+
+
+def _where(criterion: Criterion, entity: Entity) -> str:
+    """Where an entity is in the IR: the first leaf overlapping it, and whether it is the condition of an "if";
+    else the reader that took its words (the builder's claims)."""
+    stack: list[tuple[Node, bool]] = [(criterion.expression, False)]
+    while stack:
+        node, condition = stack.pop()
+        if isinstance(node, Conditional):
+            stack.append((node.then, condition))
+            if node.otherwise is not None:
+                stack.append((node.otherwise, condition))
+            stack.append((node.when, True))
+            continue
+        children = children_of(node)
+        if children:
+            stack.extend((child, condition) for child in reversed(children))
+            continue
+        if not any(node.span.start < b and a < node.span.end for a, b in entity.fragments):
+            continue
+        return ("if-condition: " if condition else "") + _leaf_reason(node)
+    for claim in criterion.claims:
+        if any(claim.span.start < b and a < claim.span.end for a, b in entity.fragments):
+            return f"in no node: taken by reader {claim.reader!r} as {claim.role!r}"
+    return "in no node, no reader took it"
+
+
+def _leaf_reason(node: Node) -> str:
+    if isinstance(node, Unparsed):
+        for cue, label in _UNPARSED_REASONS:
+            if cue in node.reason:
+                return label
+        return "unparsed: " + node.reason[:40]
+    if isinstance(node, Presence):
+        return "a presence with no id" if node.concept.id is None else "a presence's qualifiers or definition"
+    if isinstance(node, NotComputable):
+        return "not-computable text"
+    return f"a {node.kind} (variable or words around a threshold)"
+
+
+_UNPARSED_REASONS = (
+    ("exception", "unparsed: exception text"),
+    ("permission", "unparsed: permission text"),
+    ("words not understood", "unparsed: leftover words"),
+    ("no variable, threshold or condition", "unparsed: the whole clause"),
+)
+
+
 def synthea(folder: Path) -> dict[str, tuple[int, int, int, int]]:
     """Per resource type: (entries, id from the lexicon's codes, id from the terminology's codes, id by display)."""
     lexicon, layer = load_lexicon(), load_terminology()
@@ -209,6 +295,7 @@ def main() -> int:
     arguments = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     arguments.add_argument("--limit", type=int, default=None, help="read only the first FILES text files")
     arguments.add_argument("--errors", type=int, default=0, help="print the N most frequent off-target mentions")
+    arguments.add_argument("--why", action="store_true", help="break the parser's missed entities down by why")
     options = arguments.parse_args()
     shared = shared_dir()
     if shared is None or not (shared / "corpora" / "chia").is_dir():
@@ -216,7 +303,7 @@ def main() -> int:
         return 0
     lines = chia_lines(shared / "corpora" / "chia", options.limit)
     started = time.perf_counter()
-    parsed = parser_mentions(lines)
+    parsed, criteria = parser_mentions(lines)
     parsing = time.perf_counter() - started
     started = time.perf_counter()
     load_terminology()
@@ -232,6 +319,13 @@ def main() -> int:
             print(f"\n{name}: most frequent off-target mentions")
             for text, count in off_target(lines, mentions, options.errors).items():
                 print(f"  {count:4d}  {text}")
+    if options.why:
+        print("\nmissed by the parser, by where the entity is in the IR (share of the type's occurrences)")
+        for kind, reasons in why_missed(lines, parsed, matched, criteria).items():
+            n = sum(1 for line in lines for e in line.entities if e.kind == kind)
+            print(f"{kind}:")
+            for reason, count in reasons.most_common():
+                print(f"  {count:5d} {_share(count, n)}  {reason}")
     fhir = shared / "fhir" / "synthea-r4"
     if fhir.is_dir():
         print("\nSynthea: entries with an id  (lexicon codes today | terminology codes | codes or display text)")

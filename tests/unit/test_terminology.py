@@ -11,6 +11,7 @@ import pytest
 
 from criteria_nlp.knowledge import terminology
 from criteria_nlp.knowledge.terminology import Terminology, load_terminology, read_word_roles
+from criteria_nlp.knowledge.terminology_titles import title_links
 from criteria_nlp.resources import corpus_path
 
 _REPOSITORY = Path(__file__).resolve().parents[2]
@@ -29,6 +30,7 @@ mesh:T0\tVellorioses\t\tvelloriosis
 mesh:T2\tLeft quintal failure\tmesh:T3\tleft quintal failure
 mesh:T3\tQuintal failure\t\tquintal failure
 mesh:T4\tBrainstem infarction\t\tbrainstem infarction
+mesh:T5\tVellor Agents\t\tvellor agents
 """
 
 
@@ -84,6 +86,44 @@ def test_broader_match_keeps_the_unmatched_words_as_qualifiers(composed: Termino
 def test_function_and_cue_words_are_not_qualifiers(composed: Terminology) -> None:
     match = composed.match_tokens(["any", "velloria"])[0]
     assert not match.broader and match.start == 1
+
+
+def test_a_head_word_matches_in_the_other_number(composed: Terminology) -> None:
+    assert _texts(composed, "a vellor agent") == [("vellor agent", ("mesh:T5",))]  # a drug class
+    # a condition's term is not read in the other number: a singular is often another word than the descriptor
+    assert _texts(composed, "brainstem infarctions") == []
+    roles = read_word_roles()
+    assert set(roles.number_variants("therapy")) >= {"therapies"}
+    assert roles.number_variants("therapies") == ("therapie", "therapy")
+    # short words (abbreviations), and words whose final "s" is no plural, are not changed
+    assert roles.number_variants("aids") == roles.number_variants("sepsis") == roles.number_variants("glass") == ()
+
+
+def test_the_other_number_yields_to_the_lexicon_and_to_generic_words(packaged: Terminology) -> None:
+    assert _texts(packaged, "local anesthetic") == [("local anesthetic", ("mesh:D000779",))]
+    # a word after the singular may name a member of the class: no match; a generic noun or punctuation may follow
+    assert _texts(packaged, "interferon alpha") == []
+    assert _texts(packaged, "interferon therapy.") == [("interferon", ("mesh:D007372",))]
+    # "narcotics" is a lexicon form (opioids): its singular is not looked up in the tables
+    assert _texts(packaged, "narcotic") == []
+    generic = read_word_roles().generic
+    assert "recurrence" in generic
+    assert all(m.source == "lexicon" for m in packaged.match_tokens(["recurrence"]))
+
+
+def test_an_icd10cm_title_named_whole_links_the_code_to_mesh(packaged: Terminology) -> None:
+    assert title_links(packaged, "icd10cm:E11.9") == ("mesh:D003924",)  # "without complications" is filler
+    assert title_links(packaged, "icd10cm:K50.90") == ("mesh:D003424",)  # "Crohn's disease, unspecified, ..."
+    # a title the match leaves words of names a narrower concept, which may lie under another branch too
+    assert title_links(packaged, "icd10cm:E11.21") == ()  # "... with diabetic nephropathy"
+    assert title_links(packaged, "icd10cm:C67.9") == ()  # "Malignant neoplasm of bladder": no MeSH term
+    assert title_links(packaged, "mesh:D003924") == ()
+
+
+def test_an_override_of_a_drugbank_id_is_a_medication(packaged: Terminology) -> None:
+    assert [m.id for m in packaged.match_tokens(["lithium"])] == ["drugbank:DB01356"]
+    assert packaged.category("drugbank:DB01356") == "medication"
+    assert packaged.category("mesh:D000900") == "medication"  # antibiotics: a drug class by its name's last word
 
 
 def test_curated_lexicon_comes_first_and_its_variables_block_the_tables(packaged: Terminology) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from criteria_nlp.knowledge import terminology
-from criteria_nlp.knowledge.terminology_cache import NAME
+from criteria_nlp.knowledge.terminology_cache import NAME, load_or_build_keyed
 from criteria_nlp.resources import corpus_path
 
 PACKAGED = corpus_path("terminology")
@@ -86,3 +86,45 @@ def test_concepts_are_built_on_use(parsed: terminology.Tables) -> None:
     concept = layer.concepts["mesh:D001749"]
     assert concept.name == "Urinary Bladder Neoplasms" and concept is layer.concepts["mesh:D001749"]
     assert layer.concept("nope:1") is None
+
+
+def _lexicon_state(key: str) -> tuple[object, bool]:
+    lexicon = terminology.load_lexicon()
+    tables, _ = _load()
+    return load_or_build_keyed(
+        terminology.LEXICON_ENTRY,
+        key,
+        lambda: terminology.lexicon_state_of(tables, lexicon, terminology.spacy_tokenize),
+        lambda stored: isinstance(stored, tuple) and len(stored) == 2,
+    )
+
+
+@pytest.mark.parametrize("corrupt", [None, b"", b"\x00\xff not marshal", marshal.dumps(7)])
+def test_the_lexicon_state_is_stored_equal_and_rebuilt_when_corrupt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, corrupt: bytes | None
+) -> None:
+    """What the tables make of the lexicon (its forms tokenised, the curated links) is kept on disk too (start-up);
+    read back it equals what is computed, and a corrupt entry is computed again."""
+    monkeypatch.setenv("CRITERIA_NLP_CACHE", str(tmp_path))
+    computed, cached = _lexicon_state("k1")
+    assert not cached
+    if corrupt is not None:
+        (entry,) = tmp_path.glob(f"{terminology.LEXICON_ENTRY}-*")
+        entry.write_bytes(corrupt)
+    stored, cached = _lexicon_state("k1")
+    assert cached is (corrupt is None)
+    assert stored == computed
+    assert _lexicon_state("k2")[1] is False  # another key (changed data or code): computed again
+    assert len(list(tmp_path.glob(f"{terminology.LEXICON_ENTRY}-*"))) == 1 and len(_entries(tmp_path)) == 1
+
+
+def test_the_packaged_terminology_from_the_cache_matches_as_computed() -> None:
+    lexicon = terminology.load_lexicon()
+    tables, _ = _load()
+    state = terminology.lexicon_state_of(tables, lexicon, terminology.spacy_tokenize)
+    restored = marshal.loads(marshal.dumps(state))
+    fresh = terminology.Terminology(tables, lexicon, terminology.spacy_tokenize, terminology.read_word_roles())
+    stored = terminology.Terminology(tables, lexicon, terminology.spacy_tokenize, fresh.words, restored)
+    for text in ("bladder cancer", "history of metformin use", "pulmonary tuberculosis", "antibiotics"):
+        assert [m.match for m in stored.match_text(text)] == [m.match for m in fresh.match_text(text)]
+    assert stored.is_a("mesh:D014397", "tuberculosis") and fresh.is_a("mesh:D014397", "tuberculosis")

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from criteria_nlp import parse_criteria, parse_criterion
-from criteria_nlp.ir import Presence, walk
+from criteria_nlp import parse_criteria, parse_criterion, render
+from criteria_nlp.ir import NotComputable, Presence, Unparsed, walk
 from criteria_nlp.ir.logic import Truth
 from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.screen import screen
@@ -49,16 +49,29 @@ def test_screening_from_another_code_system(case: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize("case", _cases("terminology_parse.jsonl"), ids=lambda c: c["id"])
 def test_parse_concepts(case: dict[str, Any]) -> None:
-    criterion = parse_criterion(case["text"], section="inclusion")
-    concepts = {
-        (n.concept.mention.lower(), n.concept.id, n.concept.broader)
-        for n in walk(criterion.expression)
-        if isinstance(n, Presence)
-    }
-    for mention, concept_id, broader in case["concepts"]:
+    """``concepts``: presences (mention, id, broader); ``not``: ids no presence has; ``expression``: the whole
+    reading; ``restated``: (id, mention) named again and kept on the presence; ``carried``: (id, mention) kept on a
+    node the engine does not decide from (``unparsed``, ``not_computable``)."""
+    criterion = parse_criterion(case["text"], section=case.get("section", "inclusion"))
+    presences = [n for n in walk(criterion.expression) if isinstance(n, Presence)]
+    concepts = {(n.concept.mention.lower(), n.concept.id, n.concept.broader) for n in presences}
+    for mention, concept_id, broader in case.get("concepts", []):
         assert (mention, concept_id, broader) in concepts, concepts
     for concept_id in case.get("not", []):
         assert concept_id not in {c[1] for c in concepts}, concepts
+    if "expression" in case:
+        assert render(criterion.expression) == case["expression"]
+    restated = {(n.concept.id, span.slice(case["text"])) for n in presences for span in n.concept.restated}
+    for concept_id, mention in case.get("restated", []):
+        assert (concept_id, mention) in restated, restated
+    carried = {
+        (c.id, c.span.slice(case["text"]))
+        for n in walk(criterion.expression)
+        if isinstance(n, Unparsed | NotComputable)
+        for c in n.concepts
+    }
+    for concept_id, mention in case.get("carried", []):
+        assert (concept_id, mention) in carried, carried
 
 
 BROADER_RECORDS = [

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from criteria_nlp.build.clauses import split_clauses
 from criteria_nlp.build.common import all_of, not_understood
 from criteria_nlp.build.exceptions import take_exception_cue, with_exception
+from criteria_nlp.build.mentions import carry_mentions
 from criteria_nlp.build.readers import READERS
 from criteria_nlp.build.state import BuildState, Ledger
 from criteria_nlp.build.subgroups import split_subgroups
@@ -89,7 +90,8 @@ class Builder:
             )
             for clause in split_clauses(chunks, section)
         ]
-        return BuildResult(_criterion(states, section, span, document), diagnostics, ledger, pieces)
+        expression = carry_mentions(_criterion(states, section, span, document), pieces, ledger, self.lexicon)
+        return BuildResult(expression, diagnostics, ledger, pieces)
 
 
 def read_clause(state: BuildState) -> Node | None:

@@ -131,4 +131,5 @@ def concept_ref(state: BuildState, piece: Piece, qualifiers: tuple[str, ...], de
         qualifiers=(*qualifiers, *narrower.split()) if narrower else qualifiers,
         detail=detail,
         broader=narrower is not None or required,
+        restated=tuple(state.restated.get(piece.index, ())),
     )

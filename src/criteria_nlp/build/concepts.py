@@ -32,6 +32,10 @@ _QUALIFIER_GAP = words("qualifier_gap")
 _PHRASE_QUALIFIERS = words("phrase_qualifier")
 _DETAIL_OPENERS = words("detail_opener")
 _DETAIL_WORDS = words("detail_word")
+_LIST_QUALIFIERS = words("list_qualifier")
+_TREATMENT_NOUNS = words("treatment_noun")
+_TIME_QUALIFIERS = words("time_qualifier")
+_EXPOSURE = "exposure"
 
 
 def read_prefixes(state: BuildState) -> None:
@@ -88,18 +92,25 @@ def read_concepts(state: BuildState) -> None:
     if not positions:
         return
     pieces = state.prose
-    seen_ids: set[str] = set()
+    first: dict[str, tuple[Piece, tuple[str, ...]]] = {}  # concept id -> its first mention and qualifiers
     for position in positions:
         piece = pieces[position]
         qualifiers = _qualifiers_before(state, position) + _qualifiers_within(state, piece)
+        # "have undergone a previous transplant": two cues, one qualifier
+        qualifiers = tuple(dict.fromkeys(qualifiers + _treatment_after(state, position, qualifiers)))
         state.take(piece, CONCEPTS, "concept")
-        if piece.kinds["CONCEPT"] in seen_ids:
-            continue  # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease"
-        seen_ids.add(piece.kinds["CONCEPT"])
+        seen = first.get(piece.kinds["CONCEPT"])
+        if seen is not None and not _other_time(qualifiers, seen[1]):
+            # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease", "diagnosis of HF,
+            # symptomatic HF": one presence; but "active malignancy or history of malignancy" names two times of it
+            state.restated.setdefault(seen[0].index, []).append(piece.span)
+            continue
+        first.setdefault(piece.kinds["CONCEPT"], (piece, qualifiers))
         state.items.append((piece, qualifiers))
         if piece.index in state.requirements:  # "that required steroids" (reader "requirements")
             state.details[len(state.items) - 1] = state.requirements[piece.index]
         _read_detail(state, position)
+    _share_qualifiers(state)
     _ellipsis_after_head(state, positions)
     _ellipsis_before_head(state, positions)
 
@@ -126,6 +137,54 @@ def concept_positions(state: BuildState) -> list[int]:
     if state.modifiers:
         positions = [k for k in positions if state.prose[k].index not in state.modifiers]
     return positions
+
+
+def _other_time(qualifiers: tuple[str, ...], before: tuple[str, ...]) -> bool:
+    """Whether a concept named again asks for another time than its first mention: a past one ("history of",
+    ``time_qualifier`` words) where the first asks for now, or the other way round."""
+    return bool(qualifiers) and bool(_TIME_QUALIFIERS.intersection(qualifiers)) != bool(
+        _TIME_QUALIFIERS.intersection(before)
+    )
+
+
+def _category(state: BuildState, piece: Piece) -> str:
+    """The category of a concept piece: the lexicon's, else the terminology's (``TERM``)."""
+    concept = state.known.concepts.get(piece.kinds["CONCEPT"])
+    return concept.category if concept is not None else piece.kinds.get("TERM", "condition")
+
+
+def _treatment_after(state: BuildState, position: int, qualifiers: tuple[str, ...]) -> tuple[str, ...]:
+    """ "imatinib therapy", "pregabalin treatment": the word after a drug says it is taken (exposure). Only after a
+    drug: "hypertension treatment" is a treatment for the condition, not the condition."""
+    pieces = state.prose
+    after = pieces[position + 1] if position + 1 < len(pieces) else None
+    if after is None or after.lower not in _TREATMENT_NOUNS or after.kinds or state.taken(after):
+        return ()
+    if _category(state, pieces[position]) != "medication":
+        return ()
+    state.take(after, CONCEPTS, "qualifier")
+    return () if _EXPOSURE in qualifiers else (_EXPOSURE,)
+
+
+def _share_qualifiers(state: BuildState) -> None:
+    """ "History of stroke or myocardial infarction", "prior treatment with rituximab, bevacizumab or cetuximab": a
+    qualifier that says when or how (``list_qualifier`` words: history, exposure) reaches the concepts of the same
+    category listed right after its own (only commas, slashes and conjunctions between), which have no qualifier of
+    their own. A concept with its own ("history of stroke or active angina") or of another category ("history of
+    cancer or pregnancy") keeps what it has."""
+    position = {p.index: k for k, p in enumerate(state.prose)}
+    items = state.items
+    for n in range(1, len(items)):
+        piece, qualifiers = items[n]
+        before, written = items[n - 1]
+        shared = tuple(q for q in written if q in _LIST_QUALIFIERS)
+        start, end = position.get(before.index), position.get(piece.index)
+        if qualifiers or not shared or start is None or end is None or end <= start:
+            continue
+        between = state.prose[start + 1 : end]
+        joined = all(p.text in (",", "/") or ("CONJ" in p.kinds and len(p.kinds) == 1) for p in between)
+        if between and joined and _category(state, before) == _category(state, piece):
+            items[n] = (piece, shared)
 
 
 @cache
@@ -174,6 +233,12 @@ def _qualifiers_before(state: BuildState, position: int) -> tuple[str, ...]:
                     )
                 )
         k -= 1
+    if k >= 0 and "NEG" in pieces[k].kinds:
+        # "no history of stroke": the negation cue holds the qualifier phrase; the negation reader reads the "no"
+        written = pieces[k].lower
+        held = next((v for phrase, v in _qualifier_phrases().items() if written.endswith(" " + phrase)), None)
+        if held is not None and held not in qualifiers:
+            qualifiers.insert(0, held)
     return tuple(qualifiers)
 
 

@@ -110,6 +110,7 @@ class BuildState:
     # requirements: condition piece index -> what it required, as written ("that required steroids")
     requirements: dict[int, str] = field(default_factory=dict)
     details: dict[int, str] = field(default_factory=dict)  # concepts: item number -> its definition
+    restated: dict[int, list[Span]] = field(default_factory=dict)  # concepts: piece index -> the same concept again
     in_negation: set[int] = field(default_factory=set)  # negation: concept pieces a negation cue reaches
     concepts: Node | None = None  # lists: the concepts, combined
     window_notes: list[Unparsed] = field(default_factory=list)  # windows: windows nobody placed

@@ -11,6 +11,7 @@ from criteria_nlp.explain.trace import Evidence, evidence_item
 from criteria_nlp.knowledge.codes import code_system, icd10_in_range, icd10_key
 from criteria_nlp.knowledge.lexicon import Lexicon
 from criteria_nlp.knowledge.terminology import DisplayMatch, Terminology, load_terminology
+from criteria_nlp.knowledge.terminology_titles import title_links
 from criteria_nlp.sources.patient import Observation, Patient
 
 
@@ -267,8 +268,11 @@ def _terms_of(record: Record, layer: Terminology) -> RecordTerms:
     specific = tuple(
         i for i in ids if not any(other != i and layer.is_a(other, i) and not layer.is_a(i, other) for other in ids)
     )
+    # an ICD-10-CM code whose title names a MeSH concept whole is that concept (as a same-term link would say): the
+    # record has a place in MeSH, so a MeSH concept it does not lie under is absent, not unknown
+    linked = tuple(dict.fromkeys(link for i in specific for link in title_links(layer, i) if link not in ids))
     curated = tuple(i for i in ids if i in layer.lexicon.concepts)
-    return RecordTerms(ids, specific, display, curated)
+    return RecordTerms((*ids, *linked), (*specific, *linked), display, curated)
 
 
 def _vocabularies(layer: Terminology, ids: tuple[str, ...]) -> set[str]:

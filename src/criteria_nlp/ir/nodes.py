@@ -100,6 +100,9 @@ class ConceptRef(Frozen):
     # the text names something narrower than ``id`` (the words the id leaves out are among ``qualifiers``): "pontine
     # glioma" read as Glioma. Left out of JSON when False, so documents without such a concept read as before.
     broader: bool = Field(default=False, exclude_if=lambda value: not value)
+    # other places the clause names the same concept ("SLE (systemic lupus erythematosus)", "clopidogrel,
+    # prasugrel or ticagrelor" read as antiplatelets): one presence, every mention kept. Left out of JSON when empty.
+    restated: tuple[Span, ...] = Field(default=(), exclude_if=lambda value: not value)
 
 
 class TemporalWindow(Frozen):
@@ -199,16 +202,23 @@ class Conditional(NodeBase):
     otherwise: Node | None = None
 
 
+# The concepts named inside text that is not read (``Unparsed``, ``NotComputable``): kept so that the ids are not lost
+# (search, statistics, the linter), never used to decide: the node stays unknown. Left out of JSON when empty.
+Mentions = Annotated[tuple[ConceptRef, ...], Field(default=(), exclude_if=lambda value: not value)]
+
+
 class NotComputable(NodeBase):
     kind: Literal["not_computable"] = "not_computable"
     category: Literal["consent", "willingness", "judgement", "administrative", "other"]
     text: str
+    concepts: Mentions = ()
 
 
 class Unparsed(NodeBase):
     kind: Literal["unparsed"] = "unparsed"
     text: str
     reason: str
+    concepts: Mentions = ()
 
 
 Node = Annotated[

@@ -15,15 +15,17 @@ cancer" is Urinary Bladder Neoplasms, not malignancy). Where the text has more w
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal, NamedTuple, TextIO
+from typing import Literal, NamedTuple
 
 from criteria_nlp.knowledge.codes import code_system
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.knowledge.terminology_words import Category, open_text
+from criteria_nlp.knowledge.terminology_words import WordRoles as WordRoles  # re-exported: the tables' readers
+from criteria_nlp.knowledge.terminology_words import read_word_roles as read_word_roles
 from criteria_nlp.resources import corpus_path
 
 # read in this order: a term in an earlier table wins over the same term in a later one
@@ -35,13 +37,11 @@ TABLES = (
     "icd10cm.tsv.gz",
 )
 CROSSLINKS = "crosslinks.tsv.gz"
+LEXICON_ENTRY = "terminology-lexicon"  # the start-up cache's entry of what the tables make of the lexicon
 _MAX_QUALIFIERS = 3
 _SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
 
 Kind = Literal["concept", "variable", "group", "term"]
-Category = Literal["condition", "medication", "procedure"]
-# the tables whose concepts are not conditions: DrugBank drugs, and MeSH procedures or drug classes (by head word)
-_TABLE_CATEGORY: dict[str, Category] = {"drugbank.tsv.gz": "medication", "mesh-procedures-drugs.tsv.gz": "procedure"}
 Tokenize = Callable[[str], list[tuple[str, int, int]]]
 
 
@@ -166,37 +166,28 @@ class _Concepts(Mapping[str, TermConcept]):
 class Terminology:
     """Read-only lookups over the generated tables and the curated lexicon."""
 
-    def __init__(self, tables: Tables, lexicon: Lexicon, tokenize: Tokenize, words: WordRoles) -> None:
+    def __init__(
+        self,
+        tables: Tables,
+        lexicon: Lexicon,
+        tokenize: Tokenize,
+        words: WordRoles,
+        lexicon_state: LexiconState | None = None,
+    ) -> None:
+        """``lexicon_state``: what :func:`lexicon_state` makes of the lexicon and these tables, when stored."""
         self.concepts: Mapping[str, TermConcept] = _Concepts(tables.concepts)
         self.lexicon = lexicon
         self._terms = tables.terms
         self._same_as = tables.same_as
         self._tokenize = tokenize
         self._words = words
-        self._lexicon_forms = _lexicon_forms(lexicon, tokenize)
+        self._lexicon_forms, self._curated_above = lexicon_state or lexicon_state_of(tables, lexicon, tokenize)
         self._longest = dict(tables.longest)
+        self._other_number_words: dict[str, bool] = {}
         for key in self._lexicon_forms:
             self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self._vocabulary = tables.vocabulary
         self._ancestors: dict[str, frozenset[str]] = {}
-        self._curated_above = self._curated_links()
-
-    def _curated_links(self) -> dict[str, set[str]]:
-        """Table concepts under a curated concept: those whose name is one of the concept's forms ("Metformin" is a
-        form of oral_antidiabetics). Only the name counts, not an entry term: the lexicon's "tumor" (malignancy) is
-        an entry term of Neoplasms, under which lie benign tumours too."""
-        links: dict[str, set[str]] = {}
-        for key, entries in self._lexicon_forms.items():
-            form = " ".join(key)
-            for kind, curated_id, _, _ in entries:
-                curated = self.lexicon.concepts.get(curated_id) if kind == "concept" else None
-                if curated is None:
-                    continue
-                for table_id in self._terms.get(key, ()):
-                    concept = self.concepts.get(table_id)
-                    if concept is not None and concept.name.lower() == form and _compatible(curated.category, concept):
-                        links.setdefault(table_id, set()).add(curated_id)
-        return links
 
     # --- matching -------------------------------------------------------------------------------------------------
 
@@ -208,7 +199,8 @@ class Terminology:
         i = 0
         while i < len(tokens):
             # most words start no term: skip them without a call (the matcher runs on every token of every criterion)
-            hit = self._hit(tokens, lower, i) if lower[i] in longest else None
+            word = lower[i]
+            hit = self._hit(tokens, lower, i) if word in longest or self._starts_other_number(word) else None
             if hit is None:
                 i += 1
                 continue
@@ -220,6 +212,14 @@ class Terminology:
             )
             i += hit.length
         return matches
+
+    @property
+    def words(self) -> WordRoles:
+        return self._words
+
+    def tokens(self, text: str) -> list[str]:
+        """``text`` as criteria_nlp's tokenizer splits it."""
+        return [token for token, _, _ in self._tokenize(text)]
 
     def match_text(self, text: str) -> list[TextMatch]:
         """:meth:`match_tokens` over ``text`` tokenised by criteria_nlp's tokenizer, with character offsets."""
@@ -250,16 +250,22 @@ class Terminology:
         if i >= 2 and lower[i - 1] == "-" and lower[i - 2].isalnum():
             return None  # inside a hyphenated compound: "pcr" in "RT-PCR"
         forms, terms = self._lexicon_forms, self._terms
-        for length in range(min(self._longest.get(lower[i], 0), len(lower) - i), 0, -1):
+        longest = self._longest.get(lower[i], 0) or int(self._starts_other_number(lower[i]))
+        for length in range(min(longest, len(lower) - i), 0, -1):
             end = i + length
             key = tuple(lower[i:end])
+            other: tuple[str, ...] = ()
             # two dictionary look-ups first: most lengths name nothing, and only a name found needs the rest
             if key not in forms and key not in terms:
-                continue
+                if not self._ends_name(lower, end):
+                    continue
+                other = self._in_other_number(key)
+                if not other:
+                    continue
             if self.cuts_compound(lower, end):
                 continue  # the compound goes on: "RT" of "RT-PCR" is not radiotherapy
             lexical = [e for e in forms.get(key, ()) if not e[2] or tuple(tokens[i:end]) == e[3]]
-            generated = terms.get(key, ())
+            generated = terms.get(key, ()) or other
             if not lexical and not generated:
                 continue
             if lexical:
@@ -268,6 +274,38 @@ class Terminology:
                 return _Hit(length, ids, kind, "lexicon")
             return _Hit(length, generated, "term", generated[0].partition(":")[0] if generated else "")
         return None
+
+    def _starts_other_number(self, word: str) -> bool:
+        """Whether ``word`` alone names a term in the other number (remembered: the matcher asks for every token)."""
+        known = self._other_number_words.get(word)
+        if known is None:
+            known = self._other_number_words[word] = bool(self._in_other_number((word,)))
+        return known
+
+    def _in_other_number(self, key: tuple[str, ...]) -> tuple[str, ...]:
+        """The MeSH drug classes and procedures of ``key`` with its last word in the other number ("local
+        anesthetic" is a term of Anesthetics, Local as "local anesthetics"). Not other concepts: a singular is
+        often another word than the plural descriptor ("opinion" is no Attitude, "nodule" no breast lump); not
+        where the lexicon knows that form (its spellings decide) or the words are generic ("vaccine": the study's)."""
+        if " ".join(key) in self._words.generic:
+            return ()
+        for variant in self._words.number_variants(key[-1]):
+            other = (*key[:-1], variant)
+            if other in self._terms and other not in self._lexicon_forms:
+                return tuple(i for i in self._terms[other] if i.startswith("mesh:") and self._is_class(i))
+        return ()
+
+    def _ends_name(self, lower: Sequence[str], end: int) -> bool:
+        """Whether the name ends before token ``end``: no word follows that could name a member of the class ("vitamin
+        D", "interferon alpha"); punctuation, a function word or a generic noun ("anesthetic drugs") may."""
+        if end >= len(lower):
+            return True
+        after = lower[end]
+        return not any(c.isalnum() for c in after) or self._words.is_function(after) or after in self._words.generic
+
+    def _is_class(self, concept_id: str) -> bool:
+        concept = self.concepts.get(concept_id)
+        return concept is not None and concept.category in ("medication", "procedure")
 
     def cuts_compound(self, lower: Sequence[str], end: int) -> bool:
         """Whether a name ending before token ``end`` stops inside a hyphenated compound that goes on ("RT" of
@@ -399,43 +437,35 @@ def _unbracketed(words: list[str]) -> list[str]:
     return kept
 
 
-class WordRoles:
-    """The hand-curated ``words.tsv``: phrases never matched alone, words never taken as qualifiers."""
-
-    def __init__(
-        self,
-        generic: frozenset[str],
-        function: frozenset[str],
-        compound: frozenset[str],
-        drug_heads: frozenset[str] = frozenset(),
-        forms: frozenset[str] = frozenset(),
-    ) -> None:
-        self.generic = generic
-        self.function = function
-        self.compound = compound
-        self.drug_heads = drug_heads
-        self.forms = forms
-
-    def category(self, table: str, name: str) -> Category:
-        """A concept's category from its table and, for drug classes among procedures, its name's last word."""
-        last = (name.lower().split() or [""])[-1]
-        if last in self.drug_heads:
-            return "medication"
-        return _TABLE_CATEGORY.get(table, "condition")
-
-    def is_function(self, word: str) -> bool:
-        return word in self.function
-
-    def is_compound(self, word: str) -> bool:
-        return word in self.compound
+LexicalForms = dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]]
+LexiconState = tuple[LexicalForms, dict[str, set[str]]]  # the lexicon's forms, table concepts under curated ones
 
 
-def _lexicon_forms(
-    lexicon: Lexicon, tokenize: Tokenize
-) -> dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]]:
+def lexicon_state_of(tables: Tables, lexicon: Lexicon, tokenize: Tokenize) -> LexiconState:
+    """What the matcher needs of the lexicon: its forms tokenised (the slow part: every form goes through the
+    tokenizer), and the table concepts under a curated concept: those whose name is one of the concept's forms
+    ("Metformin" is a form of oral_antidiabetics). Only the name counts, not an entry term: the lexicon's "tumor"
+    (malignancy) is an entry term of Neoplasms, under which lie benign tumours too."""
+    forms = _lexicon_forms(lexicon, tokenize)
+    concepts = _Concepts(tables.concepts)
+    links: dict[str, set[str]] = {}
+    for key, entries in forms.items():
+        form = " ".join(key)
+        for kind, curated_id, _, _ in entries:
+            curated = lexicon.concepts.get(curated_id) if kind == "concept" else None
+            if curated is None:
+                continue
+            for table_id in tables.terms.get(key, ()):
+                concept = concepts.get(table_id)
+                if concept is not None and concept.name.lower() == form and _compatible(curated.category, concept):
+                    links.setdefault(table_id, set()).add(curated_id)
+    return forms, links
+
+
+def _lexicon_forms(lexicon: Lexicon, tokenize: Tokenize) -> LexicalForms:
     """Every lexicon surface form as a lower-case token tuple: (kind, id, case-sensitive, tokens as written)."""
     kinds: dict[str, Kind] = {"VARIABLE": "variable", "GROUP": "group", "CONCEPT": "concept"}
-    forms: dict[tuple[str, ...], list[tuple[Kind, str, bool, tuple[str, ...]]]] = {}
+    forms: LexicalForms = {}
     for entry in lexicon.phrase_entries():
         written = tuple(token for token, _, _ in tokenize(entry.text))
         if written:
@@ -449,7 +479,7 @@ def _lexicon_forms(
 
 def read_table(path: Path) -> Iterator[tuple[str, str, tuple[str, ...], tuple[str, ...]]]:
     """Rows ``(id, name, parents, terms)`` of a table (plain or gzip) after its ``#`` header and column line."""
-    with _open_text(path) as stream:
+    with open_text(path) as stream:
         lines = (line.rstrip("\n") for line in stream if line.strip() and not line.startswith("#"))
         next(lines, None)  # the column names
         for line in lines:
@@ -461,21 +491,6 @@ def _split(field: str) -> tuple[str, ...]:
     return tuple(part for part in field.split("|") if part)
 
 
-def _open_text(path: Path) -> TextIO:
-    if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
-def read_word_roles(path: Path | None = None) -> WordRoles:
-    roles: dict[str, set[str]] = {role: set() for role in ("generic", "function", "compound", "drug_head", "form")}
-    with _open_text(path or corpus_path("terminology", "words.tsv")) as stream:
-        rows = [line.rstrip("\n").split("\t") for line in stream if line.strip() and not line.startswith("#")]
-    for phrase, role, *_ in rows[1:]:
-        roles.setdefault(role.strip(), set()).add(phrase.strip())
-    return WordRoles(*(frozenset(roles[role]) for role in ("generic", "function", "compound", "drug_head", "form")))
-
-
 def read_tables(directory: Path, words: WordRoles) -> Tables:
     """Parse the tables of ``directory`` (the slow part of loading: :func:`load_tables` keeps the result on disk)."""
     concepts: dict[str, ConceptRow] = {}
@@ -484,7 +499,9 @@ def read_tables(directory: Path, words: WordRoles) -> Tables:
         for concept_id, name, parents, forms in read_table(directory / table):
             known = concepts.get(concept_id)
             if known is None:
-                concepts[concept_id] = (name, concept_id.partition(":")[0], parents, words.category(table, name))
+                # an override of a DrugBank id is a drug, whatever its name ends in ("Lithium cation")
+                kind = "drugbank.tsv.gz" if concept_id.startswith("drugbank:") else table
+                concepts[concept_id] = (name, concept_id.partition(":")[0], parents, words.category(kind, name))
             else:
                 merged = tuple(dict.fromkeys([*known[2], *parents]))
                 concepts[concept_id] = (known[0], known[1], merged, known[3])
@@ -537,7 +554,24 @@ def load_terminology(directory: Path | None = None) -> Terminology:
 
 @cache
 def _default_terminology() -> Terminology:
-    return _load(corpus_path("terminology"), load_lexicon(), spacy_tokenize)
+    """The packaged tables with the packaged lexicon: what they make of the lexicon is read from the start-up cache
+    too, under the key of the spaCy pipeline's entry (every data file, the tokenizer's and the readers' code)."""
+    from criteria_nlp.knowledge.terminology_cache import load_or_build_keyed
+    from criteria_nlp.text.pipeline_cache import pipeline_key
+
+    directory, lexicon = corpus_path("terminology"), load_lexicon()
+    words = read_word_roles(directory / "words.tsv")
+    tables, _ = load_tables(directory, words)
+    state, _ = load_or_build_keyed(
+        LEXICON_ENTRY, pipeline_key(), lambda: lexicon_state_of(tables, lexicon, spacy_tokenize), _state_shape
+    )
+    return Terminology(tables, lexicon, spacy_tokenize, words, state)  # type: ignore[arg-type]  # checked shape
+
+
+def _state_shape(stored: object) -> bool:
+    return (
+        isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[0], dict) and isinstance(stored[1], dict)
+    )
 
 
 def is_loaded() -> bool:

@@ -14,6 +14,7 @@ entry, is silent and the tables are parsed as if there were no cache.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import marshal
 import os
@@ -96,3 +97,24 @@ def _write(target: Path, value: object) -> None:
                 old.unlink()
             except OSError:
                 continue
+
+
+def load_or_build_keyed(
+    name: str, key: str, build: Callable[[], object], valid: Callable[[object], bool]
+) -> tuple[object, bool]:
+    """Like :func:`load_or_build`, for a value whose sources the caller has hashed into ``key``: the entry ``name``
+    of the start-up cache (:mod:`criteria_nlp.cache`), marshal data."""
+    from criteria_nlp import cache as disk_cache
+
+    data = disk_cache.read_bytes(name, key, _SUFFIX)
+    if data is not None:
+        try:
+            value: object = marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            value = None  # truncated or not marshal data: built again
+        if value is not None and valid(value):
+            return value, True
+    value = build()
+    with contextlib.suppress(ValueError):  # a value marshal cannot write is not stored
+        disk_cache.write_bytes(name, key, marshal.dumps(value), _SUFFIX)  # type: ignore[arg-type]  # plain data
+    return value, False
