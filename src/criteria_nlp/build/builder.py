@@ -17,8 +17,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from criteria_nlp.build.clauses import split_clauses
-from criteria_nlp.build.common import all_of, not_understood
+from criteria_nlp.build.common import all_of, any_of, not_understood
 from criteria_nlp.build.exceptions import take_exception_cue, with_exception
+from criteria_nlp.build.lists import list_items_unread
 from criteria_nlp.build.mentions import carry_mentions
 from criteria_nlp.build.readers import READERS
 from criteria_nlp.build.state import BuildState, Ledger
@@ -122,7 +123,11 @@ def _parts(state: BuildState) -> list[Node]:
     alternatives = state.alternatives
     if alternatives is not None:
         parts = [alternatives, *(p for p in parts if p is not state.numeric and p is not state.concepts)]
-    parts.extend(state.not_understood)
+    items = list_items_unread(state, state.not_understood) if any(p is state.concepts for p in parts) else []
+    if items:
+        # "warfarin, heparin or novel agents": an item not read is one more alternative, not a further requirement
+        parts = [any_of([p, *items]) if p is state.concepts else p for p in parts]
+    parts.extend(n for n in state.not_understood if not any(n is item for item in items))
     return parts
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from criteria_nlp.build.common import any_of, concept_ref, cover, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
-from criteria_nlp.ir import All, Any_, Node, Not, Presence, Section, TemporalWindow
+from criteria_nlp.ir import All, Any_, Node, Not, Presence, Section, TemporalWindow, Unparsed
 
 LISTS = "lists"
 WINDOWS = "windows"
@@ -25,11 +25,13 @@ def read_lists(state: BuildState) -> None:
         return
     connective_or = False
     with_join = False
+    joints: list[Piece] = []
     for p in state.prose:
         if "CONJ" in p.kinds or p.text == ",":
             if p.kinds.get("CONJ") in ("or", "andor") or p.lower == "nor":
                 connective_or = True
             state.take(p, LISTS, "connective")
+            joints.append(p)
         if "WITH" in p.kinds:
             with_join = True
             state.take(p, LISTS, "connective")
@@ -50,6 +52,32 @@ def read_lists(state: BuildState) -> None:
         return
     node = _combine(presences, state.section, with_join, connective_or, negated)
     state.concepts = Not(span=node.span, child=node) if negated else node
+    alternatives = (connective_or or state.section == "exclusion") and not (with_join and not connective_or)
+    if alternatives and not negated and any("CONJ" in p.kinds for p in joints):
+        state.alternative_joints = joints
+
+
+def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparsed]:
+    """The words no reader took that stand as items of a list of alternatives: next to one of its connectives
+    ("warfarin, heparin or novel agents"). Joined to the list by "all", such an item would let the items read
+    decide alone (no warfarin and no heparin: not excluded, whatever "novel agents" are); as an alternative it
+    leaves the criterion unknown unless an item read holds."""
+    if not state.alternative_joints:
+        return []
+    ends = {p.char_end for p in state.alternative_joints}
+    starts = {p.char_start for p in state.alternative_joints}
+    text = state.document
+    items = []
+    for node in unread:
+        before = node.span.start
+        while before > 0 and text[before - 1].isspace():
+            before -= 1
+        after = node.span.end
+        while after < len(text) and text[after].isspace():
+            after += 1
+        if before in ends or after in starts:
+            items.append(node)
+    return items
 
 
 def _presences(state: BuildState, all_prefixed: bool, negated: bool) -> tuple[list[Node], list[Node]]:

@@ -113,6 +113,8 @@ class BuildState:
     restated: dict[int, list[Span]] = field(default_factory=dict)  # concepts: piece index -> the same concept again
     in_negation: set[int] = field(default_factory=set)  # negation: concept pieces a negation cue reaches
     concepts: Node | None = None  # lists: the concepts, combined
+    # lists: the connectives of a list of alternatives ("A, B or C"; "and" in the exclusion section), else empty
+    alternative_joints: list[Piece] = field(default_factory=list)
     window_notes: list[Unparsed] = field(default_factory=list)  # windows: windows nobody placed
     sex: Node | None = None  # sex: the sex restriction
     sex_condition: bool = False  # sex: it says whom the rest of the clause applies to
