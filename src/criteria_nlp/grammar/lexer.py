@@ -138,6 +138,16 @@ def _emit_number(c: Cursor) -> None:
         c.i += 1  # "twice times": the multiplier word already says times
 
 
+def _dashed_number(c: Cursor) -> bool:
+    """ "BMI 27 -55 kg/m2", "19 years -65": a range whose dash is glued to its second number (``text.signs``)."""
+    return "DASHNUM" in c.kinds and c.previous in ("NUM", "UNIT") and not c.range_open
+
+
+def _emit_dash_then_number(c: Cursor) -> None:
+    c.emit("RANGE_SEP", "-", c.piece)
+    c.emit("NUM", c.kinds["DASHNUM"], c.piece)
+
+
 def _reference_after_comparator(c: Cursor) -> bool:
     return "REF" in c.kinds and c.previous == "CMP_PRE"
 
@@ -367,6 +377,7 @@ RULES: tuple[Rule, ...] = (
     Rule(_on("NUM"), _NONE, _number_pair, _emit_pair),
     Rule(_on("NUM", "NUMWORD"), _NONE, _number_before_reference, _emit_multiple),
     Rule(_on("NUM", "NUMWORD"), _NONE, _number, _emit_number),
+    Rule(_on("DASHNUM"), _NONE, _dashed_number, _emit_dash_then_number),
     Rule(_on("REF"), _NONE, _reference_after_comparator, _emit_reference),
     Rule(_on("CMP_PRE"), _NONE, _comparator_before_variable, _emit_variable_then_comparator),
     Rule(_on("CMP_PRE"), _NONE, _comparator_before_value, _emit_comparator),

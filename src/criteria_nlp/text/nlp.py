@@ -44,6 +44,7 @@ from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
+from criteria_nlp.text.signs import SIGNS, signed_number
 
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
@@ -330,7 +331,11 @@ def annotate_numbers(doc: Doc) -> Doc:
     while i < count:
         start, end = bounds[i]
         first = text[start]
-        if first.isdigit() or (first == "." and end - start > 1):
+        if first in SIGNS and end - start > 1:
+            signed = signed_number(text, bounds, i, _kinds_ending(found))
+            if signed is not None:
+                found.append(Annotation(i, i + 1, signed[0], repr(signed[1])))
+        elif first.isdigit() or (first == "." and end - start > 1):
             word = text[start:end]
             if _NUMBER.match(word):
                 last = i
@@ -361,6 +366,14 @@ def annotate_numbers(doc: Doc) -> Doc:
                 i = last
         i += 1
     return doc
+
+
+def _kinds_ending(found: list[Annotation]) -> dict[int, set[str]]:
+    """The kinds of the annotations so far by the token they end before (for :func:`signed_number`)."""
+    kinds: dict[int, set[str]] = {}
+    for annotation in found:
+        kinds.setdefault(annotation.end, set()).add(annotation.kind)
+    return kinds
 
 
 _E_EXPONENT = re.compile(r"[eE][+-]?[0-9]{1,4}")
@@ -419,6 +432,7 @@ def _number_value(text: str) -> float | None:
 
 
 _UNIT_WINDOW = 8
+_NUMBER_KINDS = frozenset({"NUM", "NUMWORD", "DASHNUM"})
 _UNIT_STOP = frozenset(
     {";", ",", ".", "and", "or", "if", "to", "in", "of", "for", "with", "at", "on", "as", "by", "(", ")", "[", "a"}
 )
@@ -427,7 +441,7 @@ _UNIT_STOP = frozenset(
 def annotate_units(doc: Doc) -> Doc:
     """The longest token run after a number (or a number word) that spells a unit, normalised."""
     found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
-    number_ends = sorted({a.end for a in found if a.kind == "NUM" or a.kind == "NUMWORD"})
+    number_ends = sorted({a.end for a in found if a.kind in _NUMBER_KINDS})
     if not number_ends:
         return doc
     text, bounds = token_bounds(doc)
