@@ -31,7 +31,14 @@ from criteria_nlp.grammar.lookahead import (
 )
 from criteria_nlp.grammar.names import unmark_names
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token
-from criteria_nlp.grammar.value_lists import after_equality, emit_after_equality, emit_serial_comma, serial_comma
+from criteria_nlp.grammar.value_lists import (
+    after_equality,
+    comma_list,
+    emit_after_equality,
+    emit_comma_list,
+    emit_serial_comma,
+    serial_comma,
+)
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list
 from criteria_nlp.grammar.words import grammar_words
 
@@ -375,6 +382,7 @@ _NONE: frozenset[str] = frozenset()
 RULES: tuple[Rule, ...] = (
     Rule(_on("UNIT"), _NONE, _unit_after_number, _emit_unit),
     Rule(_on("NUM"), _NONE, _number_pair, _emit_pair),
+    Rule(_on("NUM"), _NONE, comma_list, emit_comma_list),
     Rule(_on("NUM", "NUMWORD"), _NONE, _number_before_reference, _emit_multiple),
     Rule(_on("NUM", "NUMWORD"), _NONE, _number, _emit_number),
     Rule(_on("DASHNUM"), _NONE, _dashed_number, _emit_dash_then_number),

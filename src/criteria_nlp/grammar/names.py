@@ -41,6 +41,7 @@ class NumberNames:
     identifier_lead: frozenset[str]
     count_comparator: frozenset[str]
     count_keeps: frozenset[str]
+    whole_scale: frozenset[str]
 
 
 @cache
