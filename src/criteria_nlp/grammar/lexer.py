@@ -29,7 +29,7 @@ from criteria_nlp.grammar.lookahead import (
     time_follows,
     value_start,
 )
-from criteria_nlp.grammar.names import unmark_names
+from criteria_nlp.grammar.names import read_glued_label, unmark_names
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token
 from criteria_nlp.grammar.value_lists import (
     after_equality,
@@ -435,6 +435,7 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
 def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
     """:func:`classify`, but prose pieces come through as they are (no token is made for them)."""
     _mark_roman_numerals(pieces)
+    read_glued_label(pieces)
     unmark_names(pieces)
     mark_bare_units(pieces)
     c = Cursor(pieces)
