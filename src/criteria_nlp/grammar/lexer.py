@@ -213,6 +213,18 @@ def _emit_joined_comparator(c: Cursor) -> None:
         c.i += 1
 
 
+def _comparator_before_unit(c: Cursor) -> bool:
+    """ "20 or more breaths/min": the unit written after the comparator belongs to the number before it."""
+    return "CMP_POST" in c.kinds and c.previous == "NUM" and c.i + 1 < c.n and "UNIT" in c.pieces[c.i + 1].kinds
+
+
+def _emit_unit_then_comparator(c: Cursor) -> None:
+    unit = c.pieces[c.i + 1]
+    c.emit("UNIT", unit.kinds["UNIT"], unit)
+    c.emit("CMP_POST", c.kinds["CMP_POST"], c.piece)
+    c.i += 1
+
+
 def _comparator_after_value(c: Cursor) -> bool:
     return "CMP_POST" in c.kinds and c.previous in _VALUES
 
@@ -392,6 +404,7 @@ RULES: tuple[Rule, ...] = (
     Rule(_on("AGEWORD"), _NONE, _age_word_before_comparator, _emit_nothing),
     Rule(_on("CMP_POST"), _NONE, _second_threshold, _emit_joined_comparator),
     Rule(_on("CMP_POST"), _NONE, after_equality, emit_after_equality),
+    Rule(_on("CMP_POST"), _NONE, _comparator_before_unit, _emit_unit_then_comparator),
     Rule(_on("CMP_POST"), _NONE, _comparator_after_value, _emit_comparator_after),
     Rule(_on("WITHIN"), _NONE, _within_duration, _emit_within),
     Rule(_on("WITHIN"), _NONE, _within_reference, _emit_at_most),

@@ -42,6 +42,7 @@ from spacy.vocab import create_vocab
 
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.text.signs import SIGNS, signed_number
@@ -441,9 +442,13 @@ _UNIT_STOP = frozenset(
 def annotate_units(doc: Doc) -> Doc:
     """The longest token run after a number (or a number word) that spells a unit, normalised."""
     found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
-    number_ends = sorted({a.end for a in found if a.kind in _NUMBER_KINDS})
-    if not number_ends:
+    ends = {a.end for a in found if a.kind in _NUMBER_KINDS}
+    if not ends:
         return doc
+    # "20 or more breaths/min": a unit may follow the comparator written after the number; not a unit of time ("3
+    # or more days" counts days, a duration the builder would read as a window)
+    after_comparator = {a.end for a in found if a.kind == "CMP_POST" and a.start in ends} - ends
+    number_ends = sorted(ends | after_comparator)
     text, bounds = token_bounds(doc)
     count = len(bounds)
     taken = -1
@@ -462,6 +467,8 @@ def annotate_units(doc: Doc) -> Doc:
             candidate = text[begin:last_end]
             if units.is_unit(candidate):
                 canonical = units.normalize_unit(candidate)
+                if start in after_comparator and duration_of(canonical) is not None:
+                    break
                 end = _restated_unit_end(text, bounds, end, canonical)
                 found.append(Annotation(start, end, "UNIT", canonical))
                 taken = end
