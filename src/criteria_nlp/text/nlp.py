@@ -45,7 +45,7 @@ from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
-from criteria_nlp.text.signs import SIGNS, signed_number
+from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, signed_number, symbol_font_comparator
 
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
@@ -135,7 +135,8 @@ def _tokenizer_factory() -> Callable[[Language], Tokenizer]:
 
     def make(nlp: Language) -> Tokenizer:
         defaults = nlp.Defaults
-        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + list(defaults.prefixes or [])
+        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + [f"{s}(?=[0-9])" for s in SYMBOL_FONT]
+        prefixes += list(defaults.prefixes or [])
         infixes = _EXTRA_INFIXES + list(defaults.infixes or [])
         suffixes = _EXTRA_SUFFIXES + list(defaults.suffixes or [])
         # spaCy's English exceptions keep emoticons whole: "<3" (a heart), "=3", ":1", "8)", "0.0"; in criteria
@@ -364,6 +365,8 @@ def annotate_numbers(doc: Doc) -> Doc:
                     value = _number_value(word)
                 if value is not None:
                     found.append(Annotation(i, last + 1, "NUM", repr(value)))
+                    if (comparator := symbol_font_comparator(text, bounds, i, _kinds_ending(found))) is not None:
+                        found.append(Annotation(i - 1, i, "CMP_PRE", comparator))
                 i = last
         i += 1
     return doc
@@ -455,6 +458,9 @@ def annotate_units(doc: Doc) -> Doc:
     for start in number_ends:
         if start >= count or start < taken:
             continue
+        if _glued_hyphen(text, bounds, start):
+            taken = max(taken, hyphenated_unit(text, bounds, start, found))
+            continue
         begin = bounds[start][0]
         # only runs of tokens that can be part of a unit are worth asking the unit registry about
         limit = start
@@ -477,6 +483,46 @@ def annotate_units(doc: Doc) -> Doc:
 
 
 _CLOSING = {"(": ")", "[": "]"}
+_HYPHENS = frozenset("-–‑")
+
+
+def _glued_hyphen(text: str, bounds: list[tuple[int, int]], i: int) -> bool:
+    """Is token i a hyphen glued to the token before it and to a word after it ("18-years")?"""
+    return (
+        0 < i < len(bounds) - 1
+        and text[bounds[i][0] : bounds[i][1]] in _HYPHENS
+        and bounds[i - 1][1] == bounds[i][0]
+        and bounds[i][1] == bounds[i + 1][0]
+        and text[bounds[i + 1][0]].isalpha()
+    )
+
+
+def hyphenated_unit(text: str, bounds: list[tuple[int, int]], hyphen: int, found: list[Annotation]) -> int:
+    """ "18-years or older", "18-year-old", "≥ 18-years": a unit glued to its number by a hyphen is the number's unit
+    (its piece starts at the hyphen, and takes a glued "-old" along) when a comparator, an age word, a range word,
+    punctuation or the end follows; before a noun it names a thing ("a 3-day diary", "the 6-minute walk test") and is
+    left alone. Returns the token the annotation ends before (``hyphen`` when none is made)."""
+    count = len(bounds)
+    limit = hyphen + 1
+    while limit < min(count, hyphen + 1 + _UNIT_WINDOW) and _unit_part(text[bounds[limit][0] : bounds[limit][1]]):
+        limit += 1
+    for end in range(limit, hyphen + 1, -1):
+        candidate = text[bounds[hyphen + 1][0] : bounds[end - 1][1]]
+        if not units.is_unit(candidate):
+            continue
+        starts = {a.start: a for a in found if a.kind in _AFTER_HYPHENATED_UNIT}
+        if _glued_hyphen(text, bounds, end) and end + 1 in starts and starts[end + 1].kind == "AGEWORD":
+            end = starts[end + 1].end  # "18-year-old"
+        following = text[bounds[end][0] : bounds[end][1]] if end < count else ""
+        if end < count and following not in _CLOSING_PUNCTUATION and end not in starts:
+            return hyphen
+        found.append(Annotation(hyphen, end, "UNIT", units.normalize_unit(candidate)))
+        return end
+    return hyphen
+
+
+_AFTER_HYPHENATED_UNIT = frozenset({"CMP_POST", "AGEWORD", "TO"})
+_CLOSING_PUNCTUATION = frozenset({",", ";", ".", ")", "]", ":"})
 
 
 def _restated_unit_end(text: str, bounds: list[tuple[int, int]], end: int, canonical: str) -> int:

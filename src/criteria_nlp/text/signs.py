@@ -11,6 +11,10 @@ decided by the token before it, never by the number alone:
   separator and a number of it only when a number or unit was just read (``grammar.lexer``);
 * anywhere else ("Day -1", "(ULN) -10 mIU/L", "-18 years" at the start of a line, where the dash is likely a bullet
   glued to the number) it is left unread: the criterion keeps the words as unparsed text rather than guessing.
+
+Text copied from documents set in the Symbol font shows "≥" as "³" and "≤" as "£" ("leucocytes ³ 2000/mm3",
+"creatinine £ 1.5 mg/dL"): such a character standing alone right before a number, after a word, is that comparator
+(:func:`symbol_font_comparator`); "mm³" and "£100" glued to a word or read as currency elsewhere are left alone.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ import re
 SIGNS = {"-": -1.0, "−": -1.0, "–": -1.0, "+": 1.0}
 _DASHES = frozenset("-−–")
 _SIGN_LEADS = frozenset({"CMP_PRE", "FROM", "BETWEEN", "TO", "CONJ", "VERB_IS"})
+# the characters a Symbol-font comparator becomes when its font is lost, and the comparator each stands for
+SYMBOL_FONT = {"³": ">=", "£": "<="}
+_NOT_FILLERS = frozenset({"of", "at"})  # filler words after which a pound sign is money ("a fee of £ 100")
 _UNSIGNED = re.compile(r"^[0-9]+(?:\.[0-9]+)?$|^\.[0-9]+$")  # no comma: "-1,5" is too rare to guess a separator
 
 
@@ -53,3 +60,23 @@ def signed_number(
 def _may_be_unit(text: str, bounds: list[tuple[int, int]], i: int, kinds_ending: dict[int, set[str]]) -> bool:
     """ "19 years -65": a word right after a number (its unit, decided later by the unit annotator)."""
     return i >= 2 and "NUM" in kinds_ending.get(i - 1, set()) and not kinds_ending.get(i, set()) & _SIGN_LEADS
+
+
+def symbol_font_comparator(
+    text: str, bounds: list[tuple[int, int]], i: int, kinds_ending: dict[int, set[str]]
+) -> str | None:
+    """The comparator a lone Symbol-font character right before the number at token ``i`` stands for, or None.
+
+    Only after the name of a variable or group, or a filler word other than "of" ("hemoglobin level ³ 10"): "a fee
+    of £ 100" is money."""
+    if i < 2:
+        return None
+    symbol_start, symbol_end = bounds[i - 1]
+    comparator = SYMBOL_FONT.get(text[symbol_start:symbol_end])
+    word_start, word_end = bounds[i - 2]
+    if comparator is None or word_end == symbol_start:
+        return None  # glued to the word before: "mm³"
+    kinds = kinds_ending.get(i - 1, set())
+    named = "VARIABLE" in kinds or "GROUP" in kinds
+    filler = "VERB_IS" in kinds and text[word_start:word_end].lower() not in _NOT_FILLERS
+    return comparator if named or filler else None
