@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple, cast
 
@@ -46,6 +46,7 @@ from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, signed_number, symbol_font_comparator
+from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, unit_part
 
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
@@ -135,8 +136,8 @@ def _tokenizer_factory() -> Callable[[Language], Tokenizer]:
 
     def make(nlp: Language) -> Tokenizer:
         defaults = nlp.Defaults
-        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + [f"{s}(?=[0-9])" for s in SYMBOL_FONT]
-        prefixes += list(defaults.prefixes or [])
+        symbol_font = [f"{s}(?=[0-9])" for s in SYMBOL_FONT]
+        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + symbol_font + list(defaults.prefixes or [])
         infixes = _EXTRA_INFIXES + list(defaults.infixes or [])
         suffixes = _EXTRA_SUFFIXES + list(defaults.suffixes or [])
         # spaCy's English exceptions keep emoticons whole: "<3" (a heart), "=3", ":1", "8)", "0.0"; in criteria
@@ -435,7 +436,6 @@ def _number_value(text: str) -> float | None:
     return value if math.isfinite(value) else None  # "1e999"-sized digit strings are not thresholds
 
 
-_UNIT_WINDOW = 8
 _NUMBER_KINDS = frozenset({"NUM", "NUMWORD", "DASHNUM"})
 _UNIT_STOP = frozenset(
     {";", ",", ".", "and", "or", "if", "to", "in", "of", "for", "with", "at", "on", "as", "by", "(", ")", "[", "a"}
@@ -458,13 +458,16 @@ def annotate_units(doc: Doc) -> Doc:
     for start in number_ends:
         if start >= count or start < taken:
             continue
-        if _glued_hyphen(text, bounds, start):
-            taken = max(taken, hyphenated_unit(text, bounds, start, found))
+        if glued_hyphen(text, bounds, start):
+            hyphenated = hyphenated_unit(text, bounds, start, found)
+            if hyphenated is not None:
+                found.append(Annotation(start, *hyphenated))
+                taken = hyphenated[0]
             continue
         begin = bounds[start][0]
         # only runs of tokens that can be part of a unit are worth asking the unit registry about
         limit = start
-        while limit < min(count, start + _UNIT_WINDOW) and _unit_part(text[bounds[limit][0] : bounds[limit][1]]):
+        while limit < min(count, start + UNIT_WINDOW) and unit_part(text[bounds[limit][0] : bounds[limit][1]]):
             limit += 1
         for end in range(limit, start, -1):
             last_start, last_end = bounds[end - 1]
@@ -483,46 +486,6 @@ def annotate_units(doc: Doc) -> Doc:
 
 
 _CLOSING = {"(": ")", "[": "]"}
-_HYPHENS = frozenset("-–‑")
-
-
-def _glued_hyphen(text: str, bounds: list[tuple[int, int]], i: int) -> bool:
-    """Is token i a hyphen glued to the token before it and to a word after it ("18-years")?"""
-    return (
-        0 < i < len(bounds) - 1
-        and text[bounds[i][0] : bounds[i][1]] in _HYPHENS
-        and bounds[i - 1][1] == bounds[i][0]
-        and bounds[i][1] == bounds[i + 1][0]
-        and text[bounds[i + 1][0]].isalpha()
-    )
-
-
-def hyphenated_unit(text: str, bounds: list[tuple[int, int]], hyphen: int, found: list[Annotation]) -> int:
-    """ "18-years or older", "18-year-old", "≥ 18-years": a unit glued to its number by a hyphen is the number's unit
-    (its piece starts at the hyphen, and takes a glued "-old" along) when a comparator, an age word, a range word,
-    punctuation or the end follows; before a noun it names a thing ("a 3-day diary", "the 6-minute walk test") and is
-    left alone. Returns the token the annotation ends before (``hyphen`` when none is made)."""
-    count = len(bounds)
-    limit = hyphen + 1
-    while limit < min(count, hyphen + 1 + _UNIT_WINDOW) and _unit_part(text[bounds[limit][0] : bounds[limit][1]]):
-        limit += 1
-    for end in range(limit, hyphen + 1, -1):
-        candidate = text[bounds[hyphen + 1][0] : bounds[end - 1][1]]
-        if not units.is_unit(candidate):
-            continue
-        starts = {a.start: a for a in found if a.kind in _AFTER_HYPHENATED_UNIT}
-        if _glued_hyphen(text, bounds, end) and end + 1 in starts and starts[end + 1].kind == "AGEWORD":
-            end = starts[end + 1].end  # "18-year-old"
-        following = text[bounds[end][0] : bounds[end][1]] if end < count else ""
-        if end < count and following not in _CLOSING_PUNCTUATION and end not in starts:
-            return hyphen
-        found.append(Annotation(hyphen, end, "UNIT", units.normalize_unit(candidate)))
-        return end
-    return hyphen
-
-
-_AFTER_HYPHENATED_UNIT = frozenset({"CMP_POST", "AGEWORD", "TO"})
-_CLOSING_PUNCTUATION = frozenset({",", ";", ".", ")", "]", ":"})
 
 
 def _restated_unit_end(text: str, bounds: list[tuple[int, int]], end: int, canonical: str) -> int:
@@ -530,60 +493,13 @@ def _restated_unit_end(text: str, bounds: list[tuple[int, int]], end: int, canon
     the unit; the token end after it."""
     if end >= len(bounds) or (opening := text[bounds[end][0] : bounds[end][1]]) not in _CLOSING:
         return end
-    for closing in range(end + 2, min(len(bounds), end + _UNIT_WINDOW)):
+    for closing in range(end + 2, min(len(bounds), end + UNIT_WINDOW)):
         if text[bounds[closing][0] : bounds[closing][1]] == _CLOSING[opening]:
             inner = text[bounds[end + 1][0] : bounds[closing - 1][1]]
             if units.is_unit(inner) and units.normalize_unit(inner) == canonical:
                 return closing + 1
             return end
     return end
-
-
-_UNIT_CONNECTORS = frozenset(
-    {
-        "/",
-        "-",
-        "^",
-        "*",
-        "x",
-        "×",
-        "·",
-        ".",
-        "(",
-        ")",
-        "[",
-        "]",
-        "per",
-        "cells",
-        "cell",
-        "copies",
-        "beats",
-        "breaths",
-        "minute",
-        "hour",
-        "beat",
-        "breath",
-        "pack",
-        "drink",
-        "drinks",
-        "cigarette",
-        "cigarettes",
-        "mercury",
-        "squared",
-        "square",
-        "cubed",
-    }
-)
-
-
-@lru_cache(maxsize=16384)
-def _unit_part(token: str) -> bool:
-    """Can this token be part of a unit spelling ("mg", "/", "10", "^", "1.73", "m²", "Hg")?"""
-    if token.lower() in _UNIT_CONNECTORS or _NUMBER.match(token):
-        return True
-    if token[0] in "%µμ°/^²³⁹" or units.is_unit(token) or units.is_unit_word(token):
-        return True
-    return len(token) <= 3 and token.isalnum()
 
 
 def build_pipeline(
