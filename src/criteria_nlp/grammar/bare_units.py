@@ -86,3 +86,16 @@ def _bound(pieces: Sequence[Piece], i: int) -> bool:
         or number.text[:1] in "-−–+"
         or (i > 0 and not _BOUND_KINDS.isdisjoint(pieces[i - 1].kinds))
     )
+
+
+_HYPHENS = ("-", "–", "‑")
+
+
+def trim_glued_hyphens(pieces: Sequence[Piece]) -> None:
+    """ "18-years or older": the unit annotator's piece starts at the hyphen that glues the unit to its number (so the
+    two stay next to each other); the unit as written is the word after it."""
+    for i in range(1, len(pieces)):
+        piece = pieces[i]
+        if "UNIT" in piece.kinds and piece.text.startswith(_HYPHENS) and pieces[i - 1].char_end == piece.char_start:
+            piece.text = piece.text[1:]
+            piece.char_start += 1

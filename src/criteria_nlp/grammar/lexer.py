@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from lark import Token
 from lark.lexer import Lexer
 
-from criteria_nlp.grammar.bare_units import mark_bare_units
+from criteria_nlp.grammar.bare_units import mark_bare_units, trim_glued_hyphens
 from criteria_nlp.grammar.lookahead import (
     after_number_reference,
     comparator_or_number,
@@ -451,6 +451,7 @@ def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
     read_glued_label(pieces)
     unmark_names(pieces)
     mark_bare_units(pieces)
+    trim_glued_hyphens(pieces)
     c = Cursor(pieces)
     n = c.n
     out = c.out
