@@ -84,8 +84,9 @@ def hyphenated_unit(
 ) -> tuple[int, str, str] | None:
     """ "18-years or older", "18-year-old", "≥ 18-years": a unit glued to its number by a hyphen is the number's unit
     (its piece starts at the hyphen, and takes a glued "-old" along) when a comparator, an age word, a range word,
-    punctuation or the end follows, or a comparator or range word stands before the number; before a noun it names a thing ("a 3-day diary", "the 6-minute walk test") and is
-    left alone. Returns the annotation's end, ``"UNIT"`` and the unit, or None."""
+    punctuation or the end follows, or a comparator or range word stands before the number; before a noun it names
+    a thing ("a 3-day diary", "the 6-minute walk test") and is left alone. Returns the annotation's end,
+    ``"UNIT"`` and the unit, or None."""
     count = len(bounds)
     limit = hyphen + 1
     while limit < min(count, hyphen + 1 + UNIT_WINDOW) and unit_part(text[bounds[limit][0] : bounds[limit][1]]):
