@@ -84,9 +84,8 @@ def hyphenated_unit(
 ) -> tuple[int, str, str] | None:
     """ "18-years or older", "18-year-old", "≥ 18-years": a unit glued to its number by a hyphen is the number's unit
     (its piece starts at the hyphen, and takes a glued "-old" along) when a comparator, an age word, a range word,
-    punctuation or the end follows, or a comparator or range word stands before the number; before a noun it names
-    a thing ("a 3-day diary", "the 6-minute walk test") and is left alone. Returns the annotation's end,
-    ``"UNIT"`` and the unit, or None."""
+    punctuation or the end follows; before a noun it names a thing ("a 3-day diary", "the 6-minute walk test", "less
+    than 1-year duration") and is left alone. Returns the annotation's end, ``"UNIT"`` and the unit, or None."""
     count = len(bounds)
     limit = hyphen + 1
     while limit < min(count, hyphen + 1 + UNIT_WINDOW) and unit_part(text[bounds[limit][0] : bounds[limit][1]]):
@@ -99,13 +98,13 @@ def hyphenated_unit(
         if glued_hyphen(text, bounds, end) and end + 1 in starts and starts[end + 1][2] == "AGEWORD":
             end = starts[end + 1][1]  # "18-year-old"
         following = text[bounds[end][0] : bounds[end][1]] if end < count else ""
-        bound = any(a[1] == hyphen - 1 and a[2] in _BOUND_BEFORE for a in found)  # "3-mo to 5-yrs (…)"
-        if end < count and following not in _CLOSING_PUNCTUATION and end not in starts and not bound:
+        if end < count and following not in _PUNCTUATION and end not in starts:
             return None
         return end, "UNIT", units.normalize_unit(candidate)
     return None
 
 
 _AFTER_HYPHENATED_UNIT = frozenset({"CMP_POST", "AGEWORD", "TO"})
-_BOUND_BEFORE = frozenset({"CMP_PRE", "TO", "FROM", "BETWEEN"})
-_CLOSING_PUNCTUATION = frozenset({",", ";", ".", ")", "]", ":"})
+# "3-mo to 5-yrs (in Darwin)", "(2-year)": punctuation after the unit; a word after it ("less than 1-year duration",
+# "a 3-day diary") makes number and unit the modifier of that word
+_PUNCTUATION = frozenset({",", ";", ".", "(", ")", "[", "]", ":"})
