@@ -135,9 +135,11 @@ def _thousands(written: str) -> float:
 
 def _absurd(variable: Variable, value: float, unit: str | None) -> bool:
     converted = in_variable_unit(variable, value, unit)
-    if converted is None:
-        return False
     low, high = variable.plausible
+    if converted is None:
+        # no unit converts a negative number into a positive one (a body temperature is never below 0 °F either), so
+        # a negative threshold on a variable that cannot be negative is absurd whatever its unit ("height < -3")
+        return value < 0 and low is not None and low >= 0
     too_high = high is not None and converted > max(high, 1.0) * _ABSURD
     too_low = low is not None and (converted < 0 <= low or (low > 0 and converted < low / _ABSURD))
     return too_high or too_low

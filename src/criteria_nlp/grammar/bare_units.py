@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import NamedTuple
 
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.grammar.pieces import Piece
@@ -18,15 +19,27 @@ from criteria_nlp.resources import corpus_path
 _MAX_GAP = 1  # glued ("38C") or one space ("38 C")
 
 
+_BOUND_KINDS = frozenset({"CMP_PRE", "TO", "FROM", "BETWEEN"})
+
+
+class BareLetter(NamedTuple):
+    """A row of ``bare_letters.tsv``: the unit a letter stands for, the numbers it follows, and whether only a bound."""
+
+    canonical: str
+    low: float
+    high: float
+    bound_only: bool
+
+
 @cache
-def bare_letters() -> dict[str, tuple[str, float, float]]:
-    """The bundled letters: letter -> (canonical unit, low, high)."""
+def bare_letters() -> dict[str, BareLetter]:
+    """The bundled letters: letter -> its row."""
     return load_bare_letters(corpus_path("units", "bare_letters.tsv"))
 
 
-def load_bare_letters(path: Path) -> dict[str, tuple[str, float, float]]:
+def load_bare_letters(path: Path) -> dict[str, BareLetter]:
     """Read the rows after the ``#`` header and the column line."""
-    rows: dict[str, tuple[str, float, float]] = {}
+    rows: dict[str, BareLetter] = {}
     header = True
     for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip() or raw.startswith("#"):
@@ -36,10 +49,14 @@ def load_bare_letters(path: Path) -> dict[str, tuple[str, float, float]]:
             continue
         fields = raw.split("\t")
         try:
-            letter, canonical, low, high = fields
-            rows[letter] = (canonical, float(low), float(high))
+            letter, canonical, low, high, after = fields
+            if after not in ("any", "bound"):
+                raise ValueError(after)
+            rows[letter] = BareLetter(canonical, float(low), float(high), after == "bound")
         except ValueError as error:
-            raise CriteriaSemanticError(f"{path.name} line {number}: expected letter, canonical, low, high") from error
+            raise CriteriaSemanticError(
+                f"{path.name} line {number}: expected letter, canonical, low, high, after (any | bound)"
+            ) from error
     return rows
 
 
@@ -52,11 +69,33 @@ def mark_bare_units(pieces: Sequence[Piece]) -> None:
         if found is None or piece.kinds:
             continue
         number = pieces[i - 1]
-        value = number.kinds.get("NUM")
+        value = number.kinds.get("NUM") or number.kinds.get("DASHNUM")
         if value is None or piece.char_start - number.char_end > _MAX_GAP:
             continue
-        canonical, low, high = found
         following = pieces[i + 1] if i + 1 < len(pieces) else None
         glued_on = following is not None and following.char_start == piece.char_end and following.text[:1] in "-/"
-        if low <= float(value) <= high and not glued_on:
-            piece.kinds = {"UNIT": canonical}
+        if found.low <= float(value) <= found.high and not glued_on and (not found.bound_only or _bound(pieces, i - 1)):
+            piece.kinds = {"UNIT": found.canonical}
+
+
+def _bound(pieces: Sequence[Piece], i: int) -> bool:
+    """Is the number at ``i`` signed, or written after a comparator or a range word?"""
+    number = pieces[i]
+    return (
+        "DASHNUM" in number.kinds
+        or number.text[:1] in "-−–+"
+        or (i > 0 and not _BOUND_KINDS.isdisjoint(pieces[i - 1].kinds))
+    )
+
+
+_HYPHENS = ("-", "–", "‑")
+
+
+def trim_glued_hyphens(pieces: Sequence[Piece]) -> None:
+    """ "18-years or older": the unit annotator's piece starts at the hyphen that glues the unit to its number (so the
+    two stay next to each other); the unit as written is the word after it."""
+    for i in range(1, len(pieces)):
+        piece = pieces[i]
+        if "UNIT" in piece.kinds and piece.text.startswith(_HYPHENS) and pieces[i - 1].char_end == piece.char_start:
+            piece.text = piece.text[1:]
+            piece.char_start += 1

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from lark import Token
 from lark.lexer import Lexer
 
-from criteria_nlp.grammar.bare_units import mark_bare_units
+from criteria_nlp.grammar.bare_units import mark_bare_units, trim_glued_hyphens
 from criteria_nlp.grammar.lookahead import (
     after_number_reference,
     comparator_or_number,
@@ -29,9 +29,16 @@ from criteria_nlp.grammar.lookahead import (
     time_follows,
     value_start,
 )
-from criteria_nlp.grammar.names import unmark_names
+from criteria_nlp.grammar.names import read_glued_label, unmark_names
 from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token
-from criteria_nlp.grammar.value_lists import after_equality, emit_after_equality, emit_serial_comma, serial_comma
+from criteria_nlp.grammar.value_lists import (
+    after_equality,
+    comma_list,
+    emit_after_equality,
+    emit_comma_list,
+    emit_serial_comma,
+    serial_comma,
+)
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list
 from criteria_nlp.grammar.words import grammar_words
 
@@ -138,6 +145,16 @@ def _emit_number(c: Cursor) -> None:
         c.i += 1  # "twice times": the multiplier word already says times
 
 
+def _dashed_number(c: Cursor) -> bool:
+    """ "BMI 27 -55 kg/m2", "19 years -65": a range whose dash is glued to its second number (``text.signs``)."""
+    return "DASHNUM" in c.kinds and c.previous in ("NUM", "UNIT") and not c.range_open
+
+
+def _emit_dash_then_number(c: Cursor) -> None:
+    c.emit("RANGE_SEP", "-", c.piece)
+    c.emit("NUM", c.kinds["DASHNUM"], c.piece)
+
+
 def _reference_after_comparator(c: Cursor) -> bool:
     return "REF" in c.kinds and c.previous == "CMP_PRE"
 
@@ -194,6 +211,18 @@ def _emit_joined_comparator(c: Cursor) -> None:
     c.emit("CMP_PRE", _STRICT[c.kinds["CMP_POST"]], piece)
     if c.pieces[c.i + 1].lower in _WORDS.comparator_tail:
         c.i += 1
+
+
+def _comparator_before_unit(c: Cursor) -> bool:
+    """ "20 or more breaths/min": the unit written after the comparator belongs to the number before it."""
+    return "CMP_POST" in c.kinds and c.previous == "NUM" and c.i + 1 < c.n and "UNIT" in c.pieces[c.i + 1].kinds
+
+
+def _emit_unit_then_comparator(c: Cursor) -> None:
+    unit = c.pieces[c.i + 1]
+    c.emit("UNIT", unit.kinds["UNIT"], unit)
+    c.emit("CMP_POST", c.kinds["CMP_POST"], c.piece)
+    c.i += 1
 
 
 def _comparator_after_value(c: Cursor) -> bool:
@@ -365,14 +394,17 @@ _NONE: frozenset[str] = frozenset()
 RULES: tuple[Rule, ...] = (
     Rule(_on("UNIT"), _NONE, _unit_after_number, _emit_unit),
     Rule(_on("NUM"), _NONE, _number_pair, _emit_pair),
+    Rule(_on("NUM"), _NONE, comma_list, emit_comma_list),
     Rule(_on("NUM", "NUMWORD"), _NONE, _number_before_reference, _emit_multiple),
     Rule(_on("NUM", "NUMWORD"), _NONE, _number, _emit_number),
+    Rule(_on("DASHNUM"), _NONE, _dashed_number, _emit_dash_then_number),
     Rule(_on("REF"), _NONE, _reference_after_comparator, _emit_reference),
     Rule(_on("CMP_PRE"), _NONE, _comparator_before_variable, _emit_variable_then_comparator),
     Rule(_on("CMP_PRE"), _NONE, _comparator_before_value, _emit_comparator),
     Rule(_on("AGEWORD"), _NONE, _age_word_before_comparator, _emit_nothing),
     Rule(_on("CMP_POST"), _NONE, _second_threshold, _emit_joined_comparator),
     Rule(_on("CMP_POST"), _NONE, after_equality, emit_after_equality),
+    Rule(_on("CMP_POST"), _NONE, _comparator_before_unit, _emit_unit_then_comparator),
     Rule(_on("CMP_POST"), _NONE, _comparator_after_value, _emit_comparator_after),
     Rule(_on("WITHIN"), _NONE, _within_duration, _emit_within),
     Rule(_on("WITHIN"), _NONE, _within_reference, _emit_at_most),
@@ -416,8 +448,10 @@ def classify(pieces: Sequence[Piece]) -> Iterator[PieceToken]:
 def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
     """:func:`classify`, but prose pieces come through as they are (no token is made for them)."""
     _mark_roman_numerals(pieces)
+    read_glued_label(pieces)
     unmark_names(pieces)
     mark_bare_units(pieces)
+    trim_glued_hyphens(pieces)
     c = Cursor(pieces)
     n = c.n
     out = c.out

@@ -9,6 +9,7 @@ them as a value ("type 2 diabetes", "class I antiarrhythmics", "since 2019", "Ma
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -24,6 +25,9 @@ _LIST_JOINERS = frozenset({",", "or", "and", "and/or", "/", "-", "–", "&"})
 _CHAIN_JOINERS = frozenset({"-", "/", "–"})
 _YEARS = (1900.0, 2099.0)
 _LABEL_MAX = 30.0  # "2)" labels a list item; "45)" more likely closes a bracket
+_GLUED_LABEL = re.compile(r"^([1-9][0-9]?)\.([1-9][0-9]+)$")  # "1.18": a label, then a whole number of 2+ digits
+_AGE_YEARS = (1.0, 120.0)  # an age in whole years that the number after the label must be
+_LABEL_TO_UNIT = 3  # "1.18 years", "1.18-65 years": pieces from the number to the unit of years
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,7 @@ class NumberNames:
     identifier_lead: frozenset[str]
     count_comparator: frozenset[str]
     count_keeps: frozenset[str]
+    whole_scale: frozenset[str]
 
 
 @cache
@@ -236,3 +241,27 @@ def _list_label(pieces: Sequence[Piece], i: int) -> bool:
         elif earlier.text == ")":
             depth = max(0, depth - 1)
     return depth == 0
+
+
+def read_glued_label(pieces: Sequence[Piece]) -> None:
+    """ "1.18 years or older", "1.18-65 years": a criterion that starts with a list label glued to an age in years.
+
+    No one writes an age limit as "1.18 years", and a label "1." that lost its space is common in pasted lists; so
+    at the start of a criterion, a number of a small label, a dot and a whole number of two or more digits (no
+    leading zero) that an age in years can be, followed by a unit of years, is that age; the label's characters leave
+    the piece. Any other such number keeps its decimal reading ("1.25 mg/dL", "1.5 years")."""
+    if not pieces or "NUM" not in pieces[0].kinds:
+        return
+    first = pieces[0]
+    found = _GLUED_LABEL.match(first.text)
+    if found is None or float(found.group(1)) > _LABEL_MAX:
+        return
+    value = float(found.group(2))
+    unit = next((p.kinds["UNIT"] for p in pieces[1 : 1 + _LABEL_TO_UNIT] if "UNIT" in p.kinds), None)
+    duration = duration_of(unit)
+    if duration is None or duration.name != "year" or not _AGE_YEARS[0] <= value <= _AGE_YEARS[1]:
+        return
+    label = len(found.group(1)) + 1
+    first.kinds = dict(first.kinds, NUM=repr(value))
+    first.text = found.group(2)
+    first.char_start += label

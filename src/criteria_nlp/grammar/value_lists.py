@@ -6,16 +6,25 @@ stays ``CMP_POST``, which does not fit, and the linter reports the repetition.
 
 "NYHA class I, II, or III", "ECOG 0, 1, and 2": a comma followed by "or"/"and" before the last value is one
 separator; without this rule the comma ends the list and the last value is lost or read as a second threshold.
+
+"ECOG 0,1, or 2", "ECOG PS: 0,1", "grade 1,2 or 3": a comma with no space between two single digits is a decimal
+comma to the number annotator (0.1). After the name of a scale of whole steps (the ``whole_scale`` lexicon ids of
+``number_names.tsv``, or a grade, class or stage word) and no comparator, it separates the values of a list when the
+two digits differ and every value fits the variable's plausible range; otherwise the decimal reading stays ("EDSS 4,5",
+"creatinine 1,5 mg/dL").
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
 from criteria_nlp.grammar.lookahead import comparator_or_number, value_start
+from criteria_nlp.grammar.names import number_names
 from criteria_nlp.grammar.pieces import Piece
 from criteria_nlp.grammar.words import grammar_words
+from criteria_nlp.knowledge.lexicon import load_lexicon
 
 
 class Cursor(Protocol):
@@ -68,3 +77,44 @@ def after_equality(c: Cursor) -> bool:
 
 def emit_after_equality(c: Cursor) -> None:
     c.emit("CMP_AFTER_EQ", c.kinds["CMP_POST"], c.piece)
+
+
+_NAMES = number_names()
+_DIGIT_COMMA_DIGIT = re.compile(r"^([0-9]),([0-9])$")
+_SCALE_LOOKBACK = 3  # "ECOG performance status of 0,1": the filler words between the scale's name and its values
+_FILLERS = frozenset({":", "=", "of", "is", "score", "status"})
+
+
+def comma_list(c: Cursor) -> bool:
+    """ "ECOG 0,1, or 2": the decimal-looking "0,1" is the first two values of a list of grades."""
+    found = _DIGIT_COMMA_DIGIT.match(c.piece.text)
+    if found is None or c.previous == "CMP_PRE" or c.range_open:
+        return False
+    first, second = int(found.group(1)), int(found.group(2))
+    return second != first and _whole_scale_before(c.pieces, c.i, (first, second))
+
+
+def emit_comma_list(c: Cursor) -> None:
+    first, second = c.piece.text.split(",")
+    c.emit("NUM", repr(float(first)), c.piece)
+    c.emit("VALUE_OR", ",", c.piece)
+    c.emit("NUM", repr(float(second)), c.piece)
+
+
+def _whole_scale_before(pieces: Sequence[Piece], i: int, values: tuple[int, int]) -> bool:
+    """Is the number at ``i`` written after the name of a scale of whole steps whose range holds both values?"""
+    for j in range(i - 1, max(-1, i - 1 - _SCALE_LOOKBACK), -1):
+        piece = pieces[j]
+        identifier = piece.kinds.get("VARIABLE")
+        if identifier is not None:
+            variable = load_lexicon().variables.get(identifier)
+            return (
+                variable is not None
+                and identifier in _NAMES.whole_scale
+                and not any(variable.implausible(value) for value in values)
+            )
+        if piece.lower in _WORDS.roman_lead:
+            return True
+        if not (piece.lower in _FILLERS or "VERB_IS" in piece.kinds):
+            return False
+    return False

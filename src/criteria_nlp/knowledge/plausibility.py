@@ -57,6 +57,14 @@ def plausible(variable: Variable, value: float, unit: str | None) -> bool | None
     return None if converted is None else not variable.implausible(converted)
 
 
+def may_be_negative(variable: Variable) -> bool:
+    """Whether the variable takes values below zero (base excess, a T-score): its plausible or reference range in
+    the lexicon goes below zero. A negative record of any other variable is a data error."""
+    low = variable.plausible[0]
+    reference = variable.reference.low if variable.reference is not None else None
+    return (low is not None and low < 0) or (reference is not None and reference < 0)
+
+
 def range_text(variable: Variable) -> str:
     low, high = variable.plausible
     shown = f"{'' if low is None else f'{low:g}'}–{'' if high is None else f'{high:g}'}"

@@ -96,7 +96,7 @@ def check_table(
     keys: Iterable[tuple[str | None, str | None, str | None, str | None, str | None]], lexicon: Lexicon
 ) -> pa.Table:
     """(variable, system, code, unit, unit_normalized) -> what check_observation needs beyond the value itself."""
-    from criteria_nlp.knowledge.plausibility import unit_fixed_by_code
+    from criteria_nlp.knowledge.plausibility import may_be_negative, unit_fixed_by_code
 
     rows = []
     for variable_id, system, code, unit, normalized in keys:
@@ -115,6 +115,7 @@ def check_table(
                 "unit": unit,
                 "unit_normalized": normalized,
                 "known_variable": variable is not None,
+                "never_negative": variable is not None and not may_be_negative(variable),
                 "expects_unit": variable is not None and variable.unit is not None,
                 "fallback_unit": fallback,
                 "fixed_unit": fixed[0] if fixed else None,
@@ -127,7 +128,7 @@ def check_table(
         )
     kinds = {
         **dict.fromkeys(("variable", "system", "code", "unit", "unit_normalized"), "string"),
-        **dict.fromkeys(("known_variable", "expects_unit"), "bool_"),
+        **dict.fromkeys(("known_variable", "never_negative", "expects_unit"), "bool_"),
         **dict.fromkeys(("fallback_unit", "fixed_unit", "fixed_fallback_unit"), "string"),
         **dict.fromkeys(("slope", "offset", "plausible_low", "plausible_high"), "float64"),
     }
@@ -159,7 +160,7 @@ def checked_observations_sql(raw: str, checks: str) -> str:
     return f"""
     WITH joined AS (
       SELECT o.*, k.*  EXCLUDE (variable, system, code, unit, unit_normalized),
-        coalesce(o.value < 0 AND k.known_variable, false)
+        coalesce(o.value < 0 AND k.never_negative, false)
           OR coalesce(o.value > 100 AND o.unit IN ('%', 'percent'), false)
           OR coalesce(k.slope IS NOT NULL AND (o.value * k.slope + k.offset < k.plausible_low
                                                OR o.value * k.slope + k.offset > k.plausible_high), false)

@@ -28,8 +28,9 @@ _PERCENT_UNITS = frozenset({"%", "percent"})
 def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexicon) -> Patient:
     """Fill derived fields (lexicon variable, normalised unit) and move untrustworthy values into warnings.
 
-    An observation whose value is impossible (negative, or above 100 %) or whose unit is unknown keeps its place in
-    the record but loses its numeric value, with a warning that names it; nothing is silently dropped.
+    An observation whose value is impossible (negative where the variable cannot be, see
+    :func:`~criteria_nlp.knowledge.plausibility.may_be_negative`; or above 100 %) or whose unit is unknown keeps its
+    place in the record but loses its numeric value, with a warning that names it; nothing is silently dropped.
     """
     name = source or patient.source or patient.id
     warnings = list(patient.warnings)
@@ -81,7 +82,7 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
         if not math.isfinite(value):
             problems.append(f"{what} value {value!r} is not a finite number; ignored")
             update["value"] = None
-        elif value < 0 and variable_id is not None and variable_id in lexicon.variables:
+        elif value < 0 and variable_id is not None and _never_negative(lexicon, variable_id):
             problems.append(f"{what} {value:g} {observation.unit or ''} is impossible (negative); ignored".strip())
             update["value"] = None
         elif value > 100 and observation.unit in _PERCENT_UNITS:
@@ -143,6 +144,14 @@ def _implausible(variable_id: str | None, value: float, unit: str | None, lexico
         f"{variable.id} {value:g} {unit or ''} is outside what {variable.name} can physically take "
         f"({range_text(variable)}); a data error: value ignored, never decided on"
     ).replace("  ", " ")
+
+
+def _never_negative(lexicon: Lexicon, variable_id: str) -> bool:
+    """A lexicon variable that cannot be below zero (base excess and T-scores can)."""
+    from criteria_nlp.knowledge.plausibility import may_be_negative
+
+    variable = lexicon.variables.get(variable_id)
+    return variable is not None and not may_be_negative(variable)
 
 
 def _did_you_mean(suggestions: list[str]) -> str:

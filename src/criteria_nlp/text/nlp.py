@@ -25,7 +25,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple, cast
 
@@ -42,8 +42,11 @@ from spacy.vocab import create_vocab
 
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
+from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, signed_number, symbol_font_comparator
+from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, unit_part
 
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
@@ -133,7 +136,8 @@ def _tokenizer_factory() -> Callable[[Language], Tokenizer]:
 
     def make(nlp: Language) -> Tokenizer:
         defaults = nlp.Defaults
-        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + list(defaults.prefixes or [])
+        symbol_font = [f"{s}(?=[0-9])" for s in SYMBOL_FONT]
+        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + symbol_font + list(defaults.prefixes or [])
         infixes = _EXTRA_INFIXES + list(defaults.infixes or [])
         suffixes = _EXTRA_SUFFIXES + list(defaults.suffixes or [])
         # spaCy's English exceptions keep emoticons whole: "<3" (a heart), "=3", ":1", "8)", "0.0"; in criteria
@@ -330,7 +334,11 @@ def annotate_numbers(doc: Doc) -> Doc:
     while i < count:
         start, end = bounds[i]
         first = text[start]
-        if first.isdigit() or (first == "." and end - start > 1):
+        if first in SIGNS and end - start > 1:
+            signed = signed_number(text, bounds, i, _kinds_ending(found))
+            if signed is not None:
+                found.append(Annotation(i, i + 1, signed[0], repr(signed[1])))
+        elif first.isdigit() or (first == "." and end - start > 1):
             word = text[start:end]
             if _NUMBER.match(word):
                 last = i
@@ -358,9 +366,19 @@ def annotate_numbers(doc: Doc) -> Doc:
                     value = _number_value(word)
                 if value is not None:
                     found.append(Annotation(i, last + 1, "NUM", repr(value)))
+                    if (comparator := symbol_font_comparator(text, bounds, i, _kinds_ending(found))) is not None:
+                        found.append(Annotation(i - 1, i, "CMP_PRE", comparator))
                 i = last
         i += 1
     return doc
+
+
+def _kinds_ending(found: list[Annotation]) -> dict[int, set[str]]:
+    """The kinds of the annotations so far by the token they end before (for :func:`signed_number`)."""
+    kinds: dict[int, set[str]] = {}
+    for annotation in found:
+        kinds.setdefault(annotation.end, set()).add(annotation.kind)
+    return kinds
 
 
 _E_EXPONENT = re.compile(r"[eE][+-]?[0-9]{1,4}")
@@ -418,7 +436,7 @@ def _number_value(text: str) -> float | None:
     return value if math.isfinite(value) else None  # "1e999"-sized digit strings are not thresholds
 
 
-_UNIT_WINDOW = 8
+_NUMBER_KINDS = frozenset({"NUM", "NUMWORD", "DASHNUM"})
 _UNIT_STOP = frozenset(
     {";", ",", ".", "and", "or", "if", "to", "in", "of", "for", "with", "at", "on", "as", "by", "(", ")", "[", "a"}
 )
@@ -427,19 +445,29 @@ _UNIT_STOP = frozenset(
 def annotate_units(doc: Doc) -> Doc:
     """The longest token run after a number (or a number word) that spells a unit, normalised."""
     found = doc.user_data.setdefault(ANNOTATIONS_KEY, [])
-    number_ends = sorted({a.end for a in found if a.kind == "NUM" or a.kind == "NUMWORD"})
-    if not number_ends:
+    ends = {a.end for a in found if a.kind in _NUMBER_KINDS}
+    if not ends:
         return doc
+    # "20 or more breaths/min": a unit may follow the comparator written after the number; not a unit of time ("3
+    # or more days" counts days, a duration the builder would read as a window)
+    after_comparator = {a.end for a in found if a.kind == "CMP_POST" and a.start in ends} - ends
+    number_ends = sorted(ends | after_comparator)
     text, bounds = token_bounds(doc)
     count = len(bounds)
     taken = -1
     for start in number_ends:
         if start >= count or start < taken:
             continue
+        if glued_hyphen(text, bounds, start):
+            hyphenated = hyphenated_unit(text, bounds, start, found)
+            if hyphenated is not None:
+                found.append(Annotation(start, *hyphenated))
+                taken = hyphenated[0]
+            continue
         begin = bounds[start][0]
         # only runs of tokens that can be part of a unit are worth asking the unit registry about
         limit = start
-        while limit < min(count, start + _UNIT_WINDOW) and _unit_part(text[bounds[limit][0] : bounds[limit][1]]):
+        while limit < min(count, start + UNIT_WINDOW) and unit_part(text[bounds[limit][0] : bounds[limit][1]]):
             limit += 1
         for end in range(limit, start, -1):
             last_start, last_end = bounds[end - 1]
@@ -448,6 +476,8 @@ def annotate_units(doc: Doc) -> Doc:
             candidate = text[begin:last_end]
             if units.is_unit(candidate):
                 canonical = units.normalize_unit(candidate)
+                if start in after_comparator and duration_of(canonical) is not None:
+                    break
                 end = _restated_unit_end(text, bounds, end, canonical)
                 found.append(Annotation(start, end, "UNIT", canonical))
                 taken = end
@@ -463,60 +493,13 @@ def _restated_unit_end(text: str, bounds: list[tuple[int, int]], end: int, canon
     the unit; the token end after it."""
     if end >= len(bounds) or (opening := text[bounds[end][0] : bounds[end][1]]) not in _CLOSING:
         return end
-    for closing in range(end + 2, min(len(bounds), end + _UNIT_WINDOW)):
+    for closing in range(end + 2, min(len(bounds), end + UNIT_WINDOW)):
         if text[bounds[closing][0] : bounds[closing][1]] == _CLOSING[opening]:
             inner = text[bounds[end + 1][0] : bounds[closing - 1][1]]
             if units.is_unit(inner) and units.normalize_unit(inner) == canonical:
                 return closing + 1
             return end
     return end
-
-
-_UNIT_CONNECTORS = frozenset(
-    {
-        "/",
-        "-",
-        "^",
-        "*",
-        "x",
-        "×",
-        "·",
-        ".",
-        "(",
-        ")",
-        "[",
-        "]",
-        "per",
-        "cells",
-        "cell",
-        "copies",
-        "beats",
-        "breaths",
-        "minute",
-        "hour",
-        "beat",
-        "breath",
-        "pack",
-        "drink",
-        "drinks",
-        "cigarette",
-        "cigarettes",
-        "mercury",
-        "squared",
-        "square",
-        "cubed",
-    }
-)
-
-
-@lru_cache(maxsize=16384)
-def _unit_part(token: str) -> bool:
-    """Can this token be part of a unit spelling ("mg", "/", "10", "^", "1.73", "m²", "Hg")?"""
-    if token.lower() in _UNIT_CONNECTORS or _NUMBER.match(token):
-        return True
-    if token[0] in "%µμ°/^²³⁹" or units.is_unit(token) or units.is_unit_word(token):
-        return True
-    return len(token) <= 3 and token.isalnum()
 
 
 def build_pipeline(

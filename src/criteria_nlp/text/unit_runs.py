@@ -1,0 +1,110 @@
+"""Runs of tokens that can spell a unit after a number, for the unit annotator of :mod:`criteria_nlp.text.nlp`.
+
+:func:`unit_part` says which tokens are worth asking the unit registry about; :func:`hyphenated_unit` reads a unit
+glued to its number by a hyphen ("18-years or older", "18-year-old"), which is a unit only before a comparator, an
+age word, a range word, punctuation or the end, not before a noun ("a 3-day diary").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from criteria_nlp.knowledge import units
+
+# an annotation as the components keep it: (start token, end token, kind, value)
+Annotated = tuple[int, int, str, str]
+UNIT_WINDOW = 8
+_NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$")
+
+UNIT_CONNECTORS = frozenset(
+    {
+        "/",
+        "-",
+        "^",
+        "*",
+        "x",
+        "×",
+        "·",
+        ".",
+        "(",
+        ")",
+        "[",
+        "]",
+        "per",
+        "cells",
+        "cell",
+        "copies",
+        "beats",
+        "breaths",
+        "minute",
+        "hour",
+        "beat",
+        "breath",
+        "pack",
+        "drink",
+        "drinks",
+        "cigarette",
+        "cigarettes",
+        "mercury",
+        "squared",
+        "square",
+        "cubed",
+    }
+)
+
+
+@lru_cache(maxsize=16384)
+def unit_part(token: str) -> bool:
+    """Can this token be part of a unit spelling ("mg", "/", "10", "^", "1.73", "m²", "Hg")?"""
+    if token.lower() in UNIT_CONNECTORS or _NUMBER.match(token):
+        return True
+    if token[0] in "%µμ°/^²³⁹" or units.is_unit(token) or units.is_unit_word(token):
+        return True
+    return len(token) <= 3 and token.isalnum()
+
+
+_HYPHENS = frozenset("-–‑")
+
+
+def glued_hyphen(text: str, bounds: list[tuple[int, int]], i: int) -> bool:
+    """Is token i a hyphen glued to the token before it and to a word after it ("18-years")?"""
+    return (
+        0 < i < len(bounds) - 1
+        and text[bounds[i][0] : bounds[i][1]] in _HYPHENS
+        and bounds[i - 1][1] == bounds[i][0]
+        and bounds[i][1] == bounds[i + 1][0]
+        and text[bounds[i + 1][0]].isalpha()
+    )
+
+
+def hyphenated_unit(
+    text: str, bounds: list[tuple[int, int]], hyphen: int, found: Sequence[Annotated]
+) -> tuple[int, str, str] | None:
+    """ "18-years or older", "18-year-old", "≥ 18-years": a unit glued to its number by a hyphen is the number's unit
+    (its piece starts at the hyphen, and takes a glued "-old" along) when a comparator, an age word, a range word,
+    punctuation or the end follows; before a noun it names a thing ("a 3-day diary", "the 6-minute walk test", "less
+    than 1-year duration") and is left alone. Returns the annotation's end, ``"UNIT"`` and the unit, or None."""
+    count = len(bounds)
+    limit = hyphen + 1
+    while limit < min(count, hyphen + 1 + UNIT_WINDOW) and unit_part(text[bounds[limit][0] : bounds[limit][1]]):
+        limit += 1
+    for end in range(limit, hyphen + 1, -1):
+        candidate = text[bounds[hyphen + 1][0] : bounds[end - 1][1]]
+        if not units.is_unit(candidate):
+            continue
+        starts = {a[0]: a for a in found if a[2] in _AFTER_HYPHENATED_UNIT}
+        if glued_hyphen(text, bounds, end) and end + 1 in starts and starts[end + 1][2] == "AGEWORD":
+            end = starts[end + 1][1]  # "18-year-old"
+        following = text[bounds[end][0] : bounds[end][1]] if end < count else ""
+        if end < count and following not in _PUNCTUATION and end not in starts:
+            return None
+        return end, "UNIT", units.normalize_unit(candidate)
+    return None
+
+
+_AFTER_HYPHENATED_UNIT = frozenset({"CMP_POST", "AGEWORD", "TO"})
+# "3-mo to 5-yrs (in Darwin)", "(2-year)": punctuation after the unit; a word after it ("less than 1-year duration",
+# "a 3-day diary") makes number and unit the modifier of that word
+_PUNCTUATION = frozenset({",", ";", ".", "(", ")", "[", "]", ":"})
