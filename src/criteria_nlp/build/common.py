@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from criteria_nlp.build.state import BuildState
+from criteria_nlp.evaluate.qualifiers import qualifier_readings
 from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk, Threshold
 from criteria_nlp.ir import All, Any_, ConceptRef, Node, Span, Unparsed, span_at
 from criteria_nlp.knowledge.words import words
@@ -29,8 +30,18 @@ def is_content(piece: Piece) -> bool:
     if kinds:
         if "VERB_IS" in kinds:
             return False
+        if kinds.get("QUAL") in _state_qualifiers():
+            # "Hypertension, uncontrolled": a state no concept took narrows what the criterion asks; dropped, every
+            # record of the concept would decide it
+            return True
         return not all(kind in _STRUCTURAL_KINDS for kind in kinds)
     return _is_content_word(piece.text.lower())
+
+
+@cache
+def _state_qualifiers() -> frozenset[str]:
+    """The qualifiers the engine reads as a state or degree (``evaluation-qualifiers.tsv``, reading ``state``)."""
+    return frozenset(q for q, reading in qualifier_readings().items() if reading == "state")
 
 
 @lru_cache(maxsize=65536)

@@ -75,6 +75,9 @@ def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparse
         after = node.span.end
         while after < len(text) and text[after].isspace():
             after += 1
+        words = [p for p in state.prose if node.span.start <= p.char_start and p.char_end <= node.span.end]
+        if all("QUAL" in p.kinds for p in words):
+            continue  # "moderate or severe COPD": a qualifier shared over "or", not an item of its own
         if before in ends or after in starts:
             items.append(node)
     return items
