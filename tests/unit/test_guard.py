@@ -167,4 +167,6 @@ def test_a_malformed_cue_row_is_an_error_naming_its_line(tmp_path: Path, row: st
 
 def test_render_shows_the_guard_and_the_reading() -> None:
     criterion = parse_criterion("Hypertension provided that it is uncontrolled", section="exclusion")
-    assert render(criterion.expression).startswith("if unparsed('provided that') then all(present(hypertension)")
+    assert render(criterion.expression).startswith(
+        "if unparsed('provided that it is uncontrolled') then all(present(hypertension)"
+    )
