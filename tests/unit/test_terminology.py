@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from criteria_nlp.knowledge import terminology
+from criteria_nlp.knowledge import terminology, terminology_tables
 from criteria_nlp.knowledge.terminology import Terminology, load_terminology, read_word_roles
 from criteria_nlp.knowledge.terminology_titles import title_links
 from criteria_nlp.resources import corpus_path
@@ -49,12 +49,12 @@ def composed(tmp_path_factory: pytest.TempPathFactory) -> Terminology:
     (folder / "overrides.tsv").write_text(_TABLE, encoding="utf-8")
     (folder / "crosslinks.tsv").write_text("id\tsame_as\tterm\nmesh:T3\ticd10cm:I50.1\tquintal failure\n")
     tables = tuple(name.removesuffix(".gz") for name in terminology.TABLES)
-    original = (terminology.TABLES, terminology.CROSSLINKS)
-    terminology.TABLES, terminology.CROSSLINKS = tables, "crosslinks.tsv"
+    original = (terminology_tables.TABLES, terminology_tables.CROSSLINKS)
+    terminology_tables.TABLES, terminology_tables.CROSSLINKS = tables, "crosslinks.tsv"
     try:
         return load_terminology(folder)
     finally:
-        terminology.TABLES, terminology.CROSSLINKS = original
+        terminology_tables.TABLES, terminology_tables.CROSSLINKS = original
 
 
 def _texts(layer: Terminology, text: str) -> list[tuple[str, tuple[str, ...]]]:

@@ -25,7 +25,8 @@ from criteria_nlp.knowledge.codes import code_system
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.knowledge.terminology_tables import CROSSLINKS as CROSSLINKS  # re-exported
 from criteria_nlp.knowledge.terminology_tables import TABLES as TABLES  # re-exported
-from criteria_nlp.knowledge.terminology_tables import ConceptRow, Tables, load_tables
+from criteria_nlp.knowledge.terminology_tables import ConceptRow, Tables
+from criteria_nlp.knowledge.terminology_tables import load_tables as load_tables  # re-exported
 from criteria_nlp.knowledge.terminology_tables import read_table as read_table  # re-exported
 from criteria_nlp.knowledge.terminology_tables import read_tables as read_tables  # re-exported
 from criteria_nlp.knowledge.terminology_words import Category
