@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 
 from criteria_nlp.grammar.pieces import Piece, is_number
 from criteria_nlp.grammar.words import grammar_words
+from criteria_nlp.knowledge.scale_classes import class_words, scale_classes
 from criteria_nlp.text.nlp import Annotation, annotations_of, token_bounds
 
 # The order in which an annotation kind wins over another of the same length.
@@ -83,6 +84,7 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
                 append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
             i += 1
+    _mark_scale_classes(pieces)
     return _absorb_bracketed(pieces)
 
 
@@ -166,3 +168,32 @@ def _merge_run(pieces: list[Piece], start: int, stop: int, text: str) -> None:
     pieces[start:stop] = [merged]
     for number in range(start + 1, len(pieces)):
         pieces[number].index = number
+
+
+def _mark_scale_classes(pieces: list[Piece]) -> None:
+    """ "Child-Pugh A or B", "BCLC stage 0 or A": the classes after a scale's name are its values (kind ``CLASS``),
+    neither a filler "a" nor a number the grammar reads alone; the builder's reader "classes" reads them."""
+    classes = scale_classes()
+    words = class_words()
+    for i, piece in enumerate(pieces):
+        variable = piece.kinds.get("VARIABLE")
+        if variable is None or variable not in classes:
+            continue
+        labels = {c.label for c in classes[variable]}
+        j = i + 1
+        while j < len(pieces) and pieces[j].lower in words:
+            j += 1
+        if j < len(pieces) and "CMP_PRE" in pieces[j].kinds:
+            j += 1
+        run: list[Piece] = []
+        while j < len(pieces) and (pieces[j].text in labels or (run and _joins_classes(pieces[j]))):
+            run.append(pieces[j])
+            j += 1
+        if any(p.text.isalpha() for p in run):  # a run of numbers alone stays the grammar's ("BCLC stage 0")
+            for p in run:
+                if p.text in labels:
+                    p.kinds = {"CLASS": variable}
+
+
+def _joins_classes(piece: Piece) -> bool:
+    return "CONJ" in piece.kinds or "TO" in piece.kinds or piece.text in (",", "/")

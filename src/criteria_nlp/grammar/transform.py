@@ -116,11 +116,11 @@ def _join_bounds(first: Threshold, second: Threshold) -> Threshold:
     )
 
 
-@v_args(inline=True)
 def _paired(threshold: Threshold, q: _Q) -> Threshold:
     return threshold if q.pair is None else dataclasses.replace(threshold, pair=q.pair)
 
 
+@v_args(inline=True)
 class ChunkTransformer(Transformer[Token, list[Chunk]]):
     """Converts the parse tree into chunks; numbers and units become :class:`Quantity` values here."""
 
