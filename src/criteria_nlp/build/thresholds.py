@@ -21,6 +21,7 @@ from criteria_nlp.build.bounds import (
     with_operator,
     with_scale,
 )
+from criteria_nlp.build.changes import change_of
 from criteria_nlp.build.common import is_content, is_or, not_understood
 from criteria_nlp.build.conditions import (
     bare_value_for_sex,
@@ -93,7 +94,7 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
         if implied is None:
             return
         variables = (implied,)
-    variables = scale_parts(state, variables)
+    variables = change_of(state, scale_parts(state, variables), chunk.span.start)
     take_score_points(state, index, thresholds)
     check_unknown_unit(state, chunk, thresholds)
     condition = condition_after(state, index, restating=inherited) or subgroup or condition_before(state, index)
