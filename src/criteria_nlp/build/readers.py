@@ -15,6 +15,7 @@ from criteria_nlp.build.alternatives import read_alternatives
 from criteria_nlp.build.classes import read_classes
 from criteria_nlp.build.concepts import read_concepts, read_prefixes
 from criteria_nlp.build.counts import read_counts
+from criteria_nlp.build.definitions import read_definitions
 from criteria_nlp.build.leftovers import read_leftovers
 from criteria_nlp.build.lists import read_lists, read_windows
 from criteria_nlp.build.negation import read_negation
@@ -35,6 +36,7 @@ READERS: tuple[Reader, ...] = (
     read_concepts,  # concepts with qualifiers, definitions, coordination ellipsis
     read_negation,  # which concepts a negation cue reaches (cue direction and scope from cues.tsv)
     read_lists,  # the concepts as one node: connectives, section semantics, windows
+    read_definitions,  # "anemia (hemoglobin < 9 g/dL)": a condition defined by its bracketed threshold, by section
     read_windows,  # windows no concept took
     read_sex,  # a sex restriction, or whom the clause applies to
     read_not_computable,  # consent, willingness, judgement
