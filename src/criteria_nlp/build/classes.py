@@ -36,7 +36,7 @@ def read_classes(state: BuildState) -> None:
             found.append(reading[0])
             before = prose[position - 1] if position else None
             joined_by_or = before is not None and before.kinds.get("CONJ") == "or"  # "… > 3 mg/dL or Child-Pugh C"
-            if joined_by_or:
+            if before is not None and joined_by_or:
                 state.take(before, READER, "connective")
             either = either or reading[1] or joined_by_or
     if not found:
@@ -115,9 +115,10 @@ def _classes_after(
         return None  # "Child-Pugh A or better": a word the classes do not explain qualifies them
     intervals = _intervals([[classes[p.text] for p in run] for run in written.runs], order)
     if comparator is not None:
-        intervals = _compared(intervals[0], comparator.kinds["CMP_POST" if comparator is post else "CMP_PRE"], order)
-        if intervals is None:
+        compared = _compared(intervals[0], comparator.kinds["CMP_POST" if comparator is post else "CMP_PRE"], order)
+        if compared is None:
             return None
+        intervals = compared
         state.take(comparator, READER, "comparator")
     for piece in (name, *written.between):
         state.take(piece, READER, "variable")

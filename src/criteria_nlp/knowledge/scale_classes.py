@@ -1,4 +1,4 @@
-"""Classes of scales written as letters ("Child-Pugh A", "BCLC stage B"), from ``corpora/lexicon/variables_classes.tsv``.
+"""Classes of scales written as letters ("Child-Pugh A", "BCLC stage B"): ``corpora/lexicon/variables_classes.tsv``.
 
 Read by the grammar (a letter after its scale's name is no filler word) and by the builder's reader "classes".
 """
@@ -57,5 +57,3 @@ def check_classes(lexicon: Lexicon) -> None:
         raise CriteriaSemanticError(
             f"variables_classes.tsv names unknown variables {unknown}", expected=sorted(lexicon.variables)
         )
-
-
