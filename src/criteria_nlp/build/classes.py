@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from criteria_nlp.build.common import cover_pieces
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, ProseChunk
+from criteria_nlp.grammar.resolve import class_label, skip_to_classes
 from criteria_nlp.ir import All, Any_, Comparison, Diagnostic, Node, Quantity, Range, Span, VariableRef
-from criteria_nlp.knowledge.scale_classes import ScaleClass, class_words, scale_classes
+from criteria_nlp.knowledge.scale_classes import ScaleClass, scale_classes
 
 READER = "classes"
-_CLASS_WORDS = class_words()
 _LIST_MARKS = frozenset({",", "/"})  # besides the CONJ ("or", "and") and TO ("-", "to") cues of cues.tsv
 
 
@@ -31,7 +31,7 @@ def read_classes(state: BuildState) -> None:
         variable = piece.kinds.get("VARIABLE") if piece is not None else None
         if piece is None or variable is None or variable not in scale_classes() or state.taken(piece):
             continue
-        reading = _classes_after(state, piece, variable, prose[position + 1 :])
+        reading = _classes_after(state, prose, position, variable)
         if reading is not None:
             found.append(reading[0])
             before = prose[position - 1] if position else None
@@ -66,20 +66,17 @@ class _Written:
     after: Piece | None = None  # the first piece after the labels and their joiners
 
 
-def _written(after: Sequence[Piece | None], labels: set[str]) -> _Written:
+def _written(prose: Sequence[Piece | None], name_at: int, labels: set[str]) -> _Written:
     found = _Written()
-    position = 0
-    while position < len(after) and (p := after[position]) is not None and p.lower in _CLASS_WORDS:
-        found.between.append(p)
-        position += 1
-    if position < len(after) and (p := after[position]) is not None and "CMP_PRE" in p.kinds:
-        found.comparator = p  # "Child-Pugh class ≥ B"
-        position += 1
+    position = skip_to_classes(prose, name_at, labels)
+    found.between = [p for p in prose[name_at + 1 : position] if p is not None]
+    if found.between and "CMP_PRE" in found.between[-1].kinds:
+        found.comparator = found.between.pop()  # "Child-Pugh class ≥ B"
     expect_label = True
-    for piece in after[position:]:
+    for piece in prose[position:]:
         if piece is None:
             break
-        if expect_label and piece.text in labels:
+        if expect_label and class_label(piece, labels):
             if found.joiners and "TO" in found.joiners[-1].kinds and found.runs:
                 found.runs[-1].append(piece)
             else:
@@ -95,13 +92,15 @@ def _written(after: Sequence[Piece | None], labels: set[str]) -> _Written:
 
 
 def _classes_after(
-    state: BuildState, name: Piece, variable: str, after: Sequence[Piece | None]
+    state: BuildState, prose: Sequence[Piece | None], name_at: int, variable: str
 ) -> tuple[Node, bool] | None:
     """The classes written after the scale's name ``name``, as a threshold on ``variable``, and whether "or" follows
     them; None when none are written, or when the words after them could change their meaning ("A or better")."""
     order = scale_classes()[variable]
     classes = {c.label: c for c in order}
-    written = _written(after, set(classes))
+    name = prose[name_at]
+    assert name is not None
+    written = _written(prose, name_at, set(classes))
     if not written.runs:
         return None
     read = [p for run in written.runs for p in run]
@@ -113,7 +112,8 @@ def _classes_after(
         return None  # "A or B or higher": not a reading to guess
     if trailing and following is not None and not following.kinds and following.text.isalpha():
         return None  # "Child-Pugh A or better": a word the classes do not explain qualifies them
-    intervals = _intervals([[classes[p.text] for p in run] for run in written.runs], order)
+    labels = set(classes)
+    intervals = _intervals([[classes[class_label(p, labels) or ""] for p in run] for run in written.runs], order)
     if comparator is not None:
         compared = _compared(intervals[0], comparator.kinds["CMP_POST" if comparator is post else "CMP_PRE"], order)
         if compared is None:

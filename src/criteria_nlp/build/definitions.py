@@ -1,18 +1,18 @@
 """Reader "definitions": a condition defined by a threshold in brackets ("anemia (hemoglobin < 9 g/dL)"), issue 11
 mechanism 5.
 
-The bracket says what the condition means in this protocol, so the criterion is not "the coded condition and the
-threshold" (which needs both). The reading depends on the section:
+The bracket says what the condition means in this protocol. The reading depends on the section:
 
-- exclusion: the coded condition or the threshold excludes (``any(present(C), T)``): a record of anaemia, or a
-  haemoglobin under 9 g/dL. A qualified condition ("uncontrolled hypertension") stays as strict as its qualifier
-  makes it (a record of hypertension alone is unknown).
-- inclusion: the threshold alone decides (``T``): it is what the protocol requires, and a coded condition does not
-  say that the value is under it. Where the value is not measured, the criterion is unknown (review), never met on
-  the code alone.
+- exclusion: the threshold alone decides ("anemia (hemoglobin < 9 g/dL)" excludes a haemoglobin under 9 g/dL, coded
+  or not). A coded condition whose value is outside the definition does not meet it, and one with no value leaves
+  the threshold unknown (review); reading ``any(present(C), T)`` would exclude a coded anaemia with a haemoglobin of
+  12 g/dL, which the definition says is no anaemia here.
+- inclusion: the conjunction is kept (``all(T, present(C))``): a bracket in an inclusion may be a definition or a
+  further requirement ("type 2 diabetes (HbA1c 7–10 %)"), and the threshold alone would include a type 1 diabetic.
+  Without a record of the condition the criterion is unknown (review) while the records are not marked complete.
 
-Only a clause made of one condition followed by its bracketed threshold is read this way; a ``definition-reading``
-diagnostic says which reading was made. Runs after the readers "thresholds" and "lists" (it reads what they made).
+Only a clause made of one condition written right before its bracketed threshold is read this way; a
+``definition-reading`` diagnostic says which reading was made. Runs after the readers "thresholds" and "lists".
 """
 
 from __future__ import annotations
@@ -41,18 +41,18 @@ def read_definitions(state: BuildState) -> None:
         return
     if not _bracketed_after(state, concept, threshold):
         return
+    span = concept.span.cover(threshold.span)
     if state.section == "exclusion":
-        state.numeric = Any_(span=concept.span.cover(threshold.span), children=(concept, threshold))
-        how = "the coded condition or the threshold excludes (any)"
+        state.concepts = None
+        how = "the threshold alone decides (a coded condition outside the definition does not meet it)"
     else:
-        how = "the threshold alone decides (a coded condition does not say the value meets it)"
-    state.concepts = None
+        how = "both the threshold and the coded condition are required (the bracket may be a further requirement)"
     state.diagnostics.append(
         Diagnostic(
             code="definition-reading",
             severity="info",
             message=f"{concept.concept.mention!r} defined by {threshold.span.slice(state.document)!r}: {how}",
-            span=concept.span.cover(threshold.span),
+            span=span,
         )
     )
 
@@ -65,7 +65,7 @@ def _is_threshold(node: Node) -> bool:
 
 
 def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> bool:
-    """The clause is the concept, "(", the threshold's chunk, ")" and nothing else but already-read words."""
+    """The clause is the concept, right before "(", the threshold's chunk, ")" and nothing else unread."""
     chunks = state.chunks
     texts = [c.piece.text if isinstance(c, ProseChunk) else None for c in chunks]
     try:
@@ -73,14 +73,19 @@ def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> b
     except ValueError:
         return False
     numeric = [i for i, c in enumerate(chunks) if isinstance(c, ConstraintChunk)]
-    if len(numeric) != 1 or not opener < numeric[0] < closer:
+    if len(numeric) != 1 or not 0 < opener < numeric[0] < closer:
         return False
-    inside = chunks[opener + 1 : closer]
-    if any(isinstance(c, ProseChunk) and not state.taken(c.piece) for c in inside):
+    if any(isinstance(c, ProseChunk) and not state.taken(c.piece) for c in chunks[opener + 1 : closer]):
         return False
-    brackets = [c.piece for c in (chunks[opener], chunks[closer]) if isinstance(c, ProseChunk)]
-    if concept.span.end > brackets[0].char_start or threshold.span.start < concept.span.end:
+    before, brackets = (
+        chunks[opener - 1],
+        [c.piece for c in (chunks[opener], chunks[closer]) if isinstance(c, ProseChunk)],
+    )
+    # the condition's own words end right at the bracket ("anemia (", not "enzyme elevation (" after the condition)
+    if not isinstance(before, ProseChunk) or before.piece.char_end != concept.span.end:
         return False
+    if threshold.span.start < brackets[0].char_end:
+        return False  # the threshold's variable starts before the bracket: it is no definition of the condition
     for piece in brackets:
         state.take(piece, READER, "connective")
     return True

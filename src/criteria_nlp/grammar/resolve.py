@@ -174,25 +174,49 @@ def _mark_scale_classes(pieces: list[Piece]) -> None:
     """ "Child-Pugh A or B", "BCLC stage 0 or A": the classes after a scale's name are its values (kind ``CLASS``),
     neither a filler "a" nor a number the grammar reads alone; the builder's reader "classes" reads them."""
     classes = scale_classes()
-    words = class_words()
     for i, piece in enumerate(pieces):
         variable = piece.kinds.get("VARIABLE")
         if variable is None or variable not in classes:
             continue
         labels = {c.label for c in classes[variable]}
-        j = i + 1
-        while j < len(pieces) and pieces[j].lower in words:
-            j += 1
-        if j < len(pieces) and "CMP_PRE" in pieces[j].kinds:
-            j += 1
+        j = skip_to_classes(pieces, i, labels)
         run: list[Piece] = []
-        while j < len(pieces) and (pieces[j].text in labels or (run and _joins_classes(pieces[j]))):
+        while j < len(pieces) and (class_label(pieces[j], labels) or (run and _joins_classes(pieces[j]))):
             run.append(pieces[j])
             j += 1
-        if any(p.text.isalpha() for p in run):  # a run of numbers alone stays the grammar's ("BCLC stage 0")
+        if any(p.text[:1].isalpha() for p in run):  # a run of numbers alone stays the grammar's ("BCLC stage 0")
             for p in run:
-                if p.text in labels:
+                if class_label(p, labels):
                     p.kinds = {"CLASS": variable}
+
+
+def class_label(piece: Piece, labels: set[str]) -> str | None:
+    """The class a piece names ("C." ending a sentence is "C"), or None."""
+    text = piece.text[:-1] if piece.text.endswith(".") else piece.text
+    return text if text in labels else None
+
+
+def skip_to_classes(pieces: Sequence[Piece | None], i: int, labels: set[str]) -> int:
+    """The index after a scale's name at ``i`` and what may follow it before its classes: its abbreviation in
+    brackets ("Barcelona Clinic Liver Cancer (BCLC) stage C"), class words ("class", "stage"), fillers ("of"),
+    a comparator ("≥ B")."""
+    name = pieces[i]
+    assert name is not None
+    words = class_words()
+    j = i + 1
+    if j + 2 < len(pieces) and (opener := pieces[j]) is not None and opener.text == "(":
+        inner, closer = pieces[j + 1], pieces[j + 2]
+        same = inner is not None and inner.kinds.get("VARIABLE") == name.kinds.get("VARIABLE")
+        if same and closer is not None and closer.text == ")":
+            j += 3
+    while j < len(pieces) and (p := pieces[j]) is not None and not class_label(p, labels):
+        if p.lower in words or "VERB_IS" in p.kinds:
+            j += 1
+        else:
+            break
+    if j < len(pieces) and (p := pieces[j]) is not None and "CMP_PRE" in p.kinds:
+        j += 1
+    return j
 
 
 def _joins_classes(piece: Piece) -> bool:
