@@ -3,10 +3,10 @@ mechanism 5.
 
 The bracket says what the condition means in this protocol. The reading depends on the section:
 
-- exclusion: the threshold alone decides ("anemia (hemoglobin < 9 g/dL)" excludes a haemoglobin under 9 g/dL, coded
-  or not). A coded condition whose value is outside the definition does not meet it, and one with no value leaves
-  the threshold unknown (review); reading ``any(present(C), T)`` would exclude a coded anaemia with a haemoglobin of
-  12 g/dL, which the definition says is no anaemia here.
+- exclusion: the coded condition or the threshold excludes (``any(present(C), T)``): a haemoglobin under 9 g/dL
+  excludes with no record of anaemia, and a record excludes when no value says otherwise. A record whose value is
+  outside the definition still excludes (the reading stays on the side of excluding); a qualified condition
+  ("uncontrolled hypertension") is as strict as its qualifier makes it (a record of hypertension alone is unknown).
 - inclusion: the conjunction is kept (``all(T, present(C))``): a bracket in an inclusion may be a definition or a
   further requirement ("type 2 diabetes (HbA1c 7–10 %)"), and the threshold alone would include a type 1 diabetic.
   Without a record of the condition the criterion is unknown (review) while the records are not marked complete.
@@ -43,8 +43,9 @@ def read_definitions(state: BuildState) -> None:
         return
     span = concept.span.cover(threshold.span)
     if state.section == "exclusion":
+        state.numeric = Any_(span=span, children=(concept, threshold))
         state.concepts = None
-        how = "the threshold alone decides (a coded condition outside the definition does not meet it)"
+        how = "the coded condition or the threshold excludes (any)"
     else:
         how = "both the threshold and the coded condition are required (the bracket may be a further requirement)"
     state.diagnostics.append(
