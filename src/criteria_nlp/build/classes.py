@@ -41,6 +41,9 @@ def read_classes(state: BuildState) -> None:
             either = either or reading[1] or joined_by_or
     if not found:
         return
+    if len(found) > 1:
+        # "moderate (Child-Pugh B), or severe (Child-Pugh C)": a patient is in one class: the readings are alternatives
+        found = [Any_(span=found[0].span.cover(found[-1].span), children=tuple(found))]
     parts = ([state.numeric] if state.numeric is not None else []) + found
     if len(parts) == 1:
         state.numeric = parts[0]

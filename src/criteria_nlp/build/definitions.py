@@ -23,7 +23,6 @@ from criteria_nlp.ir import (
     All,
     Any_,
     Comparison,
-    Demographic,
     Diagnostic,
     Node,
     Presence,
@@ -32,7 +31,7 @@ from criteria_nlp.ir import (
 )
 
 READER = "definitions"
-_THRESHOLDS = (Comparison, Range, ReferenceMultiple, Demographic)
+_THRESHOLDS = (Comparison, Range, ReferenceMultiple)  # an age ("malignancy (< 5 years)") defines no condition
 
 
 def read_definitions(state: BuildState) -> None:
