@@ -28,6 +28,8 @@ CATEGORIES = {
     "lead-in-scope", "plausibility", "fhir-comparator", "deceased", "birth-date", "same-day", "reference-range",
     "contradiction", "egfr-code", "own-json",
 }  # fmt: skip
+# issue 11: readings that change decisions
+CATEGORIES |= {"pressure-pair", "letter-class", "relative-change", "definition"}
 
 
 def load_cases() -> list[dict[str, Any]]:

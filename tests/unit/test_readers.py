@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from criteria_nlp.build import READERS, BuildState, Ledger
+from criteria_nlp.build.classes import read_classes
 from criteria_nlp.build.clauses import split_clauses
 from criteria_nlp.build.concepts import read_concepts, read_prefixes
 from criteria_nlp.build.counts import read_counts
@@ -24,6 +25,7 @@ from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.grammar import Piece, parse_chunks, pieces_of
 from criteria_nlp.ir import Demographic, NotComputable, Range, Section, Unparsed, render
 from criteria_nlp.knowledge.lexicon import cue_scopes
+from criteria_nlp.knowledge.scale_classes import check_classes, scale_classes
 from criteria_nlp.knowledge.words import words
 from criteria_nlp.pipeline import CriteriaParser, default_parser, parse_criterion
 from criteria_nlp.text.nlp import annotate
@@ -247,3 +249,22 @@ def test_counts_alone() -> None:
     state = state_of("At least 2 episodes of seizures")
     read_counts(state)
     assert state.list_count is None and not state.ledger.entries
+
+
+def test_classes_alone() -> None:
+    state = state_of("Child-Pugh class A or B")
+    read_classes(state)
+    assert render(state.numeric) == "child_pugh in [5, 9]"  # type: ignore[arg-type]
+    assert _taken_as(state, "A") == ("classes", "value")
+    assert _taken_as(state, "or") == ("classes", "connective")
+    assert [d.code for d in state.diagnostics] == ["class-reading"]
+    state = state_of("Child-Pugh A or better")
+    read_classes(state)
+    assert state.numeric is None and not state.ledger.entries
+
+
+def test_scale_classes_are_data_on_known_variables() -> None:
+    check_classes(default_parser().lexicon)
+    classes = scale_classes()
+    assert [(c.label, c.low, c.high) for c in classes["child_pugh"]][:2] == [("A", 5.0, 6.0), ("B", 7.0, 9.0)]
+    assert all(c.low <= c.high for rows in classes.values() for c in rows)

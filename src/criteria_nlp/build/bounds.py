@@ -45,10 +45,10 @@ def threshold_node(
     if len(references) == 2 and any(t.pair is not None for t in thresholds):
         # "BP ≤ 140/90 mmHg": the first value bounds the first variable of the pair, the second the other
         first, second = references
-        return All(
-            span=span,
-            children=(_one_threshold(first, thresholds[0]), _one_threshold(second, _pair_threshold(thresholds[0]))),
-        )
+        children = (_one_threshold(first, thresholds[0]), _one_threshold(second, _pair_threshold(thresholds[0])))
+        if pair_reading(thresholds[0]) == "either":
+            return Any_(span=span, children=children)
+        return All(span=span, children=children)
     for ref in references:
         alternatives = [_one_threshold(ref, t) for t in thresholds]
         per_variable.append(
@@ -59,6 +59,13 @@ def threshold_node(
     if either:
         return Any_(span=span, children=tuple(per_variable))
     return All(span=span, children=tuple(per_variable))
+
+
+def pair_reading(t: Threshold) -> str:
+    """How "x/y" bounds a pair of variables, by its direction: an upper bound ("BP < 140/90": controlled) holds when
+    both values are under theirs ("both"); a lower bound ("BP > 140/90": hypertension) when either value is over
+    its own ("either"), as hypertension is defined; an equality needs both."""
+    return "either" if t.low is not None and t.high is None else "both"
 
 
 def _expand(lexicon: Lexicon, variable: VariableMention) -> list[VariableRef]:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from criteria_nlp.build.alternatives import read_alternatives
+from criteria_nlp.build.classes import read_classes
 from criteria_nlp.build.concepts import read_concepts, read_prefixes
 from criteria_nlp.build.counts import read_counts
+from criteria_nlp.build.definitions import read_definitions
 from criteria_nlp.build.leftovers import read_leftovers
 from criteria_nlp.build.lists import read_lists, read_windows
 from criteria_nlp.build.negation import read_negation
@@ -28,11 +30,13 @@ Reader = Callable[[BuildState], None]
 READERS: tuple[Reader, ...] = (
     read_counts,  # "at least 2 of A, B and C": how many of the items must hold
     read_thresholds,  # numeric islands with their variables, conditions, exceptions and negations
+    read_classes,  # "Child-Pugh A or B": classes of a scale written as letters, on the scale's own values
     read_prefixes,  # "non-smoker", "anti-epileptic"
     read_requirements,  # "pneumonitis that required steroids": what the condition required qualifies it
     read_concepts,  # concepts with qualifiers, definitions, coordination ellipsis
     read_negation,  # which concepts a negation cue reaches (cue direction and scope from cues.tsv)
     read_lists,  # the concepts as one node: connectives, section semantics, windows
+    read_definitions,  # "anemia (hemoglobin < 9 g/dL)": a condition defined by its bracketed threshold, by section
     read_windows,  # windows no concept took
     read_sex,  # a sex restriction, or whom the clause applies to
     read_not_computable,  # consent, willingness, judgement

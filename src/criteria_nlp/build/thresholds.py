@@ -15,11 +15,13 @@ from criteria_nlp.build.bounds import (
     admit_no_value_together,
     different_values,
     merge_bounds,
+    pair_reading,
     propagate_units,
     threshold_node,
     with_operator,
     with_scale,
 )
+from criteria_nlp.build.changes import change_of
 from criteria_nlp.build.common import is_content, is_or, not_understood
 from criteria_nlp.build.conditions import (
     bare_value_for_sex,
@@ -35,7 +37,7 @@ from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.build.subgroup_scope import for_section, gather_last, gathered, is_trailing_subgroup
 from criteria_nlp.build.variables import check_unknown_unit, graded, implied_variable, is_duration, unit_fitting
 from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, Threshold, VariableMention, WindowChunk
-from criteria_nlp.ir import All, Any_, Conditional, Node, Not, Unparsed
+from criteria_nlp.ir import All, Any_, Conditional, Diagnostic, Node, Not, Unparsed
 
 READER = "thresholds"
 
@@ -93,7 +95,7 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
         if implied is None:
             return
         variables = (implied,)
-    variables = scale_parts(state, variables)
+    variables = change_of(state, scale_parts(state, variables), chunk.span.start)
     take_score_points(state, index, thresholds)
     check_unknown_unit(state, chunk, thresholds)
     condition = condition_after(state, index, restating=inherited) or subgroup or condition_before(state, index)
@@ -102,6 +104,7 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
         if isinstance(c, ProseChunk):
             state.take(c.piece, READER, cue_role(c.piece, "connective"))
     node = threshold_node(state.known, variables, thresholds, chunk.span, either=chunk.either)
+    _note_pair(state, node, thresholds)
     if condition is not None and _relaxed(thresholds):
         # "ALT ≤ 3 × ULN or ≤ 5 × ULN in case of liver metastases": the second threshold is the subgroup's
         general, relaxed = (threshold_node(state.known, variables, [t], chunk.span) for t in thresholds)
@@ -127,6 +130,22 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     run.operator = thresholds[-1].operator
     run.node_index = len(run.nodes) - 1
     run.chunk_index = index
+
+
+def _note_pair(state: BuildState, node: Node, thresholds: list[Threshold]) -> None:
+    """ "BP > 140/90 mmHg": say which reading of the pair was made (the trace shows it as "any of" / "all of")."""
+    if not isinstance(node, All | Any_) or not thresholds or thresholds[0].pair is None:
+        return
+    reading = pair_reading(thresholds[0])
+    how = (
+        "a lower bound: either value over its own bound meets it (any)"
+        if reading == "either"
+        else "an upper bound or equality: both values must meet theirs (all)"
+    )
+    written = thresholds[0].span.slice(state.document)
+    state.diagnostics.append(
+        Diagnostic(code="pair-reading", severity="info", message=f"{written!r} read as {how}", span=node.span)
+    )
 
 
 def _for_subgroup(state: BuildState, subgroup: Node, last: Node) -> Node:

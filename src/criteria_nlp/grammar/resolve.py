@@ -12,6 +12,7 @@ from spacy.tokens import Doc
 
 from criteria_nlp.grammar.pieces import Piece, is_number
 from criteria_nlp.grammar.words import grammar_words
+from criteria_nlp.knowledge.scale_classes import class_words, scale_classes
 from criteria_nlp.text.nlp import Annotation, annotations_of, token_bounds
 
 # The order in which an annotation kind wins over another of the same length.
@@ -83,6 +84,7 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
                 append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
             i += 1
+    _mark_scale_classes(pieces)
     return _absorb_bracketed(pieces)
 
 
@@ -166,3 +168,56 @@ def _merge_run(pieces: list[Piece], start: int, stop: int, text: str) -> None:
     pieces[start:stop] = [merged]
     for number in range(start + 1, len(pieces)):
         pieces[number].index = number
+
+
+def _mark_scale_classes(pieces: list[Piece]) -> None:
+    """ "Child-Pugh A or B", "BCLC stage 0 or A": the classes after a scale's name are its values (kind ``CLASS``),
+    neither a filler "a" nor a number the grammar reads alone; the builder's reader "classes" reads them."""
+    classes = scale_classes()
+    for i, piece in enumerate(pieces):
+        variable = piece.kinds.get("VARIABLE")
+        if variable is None or variable not in classes:
+            continue
+        labels = {c.label for c in classes[variable]}
+        j = skip_to_classes(pieces, i, labels)
+        run: list[Piece] = []
+        while j < len(pieces) and (class_label(pieces[j], labels) or (run and _joins_classes(pieces[j]))):
+            run.append(pieces[j])
+            j += 1
+        if any(p.text[:1].isalpha() for p in run):  # a run of numbers alone stays the grammar's ("BCLC stage 0")
+            for p in run:
+                if class_label(p, labels):
+                    p.kinds = {"CLASS": variable}
+
+
+def class_label(piece: Piece, labels: set[str]) -> str | None:
+    """The class a piece names ("C." ending a sentence is "C"), or None."""
+    text = piece.text[:-1] if piece.text.endswith(".") else piece.text
+    return text if text in labels else None
+
+
+def skip_to_classes(pieces: Sequence[Piece | None], i: int, labels: set[str]) -> int:
+    """The index after a scale's name at ``i`` and what may follow it before its classes: its abbreviation in
+    brackets ("Barcelona Clinic Liver Cancer (BCLC) stage C"), class words ("class", "stage"), fillers ("of"),
+    a comparator ("≥ B")."""
+    name = pieces[i]
+    assert name is not None
+    words = class_words()
+    j = i + 1
+    if j + 2 < len(pieces) and (opener := pieces[j]) is not None and opener.text == "(":
+        inner, closer = pieces[j + 1], pieces[j + 2]
+        same = inner is not None and inner.kinds.get("VARIABLE") == name.kinds.get("VARIABLE")
+        if same and closer is not None and closer.text == ")":
+            j += 3
+    while j < len(pieces) and (p := pieces[j]) is not None and not class_label(p, labels):
+        if p.lower in words or "VERB_IS" in p.kinds:
+            j += 1
+        else:
+            break
+    if j < len(pieces) and (p := pieces[j]) is not None and "CMP_PRE" in p.kinds:
+        j += 1
+    return j
+
+
+def _joins_classes(piece: Piece) -> bool:
+    return "CONJ" in piece.kinds or "TO" in piece.kinds or piece.text in (",", "/")

@@ -116,6 +116,10 @@ def _join_bounds(first: Threshold, second: Threshold) -> Threshold:
     )
 
 
+def _paired(threshold: Threshold, q: _Q) -> Threshold:
+    return threshold if q.pair is None else dataclasses.replace(threshold, pair=q.pair)
+
+
 @v_args(inline=True)
 class ChunkTransformer(Transformer[Token, list[Chunk]]):
     """Converts the parse tree into chunks; numbers and units become :class:`Quantity` values here."""
@@ -145,18 +149,16 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return _Ref(1.0, str(item), _span_of(item))
 
     def compare(self, cmp: PieceToken, q: _Q) -> Threshold:
-        threshold = _bound(str(cmp), q.quantity, None, _span_of(cmp, q))
-        if q.pair is not None:
-            return dataclasses.replace(threshold, pair=q.pair)
-        return threshold
+        return _paired(_bound(str(cmp), q.quantity, None, _span_of(cmp, q)), q)
 
     def compare_after(self, q: _Q, cmp: PieceToken) -> Threshold:
-        return _bound(str(cmp), q.quantity, None, _span_of(q, cmp))
+        # "140/90 mmHg or less": the second value of a pair is kept wherever the comparator stands
+        return _paired(_bound(str(cmp), q.quantity, None, _span_of(q, cmp)), q)
 
     def compare_restated(self, cmp: PieceToken, q: _Q, post: PieceToken) -> Threshold:
         """ "CRAFFT score = 3 or higher": "=" before the number is often a typed stand-in for ≥ or ≤; the words
         after it say which."""
-        return _bound(str(post), q.quantity, None, _span_of(cmp, q, post))
+        return _paired(_bound(str(post), q.quantity, None, _span_of(cmp, q, post)), q)
 
     def compare_reference(self, cmp: PieceToken, ref: _Ref) -> Threshold:
         return _bound(
@@ -172,7 +174,7 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return _bound("==", Quantity(value=ref.factor, unit=f"x {ref.reference}"), ref.reference, ref.span, False)
 
     def bare(self, q: _Q) -> Threshold:
-        return _bound("==", q.quantity, None, q.span, False)
+        return _paired(_bound("==", q.quantity, None, q.span, False), q)
 
     def range_bounded(self, low: _Q, sep: PieceToken, cmp: PieceToken, high: _Q) -> Threshold:
         """ "2 to <12 years": the upper end carries its own comparator."""

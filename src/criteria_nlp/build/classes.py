@@ -1,0 +1,183 @@
+"""Reader "classes": classes of a scale written as letters ("Child-Pugh A or B", "BCLC stage B"), issue 11 mechanism 2.
+
+The grammar reads numbers and Roman numerals ("NYHA class III-IV"); a letter is prose to it. Here a variable whose
+classes ``corpora/lexicon/variables_classes.tsv`` lists, followed by class words ("class", "stage": the
+``class_word`` set of ``words.tsv``) and a list or range of its labels, becomes a threshold on the variable: each
+class is an interval on the variable's own scale ("A" of Child-Pugh is the score 5 to 6), a list is their union.
+A letter that is not a class of that variable ("Child-Pugh B7") leaves the words to the readers after this one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from criteria_nlp.build.common import cover_pieces
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import Piece, ProseChunk
+from criteria_nlp.grammar.resolve import class_label, skip_to_classes
+from criteria_nlp.ir import All, Any_, Comparison, Diagnostic, Node, Quantity, Range, Span, VariableRef
+from criteria_nlp.knowledge.scale_classes import ScaleClass, scale_classes
+
+READER = "classes"
+_LIST_MARKS = frozenset({",", "/"})  # besides the CONJ ("or", "and") and TO ("-", "to") cues of cues.tsv
+
+
+def read_classes(state: BuildState) -> None:
+    prose = [c.piece if isinstance(c, ProseChunk) else None for c in state.chunks]
+    found: list[Node] = []
+    either = False  # "Child-Pugh A, or bilirubin < 2 mg/dL": the classes are one alternative
+    for position, piece in enumerate(prose):
+        variable = piece.kinds.get("VARIABLE") if piece is not None else None
+        if piece is None or variable is None or variable not in scale_classes() or state.taken(piece):
+            continue
+        reading = _classes_after(state, prose, position, variable)
+        if reading is not None:
+            found.append(reading[0])
+            before = prose[position - 1] if position else None
+            joined_by_or = before is not None and before.kinds.get("CONJ") == "or"  # "… > 3 mg/dL or Child-Pugh C"
+            if before is not None and joined_by_or:
+                state.take(before, READER, "connective")
+            either = either or reading[1] or joined_by_or
+    if not found:
+        return
+    if len(found) > 1:
+        # "moderate (Child-Pugh B), or severe (Child-Pugh C)": a patient is in one class: the readings are alternatives
+        found = [Any_(span=found[0].span.cover(found[-1].span), children=tuple(found))]
+    parts = ([state.numeric] if state.numeric is not None else []) + found
+    if len(parts) == 1:
+        state.numeric = parts[0]
+        return
+    parts.sort(key=lambda node: node.span.start)
+    span = parts[0].span.cover(parts[-1].span)
+    joined = Any_ if either and len(parts) == 2 else All
+    state.numeric = joined(span=span, children=tuple(parts))
+
+
+def _is_joiner(piece: Piece) -> bool:
+    return "CONJ" in piece.kinds or "TO" in piece.kinds or piece.text in _LIST_MARKS
+
+
+@dataclass
+class _Written:
+    """What follows a scale's name: its class words, a comparator, the runs of labels ("A-B" is one run of two)."""
+
+    between: list[Piece] = field(default_factory=list)
+    comparator: Piece | None = None
+    runs: list[list[Piece]] = field(default_factory=list)
+    joiners: list[Piece] = field(default_factory=list)
+    after: Piece | None = None  # the first piece after the labels and their joiners
+
+
+def _written(prose: Sequence[Piece | None], name_at: int, labels: set[str]) -> _Written:
+    found = _Written()
+    position = skip_to_classes(prose, name_at, labels)
+    found.between = [p for p in prose[name_at + 1 : position] if p is not None]
+    if found.between and "CMP_PRE" in found.between[-1].kinds:
+        found.comparator = found.between.pop()  # "Child-Pugh class ≥ B"
+    expect_label = True
+    for piece in prose[position:]:
+        if piece is None:
+            break
+        if expect_label and class_label(piece, labels):
+            if found.joiners and "TO" in found.joiners[-1].kinds and found.runs:
+                found.runs[-1].append(piece)
+            else:
+                found.runs.append([piece])
+            expect_label = False
+        elif _is_joiner(piece) and found.runs:
+            found.joiners.append(piece)
+            expect_label = True
+        else:
+            found.after = piece
+            break
+    return found
+
+
+def _classes_after(
+    state: BuildState, prose: Sequence[Piece | None], name_at: int, variable: str
+) -> tuple[Node, bool] | None:
+    """The classes written after the scale's name ``name``, as a threshold on ``variable``, and whether "or" follows
+    them; None when none are written, or when the words after them could change their meaning ("A or better")."""
+    order = scale_classes()[variable]
+    classes = {c.label: c for c in order}
+    name = prose[name_at]
+    assert name is not None
+    written = _written(prose, name_at, set(classes))
+    if not written.runs:
+        return None
+    read = [p for run in written.runs for p in run]
+    trailing = [j for j in written.joiners if j.char_start > read[-1].char_start]
+    following = written.after
+    post = following if following is not None and not trailing and "CMP_POST" in following.kinds else None
+    comparator = written.comparator or post
+    if comparator is not None and len(read) > 1:
+        return None  # "A or B or higher": not a reading to guess
+    if trailing and following is not None and not following.kinds and following.text.isalpha():
+        return None  # "Child-Pugh A or better": a word the classes do not explain qualifies them
+    labels = set(classes)
+    intervals = _intervals([[classes[class_label(p, labels) or ""] for p in run] for run in written.runs], order)
+    if comparator is not None:
+        compared = _compared(intervals[0], comparator.kinds["CMP_POST" if comparator is post else "CMP_PRE"], order)
+        if compared is None:
+            return None
+        intervals = compared
+        state.take(comparator, READER, "comparator")
+    for piece in (name, *written.between):
+        state.take(piece, READER, "variable")
+    for piece in written.joiners:
+        if piece not in trailing:
+            state.take(piece, READER, "connective")
+    for piece in read:
+        state.take(piece, READER, "value")
+    span = cover_pieces([name, *read, *([post] if post is not None else [])]) or name.span
+    ref = VariableRef(id=variable, mention=name.text, span=name.span)
+    shown = ", ".join(f"{low:g} to {high:g}" for low, high in intervals)
+    state.diagnostics.append(
+        Diagnostic(
+            code="class-reading",
+            severity="info",
+            message=f"{span.slice(state.document)!r} read as {variable} {shown} (its classes in variables_classes.tsv)",
+            span=span,
+        )
+    )
+    return _node(ref, intervals, span), any(j.kinds.get("CONJ") == "or" for j in trailing)
+
+
+def _compared(
+    interval: tuple[float, float], operator: str, order: Sequence[ScaleClass]
+) -> list[tuple[float, float]] | None:
+    """ "B or higher": from the class to the top of the scale; "≤ B": from the bottom to the class."""
+    top, bottom = max(c.high for c in order), min(c.low for c in order)
+    if operator == ">=":
+        return [(interval[0], top)]
+    if operator == "<=":
+        return [(bottom, interval[1])]
+    return None  # "> B": which score starts after a class is not said
+
+
+def _intervals(runs: list[list[ScaleClass]], order: Sequence[ScaleClass]) -> list[tuple[float, float]]:
+    """The union of the classes written, as intervals in the scale's order; a run "A-C" takes every class between."""
+    ranks = {c.label: rank for rank, c in enumerate(order)}
+    chosen: set[int] = set()
+    for run in runs:
+        first, last = sorted((ranks[run[0].label], ranks[run[-1].label]))
+        chosen.update(range(first, last + 1))
+    intervals: list[tuple[float, float]] = []
+    for rank in sorted(chosen):
+        c = order[rank]
+        if intervals and rank - 1 in chosen:
+            intervals[-1] = (intervals[-1][0], c.high)  # adjacent classes join: "A or B" of Child-Pugh is 5 to 9
+        else:
+            intervals.append((c.low, c.high))
+    return intervals
+
+
+def _node(ref: VariableRef, intervals: list[tuple[float, float]], span: Span) -> Node:
+    nodes: list[Node] = []
+    for low, high in intervals:
+        if low == high:
+            nodes.append(Comparison(span=span, variable=ref, operator="==", quantity=Quantity(value=low)))
+        else:
+            nodes.append(Range(span=span, variable=ref, low=Quantity(value=low), high=Quantity(value=high)))
+    return nodes[0] if len(nodes) == 1 else Any_(span=span, children=tuple(nodes))
