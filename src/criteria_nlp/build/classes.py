@@ -38,6 +38,7 @@ def read_classes(state: BuildState) -> None:
             joined_by_or = before is not None and before.kinds.get("CONJ") == "or"  # "… > 3 mg/dL or Child-Pugh C"
             if before is not None and joined_by_or:
                 state.take(before, READER, "connective")
+            _take_named_degree(state, prose, position)
             either = either or reading[1] or joined_by_or
     if not found:
         return
@@ -52,6 +53,14 @@ def read_classes(state: BuildState) -> None:
     span = parts[0].span.cover(parts[-1].span)
     joined = Any_ if either and len(parts) == 2 else All
     state.numeric = joined(span=span, children=tuple(parts))
+
+
+def _take_named_degree(state: BuildState, prose: Sequence[Piece | None], position: int) -> None:
+    """'moderate (Child-Pugh B)': the degree before the bracket is named by the class in it, so it is read."""
+    if position >= 2:
+        bracket, degree = prose[position - 1], prose[position - 2]
+        if bracket is not None and bracket.text == "(" and degree is not None and "QUAL" in degree.kinds:
+            state.take(degree, READER, "degree")
 
 
 def _is_joiner(piece: Piece) -> bool:

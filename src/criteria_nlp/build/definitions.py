@@ -3,10 +3,10 @@ mechanism 5.
 
 The bracket says what the condition means in this protocol. The reading depends on the section:
 
-- exclusion: the coded condition or the threshold excludes (``any(present(C), T)``): a haemoglobin under 9 g/dL
-  excludes with no record of anaemia, and a record excludes when no value says otherwise. A record whose value is
-  outside the definition still excludes (the reading stays on the side of excluding); a qualified condition
-  ("uncontrolled hypertension") is as strict as its qualifier makes it (a record of hypertension alone is unknown).
+- exclusion: the threshold excludes, and a record of the condition leaves the criterion unknown
+  (``any(T, all(present(C), unparsed(definition)))``): a haemoglobin under 9 g/dL excludes with no record of anaemia;
+  a record of anaemia with a haemoglobin of 11 g/dL, or with none, is unknown (the record may be a milder form the
+  protocol does not exclude); no record and a value outside the definition is not excluded.
 - inclusion: the conjunction is kept (``all(T, present(C))``): a bracket in an inclusion may be a definition or a
   further requirement ("type 2 diabetes (HbA1c 7–10 %)"), and the threshold alone would include a type 1 diabetic.
   Without a record of the condition the criterion is unknown (review) while the records are not marked complete.
@@ -28,9 +28,11 @@ from criteria_nlp.ir import (
     Presence,
     Range,
     ReferenceMultiple,
+    Unparsed,
 )
 
 READER = "definitions"
+_RECORD_REASON = "whether the recorded condition meets the definition in brackets (a value outside it says it may not)"
 _THRESHOLDS = (Comparison, Range, ReferenceMultiple)  # an age ("malignancy (< 5 years)") defines no condition
 
 
@@ -42,9 +44,13 @@ def read_definitions(state: BuildState) -> None:
         return
     span = concept.span.cover(threshold.span)
     if state.section == "exclusion":
-        state.numeric = Any_(span=span, children=(concept, threshold))
+        # a record of the condition decides only where no value does: with a value outside the definition it may
+        # be a milder form the protocol does not exclude, so it is unknown then, never an exclusion
+        undecided = Unparsed(span=threshold.span, text=threshold.span.slice(state.document), reason=_RECORD_REASON)
+        recorded = All(span=span, children=(concept, undecided))
+        state.numeric = Any_(span=span, children=(threshold, recorded))
         state.concepts = None
-        how = "the coded condition or the threshold excludes (any)"
+        how = "the threshold excludes; a record of the condition without a value inside the definition is unknown"
     else:
         how = "both the threshold and the coded condition are required (the bracket may be a further requirement)"
     state.diagnostics.append(
