@@ -206,10 +206,17 @@ def _qualifiers_within(state: BuildState, piece: Piece) -> tuple[str, ...]:
     if concept is None:
         return ()
     name, written = concept.name.lower(), piece.lower
-    for phrase, value in sorted(_qualifier_phrases().items(), key=lambda item: -len(item[0])):
-        if written.startswith(phrase + " ") and not name.startswith(phrase + " "):
+    for phrase, value in _qualifier_phrases_longest_first():
+        if written.startswith(phrase) and not name.startswith(phrase):
             return (value,)
     return ()
+
+
+@cache
+def _qualifier_phrases_longest_first() -> tuple[tuple[str, str], ...]:
+    """The qualifier phrases with the space that ends them, longest first (asked for every concept read)."""
+    ordered = sorted(_qualifier_phrases().items(), key=lambda item: -len(item[0]))
+    return tuple((phrase + " ", value) for phrase, value in ordered)
 
 
 def _qualifiers_before(state: BuildState, position: int) -> tuple[str, ...]:

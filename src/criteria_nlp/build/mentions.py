@@ -44,7 +44,10 @@ def _carry(node: Node, named: list[Piece], lexicon: Lexicon) -> Node:
     children = children_of(node)
     if not children:
         return node
-    return rebuild(node, tuple(_carry(child, named, lexicon) for child in children))
+    carried = tuple(_carry(child, named, lexicon) for child in children)
+    if all(new is old for new, old in zip(carried, children, strict=True)):
+        return node  # nothing inside changed: no frozen node is built again
+    return rebuild(node, carried)
 
 
 def mention_of(piece: Piece, lexicon: Lexicon) -> ConceptRef:

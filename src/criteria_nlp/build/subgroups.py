@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from criteria_nlp.build.common import SEX_PREPOSITIONS, all_of, any_of, chunk_span, cover, not_understood
 from criteria_nlp.build.state import BuildState
@@ -63,6 +63,9 @@ def split_subgroups(state: BuildState) -> Subgroups | None:
     """The clause's subgroups and partner words to read part by part; None when it has neither."""
     if state.exception or state.permission or not state.chunks:
         return None
+    prose = [c.piece for c in state.chunks if isinstance(c, ProseChunk)]
+    if not any(p.lower in _PARTNER_WORDS for p in prose) and sum(_sex_of(p) is not None for p in prose) < 2:
+        return None  # neither two sexes nor a partner: nothing to split (decided before any node is built)
     items = _subgroup_items(state.chunks)
     span = cover([chunk_span(c) for c in state.chunks])
     assert span is not None
@@ -219,11 +222,14 @@ def _sex_of(piece: Piece) -> str | None:
     value = piece.kinds.get("SEX")
     if value in ("female", "male"):
         return value
-    if "CONCEPT" in piece.kinds:
-        found = {_sex_words().get(word) for word in piece.lower.split()} - {None}
-        if len(found) == 1:
-            return found.pop()
-    return None
+    return _sex_in_name(piece.lower) if "CONCEPT" in piece.kinds else None
+
+
+@lru_cache(maxsize=16384)
+def _sex_in_name(name: str) -> str | None:
+    """The one sex a concept's words name ("pregnant women"), or None."""
+    found = {_sex_words().get(word) for word in name.split()} - {None}
+    return found.pop() if len(found) == 1 else None
 
 
 @cache

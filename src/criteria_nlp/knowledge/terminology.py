@@ -36,6 +36,7 @@ from criteria_nlp.resources import corpus_path
 
 LEXICON_ENTRY = "terminology-lexicon"  # the start-up cache's entry of what the tables make of the lexicon
 _MAX_QUALIFIERS = 3
+_VARIANT_CACHE = 65536
 _SEMANTIC_TAG_WORDS = frozenset({"disorder", "finding", "situation", "procedure", "morphologic abnormality"})
 
 Kind = Literal["concept", "variable", "group", "term"]
@@ -150,6 +151,7 @@ class Terminology:
         self._lexicon_forms, self._curated_above = lexicon_state or lexicon_state_of(tables, lexicon, tokenize)
         self._longest = dict(tables.longest)
         self._other_number_words: dict[str, bool] = {}
+        self._variants: dict[str, tuple[str, ...]] = {}  # word -> its other grammatical number
         for key in self._lexicon_forms:
             self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self._vocabulary = tables.vocabulary
@@ -223,10 +225,9 @@ class Terminology:
             other: tuple[str, ...] = ()
             # two dictionary look-ups first: most lengths name nothing, and only a name found needs the rest
             if key not in forms and key not in terms:
-                if not self._ends_name(lower, end):
-                    continue
+                # the other number is looked up first: it names nothing for almost every key, the end check costs more
                 other = self._in_other_number(key)
-                if not other:
+                if not other or not self._ends_name(lower, end):
                     continue
             if self.cuts_compound(lower, end):
                 continue  # the compound goes on: "RT" of "RT-PCR" is not radiotherapy
@@ -253,11 +254,14 @@ class Terminology:
         anesthetic" is a term of Anesthetics, Local as "local anesthetics"). Not other concepts: a singular is
         often another word than the plural descriptor ("opinion" is no Attitude, "nodule" no breast lump); not
         where the lexicon knows that form (its spellings decide) or the words are generic ("vaccine": the study's)."""
-        if " ".join(key) in self._words.generic:
-            return ()
-        for variant in self._words.number_variants(key[-1]):
+        variants = self._variants.get(key[-1])
+        if variants is None:
+            if len(self._variants) > _VARIANT_CACHE:
+                self._variants.clear()  # bounded: a long stream of text meets ever new words
+            variants = self._variants[key[-1]] = self._words.number_variants(key[-1])
+        for variant in variants:
             other = (*key[:-1], variant)
-            if other in self._terms and other not in self._lexicon_forms:
+            if other in self._terms and other not in self._lexicon_forms and " ".join(key) not in self._words.generic:
                 return tuple(i for i in self._terms[other] if i.startswith("mesh:") and self._is_class(i))
         return ()
 
