@@ -64,23 +64,51 @@ def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparse
     leaves the criterion unknown unless an item read holds."""
     if not state.alternative_joints:
         return []
-    ends = {p.char_end for p in state.alternative_joints}
-    starts = {p.char_start for p in state.alternative_joints}
-    text = state.document
+    joints = sorted(state.alternative_joints, key=lambda p: p.char_start)
+    concept_ends = {piece.char_end for piece, _ in state.items}
     items = []
     for node in unread:
-        before = node.span.start
-        while before > 0 and text[before - 1].isspace():
-            before -= 1
-        after = node.span.end
-        while after < len(text) and text[after].isspace():
-            after += 1
         words = [p for p in state.prose if node.span.start <= p.char_start and p.char_end <= node.span.end]
         if all("QUAL" in p.kinds for p in words):
             continue  # "moderate or severe COPD": a qualifier shared over "or", not an item of its own
-        if before in ends or after in starts:
+        before = _joint_before(state.document, joints, node.span.start)
+        after = _joint_after(state.document, joints, node.span.end)
+        if (before is not None and "CONJ" in before.kinds) or (after is not None and _leads_to_conj(joints, after)):
             items.append(node)
+        elif before is not None and _gap_end(state.document, before.char_start, -1) not in concept_ends:
+            items.append(node)  # ", PPIs," after no concept: an item; after one it may narrow it ("Diabetes, type 1")
+        elif before is None and after is not None:
+            items.append(node)  # "bismuth salts, PPIs, or antibiotics": the first item
     return items
+
+
+def _gap_end(text: str, at: int, step: int) -> int:
+    """The offset reached from ``at`` over white space, backwards (step -1) or forwards (step 1)."""
+    if step < 0:
+        while at > 0 and text[at - 1].isspace():
+            at -= 1
+        return at
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+def _joint_before(text: str, joints: list[Piece], start: int) -> Piece | None:
+    at = _gap_end(text, start, -1)
+    return next((p for p in joints if p.char_end == at), None)
+
+
+def _joint_after(text: str, joints: list[Piece], end: int) -> Piece | None:
+    at = _gap_end(text, end, 1)
+    return next((p for p in joints if p.char_start == at), None)
+
+
+def _leads_to_conj(joints: list[Piece], joint: Piece) -> bool:
+    """The joint is "or"/"and" itself, or a comma right before one (", or")."""
+    if "CONJ" in joint.kinds:
+        return True
+    following = [p for p in joints if p.char_start >= joint.char_end]
+    return bool(following) and "CONJ" in following[0].kinds and following[0].char_start - joint.char_end <= 1
 
 
 def _presences(state: BuildState, all_prefixed: bool, negated: bool) -> tuple[list[Node], list[Node]]:
