@@ -31,6 +31,7 @@ _TERMINATING_KINDS = frozenset(c.kind for c in cue_scopes() if c.direction == "T
 _SCOPE_BREAKERS = words("scope_breaker")
 _PREDICATE_STARTS = words("predicate_start")
 _RESULT_WORDS = words("result_word")
+_EITHER_WAY = words("either_way")
 
 
 def read_negation(state: BuildState) -> None:
@@ -48,6 +49,13 @@ def read_negation(state: BuildState) -> None:
             state.take(result, READER, "cue:negation")
             continue
         cue = _cue_before(pieces, k)
+        if cue is not None and _either_way(pieces, order[cue.index], k):
+            # "Hepatitis B with or without cirrhosis": the concept may or may not be there; it asks for nothing
+            for word in (*pieces[order[cue.index] - 2 : order[cue.index] + 1], piece):
+                state.take(word, READER, "either way")
+            state.hold_concept(piece)
+            state.items = [item for item in state.items if item[0].index != piece.index]
+            continue
         if cue is not None:
             state.in_negation.add(piece.index)
             state.take(cue, READER, "cue:negation")
@@ -76,6 +84,15 @@ def _result_after(pieces: list[Piece], k: int) -> Piece | None:
     if after < len(pieces) and pieces[after].lower in _BACKWARD:
         return pieces[after]
     return None
+
+
+def _either_way(pieces: list[Piece], cue_at: int, concept_at: int) -> bool:
+    """'with or without X' right before the concept: X is allowed either way, not negated."""
+    return (
+        concept_at == cue_at + 1
+        and cue_at >= 2
+        and " ".join(p.lower for p in pieces[cue_at - 2 : cue_at + 1]) in _EITHER_WAY
+    )
 
 
 def _cue_before(pieces: list[Piece], k: int) -> Piece | None:
