@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from criteria_nlp.cli.main import resume_collection
+from criteria_nlp.cli.options import jobs_option
 from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError
 
@@ -107,14 +108,7 @@ def _linted_files(files: list[Path], jobs: int) -> Iterator[LintedDocument | str
     help="Exit with status 1 when any document's score is below SCORE.",
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when on a terminal).")
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="Lint the files in N processes (0: one per CPU); the report keeps the files' order.",
-)
+@jobs_option("Lint the files in N processes (0: one per CPU); the report keeps the files' order.")
 def lint_command(
     paths: tuple[str, ...],
     output_format: str,

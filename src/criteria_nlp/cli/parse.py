@@ -15,6 +15,7 @@ from typing import BinaryIO, TextIO
 import click
 
 from criteria_nlp.cli.main import resume_collection
+from criteria_nlp.cli.options import jobs_option
 from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError, CriteriaInputError
 from criteria_nlp.ir import CriteriaDocument, Criterion, Section, render_tree
@@ -198,14 +199,7 @@ def _parse_with_spark(file: str, destination: str | None, engine: str) -> None:
 @click.option(
     "-o", "--output", type=click.File("w", encoding="utf-8"), default="-", help="Write here (default stdout)."
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="JSONL input: parse in N processes (0: one per CPU); the output keeps the input's order.",
-)
+@jobs_option("JSONL input: parse in N processes (0: one per CPU); the output keeps the input's order.")
 @click.option(
     "--engine",
     type=click.Choice(["local", "spark"]),

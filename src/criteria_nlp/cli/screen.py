@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+from criteria_nlp.cli.options import jobs_option
 from criteria_nlp.cli.screen_files import Screened, ScreenJob, rendered, screen_directory
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
@@ -93,14 +94,9 @@ def read_trial(path: Path) -> CriteriaDocument:
     help="With --engine: add per criterion the value, unit, date, converted value and reference range each "
     "measurement or age leaf used.",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=click.IntRange(min=0),
-    default=1,
-    show_default=True,
-    help="A directory of patient files, or --engine python: screen in N processes (0: one per CPU); the output "
-    "keeps the input's order.",
+@jobs_option(
+    "A directory of patient files, or --engine python: screen in N processes (0: one per CPU); the output "
+    "keeps the input's order."
 )
 def screen_command(
     trial: Path,
