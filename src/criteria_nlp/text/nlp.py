@@ -481,6 +481,8 @@ def annotate_units(doc: Doc) -> Doc:
                     break
                 end = _restated_unit_end(text, bounds, end, canonical)
                 found.append(Annotation(start, end, "UNIT", canonical))
+                # "3 times per week": the count word begins the unit, so "3 times" is no multiplier word
+                found[:] = [a for a in found if not (a.kind == "NUMWORD" and a.start < start < a.end <= end)]
                 taken = end
                 break
     return doc
