@@ -1,7 +1,7 @@
 """Golden cases of issue 11 (tests/golden/numbers.jsonl): numbers that are not thresholds, units and references that
 used to fall off, and the ways a number is written (signs, decimal commas in lists, list labels glued to it,
 symbol-font comparators, numbers glued to their unit by a hyphen, scale names that start with a number, units written
-as in other languages or spelt out, counts per unit of time, raised decimal points). Each line
+as in other languages or spelt out, counts per unit of time, raised decimal points, magnitude words). Each line
 fixes the whole expression of a composed criterion; a case not read yet carries ``xfail`` with the reason and fails
 strictly, so a fix shows up."""
 
@@ -33,6 +33,7 @@ _TOPICS = (
     "written-unit",
     "count-per-time",
     "raised-point",
+    "magnitude-word",
 )
 
 
