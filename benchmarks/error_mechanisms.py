@@ -3,9 +3,12 @@
 An error is a Leaf dev criterion not fully right at the +variable level (weighted by its unmatched constraints) or a
 Chia ``Has_value`` pair whose threshold is missed or put on another variable (``benchmarks/bench_chia_values.py``).
 Each error is given to the first mechanism whose pattern its words show (the order below), so the figures are a
-triage by surface form, not a diagnosis: a sentence with a date and a ratio counts for the date. Chia pairs whose
-annotated entity is a sex word or a bare "grade"/"stage" (the annotation's convention, not a parser error) are
-counted apart. Reads ../shared at run time; skips when it is absent.
+triage by surface form, not a diagnosis: a sentence with a date and a ratio counts for the date. Counted apart: Chia
+pairs whose annotated entity is a sex word or a bare "grade"/"stage" (the annotation's convention, not a parser
+error); Leaf thresholds right but for the unit's spelling ("drinks per day" for the gold's "drinks/day", "°C" for
+"degC": the scorer compares spellings); a duration of a named thing ("sleep duration < 4 hours", "cycle length 25-34
+days": read today as a time window with nothing to apply to), which is none of the issue's mechanisms. Reads
+../shared at run time; skips when it is absent.
 
     python benchmarks/error_mechanisms.py [--show MECHANISM] [--limit FILES]
 """
@@ -24,7 +27,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_chia_values import chia_pairs, judge
+from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir.constraints import constraints_of, criterion_record
+from criteria_nlp.knowledge import units
 from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.resources import shared_dir
 
@@ -91,6 +96,14 @@ MECHANISMS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "8 the variable's name",
         re.compile(r"(?:^|[\s(])[-−]\d|z-?score|score of|\bitem\b|\bpoints?\b|requiring|\bof (?:oxygen|o2)\b", _I),
     ),
+    (
+        "- a duration of a named thing (no mechanism)",
+        re.compile(
+            r"\b(?:duration|length|stay|time|interval|period|cycles?|size|alive|survive)\b[^.;]{0,40}?\d+\s*"
+            r"(?:-\s*\d+\s*)?(?:hours?|h|days?|weeks?|months?|years?)\b",
+            _I,
+        ),
+    ),
 )
 _ANNOTATION = re.compile(r"^(?:men|women|males?|females?|man|woman|grade|stage|class)$", _I)
 
@@ -125,8 +138,41 @@ def leaf_errors(shared: Path, parser: CriteriaParser) -> list[tuple[str, int, st
         weight = max(len(gold), len(pred)) - right
         if weight:
             wrong_variable = any(level == 2 for level in levels)
-            errors.append((classify(record["text"], wrong_variable), weight, record["text"]))
+            if weight == _spelling_pairs(scorer, gold, pred):
+                errors.append((_SPELLING, weight, record["text"]))
+            else:
+                errors.append((classify(record["text"], wrong_variable), weight, record["text"]))
     return errors
+
+
+_SPELLING = "- unit spelled otherwise than the gold (scorer)"
+
+
+def _same_unit(gold: str | None, pred: str | None) -> bool:
+    """Do two spellings name one unit ("alcoholic drinks per day", "alcoholicdrinks/day"; "°C", "degC")?"""
+    if not gold or not pred:
+        return False
+    try:
+        if units.is_unit(gold) and units.is_unit(pred):
+            return bool(units.normalize_unit(gold) == units.normalize_unit(pred))
+    except CriteriaError:
+        return False
+    fold = re.compile(r"\s+|\bper\b")
+    return fold.sub(lambda m: "/" if m.group().strip() else "", pred.lower()).replace("//", "/") == gold.lower()
+
+
+def _spelling_pairs(scorer: Any, gold: list[dict[str, Any]], pred: list[dict[str, Any]]) -> int:
+    """How many gold thresholds the prediction has right but for the unit's spelling, which the scorer compares."""
+    found = 0
+    for g in gold:
+        if any(
+            scorer.level_of(g, p) == 1
+            and g["words"] & p["words"]
+            and _same_unit(g["source"].get("unit_norm"), p["source"].get("unit"))
+            for p in pred
+        ):
+            found += 1
+    return found
 
 
 def chia_errors(shared: Path, parser: CriteriaParser, limit: int | None) -> list[tuple[str, int, str]]:

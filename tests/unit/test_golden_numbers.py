@@ -1,6 +1,7 @@
 """Golden cases of issue 11 (tests/golden/numbers.jsonl): numbers that are not thresholds, units and references that
 used to fall off, and the ways a number is written (signs, decimal commas in lists, list labels glued to it,
-symbol-font comparators, numbers glued to their unit by a hyphen, scale names that start with a number). Each line
+symbol-font comparators, numbers glued to their unit by a hyphen, scale names that start with a number, units written
+as in other languages or spelt out, counts per unit of time, raised decimal points, magnitude words). Each line
 fixes the whole expression of a composed criterion; a case not read yet carries ``xfail`` with the reason and fails
 strictly, so a fix shows up."""
 
@@ -21,7 +22,19 @@ _CASES = [
     if line.strip()
 ]
 # the ways of writing a number (the "topic" of a case), each with at least ten cases
-_TOPICS = ("signed", "list-comma", "list-label", "unit-after-comparator", "symbol-font", "hyphen-unit", "scale-name")
+_TOPICS = (
+    "signed",
+    "list-comma",
+    "list-label",
+    "unit-after-comparator",
+    "symbol-font",
+    "hyphen-unit",
+    "scale-name",
+    "written-unit",
+    "count-per-time",
+    "raised-point",
+    "magnitude-word",
+)
 
 
 def test_every_mechanism_has_ten_cases_with_a_why() -> None:

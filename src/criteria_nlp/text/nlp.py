@@ -118,9 +118,12 @@ _EXTRA_SUFFIXES = [
     r"(?<=[A-Za-z])\((?:s|es|ies)\)",  # "lesion(s)": a plural marker is one token of its own, not "(", "s", ")"
     r"(?<=[A-Za-z)\]])=",  # "KPS= 70", "Age= 18 and= 75 years"
     r"(?<=[0-9])[-–—]",  # "30- 65 years": a range whose dash lost the space after it
+    r"(?<=[0-9])/",  # "50,000/ µL": a unit whose slash lost the space after it
 ]
 
-_NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$")
+_NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$|^[0-9]+[·•][0-9]+$")
+# "0·9", "1·5 mg/dL": a raised (or, mis-encoded, bullet) decimal point, as some journals and protocols write it
+_RAISED_POINT = re.compile(r"[·•]")
 _DIGIT = re.compile(r"[0-9]")
 _EMOTICON = re.compile(r"[^A-Za-z]*[<>=:;()\[\]{}0-9^_*|/\\@¯][^A-Za-z]*")
 
@@ -340,7 +343,7 @@ def annotate_numbers(doc: Doc) -> Doc:
                 found.append(Annotation(i, i + 1, signed[0], repr(signed[1])))
         elif first.isdigit() or (first == "." and end - start > 1):
             word = text[start:end]
-            if _NUMBER.match(word):
+            if _NUMBER.match(word) and not _raised_product(text, bounds, i, word):
                 last = i
                 # "100 000/mm3": groups of three digits after a single space continue the number
                 while (
@@ -424,7 +427,17 @@ def _lost_exponent(text: str, bounds: list[tuple[int, int]], i: int) -> bool:
     )
 
 
+def _raised_product(text: str, bounds: list[tuple[int, int]], i: int, word: str) -> bool:
+    """ "2·10^9/L": a raised dot before a power of ten is a product, not a decimal point (the number stays unread)."""
+    return (
+        _RAISED_POINT.search(word) is not None
+        and i + 1 < len(bounds)
+        and text[bounds[i + 1][0] : bounds[i + 1][1]] in ("^", "*", "**")
+    )
+
+
 def _number_value(text: str) -> float | None:
+    text = _RAISED_POINT.sub(".", text)
     if "," in text:
         _, _, tail = text.partition(",")
         # "1,500" is a thousands separator, "1,5" a decimal comma
@@ -480,6 +493,8 @@ def annotate_units(doc: Doc) -> Doc:
                     break
                 end = _restated_unit_end(text, bounds, end, canonical)
                 found.append(Annotation(start, end, "UNIT", canonical))
+                # "3 times per week": the count word begins the unit, so "3 times" is no multiplier word
+                found[:] = [a for a in found if not (a.kind == "NUMWORD" and a.start < start < a.end <= end)]
                 taken = end
                 break
     return doc
