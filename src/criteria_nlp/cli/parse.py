@@ -212,14 +212,13 @@ def parse_command(
     file: str, destination: str | None, output_format: str, input_format: str, output: TextIO, jobs: int, engine: str
 ) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
-    import_spacy_without_its_cli()
-    from criteria_nlp.pipeline import decode_text, default_parser
-
     if engine == "spark" or destination is not None:
+        import_spacy_without_its_cli()
         resume_collection()
         _parse_with_spark(file, destination, engine)
         return
     if input_format == "jsonl":
+        import_spacy_without_its_cli()
         try:
             _parse_jsonl(file, output_format, output, jobs)
         except CriteriaError as error:
@@ -227,14 +226,7 @@ def parse_command(
         return
     data, source = _read_input(file)
     try:
-        text = decode_text(data, source=source)
-        del data
-        parser = default_parser()
-        resume_collection()
-        # criteria parsed and written a batch at a time: a large protocol is never held whole as IR or as JSON
-        frame, criteria = parser.parse_lazily(text, source=source)
-        del text
-        _write_document(frame, criteria, output_format, output)
+        frame = _parse_protocol(data, source, output_format, output)
     except CriteriaError as error:
         raise click.ClickException(str(error)) from error
     errors = [d for d in frame.diagnostics if d.severity == "error"]
@@ -242,6 +234,43 @@ def parse_command(
         click.echo(f"error: {source}: {diagnostic.message}", err=True)
     if errors:
         raise click.exceptions.Exit(1)
+
+
+def _parse_protocol(data: bytes, source: str, output_format: str, output: TextIO) -> CriteriaDocument:
+    """The protocol ``data`` parsed (or its document taken from the result cache: :mod:`criteria_nlp.results`) and
+    written in ``output_format``; returns the document without its criteria (for its diagnostics)."""
+    from criteria_nlp import results
+
+    key = results.result_key("parse", data, source)
+    cached = results.cached_document(key)
+    if cached is not None:
+        resume_collection()
+        frame = cached.model_copy(update={"criteria": ()})
+        _write_document(frame, cached.criteria, output_format, output)
+        return frame
+    import_spacy_without_its_cli()
+    from criteria_nlp.pipeline import decode_text, default_parser
+
+    text = decode_text(data, source=source)
+    keep = key is not None and len(data) <= results.MAX_CACHED_INPUT
+    del data
+    parser = default_parser()
+    resume_collection()
+    # criteria parsed and written a batch at a time: a large protocol is never held whole as IR or as JSON (nor
+    # kept for the result cache)
+    frame, criteria = parser.parse_lazily(text, source=source)
+    del text
+    kept: list[Criterion] = []
+    _write_document(frame, _kept(criteria, kept) if keep else criteria, output_format, output)
+    if keep:
+        results.store_document(key, frame.model_copy(update={"criteria": tuple(kept)}))
+    return frame
+
+
+def _kept(criteria: Iterable[Criterion], kept: list[Criterion]) -> Iterator[Criterion]:
+    for criterion in criteria:
+        kept.append(criterion)
+        yield criterion
 
 
 def _write_document(frame: CriteriaDocument, criteria: Iterable[Criterion], output_format: str, out: TextIO) -> None:
