@@ -7,10 +7,12 @@ not UTF-8).
 
 from __future__ import annotations
 
+import functools
 import math
 import shutil
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -144,6 +146,19 @@ def _fresh_lints(files: list[Path], jobs: int) -> Iterator[LintedDocument | str]
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when on a terminal).")
 @jobs_option("Lint the files in N processes (0: one per CPU); the report keeps the files' order.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Stay running: lint again and print the new report each time a file is saved (Ctrl-C to stop).",
+)
+@click.option("--max-runs", type=click.IntRange(min=1), default=None, help="With --watch: stop after N lint runs.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.01),
+    default=0.2,
+    show_default=True,
+    help="With --watch: how often the files are checked for changes, in seconds.",
+)
 def lint_command(
     paths: tuple[str, ...],
     output_format: str,
@@ -151,6 +166,9 @@ def lint_command(
     fail_under: float | None,
     color: bool | None,
     jobs: int,
+    watch: bool,
+    max_runs: int | None,
+    interval: float,
 ) -> None:
     """Lint eligibility criteria in PATH... (files, or directories of *.txt files)."""
     try:
@@ -158,13 +176,22 @@ def lint_command(
     except click.UsageError as error:
         click.echo(f"Error: {error.message}", err=True)
         sys.exit(EXIT_BAD_INPUT)
+    report = functools.partial(_write_report, output_format=output_format, output=output, color=color)
+    if watch:
+        _watch(files, report, fail_under, interval=interval, max_runs=max_runs)
+        return
     items: list[LintedDocument] = []
     for item in _linted_files(files, jobs):
         if isinstance(item, str):
             click.echo(f"Error: {item}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         items.append(item)
+    report(items)
+    if _failing(items, fail_under):
+        sys.exit(EXIT_BELOW_THRESHOLD)
 
+
+def _write_report(items: list[LintedDocument], *, output_format: str, output: str | None, color: bool | None) -> None:
     rendered = render(
         items, output_format, color=color if color is not None else (output is None and sys.stdout.isatty())
     )
@@ -173,12 +200,50 @@ def lint_command(
     else:
         Path(output).write_text(rendered, encoding="utf-8")
 
-    if fail_under is not None:
-        failing = [item for item in items if item.report.score.score < fail_under]
-        for item in failing:
-            click.echo(f"{item.uri}: score {item.report.score.score:g} is under {fail_under:g}", err=True)
-        if failing:
-            sys.exit(EXIT_BELOW_THRESHOLD)
+
+def _failing(items: list[LintedDocument], fail_under: float | None) -> bool:
+    """Whether any document scores under ``fail_under`` (each one said on stderr)."""
+    if fail_under is None:
+        return False
+    failing = [item for item in items if item.report.score.score < fail_under]
+    for item in failing:
+        click.echo(f"{item.uri}: score {item.report.score.score:g} is under {fail_under:g}", err=True)
+    return bool(failing)
+
+
+def _watch(
+    files: list[Path],
+    report: Callable[[list[LintedDocument]], None],
+    fail_under: float | None,
+    *,
+    interval: float,
+    max_runs: int | None,
+) -> None:
+    """``--watch``: the files linted, then each file again when it changes, with the parser kept loaded; the
+    report of every file is written after each run (a file that cannot be read is said on stderr, and watched)."""
+    from criteria_nlp.cli.watch import elapsed_ms, watch
+    from criteria_nlp.pipeline import default_parser
+
+    import_spacy_without_its_cli()
+    parser = default_parser()
+    resume_collection()
+    latest: dict[Path, LintedDocument] = {}
+
+    def run(changed: list[Path]) -> None:
+        start = time.perf_counter()
+        for file, item in zip(changed, lint_files(changed, parser), strict=True):
+            if isinstance(item, str):
+                click.echo(f"Error: {item}", err=True)
+                latest.pop(file, None)
+            else:
+                latest[file] = item
+        items = [latest[file] for file in files if file in latest]
+        report(items)
+        _failing(items, fail_under)
+        names = ", ".join(str(file) for file in changed)
+        click.echo(f"linted {names} in {elapsed_ms(start)}; watching for changes (Ctrl-C to stop)", err=True)
+
+    watch(files, run, interval=interval, max_runs=max_runs)
 
 
 def render(items: list[LintedDocument], output_format: str, *, color: bool) -> str:
