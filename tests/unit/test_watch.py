@@ -108,3 +108,31 @@ def test_lint_watch_in_a_process_reports_each_save_and_stops_on_ctrl_c(tmp_path:
     reports = stdout.split(f"{protocol}  score")
     assert len(reports) == 3  # two reports
     assert "gramz" not in reports[1] and "gramz" in reports[2]
+
+
+def test_parse_watch_writes_the_new_document(tmp_path: Path) -> None:
+    protocol = tmp_path / "protocol.txt"
+    protocol.write_text(FIRST, encoding="utf-8")
+    output = tmp_path / "constraints.jsonl"
+    first_run = threading.Event()
+
+    def signal_first_run() -> None:
+        while not output.exists() or not output.read_text(encoding="utf-8"):
+            time.sleep(0.02)
+        first_run.set()
+
+    threading.Thread(target=signal_first_run, daemon=True).start()
+    writer = _write_later(protocol, EDITED, first_run)
+    arguments = ["parse", str(protocol), "--watch", "--max-runs", "2", "--interval", "0.02", "--format", "constraints"]
+    result = CliRunner().invoke(cli, [*arguments, "-o", str(output)])
+    writer.join()
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("watching for changes") == 2
+    fresh = CliRunner().invoke(cli, ["parse", str(protocol), "--format", "constraints"])
+    assert output.read_text(encoding="utf-8") == fresh.stdout  # the file holds the latest document only
+    assert len(fresh.stdout.splitlines()) == 2
+
+
+def test_parse_watch_needs_a_file() -> None:
+    result = CliRunner().invoke(cli, ["parse", "-", "--watch"], input="Age > 18\n")
+    assert result.exit_code == 2 and "--watch reads a protocol FILE" in result.output

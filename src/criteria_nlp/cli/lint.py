@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import click
 
 from criteria_nlp.cli.main import resume_collection
-from criteria_nlp.cli.options import jobs_option
+from criteria_nlp.cli.options import jobs_option, watch_options
 from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError
 
@@ -146,19 +146,7 @@ def _fresh_lints(files: list[Path], jobs: int) -> Iterator[LintedDocument | str]
 )
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when on a terminal).")
 @jobs_option("Lint the files in N processes (0: one per CPU); the report keeps the files' order.")
-@click.option(
-    "--watch",
-    is_flag=True,
-    help="Stay running: lint again and print the new report each time a file is saved (Ctrl-C to stop).",
-)
-@click.option("--max-runs", type=click.IntRange(min=1), default=None, help="With --watch: stop after N lint runs.")
-@click.option(
-    "--interval",
-    type=click.FloatRange(min=0.01),
-    default=0.2,
-    show_default=True,
-    help="With --watch: how often the files are checked for changes, in seconds.",
-)
+@watch_options("lint again and print the new report")
 def lint_command(
     paths: tuple[str, ...],
     output_format: str,

@@ -8,6 +8,7 @@ import importlib.util
 import io
 import json
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -15,7 +16,7 @@ from typing import BinaryIO, TextIO
 import click
 
 from criteria_nlp.cli.main import resume_collection
-from criteria_nlp.cli.options import jobs_option
+from criteria_nlp.cli.options import jobs_option, watch_options
 from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError, CriteriaInputError
 from criteria_nlp.ir import CriteriaDocument, Criterion, Section, render_tree
@@ -208,10 +209,25 @@ def _parse_with_spark(file: str, destination: str | None, engine: str) -> None:
     help="spark: parse FILE (a Parquet table or JSONL of id, text, section) with Spark and write DESTINATION/"
     "documents and DESTINATION/constraints as Parquet (needs the 'spark' extra).",
 )
+@watch_options("parse again and print the new document")
 def parse_command(
-    file: str, destination: str | None, output_format: str, input_format: str, output: TextIO, jobs: int, engine: str
+    file: str,
+    destination: str | None,
+    output_format: str,
+    input_format: str,
+    output: TextIO,
+    jobs: int,
+    engine: str,
+    watch: bool,
+    max_runs: int | None,
+    interval: float,
 ) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
+    if watch:
+        if file == "-" or input_format != "text" or engine != "local" or destination is not None:
+            raise click.UsageError("--watch reads a protocol FILE (text input, the local engine)")
+        _watch(_input_file(file), output_format, output, interval=interval, max_runs=max_runs)
+        return
     if engine == "spark" or destination is not None:
         import_spacy_without_its_cli()
         resume_collection()
@@ -288,6 +304,35 @@ def _write_document(frame: CriteriaDocument, criteria: Iterable[Criterion], outp
 
         write_document_json(frame, criteria, out)
         out.write("\n")
+
+
+def _watch(file: Path, output_format: str, output: TextIO, *, interval: float, max_runs: int | None) -> None:
+    """``--watch``: the protocol parsed and written now and again each time it is saved, with the parser kept
+    loaded; an output file holds the latest document, an error is said on stderr and the file still watched."""
+    from criteria_nlp.cli.watch import elapsed_ms, watch
+    from criteria_nlp.pipeline import default_parser
+
+    import_spacy_without_its_cli()
+    default_parser()
+    resume_collection()
+
+    def run(changed: list[Path]) -> None:
+        start = time.perf_counter()
+        if output.seekable() and output is not sys.stdout:
+            output.seek(0)
+            output.truncate()
+        try:
+            frame = _parse_protocol(file.read_bytes(), str(file), output_format, output)
+        except (CriteriaError, OSError) as error:
+            click.echo(f"error: {error}", err=True)
+        else:
+            for diagnostic in frame.diagnostics:
+                if diagnostic.severity == "error":
+                    click.echo(f"error: {file}: {diagnostic.message}", err=True)
+        output.flush()
+        click.echo(f"parsed {file} in {elapsed_ms(start)}; watching for changes (Ctrl-C to stop)", err=True)
+
+    watch([file], run, interval=interval, max_runs=max_runs)
 
 
 def _report_problems(problems: list[str]) -> None:
