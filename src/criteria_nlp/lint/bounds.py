@@ -28,6 +28,7 @@ def _convert(
     value: float, unit: str | None, target: str | None, molar_mass: float | None, analyte: str
 ) -> float | None:
     from criteria_nlp.knowledge import units  # pint loads when a rule runs, not when a stored report is rendered
+
     if unit is None or target is None:
         return value if unit == target else None
     if unit == target:

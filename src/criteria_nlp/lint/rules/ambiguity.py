@@ -31,12 +31,14 @@ class UnknownUnit:
 @lru_cache(maxsize=4096)
 def _suggest_units(token: str) -> list[str]:
     from criteria_nlp.knowledge import units  # pint loads when a rule runs, not when a stored report is rendered
+
     return units.suggest_units(token)
 
 
 def unknown_units(ctx: CriterionContext) -> tuple[UnknownUnit, ...]:
     """Shared by A007 (reported) and A001, N001 (not reported again on the same place)."""
     from criteria_nlp.knowledge import units  # pint loads when a rule runs, not when a stored report is rendered
+
     found: list[UnknownUnit] = []
     for node in ctx.nodes:
         if not isinstance(node, Comparison | Range):

@@ -42,6 +42,7 @@ _COMMON_UNITS = (
 @cache
 def _expected_units(unit: str, molar_mass: float | None, analyte: str) -> tuple[str, ...]:
     from criteria_nlp.knowledge import units  # pint loads when a rule runs, not when a stored report is rendered
+
     found = [unit]
     for candidate in _COMMON_UNITS:
         if candidate != unit and units.compatible(candidate, unit, molar_mass=molar_mass, analyte=analyte):
