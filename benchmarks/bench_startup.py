@@ -1,7 +1,12 @@
-"""Cold-start time of ``criteria-nlp parse PROTOCOL --format constraints`` and ``criteria-nlp lint PROTOCOL`` as
-subprocesses (wall time, median of N), with the disk cache warm and cold (an empty cache directory each run) and
-off, against baselines measured in the same run: ``python -c pass`` and ``python -c "import spacy"`` (the floor any
-command that tokenises pays).
+"""Start-up time of ``criteria-nlp parse PROTOCOL --format constraints`` and ``criteria-nlp lint PROTOCOL`` as
+subprocesses (wall time, median of N), against baselines measured in the same run: ``python -c pass`` and
+``python -c "import spacy"`` (the floor any command that tokenises pays). Each command is timed
+
+- ``result hit``: the protocol unchanged since the last run (its result rebuilt from the result cache: no spaCy);
+- ``edited``: one criterion edited (the result cache misses, the start-up cache of the pipeline is warm);
+- ``cold``: an empty cache directory; ``off``: ``CRITERIA_NLP_CACHE=off``;
+
+and ``lint --watch`` re-linting the protocol after each save (the time it reports per run).
 
     python benchmarks/bench_startup.py [--repeat 5] [--protocol corpora/trials/NCT03219801.txt] [--before SRC]
 
@@ -31,6 +36,35 @@ def run_time(command: list[str], env: dict[str, str]) -> float:
     return time.perf_counter() - start
 
 
+def edited(protocol: str, turn: int) -> str:
+    """The protocol with one criterion edited (its last line), differently each turn."""
+    lines = Path(protocol).read_text(encoding="utf-8").rstrip("\n").split("\n")
+    lines[-1] += f" (edit {turn})"
+    return "\n".join(lines) + "\n"
+
+
+def watch_times(python: str, protocol: str, env: dict[str, str], saves: int, scratch: Path) -> list[float]:
+    """The re-lint times ``lint --watch`` reports, one per save of an edited protocol (the first run is not
+    counted: it loads the linter)."""
+    path = scratch / "watched.txt"
+    path.write_text(edited(protocol, 0), encoding="utf-8")
+    command = [python, "-m", "criteria_nlp", "lint", str(path), "--watch", "--interval", "0.02"]
+    command += ["--max-runs", str(saves + 1)]
+    times: list[float] = []
+    with subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stderr is not None
+        for save in range(saves + 1):
+            line = process.stderr.readline()
+            if " in " not in line:
+                raise RuntimeError(f"lint --watch said: {line!r}")
+            if save:
+                times.append(float(line.split(" in ")[1].split(" ms")[0]) / 1000)
+            if save < saves:
+                time.sleep(0.05)
+                path.write_text(edited(protocol, save + 1), encoding="utf-8")
+    return times
+
+
 def main() -> int:
     arguments = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     arguments.add_argument("--repeat", type=int, default=5)
@@ -46,48 +80,63 @@ def main() -> int:
     commands = {
         "python -c pass": [python, "-c", "pass"],
         "python -c 'import spacy'": [python, "-c", "import spacy"],
-        "parse --format constraints": [
-            python,
-            "-m",
-            "criteria_nlp",
-            "parse",
-            options.protocol,
-            "--format",
-            "constraints",
-        ],
-        "lint": [python, "-m", "criteria_nlp", "lint", options.protocol],
+        "parse --format constraints": [python, "-m", "criteria_nlp", "parse", "PROTOCOL", "--format", "constraints"],
+        "lint": [python, "-m", "criteria_nlp", "lint", "PROTOCOL"],
     }
     before_env = {**os.environ, "PYTHONPATH": str(Path(options.before).resolve())} if options.before else None
-    with tempfile.TemporaryDirectory() as scratch:
-        warm = {**base_env, "CRITERIA_NLP_CACHE": str(Path(scratch) / "warm")}
+    results: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as scratch_name:
+        scratch = Path(scratch_name)
+        warm = {**base_env, "CRITERIA_NLP_CACHE": str(scratch / "warm")}
         off = {**base_env, "CRITERIA_NLP_CACHE": "off"}
-        run_time(commands["parse --format constraints"], warm)  # the first run builds the cache
-        results: dict[str, list[float]] = {}
+        for name in ("parse --format constraints", "lint"):  # the first runs build the caches and the results
+            run_time(with_protocol(commands[name], options.protocol), warm)
         # the variants take turns, so that a change in the machine's speed during the run hits them alike
         for turn in range(options.repeat):
+            changed = scratch / "edited.txt"
+            changed.write_text(edited(options.protocol, turn + 1), encoding="utf-8")
             for name, command in commands.items():
-                variants = {"": base_env} if name.startswith("python") else {"warm": warm, "cold": None, "off": off}
-                for variant, env in variants.items():
-                    if env is None:
-                        env = {**base_env, "CRITERIA_NLP_CACHE": str(Path(scratch) / f"cold-{name[:5]}-{turn}")}
-                    label = f"{name} ({variant} cache)" if variant else name
-                    results.setdefault(label, []).append(run_time(command, env))
-                if before_env is not None and not name.startswith("python"):
-                    results.setdefault(f"{name} (before)", []).append(run_time(command, before_env))
+                if name.startswith("python"):
+                    results.setdefault(name, []).append(run_time(command, base_env))
+                    continue
+                cold = {**base_env, "CRITERIA_NLP_CACHE": str(scratch / f"cold-{name[:5]}-{turn}")}
+                variants = {
+                    "result hit": (options.protocol, warm),
+                    "edited: result missed, pipeline warm": (str(changed), warm),
+                    "cold cache": (options.protocol, cold),
+                    "cache off": (options.protocol, off),
+                }
+                if before_env is not None:
+                    variants["before"] = (options.protocol, before_env)
+                for variant, (protocol, env) in variants.items():
+                    results.setdefault(f"{name} ({variant})", []).append(
+                        run_time(with_protocol(command, protocol), env)
+                    )
+        results["lint --watch, one re-lint after a save"] = watch_times(
+            python, options.protocol, warm, options.repeat, scratch
+        )
+    report(results, options)
+    return 0
+
+
+def with_protocol(command: list[str], protocol: str) -> list[str]:
+    return [protocol if part == "PROTOCOL" else part for part in command]
+
+
+def report(results: dict[str, list[float]], options: argparse.Namespace) -> None:
     floor = statistics.median(results["python -c 'import spacy'"])
     empty = statistics.median(results["python -c pass"])
     print(f"median of {options.repeat} (wall); ratio to 'import spacy' in the same run:")
     for label, times in results.items():
         median = statistics.median(times)
-        print(
-            f"  {label:42s} {median:6.2f} s   {median / floor:5.2f}x   (beyond python itself: {median - empty:.2f} s)"
-        )
+        beyond = "" if "watch" in label else f"   (beyond python itself: {median - empty:.2f} s)"
+        print(f"  {label:62s} {median:6.3f} s   {median / floor:5.2f}x{beyond}")
     if options.before:
         for name in ("parse --format constraints", "lint"):
             before = statistics.median(results[f"{name} (before)"])
-            after = statistics.median(results[f"{name} (warm cache)"])
-            print(f"  {name}: before / after (warm cache) = {before / after:.2f}x")
-    return 0
+            for variant in ("result hit", "edited: result missed, pipeline warm"):
+                after = statistics.median(results[f"{name} ({variant})"])
+                print(f"  {name}: before / after ({variant}) = {before / after:.2f}x")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import importlib.util
 import io
 import json
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -15,7 +16,7 @@ from typing import BinaryIO, TextIO
 import click
 
 from criteria_nlp.cli.main import resume_collection
-from criteria_nlp.cli.options import jobs_option
+from criteria_nlp.cli.options import jobs_option, watch_options
 from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError, CriteriaInputError
 from criteria_nlp.ir import CriteriaDocument, Criterion, Section, render_tree
@@ -208,18 +209,32 @@ def _parse_with_spark(file: str, destination: str | None, engine: str) -> None:
     help="spark: parse FILE (a Parquet table or JSONL of id, text, section) with Spark and write DESTINATION/"
     "documents and DESTINATION/constraints as Parquet (needs the 'spark' extra).",
 )
+@watch_options("parse again and print the new document")
 def parse_command(
-    file: str, destination: str | None, output_format: str, input_format: str, output: TextIO, jobs: int, engine: str
+    file: str,
+    destination: str | None,
+    output_format: str,
+    input_format: str,
+    output: TextIO,
+    jobs: int,
+    engine: str,
+    watch: bool,
+    max_runs: int | None,
+    interval: float,
 ) -> None:
     """Parse FILE (or - for stdin) into typed, unit-aware expressions."""
-    import_spacy_without_its_cli()
-    from criteria_nlp.pipeline import decode_text, default_parser
-
+    if watch:
+        if file == "-" or input_format != "text" or engine != "local" or destination is not None:
+            raise click.UsageError("--watch reads a protocol FILE (text input, the local engine)")
+        _watch(_input_file(file), output_format, output, interval=interval, max_runs=max_runs)
+        return
     if engine == "spark" or destination is not None:
+        import_spacy_without_its_cli()
         resume_collection()
         _parse_with_spark(file, destination, engine)
         return
     if input_format == "jsonl":
+        import_spacy_without_its_cli()
         try:
             _parse_jsonl(file, output_format, output, jobs)
         except CriteriaError as error:
@@ -227,14 +242,7 @@ def parse_command(
         return
     data, source = _read_input(file)
     try:
-        text = decode_text(data, source=source)
-        del data
-        parser = default_parser()
-        resume_collection()
-        # criteria parsed and written a batch at a time: a large protocol is never held whole as IR or as JSON
-        frame, criteria = parser.parse_lazily(text, source=source)
-        del text
-        _write_document(frame, criteria, output_format, output)
+        frame = _parse_protocol(data, source, output_format, output)
     except CriteriaError as error:
         raise click.ClickException(str(error)) from error
     errors = [d for d in frame.diagnostics if d.severity == "error"]
@@ -242,6 +250,43 @@ def parse_command(
         click.echo(f"error: {source}: {diagnostic.message}", err=True)
     if errors:
         raise click.exceptions.Exit(1)
+
+
+def _parse_protocol(data: bytes, source: str, output_format: str, output: TextIO) -> CriteriaDocument:
+    """The protocol ``data`` parsed (or its document taken from the result cache: :mod:`criteria_nlp.results`) and
+    written in ``output_format``; returns the document without its criteria (for its diagnostics)."""
+    from criteria_nlp import results
+
+    key = results.result_key("parse", data, source)
+    cached = results.cached_document(key)
+    if cached is not None:
+        resume_collection()
+        frame = cached.model_copy(update={"criteria": ()})
+        _write_document(frame, cached.criteria, output_format, output)
+        return frame
+    import_spacy_without_its_cli()
+    from criteria_nlp.pipeline import decode_text, default_parser
+
+    text = decode_text(data, source=source)
+    keep = key is not None and len(data) <= results.MAX_CACHED_INPUT
+    del data
+    parser = default_parser()
+    resume_collection()
+    # criteria parsed and written a batch at a time: a large protocol is never held whole as IR or as JSON (nor
+    # kept for the result cache)
+    frame, criteria = parser.parse_lazily(text, source=source)
+    del text
+    kept: list[Criterion] = []
+    _write_document(frame, _kept(criteria, kept) if keep else criteria, output_format, output)
+    if keep:
+        results.store_document(key, frame.model_copy(update={"criteria": tuple(kept)}))
+    return frame
+
+
+def _kept(criteria: Iterable[Criterion], kept: list[Criterion]) -> Iterator[Criterion]:
+    for criterion in criteria:
+        kept.append(criterion)
+        yield criterion
 
 
 def _write_document(frame: CriteriaDocument, criteria: Iterable[Criterion], output_format: str, out: TextIO) -> None:
@@ -259,6 +304,35 @@ def _write_document(frame: CriteriaDocument, criteria: Iterable[Criterion], outp
 
         write_document_json(frame, criteria, out)
         out.write("\n")
+
+
+def _watch(file: Path, output_format: str, output: TextIO, *, interval: float, max_runs: int | None) -> None:
+    """``--watch``: the protocol parsed and written now and again each time it is saved, with the parser kept
+    loaded; an output file holds the latest document, an error is said on stderr and the file still watched."""
+    from criteria_nlp.cli.watch import elapsed_ms, watch
+    from criteria_nlp.pipeline import default_parser
+
+    import_spacy_without_its_cli()
+    default_parser()
+    resume_collection()
+
+    def run(changed: list[Path]) -> None:
+        start = time.perf_counter()
+        if output.seekable() and output is not sys.stdout:
+            output.seek(0)
+            output.truncate()
+        try:
+            frame = _parse_protocol(file.read_bytes(), str(file), output_format, output)
+        except (CriteriaError, OSError) as error:
+            click.echo(f"error: {error}", err=True)
+        else:
+            for diagnostic in frame.diagnostics:
+                if diagnostic.severity == "error":
+                    click.echo(f"error: {file}: {diagnostic.message}", err=True)
+        output.flush()
+        click.echo(f"parsed {file} in {elapsed_ms(start)}; watching for changes (Ctrl-C to stop)", err=True)
+
+    watch([file], run, interval=interval, max_runs=max_runs)
 
 
 def _report_problems(problems: list[str]) -> None:

@@ -6,11 +6,40 @@ score, and its renderings (terminal text, JSON, SARIF, HTML).
 a suggested rewrite), a status per criterion and a machine-readability score with its breakdown. The linter reads
 the IR, the criterion text and the lexicon; it never re-parses. Its rules fall into four categories: ambiguity
 (``A…``), logic (``L…``), units (``U…``) and not understood (``N…``).
+
+The linter and its rules load on first use: rendering a stored report (the result cache of ``criteria-nlp lint``)
+needs only the report's model.
 """
 
-from criteria_nlp.lint.linter import lint, lint_text
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from criteria_nlp.lint.model import Finding, LintReport, lint_report_json_schema
-from criteria_nlp.lint.rules import RULES, RULES_BY_ID, Rule, rule
+
+if TYPE_CHECKING:
+    from criteria_nlp.lint.linter import lint, lint_text
+    from criteria_nlp.lint.rules import RULES, RULES_BY_ID, Rule, rule
+
+_LAZY = {
+    "lint": "criteria_nlp.lint.linter",
+    "lint_text": "criteria_nlp.lint.linter",
+    "RULES": "criteria_nlp.lint.rules",
+    "RULES_BY_ID": "criteria_nlp.lint.rules",
+    "Rule": "criteria_nlp.lint.rules",
+    "rule": "criteria_nlp.lint.rules",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'criteria_nlp.lint' has no attribute {name!r}")
+
 
 __all__ = [
     "RULES",

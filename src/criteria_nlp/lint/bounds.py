@@ -9,7 +9,6 @@ from functools import lru_cache
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.ir import Comparison, Criterion, Demographic, Node, Range, ReferenceMultiple
 from criteria_nlp.ir.interval import Interval, complement, operator_interval
-from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon
 from criteria_nlp.lint.context import Leaf
 
@@ -28,6 +27,8 @@ class Bound:
 def _convert(
     value: float, unit: str | None, target: str | None, molar_mass: float | None, analyte: str
 ) -> float | None:
+    from criteria_nlp.knowledge import units  # pint loads when a rule runs, not when a stored report is rendered
+
     if unit is None or target is None:
         return value if unit == target else None
     if unit == target:

@@ -2,14 +2,42 @@
 self-contained HTML page.
 
 Each renderer takes a sequence of :class:`~criteria_nlp.lint.model.LintedDocument` (a parsed document, its report
-and the path or URI it was read from), so one call covers one file or a whole directory.
+and the path or URI it was read from), so one call covers one file or a whole directory. The renderers load on
+first use: a command renders one format, and SARIF and HTML read the rules' metadata, which the others do not.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from criteria_nlp.lint.model import LintedDocument
-from criteria_nlp.lint.render.html import render_html
-from criteria_nlp.lint.render.json import render_json
-from criteria_nlp.lint.render.sarif import SARIF_SCHEMA, SARIF_VERSION, render_sarif, render_sarif_json
-from criteria_nlp.lint.render.text import render_text
+
+if TYPE_CHECKING:
+    from criteria_nlp.lint.render.html import render_html
+    from criteria_nlp.lint.render.json import render_json
+    from criteria_nlp.lint.render.sarif import SARIF_SCHEMA, SARIF_VERSION, render_sarif, render_sarif_json
+    from criteria_nlp.lint.render.text import render_text
+
+_LAZY = {
+    "render_html": "criteria_nlp.lint.render.html",
+    "render_json": "criteria_nlp.lint.render.json",
+    "SARIF_SCHEMA": "criteria_nlp.lint.render.sarif",
+    "SARIF_VERSION": "criteria_nlp.lint.render.sarif",
+    "render_sarif": "criteria_nlp.lint.render.sarif",
+    "render_sarif_json": "criteria_nlp.lint.render.sarif",
+    "render_text": "criteria_nlp.lint.render.text",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'criteria_nlp.lint.render' has no attribute {name!r}")
+
 
 __all__ = [
     "SARIF_SCHEMA",

@@ -9,7 +9,6 @@ from functools import lru_cache
 
 from criteria_nlp.check.guard import is_guard
 from criteria_nlp.ir import Comparison, Conditional, Range, ReferenceMultiple, Span, VariableRef, render
-from criteria_nlp.knowledge import units
 from criteria_nlp.lint.context import CriterionContext
 from criteria_nlp.lint.describe import short_name, threshold_text
 from criteria_nlp.lint.model import Hit
@@ -31,11 +30,15 @@ class UnknownUnit:
 
 @lru_cache(maxsize=4096)
 def _suggest_units(token: str) -> list[str]:
+    from criteria_nlp.knowledge import units  # pint loads when a rule runs, not when a stored report is rendered
+
     return units.suggest_units(token)
 
 
 def unknown_units(ctx: CriterionContext) -> tuple[UnknownUnit, ...]:
     """Shared by A007 (reported) and A001, N001 (not reported again on the same place)."""
+    from criteria_nlp.knowledge import units  # pint loads when a rule runs, not when a stored report is rendered
+
     found: list[UnknownUnit] = []
     for node in ctx.nodes:
         if not isinstance(node, Comparison | Range):

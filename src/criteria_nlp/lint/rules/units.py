@@ -6,7 +6,6 @@ from collections.abc import Iterator
 from functools import cache
 
 from criteria_nlp.ir import Comparison, Diagnostic, Range
-from criteria_nlp.knowledge import units
 from criteria_nlp.lint.context import CriterionContext
 from criteria_nlp.lint.model import Hit
 from criteria_nlp.lint.registry import criterion_rule
@@ -42,6 +41,8 @@ _COMMON_UNITS = (
 
 @cache
 def _expected_units(unit: str, molar_mass: float | None, analyte: str) -> tuple[str, ...]:
+    from criteria_nlp.knowledge import units  # pint loads when a rule runs, not when a stored report is rendered
+
     found = [unit]
     for candidate in _COMMON_UNITS:
         if candidate != unit and units.compatible(candidate, unit, molar_mass=molar_mass, analyte=analyte):
