@@ -17,81 +17,90 @@ Only a clause made of one condition written right before its bracketed threshold
 
 from __future__ import annotations
 
+from criteria_nlp.build.defined_lists import is_threshold, read_defined_list
+from criteria_nlp.build.pairs import undecided_when_split
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ConstraintChunk, ProseChunk
 from criteria_nlp.ir import (
     All,
     Any_,
-    Comparison,
     Diagnostic,
     Node,
     Presence,
-    Range,
-    ReferenceMultiple,
     Unparsed,
 )
 
 READER = "definitions"
 _RECORD_REASON = "whether the recorded condition meets the definition in brackets (a value outside it says it may not)"
-_THRESHOLDS = (Comparison, Range, ReferenceMultiple)  # an age ("malignancy (< 5 years)") defines no condition
 
 
 def read_definitions(state: BuildState) -> None:
+    if read_defined_list(state, define):
+        return
     concept, threshold = state.concepts, state.numeric
-    if not isinstance(concept, Presence) or threshold is None or not _is_threshold(threshold):
+    if not isinstance(concept, Presence) or threshold is None or not is_threshold(threshold):
         return
-    if not _bracketed_after(state, concept, threshold):
+    chunk = _bracketed_after(state, concept, threshold)
+    if chunk is None:
         return
+    threshold = undecided_when_split(threshold, chunk, state.document)
+    node = define(state, concept, threshold)
+    if state.section == "exclusion":
+        state.numeric, state.concepts = node, None
+    else:
+        state.numeric = threshold  # all(threshold, concept), as the clause's parts are joined
+
+
+def define(state: BuildState, concept: Presence, threshold: Node) -> Node:
+    """The reading of ``concept`` defined by ``threshold``, by the section (see the module's text), with its
+    ``definition-reading`` diagnostic."""
     span = concept.span.cover(threshold.span)
+    written = threshold.span.slice(state.document)
     if state.section == "exclusion":
         # a record of the condition decides only where no value does: with a value outside the definition it may
         # be a milder form the protocol does not exclude, so it is unknown then, never an exclusion
-        undecided = Unparsed(span=threshold.span, text=threshold.span.slice(state.document), reason=_RECORD_REASON)
-        recorded = All(span=span, children=(concept, undecided))
-        state.numeric = Any_(span=span, children=(threshold, recorded))
-        state.concepts = None
+        undecided = Unparsed(span=threshold.span, text=written, reason=_RECORD_REASON)
+        node: Node = Any_(span=span, children=(threshold, All(span=span, children=(concept, undecided))))
         how = "the threshold excludes; a record of the condition without a value inside the definition is unknown"
     else:
+        node = All(span=span, children=(threshold, concept))
         how = "both the threshold and the coded condition are required (the bracket may be a further requirement)"
     state.diagnostics.append(
         Diagnostic(
             code="definition-reading",
             severity="info",
-            message=f"{concept.concept.mention!r} defined by {threshold.span.slice(state.document)!r}: {how}",
+            message=f"{concept.concept.mention!r} defined by {written!r}: {how}",
             span=span,
         )
     )
+    return node
 
 
-def _is_threshold(node: Node) -> bool:
-    """A threshold, or a pair of them ("BP ≥ 140/90"): no condition, exception or negation of its own."""
-    if isinstance(node, All | Any_):
-        return all(isinstance(child, _THRESHOLDS) for child in node.children)
-    return isinstance(node, _THRESHOLDS)
-
-
-def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> bool:
-    """The clause is the concept, right before "(", the threshold's chunk, ")" and nothing else unread."""
+def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> ConstraintChunk | None:
+    """The threshold's chunk, when the clause is the concept, right before "(", that chunk, ")" and nothing else
+    unread; else None."""
     chunks = state.chunks
     texts = [c.piece.text if isinstance(c, ProseChunk) else None for c in chunks]
     try:
         opener, closer = texts.index("("), texts.index(")")
     except ValueError:
-        return False
+        return None
     numeric = [i for i, c in enumerate(chunks) if isinstance(c, ConstraintChunk)]
     if len(numeric) != 1 or not 0 < opener < numeric[0] < closer:
-        return False
+        return None
     if any(isinstance(c, ProseChunk) and not state.taken(c.piece) for c in chunks[opener + 1 : closer]):
-        return False
+        return None
     before, brackets = (
         chunks[opener - 1],
         [c.piece for c in (chunks[opener], chunks[closer]) if isinstance(c, ProseChunk)],
     )
     # the condition's own words end right at the bracket ("anemia (", not "enzyme elevation (" after the condition)
     if not isinstance(before, ProseChunk) or before.piece.char_end != concept.span.end:
-        return False
+        return None
     if threshold.span.start < brackets[0].char_end:
-        return False  # the threshold's variable starts before the bracket: it is no definition of the condition
+        return None  # the threshold's variable starts before the bracket: it is no definition of the condition
     for piece in brackets:
         state.take(piece, READER, "connective")
-    return True
+    chunk = chunks[numeric[0]]
+    assert isinstance(chunk, ConstraintChunk)
+    return chunk
