@@ -20,17 +20,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from criteria_nlp.build.common import concept_ref, cover, is_content, is_or
+from criteria_nlp.build.concepts import _qualifiers_within
 from criteria_nlp.build.pairs import undecided_when_split
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ConstraintChunk, Piece, ProseChunk, WindowChunk
-from criteria_nlp.ir import All, Any_, Comparison, Node, Presence, Range, ReferenceMultiple
+from criteria_nlp.ir import All, Any_, Comparison, Node, Not, Presence, Range, ReferenceMultiple
 
 READER = "definitions"
 _THRESHOLDS = (Comparison, Range, ReferenceMultiple)  # an age ("malignancy (< 5 years)") defines no condition
 _SWALLOWED = ("thresholds", "connective")  # how the thresholds reader records the words between two thresholds
 
-# (state, condition, its threshold) -> the item's reading by the section, as for a definition alone
-Define = Callable[[BuildState, Presence, Node], Node]
+# (state, condition, its threshold, read as an exclusion) -> the item's reading, as for a definition alone
+Define = Callable[[BuildState, Presence, Node, bool], Node]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,13 +45,14 @@ class _Bracket:
 
 def read_defined_list(state: BuildState, define: Define) -> bool:
     """Read the clause as a list with definitions in it; False (nothing changed) when it is not one."""
-    if state.numeric is None or state.in_negation or state.prefix_negations:
+    negated = isinstance(state.concepts, Not)
+    if state.numeric is None or (state.in_negation and not negated) or state.prefix_negations:
         return False
     brackets = _brackets(state)
     if not brackets or not _thresholds_all_bracketed(state, brackets):
         return False
     thresholds = _per_bracket(state.numeric, state, brackets)
-    listed = _listed(state.concepts)
+    listed = _listed(state.concepts.child if isinstance(state.concepts, Not) else state.concepts)
     if thresholds is None or listed is None or not all(is_threshold(t) for t in thresholds):
         return False
     defined: dict[int, Presence] = {}  # bracket number -> the condition it defines
@@ -64,17 +66,19 @@ def read_defined_list(state: BuildState, define: Define) -> bool:
         defined[number] = presence
     swallowed = _swallowed_items(state, brackets, set(listed) | {p.concept.span.start for p in defined.values()})
     plain = [*(p for p in listed.values() if all(p is not d for d in defined.values())), *swallowed]
-    if len(plain) + len(defined) < 2:
+    if len(plain) + len(defined) < 2 and not negated:
         return False  # one condition and its bracket: the reading of a definition alone
     items: list[Node] = list(plain)
     for number, presence in defined.items():
         chunk = state.chunks[brackets[number].threshold]
         assert isinstance(chunk, ConstraintChunk)
-        items.append(define(state, presence, undecided_when_split(thresholds[number], chunk, state.document)))
+        # "no anemia (hemoglobin < 9 g/dL)": what must be absent is the condition as an exclusion reads it
+        items.append(define(state, presence, undecided_when_split(thresholds[number], chunk, state.document), negated))
     for bracket in brackets:
         state.take(_piece(state, bracket.opener), READER, "connective")
         state.take(_piece(state, bracket.closer), READER, "connective")
-    state.concepts = _joined(state, items)
+    joined = _joined(state, items, negated)
+    state.concepts = Not(span=joined.span, child=joined) if negated else joined
     state.numeric = None
     return True
 
@@ -161,29 +165,42 @@ def _listed(concepts: Node | None) -> dict[int, Presence] | None:
 
 def _swallowed_presence(state: BuildState, piece: Piece) -> Presence | None:
     """A condition the thresholds reader took as a connective between two thresholds, read back as an item."""
-    if state.ledger.entries.get(piece.index, (None, "", ""))[1:] != _SWALLOWED:
+    if not _is_swallowed(state, piece):
         return None
     state.ledger.entries[piece.index] = (piece, READER, "concept")
-    return Presence(span=piece.span, concept=concept_ref(state, piece, ()))
+    qualifiers: list[str] = []
+    span = piece.span
+    for before in reversed(state.prose[: state.prose.index(piece)]):
+        if "QUAL" not in before.kinds or not _is_swallowed(state, before):
+            break
+        qualifiers.insert(0, before.kinds["QUAL"])  # "…, severe thrombocytopenia (…": its own qualifier
+        state.ledger.entries[before.index] = (before, READER, "qualifier")
+        span = before.span.cover(span)
+    # "uncontrolled hypertension" is a synonym of hypertension: its qualifier is read as the reader "concepts" reads it
+    qualifiers.extend(q for q in _qualifiers_within(state, piece) if q not in qualifiers)
+    return Presence(span=span, concept=concept_ref(state, piece, tuple(qualifiers)))
 
 
 def _swallowed_items(state: BuildState, brackets: list[_Bracket], read: set[int]) -> list[Node]:
-    """The other words the thresholds reader took as connectives: a condition is an item of the list; any other
-    content word is given back, for the leftovers to report."""
+    """The other words the thresholds reader took as connectives: a condition is an item of the list (with the
+    qualifiers before it); any other content word is given back, for the leftovers to report."""
     inside = {i for b in brackets for i in range(b.opener, b.closer + 1)}
+    pieces = [c.piece for i, c in enumerate(state.chunks) if i not in inside and isinstance(c, ProseChunk)]
+    swallowed = [p for p in pieces if p.char_start not in read and _is_swallowed(state, p) and is_content(p)]
     items: list[Node] = []
-    for index, chunk in enumerate(state.chunks):
-        if index in inside or not isinstance(chunk, ProseChunk) or chunk.piece.char_start in read:
-            continue
-        piece = chunk.piece
-        if state.ledger.entries.get(piece.index, (None, "", ""))[1:] != _SWALLOWED or not is_content(piece):
-            continue
-        presence = _swallowed_presence(state, piece) if "CONCEPT" in piece.kinds else None
-        if presence is not None:
-            items.append(presence)
-        else:
+    for piece in swallowed:
+        if "CONCEPT" in piece.kinds:
+            presence = _swallowed_presence(state, piece)
+            if presence is not None:
+                items.append(presence)
+    for piece in swallowed:
+        if _is_swallowed(state, piece):
             del state.ledger.entries[piece.index]
     return items
+
+
+def _is_swallowed(state: BuildState, piece: Piece) -> bool:
+    return state.ledger.entries.get(piece.index, (None, "", ""))[1:] == _SWALLOWED
 
 
 def _piece(state: BuildState, index: int) -> Piece:
@@ -192,17 +209,21 @@ def _piece(state: BuildState, index: int) -> Piece:
     return chunk.piece
 
 
-def _joined(state: BuildState, items: list[Node]) -> Node:
-    """The items as one node, joined as the reader "lists" joins conditions; the connectives of a list of
-    alternatives are kept, so that an item no reader read stays one more alternative."""
+def _joined(state: BuildState, items: list[Node], negated: bool) -> Node:
+    """The items as one node, joined as the reader "lists" joins conditions (a negated list: none of them); the
+    connectives of a list of alternatives are kept, so that an item no reader read stays one more alternative."""
     items.sort(key=lambda n: n.span.start)
     span = cover([n.span for n in items]) or items[0].span
     first, last = items[0].span.start, items[-1].span.end
     joints = [p for p in state.prose if first <= p.char_start < last and ("CONJ" in p.kinds or p.text == ",")]
     with_join = any("WITH" in p.kinds for p in state.prose)
     connective_or = any(is_or(p) or p.lower == "nor" for p in joints)
-    if (with_join and not connective_or) or not (connective_or or state.section == "exclusion"):
+    if len(items) == 1:
+        return items[0]
+    if (with_join and not connective_or) or not (connective_or or state.section == "exclusion" or negated):
         return All(span=span, children=tuple(items))
+    if negated:
+        return Any_(span=span, children=tuple(items))
     state.alternative_joints = [p for p in joints if not _inside(p, items)]
     return Any_(span=span, children=tuple(items))
 

@@ -51,12 +51,13 @@ def read_definitions(state: BuildState) -> None:
         state.numeric = threshold  # all(threshold, concept), as the clause's parts are joined
 
 
-def define(state: BuildState, concept: Presence, threshold: Node) -> Node:
-    """The reading of ``concept`` defined by ``threshold``, by the section (see the module's text), with its
-    ``definition-reading`` diagnostic."""
+def define(state: BuildState, concept: Presence, threshold: Node, excluding: bool = False) -> Node:
+    """The reading of ``concept`` defined by ``threshold``, by the section (see the module's text; ``excluding``:
+    read as in the exclusion section, as a condition that must be absent is), with its ``definition-reading``
+    diagnostic."""
     span = concept.span.cover(threshold.span)
     written = threshold.span.slice(state.document)
-    if state.section == "exclusion":
+    if excluding or state.section == "exclusion":
         # a record of the condition decides only where no value does: with a value outside the definition it may
         # be a milder form the protocol does not exclude, so it is unknown then, never an exclusion
         undecided = Unparsed(span=threshold.span, text=written, reason=_RECORD_REASON)
