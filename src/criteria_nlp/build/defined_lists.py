@@ -18,20 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
-from criteria_nlp.build.common import concept_ref, cover, is_content, is_or
+from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or
 from criteria_nlp.build.concepts import _qualifiers_within
 from criteria_nlp.build.pairs import undecided_when_split
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ConstraintChunk, Piece, ProseChunk, WindowChunk
-from criteria_nlp.ir import All, Any_, Comparison, Node, Not, Presence, Range, ReferenceMultiple
+from criteria_nlp.ir import All, Any_, Comparison, Node, Not, Presence, Range, ReferenceMultiple, Unparsed
 
 READER = "definitions"
 _THRESHOLDS = (Comparison, Range, ReferenceMultiple)  # an age ("malignancy (< 5 years)") defines no condition
 _SWALLOWED = ("thresholds", "connective")  # how the thresholds reader records the words between two thresholds
 
-# (state, condition, its threshold, read as an exclusion) -> the item's reading, as for a definition alone
-Define = Callable[[BuildState, Presence, Node, bool], Node]
+# (state, condition(s), its threshold, read as an exclusion) -> the item's reading, as for a definition alone
+Define = Callable[[BuildState, Node, Node, bool], Node]
+_TRAILING_REASON = "whether the bracket after the last condition defines that condition or every condition of the list"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,32 +57,80 @@ def read_defined_list(state: BuildState, define: Define) -> bool:
     listed = _listed(state.concepts.child if isinstance(state.concepts, Not) else state.concepts)
     if thresholds is None or listed is None or not all(is_threshold(t) for t in thresholds):
         return False
+    saved = dict(state.ledger.entries)  # the items are read back from the ledger; given back if no list is found
+    node = _read(state, define, brackets, thresholds, listed, negated)
+    if node is None:
+        state.ledger.entries.clear()
+        state.ledger.entries.update(saved)
+        return False
+    for bracket in brackets:
+        state.take(_piece(state, bracket.opener), READER, "connective")
+        state.take(_piece(state, bracket.closer), READER, "connective")
+    state.concepts = Not(span=node.span, child=node) if negated else node
+    state.numeric = None
+    return True
+
+
+def _read(
+    state: BuildState,
+    define: Define,
+    brackets: list[_Bracket],
+    thresholds: list[Node],
+    listed: dict[int, Presence],
+    negated: bool,
+) -> Node | None:
     defined: dict[int, Presence] = {}  # bracket number -> the condition it defines
     for number, bracket in enumerate(brackets):
         before = state.chunks[bracket.opener - 1] if bracket.opener else None
         if not isinstance(before, ProseChunk) or "CONCEPT" not in before.piece.kinds:
-            return False
+            return None
         presence = listed.get(before.piece.char_start) or _swallowed_presence(state, before.piece)
         if presence is None:
-            return False
+            return None
         defined[number] = presence
     swallowed = _swallowed_items(state, brackets, set(listed) | {p.concept.span.start for p in defined.values()})
-    plain = [*(p for p in listed.values() if all(p is not d for d in defined.values())), *swallowed]
+    plain: list[Node] = [*(p for p in listed.values() if all(p is not d for d in defined.values())), *swallowed]
     if len(plain) + len(defined) < 2 and not negated:
-        return False  # one condition and its bracket: the reading of a definition alone
+        return None  # one condition and its bracket: the reading of a definition alone
     items: list[Node] = list(plain)
     for number, presence in defined.items():
         chunk = state.chunks[brackets[number].threshold]
         assert isinstance(chunk, ConstraintChunk)
+        thresholds[number] = undecided_when_split(thresholds[number], chunk, state.document)
         # "no anemia (hemoglobin < 9 g/dL)": what must be absent is the condition as an exclusion reads it
-        items.append(define(state, presence, undecided_when_split(thresholds[number], chunk, state.document), negated))
-    for bracket in brackets:
-        state.take(_piece(state, bracket.opener), READER, "connective")
-        state.take(_piece(state, bracket.closer), READER, "connective")
-    joined = _joined(state, items, negated)
-    state.concepts = Not(span=joined.span, child=joined) if negated else joined
-    state.numeric = None
-    return True
+        items.append(define(state, presence, thresholds[number], negated))
+    items.sort(key=lambda n: n.span.start)
+    inside = [(_piece(state, b.opener).char_start, _piece(state, b.closer).char_end) for b in brackets]
+    joints = [p for p in state.prose if "CONJ" in p.kinds or p.text == ","]
+    joints = [p for p in joints if not any(start <= p.char_start < end for start, end in inside)]
+    if not _separated(items, joints):
+        return None  # "intubation for a coma (GCS ≤ 8)": conditions in one phrase, no list
+    joined = _joined(state, items, joints, negated)
+    (last,) = defined.values() if len(defined) == 1 else (None,)
+    if last is None or not plain or max(p.span.start for p in plain) > last.span.start:
+        return joined
+    # "A or B (definition)": the bracket may define B or the whole list; decided only where both readings agree
+    whole = any_of([*plain, last])
+    if negated or state.section == "exclusion":
+        return define(state, whole, thresholds[0], True)  # no less unknown than B's own reading anywhere
+    return agree(joined, All(span=joined.span, children=(thresholds[0], whole)), state, _TRAILING_REASON)
+
+
+def agree(first: Node, second: Node, state: BuildState, reason: str) -> Node:
+    """Two readings of the same words as one: true where both are, false where both are, else unknown."""
+    span = first.span.cover(second.span)
+    split = Unparsed(span=span, text=span.slice(state.document), reason=reason)
+    both = All(span=span, children=(first, second))
+    either = All(span=span, children=(Any_(span=span, children=(first, second)), split))
+    return Any_(span=span, children=(both, either))
+
+
+def _separated(items: list[Node], joints: list[Piece]) -> bool:
+    """A comma or a connective stands between each two items."""
+    return all(
+        any(before.span.end <= p.char_start and p.char_end <= after.span.start for p in joints)
+        for before, after in pairwise(items)
+    )
 
 
 def is_threshold(node: Node) -> bool:
@@ -122,7 +172,7 @@ def _filler(state: BuildState, piece: Piece) -> bool:
     if not is_content(piece):
         return True
     entry = state.ledger.entries.get(piece.index)
-    return entry is not None and entry[1:] != _SWALLOWED
+    return entry is not None and entry[1] == "thresholds" and entry[2] != "connective"  # part of the threshold
 
 
 def _thresholds_all_bracketed(state: BuildState, brackets: list[_Bracket]) -> bool:
@@ -209,22 +259,18 @@ def _piece(state: BuildState, index: int) -> Piece:
     return chunk.piece
 
 
-def _joined(state: BuildState, items: list[Node], negated: bool) -> Node:
+def _joined(state: BuildState, items: list[Node], joints: list[Piece], negated: bool) -> Node:
     """The items as one node, joined as the reader "lists" joins conditions (a negated list: none of them); the
     connectives of a list of alternatives are kept, so that an item no reader read stays one more alternative."""
-    items.sort(key=lambda n: n.span.start)
     span = cover([n.span for n in items]) or items[0].span
-    first, last = items[0].span.start, items[-1].span.end
-    joints = [p for p in state.prose if first <= p.char_start < last and ("CONJ" in p.kinds or p.text == ",")]
     with_join = any("WITH" in p.kinds for p in state.prose)
     connective_or = any(is_or(p) or p.lower == "nor" for p in joints)
     if len(items) == 1:
         return items[0]
     if (with_join and not connective_or) or not (connective_or or state.section == "exclusion" or negated):
         return All(span=span, children=tuple(items))
-    if negated:
-        return Any_(span=span, children=tuple(items))
-    state.alternative_joints = [p for p in joints if not _inside(p, items)]
+    if not negated:
+        state.alternative_joints = [p for p in joints if not _inside(p, items)]
     return Any_(span=span, children=tuple(items))
 
 

@@ -51,7 +51,7 @@ def read_definitions(state: BuildState) -> None:
         state.numeric = threshold  # all(threshold, concept), as the clause's parts are joined
 
 
-def define(state: BuildState, concept: Presence, threshold: Node, excluding: bool = False) -> Node:
+def define(state: BuildState, concept: Node, threshold: Node, excluding: bool = False) -> Node:
     """The reading of ``concept`` defined by ``threshold``, by the section (see the module's text; ``excluding``:
     read as in the exclusion section, as a condition that must be absent is), with its ``definition-reading``
     diagnostic."""
@@ -70,11 +70,15 @@ def define(state: BuildState, concept: Presence, threshold: Node, excluding: boo
         Diagnostic(
             code="definition-reading",
             severity="info",
-            message=f"{concept.concept.mention!r} defined by {written!r}: {how}",
+            message=f"{_mention(state, concept)!r} defined by {written!r}: {how}",
             span=span,
         )
     )
     return node
+
+
+def _mention(state: BuildState, concept: Node) -> str:
+    return concept.concept.mention if isinstance(concept, Presence) else concept.span.slice(state.document)
 
 
 def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> ConstraintChunk | None:
