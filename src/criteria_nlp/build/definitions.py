@@ -11,7 +11,10 @@ The bracket says what the condition means in this protocol. The reading depends 
   further requirement ("type 2 diabetes (HbA1c 7–10 %)"), and the threshold alone would include a type 1 diabetic.
   Without a record of the condition the criterion is unknown (review) while the records are not marked complete.
 
-Only a clause made of one condition written right before its bracketed threshold is read this way; a
+A clause made of one condition written right before its bracketed threshold is read this way; a list with such
+items ("anemia (hemoglobin < 9 g/dL) or thrombocytopenia"), or a negated one ("no anemia (…)": none of them, each
+read as an exclusion reads it), is read item by item in :mod:`~criteria_nlp.build.defined_lists`. An upper-bound
+x/y pair in a definition decides only where its two readings agree (:mod:`~criteria_nlp.build.pairs`). A
 ``definition-reading`` diagnostic says which reading was made. Runs after the readers "thresholds" and "lists".
 """
 
