@@ -58,10 +58,12 @@ def read_defined_list(state: BuildState, define: Define) -> bool:
     if thresholds is None or listed is None or not all(is_threshold(t) for t in thresholds):
         return False
     saved = dict(state.ledger.entries)  # the items are read back from the ledger; given back if no list is found
+    said = len(state.diagnostics)
     node = _read(state, define, brackets, thresholds, listed, negated)
     if node is None:
         state.ledger.entries.clear()
         state.ledger.entries.update(saved)
+        del state.diagnostics[said:]
         return False
     for bracket in brackets:
         state.take(_piece(state, bracket.opener), READER, "connective")
@@ -113,16 +115,12 @@ def _read(
     whole = any_of([*plain, last])
     if negated or state.section == "exclusion":
         return define(state, whole, thresholds[0], True)  # no less unknown than B's own reading anywhere
-    return agree(joined, All(span=joined.span, children=(thresholds[0], whole)), state, _TRAILING_REASON)
-
-
-def agree(first: Node, second: Node, state: BuildState, reason: str) -> Node:
-    """Two readings of the same words as one: true where both are, false where both are, else unknown."""
-    span = first.span.cover(second.span)
-    split = Unparsed(span=span, text=span.slice(state.document), reason=reason)
-    both = All(span=span, children=(first, second))
-    either = All(span=span, children=(Any_(span=span, children=(first, second)), split))
-    return Any_(span=span, children=(both, either))
+    # inclusion: the list's reading all(T, any(A, B)) is true where B's own any(A, all(T, B)) is too; they differ
+    # only where A holds and the threshold does not, which is made unknown (the threshold is written once)
+    listed_reading = All(span=joined.span, children=(thresholds[0], whole))
+    others = any_of(plain)
+    split = Unparsed(span=others.span, text=others.span.slice(state.document), reason=_TRAILING_REASON)
+    return Any_(span=joined.span, children=(listed_reading, All(span=others.span, children=(others, split))))
 
 
 def _separated(items: list[Node], joints: list[Piece]) -> bool:
