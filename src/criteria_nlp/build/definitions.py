@@ -11,87 +11,104 @@ The bracket says what the condition means in this protocol. The reading depends 
   further requirement ("type 2 diabetes (HbA1c 7–10 %)"), and the threshold alone would include a type 1 diabetic.
   Without a record of the condition the criterion is unknown (review) while the records are not marked complete.
 
-Only a clause made of one condition written right before its bracketed threshold is read this way; a
+A clause made of one condition written right before its bracketed threshold is read this way; a list with such
+items ("anemia (hemoglobin < 9 g/dL) or thrombocytopenia"), or a negated one ("no anemia (…)": none of them, each
+read as an exclusion reads it), is read item by item in :mod:`~criteria_nlp.build.defined_lists`. An upper-bound
+x/y pair in a definition decides only where its two readings agree (:mod:`~criteria_nlp.build.pairs`). A
 ``definition-reading`` diagnostic says which reading was made. Runs after the readers "thresholds" and "lists".
 """
 
 from __future__ import annotations
 
+from criteria_nlp.build.defined_lists import is_threshold, read_defined_list
+from criteria_nlp.build.pairs import undecided_when_split
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ConstraintChunk, ProseChunk
 from criteria_nlp.ir import (
     All,
     Any_,
-    Comparison,
     Diagnostic,
     Node,
     Presence,
-    Range,
-    ReferenceMultiple,
     Unparsed,
 )
 
 READER = "definitions"
 _RECORD_REASON = "whether the recorded condition meets the definition in brackets (a value outside it says it may not)"
-_THRESHOLDS = (Comparison, Range, ReferenceMultiple)  # an age ("malignancy (< 5 years)") defines no condition
 
 
 def read_definitions(state: BuildState) -> None:
+    if read_defined_list(state, define):
+        return
     concept, threshold = state.concepts, state.numeric
-    if not isinstance(concept, Presence) or threshold is None or not _is_threshold(threshold):
+    if not isinstance(concept, Presence) or threshold is None or not is_threshold(threshold):
         return
-    if not _bracketed_after(state, concept, threshold):
+    chunk = _bracketed_after(state, concept, threshold)
+    if chunk is None:
         return
-    span = concept.span.cover(threshold.span)
+    threshold = undecided_when_split(threshold, chunk, state.document)
+    node = define(state, concept, threshold)
     if state.section == "exclusion":
+        state.numeric, state.concepts = node, None
+    else:
+        state.numeric = threshold  # all(threshold, concept), as the clause's parts are joined
+
+
+def define(state: BuildState, concept: Node, threshold: Node, excluding: bool = False) -> Node:
+    """The reading of ``concept`` defined by ``threshold``, by the section (see the module's text; ``excluding``:
+    read as in the exclusion section, as a condition that must be absent is), with its ``definition-reading``
+    diagnostic."""
+    span = concept.span.cover(threshold.span)
+    written = threshold.span.slice(state.document)
+    if excluding or state.section == "exclusion":
         # a record of the condition decides only where no value does: with a value outside the definition it may
         # be a milder form the protocol does not exclude, so it is unknown then, never an exclusion
-        undecided = Unparsed(span=threshold.span, text=threshold.span.slice(state.document), reason=_RECORD_REASON)
-        recorded = All(span=span, children=(concept, undecided))
-        state.numeric = Any_(span=span, children=(threshold, recorded))
-        state.concepts = None
+        undecided = Unparsed(span=threshold.span, text=written, reason=_RECORD_REASON)
+        node: Node = Any_(span=span, children=(threshold, All(span=span, children=(concept, undecided))))
         how = "the threshold excludes; a record of the condition without a value inside the definition is unknown"
     else:
+        node = All(span=span, children=(threshold, concept))
         how = "both the threshold and the coded condition are required (the bracket may be a further requirement)"
     state.diagnostics.append(
         Diagnostic(
             code="definition-reading",
             severity="info",
-            message=f"{concept.concept.mention!r} defined by {threshold.span.slice(state.document)!r}: {how}",
+            message=f"{_mention(state, concept)!r} defined by {written!r}: {how}",
             span=span,
         )
     )
+    return node
 
 
-def _is_threshold(node: Node) -> bool:
-    """A threshold, or a pair of them ("BP ≥ 140/90"): no condition, exception or negation of its own."""
-    if isinstance(node, All | Any_):
-        return all(isinstance(child, _THRESHOLDS) for child in node.children)
-    return isinstance(node, _THRESHOLDS)
+def _mention(state: BuildState, concept: Node) -> str:
+    return concept.concept.mention if isinstance(concept, Presence) else concept.span.slice(state.document)
 
 
-def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> bool:
-    """The clause is the concept, right before "(", the threshold's chunk, ")" and nothing else unread."""
+def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> ConstraintChunk | None:
+    """The threshold's chunk, when the clause is the concept, right before "(", that chunk, ")" and nothing else
+    unread; else None."""
     chunks = state.chunks
     texts = [c.piece.text if isinstance(c, ProseChunk) else None for c in chunks]
     try:
         opener, closer = texts.index("("), texts.index(")")
     except ValueError:
-        return False
+        return None
     numeric = [i for i, c in enumerate(chunks) if isinstance(c, ConstraintChunk)]
     if len(numeric) != 1 or not 0 < opener < numeric[0] < closer:
-        return False
+        return None
     if any(isinstance(c, ProseChunk) and not state.taken(c.piece) for c in chunks[opener + 1 : closer]):
-        return False
+        return None
     before, brackets = (
         chunks[opener - 1],
         [c.piece for c in (chunks[opener], chunks[closer]) if isinstance(c, ProseChunk)],
     )
     # the condition's own words end right at the bracket ("anemia (", not "enzyme elevation (" after the condition)
     if not isinstance(before, ProseChunk) or before.piece.char_end != concept.span.end:
-        return False
+        return None
     if threshold.span.start < brackets[0].char_end:
-        return False  # the threshold's variable starts before the bracket: it is no definition of the condition
+        return None  # the threshold's variable starts before the bracket: it is no definition of the condition
     for piece in brackets:
         state.take(piece, READER, "connective")
-    return True
+    chunk = chunks[numeric[0]]
+    assert isinstance(chunk, ConstraintChunk)
+    return chunk
