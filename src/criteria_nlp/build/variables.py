@@ -42,6 +42,7 @@ from criteria_nlp.grammar import (
 from criteria_nlp.ir import Diagnostic, Span, Unparsed
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon
+from criteria_nlp.knowledge.unit_variables import unit_key, unit_variables
 from criteria_nlp.knowledge.words import words
 
 READER = "thresholds"
@@ -129,7 +130,33 @@ def implied_variable(
     count = _count_after(state, index, unit)
     if count is not None:
         return count
-    return measured_after_of(state, index, prose_before, thresholds) or _unknown_variable(state, prose_before)
+    return (
+        measured_after_of(state, index, prose_before, thresholds)
+        or _unknown_variable(state, prose_before)
+        or unit_named(state, thresholds)
+    )
+
+
+def unit_named(state: BuildState, thresholds: Sequence[Threshold]) -> VariableMention | None:
+    """ "30 or more breaths per minute": a unit written after the number that names one variable
+    (``variables_units.tsv``) is a threshold on it; the unit as written is the mention."""
+    written = next((q.unit for t in thresholds for q in (t.low, t.high) if q is not None and q.unit), None)
+    if written is None:
+        return None
+    variable = unit_variables().get((unit_key(written), ""))
+    if variable is None or variable not in state.known.variables:
+        return None
+    return VariableMention(variable, False, written, thresholds[0].span)
+
+
+def names_other(state: BuildState, thresholds: Sequence[Threshold], variables: Sequence[VariableMention]) -> bool:
+    """ "Heart rate > 100 bpm, > 30 breaths per minute": a unit naming another variable ends the inheritance, and so
+    does a unit no variable before takes ("… for patients over 65 years, ≥ 60 mL/min": not an age)."""
+    named = unit_named(state, thresholds)
+    if named is not None and all(v.id != named.id for v in variables):
+        return True
+    unit = first_unit(thresholds)
+    return unit is not None and bool(variables) and all(takes_unit(state.known, v.id, unit) is False for v in variables)
 
 
 def _named_before(state: BuildState, prose_before: list[Piece], unit: str | None) -> VariableMention | None:
