@@ -32,6 +32,7 @@ from criteria_nlp.build.conditions import (
     people_subgroup,
     subgroup_before,
 )
+from criteria_nlp.build.direction import direction_unknown, toward
 from criteria_nlp.build.earlier import complement_after, earlier_variable, for_everyone_else, remember
 from criteria_nlp.build.measured import scale_parts, take_score_points
 from criteria_nlp.build.state import BuildState, Named, cue_role
@@ -93,24 +94,17 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     # "≤ 1.5 × ULN (patients with Gilbert's syndrome ≤ 3 × ULN)": a subgroup's own threshold of the same variable
     after = state.chunks[index + 1] if index + 1 < len(state.chunks) else None
     subgroup = subgroup_before(state, between, after) if not variables and run.variables and run.nodes else None
-    inherited = (
-        not variables
-        and _continues(state, run, index, between)
-        and not is_duration(state, thresholds, run.variables)
-        and not names_other(state, thresholds, run.variables)
-    )
-    if inherited:
-        variables = run.variables
-    earlier: Named | None = None
-    if not variables:
-        implied = _implied(state, index, chunk, thresholds)
-        if implied is None:
-            return
-        if isinstance(implied, Named):
-            # the variable named in an earlier clause: its name as written there, at this threshold's place
-            earlier, implied = implied, replace(implied.variable, span=thresholds[0].span)
-        variables = (implied,)
+    found = _variables_of(state, run, index, chunk, variables, thresholds, between)
+    if found is None:
+        return
+    variables, inherited, earlier = found
     variables = change_of(state, scale_parts(state, variables), chunk.span.start)
+    directed = toward(state, index, variables, thresholds)  # "NYHA class II or better"
+    if directed is None:
+        state.place(chunk, READER, "unparsed")
+        state.unplaced.append(direction_unknown(state, chunk, index))
+        return
+    thresholds = directed
     take_score_points(state, index, thresholds)
     check_unknown_unit(state, chunk, thresholds)
     condition = condition_after(state, index, restating=inherited) or subgroup or condition_before(state, index)
@@ -152,6 +146,36 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     run.operator = thresholds[-1].operator
     run.node_index = len(run.nodes) - 1
     run.chunk_index = index
+
+
+def _variables_of(
+    state: BuildState,
+    run: _Run,
+    index: int,
+    chunk: ConstraintChunk,
+    variables: tuple[VariableMention, ...],
+    thresholds: list[Threshold],
+    between: list[Chunk],
+) -> tuple[tuple[VariableMention, ...], bool, Named | None] | None:
+    """The threshold's variables (its own, inherited from the threshold before, implied, or an earlier clause's),
+    whether they were inherited, and the earlier clause's threshold they came from; None: no variable."""
+    inherited = (
+        not variables
+        and _continues(state, run, index, between)
+        and not is_duration(state, thresholds, run.variables)
+        and not names_other(state, thresholds, run.variables)
+    )
+    if inherited:
+        return run.variables, True, None
+    if variables:
+        return variables, False, None
+    implied = _implied(state, index, chunk, thresholds)
+    if implied is None:
+        return None
+    if isinstance(implied, Named):
+        # the variable named in an earlier clause: its name as written there, at this threshold's place
+        return (replace(implied.variable, span=thresholds[0].span),), False, implied
+    return (implied,), False, None
 
 
 def _otherwise(state: BuildState, run: _Run, node: Node, others: list[Piece], inherited: bool) -> bool:
