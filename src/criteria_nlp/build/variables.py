@@ -25,6 +25,7 @@ from criteria_nlp.build.common import (
     not_understood,
     text_of,
 )
+from criteria_nlp.build.derived import derived_score, numeral_of_name
 from criteria_nlp.build.measured import measured_after_of
 from criteria_nlp.build.ratios import ratio_before
 from criteria_nlp.build.state import BuildState
@@ -39,7 +40,7 @@ from criteria_nlp.grammar import (
     VariableMention,
     WindowChunk,
 )
-from criteria_nlp.ir import Diagnostic, Span, Unparsed
+from criteria_nlp.ir import Diagnostic, Span, Unparsed, span_at
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon
 from criteria_nlp.knowledge.unit_variables import unit_key, unit_variables
@@ -103,6 +104,9 @@ def implied_variable(
     state: BuildState, index: int, thresholds: Sequence[Threshold]
 ) -> VariableMention | WindowChunk | Unparsed | None:
     """What the threshold at ``index``, without a variable of its own, is about (see the module's text)."""
+    derived = derived_score(state, index)  # "Weight-for-age z-score": neither the weight nor the age
+    if derived is not None:
+        return derived
     prose_before = [c.piece for c in state.chunks[:index] if isinstance(c, ProseChunk)]
     unit = first_unit(thresholds)
     ratio = ratio_before(state, prose_before)
@@ -261,6 +265,11 @@ def _unknown_variable(state: BuildState, prose_before: list[Piece]) -> VariableM
         return None
     for piece in found:
         state.take(piece, READER, "variable")
+    numeral = numeral_of_name(state, found)
+    if numeral is not None:
+        state.place(numeral[0], READER, "variable")  # "10-point pain scale": the 10 names the scale
+        span = span_at(numeral[1], found[-1].char_end)
+        return VariableMention("", False, span.slice(state.document), span)
     misspelt = _misspelt_variable(state, found)
     if misspelt is not None:
         return misspelt
