@@ -91,3 +91,42 @@ def numeral_of_name(state: BuildState, found: list[Piece]) -> tuple[ConstraintCh
     if not bare or t.low is None or t.low.unit or chunk.span.end != found[0].char_start:
         return None
     return chunk, chunk.span.start
+
+
+def expanded_abbreviation(state: BuildState, prose_before: Sequence[Piece], found: list[Piece]) -> list[Piece] | None:
+    """ "Ocular Surface Disease Index (OSDI) > 12": an unknown abbreviation in brackets right before the threshold,
+    and the words before the bracket whose initials spell it (its written-out name), as the pieces of one name;
+    None when the initials do not spell it (the abbreviation alone stays the name)."""
+    abbreviation = found[-1] if found else None
+    if abbreviation is None or not _is_abbreviation(abbreviation.text):
+        return None
+    position = next((k for k, p in enumerate(prose_before) if p is abbreviation), -1)
+    if position < 2 or prose_before[position - 1].text != "(":
+        return None
+    if position + 1 >= len(prose_before) or prose_before[position + 1].text != ")":
+        return None
+    wanted = abbreviation.text.upper()
+    name: list[Piece] = []
+    for piece in reversed(prose_before[: position - 1]):
+        # "and" may be part of the name ("Hospital Anxiety and Depression Scale"): the initials decide
+        stop = piece.text in _BOUNDARY_TEXT or (_BOUNDARY_KINDS - {"CONJ"}) & piece.kinds.keys()
+        if stop or len(name) >= len(wanted) + 3:
+            return None
+        name.insert(0, piece)
+        if wanted in _initials(name) and piece.lower not in STOPWORDS:
+            return [*name, prose_before[position - 1], abbreviation, prose_before[position + 1]]
+    return None
+
+
+def _is_abbreviation(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return 2 <= len(letters) <= 8 and all(c.isupper() for c in letters) and text.isalnum()
+
+
+def _initials(pieces: Sequence[Piece]) -> tuple[str, str]:
+    """The initials of the words of ``pieces``, with and without their stopwords ("and", "of", "disease"); each
+    part of a hyphenated word counts ("Kellgren-Lawrence": KL)."""
+    parts = [part for p in pieces for word in p.text.split() for part in word.replace("-", " ").split()]
+    letters = [part for part in parts if part[0].isalpha()]
+    every = "".join(part[0].upper() for part in letters)
+    return every, "".join(part[0].upper() for part in letters if part.lower() not in STOPWORDS)

@@ -25,7 +25,7 @@ from criteria_nlp.build.common import (
     not_understood,
     text_of,
 )
-from criteria_nlp.build.derived import derived_score, numeral_of_name
+from criteria_nlp.build.derived import derived_score, expanded_abbreviation, numeral_of_name
 from criteria_nlp.build.measured import measured_after_of
 from criteria_nlp.build.ratios import ratio_before
 from criteria_nlp.build.state import BuildState
@@ -263,8 +263,12 @@ def _unknown_variable(state: BuildState, prose_before: list[Piece]) -> VariableM
             break
     if not found:
         return None
-    for piece in found:
+    expanded = expanded_abbreviation(state, prose_before, found)  # "Ocular Surface Disease Index (OSDI)"
+    for piece in expanded or found:
         state.take(piece, READER, "variable")
+    if expanded is not None:
+        span = cover_pieces(expanded) or expanded[0].span
+        return VariableMention("", False, span.slice(state.document), span)
     numeral = numeral_of_name(state, found)
     if numeral is not None:
         state.place(numeral[0], READER, "variable")  # "10-point pain scale": the 10 names the scale
