@@ -22,7 +22,7 @@ from criteria_nlp.build.bounds import (
     with_scale,
 )
 from criteria_nlp.build.changes import change_of
-from criteria_nlp.build.common import is_content, is_or, not_understood
+from criteria_nlp.build.common import first_unit, is_content, is_or, not_understood
 from criteria_nlp.build.conditions import (
     bare_value_for_sex,
     condition_after,
@@ -58,6 +58,7 @@ class _Run:
     variables: tuple[VariableMention, ...]  # a permission restates thresholds of the clause it relaxes
     chunk_index: int
     operator: str | None = None
+    unit: str | None = None  # the unit of the last threshold, as normalised
     nodes: list[Node] = field(default_factory=list)
     either_joins: list[bool] = field(default_factory=list)  # per node: joined to the ones before it by "or"
     node_index: int = -1
@@ -144,6 +145,7 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     _add(run, node, chunk, condition, between, joined=(inherited or restated))
     run.variables = variables
     run.operator = thresholds[-1].operator
+    run.unit = first_unit(thresholds)
     run.node_index = len(run.nodes) - 1
     run.chunk_index = index
 
@@ -163,7 +165,7 @@ def _variables_of(
         not variables
         and _continues(state, run, index, between)
         and not is_duration(state, thresholds, run.variables)
-        and not names_other(state, thresholds, run.variables)
+        and not names_other(state, thresholds, run.variables, run.unit)
     )
     if inherited:
         return run.variables, True, None

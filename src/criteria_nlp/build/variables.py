@@ -153,14 +153,19 @@ def unit_named(state: BuildState, thresholds: Sequence[Threshold]) -> VariableMe
     return VariableMention(variable, False, written, thresholds[0].span)
 
 
-def names_other(state: BuildState, thresholds: Sequence[Threshold], variables: Sequence[VariableMention]) -> bool:
+def names_other(
+    state: BuildState, thresholds: Sequence[Threshold], variables: Sequence[VariableMention], last_unit: str | None
+) -> bool:
     """ "Heart rate > 100 bpm, > 30 breaths per minute": a unit naming another variable ends the inheritance, and so
-    does a unit no variable before takes ("… for patients over 65 years, ≥ 60 mL/min": not an age)."""
+    does a unit that neither the variables before nor the threshold before (``last_unit``) take ("… for patients
+    over 65 years, ≥ 60 mL/min": not an age; "albumin excretion ≥ 100 mg/day but ≤ 2000 mg/day" goes on)."""
     named = unit_named(state, thresholds)
     if named is not None and all(v.id != named.id for v in variables):
         return True
     unit = first_unit(thresholds)
-    return unit is not None and bool(variables) and all(takes_unit(state.known, v.id, unit) is False for v in variables)
+    if unit is None or not variables or (last_unit is not None and units.compatible(unit, last_unit)):
+        return False
+    return all(takes_unit(state.known, v.id, unit) is False for v in variables)
 
 
 def _named_before(state: BuildState, prose_before: list[Piece], unit: str | None) -> VariableMention | None:
@@ -330,7 +335,7 @@ def check_unknown_unit(state: BuildState, chunk: ConstraintChunk, thresholds: Se
     if match is None:
         return
     word = match.group(1)
-    if not any(ch.isalpha() for ch in word) or units.is_unit(word):
+    if not any(ch.isalpha() for ch in word) or units.is_unit(word) or _known_word(state, match.start(1), word):
         return
     suggestions = units.suggest_units(word)
     if suggestions:
@@ -344,6 +349,14 @@ def check_unknown_unit(state: BuildState, chunk: ConstraintChunk, thresholds: Se
                 suggestion=suggestions[0],
             )
         )
+
+
+def _known_word(state: BuildState, start: int, word: str) -> bool:
+    """ "NYHA class II or better": a word the parser knows ("or", "of", "points", a variable) is no misspelt unit."""
+    lower = word.lower()
+    if lower in STOPWORDS or lower in _SCORE_UNITS:
+        return True
+    return any(p.char_start == start and bool(p.kinds) for p in state.prose)
 
 
 def graded(state: BuildState, index: int) -> tuple[VariableMention, str] | None:
