@@ -26,6 +26,7 @@ from criteria_nlp.grammar import Piece, parse_chunks, pieces_of
 from criteria_nlp.ir import Demographic, NotComputable, Range, Section, Unparsed, render
 from criteria_nlp.knowledge.lexicon import cue_scopes
 from criteria_nlp.knowledge.scale_classes import check_classes, scale_classes
+from criteria_nlp.knowledge.scale_direction import check_directions
 from criteria_nlp.knowledge.words import words
 from criteria_nlp.pipeline import CriteriaParser, default_parser, parse_criterion
 from criteria_nlp.text.nlp import annotate
@@ -258,13 +259,24 @@ def test_classes_alone() -> None:
     assert _taken_as(state, "A") == ("classes", "value")
     assert _taken_as(state, "or") == ("classes", "connective")
     assert [d.code for d in state.diagnostics] == ["class-reading"]
-    state = state_of("Child-Pugh A or better")
+    state = state_of("Child-Pugh A or much better")
+    read_classes(state)
+    assert state.numeric is None and not state.ledger.entries
+    state = state_of("Child-Pugh B or worse")  # the healthy end of the scale is data (variables_direction.tsv)
+    read_classes(state)
+    assert render(state.numeric) == "child_pugh in [7, 15]"  # type: ignore[arg-type]
+    assert _taken_as(state, "worse") == ("classes", "comparator")
+    state = state_of("Child-Pugh B7")
+    read_classes(state)
+    assert render(state.numeric) == "child_pugh == 7"  # type: ignore[arg-type]
+    state = state_of("Child-Pugh B5")  # a score outside its class: not read
     read_classes(state)
     assert state.numeric is None and not state.ledger.entries
 
 
 def test_scale_classes_are_data_on_known_variables() -> None:
     check_classes(default_parser().lexicon)
+    check_directions(default_parser().lexicon)
     classes = scale_classes()
     assert [(c.label, c.low, c.high) for c in classes["child_pugh"]][:2] == [("A", 5.0, 6.0), ("B", 7.0, 9.0)]
     assert all(c.low <= c.high for rows in classes.values() for c in rows)

@@ -9,6 +9,7 @@ A letter that is not a class of that variable ("Child-Pugh B7") leaves the words
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -18,8 +19,10 @@ from criteria_nlp.grammar import Piece, ProseChunk
 from criteria_nlp.grammar.resolve import class_label, skip_to_classes
 from criteria_nlp.ir import All, Any_, Comparison, Diagnostic, Node, Quantity, Range, Span, VariableRef
 from criteria_nlp.knowledge.scale_classes import ScaleClass, scale_classes
+from criteria_nlp.knowledge.scale_direction import direction_operator
 
 READER = "classes"
+_LABEL_SCORE = re.compile(r"([A-Z])(\d{1,2})")  # "B7": a class and its score
 _LIST_MARKS = frozenset({",", "/"})  # besides the CONJ ("or", "and") and TO ("-", "to") cues of cues.tsv
 
 
@@ -114,24 +117,34 @@ def _classes_after(
     assert name is not None
     written = _written(prose, name_at, set(classes))
     if not written.runs:
-        return None
+        return _class_with_score(state, prose, name_at, variable)
     read = [p for run in written.runs for p in run]
     trailing = [j for j in written.joiners if j.char_start > read[-1].char_start]
     following = written.after
     post = following if following is not None and not trailing and "CMP_POST" in following.kinds else None
     comparator = written.comparator or post
-    if comparator is not None and len(read) > 1:
+    directed = _directed(variable, trailing, following)  # "Child-Pugh B or worse": towards the sick end
+    if (comparator is not None or directed is not None) and len(read) > 1:
         return None  # "A or B or higher": not a reading to guess
-    if trailing and following is not None and not following.kinds and following.text.isalpha():
-        return None  # "Child-Pugh A or better": a word the classes do not explain qualifies them
+    unexplained = following is not None and not following.kinds and _unexplained(following.text)
+    if directed is None and trailing and unexplained:
+        return None  # "Child-Pugh A or much better", "A or B7": words the classes do not explain qualify them
     labels = set(classes)
     intervals = _intervals([[classes[class_label(p, labels) or ""] for p in run] for run in written.runs], order)
-    if comparator is not None:
-        compared = _compared(intervals[0], comparator.kinds["CMP_POST" if comparator is post else "CMP_PRE"], order)
+    operator = directed
+    if operator is None and comparator is not None:
+        operator = comparator.kinds["CMP_POST" if comparator is post else "CMP_PRE"]
+    if operator is not None:
+        compared = _compared(intervals[0], operator, order)
         if compared is None:
             return None
         intervals = compared
-        state.take(comparator, READER, "comparator")
+        said = [comparator] if directed is None else [*trailing, following]
+        if directed is not None:  # "or better": the "or" is part of the comparator, not a list's connective
+            post, trailing = following, []
+        for piece in said:
+            if piece is not None:
+                state.take(piece, READER, "comparator")
     for piece in (name, *written.between):
         state.take(piece, READER, "variable")
     for piece in written.joiners:
@@ -151,6 +164,52 @@ def _classes_after(
         )
     )
     return _node(ref, intervals, span), any(j.kinds.get("CONJ") == "or" for j in trailing)
+
+
+def _class_with_score(
+    state: BuildState, prose: Sequence[Piece | None], name_at: int, variable: str
+) -> tuple[Node, bool] | None:
+    """ "Child-Pugh B7": a class with its score glued to it is that score, when the class's interval holds it; a
+    score outside its class ("B5"), or one of a list ("B7 or B8"), is left unread."""
+    classes = {c.label: c for c in scale_classes()[variable]}
+    position = skip_to_classes(prose, name_at, set(classes))
+    piece = prose[position] if position < len(prose) else None
+    match = _LABEL_SCORE.fullmatch(piece.text.removesuffix(".")) if piece is not None else None
+    if piece is None or match is None or match.group(1) not in classes:
+        return None
+    score, interval = float(match.group(2)), classes[match.group(1)]
+    after = prose[position + 1] if position + 1 < len(prose) else None
+    post = after if after is not None and "CMP_POST" in after.kinds else None  # "B7 or higher"
+    operator = post.kinds["CMP_POST"] if post is not None else "=="
+    joined = after is not None and post is None and _is_joiner(after)
+    if not interval.low <= score <= interval.high or joined or operator not in ("==", ">=", "<="):
+        return None
+    name = prose[name_at]
+    assert name is not None
+    for taken in prose[name_at:position]:
+        if taken is not None:
+            state.take(taken, READER, "variable")
+    state.take(piece, READER, "value")
+    if post is not None:
+        state.take(post, READER, "comparator")
+    span = name.span.cover((post or piece).span)
+    ref = VariableRef(id=variable, mention=name.text, span=name.span)
+    message = f"{span.slice(state.document)!r} read as {variable} {score:g} (class {interval.label} is {interval.low:g}"
+    message += f" to {interval.high:g} in variables_classes.tsv)"
+    state.diagnostics.append(Diagnostic(code="class-reading", severity="info", message=message, span=span))
+    return Comparison(span=span, variable=ref, operator=operator, quantity=Quantity(value=score)), False
+
+
+def _unexplained(text: str) -> bool:
+    return text.isalpha() or _LABEL_SCORE.fullmatch(text) is not None
+
+
+def _directed(variable: str, trailing: Sequence[Piece], following: Piece | None) -> str | None:
+    """ "A or better": the comparator "or" and a direction word make of a class of a scale whose healthy end is
+    known."""
+    if len(trailing) != 1 or trailing[0].kinds.get("CONJ") != "or" or following is None:
+        return None
+    return direction_operator(variable, following.lower)
 
 
 def _compared(

@@ -30,6 +30,7 @@ from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk, Threshold, VariableMention
 from criteria_nlp.ir import Unparsed, span_at
 from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.unit_variables import unit_key, unit_variables
 from criteria_nlp.knowledge.words import words
 
 READER = "thresholds"
@@ -91,7 +92,17 @@ def measured_after_of(
     for piece in verbs:
         state.take(piece, READER, "connective")  # "consuming": says how the quantity is had, names nothing
     span = cover_pieces(name) or name[0].span
-    return VariableMention("", False, text_of(name, state.document), span)
+    return VariableMention(_named_by_unit(state, thresholds, name), False, text_of(name, state.document), span)
+
+
+def _named_by_unit(state: BuildState, thresholds: Sequence[Threshold], name: Sequence[Piece]) -> str:
+    """ "6 L/min of supplemental oxygen": a unit and the last word of the name after "of" that name one variable
+    together (``variables_units.tsv``); else no id (the name as written, an unknown variable)."""
+    written = next((q.unit for t in thresholds for q in (t.low, t.high) if q is not None and q.unit), None)
+    if written is None:
+        return ""
+    variable = unit_variables().get((unit_key(written), name[-1].lower.split()[-1]))
+    return variable if variable is not None and variable in state.known.variables else ""
 
 
 def _is_dose(unit: str) -> bool:

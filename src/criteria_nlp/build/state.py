@@ -51,6 +51,18 @@ def cue_role(piece: Piece, default: str) -> str:
     return next((_CUE_ROLE_OF_KIND[k] for k in piece.kinds if k in _CUE_ROLE_OF_KIND), default)
 
 
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A threshold of the criterion on a variable named next to it (for :mod:`~criteria_nlp.build.earlier`): where
+    it ends, its variable, unit and reference, and the subgroup it was written for (None: everyone)."""
+
+    end: int
+    variable: VariableMention
+    unit: str | None
+    reference: str | None
+    condition: Node | None
+
+
 @dataclass(slots=True)
 class Ledger:
     """Which reader took each piece of one criterion: piece index -> (piece, reader, role)."""
@@ -60,6 +72,8 @@ class Ledger:
     held_concepts: set[int] = field(default_factory=set)
     # grammar-parsed chunks placed by a reader: their pieces are claimed by kind when the claims are made
     chunks: list[tuple[ConstraintChunk | WindowChunk, str, str | None]] = field(default_factory=list)
+    # thresholds on a named variable, in reading order: a bare threshold of a later clause may be on the same one
+    named: list[Named] = field(default_factory=list)
 
     def claims(self, pieces: Sequence[Piece]) -> tuple[Claim, ...]:
         """The ledger as claims, in text order; ``pieces`` are the criterion's pieces (for the parsed chunks)."""

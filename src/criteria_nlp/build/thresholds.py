@@ -9,7 +9,7 @@ Writes ``state.numeric``; numbers it cannot place go to ``state.unplaced``, dura
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from criteria_nlp.build.bounds import (
     admit_no_value_together,
@@ -22,7 +22,7 @@ from criteria_nlp.build.bounds import (
     with_scale,
 )
 from criteria_nlp.build.changes import change_of
-from criteria_nlp.build.common import is_content, is_or, not_understood
+from criteria_nlp.build.common import first_unit, is_content, is_or, not_understood
 from criteria_nlp.build.conditions import (
     bare_value_for_sex,
     condition_after,
@@ -32,11 +32,20 @@ from criteria_nlp.build.conditions import (
     people_subgroup,
     subgroup_before,
 )
+from criteria_nlp.build.direction import direction_unknown, toward
+from criteria_nlp.build.earlier import complement_after, earlier_variable, for_everyone_else, remember
 from criteria_nlp.build.measured import scale_parts, take_score_points
-from criteria_nlp.build.state import BuildState, cue_role
+from criteria_nlp.build.state import BuildState, Named, cue_role
 from criteria_nlp.build.subgroup_scope import for_section, gather_last, gathered, is_trailing_subgroup
-from criteria_nlp.build.variables import check_unknown_unit, graded, implied_variable, is_duration, unit_fitting
-from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, Threshold, VariableMention, WindowChunk
+from criteria_nlp.build.variables import (
+    check_unknown_unit,
+    graded,
+    implied_variable,
+    is_duration,
+    names_other,
+    unit_fitting,
+)
+from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk, Threshold, VariableMention, WindowChunk
 from criteria_nlp.ir import All, Any_, Conditional, Diagnostic, Node, Not, Unparsed
 
 READER = "thresholds"
@@ -49,6 +58,7 @@ class _Run:
     variables: tuple[VariableMention, ...]  # a permission restates thresholds of the clause it relaxes
     chunk_index: int
     operator: str | None = None
+    unit: str | None = None  # the unit of the last threshold, as normalised
     nodes: list[Node] = field(default_factory=list)
     either_joins: list[bool] = field(default_factory=list)  # per node: joined to the ones before it by "or"
     node_index: int = -1
@@ -85,20 +95,22 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     # "≤ 1.5 × ULN (patients with Gilbert's syndrome ≤ 3 × ULN)": a subgroup's own threshold of the same variable
     after = state.chunks[index + 1] if index + 1 < len(state.chunks) else None
     subgroup = subgroup_before(state, between, after) if not variables and run.variables and run.nodes else None
-    inherited = (
-        not variables and _continues(state, run, index, between) and not is_duration(state, thresholds, run.variables)
-    )
-    if inherited:
-        variables = run.variables
-    if not variables:
-        implied = _implied(state, index, chunk, thresholds)
-        if implied is None:
-            return
-        variables = (implied,)
+    found = _variables_of(state, run, index, chunk, variables, thresholds, between)
+    if found is None:
+        return
+    variables, inherited, earlier = found
     variables = change_of(state, scale_parts(state, variables), chunk.span.start)
+    directed = toward(state, index, variables, thresholds)  # "NYHA class II or better"
+    if directed is None:
+        state.place(chunk, READER, "unparsed")
+        state.unplaced.append(direction_unknown(state, chunk, index))
+        return
+    thresholds = directed
     take_score_points(state, index, thresholds)
     check_unknown_unit(state, chunk, thresholds)
     condition = condition_after(state, index, restating=inherited) or subgroup or condition_before(state, index)
+    remember(state, chunk, thresholds, condition)
+    others = complement_after(state, index) if condition is None and len(thresholds) == 1 else None
     for_people = condition is None and run.node_index == len(run.nodes) - 1 >= 0 and people_subgroup(state, between)
     for c in between:
         if isinstance(c, ProseChunk):
@@ -114,6 +126,11 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     negation = negation_before(state, index)
     if negation is not None:
         node = Not(span=negation.span.cover(chunk.span), child=node)
+    if others is not None:
+        if _otherwise(state, run, node, others, inherited):
+            run.chunk_index = index
+            return
+        node = for_everyone_else(state, node, others, earlier.condition if earlier is not None else None)
     if for_people:
         # "CrCl ≥ 60 mL/min, or ≥ 45 mL/min for participants aged 70 or older": whom the threshold before applies to
         gather_last(state, run.nodes, run.either_joins, node)  # "SBP < 150 and DBP < 90 mmHg in persons aged …"
@@ -128,8 +145,50 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     _add(run, node, chunk, condition, between, joined=(inherited or restated))
     run.variables = variables
     run.operator = thresholds[-1].operator
+    run.unit = first_unit(thresholds)
     run.node_index = len(run.nodes) - 1
     run.chunk_index = index
+
+
+def _variables_of(
+    state: BuildState,
+    run: _Run,
+    index: int,
+    chunk: ConstraintChunk,
+    variables: tuple[VariableMention, ...],
+    thresholds: list[Threshold],
+    between: list[Chunk],
+) -> tuple[tuple[VariableMention, ...], bool, Named | None] | None:
+    """The threshold's variables (its own, inherited from the threshold before, implied, or an earlier clause's),
+    whether they were inherited, and the earlier clause's threshold they came from; None: no variable."""
+    inherited = (
+        not variables
+        and _continues(state, run, index, between)
+        and not is_duration(state, thresholds, run.variables)
+        and not names_other(state, thresholds, run.variables, run.unit)
+    )
+    if inherited:
+        return run.variables, True, None
+    if variables:
+        return variables, False, None
+    implied = _implied(state, index, chunk, thresholds)
+    if implied is None:
+        return None
+    if isinstance(implied, Named):
+        # the variable named in an earlier clause: its name as written there, at this threshold's place
+        return (replace(implied.variable, span=thresholds[0].span),), False, implied
+    return (implied,), False, None
+
+
+def _otherwise(state: BuildState, run: _Run, node: Node, others: list[Piece], inherited: bool) -> bool:
+    """ "≥ 10 g/dL for men or ≥ 12 g/dL for all others": the threshold before, for a subgroup, gets ``node`` as
+    what everyone else must meet (False: there is no such threshold right before)."""
+    last = run.nodes[-1] if run.nodes and run.node_index == len(run.nodes) - 1 else None
+    if not inherited or not isinstance(last, Conditional) or last.otherwise is not None:
+        return False
+    whom = for_everyone_else(state, node, others, None)  # takes the words; its unread condition is not used
+    run.nodes[-1] = last.model_copy(update={"otherwise": node, "span": last.span.cover(whom.span)})
+    return True
 
 
 def _note_pair(state: BuildState, node: Node, thresholds: list[Threshold]) -> None:
@@ -200,10 +259,14 @@ def _continues(state: BuildState, run: _Run, index: int, between: list[Chunk]) -
 
 def _implied(
     state: BuildState, index: int, chunk: ConstraintChunk, thresholds: list[Threshold]
-) -> VariableMention | None:
-    """The variable a threshold implies; a duration or a count is put aside (None), a threshold of nothing reported."""
+) -> VariableMention | Named | None:
+    """The variable a threshold implies, or the one of an earlier clause's threshold its unit fits; a duration or a
+    count is put aside (None), a threshold of nothing reported."""
     implied = implied_variable(state, index, thresholds)
     if implied is None:
+        earlier = earlier_variable(state, chunk, thresholds) if any(t.explicit for t in thresholds) else None
+        if earlier is not None:
+            return earlier
         if any(t.explicit for t in thresholds):
             # "≥ 5 ppm CO": a threshold whose variable is not found is reported, not dropped
             state.place(chunk, READER, "unparsed")

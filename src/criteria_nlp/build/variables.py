@@ -25,6 +25,7 @@ from criteria_nlp.build.common import (
     not_understood,
     text_of,
 )
+from criteria_nlp.build.derived import derived_score, expanded_abbreviation, numeral_of_name
 from criteria_nlp.build.measured import measured_after_of
 from criteria_nlp.build.ratios import ratio_before
 from criteria_nlp.build.state import BuildState
@@ -39,9 +40,10 @@ from criteria_nlp.grammar import (
     VariableMention,
     WindowChunk,
 )
-from criteria_nlp.ir import Diagnostic, Span, Unparsed
+from criteria_nlp.ir import Diagnostic, Span, Unparsed, span_at
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import Lexicon
+from criteria_nlp.knowledge.unit_variables import unit_key, unit_variables
 from criteria_nlp.knowledge.words import words
 
 READER = "thresholds"
@@ -102,6 +104,9 @@ def implied_variable(
     state: BuildState, index: int, thresholds: Sequence[Threshold]
 ) -> VariableMention | WindowChunk | Unparsed | None:
     """What the threshold at ``index``, without a variable of its own, is about (see the module's text)."""
+    derived = derived_score(state, index)  # "Weight-for-age z-score": neither the weight nor the age
+    if derived is not None:
+        return derived
     prose_before = [c.piece for c in state.chunks[:index] if isinstance(c, ProseChunk)]
     unit = first_unit(thresholds)
     ratio = ratio_before(state, prose_before)
@@ -129,7 +134,38 @@ def implied_variable(
     count = _count_after(state, index, unit)
     if count is not None:
         return count
-    return measured_after_of(state, index, prose_before, thresholds) or _unknown_variable(state, prose_before)
+    return (
+        measured_after_of(state, index, prose_before, thresholds)
+        or _unknown_variable(state, prose_before)
+        or unit_named(state, thresholds)
+    )
+
+
+def unit_named(state: BuildState, thresholds: Sequence[Threshold]) -> VariableMention | None:
+    """ "30 or more breaths per minute": a unit written after the number that names one variable
+    (``variables_units.tsv``) is a threshold on it; the unit as written is the mention."""
+    written = next((q.unit for t in thresholds for q in (t.low, t.high) if q is not None and q.unit), None)
+    if written is None:
+        return None
+    variable = unit_variables().get((unit_key(written), ""))
+    if variable is None or variable not in state.known.variables:
+        return None
+    return VariableMention(variable, False, written, thresholds[0].span)
+
+
+def names_other(
+    state: BuildState, thresholds: Sequence[Threshold], variables: Sequence[VariableMention], last_unit: str | None
+) -> bool:
+    """ "Heart rate > 100 bpm, > 30 breaths per minute": a unit naming another variable ends the inheritance, and so
+    does a unit that neither the variables before nor the threshold before (``last_unit``) take ("… for patients
+    over 65 years, ≥ 60 mL/min": not an age; "albumin excretion ≥ 100 mg/day but ≤ 2000 mg/day" goes on)."""
+    named = unit_named(state, thresholds)
+    if named is not None and all(v.id != named.id for v in variables):
+        return True
+    unit = first_unit(thresholds)
+    if unit is None or not variables or (last_unit is not None and units.compatible(unit, last_unit)):
+        return False
+    return all(takes_unit(state.known, v.id, unit) is False for v in variables)
 
 
 def _named_before(state: BuildState, prose_before: list[Piece], unit: str | None) -> VariableMention | None:
@@ -232,8 +268,17 @@ def _unknown_variable(state: BuildState, prose_before: list[Piece]) -> VariableM
             break
     if not found:
         return None
-    for piece in found:
+    expanded = expanded_abbreviation(state, prose_before, found)  # "Ocular Surface Disease Index (OSDI)"
+    for piece in expanded or found:
         state.take(piece, READER, "variable")
+    if expanded is not None:
+        span = cover_pieces(expanded) or expanded[0].span
+        return VariableMention("", False, span.slice(state.document), span)
+    numeral = numeral_of_name(state, found)
+    if numeral is not None:
+        state.place(numeral[0], READER, "variable")  # "10-point pain scale": the 10 names the scale
+        span = span_at(numeral[1], found[-1].char_end)
+        return VariableMention("", False, span.slice(state.document), span)
     misspelt = _misspelt_variable(state, found)
     if misspelt is not None:
         return misspelt
@@ -290,7 +335,7 @@ def check_unknown_unit(state: BuildState, chunk: ConstraintChunk, thresholds: Se
     if match is None:
         return
     word = match.group(1)
-    if not any(ch.isalpha() for ch in word) or units.is_unit(word):
+    if not any(ch.isalpha() for ch in word) or units.is_unit(word) or _known_word(state, match.start(1), word):
         return
     suggestions = units.suggest_units(word)
     if suggestions:
@@ -304,6 +349,14 @@ def check_unknown_unit(state: BuildState, chunk: ConstraintChunk, thresholds: Se
                 suggestion=suggestions[0],
             )
         )
+
+
+def _known_word(state: BuildState, start: int, word: str) -> bool:
+    """ "NYHA class II or better": a word the parser knows ("or", "of", "points", a variable) is no misspelt unit."""
+    lower = word.lower()
+    if lower in STOPWORDS or lower in _SCORE_UNITS:
+        return True
+    return any(p.char_start == start and bool(p.kinds) for p in state.prose)
 
 
 def graded(state: BuildState, index: int) -> tuple[VariableMention, str] | None:

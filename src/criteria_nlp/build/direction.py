@@ -1,0 +1,59 @@
+"""A value of a scale followed by "or better" / "or worse" (part of the thresholds reader), issue 11 mechanism 1:
+"NYHA class II or better" is NYHA ≤ 2, "ECOG 0-1 or better" ECOG ≤ 1, "Karnofsky 70 or better" Karnofsky ≥ 70.
+
+Which way is better is data: the healthy end of each scale in ``corpora/lexicon/variables_direction.tsv``; the words
+are the ``better_word`` and ``worse_word`` sets of ``words.tsv``. A scale whose healthy end is not listed keeps the
+words unread (reported), never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from criteria_nlp.build.common import not_understood
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import ConstraintChunk, ProseChunk, Threshold, VariableMention
+from criteria_nlp.ir import Unparsed
+from criteria_nlp.knowledge.scale_direction import direction_operator
+from criteria_nlp.knowledge.words import words
+
+READER = "thresholds"
+_BETTER = words("better_word")
+_WORSE = words("worse_word")
+
+
+def toward(
+    state: BuildState, index: int, variables: Sequence[VariableMention], thresholds: list[Threshold]
+) -> list[Threshold] | None:
+    """The threshold at ``index`` as a bound when "or better"/"or worse" follows its value or range of one scale;
+    None when those words follow a value whose direction is not known (the threshold cannot be read: an equality
+    would refuse every worse value); else the thresholds unchanged."""
+    chunks = state.chunks
+    joiner, word = (chunks[index + 1], chunks[index + 2]) if index + 2 < len(chunks) else (None, None)
+    if not isinstance(joiner, ProseChunk) or not isinstance(word, ProseChunk):
+        return thresholds
+    if joiner.piece.kinds.get("CONJ") != "or" or state.taken(joiner.piece) or state.taken(word.piece):
+        return thresholds
+    if word.piece.lower not in _BETTER | _WORSE:
+        return thresholds
+    t = thresholds[0]
+    if t.operator in ("<", "<=", ">", ">="):
+        return thresholds  # "≥ 2 or worse" says no more than "≥ 2"
+    one_value = len(variables) == len(thresholds) == 1 and t.reference is None
+    operator = direction_operator(variables[0].id, word.piece.lower) if one_value and variables else None
+    state.take(joiner.piece, READER, "comparator" if operator else "unparsed")
+    state.take(word.piece, READER, "comparator" if operator else "unparsed")
+    if operator is None or t.low is None or t.high is None:
+        return None
+    span = t.span.cover(word.piece.span)
+    if operator == "<=":
+        return [Threshold(None, False, t.high, t.high_inclusive, None, "<=", span, True)]
+    return [Threshold(t.low, t.low_inclusive, None, False, None, ">=", span, True)]
+
+
+def direction_unknown(state: BuildState, chunk: ConstraintChunk, index: int) -> Unparsed:
+    """The threshold and its "or better"/"or worse", unread with the reason."""
+    word = state.chunks[index + 2]
+    assert isinstance(word, ProseChunk)
+    span = chunk.span.cover(word.piece.span)
+    return not_understood(state, span, f"a value 'or {word.piece.lower}' on a scale whose healthy end is not known")
