@@ -16,7 +16,7 @@ import pytest
 
 import criteria_nlp.build.builder as builder_module
 from criteria_nlp.build import READERS, BuildState
-from criteria_nlp.build.readers import TRIGGERS, Reader, Trigger, asks, features_of
+from criteria_nlp.build.readers import TRIGGERS, Reader, Trigger, asks, unasked
 from criteria_nlp.ir import Section
 from criteria_nlp.pipeline import CriteriaParser
 from criteria_nlp.resources import shared_chia_lines, shared_dir
@@ -64,7 +64,7 @@ def _checking(reader: Reader, failures: list[str]) -> Reader:
     """``reader``, asserting that it changes nothing wherever the driver would skip it."""
 
     def checked(state: BuildState) -> None:
-        if asks(reader, state, features_of(state)):
+        if asks(reader, state, unasked(state)):
             reader(state)
             return
         before = _snapshot(state)
@@ -127,7 +127,7 @@ def test_readers_are_skipped_on_golden_inputs(monkeypatch: pytest.MonkeyPatch) -
 
     def recording(reader: Reader) -> Reader:
         def recorded(state: BuildState) -> None:
-            seen.setdefault(reader.__name__, set()).add(asks(reader, state, features_of(state)))
+            seen.setdefault(reader.__name__, set()).add(asks(reader, state, unasked(state)))
             reader(state)
 
         return recorded

@@ -21,7 +21,7 @@ from criteria_nlp.build.common import all_of, any_of, not_understood
 from criteria_nlp.build.exceptions import take_exception_cue, with_exception
 from criteria_nlp.build.lists import list_items_unread
 from criteria_nlp.build.mentions import carry_mentions
-from criteria_nlp.build.readers import READERS, asks, features_of
+from criteria_nlp.build.readers import READERS, asks, unasked
 from criteria_nlp.build.state import BuildState, Ledger
 from criteria_nlp.build.subgroups import split_subgroups
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk
@@ -105,9 +105,9 @@ def read_clause(state: BuildState, skip: bool = True) -> Node | None:
     subgroups = split_subgroups(state)  # "Women of … and men with partners of …": read subgroup by subgroup
     if subgroups is not None:
         return subgroups.combine([read_clause(part, skip) for part in subgroups.parts])
-    features = features_of(state) if skip else None
+    skipped = unasked(state) if skip else None
     for reader in READERS:
-        if features is not None and not asks(reader, state, features):
+        if skipped and reader in skipped and not asks(reader, state, skipped):
             continue
         reader(state)
         if state.done:

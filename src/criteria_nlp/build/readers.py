@@ -68,40 +68,42 @@ class Trigger:
     text: frozenset[str] = frozenset()  # a substring of the clause's lower-cased text
 
 
-@dataclass(slots=True)
-class ClauseFeatures:
-    """What the triggers look at, gathered once per clause."""
-
-    kinds: set[str]
-    words: set[str]
-    chunks: set[type]
-    text: str
-
-
-def features_of(state: BuildState) -> ClauseFeatures:
-    kinds: set[str] = set()
-    lowered: set[str] = set()
-    for piece in state.prose:
-        kinds.update(piece.kinds)
-        lowered.add(piece.lower)
+def unasked(state: BuildState) -> set[Reader]:
+    """The readers whose trigger the clause lacks, as far as its pieces, chunks and text say (what the clause holds
+    does not change while it is read); :func:`asks` adds the state fields. Gathered once per clause, with one set
+    operation per trigger: the look-ups must cost less than the readers they spare."""
+    prose = state.prose
+    kinds: set[str] = set().union(*[piece.kinds for piece in prose])
+    lowered = {piece.lower for piece in prose}
     chunks = state.chunks
-    types = {type(c) for c in chunks}
-    text = state.document[chunk_span(chunks[0]).start : chunk_span(chunks[-1]).end].lower() if chunks else ""
-    return ClauseFeatures(kinds, lowered, types, text)
+    types = {type(chunk) for chunk in chunks}
+    text: str | None = None
+    found: set[Reader] = set()
+    for reader, trigger in TRIGGERS.items():
+        if not trigger.kinds.isdisjoint(kinds) or not trigger.words.isdisjoint(lowered):
+            continue
+        if not types.isdisjoint(trigger.chunks):
+            continue
+        if trigger.text:
+            text = _clause_text(state) if text is None else text
+            if any(part in text for part in trigger.text):
+                continue
+        found.add(reader)
+    return found
 
 
-def asks(reader: Reader, state: BuildState, features: ClauseFeatures) -> bool:
-    """Whether ``reader`` may find anything in the clause (a reader with no trigger is always asked)."""
-    trigger = TRIGGERS.get(reader)
-    if trigger is None:
+def _clause_text(state: BuildState) -> str:
+    chunks = state.chunks
+    return state.document[chunk_span(chunks[0]).start : chunk_span(chunks[-1]).end].lower() if chunks else ""
+
+
+def asks(reader: Reader, state: BuildState, unasked_readers: set[Reader]) -> bool:
+    """Whether ``reader`` may find anything in the clause, given its :func:`unasked` readers (a reader with no
+    trigger is always asked)."""
+    if reader not in unasked_readers:
         return True
-    return (
-        not trigger.kinds.isdisjoint(features.kinds)
-        or not trigger.words.isdisjoint(features.words)
-        or any(kind in features.chunks for kind in trigger.chunks)
-        or any(getattr(state, name) for name in trigger.fields)
-        or any(part in features.text for part in trigger.text)
-    )
+    fields = TRIGGERS[reader].fields
+    return bool(fields) and any(getattr(state, name) for name in fields)
 
 
 def _last_words(phrases: frozenset[str]) -> frozenset[str]:
@@ -123,9 +125,7 @@ TRIGGERS: dict[Reader, Trigger] = {
     read_requirements: Trigger(words=words("requirement_verb")),  # a prose requirement_verb
     # a NEG cue before a concept, or a backward NEG cue phrase after it ("HIV negative")
     read_negation: Trigger(kinds=frozenset({"NEG"}), words=_NEG_CUES),
-    read_definitions: Trigger(fields=("concepts",)),  # a Presence the lists reader made
     read_windows: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # windows parsed or found by reading
     read_sex: Trigger(kinds=frozenset({"SEX"})),
     read_not_computable: Trigger(kinds=frozenset({"NOTCOMP"})),
-    read_alternatives: Trigger(fields=("concepts",)),  # a threshold and a concept: both written before it
 }
