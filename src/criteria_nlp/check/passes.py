@@ -32,27 +32,13 @@ Pass = Callable[[Node, CheckContext], Node]
 def flatten(node: Node, context: CheckContext) -> Node:
     """all(all(a, b), c) -> all(a, b, c); any likewise; a one-child all/any is its child; not not a is a.
 
-    Nodes that do not change are returned as they are (no copy); a tree with nothing to flatten (most criteria) is
-    not walked node by node, only looked over once in the context's walk, which the passes after this one share.
+    Nodes that do not change are returned as they are (no copy).
     """
-    if not any(_flattens(item) for item in context.nodes(node)):
-        return node
-    return _flatten(node)
-
-
-def _flattens(node: Node) -> bool:
-    """Whether :func:`flatten` changes ``node`` itself (not counting its descendants)."""
-    if isinstance(node, All | Any_):
-        return len(node.children) == 1 or any(type(child) is type(node) for child in node.children)
-    return isinstance(node, Not) and isinstance(node.child, Not)
-
-
-def _flatten(node: Node) -> Node:
     if isinstance(node, All | Any_):
         children: list[Node] = []
         changed = False
         for child in node.children:
-            flat = _flatten(child)
+            flat = flatten(child, context)
             changed = changed or flat is not child
             if type(flat) is type(node):
                 children.extend(flat.children)
@@ -63,14 +49,14 @@ def _flatten(node: Node) -> Node:
             return children[0]
         return node.model_copy(update={"children": tuple(children)}) if changed else node
     if isinstance(node, Not):
-        child = _flatten(node.child)
+        child = flatten(node.child, context)
         if isinstance(child, Not):
             return child.child
         return node.model_copy(update={"child": child}) if child is not node.child else node
     parts = children_of(node)
     if not parts:
         return node
-    return rebuild(node, tuple(_flatten(child) for child in parts))
+    return rebuild(node, tuple(flatten(child, context) for child in parts))
 
 
 def check_units(node: Node, context: CheckContext) -> Node:
