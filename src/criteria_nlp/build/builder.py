@@ -21,7 +21,7 @@ from criteria_nlp.build.common import all_of, any_of, not_understood
 from criteria_nlp.build.exceptions import take_exception_cue, with_exception
 from criteria_nlp.build.lists import list_items_unread
 from criteria_nlp.build.mentions import carry_mentions
-from criteria_nlp.build.readers import READERS
+from criteria_nlp.build.readers import READERS, asks, unasked
 from criteria_nlp.build.state import BuildState, Ledger
 from criteria_nlp.build.subgroups import split_subgroups
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk
@@ -61,8 +61,11 @@ class BuildResult:
 class Builder:
     """Builds one criterion's expression at a time with the lexicon's look-ups."""
 
-    def __init__(self, lexicon: Lexicon | None = None) -> None:
+    def __init__(self, lexicon: Lexicon | None = None, *, skip_readers: bool = True) -> None:
         self.lexicon = lexicon or load_lexicon()
+        # skip the readers whose trigger the clause lacks (readers.TRIGGERS); False asks every reader (the tests
+        # compare both)
+        self.skip_readers = skip_readers
 
     def build(
         self, chunks: Sequence[Chunk], section: Section, span: Span, document: str, pieces: Sequence[Piece] = ()
@@ -91,16 +94,21 @@ class Builder:
             )
             for clause in split_clauses(chunks, section)
         ]
-        expression = carry_mentions(_criterion(states, section, span, document), pieces, ledger, self.lexicon)
+        expression = _criterion(states, section, span, document, self.skip_readers)
+        expression = carry_mentions(expression, pieces, ledger, self.lexicon)
         return BuildResult(expression, diagnostics, ledger, pieces)
 
 
-def read_clause(state: BuildState) -> Node | None:
-    """The clause's reading: each reader in turn, then what they found as one node (None: nothing to read)."""
+def read_clause(state: BuildState, skip: bool = True) -> Node | None:
+    """The clause's reading: each reader in turn (``skip``: but those whose trigger the clause lacks), then what
+    they found as one node (None: nothing to read)."""
     subgroups = split_subgroups(state)  # "Women of … and men with partners of …": read subgroup by subgroup
     if subgroups is not None:
-        return subgroups.combine([read_clause(part) for part in subgroups.parts])
+        return subgroups.combine([read_clause(part, skip) for part in subgroups.parts])
+    skipped = unasked(state) if skip else None
     for reader in READERS:
+        if skipped and reader in skipped and not asks(reader, state, skipped):
+            continue
         reader(state)
         if state.done:
             if isinstance(state.result, Unparsed) and state.count_span is not None:
@@ -155,7 +163,7 @@ def _items(node: Node) -> list[Node]:
     return [node]
 
 
-def _criterion(states: list[BuildState], section: Section, span: Span, document: str) -> Node:
+def _criterion(states: list[BuildState], section: Section, span: Span, document: str, skip: bool = True) -> Node:
     """The clauses' readings as the criterion's expression: subjects, permissions, and the section's joining."""
     nodes: list[Node] = []
     subject: Node | None = None
@@ -163,9 +171,9 @@ def _criterion(states: list[BuildState], section: Section, span: Span, document:
         if state.exception and nodes:
             # "Known HIV infection, unless CD4 ≥ 350 cells/µL": narrows the last reading (by the section)
             cue = take_exception_cue(state)
-            nodes[-1] = with_exception(state, nodes[-1], read_clause(state), section, cue)
+            nodes[-1] = with_exception(state, nodes[-1], read_clause(state, skip), section, cue)
             continue
-        node = read_clause(state)
+        node = read_clause(state, skip)
         if state.subject:
             subject = node
             continue

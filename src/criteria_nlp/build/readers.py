@@ -5,15 +5,21 @@ that no reader before it took, records what it takes in the ledger (``state.take
 writes what it found on the state; its name without ``read_`` is the reader's name in the ledger. A reader that
 reads the whole clause calls ``state.finish(node)``; the readers after it are then not asked. A new construction
 is a new reader (or a change to one), placed here.
+
+:data:`TRIGGERS` says, per reader, what a clause must hold for the reader to find anything (its kinds, words,
+chunks); the driver skips a reader whose trigger is absent. A reader without one is always asked: a new reader
+needs none, and a changed reader whose trigger no longer holds fails ``tests/unit/test_reader_triggers.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from criteria_nlp.build.alternatives import read_alternatives
 from criteria_nlp.build.classes import read_classes
-from criteria_nlp.build.concepts import read_concepts, read_prefixes
+from criteria_nlp.build.common import chunk_span
+from criteria_nlp.build.concepts import NON, read_concepts, read_prefixes
 from criteria_nlp.build.counts import read_counts
 from criteria_nlp.build.definitions import read_definitions
 from criteria_nlp.build.leftovers import read_leftovers
@@ -24,6 +30,9 @@ from criteria_nlp.build.requirements import read_requirements
 from criteria_nlp.build.sex import read_sex
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.build.thresholds import read_thresholds
+from criteria_nlp.grammar import ConstraintChunk, WindowChunk
+from criteria_nlp.knowledge.lexicon import cue_scopes
+from criteria_nlp.knowledge.words import words
 
 Reader = Callable[[BuildState], None]
 
@@ -43,3 +52,80 @@ READERS: tuple[Reader, ...] = (
     read_leftovers,  # words nobody took, as unparsed
     read_alternatives,  # threshold "or" condition
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """What a reader needs in its clause to find anything at all: the driver asks it only when the clause has one
+    of these (like sqlglot skipping a rule that cannot apply). Each is a necessary condition of the reader's own
+    code (written next to it below), so skipping it changes nothing; ``tests/unit/test_reader_triggers.py`` runs
+    every reader unskipped on golden and corpus lines and fails if a skipped one would have changed the state."""
+
+    kinds: frozenset[str] = frozenset()  # an annotation kind of a prose piece ("NEG")
+    words: frozenset[str] = frozenset()  # a prose piece's lower-cased text
+    chunks: tuple[type[ConstraintChunk | WindowChunk], ...] = ()  # a chunk the grammar parsed, of these types
+    fields: tuple[str, ...] = ()  # a field of the state a reader before it wrote (not None, not empty)
+    text: frozenset[str] = frozenset()  # a substring of the clause's lower-cased text
+
+
+def unasked(state: BuildState) -> set[Reader]:
+    """The readers whose trigger the clause lacks, as far as its pieces, chunks and text say (what the clause holds
+    does not change while it is read); :func:`asks` adds the state fields. Gathered once per clause, with one set
+    operation per trigger: the look-ups must cost less than the readers they spare."""
+    prose = state.prose
+    kinds: set[str] = set().union(*[piece.kinds for piece in prose])
+    lowered = {piece.lower for piece in prose}
+    chunks = state.chunks
+    types = {type(chunk) for chunk in chunks}
+    text: str | None = None
+    found: set[Reader] = set()
+    for reader, trigger in TRIGGERS.items():
+        if not trigger.kinds.isdisjoint(kinds) or not trigger.words.isdisjoint(lowered):
+            continue
+        if not types.isdisjoint(trigger.chunks):
+            continue
+        if trigger.text:
+            text = _clause_text(state) if text is None else text
+            if any(part in text for part in trigger.text):
+                continue
+        found.add(reader)
+    return found
+
+
+def _clause_text(state: BuildState) -> str:
+    chunks = state.chunks
+    return state.document[chunk_span(chunks[0]).start : chunk_span(chunks[-1]).end].lower() if chunks else ""
+
+
+def asks(reader: Reader, state: BuildState, unasked_readers: set[Reader]) -> bool:
+    """Whether ``reader`` may find anything in the clause, given its :func:`unasked` readers (a reader with no
+    trigger is always asked)."""
+    if reader not in unasked_readers:
+        return True
+    fields = TRIGGERS[reader].fields
+    return bool(fields) and any(getattr(state, name) for name in fields)
+
+
+def _last_words(phrases: frozenset[str]) -> frozenset[str]:
+    """One literal word each phrase must match ("of" of "at least N of"); none when a phrase has none ("N")."""
+    last = [next((w for w in reversed(phrase.split()) if w != "N"), None) for phrase in phrases]
+    return frozenset(w for w in last if w is not None) if all(last) else frozenset()
+
+
+_COUNT_WORDS = _last_words(words("list_at_least"))
+_NEG_CUES = frozenset(c.phrase for c in cue_scopes() if c.kind == "NEG")
+
+TRIGGERS: dict[Reader, Trigger] = {
+    # leading_count matches a list_at_least phrase on the clause's lower-cased text: its literal words are in it
+    **({read_counts: Trigger(text=_COUNT_WORDS)} if _COUNT_WORDS else {}),
+    read_thresholds: Trigger(chunks=(ConstraintChunk,)),  # reads ConstraintChunks only
+    read_classes: Trigger(kinds=frozenset({"VARIABLE"})),  # a scale's name: a prose VARIABLE
+    # "non-" (a NEG cue of scope "word") or "anti-" (against_prefix) as a prose piece
+    read_prefixes: Trigger(words=NON | words("against_prefix")),
+    read_requirements: Trigger(words=words("requirement_verb")),  # a prose requirement_verb
+    # a NEG cue before a concept, or a backward NEG cue phrase after it ("HIV negative")
+    read_negation: Trigger(kinds=frozenset({"NEG"}), words=_NEG_CUES),
+    read_windows: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # windows parsed or found by reading
+    read_sex: Trigger(kinds=frozenset({"SEX"})),
+    read_not_computable: Trigger(kinds=frozenset({"NOTCOMP"})),
+}
