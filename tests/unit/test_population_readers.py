@@ -13,10 +13,10 @@ import pyarrow as pa
 import pytest
 
 from criteria_nlp.population.folder import ParquetTablesPopulation
+from criteria_nlp.population.json_folder import JsonFolderPopulation
 from criteria_nlp.population.ndjson import NdjsonPopulation
 from criteria_nlp.population.omop import OmopPopulation
 from criteria_nlp.population.read import PopulationFormatError, read_population
-from criteria_nlp.population.source import ArrowPopulation
 from criteria_nlp.population.synthetic import synthetic_tables, write_synthetic
 from criteria_nlp.population.tables import TABLES, patients_to_tables
 from criteria_nlp.sources import load_patients
@@ -247,9 +247,11 @@ def test_a_folder_of_patient_json_is_read_through_load_patients(tmp_path: Path) 
     (tmp_path / "two.json").write_text("{broken")
     seen: list[str] = []
     population = read_population(tmp_path, on_error=lambda path, reason: seen.append(path.name))
-    assert isinstance(population, ArrowPopulation)
+    assert isinstance(population, JsonFolderPopulation)
     assert [patient.id for patient in population.patients()] == ["x"]
     assert seen == ["two.json"] and "two.json" in population.problems[0]
+    assert population.arrow()["patients"].num_rows == 1 and [patient.id for patient in population.patients()] == ["x"]
+    assert seen == ["two.json"] and len(population.problems) == 1  # reported once, however often the files are read
 
 
 @pytest.mark.parametrize(

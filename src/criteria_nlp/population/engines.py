@@ -246,8 +246,14 @@ def _rows_in_workers(job: _PythonJob, source: Population, workers: int) -> Itera
         first_part = next(parts, None)
         if first_part is None:
             return
-        yield from (job.row(patient) for patient in source.read_part(first_part))
-        yield from map_ordered(_screen_parts, parts, workers=workers, chunk_size=1, shared=(job, source))
+        yield from (job.row(patient) for patient in source.read_part(first_part)[0])
+        screened = map_ordered(_screen_parts, parts, workers=workers, chunk_size=1, shared=(job, source))
+        for row, problems in screened:
+            if row is not None:
+                yield row
+            for problem in problems:
+                if problem not in source.problems:
+                    source.problems.append(problem)
         return
     patients = source.patients()
     first = next(patients, None)
@@ -261,12 +267,18 @@ def _rows_in_workers(job: _PythonJob, source: Population, workers: int) -> Itera
 _PART_SIZE = 64
 
 
-def _screen_parts(parts: list[Any]) -> list[dict[str, Any]]:
-    """Parts of a population read and screened in a worker of :func:`_rows_in_workers`."""
+def _screen_parts(parts: list[Any]) -> list[tuple[dict[str, Any] | None, list[str]]]:
+    """Parts of a population read and screened in a worker of :func:`_rows_in_workers`: each patient's row, and
+    after each part the problems met reading it (None for the row)."""
     from criteria_nlp.parallel import worker_shared
 
     job, source = worker_shared()
-    return [job.row(patient) for part in parts for patient in source.read_part(part)]
+    results: list[tuple[dict[str, Any] | None, list[str]]] = []
+    for part in parts:
+        patients, problems = source.read_part(part)
+        results.extend((job.row(patient), []) for patient in patients)
+        results.append((None, problems))
+    return results
 
 
 def _screen_chunk(patients: list[Patient]) -> list[dict[str, Any]]:

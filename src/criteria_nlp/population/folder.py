@@ -65,5 +65,5 @@ class ParquetTablesPopulation:
     def patient_parts(self, size: int) -> Iterator[tuple[int, int]]:
         return position_parts(self._loaded()["patients"], size)
 
-    def read_part(self, part: tuple[int, int]) -> Iterator[Patient]:
-        return patients_in_part(self._loaded(), part)
+    def read_part(self, part: tuple[int, int]) -> tuple[list[Patient], list[str]]:
+        return list(patients_in_part(self._loaded(), part)), []

@@ -44,8 +44,9 @@ class ReadInParts(Protocol):
     def patient_parts(self, size: int) -> Iterator[Any]:
         """Small, picklable descriptions of ``size`` patients each, in input order."""
 
-    def read_part(self, part: Any) -> Iterator[Patient]:
-        """The patients of one part, in input order (exactly those :meth:`Population.patients` gives)."""
+    def read_part(self, part: Any) -> tuple[list[Patient], list[str]]:
+        """The patients of one part, in input order (exactly those :meth:`Population.patients` gives), and the
+        problems met reading them (added to ``problems``)."""
 
 
 class ArrowPopulation:
@@ -72,8 +73,8 @@ class ArrowPopulation:
     def patient_parts(self, size: int) -> Iterator[tuple[int, int]]:
         return position_parts(self.tables["patients"], size)
 
-    def read_part(self, part: tuple[int, int]) -> Iterator[Patient]:
-        return patients_in_part(self.tables, part)
+    def read_part(self, part: tuple[int, int]) -> tuple[list[Patient], list[str]]:
+        return list(patients_in_part(self.tables, part)), []
 
 
 def arrow_from_views(population: Population) -> dict[str, pa.Table]:
