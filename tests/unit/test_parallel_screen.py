@@ -161,3 +161,30 @@ def test_ndjson_population_workers_are_byte_identical(tmp_path: Path) -> None:
     assert code == 0, err
     patients = [json.loads(line)["patient"] for line in out.splitlines()]
     assert patients == [f"{copy}-sle-fhir-patient" for copy in range(150)]
+
+
+def test_json_folder_population_workers_read_the_files(patient_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``screen DIR --engine python --jobs 2``: this process reads the first part's files only, the workers the
+    rest; rows, the summary and the warnings about bad files are the bytes of one process."""
+    from criteria_nlp.population.json_folder import JsonFolderPopulation
+
+    outputs = [_screen(str(patient_dir), "--engine", "python", "--jobs", jobs) for jobs in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    code, out, err = outputs[1]
+    assert code == 0 and len(out.splitlines()) == 4 * len(list(PATIENTS.glob("*.json")))
+    assert all(f"warning: {patient_dir / name}" in err for name in ("1-broken.json", "2-latin1.json"))
+    read_here: list[list[Path]] = []
+    original = JsonFolderPopulation.read_part
+
+    def counted(self: JsonFolderPopulation, part: list[Path]) -> Any:
+        read_here.append(part)
+        return original(self, part)
+
+    monkeypatch.setattr(JsonFolderPopulation, "read_part", counted)
+    monkeypatch.setattr(JsonFolderPopulation, "patients", lambda self: pytest.fail("the parent read every file"))
+    population = JsonFolderPopulation(patient_dir)
+    trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
+    table = screen_population(trial, population, engine="python", index_date="2026-11-01", workers=2)
+    assert len(read_here) == 1 and len(read_here[0]) < len(population.files) // 4
+    assert table.num_rows == 4 * len(list(PATIENTS.glob("*.json")))
+    assert len(population.problems) == 5  # the bad files read by the workers too

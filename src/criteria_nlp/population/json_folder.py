@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from criteria_nlp.knowledge.lexicon import Lexicon
     from criteria_nlp.sources.patient import Patient
 
+# how many rows of the long tables reading one file is worth, for the size of the Python engine's parts
+_FILE_COST = 16
+
 
 class JsonFolderPopulation:
     """The ``*.json`` patient files of a folder, in name order."""
@@ -74,8 +77,11 @@ class JsonFolderPopulation:
             yield from patients
 
     def patient_parts(self, size: int) -> Iterator[list[Path]]:
-        for start in range(0, len(self.files), size):
-            yield self.files[start : start + size]
+        # a file costs as much to read as ~16 patients of the tables, and bundles differ in size (5x in Synthea):
+        # small parts keep both workers busy to the end
+        files = max(1, size // _FILE_COST)
+        for start in range(0, len(self.files), files):
+            yield self.files[start : start + files]
 
     def read_part(self, part: list[Path]) -> tuple[list[Patient], list[str]]:
         """The patients of the files ``part`` and the problems met (``on_error`` is called in the process that

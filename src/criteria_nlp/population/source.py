@@ -42,7 +42,8 @@ class ReadInParts(Protocol):
     positions), each worker reads its parts' patients (shared with the parent copy-on-write where it forks)."""
 
     def patient_parts(self, size: int) -> Iterator[Any]:
-        """Small, picklable descriptions of ``size`` patients each, in input order."""
+        """Small, picklable descriptions of about ``size`` patients' worth of reading each (fewer where a patient
+        costs more to read), in input order."""
 
     def read_part(self, part: Any) -> tuple[list[Patient], list[str]]:
         """The patients of one part, in input order (exactly those :meth:`Population.patients` gives), and the
