@@ -335,3 +335,26 @@ def test_spark_evidence_is_python_s(spark_session: Any, population: ArrowPopulat
         population, COMMON_DOC, engine="spark", spark=spark_session, assume_default_ranges=assume, evidence=True
     )
     assert_same(DEMO, protocols()[0], engine="spark", spark=spark_session, evidence=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java")
+def test_spark_reads_an_export_without_condition_file_as_python(spark_session: Any, tmp_path: Path) -> None:
+    """An NDJSON export without Condition.ndjson (nor Procedure.ndjson): Spark reads the rest (it failed with
+    DuckDB's binder error while materialising the views) and decides as the Python engine, conditions unknown."""
+    import importlib.util
+
+    from criteria_nlp.population.read import read_population
+
+    spec = importlib.util.spec_from_file_location("bundles_to_ndjson", ROOT / "scripts" / "bundles_to_ndjson.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.bundles_to_ndjson(ROOT / "corpora" / "patients", tmp_path / "nd")
+    (tmp_path / "nd" / "Condition.ndjson").unlink()
+    population = read_population(tmp_path / "nd")
+    assert set(population.absent_kinds) >= {"conditions"}  # type: ignore[attr-defined]
+    spark = screen_population(COMMON_DOC, population, engine="spark", spark=spark_session, index_date=INDEX)
+    python = screen_population(COMMON_DOC, read_population(tmp_path / "nd"), engine="python", index_date=INDEX)
+    assert spark.to_pylist() == python.to_pylist()
+    assert all(row["criteria"]["exc-7"] is None for row in python.to_pylist())  # active tuberculosis: unknown

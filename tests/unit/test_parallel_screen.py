@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -90,3 +91,100 @@ def test_screen_population_workers_keep_rows_and_order() -> None:
     assert one.num_rows == 300
     assert two.equals(one)
     assert one.column("patient").to_pylist() == [row["patient_id"] for row in population.tables["patients"].to_pylist()]
+
+
+def test_population_workers_read_their_parts_themselves(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A population in Parquet tables: this process reads only the first part (64 patients) and hands out ranges of
+    positions; the workers read the rest. The same table as one process, in input order."""
+    from criteria_nlp.population import engines
+    from criteria_nlp.population.folder import ParquetTablesPopulation
+    from criteria_nlp.population.synthetic import write_synthetic
+
+    folder = write_synthetic(tmp_path / "population", 300, seed=7)
+    trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
+    one = screen_population(trial, ParquetTablesPopulation(folder), engine="python", index_date="2026-11-01")
+    read_here: list[tuple[int, int]] = []
+    original = ParquetTablesPopulation.read_part
+
+    def counted(self: ParquetTablesPopulation, part: tuple[int, int]) -> Any:
+        read_here.append(part)  # in this process only: a forked worker appends to its own copy
+        return original(self, part)
+
+    def refused(self: ParquetTablesPopulation) -> Any:
+        raise AssertionError("the parent read every patient")
+
+    monkeypatch.setattr(ParquetTablesPopulation, "read_part", counted)
+    monkeypatch.setattr(ParquetTablesPopulation, "patients", refused)
+    population = ParquetTablesPopulation(folder)
+    two = screen_population(trial, population, engine="python", index_date="2026-11-01", workers=2)
+    assert two.equals(one) and one.num_rows == 300
+    assert read_here == [(0, engines._PART_SIZE - 1)]
+    parts = list(population.patient_parts(engines._PART_SIZE))
+    assert len(parts) == 5 and parts[-1] == (256, 299)
+
+
+@pytest.mark.parametrize("count", [0, 1, 64, 65])
+def test_population_workers_with_few_patients(count: int) -> None:
+    """No patient, one, exactly one part, one part and one patient: the same rows as one process."""
+    population = ArrowPopulation(synthetic_tables(count, seed=3))
+    trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
+    one = screen_population(trial, population, engine="python", index_date="2026-11-01")
+    two = screen_population(trial, population, engine="python", index_date="2026-11-01", workers=2)
+    assert two.equals(one) and one.num_rows == count
+
+
+def test_ndjson_population_workers_are_byte_identical(tmp_path: Path) -> None:
+    """A population not read in parts (FHIR NDJSON: read here, its patients sent to the workers): the bundled FHIR
+    patient 150 times over, so that the workers get several chunks."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bundles_to_ndjson", REPO_ROOT / "scripts" / "bundles_to_ndjson.py")
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    script.bundles_to_ndjson(PATIENTS, tmp_path / "one")
+    export = tmp_path / "export"
+    export.mkdir()
+    for path in (tmp_path / "one").glob("*.ndjson"):
+        lines = []
+        for copy in range(150):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                resource = json.loads(line)
+                resource["id"] = f"{copy}-{resource['id']}"
+                if "subject" in resource:
+                    resource["subject"]["reference"] = resource["subject"]["reference"].replace("/", f"/{copy}-")
+                lines.append(json.dumps(resource) + "\n")
+        (export / path.name).write_text("".join(lines), encoding="utf-8")
+    outputs = [_screen(str(export), "--engine", "python", "--jobs", jobs) for jobs in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    code, out, err = outputs[0]
+    assert code == 0, err
+    patients = [json.loads(line)["patient"] for line in out.splitlines()]
+    assert patients == [f"{copy}-sle-fhir-patient" for copy in range(150)]
+
+
+def test_json_folder_population_workers_read_the_files(patient_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``screen DIR --engine python --jobs 2``: this process reads the first part's files only, the workers the
+    rest; rows, the summary and the warnings about bad files are the bytes of one process."""
+    from criteria_nlp.population.json_folder import JsonFolderPopulation
+
+    outputs = [_screen(str(patient_dir), "--engine", "python", "--jobs", jobs) for jobs in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    code, out, err = outputs[1]
+    assert code == 0 and len(out.splitlines()) == 4 * len(list(PATIENTS.glob("*.json")))
+    assert all(f"warning: {patient_dir / name}" in err for name in ("1-broken.json", "2-latin1.json"))
+    read_here: list[list[Path]] = []
+    original = JsonFolderPopulation.read_part
+
+    def counted(self: JsonFolderPopulation, part: list[Path]) -> Any:
+        read_here.append(part)
+        return original(self, part)
+
+    monkeypatch.setattr(JsonFolderPopulation, "read_part", counted)
+    monkeypatch.setattr(JsonFolderPopulation, "patients", lambda self: pytest.fail("the parent read every file"))
+    population = JsonFolderPopulation(patient_dir)
+    trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
+    table = screen_population(trial, population, engine="python", index_date="2026-11-01", workers=2)
+    assert len(read_here) == 1 and len(read_here[0]) < len(population.files) // 4
+    assert table.num_rows == 4 * len(list(PATIENTS.glob("*.json")))
+    assert len(population.problems) == 5  # the bad files read by the workers too

@@ -13,10 +13,10 @@ import pyarrow as pa
 import pytest
 
 from criteria_nlp.population.folder import ParquetTablesPopulation
+from criteria_nlp.population.json_folder import JsonFolderPopulation
 from criteria_nlp.population.ndjson import NdjsonPopulation
 from criteria_nlp.population.omop import OmopPopulation
 from criteria_nlp.population.read import PopulationFormatError, read_population
-from criteria_nlp.population.source import ArrowPopulation
 from criteria_nlp.population.synthetic import synthetic_tables, write_synthetic
 from criteria_nlp.population.tables import TABLES, patients_to_tables
 from criteria_nlp.sources import load_patients
@@ -247,9 +247,11 @@ def test_a_folder_of_patient_json_is_read_through_load_patients(tmp_path: Path) 
     (tmp_path / "two.json").write_text("{broken")
     seen: list[str] = []
     population = read_population(tmp_path, on_error=lambda path, reason: seen.append(path.name))
-    assert isinstance(population, ArrowPopulation)
+    assert isinstance(population, JsonFolderPopulation)
     assert [patient.id for patient in population.patients()] == ["x"]
     assert seen == ["two.json"] and "two.json" in population.problems[0]
+    assert population.arrow()["patients"].num_rows == 1 and [patient.id for patient in population.patients()] == ["x"]
+    assert seen == ["two.json"] and len(population.problems) == 1  # reported once, however often the files are read
 
 
 @pytest.mark.parametrize(
@@ -290,3 +292,54 @@ def test_omop_in_a_duckdb_database(tmp_path: Path) -> None:
     assert (patient["patient_id"], patient["sex"], patient["birth_date_precision"]) == ("7", "female", "year")
     observation = tables["observations"].to_pylist()[0]
     assert (observation["variable"], observation["value"], observation["comparator"]) == ("creatinine", 1.4, "<=")
+
+
+_MISSING_KIND = {"Condition": "conditions", "Procedure": "procedures", "MedicationRequest": "medications"}
+# one criterion per record kind the crafted export holds: tuberculosis (a's condition), colonoscopy (b's procedure),
+# metformin (a's medication, RxNorm 860975), pregnancy (b's condition)
+_KINDS_PROTOCOL = "Exclusion Criteria:\n- Active tuberculosis\n- Prior colonoscopy\n- Current use of metformin\n"
+
+
+def _screen_export(folder: Path, *extra: str) -> dict[str, tuple[int, str, str]]:
+    from click.testing import CliRunner
+
+    from criteria_nlp.cli import cli
+
+    trial = folder.parent / "trial.txt"
+    trial.write_text(_KINDS_PROTOCOL + "- Pregnancy\n", encoding="utf-8")
+    outputs = {}
+    for engine in ("duckdb", "python"):
+        arguments = ["screen", str(trial), str(folder), "--engine", engine, "--index-date", "2026-11-01", *extra]
+        result = CliRunner().invoke(cli, arguments)
+        outputs[engine] = (result.exit_code, result.stdout, result.stderr)
+    return outputs
+
+
+@pytest.mark.parametrize("missing", sorted(_MISSING_KIND))
+def test_a_missing_resource_file_is_missing_data_on_every_engine(crafted: Path, missing: str) -> None:
+    """No Condition.ndjson (Procedure, MedicationRequest) is no data about that kind for anyone: DuckDB read it with
+    a binder error; now every engine reads the rest, warns naming the file, and the kind's criteria stay unknown,
+    also when the records are declared complete."""
+    kind = _MISSING_KIND[missing]
+    complete_run = _screen_export(crafted, "--assume-complete-records")  # all files: the kind's criteria decided
+    (crafted / f"{missing}.ndjson").unlink()
+    population = read_population(crafted)
+    assert isinstance(population, NdjsonPopulation) and population.absent_kinds == (kind,)
+    tables = population.arrow()
+    assert tables[kind].num_rows == 0 and tables["patients"].num_rows == 2
+    _assert_same_tables(tables, patients_to_tables(population.patients()))
+    for extra in ((), ("--assume-complete-records",)):
+        outputs = _screen_export(crafted, *extra)
+        assert outputs["duckdb"] == outputs["python"]
+        code, out, err = outputs["duckdb"]
+        assert code == 0, err
+        named = f"{missing}.ndjson or MedicationStatement.ndjson" if kind == "medications" else f"{missing}.ndjson"
+        assert f"warning: {crafted}: no {named}: {kind} are unknown for every patient" in err
+        rows = [json.loads(line) for line in out.splitlines()]
+        # exc-1 and exc-4 read conditions, exc-2 procedures, exc-3 medications
+        unknown = {"conditions": ("exc-1", "exc-4"), "procedures": ("exc-2",), "medications": ("exc-3",)}[kind]
+        assert all(row["criteria"][criterion] is None for row in rows for criterion in unknown)
+        assert all(row["decision"] != "eligible" for row in rows)
+    decided = [json.loads(line) for line in complete_run["duckdb"][1].splitlines()]
+    # with every file, the complete records decide for some patient what the missing file leaves unknown
+    assert any(row["criteria"][unknown[0]] is not None for row in decided)

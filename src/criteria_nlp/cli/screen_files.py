@@ -115,14 +115,16 @@ def screen_directory(job: ScreenJob, paths: list[Path], jobs: int) -> Iterator[S
 
         workers = min(jobs or available_cores(), len(paths) - 1)
     if workers > 1:
-        # the first file is screened here: what it builds on first use (the UCUM unit registry takes seconds, the
-        # lexicon's plans, the context's caches) is then shared copy-on-write by the forked workers, not built again
-        # in each of them
+        # the first file is screened here: what it builds on first use (the lexicon's plans, the context's caches,
+        # the UCUM answers read from the disk cache, or ucumvert's registry when a code is new) is then shared
+        # copy-on-write by the forked workers, not built again in each of them
         first = screen_file(job, ctx, paths[0])
         if first is not None:
             yield first
         _WORKER_CONTEXT = (job, ctx)
-        chunk = max(1, min(16, (len(paths) - 1) // (workers * 4)))
+        # small chunks: bundles differ in size (5x in Synthea), and a worker left with the last big chunk is the
+        # whole tail of the run; a file takes ~0.1 s, a chunk sent ~0.1 ms
+        chunk = max(1, min(4, (len(paths) - 1) // (workers * 8)))
         try:
             for outcome in map_ordered(screen_chunk, paths[1:], workers=workers, chunk_size=chunk, shared=job):
                 if outcome is not None:

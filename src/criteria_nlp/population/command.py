@@ -84,14 +84,19 @@ def screen_population_command(
 
 
 def _complete(population: Population) -> Population:
-    """Every patient's condition, medication and procedure lists marked complete."""
+    """Every patient's condition, medication and procedure lists marked complete, but for a kind the population
+    has no file of (``absent_kinds`` of an NDJSON export): that kind is missing data, not an empty list."""
     import pyarrow as pa
 
     from criteria_nlp.population.source import ArrowPopulation
 
     tables = population.arrow()
     patients = tables["patients"]
-    for name in ("conditions_complete", "medications_complete", "procedures_complete"):
+    absent = set(getattr(population, "absent_kinds", ()))
+    for kind in ("conditions", "medications", "procedures"):
+        if kind in absent:
+            continue
+        name = f"{kind}_complete"
         column = pa.array([True] * patients.num_rows, type=pa.bool_())
         patients = patients.set_column(patients.schema.get_field_index(name), name, column)
     return ArrowPopulation({**tables, "patients": patients}, name=population.name, problems=population.problems)

@@ -182,7 +182,7 @@ def python_batches(
     workers: int = 1,
 ) -> Iterator[pa.RecordBatch]:
     """The Python engine: :func:`~criteria_nlp.screen.screen` per patient, in ``workers`` processes when more than
-    one (the patients are read here, screened in the workers, rows in input order)."""
+    one (rows in input order; the workers read the patients of a population read in parts)."""
     import pyarrow as pa
 
     from criteria_nlp.screen import require_criteria
@@ -192,7 +192,7 @@ def python_batches(
     schema = output_schema([c.id for c in doc.criteria], evidence)
     job = _PythonJob(doc, ctx, defer_not_computable, evidence)
     if workers > 1:
-        rows = _rows_in_workers(job, source.patients(), workers)
+        rows = _rows_in_workers(job, source, workers)
     else:
         rows = (job.row(patient) for patient in source.patients())
     batch: list[dict[str, Any]] = []
@@ -231,23 +231,61 @@ class _PythonJob:
         return row
 
 
-def _rows_in_workers(job: _PythonJob, patients: Iterator[Patient], workers: int) -> Iterator[dict[str, Any]]:
-    """Rows of ``patients`` screened in ``workers`` processes, in input order. The first patient is screened here:
-    what it builds on first use (the lexicon's plans, the context's caches) is then shared by the forked workers."""
-    from criteria_nlp.parallel import map_ordered
+def _rows_in_workers(job: _PythonJob, source: Population, workers: int) -> Iterator[dict[str, Any]]:
+    """Rows of ``source``'s patients screened in ``workers`` processes, in input order.
 
+    A population read in parts (:class:`~criteria_nlp.population.source.ReadInParts`) is read by the workers: this
+    process hands out ranges of positions. Other populations are read here and their patients sent. The first
+    part (patient) is screened here: what it builds on first use (the lexicon's plans, the context's caches) is then
+    shared by the forked workers."""
+    from criteria_nlp.parallel import map_ordered
+    from criteria_nlp.population.source import ReadInParts
+
+    if isinstance(source, ReadInParts):
+        parts = source.patient_parts(_PART_SIZE)
+        first_part = next(parts, None)
+        if first_part is None:
+            return
+        yield from (job.row(patient) for patient in source.read_part(first_part)[0])
+        screened = map_ordered(_screen_parts, parts, workers=workers, chunk_size=1, shared=(job, source))
+        for row, problems in screened:
+            if row is not None:
+                yield row
+            for problem in problems:
+                if problem not in source.problems:
+                    source.problems.append(problem)
+        return
+    patients = source.patients()
     first = next(patients, None)
     if first is None:
         return
     yield job.row(first)
-    yield from map_ordered(_screen_chunk, patients, workers=workers, shared=job)
+    yield from map_ordered(_screen_chunk, patients, workers=workers, shared=(job, None))
+
+
+# patients a worker reads and screens at a time: enough to make reading a part cheap against screening it
+_PART_SIZE = 64
+
+
+def _screen_parts(parts: list[Any]) -> list[tuple[dict[str, Any] | None, list[str]]]:
+    """Parts of a population read and screened in a worker of :func:`_rows_in_workers`: each patient's row, and
+    after each part the problems met reading it (None for the row)."""
+    from criteria_nlp.parallel import worker_shared
+
+    job, source = worker_shared()
+    results: list[tuple[dict[str, Any] | None, list[str]]] = []
+    for part in parts:
+        patients, problems = source.read_part(part)
+        results.extend((job.row(patient), []) for patient in patients)
+        results.append((None, problems))
+    return results
 
 
 def _screen_chunk(patients: list[Patient]) -> list[dict[str, Any]]:
     """A chunk of patients screened in a worker of :func:`_rows_in_workers`."""
     from criteria_nlp.parallel import worker_shared
 
-    job: _PythonJob = worker_shared()
+    job, _ = worker_shared()
     return [job.row(patient) for patient in patients]
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from criteria_nlp.population.tables import TABLES, arrow_schema, tables_to_patients
+from criteria_nlp.population.tables import TABLES, arrow_schema, patients_in_part, position_parts, tables_to_patients
 
 if TYPE_CHECKING:
     import duckdb
@@ -31,6 +31,7 @@ class ParquetTablesPopulation:
         self.folder = Path(folder)
         self.name = str(folder)
         self.problems: list[str] = []
+        self._tables: dict[str, pa.Table] | None = None
         self.files = table_files(self.folder)
         missing = [table for table in TABLES if table not in self.files]
         if missing:
@@ -54,3 +55,15 @@ class ParquetTablesPopulation:
 
     def patients(self) -> Iterator[Patient]:
         return tables_to_patients(self.arrow())
+
+    def _loaded(self) -> dict[str, pa.Table]:
+        """The tables, read once for the Python engine's workers (read before they fork: shared, not copied)."""
+        if self._tables is None:
+            self._tables = self.arrow()
+        return self._tables
+
+    def patient_parts(self, size: int) -> Iterator[tuple[int, int]]:
+        return position_parts(self._loaded()["patients"], size)
+
+    def read_part(self, part: tuple[int, int]) -> tuple[list[Patient], list[str]]:
+        return list(patients_in_part(self._loaded(), part)), []

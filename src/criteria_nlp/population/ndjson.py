@@ -14,7 +14,8 @@ Files: ``Patient.ndjson``, ``Observation.ndjson``, ``Condition.ndjson``, ``Medic
 ``MedicationStatement.ndjson``, ``Procedure.ndjson``, ``Medication.ndjson`` (for ``medicationReference``), each
 also as ``.ndjson.gz`` and in ``$export`` parts (``Observation_1.ndjson``, ``Observation-2.ndjson``); other resource
 types are not read. A line that is not a JSON object, or holds another resource type, is reported in ``problems``
-with its file and line number; the rest is read.
+with its file and line number; the rest is read. A record kind without its file (no ``Condition.ndjson``) is missing
+data for every patient: reported in ``problems``, listed in ``absent_kinds`` and never taken as "none recorded".
 """
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ _STAGE = {
     "MedicationStatement": "Medication",
     "Procedure": "Procedure",
 }
+# the resource types each record kind is read from: an export without any of them says nothing about that kind
+_KIND_FILES = {
+    "observations": ("Observation",),
+    "conditions": ("Condition",),
+    "medications": ("MedicationRequest", "MedicationStatement"),
+    "procedures": ("Procedure",),
+}
 
 
 def ndjson_files(folder: Path) -> dict[str, list[Path]]:
@@ -93,6 +101,12 @@ class NdjsonPopulation:
             from criteria_nlp.errors import PatientDataError
 
             raise PatientDataError(f"{folder}: a FHIR NDJSON export needs Patient.ndjson; found none")
+        # a kind with no file is missing data for everyone, not an empty record: it stays unknown, even when the
+        # records are declared complete (--assume-complete-records)
+        self.absent_kinds = tuple(kind for kind, types in _KIND_FILES.items() if not set(types) & set(self.files))
+        for kind in self.absent_kinds:
+            files = " or ".join(f"{resource}.ndjson" for resource in _KIND_FILES[kind])
+            self._report(f"{folder}: no {files}: {kind} are unknown for every patient (not absent)")
 
     def _report(self, problem: str) -> None:
         if problem not in self.problems:
@@ -109,7 +123,7 @@ class NdjsonPopulation:
             if not paths:
                 con.execute(
                     f"CREATE OR REPLACE TEMP TABLE _nd_{stage} AS SELECT NULL::VARCHAR AS key, "
-                    f"from_json(NULL::JSON, '{structure}') AS r, 0::BIGINT AS line, NULL::VARCHAR AS filename LIMIT 0"
+                    f"from_json('{{}}'::JSON, '{structure}') AS r, 0::BIGINT AS line, NULL::VARCHAR AS filename LIMIT 0"
                 )
                 continue
             con.execute(

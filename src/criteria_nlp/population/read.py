@@ -6,8 +6,8 @@ What a path may be (tested in this order):
 * an OMOP CDM 5.4 folder (``person`` and the clinical tables as CSV or Parquet) or a DuckDB database file holding
   them (:mod:`criteria_nlp.population.omop`);
 * a folder of the long tables as Parquet files (``patients.parquet``...; :mod:`criteria_nlp.population.folder`);
-* a folder of FHIR bundles or the library's own patient JSON (``*.json``, read by
-  :func:`criteria_nlp.sources.load_patients` into an :class:`~criteria_nlp.population.source.ArrowPopulation`).
+* a folder of FHIR bundles or the library's own patient JSON (``*.json``, read file by file as
+  :func:`criteria_nlp.sources.load_patients` reads them; :mod:`criteria_nlp.population.json_folder`).
 
 Anything else is a :class:`PopulationFormatError` naming what was found and what was expected.
 """
@@ -47,7 +47,8 @@ def read_population(
     """The population at ``path`` (see the module docstring for the formats).
 
     ``on_error(path, reason)`` is called for each bundle or patient file of a JSON folder that cannot be read (the
-    rest is read); every reader also lists what it could not read in ``Population.problems``.
+    rest is read), when the files are read (first use, not here); every reader also lists what it could not read in
+    ``Population.problems``.
     """
     location = Path(path)
     if location.is_file():
@@ -90,16 +91,6 @@ def _read_folder(folder: Path, lexicon: Lexicon | None, on_error: Callable[[Path
 
 
 def _json_folder(folder: Path, lexicon: Lexicon | None, on_error: Callable[[Path, str], None] | None) -> Population:
-    from criteria_nlp.population.source import ArrowPopulation
-    from criteria_nlp.population.tables import patients_to_tables
-    from criteria_nlp.sources.load import load_patients
+    from criteria_nlp.population.json_folder import JsonFolderPopulation
 
-    problems: list[str] = []
-
-    def report(path: Path, reason: str) -> None:
-        problems.append(reason if str(path) in reason else f"{path}: {reason}")
-        if on_error is not None:
-            on_error(path, reason)
-
-    tables = patients_to_tables(load_patients(folder, lexicon=lexicon, on_error=report))
-    return ArrowPopulation(tables, name=str(folder), problems=problems)
+    return JsonFolderPopulation(folder, lexicon=lexicon, on_error=on_error)

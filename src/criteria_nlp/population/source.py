@@ -9,9 +9,9 @@ Spark for Arrow tables, the Python engine for patients.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from criteria_nlp.population.tables import TABLES, arrow_schema, tables_to_patients
+from criteria_nlp.population.tables import TABLES, arrow_schema, patients_in_part, position_parts, tables_to_patients
 
 if TYPE_CHECKING:
     import duckdb
@@ -36,6 +36,20 @@ class Population(Protocol):
         """The patients in input order (the Python engine's path)."""
 
 
+@runtime_checkable
+class ReadInParts(Protocol):
+    """A population the Python engine's workers read themselves: the parent only hands out parts (ranges of
+    positions), each worker reads its parts' patients (shared with the parent copy-on-write where it forks)."""
+
+    def patient_parts(self, size: int) -> Iterator[Any]:
+        """Small, picklable descriptions of about ``size`` patients' worth of reading each (fewer where a patient
+        costs more to read), in input order."""
+
+    def read_part(self, part: Any) -> tuple[list[Patient], list[str]]:
+        """The patients of one part, in input order (exactly those :meth:`Population.patients` gives), and the
+        problems met reading them (added to ``problems``)."""
+
+
 class ArrowPopulation:
     """A population already in Arrow tables (from :func:`~criteria_nlp.population.tables.patients_to_tables`)."""
 
@@ -56,6 +70,12 @@ class ArrowPopulation:
 
     def patients(self) -> Iterator[Patient]:
         return tables_to_patients(self.tables)
+
+    def patient_parts(self, size: int) -> Iterator[tuple[int, int]]:
+        return position_parts(self.tables["patients"], size)
+
+    def read_part(self, part: tuple[int, int]) -> tuple[list[Patient], list[str]]:
+        return list(patients_in_part(self.tables, part)), []
 
 
 def arrow_from_views(population: Population) -> dict[str, pa.Table]:

@@ -190,3 +190,30 @@ def tables_to_patients(tables: Mapping[str, pa.Table]) -> Iterator[Patient]:
                 ]
             records[attribute] = tuple(model(**row) for row in items)
         yield Patient(id=patient_id, **head, **records)
+
+
+def position_parts(patients: pa.Table, size: int) -> Iterator[tuple[int, int]]:
+    """The patients' positions cut into ranges of ``size`` patients, ``(first, last)`` inclusive, in input order:
+    what a worker of the Python engine is given to read (:func:`patients_in_part`) instead of the patients."""
+    import pyarrow.compute as pc
+
+    positions = pc.sort_indices(patients["position"])
+    ordered = patients["position"].take(positions).to_pylist()
+    for start in range(0, len(ordered), size):
+        yield ordered[start], ordered[min(start + size, len(ordered)) - 1]
+
+
+def patients_in_part(tables: Mapping[str, pa.Table], part: tuple[int, int]) -> Iterator[Patient]:
+    """The patients whose position is in the range ``part`` (as :func:`tables_to_patients` reads them from all the
+    tables: the same objects, in the same order)."""
+    import pyarrow.compute as pc
+
+    first, last = part
+    position = tables["patients"]["position"]
+    heads = tables["patients"].filter(pc.and_(pc.greater_equal(position, first), pc.less_equal(position, last)))
+    ids = heads["patient_id"].combine_chunks()
+    subset = {
+        table: heads if table == "patients" else rows.filter(pc.is_in(rows["patient_id"], value_set=ids))
+        for table, rows in tables.items()
+    }
+    return tables_to_patients(subset)

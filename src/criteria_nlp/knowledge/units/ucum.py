@@ -13,6 +13,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from criteria_nlp.errors import UnknownUnitError
+from criteria_nlp.knowledge.units import ucum_cache
 from criteria_nlp.knowledge.units.normalize import lookup, suggest_units
 from criteria_nlp.knowledge.units.registry import registry
 from criteria_nlp.knowledge.units.spelling import unit_spellings
@@ -71,8 +72,24 @@ def from_ucum(code: str) -> str:
 
     Known traps and non-UCUM codes seen in FHIR data come from a table first; other codes are read by ucumvert and
     rewritten into the clinical spelling, which must agree with ucumvert's reading in size and dimension. A code
-    that is not valid UCUM but is a clinical spelling normalize_unit knows ("IU/L") is accepted as such.
+    that is not valid UCUM but is a clinical spelling normalize_unit knows ("IU/L") is accepted as such. Each
+    code's answer is computed once per installation and data (:mod:`~criteria_nlp.knowledge.units.ucum_cache`):
+    ucumvert's registry is built only for a code no process has met before.
     """
+    answer = ucum_cache.remembered(code)
+    if answer is None:
+        try:
+            answer = ("unit", _read_ucum(code), ())
+        except UnknownUnitError as error:
+            answer = ("error", error.message, tuple(error.suggestions))
+        ucum_cache.remember(code, answer)
+    if answer[0] == "error":
+        raise UnknownUnitError(answer[1], suggestions=list(answer[2]))
+    return answer[1]
+
+
+def _read_ucum(code: str) -> str:
+    """:func:`from_ucum` computed (ucumvert's registry built on the first code not in the fallback table)."""
     text = code.strip()
     fallbacks = unit_spellings().ucum
     if text in fallbacks:
