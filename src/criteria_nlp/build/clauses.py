@@ -20,12 +20,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from criteria_nlp.build.common import CLAUSE_BREAKS, SEX_PREPOSITIONS, first_with, is_content, is_or
-from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, VariableMention
+from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk, VariableMention
 from criteria_nlp.ir import Section
+from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.knowledge.words import words
 
 _NOT_PERMISSION_AFTER = words("not_permission_after")
 _PERSON_WORDS = words("person_word")
+_STATE_LEADS = words("exception_state_lead")
 
 
 @dataclass
@@ -120,27 +122,56 @@ def _new_item(chunks: Sequence[Chunk], cue: int, section: Section | None) -> int
     comma is returned: the chunk the exception's clause ends at and leaves out."""
     for k in range(cue + 2, len(chunks) - 2):
         before, comma, coordinator = chunks[k - 1], chunks[k], chunks[k + 1]
-        if not (_is_text(comma, ",") and isinstance(before, ConstraintChunk) and before.variables):
+        if not _is_text(comma, ","):
             continue
         if not (isinstance(coordinator, ProseChunk) and "CONJ" in coordinator.piece.kinds):
             continue
         if is_or(coordinator.piece) and section != "exclusion":
             continue  # an inclusion's clauses are all required: "or" would be lost
-        if _starts_condition(chunks[k + 2 :]):
+        complete = isinstance(before, ConstraintChunk) and before.variables
+        # "HIV, unless on antiretroviral therapy, or hepatitis B": an exception naming no condition (a treatment,
+        # a state) before a comma, "or" and a condition in an exclusion ends there, the condition is a new item;
+        # "cancer, except basal cell carcinoma, or squamous cell carcinoma" (kinds of the condition) goes on
+        if complete and _starts_condition(chunks[k + 2 :]):
+            return k
+        if is_or(coordinator.piece) and _states_patient(chunks[cue + 1 : k]) and _starts_condition(chunks[k + 2 :], True):
             return k
     return len(chunks)
 
 
-def _starts_condition(chunks: Sequence[Chunk]) -> bool:
-    """Do ``chunks`` start with a named condition, after qualifiers ("active hepatitis B", "known HIV")?"""
+def _states_patient(chunks: Sequence[Chunk]) -> bool:
+    """Do ``chunks`` say a state of the patient (a treatment: "on anticoagulants", "receiving antiviral therapy")
+    and name no condition, so that they are no kind of the condition the exception follows?"""
+    pieces = [c.piece for c in chunks if isinstance(c, ProseChunk)]
+    if len(pieces) != len(chunks) or not pieces:
+        return False
+    concepts = [p for p in pieces if "CONCEPT" in p.kinds]
+    if any(_category(p) == "condition" for p in concepts):
+        return False
+    first = next((p for p in pieces if p.text not in (",", "(")), None)
+    return bool(concepts) or (first is not None and first.lower in _STATE_LEADS)
+
+
+def _category(piece: Piece) -> str:
+    """A concept piece's category: the (packaged) lexicon's, else the terminology's, else a condition."""
+    concept = load_lexicon().concepts.get(piece.kinds["CONCEPT"])
+    return concept.category if concept is not None else piece.kinds.get("TERM", "condition")
+
+
+def _starts_condition(chunks: Sequence[Chunk], after_state: bool = False) -> bool:
+    """Do ``chunks`` start with a named condition, after qualifiers ("active hepatitis B", "known HIV")?
+    ``after_state`` (after an exception saying a state of the patient): a condition, or words the lexicon does not
+    know that are neither a treatment nor a state ("leptomeningeal disease": a new item, unknown, rather than part
+    of the exception)."""
     for chunk in chunks:
         if not isinstance(chunk, ProseChunk):
             return False
-        kinds = chunk.piece.kinds
-        if "CONCEPT" in kinds:
-            return True
-        if "QUAL" not in kinds:
-            return False
+        piece = chunk.piece
+        if "CONCEPT" in piece.kinds:
+            return not after_state or _category(piece) == "condition"
+        if "QUAL" in piece.kinds:
+            continue
+        return after_state and not piece.kinds and is_content(piece) and piece.lower not in _STATE_LEADS
     return False
 
 

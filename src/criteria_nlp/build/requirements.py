@@ -9,7 +9,11 @@ makes the leaf TRUE (at most UNKNOWN, "needs review"), while no X at all still m
 never gives a confident wrong decision. The words of Y are taken here, so no concept of them becomes a presence.
 
 Writes ``state.requirements`` (X's piece index -> the requirement as written); the concepts reader gives it to X.
-Words: ``requirement_verb``, ``requirement_gap`` in ``corpora/lexicon/words.tsv``.
+A reaction to something ("hypersensitivity to aspirin", "allergy to penicillin") is read the same way: what it
+is a reaction to narrows it (``relation_head`` before ``relation_object``).
+
+Words: ``requirement_verb``, ``requirement_gap``, ``relation_head``, ``relation_object`` in
+``corpora/lexicon/words.tsv``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from criteria_nlp.knowledge.words import words
 READER = "requirements"
 _VERBS = words("requirement_verb")
 _GAP = words("requirement_gap")
+_RELATION_OBJECT = words("relation_object")
+_RELATION_HEADS = words("relation_head")
 _ENDS = frozenset({*CLAUSE_BREAKS, ":"})
 _STOP_KINDS = frozenset({"NEG", "IF", "UNLESS", "ALLOWED"})
 _MAX_SKIPPED = 2  # "COPD exacerbation needing oxygen": words between X and the verb, left to the leftovers
@@ -30,9 +36,14 @@ _MAX_SKIPPED = 2  # "COPD exacerbation needing oxygen": words between X and the 
 def read_requirements(state: BuildState) -> None:
     chunks = state.chunks
     for k, chunk in enumerate(chunks):
-        if not isinstance(chunk, ProseChunk) or chunk.piece.lower not in _VERBS or state.taken(chunk.piece):
+        if not isinstance(chunk, ProseChunk) or state.taken(chunk.piece):
             continue
-        found = _head_before(state, k)
+        if chunk.piece.lower in _VERBS:
+            found = _head_before(state, k)
+        elif chunk.piece.lower in _RELATION_OBJECT:
+            found = _reaction_before(state, k)
+        else:
+            continue
         if found is None:
             continue
         head, gap = found
@@ -69,6 +80,20 @@ def _head_before(state: BuildState, verb: int) -> tuple[Piece, list[Piece]] | No
         if skipped > _MAX_SKIPPED or not is_content(piece):
             return None
     return None
+
+
+def _reaction_before(state: BuildState, word: int) -> tuple[Piece, list[Piece]] | None:
+    """ "Hypersensitivity | to aspirin": a reaction right before "to" (``relation_head``), whose object says which
+    reaction is meant; read as an alternative, every patient taking aspirin would be excluded."""
+    before = state.chunks[word - 1] if word > 0 else None
+    if not isinstance(before, ProseChunk) or "CONCEPT" not in before.piece.kinds:
+        return None
+    head = before.piece
+    if state.taken(head) or head.index in state.ledger.held_concepts or not _is_condition(state, head):
+        return None
+    if head.kinds["CONCEPT"] not in _RELATION_HEADS and head.lower not in _RELATION_HEADS:
+        return None
+    return head, []
 
 
 def _required_after(state: BuildState, verb: int) -> list[Piece]:

@@ -97,6 +97,8 @@ _NAMES = {
     "condition": "a condition",
     "qualifier": "a qualifier",
     "relative": "a relative clause",
+    "permission": "a permission or prohibition",
+    "person": "someone other than the patient",
     "pseudo": "no cue",
 }
 

@@ -1,0 +1,102 @@
+"""Conditions of a threshold that the thresholds reader joins as if they were requirements (part of the thresholds
+reader, applied by :func:`~criteria_nlp.build.subgroup_scope.for_section`).
+
+* A condition written as a threshold of another variable ("Weight ≥ 40 kg if age < 18 years", "eGFR ≥ 60 if
+  creatinine > 1.5 mg/dL") comes out of the run of thresholds as ``all(weight ≥ 40, age < 18)``: every adult fails
+  it. Two thresholds with a condition cue ("if", "when") between them are the rule and its condition,
+  ``if age < 18 then weight ≥ 40``. With more thresholds around them ("Age ≥ 18 years (≥ 16 years if weight ≥ 50
+  kg)") which of them the condition reaches is not read, so the run is unknown for every patient (with the cue and
+  its position as the reason) rather than a conjunction that is confidently wrong.
+* A proviso ("provided that", "only if") may say whom the threshold applies to ("ALT ≤ 2.5 × ULN, provided that no
+  liver metastases") or add a requirement of its own ("Hb ≥ 9 g/dL provided that no transfusion within 14 days").
+  The two readings agree where the condition holds; where it does not, one says eligible and the other not, so
+  there the requirement is unknown (an ``otherwise`` branch that was not read) instead of vacuously met.
+
+In the exclusion section a subgroup's rule is the subgroup *and* its rule, right for both readings of a proviso and
+for two thresholds; only the run of more thresholds is made unknown there. Words: ``proviso_cue`` and ``proviso_lead`` in ``corpora/lexicon/words.tsv``.
+"""
+
+from __future__ import annotations
+
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import Piece
+from criteria_nlp.ir import All, Conditional, Node, Span, Unparsed
+from criteria_nlp.knowledge.words import words
+
+_PROVISO_CUES = words("proviso_cue")
+_PROVISO_LEADS = words("proviso_lead")
+THRESHOLD_CONDITION_REASON = "a condition written as a threshold among other thresholds: which of them it reaches"
+PROVISO_REASON = "what the criterion asks where its proviso does not hold was not stated"
+
+
+def conditioned_requirements(state: BuildState, node: Node) -> Node:
+    """``node`` (the thresholds of one clause) with the conditions the thresholds reader joined as requirements read
+    as conditions, and provisos that do not hold made unknown (requirements only)."""
+    node = _threshold_condition(state, node)
+    return node if state.section == "exclusion" else _provisos(state, node)
+
+
+def _threshold_condition(state: BuildState, node: Node) -> Node:
+    if not isinstance(node, All):
+        return node
+    items = _items(node)
+    for k, (before, after) in enumerate(zip(items, items[1:], strict=False)):
+        cue = _cue_between(state, before.span.end, after.span.start)
+        if cue is None:
+            continue
+        if len(items) == 2 and not isinstance(after, Conditional):
+            # "X if Y": in the exclusion section the subgroup and its rule, which the ``all`` already says
+            exclusion = state.section == "exclusion"
+            return node if exclusion else Conditional(span=node.span, when=after, then=before, otherwise=None)
+        span = Span(start=cue.char_start, end=after.span.end)
+        words_ = span.slice(state.document)
+        where = f"{cue.text!r} at character {cue.char_start + 1}"
+        when = Unparsed(span=span, text=words_, reason=f"{THRESHOLD_CONDITION_REASON} ({where}) was not read")
+        otherwise = Unparsed(span=span, text=words_, reason="what the criterion means where that condition applies")
+        return Conditional(span=node.span, when=when, then=node, otherwise=otherwise)
+    return node
+
+
+def _items(node: All) -> list[Node]:
+    """The thresholds of a (left-nested) ``all``, in text order."""
+    found: list[Node] = []
+    for child in node.children:
+        found.extend(_items(child) if isinstance(child, All) else [child])
+    return sorted(found, key=lambda n: n.span.start)
+
+
+def _cue_between(state: BuildState, start: int, end: int) -> Piece | None:
+    """The condition cue in the words between two thresholds, if any."""
+    for piece in state.prose:
+        if start <= piece.char_start and piece.char_end <= end and "IF" in piece.kinds:
+            return piece
+    return None
+
+
+def _provisos(state: BuildState, node: Node) -> Node:
+    if isinstance(node, Conditional):
+        then = _provisos(state, node.then)
+        otherwise = node.otherwise
+        if otherwise is None and _proviso_before(state, node.when.span.start):
+            words_ = node.when.span.slice(state.document)
+            otherwise = Unparsed(span=node.when.span, text=words_, reason=PROVISO_REASON)
+        if then is node.then and otherwise is node.otherwise:
+            return node
+        return node.model_copy(update={"then": then, "otherwise": otherwise})
+    if isinstance(node, All):
+        children = tuple(_provisos(state, child) for child in node.children)
+        if all(a is b for a, b in zip(children, node.children, strict=True)):
+            return node
+        return node.model_copy(update={"children": children})
+    return node
+
+
+def _proviso_before(state: BuildState, start: int) -> bool:
+    """Is the condition starting at ``start`` led by a proviso ("provided that", "only if", "as long as")?"""
+    before = [p for p in state.prose if p.char_end <= start]
+    for position in range(len(before) - 1, max(-1, len(before) - 4), -1):
+        piece = before[position]
+        if "IF" in piece.kinds or piece.lower in _PROVISO_CUES:
+            lead = before[position - 1].lower if position > 0 else ""
+            return piece.lower in _PROVISO_CUES or lead in _PROVISO_LEADS
+    return False
