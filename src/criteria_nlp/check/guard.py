@@ -19,13 +19,62 @@ from __future__ import annotations
 
 from criteria_nlp.check.context import CheckContext
 from criteria_nlp.check.cues import CueMatch, meaning_cues
-from criteria_nlp.ir import Conditional, Diagnostic, Node, Span, Unparsed, kind_of
+from criteria_nlp.ir import Conditional, Diagnostic, Node, Not, Presence, Span, Unparsed, children_of, kind_of, rebuild
+from criteria_nlp.knowledge.words import words
 
 # the reasons the builder's leftovers give the words no reader took (``build.leftovers``, ``build.builder``)
 LEFTOVER_REASONS = ("words not understood", "no variable, threshold or condition recognised")
 GUARD_REASON = "words that may change the meaning of the rest were not read"
 OTHERWISE_REASON = "what the criterion means where those words apply was not read"
 DIAGNOSTIC = "meaning-not-read"
+DURATION_REASON = (
+    "an absence for a time ('no X for at least 5 years') may be how long the patient has been free of X or how long "
+    "X has lasted; the two readings disagree here"
+)
+_DURATION_LEADS = words("duration_lead")
+_ABSENCE_LEADS = words("absence_lead")
+
+
+def guard_negated_durations(node: Node, context: CheckContext) -> Node:
+    """ "No malignancy for at least 5 years" read as ``not present(malignancy, at least 5 years ago)`` says the
+    patient had no malignancy that long ago; the author may mean no malignancy in the last 5 years. After "free
+    of" the absence is the time since X (``within``); after other negations the two readings decide only where
+    they agree (``if unknown then one else the other``), unknown where they differ."""
+    if not any(isinstance(n, Not) and _duration_window(n.child, context.text) for n in context.nodes(node)):
+        return node
+    return _durations(node, context.text)
+
+
+def _durations(node: Node, text: str) -> Node:
+    if isinstance(node, Not) and _duration_window(node.child, text):
+        presence = node.child
+        assert isinstance(presence, Presence) and presence.window is not None
+        window = presence.window
+        since = window.model_copy(update={"min_ago": None, "max_ago": window.min_ago})
+        free = Not(span=node.span, child=presence.model_copy(update={"window": since}))
+        before = " ".join(text[max(0, node.span.start - 12) : node.span.start].lower().split())
+        if any(before.endswith(lead) for lead in _ABSENCE_LEADS):
+            return free
+        when = Unparsed(span=window.span, text=window.span.slice(text), reason=DURATION_REASON)
+        return Conditional(span=node.span, when=when, then=free, otherwise=node)
+    children = children_of(node)
+    if not children:
+        return node
+    rebuilt = tuple(_durations(child, text) for child in children)
+    if all(a is b for a, b in zip(rebuilt, children, strict=True)):
+        return node
+    return rebuild(node, rebuilt)
+
+
+def _duration_window(node: Node, text: str) -> bool:
+    """A presence whose window is a duration ("for at least 5 years": only a least time ago, no anchor)."""
+    if not isinstance(node, Presence) or node.window is None or not text:
+        return False
+    window = node.window
+    if window.min_ago is None or window.max_ago is not None or window.anchor is not None:
+        return False
+    before = text[: window.span.start].split()
+    return bool(before) and before[-1].lower() in _DURATION_LEADS
 
 
 def guard_partial_readings(node: Node, context: CheckContext) -> Node:
