@@ -28,6 +28,7 @@ from criteria_nlp.knowledge.words import words
 _NOT_PERMISSION_AFTER = words("not_permission_after")
 _PERSON_WORDS = words("person_word")
 _STATE_LEADS = words("exception_state_lead")
+_SUBJECT_WORDS = 8  # the most words naming the condition of a subgroup before its ":"
 
 
 @dataclass
@@ -181,6 +182,9 @@ def _split_subgroup(clause: Clause) -> list[Clause]:
     chunks = clause.chunks
     if clause.permission or clause.exception or len(chunks) < 4:
         return [clause]
+    concept_subject = _concept_subject(chunks)
+    if concept_subject is not None:
+        return [Clause(chunks[: concept_subject + 1], subject=True), Clause(chunks[concept_subject + 1 :])]
     first, second = chunks[0], chunks[1]
     if not (isinstance(first, ProseChunk) and first.piece.lower in SEX_PREPOSITIONS):
         return [clause]
@@ -192,6 +196,53 @@ def _split_subgroup(clause: Clause) -> list[Clause]:
     if not any(isinstance(c, ConstraintChunk) and c.variables for c in chunks[end + 1 :]):
         return [clause]
     return [Clause(chunks[: end + 1], subject=True), Clause(chunks[end + 1 :], inherited=clause.inherited)]
+
+
+def _concept_subject(chunks: Sequence[Chunk]) -> int | None:
+    """ "Patients with diabetes: HbA1c ≤ 10%", "For patients with liver metastases, ALT ≤ 5 × ULN": people with a
+    condition, then ":" (or "," after a preposition), then thresholds of named variables: whom the thresholds
+    apply to, not a condition every patient must have. The position of the ":" or ","; None when not so."""
+    position = 1 if isinstance(chunks[0], ProseChunk) and chunks[0].piece.lower in SEX_PREPOSITIONS else 0
+    start = position
+    marks = (":", ",") if start == 1 else (":",)
+    if naming_people(chunks[position]):  # "For diabetic patients, HbA1c ≤ 10%"
+        after = chunks[position + 1] if position + 1 < len(chunks) else None
+        if isinstance(after, ProseChunk) and after.piece.text in marks and _thresholds_only(chunks[position + 2 :]):
+            return position + 1
+        return None
+    while position < len(chunks) and isinstance(chunks[position], ProseChunk) and _is_person(chunks[position]):
+        position += 1
+    if position == start or position >= len(chunks) or not _is_text(chunks[position], "with"):
+        return None
+    for k in range(position + 1, min(len(chunks), position + 1 + _SUBJECT_WORDS)):
+        chunk = chunks[k]
+        if not isinstance(chunk, ProseChunk):
+            return None
+        if chunk.piece.text in marks:
+            named = [c.piece for c in chunks[position + 1 : k] if isinstance(c, ProseChunk)]
+            if not any("CONCEPT" in p.kinds for p in named) or any(p.text in CLAUSE_BREAKS for p in named):
+                return None
+            return k if _thresholds_only(chunks[k + 1 :]) else None
+    return None
+
+
+def _thresholds_only(chunks: Sequence[Chunk]) -> bool:
+    """Thresholds of named variables and no condition: what a subgroup before them is held to."""
+    return any(isinstance(c, ConstraintChunk) and c.variables for c in chunks) and not any(
+        isinstance(c, ProseChunk) and "CONCEPT" in c.piece.kinds for c in chunks
+    )
+
+
+def naming_people(chunk: Chunk) -> bool:
+    """A concept written as people who have it ("diabetic patients", "pregnant women")."""
+    if not isinstance(chunk, ProseChunk) or "CONCEPT" not in chunk.piece.kinds:
+        return False
+    last = chunk.piece.lower.split()[-1]
+    return last in _PERSON_WORDS or last.rstrip("s") in _PERSON_WORDS
+
+
+def _is_person(chunk: ProseChunk) -> bool:
+    return chunk.piece.lower in _PERSON_WORDS
 
 
 def _last_variables(chunks: Sequence[Chunk]) -> tuple[VariableMention, ...]:
