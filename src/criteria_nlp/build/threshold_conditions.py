@@ -26,6 +26,8 @@ from criteria_nlp.knowledge.words import words
 _PROVISO_CUES = words("proviso_cue")
 _PROVISO_LEADS = words("proviso_lead")
 THRESHOLD_CONDITION_REASON = "a condition written as a threshold among other thresholds: which of them it reaches"
+_PROVISO_REACH = 8  # words between a proviso and its condition ("provided that the patient has no …")
+_BREAKS = frozenset({",", ";", ".", "(", ")"})
 PROVISO_REASON = "what the criterion asks where its proviso does not hold was not stated"
 
 
@@ -94,9 +96,11 @@ def _provisos(state: BuildState, node: Node) -> Node:
 def _proviso_before(state: BuildState, start: int) -> bool:
     """Is the condition starting at ``start`` led by a proviso ("provided that", "only if", "as long as")?"""
     before = [p for p in state.prose if p.char_end <= start]
-    for position in range(len(before) - 1, max(-1, len(before) - 4), -1):
+    for position in range(len(before) - 1, max(-1, len(before) - _PROVISO_REACH), -1):
         piece = before[position]
         if "IF" in piece.kinds or piece.lower in _PROVISO_CUES:
             lead = before[position - 1].lower if position > 0 else ""
             return piece.lower in _PROVISO_CUES or lead in _PROVISO_LEADS
+        if piece.text in _BREAKS:
+            return False
     return False
