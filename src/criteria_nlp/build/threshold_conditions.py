@@ -7,6 +7,11 @@ reader, applied by :func:`~criteria_nlp.build.subgroup_scope.for_section`).
   ``if age < 18 then weight ≥ 40``. With more thresholds around them ("Age ≥ 18 years (≥ 16 years if weight ≥ 50
   kg)") which of them the condition reaches is not read, so the run is unknown for every patient (with the cue and
   its position as the reason) rather than a conjunction that is confidently wrong.
+* A subgroup with a condition after a list of thresholds ("Hb ≥ 9 g/dL and platelets ≥ 100 × 10^9/L in patients
+  with marrow involvement") conditions the last threshold or the whole list: both apply to the subgroup; for
+  others, the thresholds before it decide only where they are met (unknown where they fail).
+* A condition after alternatives ("ECOG 0-1, or 2 if age under 65") may reach the last one or all: outside the
+  condition the alternatives before the last decide where they are met, unknown where they are not.
 * A proviso ("provided that", "only if") may say whom the threshold applies to ("ALT ≤ 2.5 × ULN, provided that no
   liver metastases") or add a requirement of its own ("Hb ≥ 9 g/dL provided that no transfusion within 14 days").
   The two readings agree where the condition holds; where it does not, one says eligible and the other not, so
@@ -18,11 +23,28 @@ for two thresholds; only the run of more thresholds is made unknown there. Words
 
 from __future__ import annotations
 
+from criteria_nlp.build.common import all_of
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece
-from criteria_nlp.ir import All, Conditional, Node, Span, Unparsed
+from criteria_nlp.ir import (
+    All,
+    Any_,
+    Comparison,
+    Conditional,
+    Node,
+    Not,
+    Presence,
+    Range,
+    ReferenceMultiple,
+    Span,
+    Unparsed,
+)
 from criteria_nlp.knowledge.words import words
 
+_LIST_JOINERS = words("list_joiner")
+_PLAIN = (Comparison, Range, ReferenceMultiple)
+LIST_SUBGROUP_REASON = "whether the subgroup after a list of thresholds conditions the whole list or only the last"
+ALTERNATIVE_REASON = "whether the condition after alternatives reaches all of them or only the last"
 _PROVISO_CUES = words("proviso_cue")
 _PROVISO_LEADS = words("proviso_lead")
 THRESHOLD_CONDITION_REASON = "a condition written as a threshold among other thresholds: which of them it reaches"
@@ -35,7 +57,9 @@ def conditioned_requirements(state: BuildState, node: Node) -> Node:
     """``node`` (the thresholds of one clause) with the conditions the thresholds reader joined as requirements read
     as conditions, and provisos that do not hold made unknown (requirements only)."""
     node = _threshold_condition(state, node)
-    return node if state.section == "exclusion" else _provisos(state, node)
+    if state.section == "exclusion":
+        return node
+    return _provisos(state, _list_subgroup(state, node))
 
 
 def _threshold_condition(state: BuildState, node: Node) -> Node:
@@ -57,6 +81,36 @@ def _threshold_condition(state: BuildState, node: Node) -> Node:
         otherwise = Unparsed(span=span, text=words_, reason="what the criterion means where that condition applies")
         return Conditional(span=node.span, when=when, then=node, otherwise=otherwise)
     return node
+
+
+def _list_subgroup(state: BuildState, node: Node) -> Node:
+    """ "Hb ≥ 9 g/dL and platelets ≥ 100 × 10^9/L in patients with marrow involvement": the subgroup may condition
+    the last threshold or the whole list. Both readings agree for the subgroup (every threshold) and for others who
+    meet the thresholds before it; for others who fail one of those they disagree, so there it is unknown."""
+    if not isinstance(node, All):
+        return node
+    items = _items(node)
+    last = items[-1]
+    if not (isinstance(last, Conditional) and last.otherwise is None and isinstance(last.when, Presence | Not)):
+        return node
+    before = items[:-1]
+    if not before or not all(isinstance(item, _PLAIN) for item in before) or not _trailing(state, last.when.span):
+        return node
+    for left, right in zip(items, items[1:], strict=False):
+        gap = state.document[left.span.end : right.span.start].replace(",", " , ").split()
+        if not all(word.lower() in _LIST_JOINERS for word in gap):
+            return node
+    general = all_of(before)
+    words_ = last.when.span.slice(state.document)
+    unsure = Unparsed(span=last.when.span, text=words_, reason=LIST_SUBGROUP_REASON)
+    otherwise = Any_(span=general.span, children=(general, unsure))
+    return Conditional(span=node.span, when=last.when, then=all_of([*before, last.then]), otherwise=otherwise)
+
+
+def _trailing(state: BuildState, span: Span) -> bool:
+    """Does nothing but punctuation follow ``span`` in its clause?"""
+    rest = [p for p in state.prose if p.char_start >= span.end]
+    return all(not any(ch.isalnum() for ch in p.text) for p in rest)
 
 
 def _items(node: All) -> list[Node]:
@@ -82,6 +136,8 @@ def _provisos(state: BuildState, node: Node) -> Node:
         if otherwise is None and _proviso_before(state, node.when.span.start):
             words_ = node.when.span.slice(state.document)
             otherwise = Unparsed(span=node.when.span, text=words_, reason=PROVISO_REASON)
+        elif otherwise is None and isinstance(then, Any_) and node.when.span.start >= then.span.end:
+            otherwise = _unless_first(state, node.when, then)
         if then is node.then and otherwise is node.otherwise:
             return node
         return node.model_copy(update={"then": then, "otherwise": otherwise})
@@ -91,6 +147,16 @@ def _provisos(state: BuildState, node: Node) -> Node:
             return node
         return node.model_copy(update={"children": children})
     return node
+
+
+def _unless_first(state: BuildState, when: Node, alternatives: Any_) -> Node:
+    """ "ECOG 0-1, or 2 if age under 65": the condition may reach the last alternative or all of them. Both readings
+    agree inside the subgroup; outside it the alternatives before the last decide where they are met, and the
+    criterion is unknown where they are not (one reading fails it, the other does not apply)."""
+    first = alternatives.children[:-1]
+    words_ = when.span.slice(state.document)
+    unsure = Unparsed(span=when.span, text=words_, reason=ALTERNATIVE_REASON)
+    return Any_(span=alternatives.span, children=(*first, unsure))
 
 
 def _proviso_before(state: BuildState, start: int) -> bool:
