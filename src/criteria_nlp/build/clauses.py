@@ -135,7 +135,8 @@ def _new_item(chunks: Sequence[Chunk], cue: int, section: Section | None) -> int
         # "cancer, except basal cell carcinoma, or squamous cell carcinoma" (kinds of the condition) goes on
         if complete and _starts_condition(chunks[k + 2 :]):
             return k
-        if is_or(coordinator.piece) and _states_patient(chunks[cue + 1 : k]) and _starts_condition(chunks[k + 2 :], True):
+        after_state = is_or(coordinator.piece) and _states_patient(chunks[cue + 1 : k])
+        if after_state and _starts_condition(chunks[k + 2 :], True):
             return k
     return len(chunks)
 
@@ -210,7 +211,7 @@ def _concept_subject(chunks: Sequence[Chunk]) -> int | None:
         if isinstance(after, ProseChunk) and after.piece.text in marks and _thresholds_only(chunks[position + 2 :]):
             return position + 1
         return None
-    while position < len(chunks) and isinstance(chunks[position], ProseChunk) and _is_person(chunks[position]):
+    while position < len(chunks) and _is_person(chunks[position]):
         position += 1
     if position == start or position >= len(chunks) or not _is_text(chunks[position], "with"):
         return None
@@ -241,8 +242,8 @@ def naming_people(chunk: Chunk) -> bool:
     return last in _PERSON_WORDS or last.rstrip("s") in _PERSON_WORDS
 
 
-def _is_person(chunk: ProseChunk) -> bool:
-    return chunk.piece.lower in _PERSON_WORDS
+def _is_person(chunk: Chunk) -> bool:
+    return isinstance(chunk, ProseChunk) and chunk.piece.lower in _PERSON_WORDS
 
 
 def _last_variables(chunks: Sequence[Chunk]) -> tuple[VariableMention, ...]:

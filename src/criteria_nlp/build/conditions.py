@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from criteria_nlp.build.clauses import naming_people
 from criteria_nlp.build.common import (
     SEX_PREPOSITIONS,
     chunk_span,
@@ -17,7 +18,6 @@ from criteria_nlp.build.common import (
     text_of,
     trim,
 )
-from criteria_nlp.build.clauses import naming_people
 from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk
 from criteria_nlp.ir import ConceptRef, Demographic, Node, Not, Presence, Span, Unparsed

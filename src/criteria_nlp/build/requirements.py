@@ -57,6 +57,9 @@ def read_requirements(state: BuildState) -> None:
                 state.hold_concept(piece)  # "steroids" is what X required, no presence of its own
         start, end = written[0].char_start, written[-1].char_end
         state.requirements[head.index] = state.document[start:end]
+        if chunk.piece.lower in _RELATION_OBJECT:
+            for other in _coordinated_reactions(state, k - 1):  # "allergy or hypersensitivity to tramadol"
+                state.requirements[other.index] = state.document[start:end]
 
 
 def _head_before(state: BuildState, verb: int) -> tuple[Piece, list[Piece]] | None:
@@ -86,14 +89,44 @@ def _reaction_before(state: BuildState, word: int) -> tuple[Piece, list[Piece]] 
     """ "Hypersensitivity | to aspirin": a reaction right before "to" (``relation_head``), whose object says which
     reaction is meant; read as an alternative, every patient taking aspirin would be excluded."""
     before = state.chunks[word - 1] if word > 0 else None
-    if not isinstance(before, ProseChunk) or "CONCEPT" not in before.piece.kinds:
+    if not isinstance(before, ProseChunk):
         return None
-    head = before.piece
-    if state.taken(head) or head.index in state.ledger.held_concepts or not _is_condition(state, head):
-        return None
-    if head.kinds["CONCEPT"] not in _RELATION_HEADS and head.lower not in _RELATION_HEADS:
-        return None
-    return head, []
+    if _is_reaction(state, before.piece) and before.piece.index not in state.ledger.held_concepts:
+        return before.piece, []
+    if before.piece.lower in _RELATION_HEADS and not state.taken(before.piece):
+        # "allergy, hypersensitivity or intolerance to aspirin": a reaction word the lexicon does not know, after
+        # reactions it does: what they are to is theirs
+        others = _coordinated_reactions(state, word - 1)
+        if others:
+            return others[0], []
+    return None
+
+
+def _coordinated_reactions(state: BuildState, head: int) -> list[Piece]:
+    """The reactions joined to the one at ``head`` by "or", "and" or commas before it: what they are to is the same."""
+    found: list[Piece] = []
+    position = head - 1
+    while position >= 1:
+        joint, before = state.chunks[position], state.chunks[position - 1]
+        if not (isinstance(joint, ProseChunk) and (joint.piece.text == "," or "CONJ" in joint.piece.kinds)):
+            break
+        if not isinstance(before, ProseChunk):
+            break
+        if _is_reaction(state, before.piece):
+            found.append(before.piece)
+        elif before.piece.lower not in _RELATION_HEADS:
+            break
+        position -= 2
+    return found
+
+
+def _is_reaction(state: BuildState, piece: Piece) -> bool:
+    return (
+        "CONCEPT" in piece.kinds
+        and not state.taken(piece)
+        and _is_condition(state, piece)
+        and (piece.kinds["CONCEPT"] in _RELATION_HEADS or piece.lower in _RELATION_HEADS)
+    )
 
 
 def _required_after(state: BuildState, verb: int) -> list[Piece]:

@@ -18,10 +18,13 @@ reader, applied by :func:`~criteria_nlp.build.subgroup_scope.for_section`).
   there the requirement is unknown (an ``otherwise`` branch that was not read) instead of vacuously met.
 
 In the exclusion section a subgroup's rule is the subgroup *and* its rule, right for both readings of a proviso and
-for two thresholds; only the run of more thresholds is made unknown there. Words: ``proviso_cue`` and ``proviso_lead`` in ``corpora/lexicon/words.tsv``.
+for two thresholds; only the run of more thresholds is made unknown there. Words: ``proviso_cue``, ``proviso_lead``
+and ``list_joiner`` in ``corpora/lexicon/words.tsv``.
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 from criteria_nlp.build.common import all_of
 from criteria_nlp.build.state import BuildState
@@ -66,7 +69,7 @@ def _threshold_condition(state: BuildState, node: Node) -> Node:
     if not isinstance(node, All):
         return node
     items = _items(node)
-    for k, (before, after) in enumerate(zip(items, items[1:], strict=False)):
+    for before, after in pairwise(items):
         cue = _cue_between(state, before.span.end, after.span.start)
         if cue is None:
             continue
@@ -96,7 +99,7 @@ def _list_subgroup(state: BuildState, node: Node) -> Node:
     before = items[:-1]
     if not before or not all(isinstance(item, _PLAIN) for item in before) or not _trailing(state, last.when.span):
         return node
-    for left, right in zip(items, items[1:], strict=False):
+    for left, right in pairwise(items):
         gap = state.document[left.span.end : right.span.start].replace(",", " , ").split()
         if not all(word.lower() in _LIST_JOINERS for word in gap):
             return node
@@ -137,7 +140,7 @@ def _provisos(state: BuildState, node: Node) -> Node:
             words_ = node.when.span.slice(state.document)
             otherwise = Unparsed(span=node.when.span, text=words_, reason=PROVISO_REASON)
         elif otherwise is None and isinstance(then, Any_) and node.when.span.start >= then.span.end:
-            otherwise = _unless_first(state, node.when, then)
+            otherwise = None if _outside(then) else _unless_first(state, node.when, then)
         if then is node.then and otherwise is node.otherwise:
             return node
         return node.model_copy(update={"then": then, "otherwise": otherwise})
@@ -147,6 +150,17 @@ def _provisos(state: BuildState, node: Node) -> Node:
             return node
         return node.model_copy(update={"children": children})
     return node
+
+
+def _outside(alternatives: Any_) -> bool:
+    """ "potassium < 3 or > 5.5 mmol/L": bounds of one variable on both sides, one rule (outside a range)."""
+    children = alternatives.children
+    if len(children) != 2 or not all(isinstance(c, Comparison) for c in children):
+        return False
+    first, second = children
+    assert isinstance(first, Comparison) and isinstance(second, Comparison)
+    sides = {first.operator[:1], second.operator[:1]}
+    return first.variable.id == second.variable.id and sides == {"<", ">"}
 
 
 def _unless_first(state: BuildState, when: Node, alternatives: Any_) -> Node:

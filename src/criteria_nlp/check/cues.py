@@ -22,7 +22,7 @@ Category = Literal["exception", "condition", "qualifier", "relative", "permissio
 Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO"]
 _CATEGORIES = ("exception", "condition", "qualifier", "relative", "permission", "person", "pseudo")
 _DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO")
-_SCOPES = ("clause", "word")
+_SCOPES = ("clause", "word", "alone")
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,11 +117,23 @@ def is_guard(node: Node) -> bool:
 
 
 def _cues(leaf: Unparsed, text: str) -> list[CueMatch]:
-    """The cues in the words of ``leaf`` (its span in the criterion's text; its own text when that is not there)."""
+    """The cues in the words of ``leaf`` (its span in the criterion's text; its own text when that is not there);
+    a cue of scope "alone" only when it is all the leaf's words ("not" left over beside what it negated)."""
     if text and leaf.span.end <= len(text):
-        return meaning_cues().find(text, leaf.span.start, leaf.span.end)
-    offset = leaf.span.start
-    return [CueMatch(m.cue, m.start + offset, m.end + offset) for m in meaning_cues().find(leaf.text)]
+        found = meaning_cues().find(text, leaf.span.start, leaf.span.end)
+        words_ = leaf.span.slice(text)
+        offset = leaf.span.start
+    else:
+        offset = leaf.span.start
+        found = [CueMatch(m.cue, m.start + offset, m.end + offset) for m in meaning_cues().find(leaf.text)]
+        words_ = leaf.text
+    return [m for m in found if m.cue.scope != "alone" or _alone(words_, m.start - offset, m.end - offset)]
+
+
+def _alone(words_: str, start: int, end: int) -> bool:
+    """Are the words around ``words_[start:end]`` no words at all?"""
+    rest = words_[:start] + " " + words_[end:]
+    return not any(ch.isalnum() for ch in rest)
 
 
 def _governed(leaf: Unparsed, cue: CueMatch) -> Span:
