@@ -108,7 +108,7 @@ def _coordinated_reactions(state: BuildState, head: int) -> list[Piece]:
     position = head - 1
     while position >= 1:
         joint, before = state.chunks[position], state.chunks[position - 1]
-        if not (isinstance(joint, ProseChunk) and (joint.piece.text == "," or "CONJ" in joint.piece.kinds)):
+        if not (isinstance(joint, ProseChunk) and (joint.piece.text in (",", "/") or "CONJ" in joint.piece.kinds)):
             break
         if not isinstance(before, ProseChunk):
             break

@@ -52,9 +52,10 @@ def _durations(node: Node, text: str) -> Node:
         window = presence.window
         since = window.model_copy(update={"min_ago": None, "max_ago": window.min_ago})
         free = Not(span=node.span, child=presence.model_copy(update={"window": since}))
-        before = " ".join(text[max(0, node.span.start - 12) : node.span.start].lower().split())
-        if any(before.endswith(lead) for lead in _ABSENCE_LEADS):
-            return free
+        before = " ".join(text[max(0, node.span.start - 12) : node.span.start].lower().replace("-", " ").split())
+        first = node.span.slice(text).lower().replace("-", " ").split()[:1]
+        if any(before.endswith(lead) for lead in _ABSENCE_LEADS) or (first and first[0] in _ABSENCE_LEADS):
+            return free  # "free of malignancy for 5 years", "non-smoker for one year or more": the time since
         when = Unparsed(span=window.span, text=window.span.slice(text), reason=DURATION_REASON)
         return Conditional(span=node.span, when=when, then=free, otherwise=node)
     children = children_of(node)
