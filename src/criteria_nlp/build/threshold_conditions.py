@@ -58,7 +58,10 @@ PROVISO_REASON = "what the criterion asks where its proviso does not hold was no
 
 def conditioned_requirements(state: BuildState, node: Node) -> Node:
     """``node`` (the thresholds of one clause) with the conditions the thresholds reader joined as requirements read
-    as conditions, and provisos that do not hold made unknown (requirements only)."""
+    as conditions, and provisos that do not hold made unknown (requirements only). A permission's own condition
+    ("> 1.5 × ULN is acceptable if direct bilirubin < 35%") is read by the permission, which needs both."""
+    if state.permission:
+        return node
     node = _threshold_condition(state, node)
     if state.section == "exclusion":
         return node
