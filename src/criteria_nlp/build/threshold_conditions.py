@@ -106,11 +106,14 @@ def _list_subgroup(state: BuildState, node: Node) -> Node:
         gap = state.document[left.span.end : right.span.start].replace(",", " , ").split()
         if not all(word.lower() in _LIST_JOINERS for word in gap):
             return node
+    # all(any(before, all(not S, U)), if S then last): in the subgroup every threshold; outside it the thresholds
+    # before decide where met, unknown where not (each threshold written once, as the constraint table lists them)
     general = all_of(before)
     words_ = last.when.span.slice(state.document)
     unsure = Unparsed(span=last.when.span, text=words_, reason=LIST_SUBGROUP_REASON)
-    otherwise = Any_(span=general.span, children=(general, unsure))
-    return Conditional(span=node.span, when=last.when, then=all_of([*before, last.then]), otherwise=otherwise)
+    outside = All(span=last.when.span, children=(Not(span=last.when.span, child=last.when), unsure))
+    before_met = Any_(span=general.span.cover(outside.span), children=(general, outside))
+    return All(span=node.span, children=(before_met, last))
 
 
 def _trailing(state: BuildState, span: Span) -> bool:
@@ -142,8 +145,13 @@ def _provisos(state: BuildState, node: Node) -> Node:
         if otherwise is None and _proviso_before(state, node.when.span.start):
             words_ = node.when.span.slice(state.document)
             otherwise = Unparsed(span=node.when.span, text=words_, reason=PROVISO_REASON)
-        elif otherwise is None and isinstance(then, Any_) and node.when.span.start >= then.span.end:
-            otherwise = None if _outside(then) else _unless_first(state, node.when, then)
+        elif (
+            otherwise is None
+            and isinstance(then, Any_)
+            and node.when.span.start >= then.span.end
+            and not _outside(then)
+        ):
+            return _unless_first(state, node.when, then)
         if then is node.then and otherwise is node.otherwise:
             return node
         return node.model_copy(update={"then": then, "otherwise": otherwise})
@@ -170,10 +178,12 @@ def _unless_first(state: BuildState, when: Node, alternatives: Any_) -> Node:
     """ "ECOG 0-1, or 2 if age under 65": the condition may reach the last alternative or all of them. Both readings
     agree inside the subgroup; outside it the alternatives before the last decide where they are met, and the
     criterion is unknown where they are not (one reading fails it, the other does not apply)."""
-    first = alternatives.children[:-1]
+    # any(A, if C then B else U): inside the condition A or B; outside A, unknown where A fails
+    *first, last = alternatives.children
     words_ = when.span.slice(state.document)
     unsure = Unparsed(span=when.span, text=words_, reason=ALTERNATIVE_REASON)
-    return Any_(span=alternatives.span, children=(*first, unsure))
+    relaxed = Conditional(span=last.span.cover(when.span), when=when, then=last, otherwise=unsure)
+    return Any_(span=alternatives.span.cover(when.span), children=(*first, relaxed))
 
 
 def _proviso_before(state: BuildState, start: int) -> bool:
