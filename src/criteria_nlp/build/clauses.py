@@ -135,10 +135,24 @@ def _new_item(chunks: Sequence[Chunk], cue: int, section: Section | None) -> int
         # "cancer, except basal cell carcinoma, or squamous cell carcinoma" (kinds of the condition) goes on
         if complete and _starts_condition(chunks[k + 2 :]):
             return k
-        after_state = is_or(coordinator.piece) and _states_patient(chunks[cue + 1 : k])
-        if after_state and _starts_condition(chunks[k + 2 :], True):
+        said = chunks[cue + 1 : k]
+        after_state = is_or(coordinator.piece) and _states_patient(said) and not _open_bracket(said)
+        named = any(isinstance(c, ProseChunk) and "CONCEPT" in c.piece.kinds for c in said)
+        # after a named treatment only a named condition is a new item; after state words, any unknown words too
+        if after_state and _starts_condition(chunks[k + 2 :], True, words_too=not named):
             return k
     return len(chunks)
+
+
+def _open_bracket(chunks: Sequence[Chunk]) -> bool:
+    """ "unless sterilized surgically [ie, tubal ligation, or …": a list inside a bracket the comma does not end."""
+    depth = 0
+    for chunk in chunks:
+        if isinstance(chunk, ProseChunk) and chunk.piece.text in ("(", "["):
+            depth += 1
+        elif isinstance(chunk, ProseChunk) and chunk.piece.text in (")", "]"):
+            depth -= 1
+    return depth > 0
 
 
 def _states_patient(chunks: Sequence[Chunk]) -> bool:
@@ -160,11 +174,11 @@ def _category(piece: Piece) -> str:
     return concept.category if concept is not None else piece.kinds.get("TERM", "condition")
 
 
-def _starts_condition(chunks: Sequence[Chunk], after_state: bool = False) -> bool:
+def _starts_condition(chunks: Sequence[Chunk], after_state: bool = False, words_too: bool = False) -> bool:
     """Do ``chunks`` start with a named condition, after qualifiers ("active hepatitis B", "known HIV")?
-    ``after_state`` (after an exception saying a state of the patient): a condition, or words the lexicon does not
-    know that are neither a treatment nor a state ("leptomeningeal disease": a new item, unknown, rather than part
-    of the exception)."""
+    ``after_state`` (after an exception saying a state of the patient): a condition; with ``words_too`` (the
+    exception named nothing, "unless treated and stable") also words the lexicon does not know that are neither a
+    treatment nor a state ("leptomeningeal disease": a new item, unknown, rather than part of the exception)."""
     for chunk in chunks:
         if not isinstance(chunk, ProseChunk):
             return False
@@ -173,7 +187,7 @@ def _starts_condition(chunks: Sequence[Chunk], after_state: bool = False) -> boo
             return not after_state or _category(piece) == "condition"
         if "QUAL" in piece.kinds:
             continue
-        return after_state and not piece.kinds and is_content(piece) and piece.lower not in _STATE_LEADS
+        return words_too and not piece.kinds and is_content(piece) and piece.lower not in _STATE_LEADS
     return False
 
 
