@@ -20,12 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from criteria_nlp.build.common import CLAUSE_BREAKS, SEX_PREPOSITIONS, first_with, is_content, is_or
-from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk, VariableMention
+from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk, VariableMention
 from criteria_nlp.ir import Section
+from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.knowledge.words import words
 
 _NOT_PERMISSION_AFTER = words("not_permission_after")
 _PERSON_WORDS = words("person_word")
+_STATE_LEADS = words("exception_state_lead")
+_SUBJECT_WORDS = 8  # the most words naming the condition of a subgroup before its ":"
 
 
 @dataclass
@@ -120,27 +123,71 @@ def _new_item(chunks: Sequence[Chunk], cue: int, section: Section | None) -> int
     comma is returned: the chunk the exception's clause ends at and leaves out."""
     for k in range(cue + 2, len(chunks) - 2):
         before, comma, coordinator = chunks[k - 1], chunks[k], chunks[k + 1]
-        if not (_is_text(comma, ",") and isinstance(before, ConstraintChunk) and before.variables):
+        if not _is_text(comma, ","):
             continue
         if not (isinstance(coordinator, ProseChunk) and "CONJ" in coordinator.piece.kinds):
             continue
         if is_or(coordinator.piece) and section != "exclusion":
             continue  # an inclusion's clauses are all required: "or" would be lost
-        if _starts_condition(chunks[k + 2 :]):
+        complete = isinstance(before, ConstraintChunk) and before.variables
+        # "HIV, unless on antiretroviral therapy, or hepatitis B": an exception naming no condition (a treatment,
+        # a state) before a comma, "or" and a condition in an exclusion ends there, the condition is a new item;
+        # "cancer, except basal cell carcinoma, or squamous cell carcinoma" (kinds of the condition) goes on
+        if complete and _starts_condition(chunks[k + 2 :]):
+            return k
+        said = chunks[cue + 1 : k]
+        after_state = is_or(coordinator.piece) and _states_patient(said) and not _open_bracket(said)
+        named = any(isinstance(c, ProseChunk) and "CONCEPT" in c.piece.kinds for c in said)
+        # after a named treatment only a named condition is a new item; after state words, any unknown words too
+        if after_state and _starts_condition(chunks[k + 2 :], True, words_too=not named):
             return k
     return len(chunks)
 
 
-def _starts_condition(chunks: Sequence[Chunk]) -> bool:
-    """Do ``chunks`` start with a named condition, after qualifiers ("active hepatitis B", "known HIV")?"""
+def _open_bracket(chunks: Sequence[Chunk]) -> bool:
+    """ "unless sterilized surgically [ie, tubal ligation, or …": a list inside a bracket the comma does not end."""
+    depth = 0
+    for chunk in chunks:
+        if isinstance(chunk, ProseChunk) and chunk.piece.text in ("(", "["):
+            depth += 1
+        elif isinstance(chunk, ProseChunk) and chunk.piece.text in (")", "]"):
+            depth -= 1
+    return depth > 0
+
+
+def _states_patient(chunks: Sequence[Chunk]) -> bool:
+    """Do ``chunks`` say a state of the patient (a treatment: "on anticoagulants", "receiving antiviral therapy")
+    and name no condition, so that they are no kind of the condition the exception follows?"""
+    pieces = [c.piece for c in chunks if isinstance(c, ProseChunk)]
+    if len(pieces) != len(chunks) or not pieces:
+        return False
+    concepts = [p for p in pieces if "CONCEPT" in p.kinds]
+    if any(_category(p) == "condition" for p in concepts):
+        return False
+    first = next((p for p in pieces if p.text not in (",", "(")), None)
+    return bool(concepts) or (first is not None and first.lower in _STATE_LEADS)
+
+
+def _category(piece: Piece) -> str:
+    """A concept piece's category: the (packaged) lexicon's, else the terminology's, else a condition."""
+    concept = load_lexicon().concepts.get(piece.kinds["CONCEPT"])
+    return concept.category if concept is not None else piece.kinds.get("TERM", "condition")
+
+
+def _starts_condition(chunks: Sequence[Chunk], after_state: bool = False, words_too: bool = False) -> bool:
+    """Do ``chunks`` start with a named condition, after qualifiers ("active hepatitis B", "known HIV")?
+    ``after_state`` (after an exception saying a state of the patient): a condition; with ``words_too`` (the
+    exception named nothing, "unless treated and stable") also words the lexicon does not know that are neither a
+    treatment nor a state ("leptomeningeal disease": a new item, unknown, rather than part of the exception)."""
     for chunk in chunks:
         if not isinstance(chunk, ProseChunk):
             return False
-        kinds = chunk.piece.kinds
-        if "CONCEPT" in kinds:
-            return True
-        if "QUAL" not in kinds:
-            return False
+        piece = chunk.piece
+        if "CONCEPT" in piece.kinds:
+            return not after_state or _category(piece) == "condition"
+        if "QUAL" in piece.kinds:
+            continue
+        return words_too and not piece.kinds and is_content(piece) and piece.lower not in _STATE_LEADS
     return False
 
 
@@ -150,6 +197,9 @@ def _split_subgroup(clause: Clause) -> list[Clause]:
     chunks = clause.chunks
     if clause.permission or clause.exception or len(chunks) < 4:
         return [clause]
+    concept_subject = _concept_subject(chunks)
+    if concept_subject is not None:
+        return [Clause(chunks[: concept_subject + 1], subject=True), Clause(chunks[concept_subject + 1 :])]
     first, second = chunks[0], chunks[1]
     if not (isinstance(first, ProseChunk) and first.piece.lower in SEX_PREPOSITIONS):
         return [clause]
@@ -161,6 +211,53 @@ def _split_subgroup(clause: Clause) -> list[Clause]:
     if not any(isinstance(c, ConstraintChunk) and c.variables for c in chunks[end + 1 :]):
         return [clause]
     return [Clause(chunks[: end + 1], subject=True), Clause(chunks[end + 1 :], inherited=clause.inherited)]
+
+
+def _concept_subject(chunks: Sequence[Chunk]) -> int | None:
+    """ "Patients with diabetes: HbA1c ≤ 10%", "For patients with liver metastases, ALT ≤ 5 × ULN": people with a
+    condition, then ":" (or "," after a preposition), then thresholds of named variables: whom the thresholds
+    apply to, not a condition every patient must have. The position of the ":" or ","; None when not so."""
+    position = 1 if isinstance(chunks[0], ProseChunk) and chunks[0].piece.lower in SEX_PREPOSITIONS else 0
+    start = position
+    marks = (":", ",") if start == 1 else (":",)
+    if naming_people(chunks[position]):  # "For diabetic patients, HbA1c ≤ 10%"
+        after = chunks[position + 1] if position + 1 < len(chunks) else None
+        if isinstance(after, ProseChunk) and after.piece.text in marks and _thresholds_only(chunks[position + 2 :]):
+            return position + 1
+        return None
+    while position < len(chunks) and _is_person(chunks[position]):
+        position += 1
+    if position == start or position >= len(chunks) or not _is_text(chunks[position], "with"):
+        return None
+    for k in range(position + 1, min(len(chunks), position + 1 + _SUBJECT_WORDS)):
+        chunk = chunks[k]
+        if not isinstance(chunk, ProseChunk):
+            return None
+        if chunk.piece.text in marks:
+            named = [c.piece for c in chunks[position + 1 : k] if isinstance(c, ProseChunk)]
+            if not any("CONCEPT" in p.kinds for p in named) or any(p.text in CLAUSE_BREAKS for p in named):
+                return None
+            return k if _thresholds_only(chunks[k + 1 :]) else None
+    return None
+
+
+def _thresholds_only(chunks: Sequence[Chunk]) -> bool:
+    """Thresholds of named variables and no condition: what a subgroup before them is held to."""
+    return any(isinstance(c, ConstraintChunk) and c.variables for c in chunks) and not any(
+        isinstance(c, ProseChunk) and "CONCEPT" in c.piece.kinds for c in chunks
+    )
+
+
+def naming_people(chunk: Chunk) -> bool:
+    """A concept written as people who have it ("diabetic patients", "pregnant women")."""
+    if not isinstance(chunk, ProseChunk) or "CONCEPT" not in chunk.piece.kinds:
+        return False
+    last = chunk.piece.lower.split()[-1]
+    return last in _PERSON_WORDS or last.rstrip("s") in _PERSON_WORDS
+
+
+def _is_person(chunk: Chunk) -> bool:
+    return isinstance(chunk, ProseChunk) and chunk.piece.lower in _PERSON_WORDS
 
 
 def _last_variables(chunks: Sequence[Chunk]) -> tuple[VariableMention, ...]:

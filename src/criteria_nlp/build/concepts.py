@@ -104,6 +104,11 @@ def read_concepts(state: BuildState) -> None:
             # "SLE (Systemic lupus erythematosus)", "malignant tumors or other malignant disease", "diagnosis of HF,
             # symptomatic HF": one presence; but "active malignancy or history of malignancy" names two times of it
             state.restated.setdefault(seen[0].index, []).append(piece.span)
+            if piece.index in state.requirements:
+                # "allergy or hypersensitivity to tramadol": what the restatement is narrowed by narrows the one
+                # presence (narrower is never more confident)
+                number = next(k for k, item in enumerate(state.items) if item[0] is seen[0])
+                state.details.setdefault(number, state.requirements[piece.index])
             continue
         first.setdefault(piece.kinds["CONCEPT"], (piece, qualifiers))
         state.items.append((piece, qualifiers))

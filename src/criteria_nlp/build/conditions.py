@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from criteria_nlp.build.clauses import naming_people
 from criteria_nlp.build.common import (
     SEX_PREPOSITIONS,
     chunk_span,
@@ -29,6 +30,7 @@ _PERSON_WORDS = words("person_word")
 _SUBGROUP_WITH = words("subgroup_with")
 _ARTICLES = words("article")
 _PUNCTUATION = frozenset({")", "(", ",", ";", ".", ":"})
+_ONLY_WORDS = words("subgroup_only")
 _SUBGROUP_WORDS = 6  # the most words a subgroup ending a clause may have ("with liver involvement")
 
 
@@ -49,6 +51,9 @@ def condition_after(state: BuildState, index: int, restating: bool = False) -> N
             if _leads_threshold(state, position):
                 return None  # "(in case of liver metastases < 5 × ULN)": the condition of the next threshold
             return _condition_at(state, position)
+        people = _people_after(state, position)
+        if people is not None:
+            return people
         if sex_leads_threshold(state, state.chunks.index(chunk)):
             return None  # "Hb < 130 g/L, females < 120 g/L": the sex belongs to the next threshold
         sex = _sex_condition(state, chunk)
@@ -57,6 +62,25 @@ def condition_after(state: BuildState, index: int, restating: bool = False) -> N
         if not (isinstance(chunk, ProseChunk) and not is_content(chunk.piece)):
             return None
     return None
+
+
+def _people_after(state: BuildState, position: int) -> Node | None:
+    """ "HbA1c ≤ 10% in diabetic patients (only)": a preposition and a concept written as the people who have it,
+    ending the clause, say whom the threshold applies to (as "in patients with diabetes" does)."""
+    chunks = state.chunks
+    cue, named = chunks[position], chunks[position + 1] if position + 1 < len(chunks) else None
+    if not (isinstance(cue, ProseChunk) and cue.piece.lower in SEX_PREPOSITIONS) or named is None:
+        return None
+    if not naming_people(named) or state.taken(cue.piece):
+        return None
+    assert isinstance(named, ProseChunk)
+    rest = [c for c in chunks[position + 2 :] if not (isinstance(c, ProseChunk) and c.piece.lower in _ONLY_WORDS)]
+    if rest and not ends_clause(rest[0]) and not (isinstance(rest[0], ProseChunk) and rest[0].piece.text == ")"):
+        return None
+    state.take(cue.piece, READER, "cue:condition")
+    state.take(named.piece, READER, "condition")
+    state.hold_concept(named.piece)
+    return Presence(span=named.piece.span, concept=concept_ref(state, named.piece, ()))
 
 
 def condition_before(state: BuildState, index: int) -> Node | None:

@@ -145,9 +145,12 @@ def _replace(node: Node, target: Node, replacement: Node) -> Node:
 
 def _clause_span(state: BuildState) -> Span:
     """The exception's words after its cues (taken before this is called), a closing bracket left out."""
+    chunks = list(state.chunks)
+    while len(chunks) > 1 and isinstance(chunks[-1], ProseChunk) and chunks[-1].piece.text == ",":
+        chunks.pop()  # "unless on antiviral therapy, | or hepatitis C": the comma before the next item
     spans = [
         c.span if not isinstance(c, ProseChunk) else c.piece.span
-        for c in state.chunks
+        for c in chunks
         if not isinstance(c, ProseChunk) or not state.taken(c.piece)
     ]
     if not spans:

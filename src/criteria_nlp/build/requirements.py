@@ -9,7 +9,11 @@ makes the leaf TRUE (at most UNKNOWN, "needs review"), while no X at all still m
 never gives a confident wrong decision. The words of Y are taken here, so no concept of them becomes a presence.
 
 Writes ``state.requirements`` (X's piece index -> the requirement as written); the concepts reader gives it to X.
-Words: ``requirement_verb``, ``requirement_gap`` in ``corpora/lexicon/words.tsv``.
+A reaction to something ("hypersensitivity to aspirin", "allergy to penicillin") is read the same way: what it
+is a reaction to narrows it (``relation_head`` before ``relation_object``).
+
+Words: ``requirement_verb``, ``requirement_gap``, ``relation_head``, ``relation_object`` in
+``corpora/lexicon/words.tsv``.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from criteria_nlp.knowledge.words import words
 READER = "requirements"
 _VERBS = words("requirement_verb")
 _GAP = words("requirement_gap")
+_RELATION_OBJECT = words("relation_object")
+_RELATION_HEADS = words("relation_head")
 _ENDS = frozenset({*CLAUSE_BREAKS, ":"})
 _STOP_KINDS = frozenset({"NEG", "IF", "UNLESS", "ALLOWED"})
 _MAX_SKIPPED = 2  # "COPD exacerbation needing oxygen": words between X and the verb, left to the leftovers
@@ -30,9 +36,14 @@ _MAX_SKIPPED = 2  # "COPD exacerbation needing oxygen": words between X and the 
 def read_requirements(state: BuildState) -> None:
     chunks = state.chunks
     for k, chunk in enumerate(chunks):
-        if not isinstance(chunk, ProseChunk) or chunk.piece.lower not in _VERBS or state.taken(chunk.piece):
+        if not isinstance(chunk, ProseChunk) or state.taken(chunk.piece):
             continue
-        found = _head_before(state, k)
+        if chunk.piece.lower in _VERBS:
+            found = _head_before(state, k)
+        elif chunk.piece.lower in _RELATION_OBJECT:
+            found = _reaction_before(state, k)
+        else:
+            continue
         if found is None:
             continue
         head, gap = found
@@ -46,6 +57,9 @@ def read_requirements(state: BuildState) -> None:
                 state.hold_concept(piece)  # "steroids" is what X required, no presence of its own
         start, end = written[0].char_start, written[-1].char_end
         state.requirements[head.index] = state.document[start:end]
+        if chunk.piece.lower in _RELATION_OBJECT:
+            for other in _coordinated_reactions(state, k - 1):  # "allergy or hypersensitivity to tramadol"
+                state.requirements[other.index] = state.document[start:end]
 
 
 def _head_before(state: BuildState, verb: int) -> tuple[Piece, list[Piece]] | None:
@@ -69,6 +83,50 @@ def _head_before(state: BuildState, verb: int) -> tuple[Piece, list[Piece]] | No
         if skipped > _MAX_SKIPPED or not is_content(piece):
             return None
     return None
+
+
+def _reaction_before(state: BuildState, word: int) -> tuple[Piece, list[Piece]] | None:
+    """ "Hypersensitivity | to aspirin": a reaction right before "to" (``relation_head``), whose object says which
+    reaction is meant; read as an alternative, every patient taking aspirin would be excluded."""
+    before = state.chunks[word - 1] if word > 0 else None
+    if not isinstance(before, ProseChunk):
+        return None
+    if _is_reaction(state, before.piece) and before.piece.index not in state.ledger.held_concepts:
+        return before.piece, []
+    if before.piece.lower in _RELATION_HEADS and not state.taken(before.piece):
+        # "allergy, hypersensitivity or intolerance to aspirin": a reaction word the lexicon does not know, after
+        # reactions it does: what they are to is theirs
+        others = _coordinated_reactions(state, word - 1)
+        if others:
+            return others[0], []
+    return None
+
+
+def _coordinated_reactions(state: BuildState, head: int) -> list[Piece]:
+    """The reactions joined to the one at ``head`` by "or", "and" or commas before it: what they are to is the same."""
+    found: list[Piece] = []
+    position = head - 1
+    while position >= 1:
+        joint, before = state.chunks[position], state.chunks[position - 1]
+        if not (isinstance(joint, ProseChunk) and (joint.piece.text in (",", "/") or "CONJ" in joint.piece.kinds)):
+            break
+        if not isinstance(before, ProseChunk):
+            break
+        if _is_reaction(state, before.piece):
+            found.append(before.piece)
+        elif before.piece.lower not in _RELATION_HEADS:
+            break
+        position -= 2
+    return found
+
+
+def _is_reaction(state: BuildState, piece: Piece) -> bool:
+    return (
+        "CONCEPT" in piece.kinds
+        and not state.taken(piece)
+        and _is_condition(state, piece)
+        and (piece.kinds["CONCEPT"] in _RELATION_HEADS or piece.lower in _RELATION_HEADS)
+    )
 
 
 def _required_after(state: BuildState, verb: int) -> list[Piece]:

@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from criteria_nlp.build.common import all_of, is_content
 from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.threshold_conditions import conditioned_requirements
 from criteria_nlp.grammar import ProseChunk
 from criteria_nlp.ir import All, Any_, Comparison, Conditional, Demographic, Node, Range, ReferenceMultiple
 from criteria_nlp.knowledge.words import words
@@ -69,7 +70,9 @@ def gather_last(state: BuildState, nodes: list[Node], joins: list[bool], subgrou
 
 
 def for_section(state: BuildState, node: Node) -> Node:
-    """In the exclusion section, a subgroup's rule with no alternative is the subgroup and its rule."""
+    """In the exclusion section, a subgroup's rule with no alternative is the subgroup and its rule; a requirement's
+    conditions joined as requirements are read as conditions (:mod:`~criteria_nlp.build.threshold_conditions`)."""
+    node = conditioned_requirements(state, node)
     if state.section != "exclusion":
         return node
     return _excluding(node)

@@ -18,11 +18,11 @@ from typing import Literal, cast
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.resources import corpus_path
 
-Category = Literal["exception", "condition", "qualifier", "relative", "pseudo"]
+Category = Literal["exception", "condition", "qualifier", "relative", "permission", "person", "pseudo"]
 Direction = Literal["FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO"]
-_CATEGORIES = ("exception", "condition", "qualifier", "relative", "pseudo")
+_CATEGORIES = ("exception", "condition", "qualifier", "relative", "permission", "person", "pseudo")
 _DIRECTIONS = ("FORWARD", "BACKWARD", "BIDIRECTIONAL", "PSEUDO")
-_SCOPES = ("clause", "word")
+_SCOPES = ("clause", "word", "alone")
 
 
 @dataclass(frozen=True, slots=True)

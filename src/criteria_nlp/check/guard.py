@@ -19,13 +19,63 @@ from __future__ import annotations
 
 from criteria_nlp.check.context import CheckContext
 from criteria_nlp.check.cues import CueMatch, meaning_cues
-from criteria_nlp.ir import Conditional, Diagnostic, Node, Span, Unparsed, kind_of
+from criteria_nlp.ir import Conditional, Diagnostic, Node, Not, Presence, Span, Unparsed, children_of, kind_of, rebuild
+from criteria_nlp.knowledge.words import words
 
 # the reasons the builder's leftovers give the words no reader took (``build.leftovers``, ``build.builder``)
 LEFTOVER_REASONS = ("words not understood", "no variable, threshold or condition recognised")
 GUARD_REASON = "words that may change the meaning of the rest were not read"
 OTHERWISE_REASON = "what the criterion means where those words apply was not read"
 DIAGNOSTIC = "meaning-not-read"
+DURATION_REASON = (
+    "an absence for a time ('no X for at least 5 years') may be how long the patient has been free of X or how long "
+    "X has lasted; the two readings disagree here"
+)
+_DURATION_LEADS = words("duration_lead")
+_ABSENCE_LEADS = words("absence_lead")
+
+
+def guard_negated_durations(node: Node, context: CheckContext) -> Node:
+    """ "No malignancy for at least 5 years" read as ``not present(malignancy, at least 5 years ago)`` says the
+    patient had no malignancy that long ago; the author may mean no malignancy in the last 5 years. After "free
+    of" the absence is the time since X (``within``); after other negations the two readings decide only where
+    they agree (``if unknown then one else the other``), unknown where they differ."""
+    if not any(isinstance(n, Not) and _duration_window(n.child, context.text) for n in context.nodes(node)):
+        return node
+    return _durations(node, context.text)
+
+
+def _durations(node: Node, text: str) -> Node:
+    if isinstance(node, Not) and _duration_window(node.child, text):
+        presence = node.child
+        assert isinstance(presence, Presence) and presence.window is not None
+        window = presence.window
+        since = window.model_copy(update={"min_ago": None, "max_ago": window.min_ago})
+        free = Not(span=node.span, child=presence.model_copy(update={"window": since}))
+        before = " ".join(text[max(0, node.span.start - 12) : node.span.start].lower().replace("-", " ").split())
+        first = node.span.slice(text).lower().replace("-", " ").split()[:1]
+        if any(before.endswith(lead) for lead in _ABSENCE_LEADS) or (first and first[0] in _ABSENCE_LEADS):
+            return free  # "free of malignancy for 5 years", "non-smoker for one year or more": the time since
+        when = Unparsed(span=window.span, text=window.span.slice(text), reason=DURATION_REASON)
+        return Conditional(span=node.span, when=when, then=free, otherwise=node)
+    children = children_of(node)
+    if not children:
+        return node
+    rebuilt = tuple(_durations(child, text) for child in children)
+    if all(a is b for a, b in zip(rebuilt, children, strict=True)):
+        return node
+    return rebuild(node, rebuilt)
+
+
+def _duration_window(node: Node, text: str) -> bool:
+    """A presence whose window is a duration ("for at least 5 years": only a least time ago, no anchor)."""
+    if not isinstance(node, Presence) or node.window is None or not text:
+        return False
+    window = node.window
+    if window.min_ago is None or window.max_ago is not None or window.anchor is not None:
+        return False
+    before = text[: window.span.start].split()
+    return bool(before) and before[-1].lower() in _DURATION_LEADS
 
 
 def guard_partial_readings(node: Node, context: CheckContext) -> Node:
@@ -68,11 +118,23 @@ def is_guard(node: Node) -> bool:
 
 
 def _cues(leaf: Unparsed, text: str) -> list[CueMatch]:
-    """The cues in the words of ``leaf`` (its span in the criterion's text; its own text when that is not there)."""
+    """The cues in the words of ``leaf`` (its span in the criterion's text; its own text when that is not there);
+    a cue of scope "alone" only when it is all the leaf's words ("not" left over beside what it negated)."""
     if text and leaf.span.end <= len(text):
-        return meaning_cues().find(text, leaf.span.start, leaf.span.end)
-    offset = leaf.span.start
-    return [CueMatch(m.cue, m.start + offset, m.end + offset) for m in meaning_cues().find(leaf.text)]
+        found = meaning_cues().find(text, leaf.span.start, leaf.span.end)
+        words_ = leaf.span.slice(text)
+        offset = leaf.span.start
+    else:
+        offset = leaf.span.start
+        found = [CueMatch(m.cue, m.start + offset, m.end + offset) for m in meaning_cues().find(leaf.text)]
+        words_ = leaf.text
+    return [m for m in found if m.cue.scope != "alone" or _alone(words_, m.start - offset, m.end - offset)]
+
+
+def _alone(words_: str, start: int, end: int) -> bool:
+    """Are the words around ``words_[start:end]`` no words at all?"""
+    rest = words_[:start] + " " + words_[end:]
+    return not any(ch.isalnum() for ch in rest)
 
 
 def _governed(leaf: Unparsed, cue: CueMatch) -> Span:
@@ -97,6 +159,8 @@ _NAMES = {
     "condition": "a condition",
     "qualifier": "a qualifier",
     "relative": "a relative clause",
+    "permission": "a permission or prohibition",
+    "person": "someone other than the patient",
     "pseudo": "no cue",
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from criteria_nlp.check.context import CheckContext
-from criteria_nlp.check.guard import guard_partial_readings
+from criteria_nlp.check.guard import guard_negated_durations, guard_partial_readings
 from criteria_nlp.check.plausibility import check_plausible_thresholds
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.ir import (
@@ -136,6 +136,7 @@ PASSES: tuple[Pass, ...] = (
     check_plausible_thresholds,
     check_ranges,
     report_unparsed,
+    guard_negated_durations,  # "no X for at least 5 years": the time since X, or how long X lasted
     guard_partial_readings,  # unread words that may change the meaning of the rest: the criterion is unknown
 )
 
