@@ -122,7 +122,8 @@ TRIGGERS: dict[Reader, Trigger] = {
     read_classes: Trigger(kinds=frozenset({"VARIABLE"})),  # a scale's name: a prose VARIABLE
     # "non-" (a NEG cue of scope "word") or "anti-" (against_prefix) as a prose piece
     read_prefixes: Trigger(words=NON | words("against_prefix")),
-    read_requirements: Trigger(words=words("requirement_verb")),  # a prose requirement_verb
+    # a prose requirement_verb ("that required"), or the "to" of a reaction ("hypersensitivity to aspirin")
+    read_requirements: Trigger(words=words("requirement_verb") | words("relation_object")),
     # a NEG cue before a concept, or a backward NEG cue phrase after it ("HIV negative")
     read_negation: Trigger(kinds=frozenset({"NEG"}), words=_NEG_CUES),
     read_windows: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # windows parsed or found by reading
