@@ -61,11 +61,22 @@ def threshold_node(
     return All(span=span, children=tuple(per_variable))
 
 
-def pair_reading(t: Threshold) -> str:
-    """How "x/y" bounds a pair of variables, by its direction: an upper bound ("BP < 140/90": controlled) holds when
-    both values are under theirs ("both"); a lower bound ("BP > 140/90": hypertension) when either value is over
-    its own ("either"), as hypertension is defined; an equality needs both."""
-    return "either" if t.low is not None and t.high is None else "both"
+def pair_reading(t: Threshold, excluding: bool | None = None) -> str:
+    """How "x/y" bounds a pair of variables: "both", "either", or "agree" (decided only where both readings agree).
+
+    By its direction alone (``excluding`` None): an upper bound ("BP < 140/90": controlled) holds when both values
+    are under theirs ("both"); a lower bound ("BP > 140/90": hypertension) when either value is over its own
+    ("either"), as hypertension is defined; an equality needs both. With the side it is read on (``excluding``: a
+    condition that excludes, as in the exclusion section or negated in the inclusion one) these two stay the
+    convention only where they are one: a lower bound that excludes (hypertension), an upper bound that is
+    required (a controlled pressure). An upper bound that excludes ("BP < 90/60": hypotension is either value
+    under its own) and a lower bound that is required (a minimum pressure may need both) have no convention:
+    "agree"."""
+    lower = t.low is not None and t.high is None
+    upper = t.high is not None and t.low is None
+    if excluding is None or not (lower or upper) or lower == excluding:
+        return "either" if lower else "both"
+    return "agree"
 
 
 def _expand(lexicon: Lexicon, variable: VariableMention) -> list[VariableRef]:

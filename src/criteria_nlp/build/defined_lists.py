@@ -22,7 +22,7 @@ from itertools import pairwise
 
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or
 from criteria_nlp.build.concepts import _qualifiers_within
-from criteria_nlp.build.pairs import undecided_when_split
+from criteria_nlp.build.pairs import read_by_side, undecided_when_split
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ConstraintChunk, Piece, ProseChunk, WindowChunk
 from criteria_nlp.ir import All, Any_, Comparison, Node, Not, Presence, Range, ReferenceMultiple, Unparsed
@@ -133,6 +133,7 @@ def _separated(items: list[Node], joints: list[Piece]) -> bool:
 
 def is_threshold(node: Node) -> bool:
     """A threshold, or a pair of them ("BP ≥ 140/90"): no condition, exception or negation of its own."""
+    node = read_by_side(node) or node  # "BP < 90/60" in the exclusion section, decided where its readings agree
     if isinstance(node, All | Any_):
         return all(isinstance(child, _THRESHOLDS) for child in node.children)
     return isinstance(node, _THRESHOLDS)

@@ -35,6 +35,7 @@ from criteria_nlp.build.conditions import (
 from criteria_nlp.build.direction import direction_unknown, toward
 from criteria_nlp.build.earlier import complement_after, earlier_variable, for_everyone_else, remember
 from criteria_nlp.build.measured import scale_parts, take_score_points
+from criteria_nlp.build.pairs import by_side
 from criteria_nlp.build.state import BuildState, Named, cue_role
 from criteria_nlp.build.subgroup_scope import for_section, gather_last, gathered, is_trailing_subgroup
 from criteria_nlp.build.variables import (
@@ -49,6 +50,15 @@ from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk, Thre
 from criteria_nlp.ir import All, Any_, Conditional, Diagnostic, Node, Not, Unparsed
 
 READER = "thresholds"
+_PAIR_READINGS = {
+    "either": "a lower bound that excludes: either value over its own bound meets it (any)",
+    "both": "an upper bound that is required, or an equality: both values must meet theirs (all)",
+    "agree": (
+        "decided only where both values agree (both meet theirs: met; neither: not met); one value on each side is"
+        " unknown, as 'both' and 'either' are each meant somewhere (a pair defining a condition in brackets is read"
+        " as its definition: see definition-reading)"
+    ),
+}
 
 
 @dataclass
@@ -115,15 +125,18 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     for c in between:
         if isinstance(c, ProseChunk):
             state.take(c.piece, READER, cue_role(c.piece, "connective"))
-    node = threshold_node(state.known, variables, thresholds, chunk.span, either=chunk.either)
-    _note_pair(state, node, thresholds)
+    negation = negation_before(state, index)
+    excluding = (state.section == "exclusion") != (negation is not None)  # "No BP < 90/60" must be absent
+    node = by_side(
+        threshold_node(state.known, variables, thresholds, chunk.span, chunk.either), chunk, state.document, excluding
+    )
+    _note_pair(state, node, thresholds, excluding)
     if condition is not None and _relaxed(thresholds):
         # "ALT ≤ 3 × ULN or ≤ 5 × ULN in case of liver metastases": the second threshold is the subgroup's
         general, relaxed = (threshold_node(state.known, variables, [t], chunk.span) for t in thresholds)
         node = Conditional(span=chunk.span.cover(condition.span), when=condition, then=relaxed, otherwise=general)
         condition = None
     state.place(chunk, READER)
-    negation = negation_before(state, index)
     if negation is not None:
         node = Not(span=negation.span.cover(chunk.span), child=node)
     if others is not None:
@@ -191,16 +204,14 @@ def _otherwise(state: BuildState, run: _Run, node: Node, others: list[Piece], in
     return True
 
 
-def _note_pair(state: BuildState, node: Node, thresholds: list[Threshold]) -> None:
+def _note_pair(state: BuildState, node: Node, thresholds: list[Threshold], excluding: bool) -> None:
     """ "BP > 140/90 mmHg": say which reading of the pair was made (the trace shows it as "any of" / "all of")."""
     if not isinstance(node, All | Any_) or not thresholds or thresholds[0].pair is None:
         return
-    reading = pair_reading(thresholds[0])
-    how = (
-        "a lower bound: either value over its own bound meets it (any)"
-        if reading == "either"
-        else "an upper bound or equality: both values must meet theirs (all)"
-    )
+    how = _PAIR_READINGS[pair_reading(thresholds[0], excluding)]
+    if how.startswith("decided"):
+        side = "a lower bound that is required" if thresholds[0].low is not None else "an upper bound that excludes"
+        how = f"{side}: {how}"
     written = thresholds[0].span.slice(state.document)
     state.diagnostics.append(
         Diagnostic(code="pair-reading", severity="info", message=f"{written!r} read as {how}", span=node.span)

@@ -106,7 +106,8 @@ def group_term(ctx: CriterionContext) -> Iterator[Hit]:
     for (start, end), refs in by_mention.items():
         mention = refs[0].mention
         group = lexicon.lookup(refs[0].group or mention)
-        members = [r.id for r in refs if r.id] or (
+        # a pair read where its readings agree holds each member twice (in all(a, b) and any(a, b)): once each
+        members = list(dict.fromkeys(r.id for r in refs if r.id)) or (
             list(lexicon.groups[group.id].members) if group and group.id in lexicon.groups else []
         )
         names = [short_name(m, lexicon) for m in members]
