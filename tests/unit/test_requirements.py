@@ -82,6 +82,29 @@ def test_a_requirement_never_makes_the_leaf_true(
         assert "that required steroids" in explanation
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Pneumonitis that required steroids", "corticosteroids"),
+        ("Hypersensitivity to aspirin", "aspirin"),
+        ("Allergy or hypersensitivity to aspirin", "aspirin"),  # the restatement's object goes to the one presence
+    ],
+)
+def test_the_concepts_named_in_a_requirement_keep_their_ids_on_the_presence(text: str, named: str) -> None:
+    criterion = parse_criterion(text, section="exclusion")
+    (presence,) = [n for n in walk(criterion.expression) if isinstance(n, Presence)]
+    assert [c.id for c in presence.concepts] == [named]
+    assert presence.concept.id != named
+    assert f'"concepts":[{{"id":"{named}"' in criterion.model_dump_json()
+
+
+def test_the_concepts_of_a_requirement_never_decide() -> None:
+    # the patient takes aspirin and has no allergy: the aspirin kept on the presence must not make it true
+    aspirin = {"id": "m1", "system": RXNORM, "code": "1191", "display": "aspirin"}
+    outcome, explanation = _outcome("Hypersensitivity to aspirin", "exclusion", medications=[aspirin])
+    assert outcome is Truth.FALSE, explanation
+
+
 def test_the_qualified_condition_is_narrower_than_its_id() -> None:
     criterion = parse_criterion("Infection requiring IV antibiotics", section="exclusion")
     (presence,) = [n for n in walk(criterion.expression) if isinstance(n, Presence)]

@@ -109,6 +109,8 @@ def read_concepts(state: BuildState) -> None:
                 # presence (narrower is never more confident)
                 number = next(k for k, item in enumerate(state.items) if item[0] is seen[0])
                 state.details.setdefault(number, state.requirements[piece.index])
+                named = state.required_concepts.setdefault(seen[0].index, [])
+                named.extend(p for p in state.required_concepts.get(piece.index, ()) if p not in named)
             continue
         first.setdefault(piece.kinds["CONCEPT"], (piece, qualifiers))
         state.items.append((piece, qualifiers))

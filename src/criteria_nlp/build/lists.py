@@ -123,6 +123,7 @@ def _presences(state: BuildState, all_prefixed: bool, negated: bool) -> tuple[li
             span=piece.span if window is None else piece.span.cover(window.span),
             concept=concept_ref(state, piece, written_qualifiers, state.details.get(number)),
             window=window,
+            concepts=tuple(concept_ref(state, p, ()) for p in state.required_concepts.get(piece.index, ())),
         )
         prefix = state.prefix_negations.get(piece.index)
         if prefix is not None and not all_prefixed:

@@ -51,15 +51,19 @@ def read_requirements(state: BuildState) -> None:
         if not any(is_content(p) for p in required):
             continue
         written = [*gap, chunk.piece, *required]
+        named: list[Piece] = []
         for piece in written:
             state.take(piece, READER, "detail")
             if "CONCEPT" in piece.kinds:
                 state.hold_concept(piece)  # "steroids" is what X required, no presence of its own
+                named.append(piece)
         start, end = written[0].char_start, written[-1].char_end
         state.requirements[head.index] = state.document[start:end]
+        state.required_concepts[head.index] = named
         if chunk.piece.lower in _RELATION_OBJECT:
             for other in _coordinated_reactions(state, k - 1):  # "allergy or hypersensitivity to tramadol"
                 state.requirements[other.index] = state.document[start:end]
+                state.required_concepts[other.index] = named
 
 
 def _head_before(state: BuildState, verb: int) -> tuple[Piece, list[Piece]] | None:

@@ -123,6 +123,8 @@ class BuildState:
     items: list[tuple[Piece, tuple[str, ...]]] = field(default_factory=list)  # concepts: with written qualifiers
     # requirements: condition piece index -> what it required, as written ("that required steroids")
     requirements: dict[int, str] = field(default_factory=dict)
+    # requirements: condition piece index -> the concepts named in what it required (their ids kept, not decided on)
+    required_concepts: dict[int, list[Piece]] = field(default_factory=dict)
     details: dict[int, str] = field(default_factory=dict)  # concepts: item number -> its definition
     restated: dict[int, list[Span]] = field(default_factory=dict)  # concepts: piece index -> the same concept again
     in_negation: set[int] = field(default_factory=set)  # negation: concept pieces a negation cue reaches

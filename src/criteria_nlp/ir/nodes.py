@@ -176,10 +176,17 @@ class ReferenceMultiple(NodeBase):
     reference: Reference
 
 
+# The concepts named inside text that is not read (``Unparsed``, ``NotComputable``) or that only narrows a presence
+# (what it required, what it is a reaction to: "allergy to aspirin"): kept so that the ids are not lost (search,
+# statistics, the linter), never used to decide. Left out of JSON when empty.
+Mentions = Annotated[tuple[ConceptRef, ...], Field(default=(), exclude_if=lambda value: not value)]
+
+
 class Presence(NodeBase):
     kind: Literal["presence"] = "presence"
     concept: ConceptRef
     window: TemporalWindow | None = None
+    concepts: Mentions = ()  # named in ``concept.detail`` ("to aspirin"): never decided on
 
 
 class Demographic(NodeBase):
@@ -200,11 +207,6 @@ class Conditional(NodeBase):
     when: Node
     then: Node
     otherwise: Node | None = None
-
-
-# The concepts named inside text that is not read (``Unparsed``, ``NotComputable``): kept so that the ids are not lost
-# (search, statistics, the linter), never used to decide: the node stays unknown. Left out of JSON when empty.
-Mentions = Annotated[tuple[ConceptRef, ...], Field(default=(), exclude_if=lambda value: not value)]
 
 
 class NotComputable(NodeBase):
