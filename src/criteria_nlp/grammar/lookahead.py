@@ -7,9 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 
+from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar.pieces import Piece, is_number
 from criteria_nlp.grammar.words import grammar_words
-from criteria_nlp.errors import CriteriaError
 from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.units import parse_unit
 

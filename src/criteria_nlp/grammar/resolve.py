@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
+from criteria_nlp.grammar.lookahead import same_quantity_kind
 from criteria_nlp.grammar.pieces import Piece, is_number
 from criteria_nlp.grammar.words import grammar_words
-from criteria_nlp.grammar.lookahead import same_quantity_kind
 from criteria_nlp.knowledge.scale_classes import class_words, scale_classes
 from criteria_nlp.text.nlp import Annotation, annotations_of, token_bounds
 
