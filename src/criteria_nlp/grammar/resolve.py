@@ -124,7 +124,7 @@ def _restated_quantity(pieces: list[Piece], i: int) -> bool:
     Only the same quantity: a bracket in another dimension is a bound of its own ("≥ 2 cigarettes per day (≥ 10
     pack-years)"), read on its own rather than lost. A bracket with a comparator restates the bound only when its
     unit is known to measure the same thing and its comparator is the one before the number ("ANC ≥ 1500/µL
-    (≥ 1.5 × 10^9/L)")."""
+    (≥ 1.5 × 10^9/L)"), or "=" ("> 200 mg/dL (= 11 mmol/L)": the sign says "that is")."""
     if i < 1 or i + 4 >= len(pieces):
         return False
     unit, opening = pieces[i], pieces[i + 1]
@@ -140,7 +140,9 @@ def _restated_quantity(pieces: list[Piece], i: int) -> bool:
     ):
         return False
     same = same_quantity_kind(unit.kinds["UNIT"], pieces[inner + 1].kinds["UNIT"])
-    if same is False or (comparator is not None and not (same and comparator == _comparator_before(pieces, i - 1))):
+    if same is False or (
+        comparator not in (None, "==") and not (same and comparator == _comparator_before(pieces, i - 1))
+    ):
         return False
     _merge_run(pieces, i, inner + 3, unit.text)
     return True
