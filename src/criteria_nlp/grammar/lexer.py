@@ -37,6 +37,7 @@ from criteria_nlp.grammar.value_lists import (
     emit_after_equality,
     emit_comma_list,
     emit_serial_comma,
+    other_quantity_follows,
     serial_comma,
 )
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list
@@ -333,6 +334,7 @@ def _or_between_thresholds(c: Cursor) -> bool:
         and c.previous in ("NUM", "UNIT", "REF", "CMP_POST")
         and value_start(c.pieces, c.i + 1)
         and comparator_or_number(c.pieces[c.i + 1])
+        and not other_quantity_follows(c)
     )
 
 
@@ -362,6 +364,7 @@ def _and_before_comparator(c: Cursor) -> bool:
         and i + 1 < c.n
         and "CMP_PRE" in pieces[i + 1].kinds
         and value_start(pieces, i + 1)
+        and not other_quantity_follows(c)
     )
 
 

@@ -5,10 +5,13 @@ where does a range begin, is a duration a window. Pure tests over the piece sequ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
+from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar.pieces import Piece, is_number
 from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.knowledge.durations import duration_of
+from criteria_nlp.knowledge.units import parse_unit
 
 _WORDS = grammar_words()
 _MULTIPLIER_ENDINGS = tuple(sorted(_WORDS.multiplier_ending))
@@ -136,6 +139,38 @@ def window_ahead(pieces: Sequence[Piece], i: int) -> bool:
     return i < n and "BEFORE" in pieces[i].kinds
 
 
+def unit_of_value(pieces: Sequence[Piece], i: int) -> str | None:
+    """The unit (canonical spelling) of the value starting at i ("≥ 60 mL/min", "from 18 years"), or None."""
+    n = len(pieces)
+    if i < n and "CMP_PRE" in pieces[i].kinds:
+        i += 1
+        while i < n and skippable_after_comparator(pieces[i]):
+            i += 1
+    elif i < n and ("FROM" in pieces[i].kinds or "BETWEEN" in pieces[i].kinds):
+        i += 1
+    if i + 1 < n and is_number(pieces[i]):
+        return pieces[i + 1].kinds.get("UNIT")
+    return None
+
+
 def comparator_or_number(piece: Piece) -> bool:
     """An "or" joins two thresholds when the next one has its own comparator or is a plain number."""
     return "CMP_PRE" in piece.kinds or is_number(piece)
+
+
+@lru_cache(maxsize=1024)
+def same_quantity_kind(unit: str, other: str) -> bool | None:
+    """Do two units (canonical spellings) measure the same kind of quantity? None when either is unknown.
+
+    Amounts of substance count as masses: "115 g/L (7.1 mM)" restates one concentration in two ways (the molar mass
+    links them), while "cigarettes per day" and "pack-years", or "years" and "mL/min", are different things.
+    """
+    try:
+        first, second = parse_unit(unit).dimensionality, parse_unit(other).dimensionality
+    except (CriteriaError, ValueError, TypeError, AttributeError):
+        return None
+    return _as_mass(str(first)) == _as_mass(str(second))
+
+
+def _as_mass(dimensionality: str) -> str:
+    return dimensionality.replace("[substance]", "[mass]")

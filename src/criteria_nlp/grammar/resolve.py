@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from spacy.tokens import Doc
 
+from criteria_nlp.grammar.lookahead import same_quantity_kind
 from criteria_nlp.grammar.pieces import Piece, is_number
 from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.knowledge.scale_classes import class_words, scale_classes
@@ -118,22 +119,38 @@ def _restated_comparator(pieces: list[Piece], i: int) -> bool:
 
 def _restated_quantity(pieces: list[Piece], i: int) -> bool:
     """ "Hb < 115 g/L (7.1 mM)", "creatinine > 1.5 mg/dL (133 µmol/L)": a quantity in brackets right after a
-    number and its unit restates it in other units; it becomes part of the unit's piece (its span, not its text)."""
+    number and its unit restates it in other units; it becomes part of the unit's piece (its span, not its text).
+
+    Only the same quantity: a bracket in another dimension is a bound of its own ("≥ 2 cigarettes per day (≥ 10
+    pack-years)"), read on its own rather than lost. A bracket with a comparator restates the bound only when its
+    unit is known to measure the same thing and its comparator is the one before the number ("ANC ≥ 1500/µL
+    (≥ 1.5 × 10^9/L)"), or "=" ("> 200 mg/dL (= 11 mmol/L)": the sign says "that is")."""
     if i < 1 or i + 4 >= len(pieces):
         return False
     unit, opening = pieces[i], pieces[i + 1]
     if opening.text != "(" or "UNIT" not in unit.kinds or not is_number(pieces[i - 1]):
         return False
-    inner = i + 3 if "CMP_PRE" in pieces[i + 2].kinds else i + 2
-    if (
+    comparator = pieces[i + 2].kinds.get("CMP_PRE")
+    inner = i + 3 if comparator is not None else i + 2
+    if not (
         inner + 2 < len(pieces)
         and "NUM" in pieces[inner].kinds
         and "UNIT" in pieces[inner + 1].kinds
         and pieces[inner + 2].text == ")"
     ):
-        _merge_run(pieces, i, inner + 3, unit.text)
-        return True
-    return False
+        return False
+    same = same_quantity_kind(unit.kinds["UNIT"], pieces[inner + 1].kinds["UNIT"])
+    if same is False or (
+        comparator not in (None, "==") and not (same and comparator == _comparator_before(pieces, i - 1))
+    ):
+        return False
+    _merge_run(pieces, i, inner + 3, unit.text)
+    return True
+
+
+def _comparator_before(pieces: Sequence[Piece], number: int) -> str | None:
+    """The comparator written right before the number at ``number`` ("≥ 1500/µL"), or None."""
+    return pieces[number - 1].kinds.get("CMP_PRE") if number >= 1 else None
 
 
 def _bracketed_piece(pieces: Sequence[Piece], i: int) -> Piece | None:

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from criteria_nlp.grammar.lookahead import comparator_or_number, value_start
+from criteria_nlp.grammar.lookahead import comparator_or_number, same_quantity_kind, unit_of_value, value_start
 from criteria_nlp.grammar.names import number_names
 from criteria_nlp.grammar.pieces import Piece
 from criteria_nlp.grammar.words import grammar_words
@@ -63,6 +63,21 @@ def serial_comma(c: Cursor) -> bool:
 def emit_serial_comma(c: Cursor) -> None:
     c.emit("VALUE_OR", c.piece.text, c.piece)
     c.i += 1  # the conjunction says no more than the comma did
+
+
+def other_quantity_follows(c: Cursor) -> bool:
+    """ "CrCl ≥ 50 mL/min for patients over 65 years, ≥ 60 mL/min for all others": after a quantity, a value in
+    another dimension is no second threshold of the same variable but the start of another constraint, so the comma
+    (or "or", "and") before it ends the list. Only before a comparator of its own: a bare number after "or" ("50 % or
+    27 µmol/L") stays an alternative of the list (read or reported there), which ending the list would turn into a
+    requirement. Units of one kind ("≥ 8, ≤ 20 g/dL", "≥ 9 g/dL or ≥ 5.6 mmol/L") and values without a known unit
+    still continue it."""
+    if c.previous not in ("UNIT", "CMP_POST") or c.i + 1 >= c.n or "CMP_PRE" not in c.pieces[c.i + 1].kinds:
+        return False
+    # the unit of the value before: the last token, or the one before a comparator after it ("65 years or older")
+    before = next((item for item in reversed(c.out[-2:]) if getattr(item, "type", None) == "UNIT"), None)
+    after = unit_of_value(c.pieces, c.i + 1)
+    return before is not None and after is not None and same_quantity_kind(str(before), after) is False
 
 
 def after_equality(c: Cursor) -> bool:
