@@ -22,6 +22,7 @@ from criteria_nlp.knowledge.words import words
 
 READER = "thresholds"
 _COMPLEMENT_WORDS = words("complement_word")
+_COMPLEMENT_ALONE = words("complement_alone")
 _PERSON_WORDS = words("person_word")
 
 
@@ -76,6 +77,8 @@ def complement_after(state: BuildState, index: int) -> list[Piece] | None:
             break
         pieces.append(piece)
     words_ = [p for p in pieces if p.text != ","]
+    if len(words_) == 1 and words_[0].lower in _COMPLEMENT_ALONE and not state.taken(words_[0]):
+        return words_  # "…, ≥ 60 mL/min otherwise"
     if len(words_) < 2 or words_[0].lower not in SEX_PREPOSITIONS or state.taken(words_[0]):
         return None
     rest = words_[1:]
