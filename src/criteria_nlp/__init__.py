@@ -9,7 +9,7 @@ The façade ties the stages together (segment -> annotate -> parse -> build IR -
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from criteria_nlp.errors import (
     CriteriaError,
@@ -21,6 +21,7 @@ from criteria_nlp.errors import (
     UnknownUnitError,
 )
 from criteria_nlp.ir import CriteriaDocument, Criterion, Node, render
+from criteria_nlp.lazy import lazy_attributes
 
 __version__ = "0.1.0"
 
@@ -28,33 +29,25 @@ if TYPE_CHECKING:
     from criteria_nlp.pipeline import parse_criteria, parse_criterion  # noqa: F401 - lazily exported below
 
 _LAZY = {
-    "parse_criteria": ("criteria_nlp.pipeline", "parse_criteria"),
-    "parse_criterion": ("criteria_nlp.pipeline", "parse_criterion"),
-    "CriteriaParser": ("criteria_nlp.pipeline", "CriteriaParser"),
-    "load_patient": ("criteria_nlp.sources", "load_patient"),
-    "load_patients": ("criteria_nlp.sources", "load_patients"),
-    "Patient": ("criteria_nlp.sources.patient", "Patient"),
-    "screen": ("criteria_nlp.screen", "screen"),
-    "screen_many": ("criteria_nlp.screen", "screen_many"),
-    "ScreeningResult": ("criteria_nlp.screen", "ScreeningResult"),
-    "lint": ("criteria_nlp.lint", "lint"),
-    "load_lexicon": ("criteria_nlp.knowledge.lexicon", "load_lexicon"),
-    "screen_population": ("criteria_nlp.population.engines", "screen_population"),
-    "iter_screen_population": ("criteria_nlp.population.engines", "iter_screen_population"),
-    "read_population": ("criteria_nlp.population.read", "read_population"),
+    "parse_criteria": "criteria_nlp.pipeline",
+    "parse_criterion": "criteria_nlp.pipeline",
+    "CriteriaParser": "criteria_nlp.pipeline",
+    "load_patient": "criteria_nlp.sources",
+    "load_patients": "criteria_nlp.sources",
+    "Patient": "criteria_nlp.sources.patient",
+    "screen": "criteria_nlp.screen",
+    "screen_many": "criteria_nlp.screen",
+    "ScreeningResult": "criteria_nlp.screen",
+    "lint": "criteria_nlp.lint",
+    "load_lexicon": "criteria_nlp.knowledge.lexicon",
+    "screen_population": "criteria_nlp.population.engines",
+    "iter_screen_population": "criteria_nlp.population.engines",
+    "read_population": "criteria_nlp.population.read",
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Heavy stages (spaCy, pint) load on first use, so ``import criteria_nlp`` stays cheap."""
-    if name in _LAZY:
-        import importlib
-
-        module_name, attribute = _LAZY[name]
-        value = getattr(importlib.import_module(module_name), attribute)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'criteria_nlp' has no attribute {name!r}")
+# heavy stages (spaCy, pint) load on first use, so ``import criteria_nlp`` stays cheap
+__getattr__ = lazy_attributes("criteria_nlp", _LAZY, globals())
 
 
 __all__ = [

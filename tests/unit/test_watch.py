@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -62,19 +63,24 @@ def test_a_missing_file_is_waited_for(tmp_path: Path) -> None:
     assert changed_files([path], states) == []
 
 
+def _signal_when(ready: Callable[[], bool]) -> threading.Event:
+    """An event set once ``ready()`` holds (the first run's output is written): then the author saves an edit."""
+    event = threading.Event()
+
+    def wait() -> None:
+        while not ready():
+            time.sleep(0.02)
+        event.set()
+
+    threading.Thread(target=wait, daemon=True).start()
+    return event
+
+
 def test_lint_watch_prints_the_new_findings(tmp_path: Path) -> None:
     protocol = tmp_path / "protocol.txt"
     protocol.write_text(FIRST, encoding="utf-8")
     report = tmp_path / "report.json"
-    first_run = threading.Event()
-
-    # the report file appears when the first run is over: then the author saves an edit
-    def signal_first_run() -> None:
-        while not report.exists():
-            time.sleep(0.02)
-        first_run.set()
-
-    threading.Thread(target=signal_first_run, daemon=True).start()
+    first_run = _signal_when(report.exists)  # the report file appears when the first run is over
     writer = _write_later(protocol, EDITED, first_run)
     arguments = ["lint", str(protocol), "--watch", "--max-runs", "2", "--interval", "0.02", "--format", "json"]
     result = CliRunner().invoke(cli, [*arguments, "-o", str(report)])
@@ -114,14 +120,7 @@ def test_parse_watch_writes_the_new_document(tmp_path: Path) -> None:
     protocol = tmp_path / "protocol.txt"
     protocol.write_text(FIRST, encoding="utf-8")
     output = tmp_path / "constraints.jsonl"
-    first_run = threading.Event()
-
-    def signal_first_run() -> None:
-        while not output.exists() or not output.read_text(encoding="utf-8"):
-            time.sleep(0.02)
-        first_run.set()
-
-    threading.Thread(target=signal_first_run, daemon=True).start()
+    first_run = _signal_when(lambda: output.exists() and bool(output.read_text(encoding="utf-8")))
     writer = _write_later(protocol, EDITED, first_run)
     arguments = ["parse", str(protocol), "--watch", "--max-runs", "2", "--interval", "0.02", "--format", "constraints"]
     result = CliRunner().invoke(cli, [*arguments, "-o", str(output)])

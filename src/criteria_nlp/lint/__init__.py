@@ -13,8 +13,9 @@ needs only the report's model.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from criteria_nlp.lazy import lazy_attributes
 from criteria_nlp.lint.model import Finding, LintReport, lint_report_json_schema
 
 if TYPE_CHECKING:
@@ -31,14 +32,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'criteria_nlp.lint' has no attribute {name!r}")
+__getattr__ = lazy_attributes("criteria_nlp.lint", _LAZY, globals())
 
 
 __all__ = [

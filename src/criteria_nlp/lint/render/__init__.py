@@ -8,8 +8,9 @@ first use: a command renders one format, and SARIF and HTML read the rules' meta
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from criteria_nlp.lazy import lazy_attributes
 from criteria_nlp.lint.model import LintedDocument
 
 if TYPE_CHECKING:
@@ -29,14 +30,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'criteria_nlp.lint.render' has no attribute {name!r}")
+__getattr__ = lazy_attributes("criteria_nlp.lint.render", _LAZY, globals())
 
 
 __all__ = [
