@@ -12,7 +12,7 @@ from functools import cache
 from typing import Literal
 
 from criteria_nlp.grammar import Chunk, ProseChunk, WindowChunk
-from criteria_nlp.ir import Node, Presence, TemporalWindow, children_of, rebuild, span_at
+from criteria_nlp.ir import Node, Presence, TemporalWindow, map_children, span_at
 from criteria_nlp.knowledge.words import words
 from criteria_nlp.resources import corpus_path
 
@@ -82,13 +82,7 @@ def with_window(node: Node, window: TemporalWindow) -> Node:
     """``node`` with ``window`` on every presence that has none (the lead-in's window reaches each item)."""
     if isinstance(node, Presence):
         return node.model_copy(update={"window": window}) if node.window is None else node
-    children = children_of(node)
-    if not children:
-        return node
-    changed = tuple(with_window(child, window) for child in children)
-    if all(new is old for new, old in zip(changed, children, strict=True)):
-        return node
-    return rebuild(node, changed)
+    return map_children(node, lambda child: with_window(child, window))
 
 
 def count_of(word: str) -> int | None:

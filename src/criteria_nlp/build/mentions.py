@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from criteria_nlp.build.state import Ledger
 from criteria_nlp.grammar import Piece
-from criteria_nlp.ir import ConceptRef, Node, NotComputable, Unparsed, children_of, rebuild
+from criteria_nlp.ir import ConceptRef, Node, NotComputable, Unparsed, map_children
 from criteria_nlp.knowledge.lexicon import Lexicon
 
 _MODIFIER_READER = "prefixes"
@@ -41,13 +41,7 @@ def _carry(node: Node, named: list[Piece], lexicon: Lexicon) -> Node:
             mention_of(p, lexicon) for p in named if node.span.start <= p.char_start and p.char_end <= node.span.end
         )
         return node.model_copy(update={"concepts": inside}) if inside else node
-    children = children_of(node)
-    if not children:
-        return node
-    carried = tuple(_carry(child, named, lexicon) for child in children)
-    if all(new is old for new, old in zip(carried, children, strict=True)):
-        return node  # nothing inside changed: no frozen node is built again
-    return rebuild(node, carried)
+    return map_children(node, lambda child: _carry(child, named, lexicon))
 
 
 def mention_of(piece: Piece, lexicon: Lexicon) -> ConceptRef:

@@ -19,7 +19,17 @@ from __future__ import annotations
 
 from criteria_nlp.check.context import CheckContext
 from criteria_nlp.check.cues import CueMatch, meaning_cues
-from criteria_nlp.ir import Conditional, Diagnostic, Node, Not, Presence, Span, Unparsed, children_of, kind_of, rebuild
+from criteria_nlp.ir import (
+    Conditional,
+    Diagnostic,
+    Node,
+    Not,
+    Presence,
+    Span,
+    Unparsed,
+    kind_of,
+    map_children,
+)
 from criteria_nlp.knowledge.words import words
 
 # the reasons the builder's leftovers give the words no reader took (``build.leftovers``, ``build.builder``)
@@ -58,13 +68,7 @@ def _durations(node: Node, text: str) -> Node:
             return free  # "free of malignancy for 5 years", "non-smoker for one year or more": the time since
         when = Unparsed(span=window.span, text=window.span.slice(text), reason=DURATION_REASON)
         return Conditional(span=node.span, when=when, then=free, otherwise=node)
-    children = children_of(node)
-    if not children:
-        return node
-    rebuilt = tuple(_durations(child, text) for child in children)
-    if all(a is b for a, b in zip(rebuilt, children, strict=True)):
-        return node
-    return rebuild(node, rebuilt)
+    return map_children(node, lambda child: _durations(child, text))
 
 
 def _duration_window(node: Node, text: str) -> bool:

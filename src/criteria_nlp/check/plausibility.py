@@ -12,7 +12,17 @@ from __future__ import annotations
 import re
 
 from criteria_nlp.check.context import CheckContext
-from criteria_nlp.ir import Comparison, Demographic, Diagnostic, Node, Quantity, Range, Unparsed, children_of, rebuild
+from criteria_nlp.ir import (
+    Comparison,
+    Demographic,
+    Diagnostic,
+    Node,
+    Quantity,
+    Range,
+    Unparsed,
+    children_of,
+    map_children,
+)
 from criteria_nlp.knowledge.lexicon import Variable
 from criteria_nlp.knowledge.plausibility import has_plausible_range, in_variable_unit, plausible, range_text
 
@@ -29,12 +39,8 @@ def check_plausible_thresholds(node: Node, context: CheckContext) -> Node:
 
 
 def _checked(node: Node, context: CheckContext) -> Node:
-    parts = children_of(node)
-    if parts:
-        checked = tuple(_checked(child, context) for child in parts)
-        if all(new is old for new, old in zip(checked, parts, strict=True)):
-            return node
-        return rebuild(node, checked)
+    if children_of(node):
+        return map_children(node, lambda child: _checked(child, context))
     if isinstance(node, Comparison | Range):
         variable = context.lexicon.variables.get(node.variable.id or "")
         if variable is None or not has_plausible_range(variable):

@@ -344,6 +344,13 @@ def rebuild(node: Node, children: tuple[Node, ...]) -> Node:
     return kind_of(node).rebuild(node, children)
 
 
+def map_children(node: Node, function: Callable[[Node], Node]) -> Node:
+    """``node`` with ``function`` applied to each child: the same object when no child changed (a leaf as it is), so
+    a pass that changes nothing builds no frozen node again."""
+    children = children_of(node)
+    return rebuild(node, tuple(function(child) for child in children)) if children else node
+
+
 def walk(node: Node) -> Iterator[Node]:
     """Every node of a tree, parents before children (pre-order, children in order)."""
     stack = [node]
