@@ -12,17 +12,42 @@ the thresholds reader).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import pairwise
+from typing import TypeGuard
 
-from criteria_nlp.build.common import all_of, is_content
-from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.common import (
+    SEX_PREPOSITIONS,
+    all_of,
+    concept_ref,
+    cover_pieces,
+    is_content,
+    is_or,
+    text_of,
+)
+from criteria_nlp.build.state import BuildState, cue_role
 from criteria_nlp.build.threshold_conditions import conditioned_requirements
-from criteria_nlp.grammar import ProseChunk
-from criteria_nlp.ir import All, Any_, Comparison, Conditional, Demographic, Node, Range, ReferenceMultiple
+from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk
+from criteria_nlp.ir import (
+    All,
+    Any_,
+    Comparison,
+    ConceptRef,
+    Conditional,
+    Demographic,
+    Node,
+    Not,
+    Presence,
+    Range,
+    ReferenceMultiple,
+)
 from criteria_nlp.knowledge.words import words
 
 _LIST_JOINERS = words("list_joiner")
 _PERSON_WORDS = words("person_word")
+_SUBGROUP_WITH = words("subgroup_with")
+_SUBGROUP_WORDS = 6  # the most words naming a subgroup's condition ("with liver involvement")
+READER = "thresholds"
 _PLAIN = (Comparison, Range, ReferenceMultiple)
 _WHO = frozenset({"age"})  # variables that say whom a criterion is about: no item of a list a subgroup conditions
 
@@ -67,6 +92,148 @@ def gather_last(state: BuildState, nodes: list[Node], joins: list[bool], subgrou
     merged = gathered(state, nodes, joins, last, subgroup)
     nodes.append(merged)
     joins.append(join if merged is last else False)
+
+
+def subgroup_after(state: BuildState, index: int, restating: bool) -> Node | None:
+    """ "Creatinine ≤ 3 mg/dL in patients with CKD and ≤ 2 mg/dL in patients without CKD": the people after the
+    threshold at ``index`` (a preposition, words for people, "with" / "without" and the condition) are whom it
+    applies to, when they end its clause or come before a joiner and a threshold of nothing, which names its own
+    subgroup after it. Without words for people, "with" / "without" leads a subgroup only there, or after a
+    threshold that restates the one before it (``restating``): "Platelets ≥ 100 without transfusion" is a
+    requirement. None when the words after the threshold are not so."""
+    chunks = state.chunks
+    pieces: list[Piece] = []
+    followed = False
+    for chunk in chunks[index + 1 :]:
+        if not isinstance(chunk, ProseChunk):
+            if not (isinstance(chunk, ConstraintChunk) and not chunk.variables and pieces):
+                return None
+            followed = restating = True  # a joiner and a threshold of nothing follow
+            break
+        if chunk.piece.text in (";", ".", ")"):
+            break
+        pieces.append(chunk.piece)
+    while pieces and (pieces[-1].lower in _LIST_JOINERS or is_or(pieces[-1])):
+        pieces.pop()
+    lead = _subgroup_lead(pieces, restating)
+    named = pieces[lead:]
+    if not lead or not named or any(state.taken(p) for p in pieces) or not _names_condition(named):
+        return None
+    negated = any("NEG" in p.kinds for p in pieces[:lead])
+    if negated and followed:
+        return None  # "… without liver metastases, or ≤ 5 × ULN": the complement of the next one's (conditions.py)
+    for piece in pieces:
+        state.take(piece, READER, "condition" if piece in named else cue_role(piece, "cue:condition"))
+    concepts = [p for p in named if "CONCEPT" in p.kinds]
+    for concept in concepts:
+        state.hold_concept(concept)
+    content = [p for p in named if is_content(p)]
+    if len(concepts) == 1 and content == concepts:
+        found: Node = Presence(span=concepts[0].span, concept=concept_ref(state, concepts[0], ()))
+    else:
+        span = cover_pieces(named) or named[0].span
+        mention = text_of(named, state.document)
+        found = Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
+    return Not(span=pieces[0].span.cover(found.span), child=found) if negated else found
+
+
+def _subgroup_lead(pieces: list[Piece], bare: bool) -> int:
+    """How many words lead a subgroup: a preposition, words for people and "with" / "without" (or a condition cue
+    "in patients with"; with ``bare``, "with" / "without" alone); 0 when they do not."""
+    position = 0
+    if position < len(pieces) and pieces[position].lower in SEX_PREPOSITIONS:
+        position += 1
+    people = position
+    while position < len(pieces) and pieces[position].lower in _PERSON_WORDS:
+        position += 1
+    if position >= len(pieces):
+        return 0
+    cue = pieces[position]
+    if "IF" in cue.kinds and "NEG" not in cue.kinds:
+        return position + 1
+    with_people = (position > people and people > 0) or (bare and position == 0)
+    if with_people and (cue.lower in _SUBGROUP_WITH or cue.kinds.get("NEG") is not None):
+        return position + 1
+    return 0
+
+
+def _names_condition(named: list[Piece]) -> bool:
+    """A few words naming a condition: some content, no threshold words, sex, cue or punctuation."""
+    banned = ("VARIABLE", "GROUP", "SEX", "NEG", "IF", "UNLESS", "AGEWORD")
+    return (
+        len(named) <= _SUBGROUP_WORDS
+        and any(is_content(p) for p in named)
+        and not any(kind in p.kinds for p in named for kind in banned)
+        and not any(p.text in ("(", ",", ":") for p in named)
+    )
+
+
+def described_people(state: BuildState, between: Sequence[Chunk], last: Node) -> list[Node] | None:
+    """ "… in post-menopausal women over 55", "… for men aged 18-40": the words before an age threshold
+    (``between``, since the threshold ``last`` before it), when they are a preposition and people described by a
+    sex or conditions they have, the sex or a word for people last: the subgroup's sex and conditions (the words
+    taken); None when they are not so. Words ``last`` was read for ("in women") may already be taken."""
+    pieces = [c.piece for c in between if isinstance(c, ProseChunk)]
+    if len(pieces) != len(between):
+        return None
+    if pieces and pieces[0].text == ",":
+        pieces = pieces[1:]
+    if len(pieces) < 2 or pieces[0].lower not in SEX_PREPOSITIONS:
+        return None
+    words_ = pieces[1:]
+    if not (_sex(words_[-1]) or names_people(words_[-1])) or sum(_sex(p) for p in words_) > 1:
+        return None
+    if not all(_sex(p) or "CONCEPT" in p.kinds or not is_content(p) or p.lower in _PERSON_WORDS for p in words_):
+        return None
+    if any(kind in p.kinds for p in words_ for kind in ("NEG", "IF", "VARIABLE", "GROUP", "CONJ")):
+        return None
+    when = last.when.span if isinstance(last, Conditional) else None
+    if any(state.taken(p) and p.span != when for p in words_):
+        return None
+    parts: list[Node] = []
+    for piece in pieces:
+        if _sex(piece):
+            state.take(piece, READER, "sex")
+            parts.append(Demographic(span=piece.span, attribute="sex", sex=piece.kinds["SEX"]))
+        elif "CONCEPT" in piece.kinds:
+            state.take(piece, READER, "condition")
+            state.hold_concept(piece)
+            parts.append(Presence(span=piece.span, concept=concept_ref(state, piece, ())))
+        else:
+            state.take(piece, READER, cue_role(piece, "filler"))
+    return parts
+
+
+def names_people(piece: Piece) -> bool:
+    """A word for people, or a concept named as the people who have it ("diabetic patients")."""
+    return piece.lower.rsplit(" ", 1)[-1] in _PERSON_WORDS
+
+
+def _sex(piece: Piece) -> bool:
+    return piece.kinds.get("SEX") in ("female", "male")
+
+
+def with_described(parts: list[Node], last: Node, age: Node) -> tuple[Node, Node]:
+    """The threshold before, without what it was already read for ("in women": it joins the subgroup; a bound for
+    everyone else becomes the alternative before it), and the subgroup of :func:`described_people`'s ``parts`` and
+    the ``age`` after them."""
+    if isinstance(last, Conditional) and any(p.span == last.when.span for p in parts):
+        # "≥ 60 (≥ 50 for women over 65)": the relaxed bound is the subgroup's, the other everyone else's
+        otherwise = last.otherwise
+        last = last.then if otherwise is None else Any_(span=last.span, children=(otherwise, last.then))
+    return last, all_of([*parts, age])
+
+
+def restated_bound(node: Node) -> TypeGuard[All]:
+    """ "CrCl ≥ 60 mL/min (≥ 50 mL/min in patients older than 70)": two bounds of one variable on the same side, the
+    second restating the first for the subgroup written after it (its ``then``; the first is for everyone else)."""
+    if not isinstance(node, All) or len(node.children) != 2:
+        return False
+    first, second = node.children
+    if not (isinstance(first, Comparison) and isinstance(second, Comparison)):
+        return False
+    sides = {first.operator[:1], second.operator[:1]}
+    return first.variable.id == second.variable.id and len(sides) == 1 and sides <= {"<", ">"}
 
 
 def for_section(state: BuildState, node: Node) -> Node:

@@ -20,6 +20,7 @@ from criteria_nlp.knowledge.words import words
 READER = "thresholds"
 _PERSON_WORDS = words("person_word")
 _AGE_UNITS = frozenset({"year"})  # "≥ 1 and ≤ 6 months after an infarction" is a time since
+_SEXES = frozenset({"female", "male"})
 _OLDEST = 120.0  # a bare number after the people above this is no age: left to the readers after
 
 
@@ -31,11 +32,26 @@ def _fits(unit: str, variable_unit: str) -> bool:
 
 
 def _people_just_before(prose_before: Sequence[Piece]) -> Piece | None:
+    """The words for people (or for one sex: "women over 50") right before a threshold."""
     for piece in reversed(prose_before):
         if piece.text in ("(", ":"):
             continue
-        return piece if piece.lower in _PERSON_WORDS else None
+        people = piece.lower.rsplit(" ", 1)[-1] in _PERSON_WORDS  # "diabetic patients"
+        return piece if people or piece.kinds.get("SEX") in _SEXES else None
     return None
+
+
+def _an_age(thresholds: Sequence[Threshold], unit: str | None) -> bool:
+    values = [q.value for t in thresholds for q in (t.low, t.high) if q is not None]
+    return (unit is None and all(0 < v <= _OLDEST for v in values)) or unit in _AGE_UNITS
+
+
+def ages_people(state: BuildState, thresholds: Sequence[Threshold], unit: str | None) -> bool:
+    """ "(≥ 50 mL/min in patients older than 70)", "for those over 65": a number with no unit (or in years) right
+    after words for people is their age, never the variable of the threshold before it."""
+    start = thresholds[0].span.start if thresholds else -1
+    before = [p for p in state.prose if p.char_end <= start]
+    return _people_just_before(before) is not None and _an_age(thresholds, unit)
 
 
 def measured_on_people(
@@ -52,8 +68,7 @@ def measured_on_people(
     people = _people_just_before(prose_before)
     if people is None:
         return None
-    values = [q.value for t in thresholds for q in (t.low, t.high) if q is not None]
-    if (unit is None and all(0 < v <= _OLDEST for v in values)) or unit in _AGE_UNITS:
+    if _an_age(thresholds, unit):
         return VariableMention("age", False, "age", span)
     if unit is not None and _fits(unit, "kg"):
         return VariableMention("weight", False, "weight", span)

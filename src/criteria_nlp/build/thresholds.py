@@ -37,7 +37,16 @@ from criteria_nlp.build.earlier import complement_after, earlier_variable, for_e
 from criteria_nlp.build.measured import scale_parts, take_score_points
 from criteria_nlp.build.pairs import by_side
 from criteria_nlp.build.state import BuildState, Named, cue_role
-from criteria_nlp.build.subgroup_scope import for_section, gather_last, gathered, is_trailing_subgroup
+from criteria_nlp.build.subgroup_scope import (
+    described_people,
+    for_section,
+    gather_last,
+    gathered,
+    is_trailing_subgroup,
+    restated_bound,
+    subgroup_after,
+    with_described,
+)
 from criteria_nlp.build.variables import (
     check_unknown_unit,
     graded,
@@ -119,9 +128,12 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     take_score_points(state, index, thresholds)
     check_unknown_unit(state, chunk, thresholds)
     condition = condition_after(state, index, restating=inherited) or subgroup or condition_before(state, index)
+    condition = condition or subgroup_after(state, index, inherited)  # "… in patients with CKD and ≤ 2 mg/dL in …"
     remember(state, chunk, thresholds, condition)
     others = complement_after(state, index) if condition is None and len(thresholds) == 1 else None
     for_people = condition is None and run.node_index == len(run.nodes) - 1 >= 0 and people_subgroup(state, between)
+    aged = not (for_people or condition is not None or not run.nodes) and [v.id for v in variables] == ["age"]
+    described = described_people(state, between, run.nodes[-1]) if aged else None  # "… in women over 50"
     for c in between:
         if isinstance(c, ProseChunk):
             state.take(c.piece, READER, cue_role(c.piece, "connective"))
@@ -144,6 +156,10 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
             run.chunk_index = index
             return
         node = for_everyone_else(state, node, others, earlier.condition if earlier is not None else None)
+    if described is not None and run.node_index == len(run.nodes) - 1:
+        # "Hb ≥ 10 g/dL in post-menopausal women over 50": the people the age describes, with their sex and state
+        run.nodes[-1], node = with_described(described, run.nodes[-1], node)
+        for_people = True
     if for_people:
         # "CrCl ≥ 60 mL/min, or ≥ 45 mL/min for participants aged 70 or older": whom the threshold before applies to
         gather_last(state, run.nodes, run.either_joins, node)  # "SBP < 150 and DBP < 90 mmHg in persons aged …"
@@ -222,7 +238,7 @@ def _for_subgroup(state: BuildState, subgroup: Node, last: Node) -> Node:
     """The last threshold applies to ``subgroup``; an alternative before it ("≥ 60, or ≥ 45 … for …") applies to
     everyone else. A lone threshold is met by others (a requirement) or concerns only the subgroup (an exclusion)."""
     span = last.span.cover(subgroup.span)
-    if isinstance(last, Any_) and len(last.children) == 2:
+    if (isinstance(last, Any_) and len(last.children) == 2) or restated_bound(last):
         return Conditional(span=span, when=subgroup, then=last.children[1], otherwise=last.children[0])
     if state.section == "exclusion":
         return All(span=span, children=(subgroup, last))

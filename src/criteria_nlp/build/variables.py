@@ -29,7 +29,7 @@ from criteria_nlp.build.derived import derived_score, expanded_abbreviation, num
 from criteria_nlp.build.measured import measured_after_of
 from criteria_nlp.build.ratios import ratio_before
 from criteria_nlp.build.state import BuildState
-from criteria_nlp.build.subjects import measured_on_people
+from criteria_nlp.build.subjects import ages_people, measured_on_people
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar import (
     Chunk,
@@ -158,11 +158,14 @@ def names_other(
 ) -> bool:
     """ "Heart rate > 100 bpm, > 30 breaths per minute": a unit naming another variable ends the inheritance, and so
     does a unit that neither the variables before nor the threshold before (``last_unit``) take ("… for patients
-    over 65 years, ≥ 60 mL/min": not an age; "albumin excretion ≥ 100 mg/day but ≤ 2000 mg/day" goes on)."""
+    over 65 years, ≥ 60 mL/min": not an age; "albumin excretion ≥ 100 mg/day but ≤ 2000 mg/day" goes on); a number
+    with no unit right after words for people is their age ("… in patients older than 70")."""
     named = unit_named(state, thresholds)
     if named is not None and all(v.id != named.id for v in variables):
         return True
     unit = first_unit(thresholds)
+    if all(v.id != "age" for v in variables) and ages_people(state, thresholds, unit):
+        return True  # "(≥ 50 mL/min in patients older than 70)": the people's age
     if unit is None or not variables or (last_unit is not None and units.compatible(unit, last_unit)):
         return False
     return all(takes_unit(state.known, v.id, unit) is False for v in variables)
