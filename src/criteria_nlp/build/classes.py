@@ -15,14 +15,17 @@ from dataclasses import dataclass, field
 
 from criteria_nlp.build.common import cover_pieces
 from criteria_nlp.build.state import BuildState
-from criteria_nlp.grammar import Piece, ProseChunk
+from criteria_nlp.grammar import ConstraintChunk, Piece, ProseChunk
 from criteria_nlp.grammar.resolve import class_label, skip_to_classes
 from criteria_nlp.ir import All, Any_, Comparison, Diagnostic, Node, Quantity, Range, Span, VariableRef
 from criteria_nlp.knowledge.scale_classes import ScaleClass, scale_classes
 from criteria_nlp.knowledge.scale_direction import direction_operator
+from criteria_nlp.knowledge.words import words
 
 READER = "classes"
 _LABEL_SCORE = re.compile(r"([A-Z])(\d{1,2})")  # "B7": a class and its score
+_SCORE_WORDS = words("generic_score_word")
+_CLASS_WORDS = words("class_word")
 _LIST_MARKS = frozenset({",", "/"})  # besides the CONJ ("or", "and") and TO ("-", "to") cues of cues.tsv
 
 
@@ -35,7 +38,7 @@ def read_classes(state: BuildState) -> None:
         if piece is None or variable is None or variable not in scale_classes() or state.taken(piece):
             continue
         reading = _classes_after(state, prose, position, variable)
-        if reading is not None:
+        if reading is not None and reading[0] is not None:
             found.append(reading[0])
             before = prose[position - 1] if position else None
             joined_by_or = before is not None and before.kinds.get("CONJ") == "or"  # "… > 3 mg/dL or Child-Pugh C"
@@ -43,6 +46,7 @@ def read_classes(state: BuildState) -> None:
                 state.take(before, READER, "connective")
             _take_named_degree(state, prose, position)
             either = either or reading[1] or joined_by_or
+    _restated_classes(state)
     if not found:
         return
     if len(found) > 1:
@@ -56,6 +60,36 @@ def read_classes(state: BuildState) -> None:
     span = parts[0].span.cover(parts[-1].span)
     joined = Any_ if either and len(parts) == 2 else All
     state.numeric = joined(span=span, children=tuple(parts))
+
+
+def _restated_classes(state: BuildState) -> None:
+    """ "Child-Pugh class A (score 5 or 6)": a class (annotated as one of its scale's) written next to the scores the
+    thresholds reader read, all inside the class, restates them (taken, nothing added); a score outside its class
+    leaves the class unread."""
+    chunks = state.chunks
+    for position, chunk in enumerate(chunks):
+        if not isinstance(chunk, ConstraintChunk) or not any(placed is chunk for placed, _, _ in state.ledger.chunks):
+            continue
+        values = [t.low.value for t in chunk.thresholds if t.low is not None and t.high == t.low]
+        if len(values) != len(chunk.thresholds):
+            continue
+        for near in (*chunks[max(0, position - 4) : position], *chunks[position + 1 : position + 5]):
+            piece = near.piece if isinstance(near, ProseChunk) else None
+            if piece is None or state.taken(piece):
+                continue
+            interval = _class_of(piece.kinds.get("CLASS"), piece.text)
+            if interval is None or not all(interval.low <= v <= interval.high for v in values):
+                continue
+            state.take(piece, READER, "restated class")
+            for word in (c.piece for c in chunks[position - 5 : position + 6] if isinstance(c, ProseChunk)):
+                if word.lower in _CLASS_WORDS and not state.taken(word):
+                    state.take(word, READER, "restated class")
+
+
+def _class_of(variable: str | None, label: str) -> ScaleClass | None:
+    if variable is None or variable not in scale_classes():
+        return None
+    return next((c for c in scale_classes()[variable] if c.label == label), None)
 
 
 def _take_named_degree(state: BuildState, prose: Sequence[Piece | None], position: int) -> None:
@@ -108,7 +142,7 @@ def _written(prose: Sequence[Piece | None], name_at: int, labels: set[str]) -> _
 
 def _classes_after(
     state: BuildState, prose: Sequence[Piece | None], name_at: int, variable: str
-) -> tuple[Node, bool] | None:
+) -> tuple[Node | None, bool] | None:
     """The classes written after the scale's name ``name``, as a threshold on ``variable``, and whether "or" follows
     them; None when none are written, or when the words after them could change their meaning ("A or better")."""
     order = scale_classes()[variable]
@@ -131,6 +165,19 @@ def _classes_after(
         return None  # "Child-Pugh A or much better", "A or B7": words the classes do not explain qualify them
     labels = set(classes)
     intervals = _intervals([[classes[class_label(p, labels) or ""] for p in run] for run in written.runs], order)
+    score = _bracketed_score(state, prose, following) if comparator is None and directed is None else None
+    if score is not None:
+        # "Child-Pugh class B (score 7)": the score restates the class, narrower; one outside it is left unread
+        values, chunk, bracket = score
+        if not all(any(low <= v <= high for low, high in intervals) for v in values):
+            return None
+        for word in bracket:
+            state.take(word, READER, "connective" if word.text in ("(", ")") else "variable")
+        if any(placed is chunk for placed, _, _ in state.ledger.chunks):
+            _take_class(state, name, written, read)
+            return None  # "class A (score 5 or 6)": the thresholds reader read the scores already
+        state.place(chunk, READER, "value")
+        intervals = [(v, v) for v in values]
     operator = directed
     if operator is None and comparator is not None:
         operator = comparator.kinds["CMP_POST" if comparator is post else "CMP_PRE"]
@@ -145,13 +192,7 @@ def _classes_after(
         for piece in said:
             if piece is not None:
                 state.take(piece, READER, "comparator")
-    for piece in (name, *written.between):
-        state.take(piece, READER, "variable")
-    for piece in written.joiners:
-        if piece not in trailing:
-            state.take(piece, READER, "connective")
-    for piece in read:
-        state.take(piece, READER, "value")
+    _take_class(state, name, written, read, trailing)
     span = cover_pieces([name, *read, *([post] if post is not None else [])]) or name.span
     ref = VariableRef(id=variable, mention=name.text, span=name.span)
     shown = ", ".join(f"{low:g} to {high:g}" for low, high in intervals)
@@ -164,6 +205,46 @@ def _classes_after(
         )
     )
     return _node(ref, intervals, span), any(j.kinds.get("CONJ") == "or" for j in trailing)
+
+
+def _take_class(
+    state: BuildState, name: Piece, written: _Written, read: Sequence[Piece], trailing: Sequence[Piece] = ()
+) -> None:
+    for piece in (name, *written.between):
+        state.take(piece, READER, "variable")
+    for piece in written.joiners:
+        if piece not in trailing:
+            state.take(piece, READER, "connective")
+    for piece in read:
+        state.take(piece, READER, "value")
+
+
+def _bracketed_score(
+    state: BuildState, prose: Sequence[Piece | None], opening: Piece | None
+) -> tuple[list[float], ConstraintChunk, list[Piece]] | None:
+    """ "(score 7)", "(score 5 or 6)" right after a class: the scores written (equalities only), their chunk and the
+    words around it; None when the bracket holds anything else."""
+    if opening is None or opening.text != "(":
+        return None
+    start = next(k for k, p in enumerate(prose) if p is opening)
+    said = [opening]
+    position = start + 1
+    while position < len(prose) and (word := prose[position]) is not None and word.lower in _SCORE_WORDS:
+        said.append(word)
+        position += 1
+    chunk = state.chunks[position] if position < len(prose) and prose[position] is None else None
+    closing = prose[position + 1] if position + 1 < len(prose) else None
+    if not isinstance(chunk, ConstraintChunk) or chunk.variables or closing is None or closing.text != ")":
+        return None
+    values: list[float] = []
+    for threshold in chunk.thresholds:
+        low, high = threshold.low, threshold.high
+        if threshold.operator not in (None, "==") or low is None or high is None or low.value != high.value:
+            return None
+        if low.unit is not None:
+            return None
+        values.append(low.value)
+    return (values, chunk, [*said, closing]) if values else None
 
 
 def _class_with_score(

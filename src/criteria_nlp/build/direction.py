@@ -3,7 +3,8 @@
 
 Which way is better is data: the healthy end of each scale in ``corpora/lexicon/variables_direction.tsv``; the words
 are the ``better_word`` and ``worse_word`` sets of ``words.tsv``. A scale whose healthy end is not listed keeps the
-words unread (reported), never guessed.
+words unread (reported), never guessed; a grade of a named condition ("neuropathy grade 2 or worse") is graded from
+no disease up (``graded_from_healthy`` in ``words.tsv``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from criteria_nlp.knowledge.words import words
 READER = "thresholds"
 _BETTER = words("better_word")
 _WORSE = words("worse_word")
+_GRADED_FROM_HEALTHY = words("graded_from_healthy")
 
 
 def toward(
@@ -41,6 +43,8 @@ def toward(
         return thresholds  # "≥ 2 or worse" says no more than "≥ 2"
     one_value = len(variables) == len(thresholds) == 1 and t.reference is None
     operator = direction_operator(variables[0].id, word.piece.lower) if one_value and variables else None
+    if operator is None and one_value and variables and _grade_of_condition(state, variables[0], t):
+        operator = ">=" if word.piece.lower in _WORSE else "<="  # "neuropathy grade 2 or worse": grade 0 is healthy
     state.take(joiner.piece, READER, "comparator" if operator else "unparsed")
     state.take(word.piece, READER, "comparator" if operator else "unparsed")
     if operator is None or t.low is None or t.high is None:
@@ -49,6 +53,14 @@ def toward(
     if operator == "<=":
         return [Threshold(None, False, t.high, t.high_inclusive, None, "<=", span, True)]
     return [Threshold(t.low, t.low_inclusive, None, False, None, ">=", span, True)]
+
+
+def _grade_of_condition(state: BuildState, variable: VariableMention, t: Threshold) -> bool:
+    """ "Neuropathy grade 2 or worse": a grade (a ``graded_from_healthy`` word of ``words.tsv``: its 0 is no disease,
+    as CTCAE grades are) of a condition the lexicon knows; a grade of nothing named ("Grade 2 or worse") is not."""
+    if variable.id or t.low is None or t.low.unit not in _GRADED_FROM_HEALTHY:
+        return False
+    return any("CONCEPT" in p.kinds and p.span == variable.span for p in state.prose)
 
 
 def direction_unknown(state: BuildState, chunk: ConstraintChunk, index: int) -> Unparsed:

@@ -24,6 +24,7 @@ READER = "thresholds"
 _COMPLEMENT_WORDS = words("complement_word")
 _COMPLEMENT_ALONE = words("complement_alone")
 _PERSON_WORDS = words("person_word")
+_LEADING_JOINERS = frozenset({"and", "or", "but"})
 
 
 def remember(
@@ -65,7 +66,8 @@ def _fits(state: BuildState, variable_id: str, unit: str, earlier_unit: str) -> 
 
 def complement_after(state: BuildState, index: int) -> list[Piece] | None:
     """ "… ≥ 12 g/dL for all other subjects": the words after the threshold at ``index`` naming everyone else, up
-    to the end of the clause (a preposition, fillers, a complement word, a person word); None when they are not."""
+    to the end of the clause (a preposition, fillers, a complement word, a person word), or before it from the
+    start of its clause ("; for all others ≥ 60 mL/min", "; otherwise ≥ 60 mL/min"); None when they are not."""
     pieces: list[Piece] = []
     for chunk in state.chunks[index + 1 :]:
         if not isinstance(chunk, ProseChunk):
@@ -76,6 +78,21 @@ def complement_after(state: BuildState, index: int) -> list[Piece] | None:
         if piece.text == "," and pieces:
             break
         pieces.append(piece)
+    return _complement(state, pieces) or complement_before(state, index)
+
+
+def complement_before(state: BuildState, index: int) -> list[Piece] | None:
+    """The words naming everyone else that open the clause of the threshold at ``index``, right before it."""
+    before = state.chunks[:index]
+    if not all(isinstance(c, ProseChunk) for c in before):
+        return None
+    pieces = [c.piece for c in before if isinstance(c, ProseChunk)]
+    while pieces and (pieces[0].text in (",", ";", ":") or pieces[0].lower in _LEADING_JOINERS):
+        pieces = pieces[1:]
+    return _complement(state, pieces) if pieces else None
+
+
+def _complement(state: BuildState, pieces: list[Piece]) -> list[Piece] | None:
     words_ = [p for p in pieces if p.text != ","]
     if len(words_) == 1 and words_[0].lower in _COMPLEMENT_ALONE and not state.taken(words_[0]):
         return words_  # "…, ≥ 60 mL/min otherwise"

@@ -26,7 +26,7 @@ from criteria_nlp.build.common import (
     text_of,
 )
 from criteria_nlp.build.state import BuildState, cue_role
-from criteria_nlp.build.threshold_conditions import conditioned_requirements
+from criteria_nlp.build.threshold_conditions import conditioned_requirements, remember_condition
 from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk
 from criteria_nlp.ir import (
     All,
@@ -88,6 +88,7 @@ def gather_last(state: BuildState, nodes: list[Node], joins: list[bool], subgrou
     """Like :func:`gathered` for the last of ``nodes``, the one the subgroup after it conditions."""
     if not nodes:
         return
+    remember_condition(state, subgroup, nodes[-1])  # "…; for all others ≥ 60 mL/min" names everyone else
     last, join = nodes.pop(), joins.pop()
     merged = gathered(state, nodes, joins, last, subgroup)
     nodes.append(merged)
@@ -99,8 +100,8 @@ def subgroup_after(state: BuildState, index: int, restating: bool) -> Node | Non
     threshold at ``index`` (a preposition, words for people, "with" / "without" and the condition) are whom it
     applies to, when they end its clause or come before a joiner and a threshold of nothing, which names its own
     subgroup after it. Without words for people, "with" / "without" leads a subgroup only there, or after a
-    threshold that restates the one before it (``restating``): "Platelets ≥ 100 without transfusion" is a
-    requirement. None when the words after the threshold are not so."""
+    threshold that restates the one before it (``restating``) written for a subgroup: "Platelets ≥ 100 without
+    transfusion" is a requirement. None when the words after the threshold are not so."""
     chunks = state.chunks
     pieces: list[Piece] = []
     followed = False
@@ -108,14 +109,14 @@ def subgroup_after(state: BuildState, index: int, restating: bool) -> Node | Non
         if not isinstance(chunk, ProseChunk):
             if not (isinstance(chunk, ConstraintChunk) and not chunk.variables and pieces):
                 return None
-            followed = restating = True  # a joiner and a threshold of nothing follow
+            followed = True  # a joiner and a threshold of nothing follow
             break
         if chunk.piece.text in (";", ".", ")"):
             break
         pieces.append(chunk.piece)
     while pieces and (pieces[-1].lower in _LIST_JOINERS or is_or(pieces[-1])):
         pieces.pop()
-    lead = _subgroup_lead(pieces, restating)
+    lead = _subgroup_lead(pieces, followed or (restating and _after_subgroup(state, index)))
     named = pieces[lead:]
     if not lead or not named or any(state.taken(p) for p in pieces) or not _names_condition(named):
         return None
@@ -135,6 +136,18 @@ def subgroup_after(state: BuildState, index: int, restating: bool) -> Node | Non
         mention = text_of(named, state.document)
         found = Presence(span=span, concept=ConceptRef(id=None, mention=mention, span=span, category="other"))
     return Not(span=pieces[0].span.cover(found.span), child=found) if negated else found
+
+
+def _after_subgroup(state: BuildState, index: int) -> bool:
+    """Do the words between the threshold at ``index`` and the one before it hold the subgroup of that one ("… with
+    liver metastases or ≤ 2.5 × ULN without …")? A bare "without" after it then names the complement."""
+    before = state.chunks[:index]
+    start = next((k for k in range(len(before) - 1, -1, -1) if isinstance(before[k], ConstraintChunk)), None)
+    if start is None:
+        return False
+    entries = state.ledger.entries
+    between = [c.piece for c in before[start + 1 :] if isinstance(c, ProseChunk)]
+    return any(p.index in entries and entries[p.index][2] == "condition" for p in between)
 
 
 def _subgroup_lead(pieces: list[Piece], bare: bool) -> int:

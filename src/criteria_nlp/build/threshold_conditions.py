@@ -24,9 +24,10 @@ and ``list_joiner`` in ``corpora/lexicon/words.tsv``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 
-from criteria_nlp.build.common import all_of
+from criteria_nlp.build.common import all_of, is_content
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece
 from criteria_nlp.ir import (
@@ -45,6 +46,8 @@ from criteria_nlp.ir import (
 from criteria_nlp.knowledge.words import words
 
 _LIST_JOINERS = words("list_joiner")
+_CONDITION_LINKS = words("condition_link")  # "If age ≥ 65, then CrCl ≥ 50 mL/min"
+READER = "thresholds"
 _PLAIN = (Comparison, Range, ReferenceMultiple)
 LIST_SUBGROUP_REASON = "whether the subgroup after a list of thresholds conditions the whole list or only the last"
 ALTERNATIVE_REASON = "whether the condition after alternatives reaches all of them or only the last"
@@ -72,14 +75,19 @@ def _threshold_condition(state: BuildState, node: Node) -> Node:
     if not isinstance(node, All):
         return node
     items = _items(node)
+    leading = _leading_condition(state, items)
+    if leading is not None:
+        return node if state.section == "exclusion" else leading
     for before, after in pairwise(items):
         cue = _cue_between(state, before.span.end, after.span.start)
         if cue is None:
             continue
         if len(items) == 2 and not isinstance(after, Conditional):
             # "X if Y": in the exclusion section the subgroup and its rule, which the ``all`` already says
-            exclusion = state.section == "exclusion"
-            return node if exclusion else Conditional(span=node.span, when=after, then=before, otherwise=None)
+            remember_condition(state, after, before)
+            if state.section == "exclusion":
+                return node
+            return Conditional(span=node.span, when=after, then=before, otherwise=None)
         span = Span(start=cue.char_start, end=after.span.end)
         words_ = span.slice(state.document)
         where = f"{cue.text!r} at character {cue.char_start + 1}"
@@ -87,6 +95,38 @@ def _threshold_condition(state: BuildState, node: Node) -> Node:
         otherwise = Unparsed(span=span, text=words_, reason="what the criterion means where that condition applies")
         return Conditional(span=node.span, when=when, then=node, otherwise=otherwise)
     return node
+
+
+def remember_condition(state: BuildState, when: Node, then: Node) -> None:
+    """The threshold ``then`` of the criterion was written for the subgroup ``when`` (a threshold too, no longer a
+    named threshold of its own): for a later "for all others ≥ 60 mL/min" (:mod:`~criteria_nlp.build.earlier`)."""
+    named = state.ledger.named
+    kept = [entry for entry in named if not when.span.start < entry.end <= when.span.end]
+    named[:] = [
+        replace(entry, condition=when)
+        if then.span.start < entry.end <= then.span.end and not entry.condition
+        else entry
+        for entry in kept
+    ]
+
+
+def _leading_condition(state: BuildState, items: list[Node]) -> Node | None:
+    """ "If age ≥ 65, CrCl ≥ 50 mL/min": a condition cue opening the clause before the first of two thresholds, and
+    only a comma, colon or "then" between them: the first is the condition of the second (the cue taken; the
+    threshold remembered with it, for a later "for all others ≥ 60 mL/min"). None when the clause is not so."""
+    if len(items) != 2:
+        return None
+    when, then = items
+    before = [p for p in state.prose if p.char_end <= when.span.start]
+    between = [p for p in state.prose if when.span.end <= p.char_start and p.char_end <= then.span.start]
+    if len(before) != 1 or "IF" not in before[0].kinds or state.taken(before[0]):
+        return None
+    if any(is_content(p) and p.lower not in _CONDITION_LINKS for p in between):
+        return None
+    for piece in (*before, *between):
+        state.take(piece, READER, "cue:condition" if piece is before[0] else "filler")
+    remember_condition(state, when, then)
+    return Conditional(span=when.span.cover(then.span).cover(before[0].span), when=when, then=then, otherwise=None)
 
 
 def _list_subgroup(state: BuildState, node: Node) -> Node:

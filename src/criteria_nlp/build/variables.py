@@ -26,6 +26,7 @@ from criteria_nlp.build.common import (
     text_of,
 )
 from criteria_nlp.build.derived import derived_score, expanded_abbreviation, numeral_of_name
+from criteria_nlp.build.earlier import complement_before
 from criteria_nlp.build.measured import measured_after_of
 from criteria_nlp.build.ratios import ratio_before
 from criteria_nlp.build.state import BuildState
@@ -56,6 +57,7 @@ _AFTER_SCALE_NAME = words("after_scale_name")
 _SCALE_OPENERS = words("scale_opener")
 _SCORE_UNITS = words("score_unit")
 _ARTICLES = words("article")
+_DIRECTION_WORDS = words("better_word") | words("worse_word")
 _NEXT_WORD = re.compile(r"[ \t]*([^\s,;()]{2,20})")
 
 
@@ -134,6 +136,8 @@ def implied_variable(
     count = _count_after(state, index, unit)
     if count is not None:
         return count
+    if complement_before(state, index) is not None:
+        return None  # "; for all others ≥ 60 mL/min": the variable of the threshold before (earlier.py)
     return (
         measured_after_of(state, index, prose_before, thresholds)
         or _unknown_variable(state, prose_before)
@@ -373,7 +377,11 @@ def graded(state: BuildState, index: int) -> tuple[VariableMention, str] | None:
         return None
     scale = before[-1]
     state.take(scale, READER, "unit")
-    for chunk in state.chunks[index + 1 : index + 3]:
+    after = state.chunks[index + 1 : index + 3]
+    words_after = [c.piece.lower for c in after if isinstance(c, ProseChunk)]
+    if len(words_after) == 2 and words_after[0] == "or" and words_after[1] in _DIRECTION_WORDS:
+        after = state.chunks[index + 3 : index + 5]  # "grade 2 or worse neuropathy": the direction is no name
+    for chunk in after:
         if isinstance(chunk, ProseChunk) and (is_content(chunk.piece) or "CONCEPT" in chunk.piece.kinds):
             return VariableMention("", False, chunk.piece.text, chunk.piece.span), scale.lower
     for piece in reversed(before[:-1]):

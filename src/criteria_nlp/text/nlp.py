@@ -45,6 +45,7 @@ from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
+from criteria_nlp.text.glued import glued_name
 from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, signed_number, symbol_font_comparator
 from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, unit_part
 
@@ -140,7 +141,8 @@ def _tokenizer_factory() -> Callable[[Language], Tokenizer]:
     def make(nlp: Language) -> Tokenizer:
         defaults = nlp.Defaults
         symbol_font = [f"{s}(?=[0-9])" for s in SYMBOL_FONT]
-        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + symbol_font + list(defaults.prefixes or [])
+        glued = glued_name()  # "Age18-65", "BMI30-40": a variable's name glued to its number
+        prefixes = [re.escape(s) for s in _COMPARATOR_SYMBOLS] + symbol_font + [glued] + list(defaults.prefixes or [])
         infixes = _EXTRA_INFIXES + list(defaults.infixes or [])
         suffixes = _EXTRA_SUFFIXES + list(defaults.suffixes or [])
         # spaCy's English exceptions keep emoticons whole: "<3" (a heart), "=3", ":1", "8)", "0.0"; in criteria
@@ -153,7 +155,7 @@ def _tokenizer_factory() -> Callable[[Language], Tokenizer]:
             prefix_search=compile_prefix_regex(prefixes).search,
             suffix_search=compile_suffix_regex(suffixes).search,
             infix_finditer=compile_infix_regex(infixes).finditer,
-            token_match=_PROTECTED_TOKEN.match,
+            token_match=re.compile(f"^(?!{glued})(?:{_PROTECTED_TOKEN.pattern})").match,
             url_match=defaults.url_match,
         )
 
