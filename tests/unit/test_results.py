@@ -186,3 +186,36 @@ def test_writing_keeps_the_folder_bounded(cache_in: Path, monkeypatch: pytest.Mo
     assert sum(p.stat().st_size for p in kept) <= 1_000
     assert cache_in / results.FOLDER / "key9.json" in kept
     assert results.read_parts("key9") == [b"y" * 300]
+
+
+def test_screen_reads_the_trial_from_the_entry_parse_wrote(cache_in: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    patient = str(REPO_ROOT / "corpora" / "patients" / "sle-fhir-bundle.json")
+    arguments = ["screen", str(PROTOCOL), patient, "--index-date", "2026-11-01", "--format", "json"]
+    monkeypatch.setenv(cache.CACHE_ENV, "off")
+    fresh = _run(arguments)
+    monkeypatch.setenv(cache.CACHE_ENV, str(cache_in))
+    _run(["parse", str(PROTOCOL)])  # the entry of `parse`, read by `screen` (the same bytes, the same name)
+    assert len(_entries(cache_in)) == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "default_parser", _no_parser)
+        assert _run(arguments) == fresh
+    assert len(_entries(cache_in)) == 1
+
+
+def test_screen_stores_the_trial_and_never_caches_a_byte_order_mark(
+    cache_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patient = str(REPO_ROOT / "corpora" / "patients" / "sle-fhir-bundle.json")
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes(b"\xef\xbb\xbf" + PROTOCOL.read_bytes())
+    for protocol in (marked, PROTOCOL):
+        arguments = ["screen", str(protocol), patient, "--index-date", "2026-11-01", "--format", "json"]
+        monkeypatch.setenv(cache.CACHE_ENV, "off")
+        fresh = _run(arguments)
+        monkeypatch.setenv(cache.CACHE_ENV, str(cache_in))
+        assert _run(arguments) == fresh
+    # only the unmarked protocol was kept: with its mark, screen parses a text `parse` would read without it
+    assert len(_entries(cache_in)) == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "default_parser", _no_parser)
+        assert _run(arguments) == fresh
