@@ -22,8 +22,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from criteria_nlp.cli.options import jobs_option
-from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.cli.screen_files import Screened, ScreenJob, rendered, screen_directory
+from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
 from criteria_nlp.population.command import screen_population_command
