@@ -147,6 +147,7 @@ def test_ndjson_population_workers_are_byte_identical(tmp_path: Path, monkeypatc
     """FHIR NDJSON read in parts: DuckDB groups each patient's resources here, the workers decode and map the
     groups (this process maps the first part only). The bundled FHIR patient 150 times over, so that the workers
     get several parts."""
+    from criteria_nlp.population import engines
     from criteria_nlp.population.ndjson import NdjsonPopulation
     from criteria_nlp.population.source import ReadInParts
 
@@ -182,7 +183,7 @@ def test_ndjson_population_workers_are_byte_identical(tmp_path: Path, monkeypatc
     monkeypatch.setattr(NdjsonPopulation, "patients", lambda self: pytest.fail("the parent mapped every patient"))
     trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
     table = screen_population(trial, population, engine="python", index_date="2026-11-01", workers=2)
-    assert table.column("patient").to_pylist() == patients and mapped_here == [64]
+    assert table.column("patient").to_pylist() == patients and mapped_here == [engines._PART_SIZE // 16]
     assert len(population.problems) == 1 and "no Procedure.ndjson" in population.problems[0]
 
 

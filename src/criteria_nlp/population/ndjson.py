@@ -76,6 +76,8 @@ _KIND_FILES = {
 }
 
 
+# how many rows of the long tables mapping one patient's resources is worth, for the size of the Python engine's parts
+_GROUP_COST = 16
 # one patient's resources as the export holds them: the Patient's JSON, the file it came from, the others' JSON
 _Group = tuple[str, str, list[str]]
 
@@ -246,10 +248,11 @@ class NdjsonPopulation:
             yield from self.read_part(part)[0]
 
     def patient_parts(self, size: int) -> Iterator[list[_Group]]:
-        """Each patient's resources grouped by DuckDB (in this process: the export is scanned once), ``size``
-        patients a part, as their JSON text: the Python engine's workers decode and map them
-        (:meth:`read_part`). The Medication resources the groups refer to are kept here before the first part
-        (inherited by forked workers, pickled with the population to spawned ones)."""
+        """Each patient's resources grouped by DuckDB (in this process: the export is scanned once), as their JSON
+        text, a part holding fewer than ``size`` patients: the Python engine's workers decode and map them
+        (:meth:`read_part`), which costs as much as reading a bundle file. The Medication resources the groups refer
+        to are kept here before the first part (inherited by forked workers, pickled with the population to spawned
+        ones)."""
         import duckdb
 
         con = duckdb.connect()
@@ -257,7 +260,9 @@ class NdjsonPopulation:
             query = self._groups(con)
             self._medications = self._medication_resources(con)
             cursor = con.execute(query)
-            while batch := cursor.fetchmany(size):
+            # a patient's resources cost as much to map as ~16 patients of the long tables, and patients differ in
+            # size: small parts keep both workers busy to the end
+            while batch := cursor.fetchmany(max(1, size // _GROUP_COST)):
                 yield [(patient, filename, list(resources or ())) for patient, filename, resources in batch]
         finally:
             con.close()
