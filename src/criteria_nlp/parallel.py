@@ -4,7 +4,8 @@
 Items go to the workers in chunks, and at most two chunks per worker are in flight, so a stream of any length is read
 as it is consumed (memory stays flat) and results come back in the order the items came in. Where the operating
 system can fork (Linux, macOS on request), the workers are forked from the calling process after it has built its
-parser: they share the pipeline, lexicon and grammar tables copy-on-write instead of building them again. Elsewhere
+parser and warmed it (:func:`warm`): they share the pipeline, lexicon, grammar and terminology tables copy-on-write
+instead of building them again. Elsewhere
 each worker builds its own default parser once (spawned workers start like a new command: the disk cache helps).
 """
 
