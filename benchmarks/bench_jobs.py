@@ -10,6 +10,14 @@ same run (the same command on a one-line input / one bundle / ten patients), whi
 is the CPU time the whole machine spent, minus this benchmark's own commands, in cores (from ``/proc/stat``): on a
 machine with two cores and a load of 1.0 from others, two workers cannot reach 2×. The CPU seconds each setting
 used (the command and its workers) give the extra work ``--jobs`` costs, and so the most N free cores could give.
+
+For ``parse``, "halves at once" runs the input's two halves as two ``--jobs 1`` commands at the same time: no
+worker, no pipe, nothing sent between processes. Its CPU, less the second start-up, against one command over the
+whole input is what running on both cores at once costs on this machine (caches filled twice, and the cores
+slowing each other down: shared caches, memory, the host's scheduling of a virtual machine's CPUs); ``--jobs 2``
+cannot do much better than it. ``parse`` runs with the result cache off (``CRITERIA_NLP_RESULTS=off``: it
+measures parsing); ``screen`` with it on, warmed once (the trial's document is read from it, as a user's second run
+reads it).
 """
 
 from __future__ import annotations
@@ -44,36 +52,51 @@ def machine_busy_seconds() -> float:
     return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def run(command: list[str]) -> tuple[float, float, float, bytes]:
-    """Wall seconds of ``command``, the cores other processes kept busy meanwhile, the CPU seconds the command (with
-    its workers) used, and its standard output."""
+def run(*commands: list[str]) -> tuple[float, float, float, bytes]:
+    """Wall seconds of ``commands`` run at the same time, the cores other processes kept busy meanwhile, the CPU
+    seconds the commands (with their workers) used, and their standard outputs one after the other."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     own_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy_before = machine_busy_seconds()
     start = time.perf_counter()
-    result = subprocess.run(command, env=env, capture_output=True, check=False)
+    processes = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                 for command in commands]  # fmt: skip
+    outputs = [process.communicate()[0] for process in processes]
     wall = time.perf_counter() - start
     own_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     own = (own_after.ru_utime - own_before.ru_utime) + (own_after.ru_stime - own_before.ru_stime)
     others = max(0.0, machine_busy_seconds() - busy_before - own) / wall
-    return wall, others, own, result.stdout
+    return wall, others, own, b"".join(outputs)
 
 
-def compare(name: str, command: list[str], baseline: list[str], jobs: int, rounds: int) -> None:
-    """``command`` with ``--jobs 1`` and ``--jobs jobs`` in turns, and the start-up ``baseline`` once a round."""
+def compare(
+    name: str, command: list[str], baseline: list[str], jobs: int, rounds: int, halves: list[list[str]] | None = None
+) -> None:
+    """``command`` with ``--jobs 1`` and ``--jobs jobs`` in turns, and the start-up ``baseline`` once a round (after
+    one run not measured: what the first run of a command writes to the caches); with ``halves``, those commands
+    at the same time once a round, each with ``--jobs 1``."""
     walls: dict[int, list[float]] = {1: [], jobs: []}
     loads: dict[int, list[float]] = {1: [], jobs: []}
     cpu: dict[int, list[float]] = {1: [], jobs: []}
     outputs: dict[int, bytes] = {}
     startups: list[float] = []
+    startup_cpu: list[float] = []
+    split: list[tuple[float, float, float]] = []
+    run(baseline)
     for _ in range(rounds):
-        startups.append(run(baseline)[0])
+        wall, _, used, _ = run(baseline)
+        startups.append(wall)
+        startup_cpu.append(used)
         for count in walls:
             wall, others, used, output = run([*command, "--jobs", str(count)])
             walls[count].append(wall)
             cpu[count].append(used)
             loads[count].append(others)
             outputs[count] = output
+        if halves:
+            wall, others, used, output = run(*([*half, "--jobs", "1"] for half in halves))
+            assert output == outputs[1], f"{name}: the halves do not make the whole"
+            split.append((wall, others, used))
     assert outputs[1] == outputs[jobs], f"{name}: --jobs {jobs} changed the output"
     one, many, startup = statistics.median(walls[1]), statistics.median(walls[jobs]), statistics.median(startups)
     cpu_one, cpu_many = statistics.median(cpu[1]), statistics.median(cpu[jobs])
@@ -84,6 +107,16 @@ def compare(name: str, command: list[str], baseline: list[str], jobs: int, round
         f"(of {os.cpu_count()}) during --jobs 1 / {jobs}; CPU {cpu_one:.2f} s against {cpu_many:.2f} s "
         f"(+{cpu_many / cpu_one - 1:.0%}): at most {jobs * cpu_one / cpu_many:.2f}x on {jobs} free cores"
     )
+    if split:
+        wall, others, used = (statistics.median(values) for values in zip(*split, strict=True))
+        # less the second start-up, which --jobs does not pay (its workers are forked after it)
+        used -= statistics.median(startup_cpu)
+        print(
+            f"  halves at once (two --jobs 1, nothing shared): {wall:.2f} s = {one / wall:.2f}x wall, others' load "
+            f"{others:.2f}; CPU less one start-up {used:.2f} s (+{used / cpu_one - 1:.0%} against --jobs 1: what "
+            f"running on {len(halves or [])} cores at once costs here); --jobs {jobs} used {cpu_many / used - 1:+.0%} "
+            "against it"
+        )
 
 
 def main() -> int:
@@ -104,13 +137,18 @@ def main() -> int:
     cli = [sys.executable, "-m", "criteria_nlp"]
     with tempfile.TemporaryDirectory() as scratch:
         jsonl, one_line = Path(scratch) / "lines.jsonl", Path(scratch) / "one.jsonl"
-        with jsonl.open("w", encoding="utf-8") as file:
-            for number, (text, section) in enumerate(lines):
-                file.write(json.dumps({"id": str(number), "text": text, "section": section}) + "\n")
+        records = [json.dumps({"id": str(number), "text": text, "section": section}) + "\n"
+                   for number, (text, section) in enumerate(lines)]  # fmt: skip
+        jsonl.write_text("".join(records), encoding="utf-8")
+        halves = [Path(scratch) / "first.jsonl", Path(scratch) / "second.jsonl"]
+        halves[0].write_text("".join(records[: len(records) // 2]), encoding="utf-8")
+        halves[1].write_text("".join(records[len(records) // 2 :]), encoding="utf-8")
         one_line.write_text(json.dumps({"id": "0", "text": lines[0][0]}) + "\n", encoding="utf-8")
         parse = [*cli, "parse", "--input-format", "jsonl", "--format", "constraints"]
+        os.environ["CRITERIA_NLP_RESULTS"] = "off"  # the parse is measured, not the result cache
         compare(f"parse {len(lines):,} Chia lines", [*parse, str(jsonl)], [*parse, str(one_line)], options.jobs,
-                options.rounds)  # fmt: skip
+                options.rounds, [[*parse, str(half)] for half in halves])  # fmt: skip
+        del os.environ["CRITERIA_NLP_RESULTS"]
         bundles = sorted((shared / "fhir" / "synthea-r4").glob("*.json"))
         folder = Path(scratch) / "patients"
         folder.mkdir()

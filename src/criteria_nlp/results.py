@@ -14,6 +14,11 @@ were no cache). The folder is bounded: writing an entry removes the least recent
 :data:`MAX_BYTES` (a hit marks its entry as used). An entry over :data:`MAX_ENTRY_BYTES` is not kept, nor the
 document of a protocol over :data:`MAX_CACHED_INPUT` bytes (parsed as a stream, never held whole).
 
+``parse --input-format jsonl`` keeps what it wrote instead (the output text in the format asked, and the problems
+it reported about bad lines), under the kind ``parse-jsonl-<format>``: its input is one criterion a line, and an input
+over :data:`MAX_CACHED_INPUT` bytes is streamed and not kept, as a protocol is. ``CRITERIA_NLP_RESULTS=off`` turns
+this cache off and leaves the start-up caches on (for benchmarks that measure the parse itself).
+
 Only ``pydantic`` and the IR are imported here: a hit costs no spaCy, pint, lark or terminology table.
 """
 
@@ -23,6 +28,7 @@ import contextlib
 import functools
 import hashlib
 import importlib.metadata
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -39,6 +45,8 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_ENTRY_BYTES = 8 * 1024 * 1024
 # a protocol larger than this is parsed as a stream and never held whole, so it is not kept
 MAX_CACHED_INPUT = 512 * 1024
+RESULTS_ENV = "CRITERIA_NLP_RESULTS"
+_OFF = frozenset({"off", "0", "no", "false"})
 # bump when the layout of an entry changes
 _FORMAT = "result-1"
 _MAGIC = b"criteria-nlp-result "
@@ -83,12 +91,14 @@ def _version(library: str) -> str:
 def result_key(kind: str, data: bytes, source: str | None) -> str | None:
     """The name of the entry of ``kind`` ("parse", "lint") for the protocol ``data`` read as ``source``; None when
     the cache is turned off."""
-    if disk_cache.cache_dir() is None:
+    if _folder() is None:
         return None
     return disk_cache.key_of(_FORMAT, fingerprint(), kind, "\1" if source is None else f"\2{source}", data)
 
 
 def _folder() -> Path | None:
+    if os.environ.get(RESULTS_ENV, "").strip().lower() in _OFF:
+        return None
     directory = disk_cache.cache_dir()
     return None if directory is None else directory / FOLDER
 
@@ -190,3 +200,22 @@ def cached_lint(key: str | None, uri: str) -> LintedDocument | None:
 def store_lint(key: str | None, linted: LintedDocument) -> None:
     if key is not None:
         write_parts(key, [linted.document.model_dump_json().encode(), linted.report.model_dump_json().encode()])
+
+
+def cached_output(key: str | None) -> tuple[str, list[str]] | None:
+    """The output text and the problems stored under ``key`` by :func:`store_output`, or None."""
+    parts = None if key is None else read_parts(key)
+    if parts is None or len(parts) != 2:
+        return None
+    try:
+        text, problems = json.loads(parts[0]), json.loads(parts[1])
+    except ValueError:
+        return None
+    if not isinstance(text, str) or not isinstance(problems, list) or not all(isinstance(p, str) for p in problems):
+        return None
+    return text, problems
+
+
+def store_output(key: str | None, text: str, problems: list[str]) -> None:
+    if key is not None:
+        write_parts(key, [json.dumps(text).encode(), json.dumps(problems).encode()])

@@ -112,3 +112,40 @@ def test_map_ordered_keeps_order_and_raises_reading_errors_after_earlier_results
         for value in map_ordered(_double, _items_then_failure(), workers=2, chunk_size=3):  # type: ignore[arg-type]
             seen.append(value)
     assert seen == [2 * n for n in range(10)]
+
+
+_WORKER_SEES = """
+import sys
+from criteria_nlp.knowledge import terminology
+from criteria_nlp.parallel import map_ordered
+from criteria_nlp.pipeline import default_parser
+
+def loaded(items):
+    return [terminology.is_loaded() for _ in items]
+
+if __name__ == "__main__":
+    parser = default_parser() if sys.argv[1] == "parser" else None
+    assert not terminology.is_loaded()
+    print(sorted(set(map_ordered(loaded, range(8), workers=2, parser=parser, chunk_size=2))))
+"""
+
+
+def test_workers_forked_with_a_parser_find_what_it_builds_on_first_use_built(tmp_path: Path) -> None:
+    """The terminology's tables (loaded on a parser's first use, not when it is made) are loaded before forking,
+    once, and shared by the workers; without a parser nothing is loaded for them."""
+    import multiprocessing
+    import os
+    import subprocess
+    import sys
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("workers are forked only where the system can fork")
+    script = tmp_path / "worker_sees.py"
+    script.write_text(_WORKER_SEES, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src")}
+    seen = {}
+    for mode in ("parser", "none"):
+        run = subprocess.run([sys.executable, str(script), mode], capture_output=True, text=True, env=env, timeout=300)
+        assert run.returncode == 0, run.stderr
+        seen[mode] = run.stdout.strip()
+    assert seen == {"parser": "[True]", "none": "[False]"}

@@ -133,16 +133,25 @@ def test_population_workers_with_few_patients(count: int) -> None:
     assert two.equals(one) and one.num_rows == count
 
 
-def test_ndjson_population_workers_are_byte_identical(tmp_path: Path) -> None:
-    """A population not read in parts (FHIR NDJSON: read here, its patients sent to the workers): the bundled FHIR
-    patient 150 times over, so that the workers get several chunks."""
+def _script(name: str) -> Any:
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("bundles_to_ndjson", REPO_ROOT / "scripts" / "bundles_to_ndjson.py")
+    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    script.bundles_to_ndjson(PATIENTS, tmp_path / "one")
+    return script
+
+
+def test_ndjson_population_workers_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """FHIR NDJSON read in parts: DuckDB groups each patient's resources here, the workers decode and map the
+    groups (this process maps the first part only). The bundled FHIR patient 150 times over, so that the workers
+    get several parts."""
+    from criteria_nlp.population import engines
+    from criteria_nlp.population.ndjson import NdjsonPopulation
+    from criteria_nlp.population.source import ReadInParts
+
+    _script("bundles_to_ndjson").bundles_to_ndjson(PATIENTS, tmp_path / "one")
     export = tmp_path / "export"
     export.mkdir()
     for path in (tmp_path / "one").glob("*.ndjson"):
@@ -161,6 +170,42 @@ def test_ndjson_population_workers_are_byte_identical(tmp_path: Path) -> None:
     assert code == 0, err
     patients = [json.loads(line)["patient"] for line in out.splitlines()]
     assert patients == [f"{copy}-sle-fhir-patient" for copy in range(150)]
+    population = NdjsonPopulation(export)
+    assert isinstance(population, ReadInParts)
+    mapped_here: list[int] = []
+    original = NdjsonPopulation.read_part
+
+    def counted(self: NdjsonPopulation, part: Any) -> Any:
+        mapped_here.append(len(part))  # in this process only: a forked worker appends to its own copy
+        return original(self, part)
+
+    monkeypatch.setattr(NdjsonPopulation, "read_part", counted)
+    monkeypatch.setattr(NdjsonPopulation, "patients", lambda self: pytest.fail("the parent mapped every patient"))
+    trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
+    table = screen_population(trial, population, engine="python", index_date="2026-11-01", workers=2)
+    assert table.column("patient").to_pylist() == patients and mapped_here == [engines._PART_SIZE // 16]
+    assert len(population.problems) == 1 and "no Procedure.ndjson" in population.problems[0]
+
+
+def test_omop_population_workers_read_their_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """OMOP CDM read in parts: DuckDB makes the tables here, the workers build their parts' patients; the same
+    table as one process, in input order."""
+    from criteria_nlp.population.omop import OmopPopulation
+    from criteria_nlp.population.source import ReadInParts
+
+    bundles = tmp_path / "bundles"
+    bundles.mkdir()
+    for copy in range(30):
+        for path in sorted(PATIENTS.glob("*.json")):
+            shutil.copy(path, bundles / f"{copy:02}-{path.name}")
+    _script("bundles_to_omop").bundles_to_omop(bundles, tmp_path / "omop")
+    trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
+    one = screen_population(trial, OmopPopulation(tmp_path / "omop"), engine="python", index_date="2026-11-01")
+    population = OmopPopulation(tmp_path / "omop")
+    assert isinstance(population, ReadInParts)
+    monkeypatch.setattr(OmopPopulation, "patients", lambda self: pytest.fail("the parent read every patient"))
+    two = screen_population(trial, population, engine="python", index_date="2026-11-01", workers=2)
+    assert two.equals(one) and one.num_rows == 150
 
 
 def test_json_folder_population_workers_read_the_files(patient_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -343,3 +343,47 @@ def test_a_missing_resource_file_is_missing_data_on_every_engine(crafted: Path, 
     decided = [json.loads(line) for line in complete_run["duckdb"][1].splitlines()]
     # with every file, the complete records decide for some patient what the missing file leaves unknown
     assert any(row["criteria"][unknown[0]] is not None for row in decided)
+
+
+_PATIENTS = Path(__file__).resolve().parents[2] / "corpora" / "patients"
+_OMOP_KIND = {
+    "condition_occurrence": "conditions",
+    "procedure_occurrence": "procedures",
+    "drug_exposure": "medications",
+}
+
+
+@pytest.mark.parametrize("missing", sorted(_OMOP_KIND))
+def test_a_missing_omop_table_is_missing_data_on_every_engine(tmp_path: Path, missing: str) -> None:
+    """No condition_occurrence (procedure_occurrence, drug_exposure) table says nothing about that kind: a warning
+    names the table, the kind is listed in ``absent_kinds`` and stays incomplete with --assume-complete-records."""
+    from click.testing import CliRunner
+
+    from criteria_nlp.cli import cli
+
+    folder = tmp_path / "omop"
+    _script("bundles_to_omop").bundles_to_omop(_PATIENTS, folder)
+    complete = read_population(folder)
+    assert isinstance(complete, OmopPopulation) and complete.absent_kinds == () and complete.problems == []
+    (folder / f"{missing}.csv").unlink()
+    kind = _OMOP_KIND[missing]
+    population = read_population(folder)
+    assert isinstance(population, OmopPopulation) and population.absent_kinds == (kind,)
+    warning = f"{folder}: no {missing} table: {kind} are unknown for every patient (not absent)"
+    assert population.problems == [warning]
+    trial = tmp_path / "trial.txt"
+    trial.write_text("Exclusion Criteria:\n- Active tuberculosis\n", encoding="utf-8")
+    outputs = set()
+    for engine in ("duckdb", "python"):
+        arguments = ["screen", str(trial), str(folder), "--engine", engine, "--index-date", "2026-11-01"]
+        result = CliRunner().invoke(cli, [*arguments, "--assume-complete-records"])
+        assert result.exit_code == 0, result.output
+        assert f"warning: {warning}" in result.stderr
+        rows = [json.loads(line) for line in result.stdout.splitlines()]
+        complete_rows = {row["patient"]: row["criteria"]["exc-1"] for row in rows}
+        outputs.add(result.stdout)
+        if kind == "conditions":  # the tuberculosis criterion reads conditions: unknown for everyone, never "none"
+            assert set(complete_rows.values()) == {None}
+        else:
+            assert None not in complete_rows.values()  # the conditions are there and declared complete
+    assert len(outputs) == 1

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -186,3 +187,108 @@ def test_writing_keeps_the_folder_bounded(cache_in: Path, monkeypatch: pytest.Mo
     assert sum(p.stat().st_size for p in kept) <= 1_000
     assert cache_in / results.FOLDER / "key9.json" in kept
     assert results.read_parts("key9") == [b"y" * 300]
+
+
+def test_screen_reads_the_trial_from_the_entry_parse_wrote(cache_in: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    patient = str(REPO_ROOT / "corpora" / "patients" / "sle-fhir-bundle.json")
+    arguments = ["screen", str(PROTOCOL), patient, "--index-date", "2026-11-01", "--format", "json"]
+    monkeypatch.setenv(cache.CACHE_ENV, "off")
+    fresh = _run(arguments)
+    monkeypatch.setenv(cache.CACHE_ENV, str(cache_in))
+    _run(["parse", str(PROTOCOL)])  # the entry of `parse`, read by `screen` (the same bytes, the same name)
+    assert len(_entries(cache_in)) == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "default_parser", _no_parser)
+        assert _run(arguments) == fresh
+    assert len(_entries(cache_in)) == 1
+
+
+def test_screen_stores_the_trial_and_never_caches_a_byte_order_mark(
+    cache_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patient = str(REPO_ROOT / "corpora" / "patients" / "sle-fhir-bundle.json")
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes(b"\xef\xbb\xbf" + PROTOCOL.read_bytes())
+    for protocol in (marked, PROTOCOL):
+        arguments = ["screen", str(protocol), patient, "--index-date", "2026-11-01", "--format", "json"]
+        monkeypatch.setenv(cache.CACHE_ENV, "off")
+        fresh = _run(arguments)
+        monkeypatch.setenv(cache.CACHE_ENV, str(cache_in))
+        assert _run(arguments) == fresh
+    # only the unmarked protocol was kept: with its mark, screen parses a text `parse` would read without it
+    assert len(_entries(cache_in)) == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "default_parser", _no_parser)
+        assert _run(arguments) == fresh
+
+
+def _jsonl_input(tmp_path: Path) -> Path:
+    lines = [
+        '{"id": "a", "text": "Age from 18 to 65 years"}',
+        '{"id": "b", "text": "LVEF < 40%", "section": "exclusion"}',
+        "not json",
+        '{"id": "c", "text": "Inclusion Criteria:"}',
+    ]
+    path = tmp_path / "criteria.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _run_with_stderr(arguments: list[str], **kwargs: Any) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, arguments, **kwargs)
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("output_format", ["json", "text", "constraints"])
+def test_a_jsonl_file_hit_gives_the_output_and_the_problems_of_a_fresh_parse(
+    output_format: str, cache_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _jsonl_input(tmp_path)
+    arguments = ["parse", str(path), "--input-format", "jsonl", "--format", output_format]
+    monkeypatch.setenv(cache.CACHE_ENV, "off")
+    fresh = _run_with_stderr(arguments)
+    assert fresh[0] == 1 and "line 3: not JSON" in fresh[2] and "section header" in fresh[2]
+    monkeypatch.setenv(cache.CACHE_ENV, str(cache_in))
+    assert _run_with_stderr(arguments) == fresh  # a miss: parsed, written and stored
+    assert len(_entries(cache_in)) == 1
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "default_parser", _no_parser)
+        assert _run_with_stderr(arguments) == fresh  # a hit
+        assert _run_with_stderr([*arguments, "--jobs", "2"]) == fresh
+    path.write_text(path.read_text(encoding="utf-8") + '{"id": "d", "text": "No HIV"}\n', encoding="utf-8")
+    edited = _run_with_stderr(arguments)
+    assert edited != fresh and len(_entries(cache_in)) == 2  # other bytes: another entry
+
+
+def test_jsonl_from_a_pipe_or_over_the_limit_is_streamed_and_not_kept(
+    cache_in: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _jsonl_input(tmp_path)
+    piped = _run_with_stderr(["parse", "-", "--input-format", "jsonl"], input=path.read_bytes())
+    assert piped[0] == 1 and '"id":"a"' in piped[1].replace(" ", "")
+    assert _entries(cache_in) == []  # stdin that is not a file: its lines are parsed as they arrive
+    monkeypatch.setattr(results, "MAX_CACHED_INPUT", path.stat().st_size - 1)
+    assert _run_with_stderr(["parse", str(path), "--input-format", "jsonl"])[1] == piped[1]
+    assert _entries(cache_in) == []
+    monkeypatch.setattr(results, "MAX_CACHED_INPUT", path.stat().st_size)
+    monkeypatch.setenv(results.RESULTS_ENV, "off")  # the result cache alone turned off
+    assert _run_with_stderr(["parse", str(path), "--input-format", "jsonl"])[1] == piped[1]
+    assert _entries(cache_in) == []
+    monkeypatch.delenv(results.RESULTS_ENV)
+    assert _run_with_stderr(["parse", str(path), "--input-format", "jsonl"])[1] == piped[1]
+    assert len(_entries(cache_in)) == 1
+
+
+def test_jsonl_on_stdin_redirected_from_a_file_is_kept(cache_in: Path, tmp_path: Path) -> None:
+    path = _jsonl_input(tmp_path)
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT / "src"), cache.CACHE_ENV: str(cache_in)}
+    command = [sys.executable, "-m", "criteria_nlp", "parse", "-", "--input-format", "jsonl", "--format", "constraints"]
+    runs = []
+    for _ in range(2):
+        with path.open("rb") as stdin:
+            runs.append(subprocess.run(command, stdin=stdin, capture_output=True, env=env, timeout=300, check=False))
+    assert runs[0].returncode == runs[1].returncode == 1
+    assert runs[0].stdout == runs[1].stdout and runs[0].stderr == runs[1].stderr and b"<stdin> line 3" in runs[0].stderr
+    assert len(_entries(cache_in)) == 1

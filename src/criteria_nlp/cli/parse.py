@@ -7,6 +7,8 @@ import functools
 import importlib.util
 import io
 import json
+import os
+import stat
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -88,7 +90,7 @@ def _open_input(path: str) -> tuple[BinaryIO, str]:
     return file.open("rb"), str(file)
 
 
-def _streamed_lines(stream: BinaryIO, source: str) -> Iterator[str]:
+def _streamed_lines(stream: Iterable[bytes], source: str) -> Iterator[str]:
     """The lines of a UTF-8 stream, split on "\n" only (U+2028 or U+0085 inside a JSON string are legal JSON, not
     line ends), decoded one at a time; an invalid byte is the error :func:`~criteria_nlp.pipeline.decode_text` gives
     (its offset in the whole input)."""
@@ -127,25 +129,61 @@ def render_chunk(output_format: str, records: list[tuple[str, str, Section]]) ->
 
 
 def _parse_jsonl(file: str, output_format: str, output: TextIO, jobs: int) -> None:
-    """JSONL in, one output record per criterion written as soon as it is parsed (in input order)."""
-    from criteria_nlp.parallel import available_cores, map_ordered
-    from criteria_nlp.pipeline import default_parser
+    """JSONL in, one output record per criterion written as soon as it is parsed (in input order).
+
+    A file (or stdin redirected from a file) of at most :data:`~criteria_nlp.results.MAX_CACHED_INPUT` bytes is read
+    whole: what it gives (the output and the problems) is kept in the result cache under its bytes, its name and the
+    format, and taken from there the next time (no spaCy, no parse). A larger file, or a pipe (whose lines are
+    parsed as they arrive, not after the whole input), is streamed and not kept.
+    """
+    from criteria_nlp import results
 
     stream, source = _open_input(file)
     with stream:
+        data = stream.read() if _small_file(stream, results.MAX_CACHED_INPUT) else None
+        key = None if data is None else results.result_key(f"parse-jsonl-{output_format}", data, source)
+        cached = results.cached_output(key)
+        if cached is not None:
+            output.write(cached[0])
+            _report_problems(cached[1])
+            return
         problems: list[str] = []
-        records = _jsonl_records(_streamed_lines(stream, source), source, problems)
-        parser = default_parser()
-        resume_collection()
-        workers = jobs or available_cores()
-        if workers == 1:
-            for criterion in parser.parse_many(records):
-                output.write(_rendered(output_format, criterion))
-        else:
-            render = functools.partial(render_chunk, output_format)
-            for text in map_ordered(render, records, workers=workers, parser=parser):
-                output.write(text)
+        kept: list[str] | None = [] if key is not None else None
+        lines = _streamed_lines(stream if data is None else io.BytesIO(data), source)
+        for text in _parsed_jsonl(_jsonl_records(lines, source, problems), output_format, jobs):
+            output.write(text)
+            if kept is not None:
+                kept.append(text)
+    if kept is not None:
+        results.store_output(key, "".join(kept), problems)
     _report_problems(problems)
+
+
+def _small_file(stream: BinaryIO, limit: int) -> bool:
+    """Whether ``stream`` is a regular file of at most ``limit`` bytes from where it stands (not a pipe, a socket
+    or a terminal)."""
+    try:
+        status = os.fstat(stream.fileno())
+        position = stream.tell()
+    except (OSError, ValueError, io.UnsupportedOperation):  # no file descriptor (a test's stand-in): not a file
+        return False
+    return stat.S_ISREG(status.st_mode) and status.st_size - position <= limit
+
+
+def _parsed_jsonl(records: Iterator[tuple[str, str, Section]], output_format: str, jobs: int) -> Iterator[str]:
+    """The records parsed and rendered, in their order, in ``jobs`` processes (0: one per CPU)."""
+    import_spacy_without_its_cli()
+    from criteria_nlp.parallel import available_cores, map_ordered
+    from criteria_nlp.pipeline import default_parser
+
+    parser = default_parser()
+    resume_collection()
+    workers = jobs or available_cores()
+    if workers == 1:
+        for criterion in parser.parse_many(records):
+            yield _rendered(output_format, criterion)
+    else:
+        yield from map_ordered(functools.partial(render_chunk, output_format), records, workers=workers, parser=parser)
 
 
 def _write_text(document: CriteriaDocument, criteria: Iterable[Criterion], out: TextIO) -> None:
@@ -234,7 +272,6 @@ def parse_command(
         _parse_with_spark(file, destination, engine)
         return
     if input_format == "jsonl":
-        import_spacy_without_its_cli()
         try:
             _parse_jsonl(file, output_format, output, jobs)
         except CriteriaError as error:

@@ -7,6 +7,7 @@ Bundle or the library's JSON) or a directory of them (a progress bar is shown wh
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import functools
 import json
@@ -22,6 +23,7 @@ from rich.table import Table
 
 from criteria_nlp.cli.options import jobs_option
 from criteria_nlp.cli.screen_files import Screened, ScreenJob, rendered, screen_directory
+from criteria_nlp.cli.spacy_import import import_spacy_without_its_cli
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.ir import CriteriaDocument
 from criteria_nlp.population.command import screen_population_command
@@ -35,9 +37,10 @@ class NothingToScreen(click.ClickException):
 
 
 def read_trial(path: Path) -> CriteriaDocument:
-    """A protocol from text (parsed) or from the IR's JSON."""
+    """A protocol from text (parsed, or its document taken from the result cache) or from the IR's JSON."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise click.ClickException(f"{path}: cannot be read: {error}") from error
     if path.suffix == ".json":
@@ -45,9 +48,21 @@ def read_trial(path: Path) -> CriteriaDocument:
             return CriteriaDocument.model_validate_json(text)
         except ValueError as error:
             raise click.ClickException(f"{path}: not a CriteriaDocument JSON: {error}") from error
+    from criteria_nlp import results
+
+    # the entry ``parse FILE`` reads and writes: the same bytes under the same name give the same document. Text
+    # with a byte-order mark is parsed here with the mark kept (``parse`` drops it), so it is not cached
+    key = None if data.startswith(codecs.BOM_UTF8) else results.result_key("parse", data, str(path))
+    cached = results.cached_document(key)
+    if cached is not None:
+        return cached
+    import_spacy_without_its_cli()
     from criteria_nlp.pipeline import parse_criteria
 
-    return parse_criteria(text, source=str(path))
+    doc = parse_criteria(text, source=str(path))
+    if len(data) <= results.MAX_CACHED_INPUT:
+        results.store_document(key, doc)
+    return doc
 
 
 @click.command("screen")

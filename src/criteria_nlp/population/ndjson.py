@@ -8,7 +8,9 @@ held in Python objects: the staged tables live in DuckDB (which spills to disk).
 
 :meth:`NdjsonPopulation.patients` is the Python path: DuckDB groups each patient's resources (by the subject
 reference), and each group is read as a bundle by :func:`criteria_nlp.sources.fhir.patient_from_fhir`, the same
-mapping a bundle file goes through; the differential test holds the SQL tables equal to that path's.
+mapping a bundle file goes through; the differential test holds the SQL tables equal to that path's. The Python
+engine's workers read the groups in parts (:class:`~criteria_nlp.population.source.ReadInParts`): this process runs
+DuckDB's grouping and hands out each part's JSON text; the workers decode it and map it to patients.
 
 Files: ``Patient.ndjson``, ``Observation.ndjson``, ``Condition.ndjson``, ``MedicationRequest.ndjson``,
 ``MedicationStatement.ndjson``, ``Procedure.ndjson``, ``Medication.ndjson`` (for ``medicationReference``), each
@@ -74,6 +76,12 @@ _KIND_FILES = {
 }
 
 
+# how many rows of the long tables mapping one patient's resources is worth, for the size of the Python engine's parts
+_GROUP_COST = 16
+# one patient's resources as the export holds them: the Patient's JSON, the file it came from, the others' JSON
+_Group = tuple[str, str, list[str]]
+
+
 def ndjson_files(folder: Path) -> dict[str, list[Path]]:
     """The export's files by resource type (only the types read), each list sorted by name."""
     found: dict[str, list[Path]] = {}
@@ -97,6 +105,7 @@ class NdjsonPopulation:
         self.files = ndjson_files(self.folder)
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self.problems: list[str] = []
+        self._medications: dict[str, dict[str, Any]] = {}
         if "Patient" not in self.files:
             from criteria_nlp.errors import PatientDataError
 
@@ -235,25 +244,45 @@ class NdjsonPopulation:
     # --- the Python path --------------------------------------------------------------------------------------
     def patients(self) -> Iterator[Patient]:
         """Each patient read by the FHIR bundle mapping from its resources, in Patient-file order."""
-        import duckdb
+        for part in self.patient_parts(256):
+            yield from self.read_part(part)[0]
 
-        from criteria_nlp.errors import PatientDataError
-        from criteria_nlp.sources.fhir import patient_from_fhir
+    def patient_parts(self, size: int) -> Iterator[list[_Group]]:
+        """Each patient's resources grouped by DuckDB (in this process: the export is scanned once), as their JSON
+        text, a part holding fewer than ``size`` patients: the Python engine's workers decode and map them
+        (:meth:`read_part`), which costs as much as reading a bundle file. The Medication resources the groups refer
+        to are kept here before the first part (inherited by forked workers, pickled with the population to spawned
+        ones)."""
+        import duckdb
 
         con = duckdb.connect()
         try:
             query = self._groups(con)
-            medications = self._medication_resources(con)
+            self._medications = self._medication_resources(con)
             cursor = con.execute(query)
-            while batch := cursor.fetchmany(256):
-                for patient_json, filename, resources in batch:
-                    bundle = _bundle(json.loads(patient_json), [json.loads(r) for r in resources or ()], medications)
-                    try:
-                        yield patient_from_fhir(bundle, source=filename, lexicon=self.lexicon)
-                    except PatientDataError as error:
-                        self._report(error.describe())
+            # a patient's resources cost as much to map as ~16 patients of the long tables, and patients differ in
+            # size: small parts keep both workers busy to the end
+            while batch := cursor.fetchmany(max(1, size // _GROUP_COST)):
+                yield [(patient, filename, list(resources or ())) for patient, filename, resources in batch]
         finally:
             con.close()
+
+    def read_part(self, part: list[_Group]) -> tuple[list[Patient], list[str]]:
+        """The patients of a part, each read as a bundle by the FHIR mapping, and the problems met (reported here
+        too: a worker's problems come back to the engine, which adds them to ``problems``)."""
+        from criteria_nlp.errors import PatientDataError
+        from criteria_nlp.sources.fhir import patient_from_fhir
+
+        patients: list[Patient] = []
+        problems: list[str] = []
+        for patient_json, filename, resources in part:
+            bundle = _bundle(json.loads(patient_json), [json.loads(r) for r in resources], self._medications)
+            try:
+                patients.append(patient_from_fhir(bundle, source=filename, lexicon=self.lexicon))
+            except PatientDataError as error:
+                problems.append(error.describe())
+                self._report(problems[-1])
+        return patients, problems
 
     def _groups(self, con: duckdb.DuckDBPyConnection) -> str:
         self._stage(con)

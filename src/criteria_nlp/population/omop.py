@@ -16,6 +16,10 @@ Read by the CDM's standard columns, in DuckDB views (nothing is loaded in Python
 * ``condition_occurrence`` -> conditions (start/end as onset/abatement; the source value as an alternate code when
   it differs from the standard concept), ``drug_exposure`` -> medications, ``procedure_occurrence`` -> procedures.
 
+A clinical table that is absent (no ``condition_occurrence``, no ``drug_exposure``...) is missing data for every
+patient, not an empty record: it is reported in ``problems``, listed in ``absent_kinds`` and never taken as "none
+recorded", also with ``--assume-complete-records`` (as a FHIR NDJSON export without ``Condition.ndjson``).
+
 Not read: statuses (OMOP keeps no clinical or verification status, nor a prescription status: they stay unknown),
 pregnancy and breastfeeding (OMOP records them as observations or conditions of many concepts; none is mapped to the
 patient flags), visit and provider tables.
@@ -43,7 +47,13 @@ from criteria_nlp.population.reader_lookups import (
     variable_table,
 )
 from criteria_nlp.population.source import arrow_from_views
-from criteria_nlp.population.tables import TABLES, arrow_schema, tables_to_patients
+from criteria_nlp.population.tables import (
+    TABLES,
+    arrow_schema,
+    patients_in_part,
+    position_parts,
+    tables_to_patients,
+)
 
 if TYPE_CHECKING:
     import duckdb
@@ -71,6 +81,13 @@ VOCABULARIES = {
 }
 OPERATORS = {4171756: "<", 4171754: "<=", 4172704: ">", 4171755: ">="}  # 4172703 "=" is no comparator
 GENDERS = {8507: "male", 8532: "female", 8521: "other", 8551: "unknown"}
+# the tables each record kind is read from: a CDM without any of them says nothing about that kind
+KIND_TABLES = {
+    "observations": ("measurement", "observation"),
+    "conditions": ("condition_occurrence",),
+    "medications": ("drug_exposure",),
+    "procedures": ("procedure_occurrence",),
+}
 _SUFFIXES = (".csv", ".csv.gz", ".parquet", ".tsv")
 
 
@@ -99,6 +116,14 @@ class OmopPopulation:
         self.lexicon = lexicon if lexicon is not None else load_lexicon()
         self.problems: list[str] = []
         self.files = omop_files(self.path) if self.path.is_dir() else {}
+        self._tables: dict[str, pa.Table] | None = None
+        present = set(self.files) if self.path.is_dir() else _database_tables(self.path)
+        # a kind with no table is missing data for everyone, not an empty record: it stays unknown, even when the
+        # records are declared complete (--assume-complete-records)
+        self.absent_kinds = tuple(kind for kind, tables in KIND_TABLES.items() if not set(tables) & present)
+        for kind in self.absent_kinds:
+            names = " or ".join(KIND_TABLES[kind])
+            self.problems.append(f"{self.name}: no {names} table: {kind} are unknown for every patient (not absent)")
 
     # --- sources ----------------------------------------------------------------------------------------------
     def _sources(self, con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
@@ -308,17 +333,48 @@ class OmopPopulation:
         )
 
     def arrow(self) -> dict[str, pa.Table]:
-        return arrow_from_views(self)
+        """The tables, materialised once (the Python engine's parts are read from them)."""
+        if self._tables is None:
+            self._tables = arrow_from_views(self)
+        return dict(self._tables)
 
     def patients(self) -> Iterator[Patient]:
         """The patients of the SQL mapping (OMOP has one mapping, the SQL one; Python reads its tables)."""
         return tables_to_patients(self.arrow())
+
+    # --- read in parts (the Python engine's workers) ---------------------------------------------------------
+    def patient_parts(self, size: int) -> Iterator[tuple[int, int]]:
+        """Ranges of positions: the tables are made here (by DuckDB) and each worker builds its parts' patients
+        from them (shared copy-on-write where the workers are forked)."""
+        return position_parts(self.arrow()["patients"], size)
+
+    def read_part(self, part: tuple[int, int]) -> tuple[list[Patient], list[str]]:
+        return list(patients_in_part(self.arrow(), part)), []
 
 
 class _Column(Protocol):
     """``col(table, column, type)``: the column cast to the type, or a typed NULL when the table lacks it."""
 
     def __call__(self, table: str, name: str, kind: str = "VARCHAR") -> str: ...
+
+
+def _database_tables(path: Path) -> set[str]:
+    """The OMOP tables (and views) a DuckDB database file holds, by lower-case name."""
+    import duckdb
+
+    from criteria_nlp.errors import PatientDataError
+
+    con = duckdb.connect()
+    try:
+        location = str(path).replace("'", "''")
+        con.execute(f"ATTACH '{location}' AS _omop_db (READ_ONLY)")
+        rows = con.sql("SELECT table_name FROM duckdb_tables() WHERE database_name = '_omop_db'").fetchall()
+        rows += con.sql("SELECT view_name FROM duckdb_views() WHERE database_name = '_omop_db'").fetchall()
+    except duckdb.Error as error:
+        raise PatientDataError(f"{path}: cannot be read as a DuckDB database: {error}") from error
+    finally:
+        con.close()
+    return {name.lower() for (name,) in rows if name.lower() in OMOP_TABLES}
 
 
 def _empty(table: str) -> str:
