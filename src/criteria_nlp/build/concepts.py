@@ -11,7 +11,7 @@ make them nodes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from criteria_nlp.build.common import CLAUSE_BREAKS, HYPHENS, is_content, not_understood
 from criteria_nlp.build.state import BuildState
@@ -212,7 +212,13 @@ def _qualifiers_within(state: BuildState, piece: Piece) -> tuple[str, ...]:
     concept = state.known.concepts.get(piece.kinds["CONCEPT"])
     if concept is None:
         return ()
-    name, written = concept.name.lower(), piece.lower
+    return _qualifier_within(piece.lower, concept.name)
+
+
+@lru_cache(maxsize=16384)
+def _qualifier_within(written: str, name: str) -> tuple[str, ...]:
+    """The qualifier ``written`` (a concept's matched form) starts with and the concept's ``name`` does not."""
+    name = name.lower()
     for phrase, value in _qualifier_phrases_longest_first():
         if written.startswith(phrase) and not name.startswith(phrase):
             return (value,)
