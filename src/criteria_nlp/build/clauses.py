@@ -58,13 +58,15 @@ def split_clauses(chunks: Sequence[Chunk], section: Section | None = None) -> li
             clauses.append(Clause())
             continue
         clauses[-1].chunks.append(chunk)
+    # the splits whose cue the criterion does not hold leave each clause whole: they are not asked
+    kinds: set[str] = set().union(*[c.piece.kinds for c in chunks if isinstance(c, ProseChunk)])
     result: list[Clause] = []
     for clause in clauses:
         if clause.chunks:
-            for part in _split_permission(clause):
-                for piece in _split_exception(part, section):
+            for part in _split_permission(clause) if "ALLOWED" in kinds else (clause,):
+                for piece in _split_exception(part, section) if "UNLESS" in kinds else (part,):
                     for rest in _split_subgroup(piece):
-                        result.extend(_split_obligation(rest))
+                        result.extend(_split_obligation(rest) if "OBLIGE" in kinds else (rest,))
     return result
 
 
