@@ -179,8 +179,10 @@ def _share_qualifiers(state: BuildState) -> None:
     category listed right after its own (only commas, slashes and conjunctions between), which have no qualifier of
     their own. A concept with its own ("history of stroke or active angina") or of another category ("history of
     cancer or pregnancy") keeps what it has."""
-    position = {p.index: k for k, p in enumerate(state.prose)}
     items = state.items
+    if len(items) < 2:
+        return  # nothing listed after a qualifier
+    position = {p.index: k for k, p in enumerate(state.prose)}
     for n in range(1, len(items)):
         piece, qualifiers = items[n]
         before, written = items[n - 1]
