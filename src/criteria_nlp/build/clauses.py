@@ -43,6 +43,23 @@ class Clause:
 def split_clauses(chunks: Sequence[Chunk], section: Section | None = None) -> list[Clause]:
     """The clauses of a criterion; ``section`` (None: not known) tells whether an "or" after an exception may
     start a new item of the criterion (in an exclusion the clauses are alternatives, as "or" says)."""
+    prose = [c.piece for c in chunks if isinstance(c, ProseChunk)]
+    breaks = not CLAUSE_BREAKS.isdisjoint([p.text for p in prose])
+    clauses = _at_breaks(chunks) if breaks else [Clause(list(chunks))]
+    # the splits whose cue the criterion does not hold leave each clause whole: they are not asked
+    kinds: set[str] = set().union(*[p.kinds for p in prose])
+    result: list[Clause] = []
+    for clause in clauses:
+        if clause.chunks:
+            for part in _split_permission(clause) if "ALLOWED" in kinds else (clause,):
+                for piece in _split_exception(part, section) if "UNLESS" in kinds else (part,):
+                    for rest in _split_subgroup(piece):
+                        result.extend(_split_obligation(rest) if "OBLIGE" in kinds else (rest,))
+    return result
+
+
+def _at_breaks(chunks: Sequence[Chunk]) -> list[Clause]:
+    """The chunks cut at each ";" or "." that what follows does not continue."""
     clauses: list[Clause] = [Clause()]
     for position, chunk in enumerate(chunks):
         if isinstance(chunk, ProseChunk) and chunk.piece.text in CLAUSE_BREAKS:
@@ -58,14 +75,7 @@ def split_clauses(chunks: Sequence[Chunk], section: Section | None = None) -> li
             clauses.append(Clause())
             continue
         clauses[-1].chunks.append(chunk)
-    result: list[Clause] = []
-    for clause in clauses:
-        if clause.chunks:
-            for part in _split_permission(clause):
-                for piece in _split_exception(part, section):
-                    for rest in _split_subgroup(piece):
-                        result.extend(_split_obligation(rest))
-    return result
+    return clauses
 
 
 def _subgroup_follows(chunks: Sequence[Chunk], start: int) -> bool:

@@ -34,7 +34,7 @@ def is_content(piece: Piece) -> bool:
             # "Hypertension, uncontrolled": a state no concept took narrows what the criterion asks; dropped, every
             # record of the concept would decide it
             return True
-        return not all(kind in _STRUCTURAL_KINDS for kind in kinds)
+        return not _STRUCTURAL_KINDS.issuperset(kinds)
     return _is_content_word(piece.text.lower())
 
 

@@ -11,7 +11,7 @@ make them nodes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 
 from criteria_nlp.build.common import CLAUSE_BREAKS, HYPHENS, is_content, not_understood
 from criteria_nlp.build.state import BuildState
@@ -179,8 +179,10 @@ def _share_qualifiers(state: BuildState) -> None:
     category listed right after its own (only commas, slashes and conjunctions between), which have no qualifier of
     their own. A concept with its own ("history of stroke or active angina") or of another category ("history of
     cancer or pregnancy") keeps what it has."""
-    position = {p.index: k for k, p in enumerate(state.prose)}
     items = state.items
+    if len(items) < 2:
+        return  # nothing listed after a qualifier
+    position = {p.index: k for k, p in enumerate(state.prose)}
     for n in range(1, len(items)):
         piece, qualifiers = items[n]
         before, written = items[n - 1]
@@ -212,7 +214,13 @@ def _qualifiers_within(state: BuildState, piece: Piece) -> tuple[str, ...]:
     concept = state.known.concepts.get(piece.kinds["CONCEPT"])
     if concept is None:
         return ()
-    name, written = concept.name.lower(), piece.lower
+    return _qualifier_within(piece.lower, concept.name)
+
+
+@lru_cache(maxsize=16384)
+def _qualifier_within(written: str, name: str) -> tuple[str, ...]:
+    """The qualifier ``written`` (a concept's matched form) starts with and the concept's ``name`` does not."""
+    name = name.lower()
     for phrase, value in _qualifier_phrases_longest_first():
         if written.startswith(phrase) and not name.startswith(phrase):
             return (value,)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Set
 
-from criteria_nlp.build.common import CLAUSE_BREAKS, HYPHENS, STOPWORDS, cover_pieces, is_content, text_of, trim
+from criteria_nlp.build.common import CLAUSE_BREAKS, HYPHENS, STOPWORDS, cover_pieces, is_content, text_of
 from criteria_nlp.build.concepts import NON
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.check.cues import meaning_cues
@@ -53,9 +53,9 @@ def _unread_cues(state: BuildState) -> set[int]:
     without") left out; a cue of which a reader took a word ("that required steroids", read as a requirement) was
     read."""
     prose = state.prose
-    if not prose:
-        return set()
     taken = state.ledger.entries
+    if all(p.index in taken for p in prose):
+        return set()  # no piece left for a cue to be in (the search is the costly part)
     found: set[int] = set()
     for match in meaning_cues().find(state.document, prose[0].char_start, prose[-1].char_end):
         if state.permission and match.cue.category == "condition":
@@ -86,39 +86,32 @@ def _nothing_understood(state: BuildState, leftovers: bool) -> Unparsed | None:
 
 
 def leftover_runs(state: BuildState, loose: Set[int] = frozenset()) -> list[list[Piece]]:
-    """Runs of words nothing explained; ``loose`` pieces (negations that reached nothing) count as words."""
-
-    def content(piece: Piece) -> bool:
-        # a number that nothing placed is never filler ("from 18 years" that the grammar could not read)
-        return piece.index in loose or is_content(piece) or "NUM" in piece.kinds or "UNIT" in piece.kinds
-
+    """Runs of words nothing explained; ``loose`` pieces (negations that reached nothing) count as words. A run
+    starts at a word and ends at its last word: the stopwords and hyphens inside it are kept, those after it not."""
     taken = state.ledger.entries
     runs: list[list[Piece]] = []
     current: list[Piece] = []
+    words_in = 0  # the pieces of ``current`` up to its last word
     for chunk in state.chunks:
-        if not isinstance(chunk, ProseChunk):
-            if current:
-                runs.append(current)
-                current = []
-            continue
-        piece = chunk.piece
-        if piece.index not in taken and content(piece):
-            current.append(piece)
-            continue
-        if (
-            current
-            and piece.index not in taken
-            and (
-                piece.lower in STOPWORDS
-                # "anti-inflammatory": a hyphen inside a word keeps the word whole
-                or (piece.text in HYPHENS and current[-1].char_end == piece.char_start)
-            )
-        ):
-            current.append(piece)
-            continue
+        if isinstance(chunk, ProseChunk):
+            piece = chunk.piece
+            if piece.index not in taken:
+                kinds = piece.kinds
+                # a number that nothing placed is never filler ("from 18 years" that the grammar could not read)
+                if piece.index in loose or is_content(piece) or "NUM" in kinds or "UNIT" in kinds:
+                    current.append(piece)
+                    words_in = len(current)
+                    continue
+                if current and (
+                    piece.lower in STOPWORDS
+                    # "anti-inflammatory": a hyphen inside a word keeps the word whole
+                    or (piece.text in HYPHENS and current[-1].char_end == piece.char_start)
+                ):
+                    current.append(piece)
+                    continue
         if current:
-            runs.append(current)
+            runs.append(current[:words_in])
             current = []
     if current:
-        runs.append(current)
-    return [trim(run, content) for run in runs if any(content(p) for p in run)]
+        runs.append(current[:words_in])
+    return runs

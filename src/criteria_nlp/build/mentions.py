@@ -16,17 +16,21 @@ from collections.abc import Sequence
 
 from criteria_nlp.build.state import Ledger
 from criteria_nlp.grammar import Piece
-from criteria_nlp.ir import ConceptRef, Node, NotComputable, Unparsed, map_children
+from criteria_nlp.ir import ConceptRef, Node, NotComputable, Unparsed, map_children, nodes_of
 from criteria_nlp.knowledge.lexicon import Lexicon
 
 _MODIFIER_READER = "prefixes"
+_HOLDERS = (Unparsed, NotComputable)
 
 
 def carry_mentions(node: Node, pieces: Sequence[Piece], ledger: Ledger, lexicon: Lexicon) -> Node:
     """``node`` with every ``unparsed`` and ``not_computable`` node holding the concepts named inside its span."""
+    holders = [item for item in nodes_of(node) if isinstance(item, _HOLDERS)]
+    if not holders:
+        return node  # nothing to hold them: the tree is not rebuilt node by node for nothing
     named = [p for p in pieces if "CONCEPT" in p.kinds and _named(p, ledger)]
-    if not named:
-        return node
+    if not any(h.span.start <= p.char_start and p.char_end <= h.span.end for h in holders for p in named):
+        return node  # no holder names one: nothing changes
     return _carry(node, named, lexicon)
 
 

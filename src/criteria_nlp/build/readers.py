@@ -70,26 +70,69 @@ class Trigger:
 
 def unasked(state: BuildState) -> set[Reader]:
     """The readers whose trigger the clause lacks, as far as its pieces, chunks and text say (what the clause holds
-    does not change while it is read); :func:`asks` adds the state fields. Gathered once per clause, with one set
-    operation per trigger: the look-ups must cost less than the readers they spare."""
+    does not change while it is read); :func:`asks` adds the state fields. Gathered once per clause from an index of
+    the triggers by kind, word and chunk type: the look-ups must cost less than the readers they spare."""
+    index = _index()
     prose = state.prose
     kinds: set[str] = set().union(*[piece.kinds for piece in prose])
-    lowered = {piece.lower for piece in prose}
-    chunks = state.chunks
-    types = {type(chunk) for chunk in chunks}
+    asked: set[Reader] = set()
+    for kind in index.kinds.keys() & kinds:
+        asked.update(index.kinds[kind])
+    words_ = index.words
+    for piece in prose:
+        readers = words_.get(piece.lower)
+        if readers is not None:
+            asked.update(readers)
+    for chunk_type in {type(chunk) for chunk in state.chunks}:
+        asked.update(index.chunks.get(chunk_type, ()))
+    found = set(index.readers)
+    found.difference_update(asked)
     text: str | None = None
-    found: set[Reader] = set()
-    for reader, trigger in TRIGGERS.items():
-        if not trigger.kinds.isdisjoint(kinds) or not trigger.words.isdisjoint(lowered):
-            continue
-        if not types.isdisjoint(trigger.chunks):
-            continue
-        if trigger.text:
+    for reader in index.by_text:
+        if reader in found:
             text = _clause_text(state) if text is None else text
-            if any(part in text for part in trigger.text):
-                continue
-        found.add(reader)
+            if any(part in text for part in TRIGGERS[reader].text):
+                found.discard(reader)
     return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """The triggers by what sets them off: kind, word and chunk type -> the readers asked."""
+
+    readers: frozenset[Reader]
+    kinds: dict[str, tuple[Reader, ...]]
+    words: dict[str, tuple[Reader, ...]]
+    chunks: dict[type, tuple[Reader, ...]]
+    by_text: tuple[Reader, ...]  # readers with a text trigger, tried on the clause's text last
+
+
+_INDEXED: list[tuple[dict[Reader, Trigger], _Index]] = []
+
+
+def _index() -> _Index:
+    """The index of :data:`TRIGGERS` (made again if the dict was replaced)."""
+    if _INDEXED and _INDEXED[0][0] is TRIGGERS:
+        return _INDEXED[0][1]
+    kinds: dict[str, list[Reader]] = {}
+    words_: dict[str, list[Reader]] = {}
+    chunks: dict[type, list[Reader]] = {}
+    for reader, trigger in TRIGGERS.items():
+        for kind in trigger.kinds:
+            kinds.setdefault(kind, []).append(reader)
+        for word in trigger.words:
+            words_.setdefault(word, []).append(reader)
+        for chunk_type in trigger.chunks:
+            chunks.setdefault(chunk_type, []).append(reader)
+    index = _Index(
+        frozenset(TRIGGERS),
+        {k: tuple(v) for k, v in kinds.items()},
+        {k: tuple(v) for k, v in words_.items()},
+        {k: tuple(v) for k, v in chunks.items()},
+        tuple(reader for reader, trigger in TRIGGERS.items() if trigger.text),
+    )
+    _INDEXED[:] = [(TRIGGERS, index)]
+    return index
 
 
 def _clause_text(state: BuildState) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from criteria_nlp.ir import Diagnostic, Node, walk
+from criteria_nlp.ir import Diagnostic, Node, nodes_of
 from criteria_nlp.knowledge.lexicon import Lexicon
 
 
@@ -20,5 +20,5 @@ class CheckContext:
     def nodes(self, node: Node) -> list[Node]:
         """Every node of ``node``'s tree, parents before children (as :func:`criteria_nlp.ir.walk`)."""
         if self._walked is None or self._walked[0] is not node:
-            self._walked = (node, list(walk(node)))
+            self._walked = (node, nodes_of(node))
         return self._walked[1]

@@ -82,10 +82,24 @@ def meaning_cues(path: Path | None = None) -> MeaningCues:
         cues[cue.phrase] = cue
     # longest first: at one place the longest phrase wins; whole words only; any run of spaces between words
     phrases = sorted(cues, key=len, reverse=True)
-    alternation = "|".join(r"\s+".join(re.escape(word) for word in phrase.split()) for phrase in phrases)
-    pattern = re.compile(rf"(?<!\w)(?:{alternation})(?!\w)", re.IGNORECASE)
+    pattern = re.compile(rf"(?<!\w)(?:{_alternation(phrases)})(?!\w)", re.IGNORECASE)
     first = frozenset(phrase.split()[0] for phrase in cues)
     return MeaningCues(MappingProxyType(cues), pattern, first, max(map(len, cues), default=0))
+
+
+def _alternation(phrases: list[str]) -> str:
+    """The phrases as one regular alternation, in their order, grouped by their first letter: at a place only the
+    group of its letter is tried (a few alternatives instead of all; the search runs over every criterion). Two
+    lower-case ASCII letters never match the same character ignoring case, so the match at each place is the one
+    the flat alternation gives; with another first character the alternation stays flat."""
+    written = [[re.escape(word) for word in phrase.split()] for phrase in phrases]
+    flat = "|".join(r"\s+".join(words) for words in written)
+    if not all(words and words[0][:1].isascii() and words[0][:1].islower() for words in written):
+        return flat
+    groups: dict[str, list[str]] = {}
+    for words in written:
+        groups.setdefault(words[0][0], []).append(r"\s+".join([words[0][1:], *words[1:]]))
+    return "|".join(f"{letter}(?:{'|'.join(rests)})" for letter, rests in groups.items())
 
 
 def _cue(fields: list[str], where: str) -> Cue:

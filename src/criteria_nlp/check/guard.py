@@ -20,6 +20,7 @@ from __future__ import annotations
 from criteria_nlp.check.context import CheckContext
 from criteria_nlp.check.cues import CueMatch, meaning_cues
 from criteria_nlp.ir import (
+    LEAF_UNDERSTOOD,
     Conditional,
     Diagnostic,
     Node,
@@ -27,7 +28,6 @@ from criteria_nlp.ir import (
     Presence,
     Span,
     Unparsed,
-    kind_of,
     map_children,
 )
 from criteria_nlp.knowledge.words import words
@@ -88,13 +88,14 @@ def guard_partial_readings(node: Node, context: CheckContext) -> Node:
         return node
     leftovers: list[Unparsed] = []
     understood = False
+    understood_of = LEAF_UNDERSTOOD
     for item in context.nodes(node):
-        kind = kind_of(item)
-        if not kind.is_leaf:
-            continue
+        decides = understood_of.get(type(item))
+        if decides is None:
+            continue  # not a leaf
         if isinstance(item, Unparsed) and item.reason.startswith(LEFTOVER_REASONS):
             leftovers.append(item)
-        understood = understood or kind.understood
+        understood = understood or decides
     if not understood:
         return node  # nothing was read whose meaning the words could change: the criterion is unknown already
     found = [(leaf, cue) for leaf in leftovers for cue in _cues(leaf, context.text)]

@@ -32,13 +32,29 @@ Pass = Callable[[Node, CheckContext], Node]
 def flatten(node: Node, context: CheckContext) -> Node:
     """all(all(a, b), c) -> all(a, b, c); any likewise; a one-child all/any is its child; not not a is a.
 
-    Nodes that do not change are returned as they are (no copy).
+    Nodes that do not change are returned as they are (no copy): a tree with nothing to flatten is returned after
+    one look at its nodes (the walk the passes after this one share).
     """
+    if not any(_flattens(item) for item in context.nodes(node)):
+        return node
+    return _flatten(node, context)
+
+
+def _flattens(node: Node) -> bool:
+    """Whether :func:`_flatten` changes ``node`` itself: an all/any with one child or a child of its own kind, or a
+    not of a not (a tree none of whose nodes does is returned as it is)."""
+    if isinstance(node, All | Any_):
+        children = node.children
+        return len(children) == 1 or any(type(child) is type(node) for child in children)
+    return isinstance(node, Not) and isinstance(node.child, Not)
+
+
+def _flatten(node: Node, context: CheckContext) -> Node:
     if isinstance(node, All | Any_):
         children: list[Node] = []
         changed = False
         for child in node.children:
-            flat = flatten(child, context)
+            flat = _flatten(child, context)
             changed = changed or flat is not child
             if type(flat) is type(node):
                 children.extend(flat.children)
@@ -49,14 +65,14 @@ def flatten(node: Node, context: CheckContext) -> Node:
             return children[0]
         return node.model_copy(update={"children": tuple(children)}) if changed else node
     if isinstance(node, Not):
-        child = flatten(node.child, context)
+        child = _flatten(node.child, context)
         if isinstance(child, Not):
             return child.child
         return node.model_copy(update={"child": child}) if child is not node.child else node
     parts = children_of(node)
     if not parts:
         return node
-    return rebuild(node, tuple(flatten(child, context) for child in parts))
+    return rebuild(node, tuple(_flatten(child, context) for child in parts))
 
 
 def check_units(node: Node, context: CheckContext) -> Node:

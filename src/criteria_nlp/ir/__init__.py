@@ -8,6 +8,7 @@ from criteria_nlp.ir.criterion import Claim, Criterion, Diagnostic
 from criteria_nlp.ir.document import CriteriaDocument, document_json_schema, dump_schema
 from criteria_nlp.ir.kinds import (
     KINDS,
+    LEAF_UNDERSTOOD,
     Kind,
     Role,
     UnknownKindError,
@@ -16,6 +17,7 @@ from criteria_nlp.ir.kinds import (
     kind_of,
     leaves,
     map_children,
+    nodes_of,
     rebuild,
     render,
     render_tree,
@@ -55,6 +57,7 @@ from criteria_nlp.ir.nodes import (
 
 __all__ = [
     "KINDS",
+    "LEAF_UNDERSTOOD",
     "NEGATED_OPERATOR",
     "All",
     "Any_",
@@ -99,6 +102,7 @@ __all__ = [
     "kind_of",
     "leaves",
     "map_children",
+    "nodes_of",
     "rebuild",
     "render",
     "render_tree",

@@ -12,8 +12,9 @@ Code elsewhere dispatches through :func:`kind_of`; a node whose kind is not regi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Literal, get_args
 
 from criteria_nlp.ir.logic import TRUTHS, Truth, all_of, any_of, at_least_of, conditional
@@ -310,6 +311,10 @@ KINDS: dict[str, Kind] = {
 # node classes are not subclassed: a lookup by type is the cheap dispatch on the hot paths (walk, children_of)
 _BY_TYPE: dict[type[Any], Kind] = {kind.model: kind for kind in KINDS.values()}
 _CHILDREN: dict[type[Any], Callable[[Any], tuple[Node, ...]]] = {k.model: k.children for k in KINDS.values()}
+# leaf node classes -> whether patient data can decide them (asked of every node by status_of and the check passes)
+LEAF_UNDERSTOOD: Mapping[type[Any], bool] = MappingProxyType(
+    {k.model: k.understood for k in KINDS.values() if k.is_leaf}
+)
 
 
 def _check_registry() -> None:
@@ -354,12 +359,34 @@ def map_children(node: Node, function: Callable[[Node], Node]) -> Node:
 def walk(node: Node) -> Iterator[Node]:
     """Every node of a tree, parents before children (pre-order, children in order)."""
     stack = [node]
+    by_type = _CHILDREN  # children_of inlined: this loop runs over every node of every pass
     while stack:
         current = stack.pop()
         yield current
-        children = children_of(current)
+        children_in = by_type.get(type(current))
+        if children_in is None:
+            raise UnknownKindError(f"unknown node kind {getattr(current, 'kind', type(current).__name__)!r}")
+        children = children_in(current)
         if children:
             stack.extend(reversed(children))
+
+
+def nodes_of(node: Node) -> list[Node]:
+    """Every node of a tree as a list, in :func:`walk`'s order (made without a generator: the check passes and the
+    builder ask it of every criterion)."""
+    found: list[Node] = []
+    stack = [node]
+    by_type = _CHILDREN
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        children_in = by_type.get(type(current))
+        if children_in is None:
+            raise UnknownKindError(f"unknown node kind {getattr(current, 'kind', type(current).__name__)!r}")
+        children = children_in(current)
+        if children:
+            stack.extend(reversed(children))
+    return found
 
 
 def is_leaf(node: Node) -> bool:
@@ -391,7 +418,8 @@ def render_tree(node: Node, indent: str = "") -> list[str]:
 
 def status_of(expression: Node) -> Status:
     """computable: everything understood; partial: some parts not; not_computable: nothing patient data decides."""
-    found = [kind_of(item).understood for item in leaves(expression)]
+    understood = LEAF_UNDERSTOOD
+    found = [understood[type(item)] for item in nodes_of(expression) if type(item) in understood]
     if not any(found):
         return "not_computable"
     return "partial" if not all(found) else "computable"
