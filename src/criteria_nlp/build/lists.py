@@ -113,7 +113,9 @@ def _leads_to_conj(joints: list[Piece], joint: Piece) -> bool:
 
 def _presences(state: BuildState, all_prefixed: bool, negated: bool) -> tuple[list[Node], list[Node]]:
     """The presence of each concept, with its window: those not negated on their own, and those negated."""
-    windows = [c for c in state.chunks if isinstance(c, WindowChunk)] + state.durations
+    # a window a reader before placed ("symptom onset within 48 hours": a duration's threshold) is no one else's
+    windows = [c for c in state.chunks if isinstance(c, WindowChunk) and id(c) not in state.placed_windows]
+    windows += state.durations
     anchors = [p for p in state.prose if "ANCHOR" in p.kinds]
     presences: list[Node] = []
     negated_presences: list[Node] = []
