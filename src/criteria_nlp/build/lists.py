@@ -11,16 +11,14 @@ nearest time window ("within 6 months prior to screening") and its anchor. Write
 
 from __future__ import annotations
 
+from criteria_nlp.build.bound_lists import binds_unread, bound
 from criteria_nlp.build.common import any_of, concept_ref, cover, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
 from criteria_nlp.ir import All, Any_, Node, Not, Presence, Section, TemporalWindow, Unparsed
-from criteria_nlp.knowledge.words import words
 
 LISTS = "lists"
 WINDOWS = "windows"
-_BINDERS = words("list_binder")
-_EITHER = words("list_either")
 
 
 def read_lists(state: BuildState) -> None:
@@ -53,16 +51,16 @@ def read_lists(state: BuildState) -> None:
         positive = _combine(presences, state.section, with_join, connective_or, negated=False)
         state.concepts = All(span=positive.span.cover(absent.span), children=(positive, absent))
         return
-    bound = None if negated else _bound(state, presences)
-    if bound is not None:
+    bound_node = None if negated else bound(state, presences)
+    if bound_node is not None:
         # "diabetes with hypertension or heart failure": an unread item next to "or" is not an alternative to the
         # whole (its place is among Y and Z): it stays a further requirement, unknown until read
-        state.concepts = bound
+        state.concepts = bound_node
         return
     node = _combine(presences, state.section, with_join, connective_or, negated)
     state.concepts = Not(span=node.span, child=node) if negated else node
     alternatives = (connective_or or state.section == "exclusion") and not (with_join and not connective_or)
-    if alternatives and not negated and any("CONJ" in p.kinds for p in joints) and not _binds_unread(state):
+    if alternatives and not negated and any("CONJ" in p.kinds for p in joints) and not binds_unread(state):
         state.alternative_joints = joints
 
 
@@ -181,63 +179,3 @@ def read_windows(state: BuildState) -> None:
             state.window_notes.append(
                 not_understood(state, window.span, "a time window with no condition, treatment or event it applies to")
             )
-
-
-def _bound(state: BuildState, presences: list[Node]) -> Node | None:
-    """ "Diabetes with hypertension or heart failure", "metformin plus sulfonylurea or insulin", "diabetes and
-    either hypertension or heart failure": the conditions before the binding word and one of the alternatives after
-    it, all(X, any(Y, Z)), in either section. None when no binding word stands between the items, when the items
-    before it are alternatives themselves ("hypertension or diabetes with nephropathy": which one "with" binds is
-    not written) or the items after it are not joined by "or" alone."""
-    binder = _binder(state)
-    if binder is None:
-        return None
-    if len(presences) != len(state.items):
-        return None
-    # by the concepts' own words: a presence's span also covers its window ("… or heart failure within 6 months")
-    pieces = [piece for piece, _ in state.items]
-    before = [n for n, piece in zip(presences, pieces, strict=True) if piece.char_end <= binder.char_start]
-    after = [n for n, piece in zip(presences, pieces, strict=True) if piece.char_start >= binder.char_end]
-    if not before or len(after) < 2 or len(before) + len(after) != len(presences):
-        return None
-    start, end = pieces[0].char_start, pieces[-1].char_end
-    joints = [p for p in state.prose if start <= p.char_start < end and "CONJ" in p.kinds and p is not binder]
-    ors = [p for p in joints if p.kinds["CONJ"] in ("or", "andor")]
-    later = [p for p in joints if p.char_start > binder.char_start]
-    if not later or any(p.char_start < binder.char_start for p in ors) or len(later) != sum(p in ors for p in later):
-        return None
-    if sum(p.lower not in _EITHER for p in later) > 1:
-        return None  # "X with Y or Z, or W": whether W is among the alternatives X needs or one of its own is not said
-    for piece in joints:
-        state.take(piece, LISTS, "connective")
-    first = before[0] if len(before) == 1 else All(span=before[0].span.cover(before[-1].span), children=tuple(before))
-    alternatives = Any_(span=after[0].span.cover(after[-1].span), children=tuple(after))
-    return All(span=first.span.cover(alternatives.span), children=(first, alternatives))
-
-
-def _binds_unread(state: BuildState) -> bool:
-    """ "Type 2 diabetes with retinopathy or nephropathy" where an item after the binding word was not read: the
-    unread item is not an alternative to the whole (diabetes alone would meet it), it stays a further requirement
-    (unknown until read)."""
-    binder = _binder(state)
-    if binder is None:
-        return False
-    items = [piece for piece, _ in state.items]
-    conj = [p for p in state.prose if p.kinds.get("CONJ") in ("or", "andor") and p.lower not in _EITHER]
-    return (
-        any(piece.char_end <= binder.char_start for piece in items)
-        and not any(p.char_start < binder.char_start for p in conj)
-        and any(p.char_start > binder.char_start for p in conj)
-    )
-
-
-def _binder(state: BuildState) -> Piece | None:
-    """The first binding word of the clause ("with", "plus", or "either" right after "and")."""
-    prose = state.prose
-    for k, piece in enumerate(prose):
-        if piece.lower in _BINDERS or ("WITH" in piece.kinds and piece.lower == "with"):
-            return piece
-        if piece.lower in _EITHER and k > 0 and prose[k - 1].kinds.get("CONJ") == "and":
-            state.take(prose[k - 1], LISTS, "connective")
-            return piece
-    return None

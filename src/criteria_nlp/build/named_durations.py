@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from criteria_nlp.build.bounds import propagate_units, threshold_node
-from criteria_nlp.build.common import chunk_span, cover_pieces, is_content, text_of
+from criteria_nlp.build.common import HYPHENS, chunk_span, cover_pieces, is_content, text_of
 from criteria_nlp.build.conditions import negation_before
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ConstraintChunk, Piece, ProseChunk, Threshold, VariableMention, WindowChunk
@@ -30,6 +30,7 @@ _NOUNS = words("duration_noun")
 _ALONE = words("duration_alone")
 _LINKS = words("duration_link")
 _STARTS = words("duration_start")
+_FILLERS = words("duration_filler")
 _ARTICLES = words("article")
 _GENERIC = words("generic_noun")  # "disease duration": a stopword elsewhere, the duration's owner here
 _STOPS = frozenset({",", ";", ":", "(", ")", "[", "]", ".", "/"})
@@ -130,8 +131,8 @@ def _name(state: BuildState, run: Sequence[tuple[int, Piece]]) -> list[Piece] | 
     """The duration's name in ``run``: up to three words before a duration noun, the noun, and what it is the
     duration of ("of symptoms", "from onset to treatment"); None when the words name no duration."""
     pieces = [piece for _, piece in run]
-    while pieces and (pieces[-1].lower in _LINKS or "VERB_IS" in pieces[-1].kinds):
-        pieces.pop()  # "disease duration of | at least 6 months"
+    while pieces and (pieces[-1].lower in _LINKS or pieces[-1].lower in _FILLERS or "VERB_IS" in pieces[-1].kinds):
+        pieces.pop()  # "disease duration of | at least 6 months", "the interval … will be | at least 2 weeks"
     noun = next(
         (
             k
@@ -144,9 +145,14 @@ def _name(state: BuildState, run: Sequence[tuple[int, Piece]]) -> list[Piece] | 
         return None
     modifiers: list[Piece] = []
     for piece in reversed(pieces[:noun]):
+        if piece.text in HYPHENS and modifiers:
+            modifiers.insert(0, piece)  # "treatment-free interval"
+            continue
         if len(modifiers) == _MODIFIERS or piece.lower in _ARTICLES or not _named(piece):
             break
         modifiers.insert(0, piece)
+    while modifiers and modifiers[0].text in HYPHENS:
+        modifiers.pop(0)
     name = [*modifiers, *pieces[noun:]]
     if len(name) == 1 and pieces[noun].lower not in _ALONE:
         return None  # "at any time within 6 months": "time" alone names no duration
