@@ -91,6 +91,8 @@ def _binding(state: BuildState) -> _Binding | None:
     if any(p.kinds.get("CONJ") in ("or", "andor") for p in earlier):
         return None
     later = [p for p in prose if p.char_start >= binder.char_end]
+    if later and later[0].kinds.get("CONJ") in ("or", "andor") and later[0].lower not in _EITHER:
+        return None  # "mastectomy with or without node dissection": either way, nothing bound
     ors = [p for p in later if p.kinds.get("CONJ") in ("or", "andor") and p.lower not in _EITHER]
     if len(ors) != 1 or any(p.text in _OPENERS or p.kinds.get("CONJ") == "and" for p in later):
         return None

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from criteria_nlp.build.common import cover, is_content, is_or, not_understood
 from criteria_nlp.build.defined_lists import is_threshold
 from criteria_nlp.build.state import BuildState
-from criteria_nlp.grammar import Chunk, ConstraintChunk, ProseChunk
+from criteria_nlp.grammar import Chunk, ConstraintChunk, Piece, ProseChunk
 from criteria_nlp.ir import All, Any_, Node, Presence
 
 READER = "definitions"
@@ -54,14 +54,14 @@ def read_bracket_alternatives(state: BuildState, define: Define) -> bool:
     if numeric[0] < opener:
         if before or not _opens_with_or(chunks, opener):
             return False
-        alternatives = _alternatives(state, chunks[opener + 1 : closer], threshold, inside)
+        alternatives = _alternatives(state, chunks[opener + 1 : closer], inside)
         if alternatives is None:
             return False
         node: Node = Any_(span=threshold.span.cover(alternatives[-1].span), children=(threshold, *alternatives))
     else:
         if len(before) != 1 or numeric[0] > closer or not _right_before(chunks, opener, before[0]):
             return False
-        alternatives = _alternatives(state, chunks[opener + 1 : closer], threshold, inside)
+        alternatives = _alternatives(state, chunks[opener + 1 : closer], inside)
         if alternatives is None:
             return False
         found = sorted([threshold, *alternatives], key=lambda n: n.span.start)
@@ -115,13 +115,12 @@ def _right_before(chunks: Sequence[Chunk], opener: int, condition: Presence) -> 
     return isinstance(before, ProseChunk) and before.piece.char_end == condition.concept.span.end
 
 
-def _alternatives(
-    state: BuildState, inside: Sequence[Chunk], threshold: Node, presences: list[Presence]
-) -> list[Node] | None:
+def _alternatives(state: BuildState, inside: Sequence[Chunk], presences: list[Presence]) -> list[Node] | None:
     """The bracket's alternatives other than the threshold, each segment between "or" / "," one alternative: its
-    condition, or its words as not understood; None when a segment holds the threshold among other words or two
-    conditions."""
+    condition, or its words as not understood; None when a segment holds the threshold among other words. The words
+    not understood are taken only once the whole bracket is read (a bracket left to other readings keeps them)."""
     found: list[Node] = []
+    unread_taken: list[Piece] = []
     for segment in _segments(inside):
         if any(isinstance(c, ConstraintChunk) for c in segment):
             if any(isinstance(c, ProseChunk) and is_content(c.piece) and not state.taken(c.piece) for c in segment):
@@ -134,12 +133,15 @@ def _alternatives(
             span = cover([p.span for p in pieces if is_content(p) or "CONCEPT" in p.kinds])
             if span is None:
                 continue
-            for piece in pieces:
-                state.take(piece, READER, "unparsed")
+            unread_taken.extend(pieces)
             found.append(not_understood(state, span, _UNREAD_REASON))
         elif mine:
             found.append(mine[0])
-    return found or None
+    if not found:
+        return None
+    for piece in unread_taken:
+        state.take(piece, READER, "unparsed")
+    return found
 
 
 def _segments(inside: Sequence[Chunk]) -> list[list[Chunk]]:

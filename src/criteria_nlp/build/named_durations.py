@@ -15,6 +15,7 @@ before "concepts", so that the concepts inside the name ("pregnancy duration") a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from criteria_nlp.build.bounds import propagate_units, threshold_node
@@ -35,6 +36,8 @@ _ARTICLES = words("article")
 _GENERIC = words("generic_noun")  # "disease duration": a stopword elsewhere, the duration's owner here
 _STOPS = frozenset({",", ";", ":", "(", ")", "[", "]", ".", "/"})
 _STOP_KINDS = frozenset({"CONJ", "WITH", "IF", "UNLESS", "NEG", "NUM", "NUMWORD", "UNIT", "ANCHOR", "SEX"})
+# a window written with a strict comparator ("< 3 hours prior to", "more than 2 days after"): the bound excludes itself
+_STRICT = re.compile(r"(?:[<>](?!=)|less than|fewer than|under|more than|greater than|over)")
 _LONGEST_RUN = 8  # words read back from the threshold
 _MODIFIERS = 3  # content words before the duration noun ("reported usual sleep duration")
 
@@ -54,7 +57,7 @@ def read_named_durations(state: BuildState) -> None:
             found.append(node)
     for index, chunk in enumerate(state.chunks):
         if isinstance(chunk, WindowChunk) and (chunk.min_ago is not None or chunk.max_ago is not None):
-            node = _reading(state, index, [_as_threshold(chunk)], starts_only=True)
+            node = _reading(state, index, [_as_threshold(chunk, state.document)], starts_only=True)
             if node is not None:
                 state.placed_windows.add(id(chunk))
                 state.place(chunk, READER)
@@ -78,11 +81,13 @@ def _chunk_of(state: BuildState, window: WindowChunk) -> int | None:
     return None
 
 
-def _as_threshold(window: WindowChunk) -> Threshold:
-    """ "within 48 hours" as the bound it puts on a duration (at most 48 hours)."""
+def _as_threshold(window: WindowChunk, document: str) -> Threshold:
+    """ "within 48 hours" as the bound it puts on a duration (at most 48 hours; "< 3 hours prior to": under 3)."""
     low, high = window.min_ago, window.max_ago
-    operator = "<=" if low is None else ">=" if high is None else None
-    return Threshold(low, True, high, True, None, operator, window.span, True)
+    written = window.span.slice(document).lstrip().lower()
+    strict = _STRICT.match(written) is not None
+    operator = ("<" if strict else "<=") if low is None else (">" if strict else ">=") if high is None else None
+    return Threshold(low, not strict, high, not strict, None, operator, window.span, True)
 
 
 def _reading(state: BuildState, index: int, thresholds: list[Threshold], starts_only: bool = False) -> Node | None:
