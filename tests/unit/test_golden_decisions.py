@@ -30,6 +30,7 @@ CATEGORIES = {
 }  # fmt: skip
 # issue 11: readings that change decisions
 CATEGORIES |= {"pressure-pair", "letter-class", "relative-change", "definition"}
+CATEGORIES |= {"named-duration"}  # gen-lists: a time threshold on the duration of a thing named before it
 
 
 def load_cases() -> list[dict[str, Any]]:

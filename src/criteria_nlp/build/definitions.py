@@ -20,6 +20,7 @@ x/y pair in a definition decides only where its two readings agree (:mod:`~crite
 
 from __future__ import annotations
 
+from criteria_nlp.build.bracket_alternatives import read_bracket_alternatives
 from criteria_nlp.build.defined_lists import is_threshold, read_defined_list
 from criteria_nlp.build.pairs import undecided_when_split
 from criteria_nlp.build.state import BuildState
@@ -32,18 +33,20 @@ from criteria_nlp.ir import (
     Presence,
     Unparsed,
 )
+from criteria_nlp.knowledge.words import words
 
 READER = "definitions"
+_CUES = words("definition_cue")
 _RECORD_REASON = "whether the recorded condition meets the definition in brackets (a value outside it says it may not)"
 
 
 def read_definitions(state: BuildState) -> None:
-    if read_defined_list(state, define):
+    if read_bracket_alternatives(state, define) or read_defined_list(state, define):
         return
     concept, threshold = state.concepts, state.numeric
     if not isinstance(concept, Presence) or threshold is None or not is_threshold(threshold):
         return
-    chunk = _bracketed_after(state, concept, threshold)
+    chunk = _bracketed_after(state, concept, threshold) or _cued_after(state, concept)
     if chunk is None:
         return
     threshold = undecided_when_split(threshold, chunk, state.document)
@@ -96,8 +99,9 @@ def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> C
     numeric = [i for i, c in enumerate(chunks) if isinstance(c, ConstraintChunk)]
     if len(numeric) != 1 or not 0 < opener < numeric[0] < closer:
         return None
-    if any(isinstance(c, ProseChunk) and not state.taken(c.piece) for c in chunks[opener + 1 : closer]):
-        return None
+    inside = [c.piece for c in chunks[opener + 1 : closer] if isinstance(c, ProseChunk)]
+    if any(not state.taken(p) and p.lower not in _CUES for p in inside):
+        return None  # "(defined as ANC < 1,500/µL)": the cue may stand inside the bracket
     before, brackets = (
         chunks[opener - 1],
         [c.piece for c in (chunks[opener], chunks[closer]) if isinstance(c, ProseChunk)],
@@ -107,7 +111,33 @@ def _bracketed_after(state: BuildState, concept: Presence, threshold: Node) -> C
         return None
     if threshold.span.start < brackets[0].char_end:
         return None  # the threshold's variable starts before the bracket: it is no definition of the condition
-    for piece in brackets:
+    for piece in [*brackets, *inside]:
+        state.take(piece, READER, "connective")
+    chunk = chunks[numeric[0]]
+    assert isinstance(chunk, ConstraintChunk)
+    return chunk
+
+
+def _cued_after(state: BuildState, concept: Presence) -> ConstraintChunk | None:
+    """ "Neutropenia defined as ANC < 1,500/µL", "thrombocytopenia, i.e. platelets < 100,000/mm³": the clause is the
+    condition, a definition cue (``definition_cue`` in words.tsv) and one threshold, as a bracket would hold it."""
+    chunks = state.chunks
+    numeric = [i for i, c in enumerate(chunks) if isinstance(c, ConstraintChunk)]
+    if len(numeric) != 1:
+        return None
+    between = [
+        c.piece for c in chunks[: numeric[0]] if isinstance(c, ProseChunk) and c.piece.char_start >= concept.span.end
+    ]
+    cues = [p for p in between if p.lower in _CUES]
+    if len(cues) != 1 or any(p.text != "," and p.lower not in _CUES for p in between):
+        return None
+    after = [c for c in chunks[numeric[0] + 1 :] if not (isinstance(c, ProseChunk) and c.piece.text in (".", ";"))]
+    if after or any(
+        isinstance(c, ProseChunk) and c.piece.char_end <= concept.span.start and not state.taken(c.piece)
+        for c in chunks
+    ):
+        return None
+    for piece in between:
         state.take(piece, READER, "connective")
     chunk = chunks[numeric[0]]
     assert isinstance(chunk, ConstraintChunk)

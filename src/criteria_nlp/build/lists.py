@@ -11,6 +11,7 @@ nearest time window ("within 6 months prior to screening") and its anchor. Write
 
 from __future__ import annotations
 
+from criteria_nlp.build.bound_lists import binds_unread, bound
 from criteria_nlp.build.common import any_of, concept_ref, cover, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
@@ -50,10 +51,16 @@ def read_lists(state: BuildState) -> None:
         positive = _combine(presences, state.section, with_join, connective_or, negated=False)
         state.concepts = All(span=positive.span.cover(absent.span), children=(positive, absent))
         return
+    bound_node = None if negated else bound(state, presences)
+    if bound_node is not None:
+        # "diabetes with hypertension or heart failure": an unread item next to "or" is not an alternative to the
+        # whole (its place is among Y and Z): it stays a further requirement, unknown until read
+        state.concepts = bound_node
+        return
     node = _combine(presences, state.section, with_join, connective_or, negated)
     state.concepts = Not(span=node.span, child=node) if negated else node
     alternatives = (connective_or or state.section == "exclusion") and not (with_join and not connective_or)
-    if alternatives and not negated and any("CONJ" in p.kinds for p in joints):
+    if alternatives and not negated and any("CONJ" in p.kinds for p in joints) and not binds_unread(state):
         state.alternative_joints = joints
 
 
@@ -113,7 +120,9 @@ def _leads_to_conj(joints: list[Piece], joint: Piece) -> bool:
 
 def _presences(state: BuildState, all_prefixed: bool, negated: bool) -> tuple[list[Node], list[Node]]:
     """The presence of each concept, with its window: those not negated on their own, and those negated."""
-    windows = [c for c in state.chunks if isinstance(c, WindowChunk)] + state.durations
+    # a window a reader before placed ("symptom onset within 48 hours": a duration's threshold) is no one else's
+    windows = [c for c in state.chunks if isinstance(c, WindowChunk) and id(c) not in state.placed_windows]
+    windows += state.durations
     anchors = [p for p in state.prose if "ANCHOR" in p.kinds]
     presences: list[Node] = []
     negated_presences: list[Node] = []

@@ -24,6 +24,7 @@ from criteria_nlp.build.counts import read_counts
 from criteria_nlp.build.definitions import read_definitions
 from criteria_nlp.build.leftovers import read_leftovers
 from criteria_nlp.build.lists import read_lists, read_windows
+from criteria_nlp.build.named_durations import read_named_durations
 from criteria_nlp.build.negation import read_negation
 from criteria_nlp.build.not_computable import read_not_computable
 from criteria_nlp.build.requirements import read_requirements
@@ -39,6 +40,7 @@ Reader = Callable[[BuildState], None]
 READERS: tuple[Reader, ...] = (
     read_counts,  # "at least 2 of A, B and C": how many of the items must hold
     read_thresholds,  # numeric islands with their variables, conditions, exceptions and negations
+    read_named_durations,  # "sleep duration < 4 hours": a time threshold on the duration named before it
     read_classes,  # "Child-Pugh A or B": classes of a scale written as letters, on the scale's own values
     read_prefixes,  # "non-smoker", "anti-epileptic"
     read_requirements,  # "pneumonitis that required steroids": what the condition required qualifies it
@@ -170,6 +172,7 @@ TRIGGERS: dict[Reader, Trigger] = {
     # a NEG cue before a concept, or a backward NEG cue phrase after it ("HIV negative")
     read_negation: Trigger(kinds=frozenset({"NEG"}), words=_NEG_CUES),
     read_windows: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # windows parsed or found by reading
+    read_named_durations: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # the same windows, before lists
     read_sex: Trigger(kinds=frozenset({"SEX"})),
     read_not_computable: Trigger(kinds=frozenset({"NOTCOMP"})),
 }
