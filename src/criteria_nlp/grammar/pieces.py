@@ -7,7 +7,6 @@ remembers its piece. The small tests here (is it a number, a variable) are share
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from lark import Token
 
@@ -27,23 +26,23 @@ class Piece:
     kinds: dict[str, str] = field(default_factory=dict)
     origin: str = ""  # the text the pieces were cut from (character offsets minus ``base`` index it)
     base: int = 0
-    # ``lower`` and ``span`` are slots filled on first read (by ``__getattr__``, which Python calls only while the
-    # slot is empty): later reads are plain attribute reads, not property calls (``lower`` is read about a million
-    # times over the Chia lines). Like the properties they replace, the first read fixes the value.
-    lower: str = field(init=False, repr=False, compare=False)
-    span: Span = field(init=False, repr=False, compare=False)
+    _lower: str | None = field(default=None, repr=False, compare=False)
+    _span: Span | None = field(default=None, repr=False, compare=False)
 
-    def __getattr__(self, name: str) -> Any:
-        if name == "lower":
-            self.lower = lowered = self.text.lower()
-            return lowered
-        if name == "span":
-            self.span = span = span_at(self.char_start, self.char_end)
-            return span
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
 
     def has(self, kind: str) -> bool:
         return kind in self.kinds
+
+    @property
+    def span(self) -> Span:
+        if self._span is None:
+            self._span = span_at(self.char_start, self.char_end)
+        return self._span
 
 
 class PieceToken(Token):
