@@ -10,7 +10,7 @@ import pytest
 
 from criteria_nlp.grammar import pieces_of
 from criteria_nlp.grammar.bare_units import mark_bare_units, trim_glued_hyphens
-from criteria_nlp.grammar.lexer import RULES, Cursor, _mark_roman_numerals, lex
+from criteria_nlp.grammar.lexer import RULES, Cursor, Rule, _mark_roman_numerals, lex
 from criteria_nlp.grammar.names import read_glued_label, unmark_names
 from criteria_nlp.grammar.pieces import Piece, PieceToken
 from criteria_nlp.text.nlp import default_pipeline
@@ -20,7 +20,7 @@ _GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "parse_cases.jsonl"
 
 def _texts() -> list[str]:
     texts = [json.loads(line)["text"] for line in _GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return texts + ["18 - 65 years, or older", "BMI 27 -55 kg/m2 and age ≥ 18", "temperature > 38C", "class II or III"]
+    return [*texts, "18 - 65 years, or older", "BMI 27 -55 kg/m2 and age ≥ 18", "temperature > 38C", "class II or III"]
 
 
 def _reference_lex(pieces: list[Piece]) -> list[PieceToken | Piece]:
@@ -60,12 +60,15 @@ def test_lexer_gives_the_terminals_of_the_whole_table() -> None:
         assert _shape(fast) == _shape(reference), text
 
 
-@pytest.mark.parametrize("rule", [rule for rule in RULES if rule.after_terminal], ids=lambda rule: rule.applies.__name__)
-def test_rules_marked_after_terminal_never_apply_after_prose(rule: object) -> None:
+_AFTER_TERMINAL = [rule for rule in RULES if rule.after_terminal]
+
+
+@pytest.mark.parametrize("rule", _AFTER_TERMINAL, ids=lambda rule: rule.applies.__name__)
+def test_rules_marked_after_terminal_never_apply_after_prose(rule: Rule) -> None:
     nlp = default_pipeline()
     for text in _texts():
         pieces = pieces_of(nlp(text))
         c = Cursor(pieces)
         for i, piece in enumerate(pieces):
             c.i, c.piece, c.kinds, c.previous = i, piece, piece.kinds, ""
-            assert not rule.applies(c), (text, piece.text)  # type: ignore[attr-defined]
+            assert not rule.applies(c), (text, piece.text)

@@ -61,7 +61,12 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
             word = text[start_char:end_char]
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
                 append(Piece(len(pieces), j, j + 1, start_char + offset, end_char + offset, word, {}))
-        best_end, kinds = _resolved(by_start[first])
+        candidates = by_start[first]
+        if len(candidates) == 1:  # as most are
+            only = candidates[0]
+            best_end, kinds = only.end, {only.kind: only.value}
+        else:
+            best_end, kinds = _resolved(candidates)
         scale_named = scale_named or "VARIABLE" in kinds
         start_char, end_char = bounds[first][0], bounds[best_end - 1][1]
         append(
@@ -90,10 +95,7 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
 
 
 def _resolved(candidates: list[Annotation]) -> tuple[int, dict[str, str]]:
-    """The end of the piece that annotations starting at one token make, and its kinds (kind -> value)."""
-    if len(candidates) == 1:
-        only = candidates[0]
-        return only.end, {only.kind: only.value}
+    """The end of the piece that several annotations starting at one token make, and its kinds (kind -> value)."""
     # a unit right after a number wins over a longer phrase ("37 weeks gestation": weeks, then gestation)
     unit_end = next((a.end for a in candidates if a.kind == "UNIT"), None)
     best_end = unit_end if unit_end is not None else max(a.end for a in candidates)
