@@ -63,6 +63,8 @@ def load_bare_letters(path: Path) -> dict[str, BareLetter]:
 def mark_bare_units(pieces: Sequence[Piece]) -> None:
     """Give a bare letter after a number its unit kind where the number fits it."""
     letters = bare_letters()
+    if letters.keys().isdisjoint([piece.text for piece in pieces]):
+        return  # most criteria hold no such letter
     for i in range(1, len(pieces)):
         piece = pieces[i]
         found = letters.get(piece.text)

@@ -75,13 +75,16 @@ class Rule(NamedTuple):
     """When ``applies`` holds at the cursor, ``emit`` emits the terminals (and moves the cursor past what it read).
 
     A rule is tried only on a piece that carries one of its ``kinds`` or is one of its ``words`` (lower case); a
-    rule with neither is tried on every piece.
+    rule with neither is tried on every piece. A rule whose test reads a terminal before the piece (``c.previous``
+    is a value, a comparator …) says so with ``after_terminal``: it is not tried after prose, where ``c.previous``
+    is empty and its test cannot hold.
     """
 
     kinds: frozenset[str]
     words: frozenset[str]
     applies: Callable[[Cursor], bool]
     emit: Callable[[Cursor], None]
+    after_terminal: bool = False
 
 
 def _prose(c: Cursor) -> None:
@@ -395,30 +398,30 @@ _NONE: frozenset[str] = frozenset()
 
 # The rules in the order they are tried; the first that applies emits. See the module docstring for why order matters.
 RULES: tuple[Rule, ...] = (
-    Rule(_on("UNIT"), _NONE, _unit_after_number, _emit_unit),
+    Rule(_on("UNIT"), _NONE, _unit_after_number, _emit_unit, after_terminal=True),
     Rule(_on("NUM"), _NONE, _number_pair, _emit_pair),
     Rule(_on("NUM"), _NONE, comma_list, emit_comma_list),
     Rule(_on("NUM", "NUMWORD"), _NONE, _number_before_reference, _emit_multiple),
     Rule(_on("NUM", "NUMWORD"), _NONE, _number, _emit_number),
-    Rule(_on("DASHNUM"), _NONE, _dashed_number, _emit_dash_then_number),
-    Rule(_on("REF"), _NONE, _reference_after_comparator, _emit_reference),
+    Rule(_on("DASHNUM"), _NONE, _dashed_number, _emit_dash_then_number, after_terminal=True),
+    Rule(_on("REF"), _NONE, _reference_after_comparator, _emit_reference, after_terminal=True),
     Rule(_on("CMP_PRE"), _NONE, _comparator_before_variable, _emit_variable_then_comparator),
     Rule(_on("CMP_PRE"), _NONE, _comparator_before_value, _emit_comparator),
-    Rule(_on("AGEWORD"), _NONE, _age_word_before_comparator, _emit_nothing),
-    Rule(_on("CMP_POST"), _NONE, _second_threshold, _emit_joined_comparator),
-    Rule(_on("CMP_POST"), _NONE, after_equality, emit_after_equality),
-    Rule(_on("CMP_POST"), _NONE, _comparator_before_unit, _emit_unit_then_comparator),
-    Rule(_on("CMP_POST"), _NONE, _comparator_after_value, _emit_comparator_after),
+    Rule(_on("AGEWORD"), _NONE, _age_word_before_comparator, _emit_nothing, after_terminal=True),
+    Rule(_on("CMP_POST"), _NONE, _second_threshold, _emit_joined_comparator, after_terminal=True),
+    Rule(_on("CMP_POST"), _NONE, after_equality, emit_after_equality, after_terminal=True),
+    Rule(_on("CMP_POST"), _NONE, _comparator_before_unit, _emit_unit_then_comparator, after_terminal=True),
+    Rule(_on("CMP_POST"), _NONE, _comparator_after_value, _emit_comparator_after, after_terminal=True),
     Rule(_on("WITHIN"), _NONE, _within_duration, _emit_within),
     Rule(_on("WITHIN"), _NONE, _within_reference, _emit_at_most),
-    Rule(_on("BEFORE"), _NONE, _before_after_unit, _emit_before),
+    Rule(_on("BEFORE"), _NONE, _before_after_unit, _emit_before, after_terminal=True),
     Rule(_on("FROM"), _NONE, _open_range, _emit_at_least),
     Rule(_on("FROM", "BETWEEN"), _NONE, _range_opener, _emit_range_opener),
-    Rule(_on("TO"), _NONE, _range_separator, _emit_range_separator),
-    Rule(_NONE, frozenset({","}), serial_comma, emit_serial_comma),
-    Rule(_NONE, _WORDS.value_or, _or_between_thresholds, _emit_value_or),
-    Rule(_NONE, _WORDS.value_and, _and_between_values, _emit_value_or),
-    Rule(_NONE, _WORDS.bound_joiner, _and_before_comparator, _emit_value_and),
+    Rule(_on("TO"), _NONE, _range_separator, _emit_range_separator, after_terminal=True),
+    Rule(_NONE, frozenset({","}), serial_comma, emit_serial_comma, after_terminal=True),
+    Rule(_NONE, _WORDS.value_or, _or_between_thresholds, _emit_value_or, after_terminal=True),
+    Rule(_NONE, _WORDS.value_and, _and_between_values, _emit_value_or, after_terminal=True),
+    Rule(_NONE, _WORDS.bound_joiner, _and_before_comparator, _emit_value_and, after_terminal=True),
     Rule(_on("VARIABLE", "GROUP"), _NONE, _variable_heads_threshold, _emit_variables),
     Rule(_NONE, _NONE, _anything, _prose),
 )
@@ -427,18 +430,23 @@ RULES: tuple[Rule, ...] = (
 _STRUCTURE_KINDS = frozenset().union(*(rule.kinds for rule in RULES))
 _STRUCTURE_WORDS = frozenset().union(*(rule.words for rule in RULES))
 
-# The rules a piece can fire, by its kinds and its word (if some rule reads it): few of the table for each piece.
+# The rules a piece can fire, by its kinds, its word (if some rule reads it) and whether it follows prose
+# (``c.previous`` empty): few of the table for each piece, often only the prose rule.
+_Key = tuple[tuple[str, ...], str, bool]
 _Candidates = tuple[tuple[Callable[[Cursor], bool], Callable[[Cursor], None]], ...]
-_CANDIDATES: dict[tuple[tuple[str, ...], str], _Candidates] = {}
+_CANDIDATES: dict[_Key, _Candidates] = {}
+_PROSE_ONLY: _Candidates = ((_anything, _prose),)
 
 
-def _candidates(key: tuple[tuple[str, ...], str]) -> _Candidates:
-    kinds, word = key
-    found = _CANDIDATES[key] = tuple(
+def _candidates(key: _Key) -> _Candidates:
+    kinds, word, after_prose = key
+    found = tuple(
         (rule.applies, rule.emit)
         for rule in RULES
-        if not rule.kinds.isdisjoint(kinds) or word in rule.words or not (rule.kinds or rule.words)
+        if (not rule.kinds.isdisjoint(kinds) or word in rule.words or not (rule.kinds or rule.words))
+        and not (after_prose and rule.after_terminal)
     )
+    _CANDIDATES[key] = found = _PROSE_ONLY if found == _PROSE_ONLY else found
     return found
 
 
@@ -452,37 +460,59 @@ def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
     """:func:`classify`, but prose pieces come through as they are (no token is made for them)."""
     _mark_roman_numerals(pieces)
     read_glued_label(pieces)
-    unmark_names(pieces)
+    # the kinds of the criterion, gathered once: the passes below change only pieces of a number or a unit kind
+    # (about half the criteria hold no number, most no unit), and mark_bare_units gives units to bare letters only
+    present = set().union(*[piece.kinds for piece in pieces])
+    if "NUM" in present or "NUMWORD" in present:
+        unmark_names(pieces)
     mark_bare_units(pieces)
-    trim_glued_hyphens(pieces)
+    if "UNIT" in present:
+        trim_glued_hyphens(pieces)
     c = Cursor(pieces)
     n = c.n
-    out = c.out
-    while c.i < n:
-        c.piece = piece = pieces[c.i]
-        c.kinds = kinds = piece.kinds
-        if (not kinds and piece.text != ",") or (
-            _STRUCTURE_KINDS.isdisjoint(kinds) and piece.lower not in _STRUCTURE_WORDS
-        ):
+    append = c.out.append
+    no_structure_kinds = _STRUCTURE_KINDS.isdisjoint
+    stale = False  # prose was emitted since the cursor was last updated (set on it before the next rule)
+    quiet = True  # the cursor's ``previous`` is empty: no structural terminal since the last prose
+    i = 0
+    while i < n:
+        piece = pieces[i]
+        kinds = piece.kinds
+        if (not kinds and piece.text != ",") or (no_structure_kinds(kinds) and piece.lower not in _STRUCTURE_WORDS):
             # a piece no rule reads (a plain word, a concept, a qualifier …): prose without trying the rules, as
             # most pieces are
-            out.append(piece)
+            append(piece)
+            stale = quiet = True
+            i += 1
+            continue
+        lower = piece.lower
+        key = (tuple(kinds), lower if lower in _STRUCTURE_WORDS else "", quiet)
+        candidates = _CANDIDATES.get(key) or _candidates(key)
+        if candidates is _PROSE_ONLY:  # what the prose rule does, without calling it
+            append(piece)
+            stale = quiet = True
+            i += 1
+            continue
+        if stale:
             c.previous = ""
             c.range_open = False
-        else:
-            lower = piece.lower
-            key = (tuple(kinds), lower if lower in _STRUCTURE_WORDS else "")
-            candidates = _CANDIDATES.get(key) or _candidates(key)
-            for applies, emit in candidates:
-                if applies(c):
-                    emit(c)
-                    break
-        c.i += 1
+            stale = False
+        c.i = i
+        c.piece = piece
+        c.kinds = kinds
+        for applies, emit in candidates:
+            if applies(c):
+                emit(c)
+                break
+        quiet = not c.previous
+        i = c.i + 1
     return c.out
 
 
 def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
     """ "NYHA class III or IV", "grade II": Roman numerals after a class/grade word (or a list of them) are numbers."""
+    if _ROMAN.keys().isdisjoint([piece.text for piece in pieces]):
+        return  # only a piece written as a numeral changes
     in_list = False
     for i, piece in enumerate(pieces):
         if piece.text in _ROMAN and "NUM" not in piece.kinds and i > 0:

@@ -73,7 +73,9 @@ def _replay(template: _Template, run: Sequence[PieceToken]) -> Any:
     arguments = [run[child] if isinstance(child, int) else _replay(child, run) for child in children]
     callback = _CALLBACKS.get(name)
     if callback is None:
-        callback = _CALLBACKS[name] = getattr(_TRANSFORMER, name)
+        # the transformer's method itself: lark's ``v_args`` wrapper only passes the arguments on
+        method = getattr(_TRANSFORMER, name)
+        callback = _CALLBACKS[name] = getattr(method, "base_func", method)
     return callback(*arguments)
 
 
@@ -104,20 +106,26 @@ def parse_chunks(pieces: Sequence[Piece]) -> tuple[list[Chunk], list[Piece]]:
     """
     chunks: list[Chunk] = []
     skipped: list[Piece] = []
-    run: list[PieceToken] = []
-    for item in lex(pieces):
+    append = chunks.append
+    items = lex(pieces)
+    run_start = -1  # where the run of terminals being gathered starts in ``items``; -1: none
+    for position, item in enumerate(items):
         if isinstance(item, PieceToken):
-            run.append(item)
-        else:
-            if run:
-                _parse_run(run, chunks, skipped)
-                run = []
-            chunks.append(ProseChunk(item))
-    if run:
-        _parse_run(run, chunks, skipped)
+            if run_start < 0:
+                run_start = position
+            continue
+        if run_start >= 0:
+            _parse_run(items[run_start:position], chunks, skipped)  # type: ignore[arg-type]  # terminals only
+            run_start = -1
+        append(_new_tuple(ProseChunk, (item,)))  # ProseChunk(item), without its Python-level constructor
+    if run_start >= 0:
+        _parse_run(items[run_start:], chunks, skipped)  # type: ignore[arg-type]  # terminals only
     if skipped:
         chunks.sort(key=_chunk_start)
     return chunks, skipped
+
+
+_new_tuple = tuple.__new__
 
 
 def _chunk_start(chunk: Chunk) -> int:

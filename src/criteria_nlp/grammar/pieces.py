@@ -53,9 +53,19 @@ class PieceToken(Token):
 
 def token(kind: str, value: str, piece: Piece) -> PieceToken:
     """The terminal ``kind`` with ``value``, at the piece's characters."""
-    made = PieceToken(kind, value, start_pos=piece.char_start, end_pos=piece.char_end)
+    # what ``PieceToken(kind, value, start_pos=..., end_pos=...)`` makes, without lark's two calls for its
+    # deprecated-argument check (a token is made for every structural piece)
+    made = _new_string(PieceToken, value)
+    made.type = kind
+    made.start_pos = piece.char_start
+    made.value = value
+    made.line = made.column = made.end_line = made.end_column = None
+    made.end_pos = piece.char_end
     made.piece = piece
     return made
+
+
+_new_string = str.__new__
 
 
 def is_number(piece: Piece) -> bool:

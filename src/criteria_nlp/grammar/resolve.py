@@ -47,46 +47,63 @@ def pieces_of(doc: Doc, offset: int = 0) -> list[Piece]:
     text, bounds = token_bounds(doc)
     pieces: list[Piece] = []
     append = pieces.append
-    i = 0
     n = len(bounds)
-    while i < n:
-        candidates = by_start.get(i)
-        if candidates:
-            if len(candidates) == 1:
-                only = candidates[0]
-                best_end = only.end
-                kinds = {only.kind: only.value}
-            else:
-                # a unit right after a number wins over a longer phrase ("37 weeks gestation": weeks, then gestation)
-                unit_end = next((a.end for a in candidates if a.kind == "UNIT"), None)
-                best_end = unit_end if unit_end is not None else max(a.end for a in candidates)
-                kinds = {}
-                for annotation in sorted(candidates, key=_priority):
-                    if annotation.end == best_end:
-                        kinds.setdefault(annotation.kind, annotation.value)
-            start_char, end_char = bounds[i][0], bounds[best_end - 1][1]
-            append(
-                Piece(
-                    len(pieces),
-                    i,
-                    best_end,
-                    start_char + offset,
-                    end_char + offset,
-                    text[start_char:end_char],
-                    kinds,
-                    text,
-                    offset,
-                )
-            )
-            i = best_end
-        else:
-            start_char, end_char = bounds[i]
+    i = 0  # the first token not in a piece yet
+    scale_named = False  # a piece names a variable (the only pieces whose scale may have classes)
+    for first in sorted(by_start):
+        if first < i:
+            continue  # inside the piece of a longer annotation
+        if first >= n:
+            break
+        # the tokens before the annotation are unannotated: a piece each (most tokens are)
+        for j in range(i, first):
+            start_char, end_char = bounds[j]
             word = text[start_char:end_char]
             if not word.isspace():  # spaCy keeps runs of extra whitespace as tokens of their own
-                append(Piece(len(pieces), i, i + 1, start_char + offset, end_char + offset, word, {}))
-            i += 1
-    _mark_scale_classes(pieces)
-    return _absorb_bracketed(pieces)
+                append(Piece(len(pieces), j, j + 1, start_char + offset, end_char + offset, word, {}))
+        candidates = by_start[first]
+        if len(candidates) == 1:  # as most are
+            only = candidates[0]
+            best_end, kinds = only.end, {only.kind: only.value}
+        else:
+            best_end, kinds = _resolved(candidates)
+        scale_named = scale_named or "VARIABLE" in kinds
+        start_char, end_char = bounds[first][0], bounds[best_end - 1][1]
+        append(
+            Piece(
+                len(pieces),
+                first,
+                best_end,
+                start_char + offset,
+                end_char + offset,
+                text[start_char:end_char],
+                kinds,
+                text,
+                offset,
+            )
+        )
+        i = best_end
+    for j in range(i, n):
+        start_char, end_char = bounds[j]
+        word = text[start_char:end_char]
+        if not word.isspace():
+            append(Piece(len(pieces), j, j + 1, start_char + offset, end_char + offset, word, {}))
+    if scale_named:
+        _mark_scale_classes(pieces)
+    # bracket rules need a "(" piece, and there is none in a text without "("
+    return _absorb_bracketed(pieces) if "(" in text else pieces
+
+
+def _resolved(candidates: list[Annotation]) -> tuple[int, dict[str, str]]:
+    """The end of the piece that several annotations starting at one token make, and its kinds (kind -> value)."""
+    # a unit right after a number wins over a longer phrase ("37 weeks gestation": weeks, then gestation)
+    unit_end = next((a.end for a in candidates if a.kind == "UNIT"), None)
+    best_end = unit_end if unit_end is not None else max(a.end for a in candidates)
+    kinds: dict[str, str] = {}
+    for annotation in sorted(candidates, key=_priority):
+        if annotation.end == best_end:
+            kinds.setdefault(annotation.kind, annotation.value)
+    return best_end, kinds
 
 
 def _priority(annotation: Annotation) -> int:
@@ -100,6 +117,9 @@ def _absorb_bracketed(pieces: list[Piece]) -> list[Piece]:
         return pieces
     i = 0
     while i + 3 < len(pieces):
+        if pieces[i + 1].text != "(":
+            i += 1  # every rule below reads a bracket right after piece i
+            continue
         # after a merge the same position is tried again: "90 kg (200 lb) (exclusive)"
         if not (_restated_comparator(pieces, i) or _restated_quantity(pieces, i) or _bound_note(pieces, i)):
             i += 1

@@ -35,19 +35,26 @@ class _VariableList:
 
 
 def _span_of(*items: Any) -> Span:
-    starts: list[int] = []
-    ends: list[int] = []
+    """The span from the first start to the last end of tokens, spans and things with a span (others are left
+    out); one pass with no lists, as it runs for every value and bound."""
+    start: int | None = None
+    end: int | None = None
     for item in items:
         if isinstance(item, Token):
-            starts.append(item.start_pos or 0)
-            ends.append(item.end_pos or 0)
+            first, last = item.start_pos or 0, item.end_pos or 0
         elif isinstance(item, Span):
-            starts.append(item.start)
-            ends.append(item.end)
+            first, last = item.start, item.end
         elif hasattr(item, "span"):
-            starts.append(item.span.start)
-            ends.append(item.span.end)
-    return span_at(min(starts), max(ends))
+            first, last = item.span.start, item.span.end
+        else:
+            continue
+        if start is None or first < start:
+            start = first
+        if end is None or last > end:
+            end = last
+    if start is None or end is None:
+        raise ValueError("no span among the items")
+    return span_at(start, end)
 
 
 @dataclass(frozen=True)
