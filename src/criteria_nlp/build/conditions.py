@@ -51,7 +51,7 @@ def condition_after(state: BuildState, index: int, restating: bool = False) -> N
             if _leads_threshold(state, position):
                 return None  # "(in case of liver metastases < 5 × ULN)": the condition of the next threshold
             return _condition_at(state, position)
-        people = _people_after(state, position)
+        people = _people_after(state, position) or _bracketed_only(state, position)
         if people is not None:
             return people
         if sex_leads_threshold(state, state.chunks.index(chunk)):
@@ -78,6 +78,30 @@ def _people_after(state: BuildState, position: int) -> Node | None:
     if rest and not ends_clause(rest[0]) and not (isinstance(rest[0], ProseChunk) and rest[0].piece.text == ")"):
         return None
     state.take(cue.piece, READER, "cue:condition")
+    state.take(named.piece, READER, "condition")
+    state.hold_concept(named.piece)
+    return Presence(span=named.piece.span, concept=concept_ref(state, named.piece, ()))
+
+
+def _bracketed_only(state: BuildState, position: int) -> Node | None:
+    """ "HbA1c ≤ 10% (diabetic patients only)", "(diabetics only)", "…, diabetic patients only": a bracket (or a
+    comma ending the clause) right after a threshold holding only a condition, or the people who have it, and "only"
+    says whom the threshold applies to; it is no further requirement."""
+    chunks = state.chunks
+    opener = chunks[position]
+    if not (isinstance(opener, ProseChunk) and opener.piece.text in ("(", ",")) or position + 2 >= len(chunks):
+        return None
+    named, only = chunks[position + 1], chunks[position + 2]
+    if not (isinstance(named, ProseChunk) and "CONCEPT" in named.piece.kinds and not state.taken(named.piece)):
+        return None
+    if not (isinstance(only, ProseChunk) and only.piece.lower in _ONLY_WORDS and only.piece.lower.isalpha()):
+        return None
+    close = chunks[position + 3] if position + 3 < len(chunks) else None
+    if opener.piece.text == "(" and not (isinstance(close, ProseChunk) and close.piece.text == ")"):
+        return None
+    if opener.piece.text == "," and close is not None and not ends_clause(close):
+        return None
+    state.take(only.piece, READER, "cue:condition")
     state.take(named.piece, READER, "condition")
     state.hold_concept(named.piece)
     return Presence(span=named.piece.span, concept=concept_ref(state, named.piece, ()))

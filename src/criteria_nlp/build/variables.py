@@ -118,6 +118,9 @@ def implied_variable(
     on_people = measured_on_people(state, prose_before, thresholds, unit)
     if on_people is not None:
         return on_people
+    years_of = _years_of(state, index, unit)  # "< 12 years of education": how long, not an age
+    if years_of is not None:
+        return years_of
     if _is_age(state, index, thresholds, prose_before, unit):
         for piece in state.prose:
             if "AGEWORD" in piece.kinds or piece.kinds.get("VARIABLE") == "age":
@@ -226,6 +229,23 @@ def _is_age(
     written = chunk_span(state.chunks[index]).slice(state.document).lower()
     age_comparator = unit is None and any(word in written for word in _AGE_COMPARATORS)
     return age_comparator or (in_years and not duration_cue)
+
+
+def _years_of(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
+    """ "< 12 years of education", "at least 10 years of smoking": a number of years of something named is how long
+    it lasted, no age (an age says "years of age", an AGEWORD) and no window; left unread with the reason."""
+    after = state.chunks[index + 1 : index + 3]
+    if unit != "year" or len(after) < 2 or not all(isinstance(c, ProseChunk) for c in after):
+        return None
+    if any("AGEWORD" in p.kinds or p.kinds.get("VARIABLE") == "age" for p in state.prose):
+        return None  # "aged 18 to 65 years of any sex": an age word decides
+    of, named = (c.piece for c in after if isinstance(c, ProseChunk))
+    if of.lower != "of" or not is_content(named) or "AGEWORD" in named.kinds or state.taken(named):
+        return None
+    state.take(of, READER, "unparsed")
+    state.take(named, READER, "unparsed")
+    span = chunk_span(state.chunks[index]).cover(named.span)
+    return not_understood(state, span, f"a number of years of {named.text!r} is how long it lasted, not an age")
 
 
 def _count_after(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
