@@ -9,7 +9,8 @@ read by :func:`criteria_nlp.knowledge.lexicon.cue_scopes`); the plain words that
   ("not pregnant and on effective contraception"). A cue of scope "word" ("non") is the prefixes reader's.
 * A later item of an "and" list followed by an affirmation word (the set ``affirmation`` of ``words.tsv``: "No stroke
   and hypertension present") is affirmed: the negation before the list stops short of it. After "or" the word
-  affirms nothing ("no stroke or hypertension present" is neither).
+  affirms nothing ("no stroke or hypertension present" is neither). An affirmation word right after "and" starts a
+  new predicate, as ``predicate_start`` words do ("absence of stroke and presence of hypertension").
 * A BACKWARD (or BIDIRECTIONAL) cue reaches the concept before it over filler words only ("HIV negative",
   "pregnancy test (hCG) that is negative", "pregnancy test result: negative").
 
@@ -123,8 +124,13 @@ def _cue_before(pieces: list[Piece], k: int) -> Piece | None:
             before.lower in _SCOPE_BREAKERS
             or before.text == ";"
             or not _TERMINATING_KINDS.isdisjoint(before.kinds)
-            # "not pregnant and on effective contraception": "and" starts a new predicate
-            or (before.lower in _PREDICATE_STARTS and j > 0 and pieces[j - 1].lower == "and")
+            # "not pregnant and on effective contraception": "and" starts a new predicate; "absence of stroke and
+            # presence of hypertension": an affirmation after "and" as well
+            or (
+                (before.lower in _PREDICATE_STARTS or before.lower in _AFFIRMATIONS)
+                and j > 0
+                and pieces[j - 1].lower == "and"
+            )
         ):
             return None
     return None

@@ -48,6 +48,7 @@ from criteria_nlp.knowledge.words import words
 
 READER = "thresholds"
 _DURATION_CUES = words("duration_cue")
+_TIME_SINCE = words("time_since")
 _AGE_COMPARATORS = words("age_comparator")
 _SCALE_WORDS = words("scale_word")
 _GENERIC_SCORE_WORDS = words("generic_score_word")
@@ -232,20 +233,24 @@ def _is_age(
 
 
 def _years_of(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
-    """ "< 12 years of education", "at least 10 years of smoking": a number of years of something named is how long
-    it lasted, no age (an age says "years of age", an AGEWORD) and no window; left unread with the reason."""
+    """ "< 12 years of education", "at least 10 years of smoking", "more than 3 years since diagnosis": a number of
+    years of something named is how long it lasted, and years since something the time since it; no age (an age
+    says "years of age", an AGEWORD); left unread with the reason."""
     after = state.chunks[index + 1 : index + 3]
     if unit != "year" or len(after) < 2 or not all(isinstance(c, ProseChunk) for c in after):
         return None
     if any("AGEWORD" in p.kinds or p.kinds.get("VARIABLE") == "age" for p in state.prose):
         return None  # "aged 18 to 65 years of any sex": an age word decides
-    of, named = (c.piece for c in after if isinstance(c, ProseChunk))
-    if of.lower != "of" or not is_content(named) or "AGEWORD" in named.kinds or state.taken(named):
+    link, named = (c.piece for c in after if isinstance(c, ProseChunk))
+    if not (link.lower == "of" or link.lower in _TIME_SINCE) or state.taken(named):
         return None
-    state.take(of, READER, "unparsed")
+    if not (is_content(named) or "QUAL" in named.kinds):  # "3 years since diagnosis of diabetes"
+        return None
+    state.take(link, READER, "unparsed")
     state.take(named, READER, "unparsed")
     span = chunk_span(state.chunks[index]).cover(named.span)
-    return not_understood(state, span, f"a number of years of {named.text!r} is how long it lasted, not an age")
+    what = "how long it lasted" if link.lower == "of" else "a time since something"
+    return not_understood(state, span, f"a number of years {link.text} {named.text!r} is {what}, not an age")
 
 
 def _count_after(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
