@@ -33,8 +33,8 @@ def timing(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth,
     if span[0] is onset[0]:
         return span
     return Truth.UNKNOWN, (
-        f"{span[1]}; an event would need its onset in the window ({onset[1]}), a lasting condition only its span: "
-        f"which {plan.name} is, is not known"
+        f"{span[1]}; as an event ({onset[1]}) it is {onset[0].value}, as a lasting condition {span[0].value}: "
+        f"whether {plan.name} is an event whose onset the window asks is not known"
     )
 
 
@@ -60,7 +60,7 @@ def _onset(record: Record, window: Window) -> tuple[Truth, str]:
     if start > window.latest:
         return Truth.FALSE, f"began {start}, after {window.latest}"
     if window.earliest is not None and start < window.earliest:
-        return Truth.FALSE, f"began {start}, before {window.earliest} (the window asks for the onset)"
+        return Truth.FALSE, f"began {start}, before {window.earliest}"
     return Truth.TRUE, f"began {start}"
 
 
