@@ -40,19 +40,19 @@ def _qualifier_rows() -> tuple[tuple[str, str, str], ...]:
 
 @cache
 def qualifier_readings() -> dict[str, str]:
-    """qualifier (lower case) -> reading ("history", "state", "onset" or "new")."""
+    """qualifier (lower case) -> reading ("history", "state", "onset", "new" or "recent")."""
     return {qualifier: reading for qualifier, reading, _ in _qualifier_rows()}
 
 
 def onset_words(qualifiers: tuple[str, ...]) -> tuple[str, ...]:
     """The qualifiers of a criterion that make a window ask when the condition began ("onset" and "new")."""
     readings = qualifier_readings()
-    return tuple(q for q in qualifiers if readings.get(q.lower()) in ("onset", "new"))
+    return tuple(q for q in qualifiers if readings.get(q.lower()) in ("onset", "new", "recent"))
 
 
 def new_qualifier(qualifiers: tuple[str, ...]) -> tuple[str, str] | None:
-    """(the first "new" qualifier of a criterion as written, its default window or "") or None."""
-    defaults = {qualifier: default for qualifier, reading, default in _qualifier_rows() if reading == "new"}
+    """(the first "new" or "recent" qualifier of a criterion as written, its default window or "") or None."""
+    defaults = {q: default for q, reading, default in _qualifier_rows() if reading in ("new", "recent")}
     for q in qualifiers:
         if q.lower() in defaults:
             return q, defaults[q.lower()]
