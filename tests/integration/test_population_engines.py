@@ -44,6 +44,9 @@ Exclusion Criteria:
 - HbA1c > 8%
 - Currently taking warfarin
 - Age over 80 years unless hemoglobin >= 12 g/dL
+- Myocardial infarction within the last 6 months
+- Pneumonia within the last 3 months
+- Newly diagnosed diabetes
 """
 
 
@@ -128,6 +131,7 @@ CONDITIONS = [  # system, code, text
     ("http://snomed.info/sct", "77386006", "Pregnancy"),
     (None, None, "active tuberculosis of the lung"),
     (None, None, "diabetes mellitus"),
+    ("http://hl7.org/fhir/sid/icd-10", "J18.9", "Pneumonia"),
 ]
 STATUSES = [None, "active", "resolved", "inactive", "Remission"]
 VERIFICATIONS = [None, "confirmed", "refuted", "provisional", "entered-in-error"]

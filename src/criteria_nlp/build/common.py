@@ -40,8 +40,9 @@ def is_content(piece: Piece) -> bool:
 
 @cache
 def _state_qualifiers() -> frozenset[str]:
-    """The qualifiers the engine reads as a state or degree (``evaluation-qualifiers.tsv``, reading ``state``)."""
-    return frozenset(q for q, reading in qualifier_readings().items() if reading == "state")
+    """The qualifiers the engine reads as a state or degree, or as how new a condition is ("newly diagnosed"), which
+    no record of the concept alone shows (``evaluation-qualifiers.tsv``, readings ``state`` and ``new``)."""
+    return frozenset(q for q, reading in qualifier_readings().items() if reading in ("state", "new"))
 
 
 @lru_cache(maxsize=65536)

@@ -31,6 +31,8 @@ _SUBGROUP_WITH = words("subgroup_with")
 _ARTICLES = words("article")
 _PUNCTUATION = frozenset({")", "(", ",", ";", ".", ":"})
 _ONLY_WORDS = words("subgroup_only")
+# the words that may stand around the condition of a subgroup with "only": "(for patients with diabetes only)"
+_AROUND_SUBGROUP = _SUBGROUP_WITH | SEX_PREPOSITIONS
 _SUBGROUP_WORDS = 6  # the most words a subgroup ending a clause may have ("with liver involvement")
 
 
@@ -51,7 +53,7 @@ def condition_after(state: BuildState, index: int, restating: bool = False) -> N
             if _leads_threshold(state, position):
                 return None  # "(in case of liver metastases < 5 × ULN)": the condition of the next threshold
             return _condition_at(state, position)
-        people = _people_after(state, position)
+        people = _people_after(state, position) or _bracketed_only(state, position)
         if people is not None:
             return people
         if sex_leads_threshold(state, state.chunks.index(chunk)):
@@ -81,6 +83,43 @@ def _people_after(state: BuildState, position: int) -> Node | None:
     state.take(named.piece, READER, "condition")
     state.hold_concept(named.piece)
     return Presence(span=named.piece.span, concept=concept_ref(state, named.piece, ()))
+
+
+def _bracketed_only(state: BuildState, position: int) -> Node | None:
+    """ "HbA1c ≤ 10% (diabetic patients only)", "(CKD patients only)", "(patients with liver metastases only)",
+    "(only for diabetics)", "…, diabetics only": a bracket (or a comma ending the clause) right after a threshold
+    holding one condition, the words for the people who have it, and "only" says whom the threshold applies to; it is
+    no further requirement."""
+    chunks = state.chunks
+    opener = chunks[position]
+    if not (isinstance(opener, ProseChunk) and opener.piece.text in ("(", ",")):
+        return None
+    end = position + 1
+    while end < len(chunks) and isinstance(chunks[end], ProseChunk) and not _closes(chunks[end], opener.piece.text):
+        end += 1
+    inside = [c.piece for c in chunks[position + 1 : end] if isinstance(c, ProseChunk)]
+    if len(inside) != end - position - 1 or len(inside) < 2 or not (_is_only(inside[-1]) or _is_only(inside[0])):
+        return None
+    if opener.piece.text == "(" and end == len(chunks):
+        return None  # no closing bracket
+    named = [p for p in inside if not (_is_only(p) or p.lower in _PERSON_WORDS or p.lower in _AROUND_SUBGROUP)]
+    if len(named) != 1 or "CONCEPT" not in named[0].kinds or any(state.taken(p) for p in inside):
+        return None
+    for piece in inside:
+        state.take(piece, READER, "condition" if piece is named[0] else "cue:condition")
+    state.hold_concept(named[0])
+    return Presence(span=named[0].span, concept=concept_ref(state, named[0], ()))
+
+
+def _closes(chunk: Chunk, opener: str) -> bool:
+    """The end of what an opening bracket (its ")") or a comma (the end of its clause) holds."""
+    if opener == ",":
+        return ends_clause(chunk)
+    return isinstance(chunk, ProseChunk) and chunk.piece.text == ")"
+
+
+def _is_only(piece: Piece) -> bool:
+    return piece.lower in _ONLY_WORDS and piece.lower.isalpha()
 
 
 def condition_before(state: BuildState, index: int) -> Node | None:

@@ -7,6 +7,10 @@ read by :func:`criteria_nlp.knowledge.lexicon.cue_scopes`); the plain words that
 * A FORWARD (or BIDIRECTIONAL) cue of scope "clause" reaches the concepts after it, up to a TERMINATE cue
   (WITH, IF, UNLESS, ALLOWED), a scope-breaking word ("but", "who"), a ";", or "and" before a new predicate
   ("not pregnant and on effective contraception"). A cue of scope "word" ("non") is the prefixes reader's.
+* A later item of an "and" list followed by an affirmation word (the set ``affirmation`` of ``words.tsv``: "No stroke
+  and hypertension present") is affirmed: the negation before the list stops short of it. After "or" the word
+  affirms nothing ("no stroke or hypertension present" is neither). An affirmation word right after "and" starts a
+  new predicate, as ``predicate_start`` words do ("absence of stroke and presence of hypertension").
 * A BACKWARD (or BIDIRECTIONAL) cue reaches the concept before it over filler words only ("HIV negative",
   "pregnancy test (hCG) that is negative", "pregnancy test result: negative").
 
@@ -32,6 +36,7 @@ _SCOPE_BREAKERS = words("scope_breaker")
 _PREDICATE_STARTS = words("predicate_start")
 _RESULT_WORDS = words("result_word")
 _EITHER_WAY = words("either_way")
+_AFFIRMATIONS = words("affirmation")
 
 
 def read_negation(state: BuildState) -> None:
@@ -55,6 +60,8 @@ def read_negation(state: BuildState) -> None:
                 state.take(word, READER, "either way")
             state.hold_concept(piece)
             state.items = [item for item in state.items if item[0].index != piece.index]
+            continue
+        if cue is not None and _affirmed(pieces, order[cue.index], k):
             continue
         if cue is not None:
             state.in_negation.add(piece.index)
@@ -86,6 +93,18 @@ def _result_after(pieces: list[Piece], k: int) -> Piece | None:
     return None
 
 
+def _affirmed(pieces: list[Piece], cue_at: int, concept_at: int) -> bool:
+    """The concept at ``concept_at`` is a later item of an "and" list after the cue, and an affirmation word follows
+    it over filler words ("No stroke and hypertension present")."""
+    joined = [p for p in pieces[cue_at + 1 : concept_at] if "CONJ" in p.kinds]
+    if not joined or joined[-1].kinds.get("CONJ") != "and":
+        return False
+    after = concept_at + 1
+    while after < len(pieces) and ("VERB_IS" in pieces[after].kinds or pieces[after].lower in ("is", "are")):
+        after += 1
+    return after < len(pieces) and pieces[after].lower in _AFFIRMATIONS
+
+
 def _either_way(pieces: list[Piece], cue_at: int, concept_at: int) -> bool:
     """'with or without X' right before the concept: X is allowed either way, not negated."""
     return (
@@ -105,8 +124,13 @@ def _cue_before(pieces: list[Piece], k: int) -> Piece | None:
             before.lower in _SCOPE_BREAKERS
             or before.text == ";"
             or not _TERMINATING_KINDS.isdisjoint(before.kinds)
-            # "not pregnant and on effective contraception": "and" starts a new predicate
-            or (before.lower in _PREDICATE_STARTS and j > 0 and pieces[j - 1].lower == "and")
+            # "not pregnant and on effective contraception": "and" starts a new predicate; "absence of stroke and
+            # presence of hypertension": an affirmation after "and" as well
+            or (
+                (before.lower in _PREDICATE_STARTS or before.lower in _AFFIRMATIONS)
+                and j > 0
+                and pieces[j - 1].lower == "and"
+            )
         ):
             return None
     return None

@@ -49,6 +49,7 @@ from criteria_nlp.knowledge.words import words
 
 READER = "thresholds"
 _DURATION_CUES = words("duration_cue")
+_TIME_SINCE = words("time_since")
 _AGE_COMPARATORS = words("age_comparator")
 _SCALE_WORDS = words("scale_word")
 _GENERIC_SCORE_WORDS = words("generic_score_word")
@@ -120,6 +121,9 @@ def implied_variable(
     on_people = measured_on_people(state, prose_before, thresholds, unit)
     if on_people is not None:
         return on_people
+    years_of = _years_of(state, index, unit)  # "< 12 years of education": how long, not an age
+    if years_of is not None:
+        return years_of
     if _is_age(state, index, thresholds, prose_before, unit):
         for piece in state.prose:
             if "AGEWORD" in piece.kinds or piece.kinds.get("VARIABLE") == "age":
@@ -233,6 +237,27 @@ def _is_age(
     written = chunk_span(state.chunks[index]).slice(state.document).lower()
     age_comparator = unit is None and any(word in written for word in _AGE_COMPARATORS)
     return age_comparator or (in_years and not duration_cue)
+
+
+def _years_of(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
+    """ "< 12 years of education", "at least 10 years of smoking", "more than 3 years since diagnosis": a number of
+    years of something named is how long it lasted, and years since something the time since it; no age (an age
+    says "years of age", an AGEWORD); left unread with the reason."""
+    after = state.chunks[index + 1 : index + 3]
+    if unit != "year" or len(after) < 2 or not all(isinstance(c, ProseChunk) for c in after):
+        return None
+    if any("AGEWORD" in p.kinds or p.kinds.get("VARIABLE") == "age" for p in state.prose):
+        return None  # "aged 18 to 65 years of any sex": an age word decides
+    link, named = (c.piece for c in after if isinstance(c, ProseChunk))
+    if not (link.lower == "of" or link.lower in _TIME_SINCE) or state.taken(named):
+        return None
+    if not (is_content(named) or "QUAL" in named.kinds):  # "3 years since diagnosis of diabetes"
+        return None
+    state.take(link, READER, "unparsed")
+    state.take(named, READER, "unparsed")
+    span = chunk_span(state.chunks[index]).cover(named.span)
+    what = "how long it lasted" if link.lower == "of" else "a time since something"
+    return not_understood(state, span, f"a number of years {link.text} {named.text!r} is {what}, not an age")
 
 
 def _count_after(state: BuildState, index: int, unit: str | None) -> Unparsed | None:

@@ -23,7 +23,14 @@ from typing import Any, Literal, Protocol
 
 from criteria_nlp.errors import CriteriaEvaluationError
 from criteria_nlp.evaluate.dates import time_before, window_duration
-from criteria_nlp.evaluate.qualifiers import history_qualifiers, names_a_past_form, state_words
+from criteria_nlp.evaluate.qualifiers import (
+    default_window,
+    history_qualifiers,
+    names_a_past_form,
+    new_qualifier,
+    state_words,
+    window_reading,
+)
 from criteria_nlp.evaluate.wording import fmt, interval_text
 from criteria_nlp.ir import (
     Comparison,
@@ -247,6 +254,14 @@ class PresencePlan:
     # codes of the concept naming a past, latent or inactive form (Z22.7 latent tuberculosis), left out of ``codes``
     # for a presence at the index date: a record with one is an unsure match (UNKNOWN), never TRUE
     past_form_codes: CodeSet | None = None
+    # how a window reads a condition's record (medications and states are read by their span, procedures by their
+    # date): "span" (a lasting condition: the span overlaps the window), "onset" (an event, or a criterion asking
+    # when it began: the onset falls in the window), "either" (a condition of unsure kind: decided only where both
+    # readings agree); see ``corpora/lexicon/evaluation-condition-kinds.tsv``
+    window_reads: Literal["span", "onset", "either"] = "span"
+    # a "new" qualifier ("newly diagnosed") with no window stated and no default: a record can make the leaf at most
+    # UNKNOWN (``broader`` is then set too), the qualifier as written for the trace
+    new_unstated: str | None = None
 
 
 Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review
@@ -487,16 +502,18 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
             return Review(
                 f"concept id {ref.id!r} is not in the lexicon: needs review", (f"review: unknown concept {ref.id!r}",)
             )
-    window = _window(node.window, context)
+    new = new_qualifier(ref.qualifiers)
+    window = _window(node.window or default_window(new, node.span), context)
     if isinstance(window, str):
         return Review(f"{window}: needs review")
+    new_unstated = new[0] if new is not None and window is None else None
     historical = any(q.lower() in history_qualifiers() for q in ref.qualifiers)
     codes = context.concept_codes(concept) if concept is not None else None
     past_forms = None
     if codes is not None and not historical:
         codes, past_forms = split_past_forms(codes)
     states = state_words(ref.qualifiers)
-    broader = ref.broader or bool(states)
+    broader = ref.broader or bool(states) or new_unstated is not None
     category = concept.category if concept is not None else ref.category
     complete_flag, record_list = COMPLETENESS[category if category in COMPLETENESS else "condition"]
     flagged = ref.id in PATIENT_FLAGS
@@ -528,6 +545,8 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         broader=broader,
         narrower_words=tuple(dict.fromkeys((*(_narrower_words(ref) if ref.broader else ()), *states))),
         past_form_codes=past_forms,
+        window_reads=window_reading(ref.qualifiers, category, concept.id if concept else None) if window else "span",
+        new_unstated=new_unstated,
     )
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from criteria_nlp.evaluate.context import EvaluationContext
 from criteria_nlp.evaluate.index import PatientIndex, Record
-from criteria_nlp.evaluate.plan import PresencePlan, Review, plan_for
+from criteria_nlp.evaluate.plan import PresencePlan, Review, Window, plan_for
 from criteria_nlp.evaluate.traces import review_trace, trace
 from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
@@ -17,18 +17,58 @@ Match = tuple[Truth, Record, str]  # how the record falls in time, the record, w
 
 
 def timing(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, str]:
-    """Whether a matched record falls in time: TRUE / FALSE / UNKNOWN and a phrase saying why."""
+    """Whether a matched record falls in time: TRUE / FALSE / UNKNOWN and a phrase saying why.
+
+    A procedure by its date; with a window, an event's record (``plan.window_reads == "onset"``) by its onset, a
+    lasting condition's, a state's or a medication's by its span; a condition of unsure kind only where both
+    readings agree."""
+    if record.resource_type == "Procedure":
+        return _performed(record, plan, index_date)
+    if plan.window is None or plan.window_reads == "span" or record.resource_type == "Medication":
+        return _span(record, plan, index_date)
+    onset = _onset(record, plan.window)
+    if plan.window_reads == "onset":
+        return onset
+    span = _span(record, plan, index_date)
+    if span[0] is onset[0]:
+        return span
+    return Truth.UNKNOWN, (
+        f"{span[1]}; as an event ({onset[1]}) it is {onset[0].value}, as a lasting condition {span[0].value}: "
+        f"whether {plan.name} is an event whose onset the window asks is not known"
+    )
+
+
+def _performed(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, str]:
+    start = record.start
+    earliest = plan.window.earliest if plan.window is not None else None
+    latest = plan.window.latest if plan.window is not None else index_date
+    if start is None:
+        return Truth.UNKNOWN, "performed on an unknown date"
+    if start > latest:
+        return Truth.FALSE, f"performed {start}, after {latest}"
+    if earliest is not None and start < earliest:
+        return Truth.FALSE, f"performed {start}, before {earliest}"
+    return Truth.TRUE, f"performed {start}"
+
+
+def _onset(record: Record, window: Window) -> tuple[Truth, str]:
+    """An event's record, or a condition whose onset the criterion asks ("newly diagnosed"): the onset must fall in
+    the window, whatever the record's status (a stroke of 2015 still marked active is no recent stroke)."""
+    start = record.start
+    if start is None:
+        return Truth.UNKNOWN, "onset not recorded"
+    if start > window.latest:
+        return Truth.FALSE, f"began {start}, after {window.latest}"
+    if window.earliest is not None and start < window.earliest:
+        return Truth.FALSE, f"began {start}, before {window.earliest}"
+    return Truth.TRUE, f"began {start}"
+
+
+def _span(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, str]:
+    """The record's span (onset to abatement, or on while active) against the window or the index date."""
     start, end = record.start, record.end
     earliest = plan.window.earliest if plan.window is not None else None
     latest = plan.window.latest if plan.window is not None else index_date
-    if record.resource_type == "Procedure":
-        if start is None:
-            return Truth.UNKNOWN, "performed on an unknown date"
-        if start > latest:
-            return Truth.FALSE, f"performed {start}, after {latest}"
-        if earliest is not None and start < earliest:
-            return Truth.FALSE, f"performed {start}, before {earliest}"
-        return Truth.TRUE, f"performed {start}"
     status = (record.status or "").lower()
     inactive = plan.inactive_medication if record.resource_type == "Medication" else plan.inactive_condition
     if start is not None and start > latest:
@@ -104,6 +144,9 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
         why += notes.get(id(record), "")
         if outcome is Truth.TRUE and verification in plan.unconfirmed_verification:
             outcome, why = Truth.UNKNOWN, f"{why}; diagnosis {verification}"
+        if outcome is Truth.TRUE and plan.new_unstated is not None:
+            new = plan.new_unstated.replace("_", " ")
+            outcome, why = Truth.UNKNOWN, f"{why}; {new!r} with no time stated: whether this record is new needs review"
         if outcome is Truth.TRUE and plan.broader:
             narrower = " ".join(plan.narrower_words) or "more"
             outcome, why = Truth.UNKNOWN, f"{why}; the criterion says {narrower!r}, narrower than the record"

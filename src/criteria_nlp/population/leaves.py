@@ -287,7 +287,14 @@ class LeafCompiler:
             undated = f"(CASE WHEN end_day IS NULL AND NOT {inactive} AND {now} THEN TRUE ELSE NULL END)"
             other += f"WHEN start_day IS NULL THEN {undated} "
             other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
-        return f"(CASE WHEN rtype = 'Procedure' THEN (CASE {procedure}ELSE TRUE END) ELSE (CASE {other} END) END)"
+        span = f"(CASE {other} END)"
+        if plan.window is not None and plan.window_reads != "span":
+            # presence._onset: an event's onset must fall in the window; "either": only where both readings agree
+            onset = f"(CASE WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
+            onset += f"WHEN start_day < {last} THEN FALSE ELSE TRUE END)" if last is not None else "ELSE TRUE END)"
+            read = onset if plan.window_reads == "onset" else f"(CASE WHEN {span} = {onset} THEN {span} END)"
+            span = f"(CASE WHEN rtype = 'Medication' THEN {span} ELSE {read} END)"
+        return f"(CASE WHEN rtype = 'Procedure' THEN (CASE {procedure}ELSE TRUE END) ELSE {span} END)"
 
     def presence(self, name: str, plan: PresencePlan) -> LeafSql:
         """``eval_presence``: the patient flag, coded records in time, uncertain or text-only matches (unknown), a

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from criteria_nlp.check.guard import is_guard
-from criteria_nlp.ir import Comparison, Conditional, Range, ReferenceMultiple, Span, VariableRef, render
+from criteria_nlp.ir import Comparison, Conditional, Presence, Range, ReferenceMultiple, Span, VariableRef, render
 from criteria_nlp.lint.context import CriterionContext
 from criteria_nlp.lint.describe import short_name, threshold_text
 from criteria_nlp.lint.model import Hit
@@ -256,4 +256,32 @@ def unit_unknown(ctx: CriterionContext) -> Iterator[Hit]:
             f"unknown unit {unknown.token!r}: the threshold {unknown.value:g} was read without a unit; "
             f"did you mean {unknown.suggestion!r}?",
             unknown.suggestion,
+        )
+
+
+@criterion_rule(
+    "A008",
+    "new-without-window",
+    "ambiguity",
+    "warning",
+    description='"Newly diagnosed", "new onset" or "recent" without a time: no record can show how new a condition '
+    "is, so every patient who has it goes to review.",
+    example="Newly diagnosed hypertension",
+    fix="Diagnosis of hypertension within the last 3 months",
+)
+def new_without_window(ctx: CriterionContext) -> Iterator[Hit]:
+    from criteria_nlp.evaluate.qualifiers import new_qualifier  # the qualifiers' readings are the engine's data
+
+    for node in ctx.nodes:
+        if not isinstance(node, Presence) or node.window is not None:
+            continue
+        new = new_qualifier(node.concept.qualifiers)
+        if new is None or new[1]:  # a default window in evaluation-qualifiers.tsv decides
+            continue
+        written = new[0].replace("_", " ")
+        yield ctx.hit(
+            node.span,
+            f"{written!r} states no time: no record can show how new {node.concept.mention!r} is, so a patient who "
+            "has it needs review; state the window",
+            f"Diagnosis of {node.concept.mention} within the last 3 months",
         )
