@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from criteria_nlp.check.bare import BARE_DIAGNOSTIC
 from criteria_nlp.check.guard import is_guard
 from criteria_nlp.ir import Comparison, Conditional, Range, ReferenceMultiple, Span, VariableRef, render
 from criteria_nlp.lint.context import CriterionContext
@@ -257,3 +258,19 @@ def unit_unknown(ctx: CriterionContext) -> Iterator[Hit]:
             f"did you mean {unknown.suggestion!r}?",
             unknown.suggestion,
         )
+
+
+@criterion_rule(
+    "A008",
+    "bare-value",
+    "ambiguity",
+    "warning",
+    description="A value written with no comparator on a continuous variable: whether it is a lower or an upper "
+    "limit was not written, so it decides no patient (read as an equality, it would clear every other value).",
+    example="Systolic blood pressure 160 mmHg",
+    fix="Systolic blood pressure ≥ 160 mmHg",
+)
+def bare_value(ctx: CriterionContext) -> Iterator[Hit]:
+    for diagnostic in ctx.criterion.diagnostics:
+        if diagnostic.code == BARE_DIAGNOSTIC:
+            yield ctx.hit(diagnostic.span, diagnostic.message, diagnostic.suggestion)
