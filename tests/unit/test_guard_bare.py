@@ -1,5 +1,5 @@
 """A value written with no comparator is no decision: the check pass ``guard_bare_values`` (``check.bare``) run alone
-and in the parser on the composed ``"pass": "bare"`` cases of ``tests/golden/guard_cases.jsonl``, and lint rule A008."""
+and in the parser on the composed ``"pass": "bare"`` cases of ``tests/golden/guard_cases.jsonl``, and lint rule A009."""
 
 from __future__ import annotations
 
@@ -110,8 +110,8 @@ def test_the_pass_runs_before_the_partial_guard() -> None:
 
 def test_lint_names_the_bare_value() -> None:
     report = lint_text("Exclusion Criteria:\nSystolic blood pressure 170 mmHg\n")
-    hits = [f for f in report.findings if f.rule == "A008"]
+    hits = [f for f in report.findings if f.rule == "A009"]
     assert len(hits) == 1 and "no comparator" in hits[0].message
     assert not [f for f in report.findings if f.rule == "A004"]  # the guard is no condition of the author's
     explicit = lint_text("Exclusion Criteria:\nSystolic blood pressure ≥ 170 mmHg\n")
-    assert not [f for f in explicit.findings if f.rule == "A008"]
+    assert not [f for f in explicit.findings if f.rule == "A009"]

@@ -261,7 +261,7 @@ def unit_unknown(ctx: CriterionContext) -> Iterator[Hit]:
 
 
 @criterion_rule(
-    "A008",
+    "A009",  # A008 is new-without-window on main (trust-known)
     "bare-value",
     "ambiguity",
     "warning",
