@@ -20,7 +20,11 @@ from criteria_nlp.ir import Conditional, Node, Span, Unparsed, nodes_of
 from criteria_nlp.ir.logic import Truth
 from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.lint.linter import lint_text
-from criteria_nlp.pipeline import default_parser, parse_criterion
+from criteria_nlp.pipeline import default_parser, parse_criteria, parse_criterion
+from criteria_nlp.population.engines import screen_population
+from criteria_nlp.population.source import ArrowPopulation
+from criteria_nlp.population.tables import patients_to_tables
+from criteria_nlp.sources import load_patients
 from criteria_nlp.sources.patient import Observation, Patient
 from criteria_nlp.text.nlp import annotate
 
@@ -115,3 +119,22 @@ def test_lint_names_the_bare_value() -> None:
     assert not [f for f in report.findings if f.rule == "A004"]  # the guard is no condition of the author's
     explicit = lint_text("Exclusion Criteria:\nSystolic blood pressure ≥ 170 mmHg\n")
     assert not [f for f in explicit.findings if f.rule == "A009"]
+
+
+BARE_PROTOCOL = """Inclusion Criteria:
+- Age 21 years
+- Hemoglobin 10 g/dL
+Exclusion Criteria:
+- BP 165/105
+- Systolic blood pressure ≥ 200 mmHg
+"""
+
+
+def test_duckdb_screens_bare_values_as_python() -> None:
+    doc = parse_criteria(BARE_PROTOCOL)
+    assert sum(len(guards(c.expression)) for c in doc.criteria) == 4
+    population = ArrowPopulation(patients_to_tables(load_patients(ROOT / "corpora" / "patients")), name="demo")
+    expected = screen_population(doc, population, engine="python", index_date="2026-11-01").to_pylist()
+    found = screen_population(doc, population, engine="duckdb", index_date="2026-11-01").to_pylist()
+    assert found == expected
+    assert all(row["decision"] != "eligible" for row in found)  # a guarded requirement is never met
