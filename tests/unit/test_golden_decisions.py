@@ -31,6 +31,7 @@ CATEGORIES = {
 # issue 11: readings that change decisions
 CATEGORIES |= {"pressure-pair", "letter-class", "relative-change", "definition"}
 CATEGORIES |= {"named-duration"}  # gen-lists: a time threshold on the duration of a thing named before it
+CATEGORIES |= {"bare-value"}  # trust-bare: a value written with no comparator (check.bare)
 
 
 def load_cases() -> list[dict[str, Any]]:

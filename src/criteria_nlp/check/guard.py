@@ -17,6 +17,7 @@ shows what X alone would give. A ``meaning-not-read`` diagnostic per cue names i
 
 from __future__ import annotations
 
+from criteria_nlp.check.bare import is_bare_guard
 from criteria_nlp.check.context import CheckContext
 from criteria_nlp.check.cues import CueMatch, meaning_cues
 from criteria_nlp.ir import (
@@ -113,8 +114,8 @@ def guard_partial_readings(node: Node, context: CheckContext) -> Node:
 
 
 def is_guard(node: Node) -> bool:
-    """Is ``node`` the guard this pass puts around a partial reading?"""
-    return (
+    """Is ``node`` the guard this pass puts around a partial reading (or ``check.bare`` around a bare value)?"""
+    return is_bare_guard(node) or (
         isinstance(node, Conditional)
         and isinstance(node.when, Unparsed)
         and node.when.reason.startswith(GUARD_REASON)

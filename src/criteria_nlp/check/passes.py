@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from criteria_nlp.check.bare import guard_bare_values
 from criteria_nlp.check.context import CheckContext
 from criteria_nlp.check.guard import guard_negated_durations, guard_partial_readings
 from criteria_nlp.check.plausibility import check_plausible_thresholds
@@ -153,6 +154,7 @@ PASSES: tuple[Pass, ...] = (
     check_ranges,
     report_unparsed,
     guard_negated_durations,  # "no X for at least 5 years": the time since X, or how long X lasted
+    guard_bare_values,  # a value with no comparator: a lower or an upper limit, not written which
     guard_partial_readings,  # unread words that may change the meaning of the rest: the criterion is unknown
 )
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from criteria_nlp.check.bare import BARE_DIAGNOSTIC
 from criteria_nlp.check.guard import is_guard
 from criteria_nlp.ir import Comparison, Conditional, Presence, Range, ReferenceMultiple, Span, VariableRef, render
 from criteria_nlp.lint.context import CriterionContext
@@ -285,3 +286,19 @@ def new_without_window(ctx: CriterionContext) -> Iterator[Hit]:
             "has it needs review; state the window",
             f"Diagnosis of {node.concept.mention} within the last 3 months",
         )
+
+
+@criterion_rule(
+    "A009",  # A008 is new-without-window on main (trust-known)
+    "bare-value",
+    "ambiguity",
+    "warning",
+    description="A value written with no comparator on a continuous variable: whether it is a lower or an upper "
+    "limit was not written, so it decides no patient (read as an equality, it would clear every other value).",
+    example="Systolic blood pressure 160 mmHg",
+    fix="Systolic blood pressure ≥ 160 mmHg",
+)
+def bare_value(ctx: CriterionContext) -> Iterator[Hit]:
+    for diagnostic in ctx.criterion.diagnostics:
+        if diagnostic.code == BARE_DIAGNOSTIC:
+            yield ctx.hit(diagnostic.span, diagnostic.message, diagnostic.suggestion)
