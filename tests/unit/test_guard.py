@@ -10,25 +10,21 @@ from typing import Any
 
 import pytest
 
-from criteria_nlp.build.builder import Builder
-from criteria_nlp.check.context import CheckContext
+from check_helpers import unguarded
 from criteria_nlp.check.cues import meaning_cues
 from criteria_nlp.check.guard import DIAGNOSTIC, guard_partial_readings, is_guard
-from criteria_nlp.check.passes import PASSES, flatten
+from criteria_nlp.check.passes import PASSES
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.evaluate import evaluate
-from criteria_nlp.grammar import parse_chunks, pieces_of
-from criteria_nlp.ir import Conditional, Node, Span, Unparsed, render
+from criteria_nlp.ir import Conditional, Unparsed, render
 from criteria_nlp.ir.logic import Truth
-from criteria_nlp.knowledge.lexicon import load_lexicon
 from criteria_nlp.lint import lint
-from criteria_nlp.pipeline import default_parser, parse_criteria, parse_criterion
+from criteria_nlp.pipeline import parse_criteria, parse_criterion
 from criteria_nlp.population.engines import screen_population
 from criteria_nlp.population.source import ArrowPopulation
 from criteria_nlp.population.tables import patients_to_tables
 from criteria_nlp.sources import load_patients
 from criteria_nlp.sources.patient import Condition, Observation, Patient
-from criteria_nlp.text.nlp import annotate
 
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [
@@ -36,16 +32,6 @@ CASES = [
     for line in (ROOT / "tests" / "golden" / "guard_cases.jsonl").read_text(encoding="utf-8").splitlines()
     if line.strip() and (case := json.loads(line)).get("pass", "partial") == "partial"  # "bare": test_guard_bare
 ]
-
-
-def unguarded(text: str, section: str) -> tuple[Node, CheckContext]:
-    """The criterion built and flattened, without the guard pass; the context the pass reads."""
-    (doc,) = annotate(default_parser().nlp, [text])
-    pieces = pieces_of(doc)
-    chunks, _ = parse_chunks(pieces)
-    result = Builder().build(chunks, section, Span(start=0, end=len(text)), text, pieces)  # type: ignore[arg-type]
-    context = CheckContext(load_lexicon(), text=text)
-    return flatten(result.expression, context), context
 
 
 def test_the_golden_file_is_varied() -> None:
