@@ -5,7 +5,8 @@ The names are the one-word forms of the lexicon's variables (``corpora/lexicon/v
 text when the tokenizer is made (the lexicon itself is not loaded for it). A form is left out when it is short
 (two letters: "pT2" is a tumour stage, not "PT 2") or when a form of the lexicon's variables or concepts continues
 it with a digit ("FEV" of "FEV1"): there the digits belong to the name. A lab's name followed by a digit is often
-another name ("IgG4", "ApoB100"): it is split only before a range or a percentage ("HbA1c7-10%", "HbA1c7.5%").
+another name ("IgG4", "ApoB100"): it is split only before a range or a percentage ("HbA1c7-10%", "HbA1c7.5%");
+another name is split before those or before two digits ("KPS70", "Age18 to 65"), not before one ("BMI1", a gene).
 """
 
 from __future__ import annotations
@@ -61,4 +62,7 @@ def glued_name() -> str:
 
     labs = names({"lab"}, True)
     others = names({"lab"}, False)
-    return f"(?=[A-Za-z]{{2,}}[0-9])(?i:(?:{others})(?=[0-9])|(?:{labs})(?=[0-9]+(?:[.,][0-9]+)?(?:[-–][0-9]|%)))"
+    # a range or a percentage after the digits marks a value; so do two digits after a name that is no lab's
+    # ("KPS70", "Age18"), where one digit alone is often part of another name ("BMI1", a gene)
+    value = r"[0-9]+(?:[.,][0-9]+)?(?:[-–][0-9]|%)"
+    return f"(?=[A-Za-z]{{2,}}[0-9])(?i:(?:{others})(?=[0-9]{{2}}|{value})|(?:{labs})(?={value}))"
