@@ -11,10 +11,8 @@ broader concept, text-only records, lab values in several units) and, with ``../
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyarrow.parquet as pq
@@ -27,6 +25,7 @@ from criteria_nlp.population.read import read_population
 from criteria_nlp.population.source import Population
 from criteria_nlp.population.tables import patients_to_tables
 from criteria_nlp.sources import load_patients
+from script_module import load_script
 
 ROOT = Path(__file__).resolve().parents[2]
 INDEX = "2026-11-01"
@@ -153,18 +152,10 @@ def _bundle(number: int) -> dict[str, Any]:
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}
 
 
-def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def formats(bundles: Path, out: Path) -> dict[str, Population]:
     """The bundles as each format ``read_population`` opens."""
-    _script("bundles_to_ndjson").bundles_to_ndjson(bundles, out / "ndjson", compress=True, split=50)
-    _script("bundles_to_omop").bundles_to_omop(bundles, out / "omop")
+    load_script("bundles_to_ndjson").bundles_to_ndjson(bundles, out / "ndjson", compress=True, split=50)
+    load_script("bundles_to_omop").bundles_to_omop(bundles, out / "omop")
     tables = out / "tables"
     tables.mkdir()
     for name, table in patients_to_tables(load_patients(bundles)).items():

@@ -16,6 +16,7 @@ from criteria_nlp.pipeline import parse_criteria
 from criteria_nlp.population.engines import screen_population
 from criteria_nlp.population.source import ArrowPopulation
 from criteria_nlp.population.synthetic import synthetic_tables
+from script_module import load_script
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRIAL = REPO_ROOT / "corpora" / "trials" / "NCT03219801.txt"
@@ -133,16 +134,6 @@ def test_population_workers_with_few_patients(count: int) -> None:
     assert two.equals(one) and one.num_rows == count
 
 
-def _script(name: str) -> Any:
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "scripts" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
-    return script
-
-
 def test_ndjson_population_workers_are_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """FHIR NDJSON read in parts: DuckDB groups each patient's resources here, the workers decode and map the
     groups (this process maps the first part only). The bundled FHIR patient 150 times over, so that the workers
@@ -151,7 +142,7 @@ def test_ndjson_population_workers_are_byte_identical(tmp_path: Path, monkeypatc
     from criteria_nlp.population.ndjson import NdjsonPopulation
     from criteria_nlp.population.source import ReadInParts
 
-    _script("bundles_to_ndjson").bundles_to_ndjson(PATIENTS, tmp_path / "one")
+    load_script("bundles_to_ndjson").bundles_to_ndjson(PATIENTS, tmp_path / "one")
     export = tmp_path / "export"
     export.mkdir()
     for path in (tmp_path / "one").glob("*.ndjson"):
@@ -198,7 +189,7 @@ def test_omop_population_workers_read_their_parts(tmp_path: Path, monkeypatch: p
     for copy in range(30):
         for path in sorted(PATIENTS.glob("*.json")):
             shutil.copy(path, bundles / f"{copy:02}-{path.name}")
-    _script("bundles_to_omop").bundles_to_omop(bundles, tmp_path / "omop")
+    load_script("bundles_to_omop").bundles_to_omop(bundles, tmp_path / "omop")
     trial = parse_criteria(TRIAL.read_text(encoding="utf-8"))
     one = screen_population(trial, OmopPopulation(tmp_path / "omop"), engine="python", index_date="2026-11-01")
     population = OmopPopulation(tmp_path / "omop")
