@@ -16,6 +16,7 @@ from functools import cache, lru_cache
 
 from criteria_nlp.build.bounds import TIME_UNITS
 from criteria_nlp.build.common import (
+    HYPHENS,
     STOPWORDS,
     chunk_span,
     cover_pieces,
@@ -59,6 +60,9 @@ _SCALE_OPENERS = words("scale_opener")
 _SCORE_UNITS = words("score_unit")
 _ARTICLES = words("article")
 _DIRECTION_WORDS = words("better_word") | words("worse_word")
+_GRADING_SYSTEMS = words("grading_system")
+_NAME_JOINERS = frozenset({"and", "&"})
+_LONGEST_SCALE_NAME = 6  # pieces of a scale's name before its scale word ("Hunt", "and", "Hess")
 _NEXT_WORD = re.compile(r"[ \t]*([^\s,;()]{2,20})")
 
 
@@ -406,13 +410,68 @@ def graded(state: BuildState, index: int) -> tuple[VariableMention, str] | None:
     words_after = [c.piece.lower for c in after if isinstance(c, ProseChunk)]
     if len(words_after) == 2 and words_after[0] == "or" and words_after[1] in _DIRECTION_WORDS:
         after = state.chunks[index + 3 : index + 5]  # "grade 2 or worse neuropathy": the direction is no name
-    for chunk in after:
-        if isinstance(chunk, ProseChunk) and (is_content(chunk.piece) or "CONCEPT" in chunk.piece.kinds):
-            return VariableMention("", False, chunk.piece.text, chunk.piece.span), scale.lower
+    thing = next(
+        (c.piece for c in after if isinstance(c, ProseChunk) and (is_content(c.piece) or "CONCEPT" in c.piece.kinds)),
+        None,
+    )
+    name = _scale_name_before(state, before[:-1])
+    if name and (thing is None or "CONCEPT" not in thing.kinds or _proper_enough(name)):
+        for piece in name:
+            state.take(piece, READER, "variable")
+        span = cover_pieces(name) or name[0].span
+        return VariableMention("", False, span.slice(state.document), span), scale.lower
+    if thing is not None:
+        return VariableMention("", False, thing.text, thing.span), scale.lower
     for piece in reversed(before[:-1]):
         if is_content(piece) or "CONCEPT" in piece.kinds:
             return VariableMention("", False, piece.text, piece.span), scale.lower
     return VariableMention("", False, scale.text, scale.span), scale.lower
+
+
+def _scale_name_before(state: BuildState, before: Sequence[Piece]) -> list[Piece]:
+    """ "Hunt and Hess grade 4 SAH", "Kellgren-Lawrence grade I-III", "Ann Arbor stage II": the proper name written
+    right before the scale word names the scale (empty: none there). A name is unread words with no meaning the
+    annotator knows, each written with a capital (a hyphen or "and" may join two of them); a grading system of
+    other things ("CTCAE grade 3 neuropathy", ``grading_system`` in ``words.tsv``) is none."""
+    name: list[Piece] = []
+    last = len(before) - 1
+    if last >= 1 and _name_word(state, before[last - 1]) and _plain_word(state, before[last]):
+        name.insert(0, before[last])  # "TIMI flow grade 3": a word after the name is part of it
+        last -= 1
+    for position in range(last, -1, -1):
+        piece = before[position]
+        joins = piece.text in HYPHENS or piece.lower in _NAME_JOINERS
+        if joins and name and position > 0 and _name_word(state, before[position - 1]):
+            name.insert(0, piece)
+            continue
+        if not _name_word(state, piece) or len(name) >= _LONGEST_SCALE_NAME:
+            break
+        name.insert(0, piece)
+    while name and (name[0].text in HYPHENS or name[0].lower in _NAME_JOINERS):
+        name.pop(0)
+    written = " ".join(p.lower for p in name)
+    if not name or written in _GRADING_SYSTEMS or any(p.lower in _GRADING_SYSTEMS for p in name):
+        return []
+    return name
+
+
+def _plain_word(state: BuildState, piece: Piece) -> bool:
+    return not piece.kinds and not state.taken(piece) and piece.lower not in STOPWORDS and piece.text[:1].isalpha()
+
+
+def _name_word(state: BuildState, piece: Piece) -> bool:
+    return _plain_word(state, piece) and any(ch.isupper() for ch in piece.text)
+
+
+def _proper_enough(name: Sequence[Piece]) -> bool:
+    """A name that outranks a condition written after the grade ("Hunt Hess Grade 5 SAH"): more than one word, or one
+    written in capitals or glued by a hyphen ("TIMI", "Kellgren-Lawrence"); a lone capitalised word may just start
+    the sentence ("Disease stage 3 lymphoma": the lymphoma's stage)."""
+    words_of_name = [p for p in name if p.text not in HYPHENS and p.lower not in _NAME_JOINERS]
+    if len(words_of_name) > 1:
+        return True
+    word = words_of_name[0].text
+    return sum(ch.isupper() for ch in word) >= 2
 
 
 def _scale_after(state: BuildState, index: int, prose_before: Sequence[Piece]) -> VariableMention | None:
