@@ -91,7 +91,11 @@ def _expand(lexicon: Lexicon, variable: VariableMention) -> list[VariableRef]:
 
 def _one_threshold(variable: VariableRef, t: Threshold) -> Node:
     span = variable.span.cover(t.span)
-    if variable.id == "age":
+    if variable.id == "age" and _no_time(first_unit_of(t)):
+        # "Wound area of 2 to 10 cm2, … more than 4 weeks old": a quantity in a unit of no time is no age, whatever
+        # age word the clause holds; kept as written on a variable the engine does not know, so it decides nothing
+        variable = VariableRef(id=None, mention=variable.mention, span=variable.span)
+    elif variable.id == "age":
         unit = time_unit(first_unit_of(t)) or "year"
         return Demographic(
             span=span,
@@ -190,6 +194,17 @@ def _in_unit(quantity: Quantity, unit: str) -> float:
         return units.convert(quantity.value, written, unit).value
     except CriteriaError:
         return quantity.value
+
+
+def _no_time(unit: str | None) -> bool:
+    """A unit the registry knows with no time in it at all ("cm2", "kg"); an unknown spelling, or one with a time in
+    it however odd ("years in second", a piece of text the registry reads), is not judged."""
+    if unit is None or time_unit(unit) is not None:
+        return False
+    try:
+        return units.is_unit(unit) and "[time]" not in units.parse_unit(unit).dimensionality
+    except CriteriaError:
+        return False
 
 
 def time_unit(unit: str | None) -> str | None:
