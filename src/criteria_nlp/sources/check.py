@@ -9,6 +9,7 @@ a negative weight, a percentage above 100, a missing date or birth date) are kep
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -85,7 +86,7 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
         elif value < 0 and variable_id is not None and _never_negative(lexicon, variable_id):
             problems.append(f"{what} {value:g} {observation.unit or ''} is impossible (negative); ignored".strip())
             update["value"] = None
-        elif value > 100 and observation.unit in _PERCENT_UNITS:
+        elif value > 100 and _percent(observation.unit):
             problems.append(f"{what} {value:g} % is impossible (above 100 %); ignored")
             update["value"] = None
         elif (reason := _implausible(variable_id, value, unit, lexicon)) is not None:
@@ -93,7 +94,7 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
             update["value"] = None
         elif observation.unit is not None and observation.unit_normalized is None:
             try:
-                update["unit_normalized"] = normalize_unit(observation.unit)
+                update["unit_normalized"] = _unit_or_ucum(observation.unit, normalize_unit)
             except CriteriaSemanticError as error:
                 # Only values the engine could use are worth a warning; others are never read.
                 if variable_id is not None:
@@ -108,6 +109,25 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
     if observation.effective is None and observation.value is not None and variable_id is not None:
         problems.append(f"{what} has no date; it cannot be placed in a look-back window and is ignored")
     return (observation.model_copy(update=update) if update else observation), problems
+
+
+def _percent(unit: str | None) -> bool:
+    """A percentage, also as the UCUM code with an annotation ("%{HemoglobinSaturation}")."""
+    return unit is not None and (unit in _PERCENT_UNITS or unit.startswith("%{"))
+
+
+def _unit_or_ucum(unit: str, normalize_unit: Callable[[str], str]) -> str:
+    """The unit as printed, or else read as the UCUM code that records often copy ("{score}", "mg/dL{calc}",
+    "{cells}/uL"): a printed spelling wins, the UCUM reading is only a fallback."""
+    from criteria_nlp.knowledge.units import from_ucum
+
+    try:
+        return normalize_unit(unit)
+    except CriteriaSemanticError as printed_error:
+        try:
+            return from_ucum(unit)
+        except CriteriaSemanticError:
+            raise printed_error from None
 
 
 def _fixed_unit_and_reference(observation: Observation, update: dict[str, Any], what: str) -> list[str]:
