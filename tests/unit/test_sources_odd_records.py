@@ -138,3 +138,29 @@ def test_an_annotated_percentage_above_100_is_impossible() -> None:
     patient = OWN_JSON.read(data, source="t", strict=False, validate=False, lexicon=load_lexicon())
     assert patient.observations[0].value is None
     assert any("above 100 %" in w for w in patient.warnings)
+
+
+@pytest.mark.parametrize(
+    ("record_field", "record", "kept_end"),
+    [
+        ("conditions", {"id": "c1", "code": "A15.0", "onset": "2020-01-01", "abatement": "2019-01-01"}, None),
+        ("conditions", {"id": "c1", "code": "A15.0", "onset": "2020-01-01", "abatement": "2021-01-01"}, "2021-01-01"),
+        ("medications", {"id": "m1", "code": "11289", "start": "2026-01-01", "end": "2025-01-01"}, None),
+        (
+            "medications",
+            {"id": "m1", "code": "11289", "start": "2026-01-01T10:00:00+02:00", "end": "2026-01-01"},
+            "2026-01-01",
+        ),
+        ("medications", {"id": "m1", "code": "11289", "start": "2025-01-01", "end": "2026-01-01"}, "2026-01-01"),
+    ],
+)
+def test_an_end_before_its_start_is_not_trusted_in_own_json(
+    record_field: str, record: dict[str, Any], kept_end: str | None
+) -> None:
+    patient = OWN_JSON.read(
+        {"id": "p1", record_field: [record]}, source="t", strict=False, validate=False, lexicon=load_lexicon()
+    )
+    read = getattr(patient, record_field)[0]
+    end = read.abatement if record_field == "conditions" else read.end
+    assert (None if end is None else end.date().isoformat()) == kept_end
+    assert any("is before its start" in w for w in patient.warnings) is (kept_end is None)

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from criteria_nlp.errors import CriteriaSemanticError, PatientDataError
 from criteria_nlp.knowledge.codes import LOINC_SYSTEM
 from criteria_nlp.knowledge.lexicon import Lexicon
-from criteria_nlp.sources.patient import Observation, Patient
+from criteria_nlp.sources.patient import Condition, Medication, Observation, Patient
 
 # Birth dates that systems write when the real one is unknown.
 _SENTINEL_BIRTH_DATES = frozenset({date(1, 1, 1), date(1900, 1, 1), date(1800, 1, 1)})
@@ -45,6 +45,17 @@ def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexic
             warnings.append(message)
         observations.append(checked)
     update: dict[str, Any] = {"observations": tuple(observations), "source": name}
+    for field, records in (("conditions", patient.conditions), ("medications", patient.medications)):
+        kept_records: list[Any] = []
+        for record in records:
+            checked_record, problem = _end_before_start(record)
+            if problem is not None:
+                message = f"{name}: {type(record).__name__} {record.id}: {problem}"
+                if strict:
+                    raise PatientDataError(message)
+                warnings.append(message)
+            kept_records.append(checked_record)
+        update[field] = tuple(kept_records)
     birth = patient.birth_date
     if birth is not None and (birth in _SENTINEL_BIRTH_DATES or birth.year < _EARLIEST_BIRTH_YEAR):
         message = f"{name}: Patient {patient.id}: birth date {birth} is a placeholder, not a date; age unknown"
@@ -59,6 +70,25 @@ def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexic
         warnings.append(message)
     update["warnings"] = tuple(dict.fromkeys(warnings))
     return patient.model_copy(update=update)
+
+
+def _end_before_start(record: Condition | Medication) -> tuple[Condition | Medication, str | None]:
+    """The record without an end that comes before its start (a data error: the end is not trusted, so the record is
+    not read as over), and the problem found, or None. Days are compared: a date-only end on the day of a timed
+    start is no error."""
+    start, end, end_field = (
+        (record.onset, record.abatement, "abatement")
+        if isinstance(record, Condition)
+        else (record.start, record.end, "end")
+    )
+    if start is None or end is None or _naive_utc(end).date() >= _naive_utc(start).date():
+        return record, None
+    problem = f"{end_field} {end.date()} is before its start {start.date()}; the {end_field} is ignored"
+    return record.model_copy(update={end_field: None}), problem
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
 def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Observation, list[str]]:
