@@ -61,6 +61,7 @@ def limit(high: float, **fields: Any) -> dict[str, Any]:
         ("urn:uuid:aaaa", "urn:uuid:aaaa", True),
         ("urn:uuid:bbbb", "urn:uuid:aaaa", False),
         ("urn:uuid:bbbb", None, True),  # nothing to compare with: kept
+        ("urn:uuid:bbbb", "https://example.org/fhir/Patient/p1", True),  # named otherwise: cannot tell
     ],
 )
 def test_a_resource_about_another_patient_is_skipped_with_a_warning(

@@ -45,17 +45,7 @@ def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexic
             warnings.append(message)
         observations.append(checked)
     update: dict[str, Any] = {"observations": tuple(observations), "source": name}
-    for field, records in (("conditions", patient.conditions), ("medications", patient.medications)):
-        kept_records: list[Any] = []
-        for record in records:
-            checked_record, problem = _end_before_start(record)
-            if problem is not None:
-                message = f"{name}: {type(record).__name__} {record.id}: {problem}"
-                if strict:
-                    raise PatientDataError(message)
-                warnings.append(message)
-            kept_records.append(checked_record)
-        update[field] = tuple(kept_records)
+    update.update(_checked_spans(patient, name, strict, warnings))
     birth = patient.birth_date
     if birth is not None and (birth in _SENTINEL_BIRTH_DATES or birth.year < _EARLIEST_BIRTH_YEAR):
         message = f"{name}: Patient {patient.id}: birth date {birth} is a placeholder, not a date; age unknown"
@@ -70,6 +60,23 @@ def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexic
         warnings.append(message)
     update["warnings"] = tuple(dict.fromkeys(warnings))
     return patient.model_copy(update=update)
+
+
+def _checked_spans(patient: Patient, name: str, strict: bool, warnings: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The conditions and medications with every end before its start set aside (a warning each)."""
+    update: dict[str, tuple[Any, ...]] = {}
+    for field, records in (("conditions", patient.conditions), ("medications", patient.medications)):
+        kept: list[Any] = []
+        for record in records:
+            checked, issue = _end_before_start(record)
+            if issue is not None:
+                message = f"{name}: {type(record).__name__} {record.id}: {issue}"
+                if strict:
+                    raise PatientDataError(message)
+                warnings.append(message)
+            kept.append(checked)
+        update[field] = tuple(kept)
+    return update
 
 
 def _end_before_start(record: Condition | Medication) -> tuple[Condition | Medication, str | None]:

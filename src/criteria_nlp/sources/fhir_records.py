@@ -55,7 +55,8 @@ def other_patient_reference(resource: Mapping[str, Any], patient_id: str, patien
 
     A reference is surely another patient's when it is a relative or absolute ``Patient/<id>`` with another id, or a
     ``urn:uuid:`` other than the patient entry's ``fullUrl`` (and other than ``urn:uuid:<id>``) while that entry has
-    a ``fullUrl``. A reference that cannot be told apart (no ``fullUrl`` to compare with) keeps the record.
+    a ``urn:uuid:`` ``fullUrl`` too. A reference that cannot be told apart (no such ``fullUrl`` to compare with)
+    keeps the record.
     """
     for field in ("subject", "patient"):
         target = resource.get(field)
@@ -66,7 +67,8 @@ def other_patient_reference(resource: Mapping[str, Any], patient_id: str, patien
         if text == patient_url:
             return None
         if text.startswith("urn:uuid:"):
-            if patient_url is not None and text != f"urn:uuid:{patient_id}":
+            # only a bundle that names its patient by a urn:uuid too is sure that another one is someone else
+            if patient_url is not None and patient_url.startswith("urn:uuid:") and text != f"urn:uuid:{patient_id}":
                 return text
             return None
         parts = text.split("/")
