@@ -9,13 +9,14 @@ a negative weight, a percentage above 100, a missing date or birth date) are kep
 from __future__ import annotations
 
 import math
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from criteria_nlp.errors import CriteriaSemanticError, PatientDataError
 from criteria_nlp.knowledge.codes import LOINC_SYSTEM
 from criteria_nlp.knowledge.lexicon import Lexicon
-from criteria_nlp.sources.patient import Observation, Patient
+from criteria_nlp.sources.patient import Condition, Medication, Observation, Patient
 
 # Birth dates that systems write when the real one is unknown.
 _SENTINEL_BIRTH_DATES = frozenset({date(1, 1, 1), date(1900, 1, 1), date(1800, 1, 1)})
@@ -44,6 +45,7 @@ def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexic
             warnings.append(message)
         observations.append(checked)
     update: dict[str, Any] = {"observations": tuple(observations), "source": name}
+    update.update(_checked_spans(patient, name, strict, warnings))
     birth = patient.birth_date
     if birth is not None and (birth in _SENTINEL_BIRTH_DATES or birth.year < _EARLIEST_BIRTH_YEAR):
         message = f"{name}: Patient {patient.id}: birth date {birth} is a placeholder, not a date; age unknown"
@@ -58,6 +60,42 @@ def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexic
         warnings.append(message)
     update["warnings"] = tuple(dict.fromkeys(warnings))
     return patient.model_copy(update=update)
+
+
+def _checked_spans(patient: Patient, name: str, strict: bool, warnings: list[str]) -> dict[str, tuple[Any, ...]]:
+    """The conditions and medications with every end before its start set aside (a warning each)."""
+    update: dict[str, tuple[Any, ...]] = {}
+    for field, records in (("conditions", patient.conditions), ("medications", patient.medications)):
+        kept: list[Any] = []
+        for record in records:
+            checked, issue = _end_before_start(record)
+            if issue is not None:
+                message = f"{name}: {type(record).__name__} {record.id}: {issue}"
+                if strict:
+                    raise PatientDataError(message)
+                warnings.append(message)
+            kept.append(checked)
+        update[field] = tuple(kept)
+    return update
+
+
+def _end_before_start(record: Condition | Medication) -> tuple[Condition | Medication, str | None]:
+    """The record without an end that comes before its start (a data error: the end is not trusted, so the record is
+    not read as over), and the problem found, or None. Days are compared: a date-only end on the day of a timed
+    start is no error."""
+    start, end, end_field = (
+        (record.onset, record.abatement, "abatement")
+        if isinstance(record, Condition)
+        else (record.start, record.end, "end")
+    )
+    if start is None or end is None or _naive_utc(end).date() >= _naive_utc(start).date():
+        return record, None
+    problem = f"{end_field} {end.date()} is before its start {start.date()}; the {end_field} is ignored"
+    return record.model_copy(update={end_field: None}), problem
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo is not None else moment
 
 
 def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Observation, list[str]]:
@@ -85,7 +123,7 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
         elif value < 0 and variable_id is not None and _never_negative(lexicon, variable_id):
             problems.append(f"{what} {value:g} {observation.unit or ''} is impossible (negative); ignored".strip())
             update["value"] = None
-        elif value > 100 and observation.unit in _PERCENT_UNITS:
+        elif value > 100 and _percent(observation.unit):
             problems.append(f"{what} {value:g} % is impossible (above 100 %); ignored")
             update["value"] = None
         elif (reason := _implausible(variable_id, value, unit, lexicon)) is not None:
@@ -93,7 +131,7 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
             update["value"] = None
         elif observation.unit is not None and observation.unit_normalized is None:
             try:
-                update["unit_normalized"] = normalize_unit(observation.unit)
+                update["unit_normalized"] = _unit_or_ucum(observation.unit, normalize_unit)
             except CriteriaSemanticError as error:
                 # Only values the engine could use are worth a warning; others are never read.
                 if variable_id is not None:
@@ -108,6 +146,25 @@ def check_observation(observation: Observation, lexicon: Lexicon) -> tuple[Obser
     if observation.effective is None and observation.value is not None and variable_id is not None:
         problems.append(f"{what} has no date; it cannot be placed in a look-back window and is ignored")
     return (observation.model_copy(update=update) if update else observation), problems
+
+
+def _percent(unit: str | None) -> bool:
+    """A percentage, also as the UCUM code with an annotation ("%{HemoglobinSaturation}")."""
+    return unit is not None and (unit in _PERCENT_UNITS or unit.startswith("%{"))
+
+
+def _unit_or_ucum(unit: str, normalize_unit: Callable[[str], str]) -> str:
+    """The unit as printed, or else read as the UCUM code that records often copy ("{score}", "mg/dL{calc}",
+    "{cells}/uL"): a printed spelling wins, the UCUM reading is only a fallback."""
+    from criteria_nlp.knowledge.units import from_ucum
+
+    try:
+        return normalize_unit(unit)
+    except CriteriaSemanticError as printed_error:
+        try:
+            return from_ucum(unit)
+        except CriteriaSemanticError:
+            raise printed_error from None
 
 
 def _fixed_unit_and_reference(observation: Observation, update: dict[str, Any], what: str) -> list[str]:

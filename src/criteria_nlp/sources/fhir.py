@@ -41,6 +41,7 @@ from criteria_nlp.errors import CriteriaSemanticError, PatientDataError
 from criteria_nlp.knowledge.codes import ICD10_SYSTEMS, LOINC_SYSTEM, SNOMED_SYSTEM, UCUM_SYSTEM
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.sources.check import check_patient
+from criteria_nlp.sources.fhir_records import abated_without_date, foreign_resource, patient_range
 from criteria_nlp.sources.patient import Condition, Medication, Observation, Patient, PatientSex, Procedure
 
 CONDITION_SYSTEMS = (SNOMED_SYSTEM, *ICD10_SYSTEMS)
@@ -57,6 +58,7 @@ class _ResourceReader:
         self.strict = strict
         self.lexicon = lexicon
         self.warnings: list[str] = []
+        self.sex: str | None = None  # the patient's, to choose among sex-specific reference ranges
 
     def problem(self, resource_type: str, resource_id: str, message: str) -> None:
         text = f"{self.source}: {resource_type} {resource_id}: {message}"
@@ -248,11 +250,16 @@ class _ResourceReader:
         self, element: Mapping[str, Any], resource_id: str, what: str, quantity: Mapping[str, Any]
     ) -> dict[str, float]:
         ranges = element.get("referenceRange")
-        if not isinstance(ranges, list) or not ranges or not isinstance(ranges[0], dict):
+        if not isinstance(ranges, list) or not ranges:
+            return {}
+        chosen, why_none = patient_range(ranges, self.sex)
+        if chosen is None:
+            if why_none is not None:
+                self.problem("Observation", resource_id, f"{what}: {why_none}; range ignored")
             return {}
         found: dict[str, float] = {}
         for bound in ("low", "high"):
-            limit = ranges[0].get(bound)
+            limit = chosen.get(bound)
             if not isinstance(limit, dict) or not isinstance(limit.get("value"), int | float):
                 continue
             limit_unit = limit.get("code") or limit.get("unit")
@@ -286,6 +293,10 @@ class _ResourceReader:
         )
         onset = self.time_of(resource, "onset", "Condition", resource_id)
         abatement = self.time_of(resource, "abatement", "Condition", resource_id)
+        clinical = self.status_code(resource.get("clinicalStatus"))
+        if clinical is None and (ended := abated_without_date(resource)) is not None:
+            self.problem("Condition", resource_id, f"{ended} says it has ended (no date): read as resolved")
+            clinical = "resolved"
         if onset is not None and abatement is not None and _utc(abatement) < _utc(onset):
             self.problem(
                 "Condition",
@@ -301,7 +312,7 @@ class _ResourceReader:
             text=text,
             onset=onset,
             abatement=abatement,
-            clinical_status=self.status_code(resource.get("clinicalStatus")),
+            clinical_status=clinical,
             verification_status=verification,
             alternate_codes=alternates,
         )
@@ -423,15 +434,17 @@ def patient_from_fhir(
         raise PatientDataError(f"{source}: the bundle holds {len(patients)} Patient resources ({ids}); expected one")
     reader = _ResourceReader(source, strict, lex)
     fields = reader.patient_fields(patients[0])
+    reader.sex = fields["sex"]
     by_reference: dict[str, Mapping[str, Any]] = {}
     for entry, resource in zip(entries, resources, strict=True):
         if resource["resourceType"] == "Medication":
             if isinstance(entry.get("fullUrl"), str):
                 by_reference[entry["fullUrl"]] = resource
             by_reference[f"Medication/{resource.get('id')}"] = resource
+    own = [r for r in resources if not foreign_resource(r, patients[0], entries[resources.index(patients[0])], reader)]
     patient = Patient(
         **fields,
-        **_records(reader, resources, by_reference),
+        **_records(reader, own, by_reference),
         source=source,
         warnings=tuple(reader.warnings),
     )
