@@ -30,7 +30,9 @@ def _patient(number: int) -> Patient:
     codes = ("E11.9", "I10", "I50.9", "I21.9", "I63.9")
     chosen = [code for bit, code in enumerate(codes) if number >> bit & 1]
     conditions = tuple(
-        Condition(id=f"p{number}-{code}", system=ICD, code=code, onset=ONSETS[(number + k) % 4], clinical_status="active")
+        Condition(
+            id=f"p{number}-{code}", system=ICD, code=code, onset=ONSETS[(number + k) % 4], clinical_status="active"
+        )
         for k, code in enumerate(chosen)
     )
     hba1c = Observation(

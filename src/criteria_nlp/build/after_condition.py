@@ -4,7 +4,8 @@
   as the qualifier "diagnosed", whose reading (evaluation-qualifiers.tsv, "onset") makes a time window ask when it
   began. Dropped, the window would read the span of a hypertension active since 2010 as one diagnosed this season.
   After a list of conditions ("diabetes or hypertension diagnosed in ...") which of them the word qualifies is not
-  written: the word is left as not understood, so the criterion is unknown where the window alone would decide.
+  written: with a window the word is left as not understood, so the criterion is unknown where the window alone
+  would decide; with none it changes nothing in any of them ("diabetes or hypertension diagnosed by a doctor").
 * ``event_of_condition`` words ("Heart failure hospitalization within the last 3 months", "asthma admission"): an
   event of the condition no condition record shows. Read as the qualifier "event" (a state: a record of the
   condition makes it at most unknown, none at all still rules it out), never as a second alternative beside the
@@ -16,7 +17,7 @@ Runs after the concepts reader (``state.items``) and before the negation and lis
 from __future__ import annotations
 
 from criteria_nlp.build.state import BuildState
-from criteria_nlp.grammar import Piece
+from criteria_nlp.grammar import Piece, WindowChunk
 from criteria_nlp.ir import Unparsed
 from criteria_nlp.knowledge.words import words
 
@@ -32,7 +33,8 @@ def read_after_condition(state: BuildState) -> None:
         return
     prose = state.prose
     order = {p.index: k for k, p in enumerate(prose)}
-    conditions = [piece for piece, _ in state.items if _is_condition(piece)]
+    conditions = [piece for piece, _ in state.items if _is_condition(state, piece)]
+    windowed = bool(state.durations) or any(isinstance(chunk, WindowChunk) for chunk in state.chunks)
     added: dict[int, str] = {}  # condition piece index -> the qualifier its next word says
     events: set[int] = set()  # event words read as a concept of their own: no longer items
     for piece in conditions:
@@ -50,9 +52,11 @@ def read_after_condition(state: BuildState) -> None:
             if len(conditions) == 1:
                 added[piece.index] = _DIAGNOSED
                 state.take(word, READER, "qualifier")
-            else:
+            elif windowed:
                 state.take(word, READER, "unparsed")
                 state.unplaced.append(_unsure(word))
+            else:
+                state.take(word, READER, "qualifier")  # with no window "diagnosed" changes nothing in any item
     if added:
         state.items = [
             (piece, (*qualifiers, added[piece.index]) if piece.index in added else qualifiers)
@@ -61,8 +65,12 @@ def read_after_condition(state: BuildState) -> None:
         ]
 
 
-def _is_condition(piece: Piece) -> bool:
-    return piece.kinds.get("TERM", "condition") == "condition"
+def _is_condition(state: BuildState, piece: Piece) -> bool:
+    """A condition of the lexicon or the terminology (not a drug, procedure or state: "NOAC prior to
+    hospitalization" is no event of the drug)."""
+    concept = state.known.concepts.get(piece.kinds.get("CONCEPT", ""))
+    category = concept.category if concept is not None else piece.kinds.get("TERM", "condition")
+    return category == "condition"
 
 
 def _unsure(word: Piece) -> Unparsed:
