@@ -7,7 +7,7 @@
   written: with a window the word is left as not understood, so the criterion is unknown where the window alone
   would decide; with none it changes nothing in any of them ("diabetes or hypertension diagnosed by a doctor").
 * ``event_of_condition`` words ("Heart failure hospitalization within the last 3 months", "asthma admission"): an
-  event of the condition no condition record shows. Read as the qualifier "event" (a state: a record of the
+  event of the condition no condition record shows. Read as the qualifier "hospitalized" (a state: a record of the
   condition makes it at most unknown, none at all still rules it out), never as a second alternative beside the
   condition (a heart failure active since 2015 would otherwise be one hospitalised last month).
 
@@ -25,7 +25,7 @@ READER = "after_condition"
 ONSET_AFTER = words("onset_after")
 EVENT_OF_CONDITION = words("event_of_condition")
 _DIAGNOSED = "diagnosed"  # the qualifier of "diagnosis of" in cues.tsv, read as "onset"
-_EVENT = "event"  # a state qualifier of evaluation-qualifiers.tsv: an event of the condition
+_EVENT = "hospitalized"  # a state qualifier of evaluation-qualifiers.tsv: a hospital stay for the condition
 
 
 def read_after_condition(state: BuildState) -> None:
