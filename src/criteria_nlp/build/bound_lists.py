@@ -73,6 +73,13 @@ def binds_unread(state: BuildState) -> bool:
     return binding is not None and not binding.refined
 
 
+def binds_first(state: BuildState) -> bool:
+    """The clause binds its first condition to alternatives after it ("no diabetes with hypertension or heart
+    failure"): a negation before that condition reaches the whole binding (trust-known, build/negation.py)."""
+    binding = _binding(state)
+    return binding is not None and binding.first == 0
+
+
 def _binding(state: BuildState) -> _Binding | None:
     prose = state.prose
     found = _binder(prose)

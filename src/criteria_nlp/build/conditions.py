@@ -98,7 +98,7 @@ def _bracketed_only(state: BuildState, position: int) -> Node | None:
     while end < len(chunks) and isinstance(chunks[end], ProseChunk) and not _closes(chunks[end], opener.piece.text):
         end += 1
     inside = [c.piece for c in chunks[position + 1 : end] if isinstance(c, ProseChunk)]
-    if len(inside) != end - position - 1 or len(inside) < 2 or not (_is_only(inside[-1]) or _is_only(inside[0])):
+    if len(inside) != end - position - 1 or not _says_only(inside):
         return None
     if opener.piece.text == "(" and end == len(chunks):
         return None  # no closing bracket
@@ -112,14 +112,24 @@ def _bracketed_only(state: BuildState, position: int) -> Node | None:
 
 
 def _closes(chunk: Chunk, opener: str) -> bool:
-    """The end of what an opening bracket (its ")") or a comma (the end of its clause) holds."""
+    """The end of what an opening bracket (its ")") or a comma (the end of its clause, or a comma before the next
+    threshold: "HbA1c ≤ 10%, diabetes only, BMI < 40") holds."""
     if opener == ",":
-        return ends_clause(chunk)
+        return ends_clause(chunk) or (isinstance(chunk, ProseChunk) and chunk.piece.text == ",")
     return isinstance(chunk, ProseChunk) and chunk.piece.text == ")"
 
 
 def _is_only(piece: Piece) -> bool:
     return piece.lower in _ONLY_WORDS and piece.lower.isalpha()
+
+
+def _says_only(inside: Sequence[Piece]) -> bool:
+    """ "only" first or last of the words, as a word of its own or inside the one concept they are ("(only diabetic
+    patients)": the terminology reads the phrase as one narrower mention)."""
+    if len(inside) >= 2:
+        return _is_only(inside[-1]) or _is_only(inside[0])
+    written = inside[0].lower.split() if len(inside) == 1 and "CONCEPT" in inside[0].kinds else []
+    return len(written) >= 2 and (written[0] in _ONLY_WORDS or written[-1] in _ONLY_WORDS)
 
 
 def condition_before(state: BuildState, index: int) -> Node | None:

@@ -13,16 +13,22 @@ read by :func:`criteria_nlp.knowledge.lexicon.cue_scopes`); the plain words that
   new predicate, as ``predicate_start`` words do ("absence of stroke and presence of hypertension").
 * A BACKWARD (or BIDIRECTIONAL) cue reaches the concept before it over filler words only ("HIV negative",
   "pregnancy test (hCG) that is negative", "pregnancy test result: negative").
+* A cue before a condition bound to alternatives after it ("No diabetes with hypertension or heart failure",
+  :mod:`~criteria_nlp.build.bound_lists`) negates the binding as a whole, not(all(X, any(Y, Z))): the lists reader
+  reads the binding, and :func:`read_bound_negation` (after it) negates what it read. Negating X alone would require
+  Y or Z of a patient who has none of them.
 
 Writes ``state.in_negation`` (the concept pieces reached) and takes the cues that reach one.
 """
 
 from __future__ import annotations
 
+from criteria_nlp.build.bound_lists import binds_first
 from criteria_nlp.build.common import HYPHENS, STOPWORDS
 from criteria_nlp.build.concepts import NON
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece
+from criteria_nlp.ir import All, Any_, Not, Presence, Unparsed
 from criteria_nlp.knowledge.lexicon import cue_scopes
 from criteria_nlp.knowledge.words import words
 
@@ -37,6 +43,7 @@ _PREDICATE_STARTS = words("predicate_start")
 _RESULT_WORDS = words("result_word")
 _EITHER_WAY = words("either_way")
 _AFFIRMATIONS = words("affirmation")
+_BOUND = "cue:negation of a bound list"  # the ledger role of a cue read by read_bound_negation
 
 
 def read_negation(state: BuildState) -> None:
@@ -44,7 +51,8 @@ def read_negation(state: BuildState) -> None:
         return
     pieces = state.prose
     order = {p.index: k for k, p in enumerate(pieces)}
-    for piece, _ in state.items:
+    binding = binds_first(state)
+    for number, (piece, _) in enumerate(state.items):
         k = order.get(piece.index)
         if k is None:
             continue
@@ -63,9 +71,33 @@ def read_negation(state: BuildState) -> None:
             continue
         if cue is not None and _affirmed(pieces, order[cue.index], k):
             continue
-        if cue is not None:
+        if cue is not None and binding and number == 0:
+            state.take(cue, READER, _BOUND)  # the whole binding is negated, once the lists reader has read it
+        elif cue is not None:
             state.in_negation.add(piece.index)
             state.take(cue, READER, "cue:negation")
+
+
+def read_bound_negation(state: BuildState) -> None:
+    """Negate the binding the lists reader read ("no diabetes with hypertension or heart failure"); where it read no
+    binding after all, the clause's concepts are unknown: neither reading of the negation is safe."""
+    cues = [piece for piece, reader, role in state.ledger.entries.values() if role == _BOUND]
+    if not cues or state.concepts is None:
+        return
+    concepts = state.concepts
+    span = cues[0].span.cover(concepts.span)
+    if _is_binding(concepts):
+        state.concepts = Not(span=span, child=concepts)
+    else:
+        reason = "a negation before a condition bound to alternatives: what it negates was not read"
+        state.concepts = Unparsed(span=span, text=state.document[span.start : span.end], reason=reason)
+
+
+def _is_binding(node: object) -> bool:
+    """all(X, any(Y, Z)), or any(Y, Z) when the alternatives say which X is ("infection with HIV or HCV")."""
+    if isinstance(node, All):
+        return len(node.children) == 2 and isinstance(node.children[0], Presence) and _is_binding(node.children[1])
+    return isinstance(node, Any_) and all(isinstance(child, Presence) for child in node.children)
 
 
 def _result_after(pieces: list[Piece], k: int) -> Piece | None:

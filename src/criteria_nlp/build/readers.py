@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from criteria_nlp.build.after_condition import EVENT_OF_CONDITION, ONSET_AFTER, read_after_condition
 from criteria_nlp.build.alternatives import read_alternatives
 from criteria_nlp.build.classes import read_classes
 from criteria_nlp.build.common import chunk_span
@@ -25,7 +26,7 @@ from criteria_nlp.build.definitions import read_definitions
 from criteria_nlp.build.leftovers import read_leftovers
 from criteria_nlp.build.lists import read_lists, read_windows
 from criteria_nlp.build.named_durations import read_named_durations
-from criteria_nlp.build.negation import read_negation
+from criteria_nlp.build.negation import read_bound_negation, read_negation
 from criteria_nlp.build.not_computable import read_not_computable
 from criteria_nlp.build.requirements import read_requirements
 from criteria_nlp.build.sex import read_sex
@@ -45,8 +46,10 @@ READERS: tuple[Reader, ...] = (
     read_prefixes,  # "non-smoker", "anti-epileptic"
     read_requirements,  # "pneumonitis that required steroids": what the condition required qualifies it
     read_concepts,  # concepts with qualifiers, definitions, coordination ellipsis
+    read_after_condition,  # "hypertension diagnosed in ...", "heart failure hospitalization": the word qualifies it
     read_negation,  # which concepts a negation cue reaches (cue direction and scope from cues.tsv)
     read_lists,  # the concepts as one node: connectives, section semantics, windows
+    read_bound_negation,  # "no diabetes with hypertension or heart failure": the binding read by lists, negated
     read_definitions,  # "anemia (hemoglobin < 9 g/dL)": a condition defined by its bracketed threshold, by section
     read_windows,  # windows no concept took
     read_sex,  # a sex restriction, or whom the clause applies to
@@ -171,6 +174,8 @@ TRIGGERS: dict[Reader, Trigger] = {
     read_requirements: Trigger(words=words("requirement_verb") | words("relation_object")),
     # a NEG cue before a concept, or a backward NEG cue phrase after it ("HIV negative")
     read_negation: Trigger(kinds=frozenset({"NEG"}), words=_NEG_CUES),
+    read_bound_negation: Trigger(kinds=frozenset({"NEG"}), words=_NEG_CUES),  # the negation reader's cue, read
+    read_after_condition: Trigger(words=ONSET_AFTER | EVENT_OF_CONDITION),  # one of its words as a prose piece
     read_windows: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # windows parsed or found by reading
     read_named_durations: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # the same windows, before lists
     read_sex: Trigger(kinds=frozenset({"SEX"})),

@@ -42,9 +42,12 @@ from criteria_nlp.grammar.value_lists import (
 )
 from criteria_nlp.grammar.variables import end_of_variable_list, heads_threshold, variable_list
 from criteria_nlp.grammar.words import grammar_words
+from criteria_nlp.knowledge.durations import duration_of
+from criteria_nlp.knowledge.words import words
 
 _VALUES = ("NUM", "UNIT", "REF")
 _WORDS = grammar_words()
+_ARTICLES = words("article")  # "within a year"
 _CONJUNCTIVE_STARTS = tuple(sorted(_WORDS.conjunctive_start))
 _STRICT = {">=": ">", ">": ">", "<=": "<", "<": "<", "==": "=="}
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
@@ -253,6 +256,32 @@ def _emit_within(c: Cursor) -> None:
     c.i = c.at - 1
 
 
+def _within_one_unit(c: Cursor) -> bool:
+    """ "within the past year", "in the last month", "within a week": a window of one unit of time written with no
+    number (a word of time in the singular; "in recent years", "within the last few months" say no length and stay
+    prose). The word carries no unit annotation (units are annotated after numbers), so it is read by its spelling."""
+    if "WITHIN" not in c.kinds:
+        return False
+    first = skip_window_words(c.pieces, c.i + 1)
+    if c.pieces[first].lower in _ARTICLES and first + 1 < c.n:
+        first += 1
+    word = c.pieces[first].lower
+    if len(word) < 3 or not word.isalpha() or word.endswith("s") or duration_of(word) is None:
+        return False
+    c.at = first
+    return True
+
+
+def _emit_within_one(c: Cursor) -> None:
+    unit = c.pieces[c.at]
+    duration = duration_of(unit.lower)
+    assert duration is not None  # the test held
+    c.emit("WITHIN", "within", c.piece)
+    c.emit("NUM", "1", unit)  # the word alone is one of it
+    c.emit("UNIT", duration.name, unit)
+    c.i = c.at
+
+
 def _within_reference(c: Cursor) -> bool:
     """ "within 2 times the upper limit of normal": an upper bound, not a window."""
     i, pieces = c.i, c.pieces
@@ -413,6 +442,7 @@ RULES: tuple[Rule, ...] = (
     Rule(_on("CMP_POST"), _NONE, _comparator_before_unit, _emit_unit_then_comparator, after_terminal=True),
     Rule(_on("CMP_POST"), _NONE, _comparator_after_value, _emit_comparator_after, after_terminal=True),
     Rule(_on("WITHIN"), _NONE, _within_duration, _emit_within),
+    Rule(_on("WITHIN"), _NONE, _within_one_unit, _emit_within_one),
     Rule(_on("WITHIN"), _NONE, _within_reference, _emit_at_most),
     Rule(_on("BEFORE"), _NONE, _before_after_unit, _emit_before, after_terminal=True),
     Rule(_on("FROM"), _NONE, _open_range, _emit_at_least),

@@ -286,4 +286,6 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return WindowChunk(None, q.quantity, _span_of(cmp, q, before))
 
     def window_ago(self, q: _Q, before: PieceToken) -> WindowChunk:
-        return WindowChunk(q.quantity, q.quantity, _span_of(q, before))
+        # "in the 6 months before enrollment", "30 days prior to randomisation": the time before the anchor, up to
+        # that length (never the one day exactly that long before it); "at least" or "more than" say the opposite
+        return WindowChunk(None, q.quantity, _span_of(q, before))

@@ -302,3 +302,30 @@ def bare_value(ctx: CriterionContext) -> Iterator[Hit]:
     for diagnostic in ctx.criterion.diagnostics:
         if diagnostic.code == BARE_DIAGNOSTIC:
             yield ctx.hit(diagnostic.span, diagnostic.message, diagnostic.suggestion)
+
+
+@criterion_rule(
+    "A010",
+    "window-before-anchor",
+    "ambiguity",
+    "info",
+    description='A time before an anchor with no "within" or "at least" ("6 months before enrollment"): read as the '
+    "time up to the anchor (within 6 months), the common meaning; written so, it could also mean at least that long "
+    "before.",
+    example="Stroke 6 months before enrollment",
+    fix="Stroke within 6 months before enrollment",
+)
+def window_before_anchor(ctx: CriterionContext) -> Iterator[Hit]:
+    for node in ctx.nodes:
+        window = node.window if isinstance(node, Presence) else None
+        if window is None or window.anchor is None or window.min_ago is not None or window.max_ago is None:
+            continue
+        written = window.span.slice(ctx.text)
+        if not written[:1].isdigit():
+            continue  # "within 6 months before", "less than 6 months before": the comparator is written
+        yield ctx.hit(
+            window.span,
+            f"{written!r} was read as within {window.max_ago} before {window.anchor}; write 'within' (or 'at least' "
+            "if the time must have passed)",
+            f"within {written}",
+        )
