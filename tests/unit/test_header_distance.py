@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from criteria_nlp.text.headers import classify_header, edits
+from criteria_nlp.text.headers import _distance, classify_header, edits, inline_header_starts
 
 WORDS = ("exclusion", "exlcusion", "inclusion", "criteria", "criterion", "pregnancy", "", "x", "occlusion", "ab", "ba")
 
@@ -20,3 +20,22 @@ def test_near_and_far_headers() -> None:
     assert classify_header("Inclsion") == "inclusion"
     assert classify_header("Clusion criteria") == "unrecognised"  # 3 edits from both section words
     assert classify_header("Pregnancy") is None
+
+
+def test_distance_skipping_far_targets_is_the_full_minimum() -> None:
+    """``_distance`` skips a target whose length or letters already put it at the bound: the answer is still the
+    nearest target's distance, capped at the bound."""
+    targets = ("criteria", "criterion", "requirements", "ab", "")
+    for word in (*WORDS, "citeria", "critera", "requirments", "aireti", "disease", "years", "eiratirc"):
+        for bound in range(6):
+            expected = min([bound, *(edits(word, target) for target in targets)])
+            assert _distance.__wrapped__(word, targets, bound) == expected
+
+
+def test_inline_header_at_the_end_of_a_line_is_found_by_its_last_word() -> None:
+    line = "Age 18 or older. Exclusion Criteria"
+    assert inline_header_starts(line) == [line.index("Exclusion")]
+    assert inline_header_starts(line + " ") == [line.index("Exclusion")]  # the last word, space after it
+    assert inline_header_starts("Age 18 or older. Exclusion Criteria2") == []  # "Criteria2" is no word at the end
+    assert inline_header_starts("Age 18 or older. Exclusion Critera") == [line.index("Exclusion")]  # misspelt
+    assert inline_header_starts("Age 18 or older. Exclusion diseases") == []

@@ -126,12 +126,14 @@ def is_guard(node: Node) -> bool:
 def _cues(leaf: Unparsed, text: str) -> list[CueMatch]:
     """The cues in the words of ``leaf`` (its span in the criterion's text; its own text when that is not there);
     a cue of scope "alone" only when it is all the leaf's words ("not" left over beside what it negated)."""
-    if text and leaf.span.end <= len(text):
-        found = meaning_cues().find(text, leaf.span.start, leaf.span.end)
-        words_ = leaf.span.slice(text)
-        offset = leaf.span.start
+    span = leaf.span
+    offset = span.start
+    if text and span.end <= len(text):
+        found = meaning_cues().find(text, offset, span.end)
+        if not found:
+            return found  # as most leftovers: no words to look at around a cue
+        words_ = text[offset : span.end]
     else:
-        offset = leaf.span.start
         found = [CueMatch(m.cue, m.start + offset, m.end + offset) for m in meaning_cues().find(leaf.text)]
         words_ = leaf.text
     return [m for m in found if m.cue.scope != "alone" or _alone(words_, m.start - offset, m.end - offset)]

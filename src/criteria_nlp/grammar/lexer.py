@@ -10,6 +10,7 @@ terminals of them for lark.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from lark import Token
@@ -51,6 +52,8 @@ _ARTICLES = words("article")  # "within a year"
 _CONJUNCTIVE_STARTS = tuple(sorted(_WORDS.conjunctive_start))
 _STRICT = {">=": ">", ">": ">", "<=": "<", "<": "<", "==": "=="}
 _ROMAN = {"I": 1.0, "II": 2.0, "III": 3.0, "IV": 4.0, "V": 5.0}
+_TEXT = attrgetter("text")
+_KINDS = attrgetter("kinds")
 
 
 class Cursor:
@@ -492,7 +495,7 @@ def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
     read_glued_label(pieces)
     # the kinds of the criterion, gathered once: the passes below change only pieces of a number or a unit kind
     # (about half the criteria hold no number, most no unit), and mark_bare_units gives units to bare letters only
-    present = set().union(*[piece.kinds for piece in pieces])
+    present = set().union(*map(_KINDS, pieces))
     if "NUM" in present or "NUMWORD" in present:
         unmark_names(pieces)
     mark_bare_units(pieces)
@@ -541,8 +544,8 @@ def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
 
 def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:
     """ "NYHA class III or IV", "grade II": Roman numerals after a class/grade word (or a list of them) are numbers."""
-    if _ROMAN.keys().isdisjoint([piece.text for piece in pieces]):
-        return  # only a piece written as a numeral changes
+    if _ROMAN.keys().isdisjoint(map(_TEXT, pieces)):
+        return  # only a piece written as a numeral changes (asked of every criterion: a C-level look at the texts)
     in_list = False
     for i, piece in enumerate(pieces):
         if piece.text in _ROMAN and "NUM" not in piece.kinds and i > 0:

@@ -99,10 +99,14 @@ def _resolved(candidates: list[Annotation]) -> tuple[int, dict[str, str]]:
     # a unit right after a number wins over a longer phrase ("37 weeks gestation": weeks, then gestation)
     unit_end = next((a.end for a in candidates if a.kind == "UNIT"), None)
     best_end = unit_end if unit_end is not None else max(a.end for a in candidates)
+    # only the annotations of the winning extent give kinds; most often one does, and needs no sorting (the sort is
+    # stable, so filtering first keeps the order of equal priorities)
+    winners = [a for a in candidates if a.end == best_end]
+    if len(winners) == 1:
+        return best_end, {winners[0].kind: winners[0].value}
     kinds: dict[str, str] = {}
-    for annotation in sorted(candidates, key=_priority):
-        if annotation.end == best_end:
-            kinds.setdefault(annotation.kind, annotation.value)
+    for annotation in sorted(winners, key=_priority):
+        kinds.setdefault(annotation.kind, annotation.value)
     return best_end, kinds
 
 

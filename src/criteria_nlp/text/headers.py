@@ -116,11 +116,15 @@ def inline_header_starts(line: str) -> list[int]:
 
 def _inline_header(line: str, end: int, *, colon: bool) -> int | None:
     """Where the piece holding a header that ends at ``end`` starts (at its bullet if any), or None."""
-    words = list(_WORD.finditer(line, max(0, end - _MAX_HEADER_CHARS), end))[-_MAX_INLINE_WORDS:]
-    if len(words) < 2 or line[words[-1].end() : end].strip():
-        return None
+    window = max(0, end - _MAX_HEADER_CHARS)
+    # every line is asked (its end is a possible header's): the window's last word alone, which must end it and be
+    # near a criteria word, rules out nearly all of them before the window's words are listed
+    last = _WORD.match(line[window:end].rstrip()[::-1])  # the last word, reversed: a match at the start
     table = header_words()
-    if _distance(words[-1].group().lower(), table.criteria, _MAX_EDITS + 1) > _MAX_EDITS:
+    if last is None or _distance(last.group()[::-1].lower(), table.criteria, _MAX_EDITS + 1) > _MAX_EDITS:
+        return None
+    words = list(_WORD.finditer(line, window, end))[-_MAX_INLINE_WORDS:]
+    if len(words) < 2 or line[words[-1].end() : end].strip():
         return None
     first: int | None = None
     for index in range(len(words) - 2, -1, -1):
@@ -151,8 +155,15 @@ def _distance(word: str, targets: tuple[str, ...], bound: int) -> int:
     Remembered: every line's last word is measured against the criteria words (a header run into the line), and
     the same words end line after line ("years", "disease", "study")."""
     best = bound
+    letters = set(word)
     for target in targets:
-        if abs(len(word) - len(target)) < best:
+        # two cheap lower bounds of the distance first (the difference of the lengths; the letters one word has
+        # and the other lacks, each costing an edit): most words are that far from every target, and the
+        # alignment below is Python arithmetic on every pair of letters
+        if (
+            abs(len(word) - len(target)) < best
+            and max(len(letters.difference(target)), len(set(target) - letters)) < best
+        ):
             best = edits(word, target, bound=best)
     return best
 
