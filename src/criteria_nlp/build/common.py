@@ -35,7 +35,7 @@ def is_content(piece: Piece) -> bool:
             # record of the concept would decide it
             return True
         return not _STRUCTURAL_KINDS.issuperset(kinds)
-    return _is_content_word(piece.text.lower())
+    return _is_content_word(piece.lower)  # the piece keeps its lower-cased text: readers ask this of every word
 
 
 @cache

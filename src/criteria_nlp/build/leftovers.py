@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Set
 
-from criteria_nlp.build.common import CLAUSE_BREAKS, HYPHENS, STOPWORDS, cover_pieces, is_content, text_of
+from criteria_nlp.build.common import CLAUSE_BREAKS, HYPHENS, STOPWORDS, cover_pieces, is_content
 from criteria_nlp.build.concepts import NON
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.check.cues import meaning_cues
@@ -38,10 +38,11 @@ def read_leftovers(state: BuildState) -> None:
     for run in runs:
         for piece in run:
             state.take(piece, READER, "unparsed")
+        span = cover_pieces(run) or run[0].span
         state.not_understood.append(
             Unparsed(
-                span=cover_pieces(run) or run[0].span,
-                text=text_of(run, state.document),
+                span=span,
+                text=span.slice(state.document),  # the text the run covers, as written (``text_of`` of it)
                 reason="words not understood: "
                 + ", ".join(repr(p.text) for p in run if p.index in loose or is_content(p)),
             )
@@ -78,11 +79,8 @@ def _nothing_understood(state: BuildState, leftovers: bool) -> Unparsed | None:
         return None
     for piece in pieces:
         state.take(piece, READER, "unparsed")
-    return Unparsed(
-        span=cover_pieces(pieces) or pieces[0].span,
-        text=text_of(pieces, state.document),
-        reason="no variable, threshold or condition recognised",
-    )
+    span = cover_pieces(pieces) or pieces[0].span
+    return Unparsed(span=span, text=span.slice(state.document), reason="no variable, threshold or condition recognised")
 
 
 def leftover_runs(state: BuildState, loose: Set[int] = frozenset()) -> list[list[Piece]]:

@@ -25,10 +25,12 @@ _HOLDERS = (Unparsed, NotComputable)
 
 def carry_mentions(node: Node, pieces: Sequence[Piece], ledger: Ledger, lexicon: Lexicon) -> Node:
     """``node`` with every ``unparsed`` and ``not_computable`` node holding the concepts named inside its span."""
+    named = [p for p in pieces if "CONCEPT" in p.kinds and _named(p, ledger)]
+    if not named:
+        return node  # no concept to hold (asked first: a look at the pieces costs less than a walk of the tree)
     holders = [item for item in nodes_of(node) if isinstance(item, _HOLDERS)]
     if not holders:
         return node  # nothing to hold them: the tree is not rebuilt node by node for nothing
-    named = [p for p in pieces if "CONCEPT" in p.kinds and _named(p, ledger)]
     if not any(h.span.start <= p.char_start and p.char_end <= h.span.end for h in holders for p in named):
         return node  # no holder names one: nothing changes
     return _carry(node, named, lexicon)

@@ -180,4 +180,9 @@ TRIGGERS: dict[Reader, Trigger] = {
     read_named_durations: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # the same windows, before lists
     read_sex: Trigger(kinds=frozenset({"SEX"})),
     read_not_computable: Trigger(kinds=frozenset({"NOTCOMP"})),
+    read_concepts: Trigger(kinds=frozenset({"CONCEPT"})),  # reads the prose pieces holding a CONCEPT
+    read_lists: Trigger(fields=("items",)),  # joins the concepts reader "concepts" found
+    # each of its readings (a bracket's alternatives, a defined list, a condition and its definition) has a threshold
+    read_definitions: Trigger(fields=("numeric",)),
+    read_alternatives: Trigger(fields=("numeric",)),  # a threshold "or" a condition: needs both
 }

@@ -63,8 +63,8 @@ def split_subgroups(state: BuildState) -> Subgroups | None:
     """The clause's subgroups and partner words to read part by part; None when it has neither."""
     if state.exception or state.permission or not state.chunks:
         return None
-    prose = [c.piece for c in state.chunks if isinstance(c, ProseChunk)]
-    if not any(p.lower in _PARTNER_WORDS for p in prose) and sum(_sex_of(p) is not None for p in prose) < 2:
+    prose = state.prose
+    if not any(p.lower in _PARTNER_WORDS for p in prose) and _sexed_pieces(prose) < 2:
         return None  # neither two sexes nor a partner: nothing to split (decided before any node is built)
     items = _subgroup_items(state.chunks)
     span = cover([chunk_span(c) for c in state.chunks])
@@ -216,6 +216,12 @@ def _head_sex(item: Sequence[Chunk]) -> str | None:
         if sex is not None:
             return sex
     return None
+
+
+def _sexed_pieces(prose: Sequence[Piece]) -> int:
+    """How many pieces name a sex (:func:`_sex_of`). Asked of every clause: a piece with neither a SEX nor a
+    CONCEPT annotation names none, which is found without the call."""
+    return sum(1 for p in prose if ("SEX" in p.kinds or "CONCEPT" in p.kinds) and _sex_of(p) is not None)
 
 
 def _sex_of(piece: Piece) -> str | None:

@@ -209,7 +209,8 @@ def _named_before(state: BuildState, prose_before: list[Piece], unit: str | None
 def _take_with_abbreviation(state: BuildState, prose: Sequence[Piece], piece: Piece) -> None:
     """Take a variable's piece, with the other half of "Body Mass Index (BMI" when it names the same variable."""
     state.take(piece, READER, "variable")
-    position = prose.index(piece)
+    # by identity: ``list.index`` would compare the pieces before it field by field (a dataclass's ``__eq__``)
+    position = next(k for k, p in enumerate(prose) if p is piece)
     if position >= 2 and prose[position - 1].text == "(":
         full = prose[position - 2]
         if full.kinds.get("VARIABLE", "") == piece.kinds.get("VARIABLE") and "VARIABLE" in full.kinds:
@@ -236,11 +237,15 @@ def _is_age(
     """An age word in the clause, a comparator only ages take ("18 or older"), or years that are no duration."""
     if any("AGEWORD" in p.kinds or p.kinds.get("VARIABLE") == "age" for p in state.prose):
         return True
-    duration_cue = any(p.lower in _DURATION_CUES or "WITHIN" in p.kinds or "AFTER" in p.kinds for p in prose_before)
+    if unit is None:
+        written = chunk_span(state.chunks[index]).slice(state.document).lower()
+        if any(word in written for word in _AGE_COMPARATORS):
+            return True
+    # each test only when the one before leaves the answer open (this runs for most thresholds with no variable)
     in_years = any(q is not None and q.unit_normalized == "year" for t in thresholds for q in (t.low, t.high))
-    written = chunk_span(state.chunks[index]).slice(state.document).lower()
-    age_comparator = unit is None and any(word in written for word in _AGE_COMPARATORS)
-    return age_comparator or (in_years and not duration_cue)
+    return in_years and not any(
+        p.lower in _DURATION_CUES or "WITHIN" in p.kinds or "AFTER" in p.kinds for p in prose_before
+    )
 
 
 def _years_of(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
