@@ -6,7 +6,8 @@ unknown variable no patient record has, and the condition itself lost. Here the 
 is defined by (``corpora/lexicon/defined_conditions.tsv``: anaemia is a haemoglobin, low) and the condition is kept
 as a written definition keeps it (:func:`~criteria_nlp.build.definitions.define`: in an exclusion a record of the
 condition without a value inside the definition is unknown; in an inclusion both are required). Each threshold of
-a list is read on its own ("anemia (< 9 g/dL) or fever" stays a list of alternatives).
+a list is read on its own ("anemia (< 9 g/dL) or fever" stays a list of alternatives): in a list with conditions
+beside the thresholds by :mod:`~criteria_nlp.build.defined_lists`, with :func:`bare_definition`.
 
 Read only where nothing can be read wrongly: the condition is written right before "(" or a definition cue, with
 qualifiers only before it ("severe anemia"); the bracket holds that one threshold and nothing else; the threshold's
@@ -41,8 +42,8 @@ def read_bare_definitions(state: BuildState, define: Define) -> bool:
     """Put each bracketed threshold named after a condition of ``defined_conditions.tsv`` on the condition's
     variable, with the condition kept; False, nothing changed, when there is none."""
     numeric = state.numeric
-    # "bradycardia (< 50/min), arrhythmia, …": the clause joins its thresholds and its conditions with "all" (an
-    # exclusion needing every item), which a definition read here would make decide; left to the other readings
+    # "bradycardia (< 50/min), syncope or heart block": the clause joins its thresholds and its conditions with
+    # "all" (an exclusion needing every item); such a list is read item by item in defined_lists (bare_definition)
     if numeric is None or state.concepts is not None or state.in_negation or state.prefix_negations:
         return False
     if any("NEG" in p.kinds for p in state.prose):
@@ -74,30 +75,46 @@ def _rewrite(state: BuildState, node: Node, define: Define) -> Node:
 def _defined(state: BuildState, node: Comparison | ReferenceMultiple, define: Define) -> Node | None:
     """The definition reading of one threshold, or None when it is not one (see the module's text)."""
     mention = [p for p in state.prose if node.variable.span.start <= p.char_start < node.variable.span.end]
-    if not mention or "CONCEPT" not in mention[-1].kinds or any("QUAL" not in p.kinds for p in mention[:-1]):
+    if not mention:
         return None
     condition = mention[-1]
-    row = _row(condition)
-    if row is None or _SIDE_OF.get(node.operator) != row.side:
-        return None
-    variable = _variable(state, node, row)
-    if variable is None or (node.variable.id and node.variable.id != variable):
-        return None  # "Fever (> 38 °C)" is already the temperature: the condition is kept all the same
     found = _between(state, condition, node)
     if found is None:
         return None
     between, chunk = found
+    read = bare_definition(state, node, chunk)
+    if read is None:
+        return None
+    for piece in between:
+        state.ledger.entries[piece.index] = (piece, READER, "connective")
+    return define(state, *read, False)
+
+
+def bare_definition(
+    state: BuildState, node: Comparison | ReferenceMultiple, chunk: ConstraintChunk
+) -> tuple[Presence, Node] | None:
+    """The condition the thresholds reader took as the name of ``node``'s variable (written just before its chunk,
+    which holds it alone) and ``node`` on the variable the condition is defined by; None when it is not one (see
+    the module's text). The condition's words are taken as the condition; the words around the threshold are the
+    caller's to take."""
+    mention = [p for p in state.prose if node.variable.span.start <= p.char_start < node.variable.span.end]
+    if not mention or "CONCEPT" not in mention[-1].kinds or any("QUAL" not in p.kinds for p in mention[:-1]):
+        return None
+    condition = mention[-1]
+    row = _row(condition)
+    if row is None or _SIDE_OF.get(node.operator) != row.side or not _one_threshold(chunk, node):
+        return None
+    variable = _variable(state, node, row)
+    if variable is None or (node.variable.id and node.variable.id != variable):
+        return None  # "Fever (> 38 °C)" is already the temperature: the condition is kept all the same
     qualifiers = tuple(p.kinds["QUAL"] for p in mention[:-1])
     # the thresholds reader took these words as the variable's name: they are the condition and its definition's
     for piece in mention[:-1]:
         state.ledger.entries[piece.index] = (piece, READER, "qualifier")
     state.ledger.entries[condition.index] = (condition, READER, "concept")
-    for piece in between:
-        state.ledger.entries[piece.index] = (piece, READER, "connective")
     presence = Presence(span=node.variable.span, concept=concept_ref(state, condition, qualifiers))
     ref = VariableRef(id=variable, mention=node.variable.mention, span=node.variable.span)
-    threshold = node.model_copy(update={"variable": ref, "span": chunk.span})
-    return define(state, presence, threshold, False)
+    return presence, node.model_copy(update={"variable": ref, "span": chunk.span})
 
 
 def _row(condition: Piece) -> DefinedCondition | None:
@@ -133,7 +150,7 @@ def _between(state: BuildState, condition: Piece, node: Node) -> tuple[list[Piec
         return None
     found = next((i for i in range(at + 1, len(chunks)) if not isinstance(chunks[i], ProseChunk)), None)
     chunk = chunks[found] if found is not None else None
-    if found is None or not isinstance(chunk, ConstraintChunk) or not _one_threshold(chunk, node):
+    if found is None or not isinstance(chunk, ConstraintChunk):
         return None
     between = [c.piece for c in chunks[at + 1 : found] if isinstance(c, ProseChunk)]
     texts = [p.lower for p in between]
