@@ -33,6 +33,7 @@ CATEGORIES |= {"pressure-pair", "letter-class", "relative-change", "definition"}
 CATEGORIES |= {"named-duration"}  # gen-lists: a time threshold on the duration of a thing named before it
 CATEGORIES |= {"bare-value"}  # trust-bare: a value written with no comparator (check.bare)
 CATEGORIES |= {"variable-name"}  # gen-names: a wrong variable's name (an area read as an age) must not decide
+CATEGORIES |= {"subgroup-requirement"}  # gen-defs2: "<requirement> for <people>" applies to those people only
 
 
 def load_cases() -> list[dict[str, Any]]:

@@ -6,6 +6,9 @@ as :mod:`criteria_nlp.build.definitions` reads one alone), a condition without o
 then joined as the reader "lists" joins conditions (``or`` any; ``and`` all in the inclusion section, any in the
 exclusion section; "with" alone all). Before this, the thresholds were put beside the whole list with ``all``: an
 exclusion that needed every threshold at once, so that a patient with fever alone was confidently eligible.
+A bracket with no variable of its own after a condition of ``defined_conditions.tsv`` ("bradycardia (< 50/min),
+syncope or heart block") is that condition's variable (:func:`~criteria_nlp.build.bare_definitions.bare_definition`);
+before, the list was all('Bradycardia' < 50/min, any(syncope, heart block)), a heart rate of 40/min eligible.
 
 The thresholds reader takes the words between two thresholds as connectives, conditions included
 ("…), neutropenia (…"); here a condition right before a bracket or standing as an item is read back as an item,
@@ -20,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
+from criteria_nlp.build.bare_definitions import bare_definition
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or
 from criteria_nlp.build.concepts import _qualifiers_within
 from criteria_nlp.build.pairs import read_by_side, undecided_when_split
@@ -53,13 +57,9 @@ def read_defined_list(state: BuildState, define: Define) -> bool:
     brackets = _brackets(state)
     if not brackets or not _thresholds_all_bracketed(state, brackets):
         return False
-    thresholds = _per_bracket(state.numeric, state, brackets)
-    listed = _listed(state.concepts.child if isinstance(state.concepts, Not) else state.concepts)
-    if thresholds is None or listed is None or not all(is_threshold(t) for t in thresholds):
-        return False
     saved = dict(state.ledger.entries)  # the items are read back from the ledger; given back if no list is found
     said = len(state.diagnostics)
-    node = _read(state, define, brackets, thresholds, listed, negated)
+    node = _read_list(state, define, brackets, negated)
     if node is None:
         state.ledger.entries.clear()
         state.ledger.entries.update(saved)
@@ -73,6 +73,45 @@ def read_defined_list(state: BuildState, define: Define) -> bool:
     return True
 
 
+def _read_list(state: BuildState, define: Define, brackets: list[_Bracket], negated: bool) -> Node | None:
+    assert state.numeric is not None
+    numeric: Node = state.numeric
+    bare: dict[int, Presence] = {}
+    if state.concepts is not None:
+        # "bradycardia (< 50/min), syncope or heart block": the bare threshold is the condition's defining variable
+        # (alone, with no other condition, the clause is read by the module bare_definitions)
+        numeric = _bare_defined(state, state.numeric, brackets, bare)
+    thresholds = _per_bracket(numeric, state, brackets)
+    listed = _listed(state.concepts.child if isinstance(state.concepts, Not) else state.concepts)
+    if thresholds is None or listed is None or not all(is_threshold(t) for t in thresholds):
+        return None
+    return _read(state, define, brackets, thresholds, listed, negated, bare)
+
+
+def _bare_defined(state: BuildState, node: Node, brackets: list[_Bracket], found: dict[int, Presence]) -> Node:
+    """``node`` with each threshold named after the condition right before its bracket ("bradycardia (< 50/min)")
+    put on the condition's variable (:func:`~criteria_nlp.build.bare_definitions.bare_definition`); the conditions
+    by bracket number in ``found``."""
+    if isinstance(node, All | Any_):
+        children = tuple(_bare_defined(state, child, brackets, found) for child in node.children)
+        if all(new is old for new, old in zip(children, node.children, strict=True)):
+            return node
+        return node.model_copy(update={"children": children})
+    if not isinstance(node, Comparison | ReferenceMultiple):
+        return node
+    for number, bracket in enumerate(brackets):
+        before, chunk = state.chunks[bracket.opener - 1] if bracket.opener else None, state.chunks[bracket.threshold]
+        if not isinstance(before, ProseChunk) or not isinstance(chunk, ConstraintChunk):
+            continue
+        if before.piece.char_start != node.variable.span.start or chunk.span.end != node.span.end:
+            continue
+        read = bare_definition(state, node, chunk)
+        if read is not None:
+            found[number] = read[0]
+            return read[1]
+    return node
+
+
 def _read(
     state: BuildState,
     define: Define,
@@ -80,13 +119,14 @@ def _read(
     thresholds: list[Node],
     listed: dict[int, Presence],
     negated: bool,
+    bare: dict[int, Presence],
 ) -> Node | None:
     defined: dict[int, Presence] = {}  # bracket number -> the condition it defines
     for number, bracket in enumerate(brackets):
         before = state.chunks[bracket.opener - 1] if bracket.opener else None
         if not isinstance(before, ProseChunk) or "CONCEPT" not in before.piece.kinds:
             return None
-        presence = listed.get(before.piece.char_start) or _swallowed_presence(state, before.piece)
+        presence = bare.get(number) or listed.get(before.piece.char_start) or _swallowed_presence(state, before.piece)
         if presence is None:
             return None
         defined[number] = presence

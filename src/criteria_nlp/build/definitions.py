@@ -20,6 +20,7 @@ x/y pair in a definition decides only where its two readings agree (:mod:`~crite
 
 from __future__ import annotations
 
+from criteria_nlp.build.bare_definitions import read_bare_definitions
 from criteria_nlp.build.bracket_alternatives import read_bracket_alternatives
 from criteria_nlp.build.defined_lists import is_threshold, read_defined_list
 from criteria_nlp.build.pairs import undecided_when_split
@@ -42,6 +43,8 @@ _RECORD_REASON = "whether the recorded condition meets the definition in bracket
 
 def read_definitions(state: BuildState) -> None:
     if read_bracket_alternatives(state, define) or read_defined_list(state, define):
+        return
+    if read_bare_definitions(state, define):
         return
     concept, threshold = state.concepts, state.numeric
     if not isinstance(concept, Presence) or threshold is None or not is_threshold(threshold):

@@ -46,6 +46,8 @@ _NAME_ENDS = _OPENER_KINDS | {"WITH"}
 _KNOWN_KINDS = frozenset({"VARIABLE", "GROUP", "CONCEPT"})
 _DOSE_UNITS = words("dose_unit")
 _LONGEST_NAME = 4  # content words of a name read after "of"
+_DIMENSIONS = words("dimension_noun")
+_IN = frozenset({"in"})  # "> 2 cm in size"
 
 
 def _verbs_before(prose_before: Sequence[Piece]) -> list[Piece] | None:
@@ -68,6 +70,9 @@ def measured_after_of(
     """ "Requiring more than 4 L/min of oxygen": the quantity's variable is named after its "of"; "taking more
     than 10 mg of prednisone": a quantity of a concept (a dose) is reported as not read, never put on the verb."""
     chunks = state.chunks
+    dimension = _dimension_after(state, chunks[index + 1 : index + 3], prose_before, thresholds)
+    if dimension is not None:
+        return dimension
     if first_unit(thresholds) is None or index + 2 >= len(chunks):
         return None  # "at least 2 of the following": a count, read elsewhere
     of = chunks[index + 1]
@@ -93,6 +98,42 @@ def measured_after_of(
         state.take(piece, READER, "connective")  # "consuming": says how the quantity is had, names nothing
     span = cover_pieces(name) or name[0].span
     return VariableMention(_named_by_unit(state, thresholds, name), False, text_of(name, state.document), span)
+
+
+def _dimension_after(
+    state: BuildState, after: Sequence[Chunk], prose_before: Sequence[Piece], thresholds: Sequence[Threshold]
+) -> VariableMention | None:
+    """ "a mass > 0.5 cm and < 2 cm in size", "at least 1 mm and up to 3 mm depth": a length threshold followed by
+    the dimension it measures (``dimension_noun``, "in" before it or not) is on that dimension, named as written
+    (an unknown variable: which thing's size the records would not say), not on the words before it. Not when a
+    condition stands in the words before ("tumor ≥ 2 cm in diameter"): given back, it would become a requirement
+    of its own."""
+    unit = first_unit(thresholds)
+    if unit is None or not _fits(unit, "cm"):
+        return None
+    for piece in reversed(prose_before):
+        if piece.text in _OPENERS or _OPENER_KINDS & piece.kinds.keys():
+            break
+        if "CONCEPT" in piece.kinds:
+            return None
+    pieces = [c.piece for c in after if isinstance(c, ProseChunk)]
+    if len(pieces) != len(after) or not pieces:
+        return None
+    lead = pieces[:1] if pieces[0].lower in _IN else []
+    noun = pieces[len(lead)] if len(pieces) > len(lead) else None
+    if noun is None or noun.lower not in _DIMENSIONS or state.taken(noun):
+        return None
+    for piece in lead:
+        state.take(piece, READER, "connective")
+    state.take(noun, READER, "variable")
+    return VariableMention("", False, noun.text, noun.span)
+
+
+def _fits(unit: str, other: str) -> bool:
+    try:
+        return units.compatible(unit, other)
+    except CriteriaError:
+        return False
 
 
 def _named_by_unit(state: BuildState, thresholds: Sequence[Threshold], name: Sequence[Piece]) -> str:

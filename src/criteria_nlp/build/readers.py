@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from criteria_nlp.build.after_condition import EVENT_OF_CONDITION, ONSET_AFTER, read_after_condition
 from criteria_nlp.build.alternatives import read_alternatives
 from criteria_nlp.build.classes import read_classes
-from criteria_nlp.build.common import chunk_span
+from criteria_nlp.build.common import SEX_PREPOSITIONS, chunk_span
 from criteria_nlp.build.concepts import NON, read_concepts, read_prefixes
 from criteria_nlp.build.counts import read_counts
 from criteria_nlp.build.definitions import read_definitions
@@ -28,6 +28,7 @@ from criteria_nlp.build.lists import read_lists, read_windows
 from criteria_nlp.build.named_durations import read_named_durations
 from criteria_nlp.build.negation import read_bound_negation, read_negation
 from criteria_nlp.build.not_computable import read_not_computable
+from criteria_nlp.build.people_scope import read_people_scope
 from criteria_nlp.build.requirements import read_requirements
 from criteria_nlp.build.sex import read_sex
 from criteria_nlp.build.state import BuildState
@@ -51,6 +52,7 @@ READERS: tuple[Reader, ...] = (
     read_lists,  # the concepts as one node: connectives, section semantics, windows
     read_bound_negation,  # "no diabetes with hypertension or heart failure": the binding read by lists, negated
     read_definitions,  # "anemia (hemoglobin < 9 g/dL)": a condition defined by its bracketed threshold, by section
+    read_people_scope,  # "negative pregnancy test for women of childbearing potential": if those people then it
     read_windows,  # windows no concept took
     read_sex,  # a sex restriction, or whom the clause applies to
     read_not_computable,  # consent, willingness, judgement
@@ -179,6 +181,7 @@ TRIGGERS: dict[Reader, Trigger] = {
     read_windows: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # windows parsed or found by reading
     read_named_durations: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # the same windows, before lists
     read_sex: Trigger(kinds=frozenset({"SEX"})),
+    read_people_scope: Trigger(words=SEX_PREPOSITIONS),  # the preposition before the people
     read_not_computable: Trigger(kinds=frozenset({"NOTCOMP"})),
     read_concepts: Trigger(kinds=frozenset({"CONCEPT"})),  # reads the prose pieces holding a CONCEPT
     read_lists: Trigger(fields=("items",)),  # joins the concepts reader "concepts" found
