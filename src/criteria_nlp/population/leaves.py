@@ -288,13 +288,22 @@ class LeafCompiler:
             other += f"WHEN start_day IS NULL THEN {undated} "
             other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
         span = f"(CASE {other} END)"
+        read = span
         if plan.window is not None and plan.window_reads != "span":
             # presence._onset: an event's onset must fall in the window; "either": only where both readings agree
             onset = f"(CASE WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
             onset += f"WHEN start_day < {last} THEN FALSE ELSE TRUE END)" if last is not None else "ELSE TRUE END)"
             read = onset if plan.window_reads == "onset" else f"(CASE WHEN {span} = {onset} THEN {span} END)"
-            span = f"(CASE WHEN rtype = 'Medication' THEN {span} ELSE {read} END)"
-        return f"(CASE WHEN rtype = 'Procedure' THEN (CASE {procedure}ELSE TRUE END) ELSE {span} END)"
+        # presence._medication: never taken is no use; an unknown (or, at the index date, held) status is unsure
+        unsure = _in("status_l", plan.unknown_medication | (plan.held_medication if plan.active_at_latest else frozenset()))
+        medication = (
+            f"(CASE WHEN {_in('status_l', plan.not_taken_medication)} THEN FALSE "
+            f"WHEN {span} AND {unsure} THEN NULL ELSE {span} END)"
+        )
+        return (
+            f"(CASE WHEN rtype = 'Procedure' THEN (CASE {procedure}ELSE TRUE END) "
+            f"WHEN rtype = 'Medication' THEN {medication} ELSE {read} END)"
+        )
 
     def presence(self, name: str, plan: PresencePlan) -> LeafSql:
         """``eval_presence``: the patient flag, coded records in time, uncertain or text-only matches (unknown), a
