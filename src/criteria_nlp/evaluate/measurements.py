@@ -26,6 +26,9 @@ class Selection:
     observed_on: date | None
     notes: list[str]
     same_day: list[Observation] = field(default_factory=list)  # other usable values of the chosen date
+    # records of the chosen date or newer (within the look-back) whose value was set aside (unknown unit, no unit,
+    # implausible) or never was a number: the value now may be any, so the older usable one does not decide
+    set_aside: list[tuple[date, Observation]] = field(default_factory=list)
 
 
 def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selection:
@@ -61,7 +64,37 @@ def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selecti
         )
     if index.undated.get(variable_id):
         notes.append(f"{index.undated[variable_id]} undated value(s) ignored")
-    return Selection(chosen, chosen_on, notes, same_day)
+    aside = []
+    if chosen_on is not None:
+        aside = [(day, o) for day, o in ordered if o.value is None and chosen_on <= day <= lookback.end]
+    return Selection(chosen, chosen_on, notes, same_day, aside)
+
+
+def aside_missing(variable_id: str) -> str:
+    """The datum that would decide a measurement whose newest record was set aside."""
+    return f"{variable_name(variable_id)}: a usable value as recent as the record set aside"
+
+
+def set_aside_trace(node: Node, plan: MeasurementPlan | ReferencePlan, selection: Selection) -> TraceNode | None:
+    """A record as recent as the value selected, or newer, whose value could not be used: the current value is not
+    known (the set-aside one may fail the test), so the test is unknown rather than decided by an older value."""
+    if not selection.set_aside or selection.observation is None:
+        return None
+    name = variable_name(plan.variable)
+    shown = "; ".join(f"{o.id} ({day})" for day, o in selection.set_aside)
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"the most recent {name} record(s) have no usable value ({shown}: see the loading warnings); the older "
+        f"{fmt(selection.observation.value or 0)} {selection.observation.unit or ''} of {selection.observed_on} "
+        "is not the current value: needs review".replace("  ", " "),
+        evidence=(
+            observation_evidence(selection.observation, selection.observed_on),
+            *(observation_evidence(o, day) for day, o in selection.set_aside),
+        ),
+        threshold=plan.threshold,
+        missing=(aside_missing(plan.variable),),
+    )
 
 
 def observation_evidence(observation: Observation, observed_on: date | None) -> Evidence:
@@ -151,6 +184,9 @@ def measured(
             assumed=assumed,
             missing=(missing_measurement(plan.variable, plan.loinc, plan.lookback.months),),
         )
+    aside = set_aside_trace(node, plan, selection)
+    if aside is not None:
+        return aside
     evidence = (observation_evidence(observation, selection.observed_on),)
     target = tests[0].unit if tests else None
     value = in_unit(observation, selection.observed_on, target, plan, ctx)
@@ -272,6 +308,9 @@ def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationCont
     observation = selection.observation
     if observation is None or observation.value is None:
         return measured(node, plan, selection, ctx, ())
+    aside = set_aside_trace(node, plan, selection)
+    if aside is not None:
+        return aside
     evidence = (observation_evidence(observation, selection.observed_on),)
     own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
     if own is not None:

@@ -24,6 +24,7 @@ from criteria_nlp.evaluate.plan import (
     SexPlan,
     Test,
 )
+from criteria_nlp.evaluate.measurements import aside_missing
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
 from criteria_nlp.population.evidence import EvidenceSql
@@ -103,10 +104,12 @@ class LeafCompiler:
                 f"MIN({code}) AS {column}_low",
                 f"MAX({code}) AS {column}_high",
                 f"MAX(CASE WHEN {where} THEN day END) AS {column}_day",
+                f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {column}_aside",
             ]
             chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
             state = (
-                f"(CASE WHEN {chosen} IS NULL THEN 2 WHEN {chosen} = 3 THEN 3 WHEN {low} <> {high} THEN 4 "
+                f"(CASE WHEN {chosen} IS NULL THEN 2 WHEN m.{column}_aside = 1 THEN 6 WHEN {chosen} = 3 THEN 3 "
+                f"WHEN {low} <> {high} THEN 4 "
                 f"WHEN {chosen} = 1 THEN 1 WHEN {chosen} = 0 THEN 0 ELSE 5 END)"
             )
             leaf.columns += [(column, state), (f"{column}_day", f"m.{column}_day")]
@@ -115,6 +118,7 @@ class LeafCompiler:
             which = f"{variable_name(plan.variable)}: which value of "
             leaf.missing += [
                 (f"{column} = 2", text(first), first),
+                (f"{column} = 6", text(aside_missing(plan.variable)), aside_missing(plan.variable)),
                 (f"{column} = 3", text(f"{first} in a unit convertible to {target}"), f"{first}>{target}"),
                 (
                     f"{column} = 4",
@@ -175,14 +179,16 @@ class LeafCompiler:
             branches += [f"WHEN NOT ok_{slot} THEN 2", f"ELSE {truth_code(outcome)}"]
         code = "(CASE " + " ".join(branches) + " END)"
         where = f"var_id = {text(plan.variable)} AND rn = 1"
-        leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref"])
-        leaf.columns = [(name, f"COALESCE(m.{name}_ref, 6)")]
+        aside = f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {name}_aside"
+        leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref", aside])
+        leaf.columns = [(name, f"(CASE WHEN m.{name}_aside = 1 THEN 7 ELSE COALESCE(m.{name}_ref, 6) END)")]
         leaf.truth = state_truth(name)
         first = missing_measurement(plan.variable, plan.loinc, plan.lookback.months)
         ranges = f"{plan.reference} of {plan.variable} (reference range)"
         lab = f"{plan.reference} of {plan.variable} (the laboratory's reference range)"
         leaf.missing = [
             (f"{name} = 6", text(first), first),
+            (f"{name} = 7", text(aside_missing(plan.variable)), aside_missing(plan.variable)),
             (f"{name} = 4", text(ranges), ranges),
             (f"{name} = 5", text(lab), lab),
         ]
