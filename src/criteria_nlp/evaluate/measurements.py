@@ -16,6 +16,7 @@ from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.interval import operator_interval
 from criteria_nlp.ir.logic import Truth, all_of
+from criteria_nlp.knowledge.lexicon import Variable
 from criteria_nlp.knowledge.plausibility import unit_fixed_by_code
 from criteria_nlp.sources.patient import Observation
 
@@ -143,6 +144,8 @@ def in_unit(
     fixed = unit_fixed_by_code(observation.code, ctx.normalized_unit(observation.unit)) if observation.unit else None
     if fixed is not None and fixed[0] == source:
         shown += f" (read as {fixed[0]}: {fixed[1]})"
+    if target is None and source == "1" and _percent_scale(ctx.lexicon.variables.get(plan.variable)):
+        return f"{shown}: a score of 0-100 in the unit '1' may be a fraction of the scale (0.8 for 80) or the score"
     if target is None or source is None:
         if target is not None and source is None:
             return f"{shown}: the observation has no unit, the threshold is in {target}"
@@ -157,6 +160,12 @@ def in_unit(
     converted = conversion.apply(observation.value)
     step = f"{fmt(observation.value)}{unit_text} = {fmt(converted)} {target}{conversion.note}"
     return Value(converted, f"{shown} = {fmt(converted)} {target}", [step])
+
+
+def _percent_scale(variable: Variable | None) -> bool:
+    """A unitless score whose plausible range is 0-100 (Karnofsky, Lansky): a value of it in the unit '1' reads two
+    ways, as the score and as a fraction of the scale, and no threshold in no unit tells which."""
+    return variable is not None and variable.unit is None and variable.plausible == (0, 100)
 
 
 def measured(

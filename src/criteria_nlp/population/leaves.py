@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from criteria_nlp.evaluate.measurements import aside_missing
 from criteria_nlp.evaluate.plan import (
     AgePlan,
     MeasurementPlan,
@@ -24,7 +25,6 @@ from criteria_nlp.evaluate.plan import (
     SexPlan,
     Test,
 )
-from criteria_nlp.evaluate.measurements import aside_missing
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
 from criteria_nlp.population.evidence import EvidenceSql
@@ -301,7 +301,9 @@ class LeafCompiler:
             onset += f"WHEN start_day < {last} THEN FALSE ELSE TRUE END)" if last is not None else "ELSE TRUE END)"
             read = onset if plan.window_reads == "onset" else f"(CASE WHEN {span} = {onset} THEN {span} END)"
         # presence._medication: never taken is no use; an unknown (or, at the index date, held) status is unsure
-        unsure = _in("status_l", plan.unknown_medication | (plan.held_medication if plan.active_at_latest else frozenset()))
+        unsure = _in(
+            "status_l", plan.unknown_medication | (plan.held_medication if plan.active_at_latest else frozenset())
+        )
         medication = (
             f"(CASE WHEN {_in('status_l', plan.not_taken_medication)} THEN FALSE "
             f"WHEN {span} AND {unsure} THEN NULL ELSE {span} END)"
