@@ -16,6 +16,7 @@ from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.interval import operator_interval
 from criteria_nlp.ir.logic import Truth, all_of
+from criteria_nlp.knowledge.lexicon import Variable
 from criteria_nlp.knowledge.plausibility import unit_fixed_by_code
 from criteria_nlp.sources.patient import Observation
 
@@ -26,6 +27,9 @@ class Selection:
     observed_on: date | None
     notes: list[str]
     same_day: list[Observation] = field(default_factory=list)  # other usable values of the chosen date
+    # records of the chosen date or newer (within the look-back) whose value was set aside (unknown unit, no unit,
+    # implausible) or never was a number: the value now may be any, so the older usable one does not decide
+    set_aside: list[tuple[date, Observation]] = field(default_factory=list)
 
 
 def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selection:
@@ -61,7 +65,37 @@ def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selecti
         )
     if index.undated.get(variable_id):
         notes.append(f"{index.undated[variable_id]} undated value(s) ignored")
-    return Selection(chosen, chosen_on, notes, same_day)
+    aside = []
+    if chosen_on is not None:
+        aside = [(day, o) for day, o in ordered if o.value is None and chosen_on <= day <= lookback.end]
+    return Selection(chosen, chosen_on, notes, same_day, aside)
+
+
+def aside_missing(variable_id: str) -> str:
+    """The datum that would decide a measurement whose newest record was set aside."""
+    return f"{variable_name(variable_id)}: a usable value as recent as the record set aside"
+
+
+def set_aside_trace(node: Node, plan: MeasurementPlan | ReferencePlan, selection: Selection) -> TraceNode | None:
+    """A record as recent as the value selected, or newer, whose value could not be used: the current value is not
+    known (the set-aside one may fail the test), so the test is unknown rather than decided by an older value."""
+    if not selection.set_aside or selection.observation is None:
+        return None
+    name = variable_name(plan.variable)
+    shown = "; ".join(f"{o.id} ({day})" for day, o in selection.set_aside)
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"the most recent {name} record(s) have no usable value ({shown}: see the loading warnings); the older "
+        f"{fmt(selection.observation.value or 0)} {selection.observation.unit or ''} of {selection.observed_on} "
+        "is not the current value: needs review".replace("  ", " "),
+        evidence=(
+            observation_evidence(selection.observation, selection.observed_on),
+            *(observation_evidence(o, day) for day, o in selection.set_aside),
+        ),
+        threshold=plan.threshold,
+        missing=(aside_missing(plan.variable),),
+    )
 
 
 def observation_evidence(observation: Observation, observed_on: date | None) -> Evidence:
@@ -110,6 +144,8 @@ def in_unit(
     fixed = unit_fixed_by_code(observation.code, ctx.normalized_unit(observation.unit)) if observation.unit else None
     if fixed is not None and fixed[0] == source:
         shown += f" (read as {fixed[0]}: {fixed[1]})"
+    if target is None and source == "1" and _percent_scale(ctx.lexicon.variables.get(plan.variable)):
+        return f"{shown}: a score of 0-100 in the unit '1' may be a fraction of the scale (0.8 for 80) or the score"
     if target is None or source is None:
         if target is not None and source is None:
             return f"{shown}: the observation has no unit, the threshold is in {target}"
@@ -124,6 +160,12 @@ def in_unit(
     converted = conversion.apply(observation.value)
     step = f"{fmt(observation.value)}{unit_text} = {fmt(converted)} {target}{conversion.note}"
     return Value(converted, f"{shown} = {fmt(converted)} {target}", [step])
+
+
+def _percent_scale(variable: Variable | None) -> bool:
+    """A unitless score whose plausible range is 0-100 (Karnofsky, Lansky): a value of it in the unit '1' reads two
+    ways, as the score and as a fraction of the scale, and no threshold in no unit tells which."""
+    return variable is not None and variable.unit is None and variable.plausible == (0, 100)
 
 
 def measured(
@@ -151,6 +193,9 @@ def measured(
             assumed=assumed,
             missing=(missing_measurement(plan.variable, plan.loinc, plan.lookback.months),),
         )
+    aside = set_aside_trace(node, plan, selection)
+    if aside is not None:
+        return aside
     evidence = (observation_evidence(observation, selection.observed_on),)
     target = tests[0].unit if tests else None
     value = in_unit(observation, selection.observed_on, target, plan, ctx)
@@ -272,6 +317,9 @@ def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationCont
     observation = selection.observation
     if observation is None or observation.value is None:
         return measured(node, plan, selection, ctx, ())
+    aside = set_aside_trace(node, plan, selection)
+    if aside is not None:
+        return aside
     evidence = (observation_evidence(observation, selection.observed_on),)
     own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
     if own is not None:

@@ -55,7 +55,14 @@ RELATIVE_TOLERANCE = 1e-9
 IGNORED_VERIFICATION = frozenset({"refuted", "entered-in-error"})
 UNCONFIRMED_VERIFICATION = frozenset({"unconfirmed", "provisional", "differential"})
 INACTIVE_CONDITION = frozenset({"resolved", "inactive", "remission"})
-INACTIVE_MEDICATION = frozenset({"stopped", "completed", "cancelled", "entered-in-error", "not-taken"})
+# medication statuses (MedicationRequest, MedicationStatement, MedicationAdministration): never taken (an order not
+# yet actionable or withdrawn, a statement of intent, a dose not given) is no use at all, neither current nor prior;
+# "unknown" says nothing about use (unknown wherever it would decide); "on-hold" is a therapy suspended for now:
+# whether the patient takes it at the index date is unknown, that it was taken before is read from its dates
+NOT_TAKEN_MEDICATION = frozenset({"draft", "intended", "not-taken", "not-done", "cancelled", "entered-in-error"})
+INACTIVE_MEDICATION = frozenset({"stopped", "completed"}) | NOT_TAKEN_MEDICATION
+UNKNOWN_MEDICATION = frozenset({"unknown"})
+HELD_MEDICATION = frozenset({"on-hold"})
 
 # the record kinds whose text may name a concept of a category
 TEXT_MATCH_KINDS: dict[str, tuple[str, ...]] = {
@@ -262,6 +269,10 @@ class PresencePlan:
     # a "new" qualifier ("newly diagnosed") with no window stated and no default: a record can make the leaf at most
     # UNKNOWN (``broader`` is then set too), the qualifier as written for the trace
     new_unstated: str | None = None
+    # medication statuses (see NOT_TAKEN_MEDICATION): never taken, unknown use, held at the index date
+    not_taken_medication: frozenset[str] = NOT_TAKEN_MEDICATION
+    unknown_medication: frozenset[str] = UNKNOWN_MEDICATION
+    held_medication: frozenset[str] = HELD_MEDICATION
 
 
 Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review

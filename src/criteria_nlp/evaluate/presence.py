@@ -24,7 +24,9 @@ def timing(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth,
     readings agree."""
     if record.resource_type == "Procedure":
         return _performed(record, plan, index_date)
-    if plan.window is None or plan.window_reads == "span" or record.resource_type == "Medication":
+    if record.resource_type == "Medication":
+        return _medication(record, plan, index_date)
+    if plan.window is None or plan.window_reads == "span":
         return _span(record, plan, index_date)
     onset = _onset(record, plan.window)
     if plan.window_reads == "onset":
@@ -62,6 +64,19 @@ def _onset(record: Record, window: Window) -> tuple[Truth, str]:
     if window.earliest is not None and start < window.earliest:
         return Truth.FALSE, f"began {start}, before {window.earliest}"
     return Truth.TRUE, f"began {start}"
+
+
+def _medication(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, str]:
+    """A medication by its span, and by its status: one never taken (a draft order, an intention) is no use; one
+    whose status is unknown, or held at the index date, is not known to be taken where its span would say so."""
+    status = (record.status or "").lower()
+    if status in plan.not_taken_medication:
+        return Truth.FALSE, f"status {status}: never taken"
+    outcome, why = _span(record, plan, index_date)
+    unsure = status in plan.unknown_medication or (plan.active_at_latest and status in plan.held_medication)
+    if outcome is Truth.TRUE and unsure:
+        return Truth.UNKNOWN, f"{why}; status {status}: whether it is taken is not known"
+    return outcome, why
 
 
 def _span(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, str]:

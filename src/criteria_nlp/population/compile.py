@@ -200,13 +200,17 @@ def _observation_ctes(
         f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized")
     )
     window = f"CAST(o.effective AS DATE) BETWEEN {day(ctx.lookback_start)} AND {day(ctx.index_date)}"
+    # records without a usable value are kept for one thing: ``aside_day``, the newest of them (a set-aside value
+    # as recent as the one selected makes the test unknown, ``measurements.set_aside_trace``)
+    part = "PARTITION BY patient_id, var_id"
     return [
         "obs0 AS (SELECT o.patient_id, c.*, CAST(o.effective AS DATE) AS day, o.effective, o.id AS obs_id, o.value, "
         f"o.comparator, o.reference_low, o.reference_high{converted} FROM observations o JOIN cnl_obs c ON "
-        f"{keys} WHERE o.effective IS NOT NULL AND o.value IS NOT NULL AND {window})",
-        "obs1 AS (SELECT obs0.*, MAX(day) OVER (PARTITION BY patient_id, var_id) AS last_day, ROW_NUMBER() OVER "
-        "(PARTITION BY patient_id, var_id ORDER BY effective DESC, obs_id DESC) AS rn FROM obs0)",
-        f"obs AS (SELECT {_with(columns)} FROM obs1 WHERE day = last_day)",
+        f"{keys} WHERE o.effective IS NOT NULL AND {window})",
+        f"obs1 AS (SELECT obs0.*, MAX(CASE WHEN value IS NOT NULL THEN day END) OVER ({part}) AS last_day, "
+        f"MAX(CASE WHEN value IS NULL THEN day END) OVER ({part}) AS aside_day, ROW_NUMBER() OVER "
+        f"({part} ORDER BY (CASE WHEN value IS NULL THEN 1 ELSE 0 END), effective DESC, obs_id DESC) AS rn FROM obs0)",
+        f"obs AS (SELECT {_with(columns)} FROM obs1 WHERE day = last_day AND value IS NOT NULL)",
         "m AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM obs GROUP BY patient_id)",
     ]
 

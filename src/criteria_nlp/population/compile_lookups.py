@@ -35,8 +35,7 @@ Distinct = Callable[[str], list[tuple[Any, ...]]]
 OBS_KEYS = ("variable", "system", "code", "unit", "unit_normalized")
 
 DISTINCT_OBSERVATIONS = (
-    "SELECT DISTINCT variable, system, code, unit, unit_normalized FROM observations "
-    "WHERE effective IS NOT NULL AND value IS NOT NULL"
+    "SELECT DISTINCT variable, system, code, unit, unit_normalized FROM observations WHERE effective IS NOT NULL"
 )
 DISTINCT_COMPARATORS = "SELECT DISTINCT comparator FROM observations WHERE comparator IS NOT NULL"
 RECORD_KEYS = ("rtype", "codes_key", "text", "display")

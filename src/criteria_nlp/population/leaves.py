@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from criteria_nlp.evaluate.measurements import aside_missing
 from criteria_nlp.evaluate.plan import (
     AgePlan,
     MeasurementPlan,
@@ -103,10 +104,12 @@ class LeafCompiler:
                 f"MIN({code}) AS {column}_low",
                 f"MAX({code}) AS {column}_high",
                 f"MAX(CASE WHEN {where} THEN day END) AS {column}_day",
+                f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {column}_aside",
             ]
             chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
             state = (
-                f"(CASE WHEN {chosen} IS NULL THEN 2 WHEN {chosen} = 3 THEN 3 WHEN {low} <> {high} THEN 4 "
+                f"(CASE WHEN {chosen} IS NULL THEN 2 WHEN m.{column}_aside = 1 THEN 6 WHEN {chosen} = 3 THEN 3 "
+                f"WHEN {low} <> {high} THEN 4 "
                 f"WHEN {chosen} = 1 THEN 1 WHEN {chosen} = 0 THEN 0 ELSE 5 END)"
             )
             leaf.columns += [(column, state), (f"{column}_day", f"m.{column}_day")]
@@ -115,6 +118,7 @@ class LeafCompiler:
             which = f"{variable_name(plan.variable)}: which value of "
             leaf.missing += [
                 (f"{column} = 2", text(first), first),
+                (f"{column} = 6", text(aside_missing(plan.variable)), aside_missing(plan.variable)),
                 (f"{column} = 3", text(f"{first} in a unit convertible to {target}"), f"{first}>{target}"),
                 (
                     f"{column} = 4",
@@ -175,14 +179,16 @@ class LeafCompiler:
             branches += [f"WHEN NOT ok_{slot} THEN 2", f"ELSE {truth_code(outcome)}"]
         code = "(CASE " + " ".join(branches) + " END)"
         where = f"var_id = {text(plan.variable)} AND rn = 1"
-        leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref"])
-        leaf.columns = [(name, f"COALESCE(m.{name}_ref, 6)")]
+        aside = f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {name}_aside"
+        leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref", aside])
+        leaf.columns = [(name, f"(CASE WHEN m.{name}_aside = 1 THEN 7 ELSE COALESCE(m.{name}_ref, 6) END)")]
         leaf.truth = state_truth(name)
         first = missing_measurement(plan.variable, plan.loinc, plan.lookback.months)
         ranges = f"{plan.reference} of {plan.variable} (reference range)"
         lab = f"{plan.reference} of {plan.variable} (the laboratory's reference range)"
         leaf.missing = [
             (f"{name} = 6", text(first), first),
+            (f"{name} = 7", text(aside_missing(plan.variable)), aside_missing(plan.variable)),
             (f"{name} = 4", text(ranges), ranges),
             (f"{name} = 5", text(lab), lab),
         ]
@@ -288,13 +294,24 @@ class LeafCompiler:
             other += f"WHEN start_day IS NULL THEN {undated} "
             other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
         span = f"(CASE {other} END)"
+        read = span
         if plan.window is not None and plan.window_reads != "span":
             # presence._onset: an event's onset must fall in the window; "either": only where both readings agree
             onset = f"(CASE WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
             onset += f"WHEN start_day < {last} THEN FALSE ELSE TRUE END)" if last is not None else "ELSE TRUE END)"
             read = onset if plan.window_reads == "onset" else f"(CASE WHEN {span} = {onset} THEN {span} END)"
-            span = f"(CASE WHEN rtype = 'Medication' THEN {span} ELSE {read} END)"
-        return f"(CASE WHEN rtype = 'Procedure' THEN (CASE {procedure}ELSE TRUE END) ELSE {span} END)"
+        # presence._medication: never taken is no use; an unknown (or, at the index date, held) status is unsure
+        unsure = _in(
+            "status_l", plan.unknown_medication | (plan.held_medication if plan.active_at_latest else frozenset())
+        )
+        medication = (
+            f"(CASE WHEN {_in('status_l', plan.not_taken_medication)} THEN FALSE "
+            f"WHEN {span} AND {unsure} THEN NULL ELSE {span} END)"
+        )
+        return (
+            f"(CASE WHEN rtype = 'Procedure' THEN (CASE {procedure}ELSE TRUE END) "
+            f"WHEN rtype = 'Medication' THEN {medication} ELSE {read} END)"
+        )
 
     def presence(self, name: str, plan: PresencePlan) -> LeafSql:
         """``eval_presence``: the patient flag, coded records in time, uncertain or text-only matches (unknown), a
