@@ -81,6 +81,8 @@ COMPLETENESS: dict[str, tuple[str, str]] = {
 }
 # concepts a patient flag decides when recorded (and that a male patient cannot have)
 PATIENT_FLAGS = frozenset({"pregnancy", "breastfeeding"})
+# concepts only a woman can have: FALSE for a man whatever the records (childbearing potential has no code either)
+FEMALE_ONLY = PATIENT_FLAGS | {"childbearing_potential"}
 
 WORD = re.compile(r"\w+")
 
@@ -273,6 +275,9 @@ class PresencePlan:
     not_taken_medication: frozenset[str] = NOT_TAKEN_MEDICATION
     unknown_medication: frozenset[str] = UNKNOWN_MEDICATION
     held_medication: frozenset[str] = HELD_MEDICATION
+    # a condition or state the lexicon gives no code (childbearing potential): only a record's text could name it,
+    # so a record list marked complete does not show it absent
+    uncoded: bool = False
 
 
 Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review
@@ -549,7 +554,7 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         inactive_condition=INACTIVE_CONDITION,
         inactive_medication=INACTIVE_MEDICATION,
         patient_flag=("pregnant" if ref.id == "pregnancy" else "breastfeeding") if flagged and window is None else None,
-        not_applicable_to="male" if flagged else None,
+        not_applicable_to="male" if ref.id in FEMALE_ONLY else None,
         complete_flag=complete_flag,
         record_list=record_list,
         term_id=term,
@@ -558,6 +563,7 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         past_form_codes=past_forms,
         window_reads=window_reading(ref.qualifiers, category, concept.id if concept else None) if window else "span",
         new_unstated=new_unstated,
+        uncoded=codes is not None and not codes.snomed and not codes.icd10 and category in ("condition", "state"),
     )
 
 

@@ -337,7 +337,7 @@ def _absent(
     assumed = plan.window is not None and plan.window.anchor_assumed
     where = _where(plan)
     others = f" (matching records outside the time: {_describe(matched)})" if matched else ""
-    if getattr(index.patient, plan.complete_flag):
+    if getattr(index.patient, plan.complete_flag) and not plan.uncoded:
         return trace(
             node,
             Truth.FALSE,
@@ -348,8 +348,18 @@ def _absent(
     return trace(
         node,
         Truth.UNKNOWN,
-        f"no record of {plan.name}{where}, but the {plan.record_list} list is not marked complete{others}",
+        f"no record of {plan.name}{where}, but "
+        + (_UNCODED.format(plan.record_list) if plan.uncoded else f"the {plan.record_list} list is not marked complete")
+        + others,
         evidence=evidence,
         assumed=assumed,
-        missing=(f"{plan.name}{where} ({plan.record_list} list not known to be complete)",),
+        missing=(f"{plan.name}{where} ({absence_unknown(plan)})",),
     )
+
+
+_UNCODED = "no code of it exists for a record to carry, so even a complete {} list cannot show it absent"
+
+
+def absence_unknown(plan: PresencePlan) -> str:
+    """Why no record leaves the leaf unknown, as the missing data names it (the SQL engines give the same)."""
+    return _UNCODED.format(plan.record_list) if plan.uncoded else f"{plan.record_list} list not known to be complete"

@@ -25,6 +25,7 @@ from criteria_nlp.evaluate.plan import (
     SexPlan,
     Test,
 )
+from criteria_nlp.evaluate.presence import absence_unknown
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
 from criteria_nlp.population.evidence import EvidenceSql
@@ -348,7 +349,8 @@ class LeafCompiler:
         else:
             if plan.concept is None:  # records the terminology cannot compare: absence stays unknown
                 branches.append(f"WHEN COALESCE(r.{name}_un, 0) = 1 THEN 2")
-            branches.append(f"WHEN COALESCE(p.{plan.complete_flag}, FALSE) THEN 0 ELSE 4")
+            complete = "FALSE" if plan.uncoded else f"COALESCE(p.{plan.complete_flag}, FALSE)"
+            branches.append(f"WHEN {complete} THEN 0 ELSE 4")
         leaf.columns = [(name, "(CASE " + " ".join(branches) + " END)")]
         leaf.truth = state_truth(name)
         where = (
@@ -357,7 +359,7 @@ class LeafCompiler:
             else (" before the index date" if plan.historical else " at the index date")
         )
         disagree = f"{plan.concept}: confirm (the patient flag and a coded record disagree)"
-        absent = f"{plan.name}{where} ({plan.record_list} list not known to be complete)"
+        absent = f"{plan.name}{where} ({absence_unknown(plan)})"
         leaf.missing = [(f"{name} = 3", text(disagree), disagree), (f"{name} = 4", text(absent), absent)]
         return leaf
 
