@@ -30,6 +30,7 @@ from criteria_nlp.build.not_computable import read_not_computable
 from criteria_nlp.build.requirements import read_requirements
 from criteria_nlp.build.sex import read_sex
 from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.threshold_windows import read_threshold_windows
 from criteria_nlp.build.thresholds import read_thresholds
 from criteria_nlp.grammar import ConstraintChunk, WindowChunk
 from criteria_nlp.knowledge.lexicon import cue_scopes
@@ -47,6 +48,7 @@ READERS: tuple[Reader, ...] = (
     read_concepts,  # concepts with qualifiers, definitions, coordination ellipsis
     read_negation,  # which concepts a negation cue reaches (cue direction and scope from cues.tsv)
     read_lists,  # the concepts as one node: connectives, section semantics, windows
+    read_threshold_windows,  # "hemoglobin ≥ 9 g/dL within 14 days prior to enrollment": when it was measured
     read_definitions,  # "anemia (hemoglobin < 9 g/dL)": a condition defined by its bracketed threshold, by section
     read_windows,  # windows no concept took
     read_sex,  # a sex restriction, or whom the clause applies to
@@ -173,6 +175,7 @@ TRIGGERS: dict[Reader, Trigger] = {
     read_negation: Trigger(kinds=frozenset({"NEG"}), words=_NEG_CUES),
     read_windows: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # windows parsed or found by reading
     read_named_durations: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # the same windows, before lists
+    read_threshold_windows: Trigger(chunks=(WindowChunk,)),  # a window the grammar parsed, left by the concepts
     read_sex: Trigger(kinds=frozenset({"SEX"})),
     read_not_computable: Trigger(kinds=frozenset({"NOTCOMP"})),
 }

@@ -134,6 +134,17 @@ class Lookback:
     start: date
     end: date  # the index date
     policy: Literal["most_recent"] = "most_recent"
+    # the criterion's own window ("within 14 days before enrollment (2026-05-18 to 2026-06-01)"), as the trace words
+    # it; None: the evaluation's default look-back
+    window: str | None = None
+
+    def within(self) -> str:
+        """When a deciding value must be dated: "within 12 months", or the criterion's window."""
+        return self.window or f"within {self.months} months"
+
+    def name(self) -> str:
+        """What a value before ``start`` falls out of: "the 12-month look-back", or "the window"."""
+        return "the window" if self.window else f"the {self.months}-month look-back"
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,8 +330,29 @@ def plan_for(node: Node, context: PlanContext) -> Plan:
 # --- measurements -------------------------------------------------------------------------------------------------
 
 
-def _lookback(context: PlanContext) -> Lookback:
-    return Lookback(context.lookback_months, context.lookback_start, context.index_date)
+def _lookback(context: PlanContext, written: TemporalWindow | None = None) -> Lookback | str:
+    """The default look-back, the criterion's window as the look-back, or why that window cannot be read exactly
+    (the threshold is then unknown: the default look-back never decides in its place)."""
+    default = Lookback(context.lookback_months, context.lookback_start, context.index_date)
+    if written is None:
+        return default
+    if written.min_ago is not None or written.max_ago is None:
+        return "the measurement's time window does not end at the index date"
+    window = _window(written, context)
+    if isinstance(window, str):
+        return window
+    if window is None or window.earliest is None:
+        return "the measurement's time window cannot be read"
+    description = window.description
+    if written.anchor:
+        description += f", {written.anchor} taken as the index date"
+    start = window.earliest
+    if start < context.lookback_start:
+        # the engines read observations within the default look-back only (the SQL ones too): an older value in a
+        # longer window is not read, so the threshold is unknown rather than decided on it
+        start = context.lookback_start
+        description += f", values before the {context.lookback_months}-month look-back ({start}) not read"
+    return replace(default, start=start, window=description)
 
 
 def _variable(ref: VariableRef, context: PlanContext) -> Variable | Review:
@@ -350,8 +382,15 @@ def _threshold_unit(quantity: Quantity, variable: Variable, context: PlanContext
 
 
 def _measurement(
-    variable: Variable, bounds: list[tuple[str, Quantity]], threshold: str, context: PlanContext
+    variable: Variable,
+    bounds: list[tuple[str, Quantity]],
+    threshold: str,
+    context: PlanContext,
+    window: TemporalWindow | None = None,
 ) -> MeasurementPlan | Review:
+    lookback = _lookback(context, window)
+    if isinstance(lookback, str):
+        return Review(f"{lookback}: needs review", threshold=threshold)
     tests: list[Test] = []
     for operator, quantity in bounds:
         unit = _threshold_unit(quantity, variable, context)
@@ -371,7 +410,7 @@ def _measurement(
         lexicon_unit=variable.unit,
         tests=tuple(tests),
         threshold=threshold,
-        lookback=_lookback(context),
+        lookback=lookback,
         conversions=tuple(conversions),
         assumed_note=f"the criterion gives no unit; the lexicon's unit {variable.unit} is assumed" if assumed else None,
     )
@@ -384,7 +423,8 @@ def _plan_comparison(node: Comparison, context: PlanContext) -> Plan:
     variable = _variable(node.variable, context)
     if isinstance(variable, Review):
         return variable
-    plan = _measurement(variable, [(node.operator, node.quantity)], f"{node.operator} {node.quantity}", context)
+    threshold = f"{node.operator} {node.quantity}"
+    plan = _measurement(variable, [(node.operator, node.quantity)], threshold, context, node.window)
     if isinstance(plan, MeasurementPlan) and plan.tests[0].assumed:
         return replace(plan, threshold=f"{node.operator} {fmt(node.quantity.value)} {plan.tests[0].unit}")
     return plan
@@ -397,13 +437,17 @@ def _plan_range(node: Range, context: PlanContext) -> Plan:
     bounds = [(">=" if node.low_inclusive else ">", q) for q in (node.low,) if q is not None]
     bounds += [("<=" if node.high_inclusive else "<", q) for q in (node.high,) if q is not None]
     threshold = f"in {interval_text(node.low, node.low_inclusive, node.high, node.high_inclusive)}"
-    return _measurement(variable, bounds, threshold, context)
+    return _measurement(variable, bounds, threshold, context, node.window)
 
 
 def _plan_reference_multiple(node: ReferenceMultiple, context: PlanContext) -> Plan:
     variable = _variable(node.variable, context)
     if isinstance(variable, Review):
         return variable
+    threshold = f"{node.operator} {fmt(node.factor)} × {node.reference}"
+    lookback = _lookback(context, node.window)
+    if isinstance(lookback, str):
+        return Review(f"{lookback}: needs review", threshold=threshold)
     default = variable.reference
     limit = None
     if default is not None:
@@ -419,8 +463,8 @@ def _plan_reference_multiple(node: ReferenceMultiple, context: PlanContext) -> P
         default=default,
         default_limit=limit,
         default_unit=context.normalized_unit(default.unit) if default is not None and default.unit else None,
-        threshold=f"{node.operator} {fmt(node.factor)} × {node.reference}",
-        lookback=_lookback(context),
+        threshold=threshold,
+        lookback=lookback,
     )
 
 

@@ -92,7 +92,7 @@ class LeafCompiler:
         groups = [plan.tests] if len({t.unit for t in plan.tests}) <= 1 else [(t,) for t in plan.tests]
         leaf = LeafSql()
         truths = []
-        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.months)
+        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
         where = f"var_id = {text(plan.variable)}"
         for number, tests in enumerate(groups):
             column = f"{name}_{number}"
@@ -178,7 +178,7 @@ class LeafCompiler:
         leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref"])
         leaf.columns = [(name, f"COALESCE(m.{name}_ref, 6)")]
         leaf.truth = state_truth(name)
-        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.months)
+        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
         ranges = f"{plan.reference} of {plan.variable} (reference range)"
         lab = f"{plan.reference} of {plan.variable} (the laboratory's reference range)"
         leaf.missing = [

@@ -1,0 +1,69 @@
+"""Reader "threshold_windows": a time window written after or before the thresholds of a clause.
+
+"Hemoglobin ≥ 9 g/dL within 14 days prior to enrollment", "HbA1c ≤ 10% in the past 3 months", "Within 14 days
+before enrollment: hemoglobin ≥ 9 g/dL, platelets ≥ 100,000/mm3": the window says when the value must have been
+measured. Left unread, the threshold would read the evaluation's default look-back (12 months) and an old value
+would decide; read, it becomes the threshold's own look-back (``window`` on ``comparison``, ``range`` and
+``reference_multiple``), so a value outside it is not used and no value inside it is unknown.
+
+The window is taken only when it is the clause's one window no concept took (``read_lists`` gives a concept its
+nearest window first), and it lies after the last threshold or before the first: a window between two thresholds
+may be either's, and stays unread (unknown) as before. Its anchor is the first anchor word after it ("prior to
+enrollment"), as for a concept's window. Ages are not measurements and take no window.
+"""
+
+from __future__ import annotations
+
+from criteria_nlp.build.state import BuildState
+from criteria_nlp.grammar import Piece, WindowChunk
+from criteria_nlp.ir import Comparison, Node, Range, ReferenceMultiple, TemporalWindow, map_children, walk
+
+THRESHOLD_WINDOWS = "threshold_windows"
+
+_WINDOWED = (Comparison, Range, ReferenceMultiple)
+
+
+def read_threshold_windows(state: BuildState) -> None:
+    if state.numeric is None:
+        return
+    windows = [c for c in state.chunks if isinstance(c, WindowChunk) and id(c) not in state.placed_windows]
+    if len(windows) != 1:
+        return
+    thresholds = [n for n in walk(state.numeric) if _takes_window(n)]
+    if not thresholds:
+        return
+    window = windows[0]
+    after = window.span.start >= max(n.span.end for n in thresholds)
+    before = window.span.end <= min(n.span.start for n in thresholds)
+    if not (after or before):
+        return
+    state.placed_windows.add(id(window))
+    state.place(window, THRESHOLD_WINDOWS)
+    anchor = _anchor(state, window)
+    written = TemporalWindow(
+        min_ago=window.min_ago,
+        max_ago=window.max_ago,
+        anchor=anchor.text if anchor is not None else None,
+        span=window.span,
+    )
+    state.numeric = with_threshold_window(state.numeric, written)
+
+
+def _takes_window(node: Node) -> bool:
+    return isinstance(node, _WINDOWED) and node.window is None and node.variable.id != "age"
+
+
+def _anchor(state: BuildState, window: WindowChunk) -> Piece | None:
+    """The first anchor word after the window ("prior to enrollment"), taken with it."""
+    for piece in state.prose:
+        if "ANCHOR" in piece.kinds and piece.char_start >= window.span.end and not state.taken(piece):
+            state.take(piece, THRESHOLD_WINDOWS, "window")
+            return piece
+    return None
+
+
+def with_threshold_window(node: Node, window: TemporalWindow) -> Node:
+    """``node`` with ``window`` on every threshold on a measured variable that has none."""
+    if _takes_window(node):
+        return node.model_copy(update={"window": window})
+    return map_children(node, lambda child: with_threshold_window(child, window))
