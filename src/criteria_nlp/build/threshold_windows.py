@@ -9,7 +9,8 @@ would decide; read, it becomes the threshold's own look-back (``window`` on ``co
 The window is taken only when it is the clause's one window no concept took (``read_lists`` gives a concept its
 nearest window first), and it lies after the last threshold or before the first: a window between two thresholds
 may be either's, and stays unread (unknown) as before. Its anchor is the first anchor word after it ("prior to
-enrollment"), as for a concept's window. Ages are not measurements and take no window.
+enrollment"), as for a concept's window. Ages are not measurements and take no window; nor do variables the
+lexicon does not know.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ def read_threshold_windows(state: BuildState) -> None:
 
 
 def _takes_window(node: Node) -> bool:
-    return isinstance(node, _WINDOWED) and node.window is None and node.variable.id != "age"
+    # a variable the lexicon does not know ("rise in serum creatinine ≥ 0.3 mg/dL within 48 hours": a change over the
+    # window) is decided by no record, and its window may be the change's own span: left as written
+    return isinstance(node, _WINDOWED) and node.window is None and node.variable.id not in (None, "age")
 
 
 def _anchor(state: BuildState, window: WindowChunk) -> Piece | None:

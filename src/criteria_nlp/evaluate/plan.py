@@ -22,7 +22,12 @@ from functools import cache
 from typing import Any, Literal, Protocol
 
 from criteria_nlp.errors import CriteriaEvaluationError
-from criteria_nlp.evaluate.dates import time_before, window_duration
+from criteria_nlp.evaluate.dates import window_duration
+
+# Lookback and Window are read from here by the engines (re-exported)
+from criteria_nlp.evaluate.lookback import Lookback as Lookback
+from criteria_nlp.evaluate.lookback import Window as Window
+from criteria_nlp.evaluate.lookback import lookback_of, window_dates
 from criteria_nlp.evaluate.qualifiers import (
     default_window,
     history_qualifiers,
@@ -127,27 +132,6 @@ class CodeSet:
 
 
 @dataclass(frozen=True, slots=True)
-class Lookback:
-    """Selection policy of a measurement: the most recent usable value dated in [start, end] decides."""
-
-    months: int
-    start: date
-    end: date  # the index date
-    policy: Literal["most_recent"] = "most_recent"
-    # the criterion's own window ("within 14 days before enrollment (2026-05-18 to 2026-06-01)"), as the trace words
-    # it; None: the evaluation's default look-back
-    window: str | None = None
-
-    def within(self) -> str:
-        """When a deciding value must be dated: "within 12 months", or the criterion's window."""
-        return self.window or f"within {self.months} months"
-
-    def name(self) -> str:
-        """What a value before ``start`` falls out of: "the 12-month look-back", or "the window"."""
-        return "the window" if self.window else f"the {self.months}-month look-back"
-
-
-@dataclass(frozen=True, slots=True)
 class Test:
     """One comparison ``value operator limit`` with the value in ``unit``; ``assumed`` when the criterion gave no
     unit and the lexicon's canonical unit was taken."""
@@ -219,16 +203,6 @@ class AgePlan:
 @dataclass(frozen=True, slots=True)
 class SexPlan:
     sex: str  # "female" or "male"
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """When a record must fall: its span must overlap [earliest, latest] (a procedure's date must fall inside)."""
-
-    earliest: date | None
-    latest: date
-    description: str  # "within 6 month before the index date (2026-05-01 to 2026-11-01)"
-    anchor_assumed: bool  # an anchor other than the index date ("randomisation") taken as the index date
 
 
 @dataclass(frozen=True, slots=True)
@@ -330,31 +304,6 @@ def plan_for(node: Node, context: PlanContext) -> Plan:
 # --- measurements -------------------------------------------------------------------------------------------------
 
 
-def _lookback(context: PlanContext, written: TemporalWindow | None = None) -> Lookback | str:
-    """The default look-back, the criterion's window as the look-back, or why that window cannot be read exactly
-    (the threshold is then unknown: the default look-back never decides in its place)."""
-    default = Lookback(context.lookback_months, context.lookback_start, context.index_date)
-    if written is None:
-        return default
-    if written.min_ago is not None or written.max_ago is None:
-        return "the measurement's time window does not end at the index date"
-    window = _window(written, context)
-    if isinstance(window, str):
-        return window
-    if window is None or window.earliest is None:
-        return "the measurement's time window cannot be read"
-    description = window.description
-    if written.anchor:
-        description += f", {written.anchor} taken as the index date"
-    start = window.earliest
-    if start < context.lookback_start:
-        # the engines read observations within the default look-back only (the SQL ones too): an older value in a
-        # longer window is not read, so the threshold is unknown rather than decided on it
-        start = context.lookback_start
-        description += f", values before the {context.lookback_months}-month look-back ({start}) not read"
-    return replace(default, start=start, window=description)
-
-
 def _variable(ref: VariableRef, context: PlanContext) -> Variable | Review:
     if ref.id is None:
         return Review(
@@ -388,7 +337,7 @@ def _measurement(
     context: PlanContext,
     window: TemporalWindow | None = None,
 ) -> MeasurementPlan | Review:
-    lookback = _lookback(context, window)
+    lookback = lookback_of(context, window)
     if isinstance(lookback, str):
         return Review(f"{lookback}: needs review", threshold=threshold)
     tests: list[Test] = []
@@ -445,7 +394,7 @@ def _plan_reference_multiple(node: ReferenceMultiple, context: PlanContext) -> P
     if isinstance(variable, Review):
         return variable
     threshold = f"{node.operator} {fmt(node.factor)} × {node.reference}"
-    lookback = _lookback(context, node.window)
+    lookback = lookback_of(context, node.window)
     if isinstance(lookback, str):
         return Review(f"{lookback}: needs review", threshold=threshold)
     default = variable.reference
@@ -504,32 +453,6 @@ def _plan_demographic(node: Demographic, context: PlanContext) -> Plan:
 # --- presence -----------------------------------------------------------------------------------------------------
 
 
-def _window(window: TemporalWindow | None, context: PlanContext) -> Window | str | None:
-    """The window's dates, None for none (at the index date), or why it cannot be used."""
-    if window is None:
-        return None
-    latest = context.index_date
-    earliest: date | None = None
-    words = []
-    if window.min_ago is not None:
-        moved = time_before(context.index_date, window.min_ago)
-        if moved is None:
-            return f"window unit {window.min_ago.unit!r} is not a duration"
-        latest = moved
-        words.append(f"at least {window.min_ago} before")
-    if window.max_ago is not None:
-        moved = time_before(context.index_date, window.max_ago)
-        if moved is None:
-            return f"window unit {window.max_ago.unit!r} is not a duration"
-        earliest = moved
-        words.append(f"within {window.max_ago} before")
-    if earliest is not None and earliest > latest:
-        return "the window is empty (its earliest date is after its latest)"
-    anchor = window.anchor or "the index date"
-    span = f"{earliest or 'any time'} to {latest}"
-    return Window(earliest, latest, f"{' and '.join(words)} {anchor} ({span})", window.anchor is not None)
-
-
 @cache
 def _mention_pattern(mention: str) -> re.Pattern[str] | None:
     if len(mention) < 4:
@@ -547,7 +470,7 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
                 f"concept id {ref.id!r} is not in the lexicon: needs review", (f"review: unknown concept {ref.id!r}",)
             )
     new = new_qualifier(ref.qualifiers)
-    window = _window(node.window or default_window(new, node.span), context)
+    window = window_dates(node.window or default_window(new, node.span), context)
     if isinstance(window, str):
         return Review(f"{window}: needs review")
     new_unstated = new[0] if new is not None and window is None else None

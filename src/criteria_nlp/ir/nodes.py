@@ -121,8 +121,6 @@ class NodeBase(Frozen):
     span: Span
 
 
-
-
 class All(NodeBase):
     kind: Literal["all"] = "all"
     children: tuple[Node, ...]
