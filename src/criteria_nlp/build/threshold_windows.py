@@ -47,7 +47,10 @@ def read_threshold_windows(state: BuildState) -> None:
         anchor=anchor.text if anchor is not None else None,
         span=window.span,
     )
-    state.numeric = with_threshold_window(state.numeric, written)
+    # the threshold nearest the window holds its words too (as a concept's span covers its window): the last one for
+    # a window after them, the first one for a window heading them
+    nearest = max(thresholds, key=lambda n: n.span.end) if after else min(thresholds, key=lambda n: n.span.start)
+    state.numeric = with_threshold_window(state.numeric, written, nearest)
 
 
 def _takes_window(node: Node) -> bool:
@@ -65,8 +68,10 @@ def _anchor(state: BuildState, window: WindowChunk) -> Piece | None:
     return None
 
 
-def with_threshold_window(node: Node, window: TemporalWindow) -> Node:
-    """``node`` with ``window`` on every threshold on a measured variable that has none."""
+def with_threshold_window(node: Node, window: TemporalWindow, nearest: Node | None = None) -> Node:
+    """``node`` with ``window`` on every threshold on a measured variable that has none (``nearest``, one of them,
+    also covers the window's span)."""
     if _takes_window(node):
-        return node.model_copy(update={"window": window})
-    return map_children(node, lambda child: with_threshold_window(child, window))
+        span = node.span.cover(window.span) if node is nearest else node.span
+        return node.model_copy(update={"window": window, "span": span})
+    return map_children(node, lambda child: with_threshold_window(child, window, nearest))
