@@ -30,7 +30,7 @@ def read_threshold_windows(state: BuildState) -> None:
     windows = [c for c in state.chunks if isinstance(c, WindowChunk) and id(c) not in state.placed_windows]
     if len(windows) != 1:
         return
-    thresholds = [n for n in walk(state.numeric) if _takes_window(n)]
+    thresholds = [n for n in walk(state.numeric) if takes_window(n)]
     if not thresholds:
         return
     window = windows[0]
@@ -53,7 +53,8 @@ def read_threshold_windows(state: BuildState) -> None:
     state.numeric = with_threshold_window(state.numeric, written, nearest)
 
 
-def _takes_window(node: Node) -> bool:
+def takes_window(node: Node) -> bool:
+    """A threshold on a measured variable the lexicon knows, with no window yet."""
     # a variable the lexicon does not know ("rise in serum creatinine ≥ 0.3 mg/dL within 48 hours": a change over the
     # window) is decided by no record, and its window may be the change's own span: left as written
     return isinstance(node, _WINDOWED) and node.window is None and node.variable.id not in (None, "age")
@@ -71,7 +72,7 @@ def _anchor(state: BuildState, window: WindowChunk) -> Piece | None:
 def with_threshold_window(node: Node, window: TemporalWindow, nearest: Node | None = None) -> Node:
     """``node`` with ``window`` on every threshold on a measured variable that has none (``nearest``, one of them,
     also covers the window's span)."""
-    if _takes_window(node):
+    if takes_window(node):
         span = node.span.cover(window.span) if node is nearest else node.span
         return node.model_copy(update={"window": window, "span": span})
     return map_children(node, lambda child: with_threshold_window(child, window, nearest))
