@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
-from criteria_nlp.ir import Comparison, Node, Range, ReferenceMultiple, TemporalWindow, map_children, walk
+from criteria_nlp.ir import Comparison, Demographic, Node, Range, ReferenceMultiple, TemporalWindow, map_children, walk
 
 THRESHOLD_WINDOWS = "threshold_windows"
 
@@ -30,17 +30,21 @@ def read_threshold_windows(state: BuildState) -> None:
     windows = [c for c in state.chunks if isinstance(c, WindowChunk) and id(c) not in state.placed_windows]
     if len(windows) != 1:
         return
-    thresholds = [n for n in walk(state.numeric) if takes_window(n)]
+    # every threshold places the window (an age or an unknown variable's too: "chest pain lasting > 30 minutes
+    # within 12 hours, if CK ≥ 2x ULN" puts it between two), only the measured ones take it
+    written_thresholds = [n for n in walk(state.numeric) if isinstance(n, (*_WINDOWED, Demographic))]
+    thresholds = [n for n in written_thresholds if takes_window(n)]
     if not thresholds:
         return
     window = windows[0]
-    after = window.span.start >= max(n.span.end for n in thresholds)
-    before = window.span.end <= min(n.span.start for n in thresholds)
+    after = window.span.start >= max(n.span.end for n in written_thresholds)
+    before = window.span.end <= min(n.span.start for n in written_thresholds)
     if not (after or before):
         return
     state.placed_windows.add(id(window))
     state.place(window, THRESHOLD_WINDOWS)
-    anchor = _anchor(state, window)
+    # a heading window's anchor is written before the thresholds ("Within 14 days before enrollment: ...")
+    anchor = _anchor(state, window, min(n.span.start for n in thresholds) if before else None)
     written = TemporalWindow(
         min_ago=window.min_ago,
         max_ago=window.max_ago,
@@ -60,9 +64,11 @@ def takes_window(node: Node) -> bool:
     return isinstance(node, _WINDOWED) and node.window is None and node.variable.id not in (None, "age")
 
 
-def _anchor(state: BuildState, window: WindowChunk) -> Piece | None:
-    """The first anchor word after the window ("prior to enrollment"), taken with it."""
+def _anchor(state: BuildState, window: WindowChunk, limit: int | None) -> Piece | None:
+    """The first anchor word after the window ("prior to enrollment") and before ``limit``, taken with it."""
     for piece in state.prose:
+        if limit is not None and piece.char_start >= limit:
+            return None
         if "ANCHOR" in piece.kinds and piece.char_start >= window.span.end and not state.taken(piece):
             state.take(piece, THRESHOLD_WINDOWS, "window")
             return piece
