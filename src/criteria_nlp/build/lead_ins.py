@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Literal
 
+from criteria_nlp.build.threshold_windows import takes_window
 from criteria_nlp.grammar import Chunk, ProseChunk, WindowChunk
 from criteria_nlp.ir import Node, Presence, TemporalWindow, map_children, span_at
 from criteria_nlp.knowledge.words import words
@@ -79,9 +80,12 @@ def lead_in_window(chunks: list[Chunk], offset: int) -> TemporalWindow | None:
 
 
 def with_window(node: Node, window: TemporalWindow) -> Node:
-    """``node`` with ``window`` on every presence that has none (the lead-in's window reaches each item)."""
+    """``node`` with ``window`` on every presence and measured threshold that has none (the lead-in's window reaches
+    each item: "Within 14 days prior to enrollment:" over a list of laboratory values)."""
     if isinstance(node, Presence):
         return node.model_copy(update={"window": window}) if node.window is None else node
+    if takes_window(node):
+        return node.model_copy(update={"window": window})
     return map_children(node, lambda child: with_window(child, window))
 
 

@@ -60,7 +60,7 @@ def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selecti
     if older is not None:
         observed_on, observation = older
         notes.append(
-            f"values before the {lookback.months}-month look-back ({lookback.start}) ignored "
+            f"values before {lookback.name()} ({lookback.start}) ignored "
             f"(most recent {fmt(observation.value or 0)} {observation.unit or ''} on {observed_on})".replace(" )", ")")
         )
     if index.undated.get(variable_id):
@@ -184,14 +184,17 @@ def measured(
         notes.insert(0, assumed_note)
     observation = selection.observation
     if observation is None:
-        sentence = f"no {variable_name(plan.variable)} within {plan.lookback.months} months before {ctx.index_date}"
+        lookback = plan.lookback
+        sentence = f"no {variable_name(plan.variable)} {lookback.within()}"
+        if lookback.window is None:
+            sentence += f" before {ctx.index_date}"
         return trace(
             node,
             Truth.UNKNOWN,
             "; ".join([sentence, *notes]),
             threshold=plan.threshold,
             assumed=assumed,
-            missing=(missing_measurement(plan.variable, plan.loinc, plan.lookback.months),),
+            missing=(missing_measurement(plan.variable, plan.loinc, plan.lookback.within()),),
         )
     aside = set_aside_trace(node, plan, selection)
     if aside is not None:
@@ -208,7 +211,7 @@ def measured(
             threshold=plan.threshold,
             assumed=assumed,
             missing=(
-                f"{missing_measurement(plan.variable, plan.loinc, plan.lookback.months)} in a unit convertible "
+                f"{missing_measurement(plan.variable, plan.loinc, plan.lookback.within())} in a unit convertible "
                 f"to {target}",
             ),
         )

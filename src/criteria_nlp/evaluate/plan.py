@@ -22,7 +22,12 @@ from functools import cache
 from typing import Any, Literal, Protocol
 
 from criteria_nlp.errors import CriteriaEvaluationError
-from criteria_nlp.evaluate.dates import time_before, window_duration
+from criteria_nlp.evaluate.dates import window_duration
+
+# Lookback and Window are read from here by the engines (re-exported)
+from criteria_nlp.evaluate.lookback import Lookback as Lookback
+from criteria_nlp.evaluate.lookback import Window as Window
+from criteria_nlp.evaluate.lookback import lookback_of, window_dates
 from criteria_nlp.evaluate.qualifiers import (
     default_window,
     history_qualifiers,
@@ -136,16 +141,6 @@ class CodeSet:
 
 
 @dataclass(frozen=True, slots=True)
-class Lookback:
-    """Selection policy of a measurement: the most recent usable value dated in [start, end] decides."""
-
-    months: int
-    start: date
-    end: date  # the index date
-    policy: Literal["most_recent"] = "most_recent"
-
-
-@dataclass(frozen=True, slots=True)
 class Test:
     """One comparison ``value operator limit`` with the value in ``unit``; ``assumed`` when the criterion gave no
     unit and the lexicon's canonical unit was taken."""
@@ -217,16 +212,6 @@ class AgePlan:
 @dataclass(frozen=True, slots=True)
 class SexPlan:
     sex: str  # "female" or "male"
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    """When a record must fall: its span must overlap [earliest, latest] (a procedure's date must fall inside)."""
-
-    earliest: date | None
-    latest: date
-    description: str  # "within 6 month before the index date (2026-05-01 to 2026-11-01)"
-    anchor_assumed: bool  # an anchor other than the index date ("randomisation") taken as the index date
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,10 +320,6 @@ def plan_for(node: Node, context: PlanContext) -> Plan:
 # --- measurements -------------------------------------------------------------------------------------------------
 
 
-def _lookback(context: PlanContext) -> Lookback:
-    return Lookback(context.lookback_months, context.lookback_start, context.index_date)
-
-
 def _variable(ref: VariableRef, context: PlanContext) -> Variable | Review:
     if ref.id is None:
         return Review(
@@ -366,8 +347,15 @@ def _threshold_unit(quantity: Quantity, variable: Variable, context: PlanContext
 
 
 def _measurement(
-    variable: Variable, bounds: list[tuple[str, Quantity]], threshold: str, context: PlanContext
+    variable: Variable,
+    bounds: list[tuple[str, Quantity]],
+    threshold: str,
+    context: PlanContext,
+    window: TemporalWindow | None = None,
 ) -> MeasurementPlan | Review:
+    lookback = lookback_of(context, window)
+    if isinstance(lookback, str):
+        return Review(f"{lookback}: needs review", threshold=threshold)
     tests: list[Test] = []
     for operator, quantity in bounds:
         unit = _threshold_unit(quantity, variable, context)
@@ -387,7 +375,7 @@ def _measurement(
         lexicon_unit=variable.unit,
         tests=tuple(tests),
         threshold=threshold,
-        lookback=_lookback(context),
+        lookback=lookback,
         conversions=tuple(conversions),
         assumed_note=f"the criterion gives no unit; the lexicon's unit {variable.unit} is assumed" if assumed else None,
     )
@@ -400,7 +388,8 @@ def _plan_comparison(node: Comparison, context: PlanContext) -> Plan:
     variable = _variable(node.variable, context)
     if isinstance(variable, Review):
         return variable
-    plan = _measurement(variable, [(node.operator, node.quantity)], f"{node.operator} {node.quantity}", context)
+    threshold = f"{node.operator} {node.quantity}"
+    plan = _measurement(variable, [(node.operator, node.quantity)], threshold, context, node.window)
     if isinstance(plan, MeasurementPlan) and plan.tests[0].assumed:
         return replace(plan, threshold=f"{node.operator} {fmt(node.quantity.value)} {plan.tests[0].unit}")
     return plan
@@ -413,13 +402,17 @@ def _plan_range(node: Range, context: PlanContext) -> Plan:
     bounds = [(">=" if node.low_inclusive else ">", q) for q in (node.low,) if q is not None]
     bounds += [("<=" if node.high_inclusive else "<", q) for q in (node.high,) if q is not None]
     threshold = f"in {interval_text(node.low, node.low_inclusive, node.high, node.high_inclusive)}"
-    return _measurement(variable, bounds, threshold, context)
+    return _measurement(variable, bounds, threshold, context, node.window)
 
 
 def _plan_reference_multiple(node: ReferenceMultiple, context: PlanContext) -> Plan:
     variable = _variable(node.variable, context)
     if isinstance(variable, Review):
         return variable
+    threshold = f"{node.operator} {fmt(node.factor)} × {node.reference}"
+    lookback = lookback_of(context, node.window)
+    if isinstance(lookback, str):
+        return Review(f"{lookback}: needs review", threshold=threshold)
     default = variable.reference
     limit = None
     if default is not None:
@@ -435,8 +428,8 @@ def _plan_reference_multiple(node: ReferenceMultiple, context: PlanContext) -> P
         default=default,
         default_limit=limit,
         default_unit=context.normalized_unit(default.unit) if default is not None and default.unit else None,
-        threshold=f"{node.operator} {fmt(node.factor)} × {node.reference}",
-        lookback=_lookback(context),
+        threshold=threshold,
+        lookback=lookback,
     )
 
 
@@ -476,32 +469,6 @@ def _plan_demographic(node: Demographic, context: PlanContext) -> Plan:
 # --- presence -----------------------------------------------------------------------------------------------------
 
 
-def _window(window: TemporalWindow | None, context: PlanContext) -> Window | str | None:
-    """The window's dates, None for none (at the index date), or why it cannot be used."""
-    if window is None:
-        return None
-    latest = context.index_date
-    earliest: date | None = None
-    words = []
-    if window.min_ago is not None:
-        moved = time_before(context.index_date, window.min_ago)
-        if moved is None:
-            return f"window unit {window.min_ago.unit!r} is not a duration"
-        latest = moved
-        words.append(f"at least {window.min_ago} before")
-    if window.max_ago is not None:
-        moved = time_before(context.index_date, window.max_ago)
-        if moved is None:
-            return f"window unit {window.max_ago.unit!r} is not a duration"
-        earliest = moved
-        words.append(f"within {window.max_ago} before")
-    if earliest is not None and earliest > latest:
-        return "the window is empty (its earliest date is after its latest)"
-    anchor = window.anchor or "the index date"
-    span = f"{earliest or 'any time'} to {latest}"
-    return Window(earliest, latest, f"{' and '.join(words)} {anchor} ({span})", window.anchor is not None)
-
-
 @cache
 def _mention_pattern(mention: str) -> re.Pattern[str] | None:
     if len(mention) < 4:
@@ -519,7 +486,7 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
                 f"concept id {ref.id!r} is not in the lexicon: needs review", (f"review: unknown concept {ref.id!r}",)
             )
     new = new_qualifier(ref.qualifiers)
-    window = _window(node.window or default_window(new, node.span), context)
+    window = window_dates(node.window or default_window(new, node.span), context)
     if isinstance(window, str):
         return Review(f"{window}: needs review")
     new_unstated = new[0] if new is not None and window is None else None

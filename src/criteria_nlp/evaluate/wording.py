@@ -18,10 +18,11 @@ def variable_name(variable_id: str) -> str:
     return variable_id.replace("_", " ")
 
 
-def missing_measurement(variable_id: str, loinc: tuple[str, ...], months: int) -> str:
-    """The datum that would decide a measurement: "lvef (LOINC 10230-1) within 12 months"."""
+def missing_measurement(variable_id: str, loinc: tuple[str, ...], within: str) -> str:
+    """The datum that would decide a measurement: "lvef (LOINC 10230-1) within 12 months" (``within``: the plan's
+    ``Lookback.within()``)."""
     code = f" (LOINC {loinc[0]})" if loinc else ""
-    return f"{variable_id}{code} within {months} months"
+    return f"{variable_id}{code} {within}"
 
 
 def interval_text(

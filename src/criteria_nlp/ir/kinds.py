@@ -32,6 +32,7 @@ from criteria_nlp.ir.nodes import (
     Range,
     ReferenceMultiple,
     Status,
+    TemporalWindow,
     Unparsed,
 )
 
@@ -189,7 +190,23 @@ def _render_range(node: Range) -> str:
     high = ")" if not node.high_inclusive else "]"
     lo = f"{node.low}" if node.low is not None else "-inf"
     hi = f"{node.high}" if node.high is not None else "inf"
-    return f"{node.variable.name} in {low}{lo}, {hi}{high}"
+    return _windowed(f"{node.variable.name} in {low}{lo}, {hi}{high}", node.window)
+
+
+def _windowed(text: str, window: TemporalWindow | None) -> str:
+    """A threshold with the window its value must be measured in: "hemoglobin >= 9 g/dL within 14 days"."""
+    return text if window is None else f"{text} {_window_words(window)}"
+
+
+def _window_words(window: TemporalWindow) -> str:
+    bits = []
+    if window.max_ago is not None:
+        bits.append(f"within {window.max_ago}")
+    if window.min_ago is not None:
+        bits.append(f"at least {window.min_ago} ago")
+    if window.anchor:
+        bits.append(f"before {window.anchor}")
+    return " ".join(bits)
 
 
 def _render_presence(node: Presence) -> str:
@@ -199,14 +216,7 @@ def _render_presence(node: Presence) -> str:
     if node.concept.detail:
         text += f"; {node.concept.detail}"
     if node.window is not None:
-        bits = []
-        if node.window.max_ago is not None:
-            bits.append(f"within {node.window.max_ago}")
-        if node.window.min_ago is not None:
-            bits.append(f"at least {node.window.min_ago} ago")
-        if node.window.anchor:
-            bits.append(f"before {node.window.anchor}")
-        text += ", " + " ".join(bits)
+        text += ", " + _window_words(node.window)
     return text + ")"
 
 
@@ -294,12 +304,12 @@ KINDS: dict[str, Kind] = {
             label=lambda node: "if/then",
             deciding=_conditional_deciding,
         ),
-        _leaf("comparison", Comparison, lambda n: f"{n.variable.name} {n.operator} {n.quantity}"),
+        _leaf("comparison", Comparison, lambda n: _windowed(f"{n.variable.name} {n.operator} {n.quantity}", n.window)),
         _leaf("range", Range, _render_range),
         _leaf(
             "reference_multiple",
             ReferenceMultiple,
-            lambda n: f"{n.variable.name} {n.operator} {n.factor:g} x {n.reference}",
+            lambda n: _windowed(f"{n.variable.name} {n.operator} {n.factor:g} x {n.reference}", n.window),
         ),
         _leaf("presence", Presence, _render_presence),
         _leaf("demographic", Demographic, _render_demographic),

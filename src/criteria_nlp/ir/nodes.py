@@ -155,6 +155,9 @@ class Comparison(NodeBase):
     variable: VariableRef
     operator: Operator
     quantity: Quantity
+    # when the value must have been measured ("within 14 days prior to enrollment"): the look-back instead of the
+    # evaluation's default. Left out of JSON when None, so documents without one read as before.
+    window: TemporalWindow | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class Range(NodeBase):
@@ -164,6 +167,9 @@ class Range(NodeBase):
     low_inclusive: bool = True
     high: Quantity | None
     high_inclusive: bool = True
+    # when the value must have been measured ("within 14 days prior to enrollment"): the look-back instead of the
+    # evaluation's default. Left out of JSON when None, so documents without one read as before.
+    window: TemporalWindow | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class ReferenceMultiple(NodeBase):
@@ -174,6 +180,9 @@ class ReferenceMultiple(NodeBase):
     operator: Operator
     factor: FiniteFloat
     reference: Reference
+    # when the value must have been measured ("within 14 days prior to enrollment"): the look-back instead of the
+    # evaluation's default. Left out of JSON when None, so documents without one read as before.
+    window: TemporalWindow | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 # The concepts named inside text that is not read (``Unparsed``, ``NotComputable``) or that only narrows a presence

@@ -48,6 +48,13 @@ class LeafSql:
     evidence: EvidenceSql | None = None  # the record a measurement or age leaf read (only with evidence=True)
 
 
+def _in_window(plan: MeasurementPlan | ReferencePlan) -> str:
+    """The obs rows a leaf reads: the most recent day within the default look-back, and with the criterion's own
+    window ("within 14 days before enrollment") only if that day is in it (as ``select`` with the window's start:
+    the window never reaches before the default look-back, nor past the index date; see ``plan._lookback``)."""
+    return f" AND day >= {day(plan.lookback.start)}" if plan.lookback.window is not None else ""
+
+
 def state_truth(state: str) -> str:
     return f"(CASE WHEN {state} = 1 THEN TRUE WHEN {state} = 0 THEN FALSE ELSE NULL END)"
 
@@ -94,8 +101,8 @@ class LeafCompiler:
         groups = [plan.tests] if len({t.unit for t in plan.tests}) <= 1 else [(t,) for t in plan.tests]
         leaf = LeafSql()
         truths = []
-        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.months)
-        where = f"var_id = {text(plan.variable)}"
+        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
+        where = f"var_id = {text(plan.variable)}{_in_window(plan)}"
         for number, tests in enumerate(groups):
             column = f"{name}_{number}"
             code = f"{column}_code"
@@ -130,7 +137,7 @@ class LeafCompiler:
         leaf.truth = "(" + " AND ".join(truths) + ")"
         leaf.missing = [(f"{leaf.truth} IS NULL AND {cond}", value, key) for cond, value, key in leaf.missing]
         target = groups[0][0].unit if groups[0] else None
-        leaf.evidence = self._observed(plan.variable)
+        leaf.evidence = self._in_window(self._observed(plan.variable), plan)
         converted = self._converted(plan.variable, self.slots.unit(plan, target), leaf.evidence)
         leaf.evidence.fields.update(converted=converted, converted_unit=text(target) if target else "NULL")
         return leaf
@@ -179,12 +186,12 @@ class LeafCompiler:
             outcome = test_outcome(f"cv_{slot}", "comparator", plan.operator, limit, self.comparators)
             branches += [f"WHEN NOT ok_{slot} THEN 2", f"ELSE {truth_code(outcome)}"]
         code = "(CASE " + " ".join(branches) + " END)"
-        where = f"var_id = {text(plan.variable)} AND rn = 1"
+        where = f"var_id = {text(plan.variable)} AND rn = 1{_in_window(plan)}"
         aside = f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {name}_aside"
         leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref", aside])
         leaf.columns = [(name, f"(CASE WHEN m.{name}_aside = 1 THEN 7 ELSE COALESCE(m.{name}_ref, 6) END)")]
         leaf.truth = state_truth(name)
-        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.months)
+        first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
         ranges = f"{plan.reference} of {plan.variable} (reference range)"
         lab = f"{plan.reference} of {plan.variable} (the laboratory's reference range)"
         leaf.missing = [
@@ -193,8 +200,14 @@ class LeafCompiler:
             (f"{name} = 4", text(ranges), ranges),
             (f"{name} = 5", text(lab), lab),
         ]
-        leaf.evidence = self._reference_evidence(plan)
+        leaf.evidence = self._in_window(self._reference_evidence(plan), plan)
         return leaf
+
+    def _in_window(self, evidence: EvidenceSql, plan: MeasurementPlan | ReferencePlan) -> EvidenceSql:
+        """The selected observation is the leaf's evidence only when it lies in the criterion's window."""
+        if plan.lookback.window is not None:
+            evidence.condition += f" AND m.ev{self.observed[plan.variable]}_date >= {day(plan.lookback.start)}"
+        return evidence
 
     def _reference_evidence(self, plan: ReferencePlan) -> EvidenceSql:
         """The range used: the observation's own (its value compared as recorded), else the lexicon's default
