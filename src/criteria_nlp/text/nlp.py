@@ -47,7 +47,7 @@ from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.text.glued import glued_name
 from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, signed_number, symbol_font_comparator
-from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, unit_part
+from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, unit_part, unknown_unit
 
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
@@ -499,6 +499,11 @@ def annotate_units(doc: Doc) -> Doc:
                 found[:] = [a for a in found if not (a.kind == "NUMWORD" and a.start < start < a.end <= end)]
                 taken = end
                 break
+        else:
+            unknown = unknown_unit(text, bounds, start, limit)  # "4000 cels/mm3": kept as written, never converted
+            if unknown is not None:
+                found.append(Annotation(start, unknown, "UNIT", ""))
+                taken = unknown
     return doc
 
 

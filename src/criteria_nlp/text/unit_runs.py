@@ -2,7 +2,9 @@
 
 :func:`unit_part` says which tokens are worth asking the unit registry about; :func:`hyphenated_unit` reads a unit
 glued to its number by a hyphen ("18-years or older", "18-year-old"), which is a unit only before a comparator, an
-age word, a range word, punctuation or the end, not before a noun ("a 3-day diary").
+age word, a range word, punctuation or the end, not before a noun ("a 3-day diary"); :func:`unknown_unit` keeps a
+unit the registry does not know ("4000 cels/mm3", "3 log IU/mL") with the threshold, as written: dropped, the
+threshold would be compared in the record's unit.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ UNIT_CONNECTORS = frozenset(
         "squared",
         "square",
         "cubed",
+        "log",
     }
 )
 
@@ -63,6 +66,31 @@ def unit_part(token: str) -> bool:
     if token[0] in "%µμ°/^²³⁹" or units.is_unit(token) or units.is_unit_word(token):
         return True
     return len(token) <= 3 and token.isalnum()
+
+
+# "4000 cels/mm3", "2 seizures/month": one word over a unit the registry knows is a unit, even when the word is not
+# one; "3 log IU/mL": a logarithm of a unit is a unit of its own, which converts to nothing
+_WORD_OVER_UNIT = re.compile(r"^(?P<head>[A-Za-z]{1,12})\s*/\s*(?P<per>\S.*)$")
+_LOG_OF_UNIT = re.compile(r"^log(?:10)?\s+(?P<per>\S.*)$", re.IGNORECASE)
+_NOT_UNIT_HEADS = frozenset({"and", "or", "nor", "either", "with", "without"})
+
+
+def unknown_unit(text: str, bounds: list[tuple[int, int]], start: int, limit: int) -> int | None:
+    """The end token of a unit written after the number ending at ``start`` that the registry does not know but
+    that is a unit all the same: a word over a known unit ("cels/mm3", "episodes/year") or a logarithm of one
+    ("log IU/mL"). The annotator gives it an empty canonical spelling, so that its threshold is kept with the unit
+    as written and is never compared as if it were in another unit (the evaluation says the unit is not known)."""
+    for end in range(limit, start + 1, -1):
+        candidate = text[bounds[start][0] : bounds[end - 1][1]]
+        over = _WORD_OVER_UNIT.match(candidate)
+        if over is not None and over.group("head").lower() not in _NOT_UNIT_HEADS:
+            head, per = over.group("head"), over.group("per")
+            if not units.is_unit(head) and units.is_unit(per):
+                return end
+        log = _LOG_OF_UNIT.match(candidate)
+        if log is not None and units.is_unit(log.group("per")):
+            return end
+    return None
 
 
 _HYPHENS = frozenset("-–‑")
