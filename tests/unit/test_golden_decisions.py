@@ -32,6 +32,7 @@ CATEGORIES = {
 CATEGORIES |= {"pressure-pair", "letter-class", "relative-change", "definition"}
 CATEGORIES |= {"named-duration"}  # gen-lists: a time threshold on the duration of a thing named before it
 CATEGORIES |= {"bare-value"}  # trust-bare: a value written with no comparator (check.bare)
+CATEGORIES |= {"unit-reading"}  # gen-units: a unit or reference misread would decide the patient wrongly
 
 
 def load_cases() -> list[dict[str, Any]]:
