@@ -85,9 +85,10 @@ def unknown_unit(text: str, bounds: list[tuple[int, int]], start: int, limit: in
         over = _WORD_OVER_UNIT.match(candidate)
         if over is not None and over.group("head").lower() not in _NOT_UNIT_HEADS:
             head, per = over.group("head"), over.group("per")
-            # a known unit with a plural "s" ("mgs/dL") is left to the builder, which reports it with a "did you mean"
-            plural = head.endswith("s") and units.is_unit(head[:-1])
-            if not units.is_unit(head) and not plural and units.is_unit(per):
+            # a known unit with one letter too many ("mgs/dL", "mgm/dL") is left to the builder and the linter, which
+            # report it with a "did you mean"
+            misspelt = len(head) >= 3 and units.is_unit(head[:-1])
+            if not units.is_unit(head) and not misspelt and units.is_unit(per):
                 return end
         log = _LOG_OF_UNIT.match(candidate)
         if log is not None and units.is_unit(log.group("per")):
