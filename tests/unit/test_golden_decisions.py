@@ -33,6 +33,7 @@ CATEGORIES |= {"pressure-pair", "letter-class", "relative-change", "definition"}
 CATEGORIES |= {"named-duration"}  # gen-lists: a time threshold on the duration of a thing named before it
 CATEGORIES |= {"bare-value"}  # trust-bare: a value written with no comparator (check.bare)
 CATEGORIES |= {"unit-reading"}  # gen-units: a unit or reference misread would decide the patient wrongly
+CATEGORIES |= {"ratio-reading"}  # gen-ratios: "A/B > 3.5" is a bound on the quotient, not on each of them
 
 
 def load_cases() -> list[dict[str, Any]]:
