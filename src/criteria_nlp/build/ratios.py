@@ -24,6 +24,11 @@ def _is_variable(piece: Piece) -> bool:
     return "VARIABLE" in piece.kinds or "GROUP" in piece.kinds
 
 
+def _is_name(piece: Piece) -> bool:
+    """A word that may name an analyte the lexicon lacks ("ApoA1", "lymphocyte"): letters, perhaps digits."""
+    return piece.text.isalnum() and not piece.text.isdigit() and not piece.kinds
+
+
 def ratio_before(state: BuildState, prose_before: Sequence[Piece]) -> VariableMention | None:
     """ "A / B ratio" ending the prose before the threshold (a filler such as "of" or "is" may follow it), or
     "A / B" right before a threshold the grammar found to be on their quotient ("LDL/HDL > 3.5")."""
@@ -56,8 +61,10 @@ def _quotient_before(state: BuildState, found: Sequence[Piece], last: Piece) -> 
     """ "LDL / HDL" directly before a threshold on their quotient: the same test the grammar made when it kept the
     two variables from heading the threshold (``slash_names_a_quotient``)."""
     numerator, slash, denominator = found
-    if slash.text != "/" or not (_is_variable(numerator) and _is_variable(denominator)):
+    if slash.text != "/" or not (_is_variable(numerator) or _is_variable(denominator)):
         return False
+    if not all(_is_variable(piece) or _is_name(piece) for piece in (numerator, denominator)):
+        return False  # "ApoB/ApoA1 > 0.9": one side may be a name the lexicon lacks, but no number or symbol
     following = _chunk_after(state, last)  # the threshold must follow the prose (and its fillers) at once
     if not isinstance(following, ConstraintChunk) or following.variables or not following.thresholds:
         return False
@@ -65,7 +72,7 @@ def _quotient_before(state: BuildState, found: Sequence[Piece], last: Piece) -> 
     each = threshold.reference is not None or threshold.pair is not None
     quantity = threshold.low or threshold.high
     unit = None if quantity is None else quantity.unit_normalized or quantity.unit
-    ids = [piece.kinds.get("VARIABLE") or piece.kinds["GROUP"] for piece in (numerator, denominator)]
+    ids = [piece.kinds.get("VARIABLE") or piece.kinds.get("GROUP", "") for piece in (numerator, denominator)]
     return slash_names_a_quotient(ids[0], ids[1], unit, each)
 
 

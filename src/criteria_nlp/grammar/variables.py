@@ -68,8 +68,12 @@ def _value_of(pieces: Sequence[Piece], i: int) -> tuple[str | None, bool] | None
         if j - i > 3 or not (_VALUE_OPENERS & pieces[j].kinds.keys() or skippable_after_comparator(pieces[j])):
             return None
         j += 1
+    multiplier = False  # "more than twice normal range": a multiple of each one's limit
     while j < n and (is_number(pieces[j]) or "DASHNUM" in pieces[j].kinds or _joins_range(pieces, j)):
+        multiplier = multiplier or is_multiplier_word(pieces[j])
         j += 1
+    if multiplier:
+        return None, True
     if j >= n:
         return None, False
     piece = pieces[j]
