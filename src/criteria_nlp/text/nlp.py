@@ -47,7 +47,7 @@ from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.text.glued import glued_name
 from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, signed_number, symbol_font_comparator
-from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, unit_part, unknown_unit
+from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, stops_unit, unit_part, unknown_unit
 
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
@@ -485,10 +485,9 @@ def annotate_units(doc: Doc) -> Doc:
         while limit < min(count, start + UNIT_WINDOW) and unit_part(text[bounds[limit][0] : bounds[limit][1]]):
             limit += 1
         for end in range(limit, start, -1):
-            last_start, last_end = bounds[end - 1]
-            if text[last_start:last_end].lower() in _UNIT_STOP:
+            if stops_unit(text, bounds, start, end, _UNIT_STOP):
                 continue
-            candidate = text[begin:last_end]
+            candidate = text[begin : bounds[end - 1][1]]
             if units.is_unit(candidate):
                 canonical = units.normalize_unit(candidate)
                 if start in after_comparator and duration_of(canonical) is not None:

@@ -68,6 +68,22 @@ def unit_part(token: str) -> bool:
     return len(token) <= 3 and token.isalnum()
 
 
+# "Height < 60 in": a word that stops a unit run ("in the last year") is a unit all the same right after its number
+# where no preposition can stand: at the end of the text or before closing punctuation
+_UNIT_WHERE_NOTHING_FOLLOWS = frozenset({"in"})
+_CLOSING_MARKS = frozenset({".", ";", ")", "]"})
+
+
+def stops_unit(text: str, bounds: list[tuple[int, int]], start: int, end: int, stop_words: frozenset[str]) -> bool:
+    """Does the token before ``end`` (a unit run after the number ending at ``start``) end the run as a stop word?"""
+    word = text[bounds[end - 1][0] : bounds[end - 1][1]].lower()
+    if word not in stop_words:
+        return False
+    if word not in _UNIT_WHERE_NOTHING_FOLLOWS or end != start + 1:
+        return True
+    return end < len(bounds) and text[bounds[end][0] : bounds[end][1]] not in _CLOSING_MARKS
+
+
 # "4000 cels/mm3", "2 seizures/month": one word over a unit the registry knows is a unit, even when the word is not
 # one; "3 log IU/mL": a logarithm of a unit is a unit of its own, which converts to nothing
 _WORD_OVER_UNIT = re.compile(r"^(?P<head>[A-Za-z]{1,12})\s*/\s*(?P<per>\S.*)$")
