@@ -96,6 +96,8 @@ def unknown_unit(text: str, bounds: list[tuple[int, int]], start: int, limit: in
     that is a unit all the same: a word over a known unit ("cels/mm3", "episodes/year") or a logarithm of one
     ("log IU/mL"). The annotator gives it an empty canonical spelling, so that its threshold is kept with the unit
     as written and is never compared as if it were in another unit (the evaluation says the unit is not known)."""
+    if limit > start and units.is_unit_without_scale(text[bounds[start][0] : bounds[start][1]]):
+        return start + 1  # "38 degrees": Celsius or Fahrenheit, no one can tell
     for end in range(limit, start + 1, -1):
         candidate = text[bounds[start][0] : bounds[end - 1][1]]
         over = _WORD_OVER_UNIT.match(candidate)

@@ -190,6 +190,24 @@ def _unit_words() -> frozenset[str]:
     return frozenset(words)
 
 
+@cache
+def _scale_words() -> frozenset[str]:
+    """First words of spellings of several units that only the next word tells apart: "degrees" of "degrees C" and
+    "degrees F"."""
+    completions: dict[str, set[str]] = {}
+    for spelling, canonical in unit_spellings().any_case.items():
+        first, _, rest = spelling.partition(" ")
+        if rest:
+            completions.setdefault(first, set()).add(canonical)
+    return frozenset(word for word, canonicals in completions.items() if len(canonicals) > 1)
+
+
+def is_unit_without_scale(token: str) -> bool:
+    """ "38 degrees": a word that begins the spellings of several units ("degrees C", "degrees F") written without
+    the word that picks one; a unit all the same, of a scale no one can tell."""
+    return token.lower() in _scale_words()
+
+
 def is_unit_word(token: str) -> bool:
     """Whether ``token`` can stand inside a unit spelling without being a unit alone (see :func:`_unit_words`)."""
     return token.lower() in _unit_words()
