@@ -46,7 +46,7 @@ from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.text.glued import glued_name
-from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, signed_number, symbol_font_comparator
+from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, raised_power, signed_number, symbol_font_comparator
 from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, stops_unit, unit_part, unknown_unit
 
 ANNOTATIONS_KEY = "criteria_annotations"
@@ -345,7 +345,9 @@ def annotate_numbers(doc: Doc) -> Doc:
                 found.append(Annotation(i, i + 1, signed[0], repr(signed[1])))
         elif first.isdigit() or (first == "." and end - start > 1):
             word = text[start:end]
-            if _NUMBER.match(word) and not _raised_product(text, bounds, i, word):
+            if (power := raised_power(word)) is not None and not _after_multiplier(text, bounds, i):
+                found.append(Annotation(i, i + 1, "NUM", repr(power)))  # "≥ 10⁵ CFU/mL" (text.signs)
+            elif _NUMBER.match(word) and not _raised_product(text, bounds, i, word):
                 last = i
                 # "100 000/mm3": groups of three digits after a single space continue the number
                 while (
