@@ -37,7 +37,9 @@ def test_cases_are_well_formed() -> None:
         assert set(case) >= {"id", "mechanism", "section", "text", "expression", "why"}, case["id"]
         assert case["section"] in ("inclusion", "exclusion"), case["id"]
         # ids name the mechanism, or the helper session that composed them (its prefix: "var-", "defs-")
-        assert case["id"].startswith((f"mech{case['mechanism']}-", "var-", "defs-", "names-", "units2-", "units3-")), case["id"]
+        assert case["id"].startswith((f"mech{case['mechanism']}-", "var-", "defs-", "names-", "units2-", "units3-")), (
+            case["id"]
+        )
     per_mechanism = Counter(case["mechanism"] for case in cases)
     assert all(per_mechanism[m] >= 10 for m in MECHANISMS), per_mechanism
 
