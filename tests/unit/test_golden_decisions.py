@@ -34,6 +34,8 @@ CATEGORIES |= {"named-duration"}  # gen-lists: a time threshold on the duration 
 CATEGORIES |= {"bare-value"}  # trust-bare: a value written with no comparator (check.bare)
 CATEGORIES |= {"variable-name"}  # gen-names: a wrong variable's name (an area read as an age) must not decide
 CATEGORIES |= {"subgroup-requirement"}  # gen-defs2: "<requirement> for <people>" applies to those people only
+CATEGORIES |= {"unit-reading"}  # gen-units: a unit or reference misread would decide the patient wrongly
+CATEGORIES |= {"ratio-reading"}  # gen-ratios: "A/B > 3.5" is a bound on the quotient, not on each of them
 
 
 def load_cases() -> list[dict[str, Any]]:

@@ -7,10 +7,20 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from functools import lru_cache
 
-from criteria_nlp.grammar.lookahead import value_start, window_ahead
-from criteria_nlp.grammar.pieces import Piece, PieceToken, is_variable, token, variable_id
+from criteria_nlp.errors import CriteriaError
+from criteria_nlp.grammar.lookahead import (
+    after_number_reference,
+    is_multiplier_word,
+    skippable_after_comparator,
+    value_start,
+    window_ahead,
+)
+from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variable, token, variable_id
 from criteria_nlp.grammar.words import grammar_words
+from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.lexicon import load_lexicon
 
 _OPENERS = frozenset({"(", "["})
 _CLOSERS = frozenset({")", "]"})
@@ -18,6 +28,8 @@ _SEPARATORS = grammar_words().variable_separator
 _FILLERS = grammar_words().variable_filler
 _CATEGORICAL_VARIABLES = grammar_words().categorical_variable
 _RATIO_WORDS = grammar_words().ratio_word
+_RANGE_AND = grammar_words().range_and
+_VALUE_OPENERS = frozenset({"CMP_PRE", "FROM", "BETWEEN"})
 
 
 def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
@@ -33,14 +45,81 @@ def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
 
 
 def _names_a_ratio(pieces: Sequence[Piece], members: list[int]) -> bool:
-    """Two variables joined by "/" and followed by "ratio": the quotient of the two, which no lexicon entry names."""
+    """Two variables joined by "/" and followed by "ratio", or by a value no one of them is measured in: the
+    quotient of the two, which no lexicon entry names."""
     last = members[-1]
-    return (
-        len(members) >= 2
-        and pieces[members[-2] + 1].text == "/"
-        and last + 1 < len(pieces)
-        and pieces[last + 1].lower in _RATIO_WORDS
+    if len(members) < 2 or pieces[members[-2] + 1].text != "/":
+        return False
+    if last + 1 < len(pieces) and pieces[last + 1].lower in _RATIO_WORDS:
+        return True
+    if len(members) != 2:
+        return False  # "AST/ALT/bilirubin > 2": a list of three is no quotient
+    numerator, denominator = (variable_id(pieces[m]) for m in members)
+    value = _value_of(pieces, end_of_variable_list(pieces, last))
+    return value is not None and slash_names_a_quotient(numerator, denominator, *value)
+
+
+def _value_of(pieces: Sequence[Piece], i: int) -> tuple[str | None, bool] | None:
+    """The unit of the value starting at i and whether it is each variable's own (a reference limit "x ULN" or a
+    pair "140/90"); None when no value starts there."""
+    n = len(pieces)
+    j = i
+    while j < n and not is_number(pieces[j]):
+        if j - i > 3 or not (_VALUE_OPENERS & pieces[j].kinds.keys() or skippable_after_comparator(pieces[j])):
+            return None
+        j += 1
+    multiplier = False  # "more than twice normal range": a multiple of each one's limit
+    while j < n and (is_number(pieces[j]) or "DASHNUM" in pieces[j].kinds or _joins_range(pieces, j)):
+        multiplier = multiplier or is_multiplier_word(pieces[j])
+        j += 1
+    if multiplier:
+        return None, True
+    if j >= n:
+        return None, False
+    piece = pieces[j]
+    if piece.text == "/" and j + 1 < n and is_number(pieces[j + 1]):
+        return None, True  # "SBP/DBP > 140/90": a bound for each
+    if after_number_reference(pieces, j) is not None or is_multiplier_word(piece):
+        return None, True  # "AST/ALT ≤ 2.5 x ULN": each one's own limit
+    return piece.kinds.get("UNIT"), False
+
+
+def _joins_range(pieces: Sequence[Piece], j: int) -> bool:
+    """ "2 to 3", "between 2 and 3": a word between the numbers of a range."""
+    piece = pieces[j]
+    joins = "TO" in piece.kinds or piece.lower in _RANGE_AND
+    return joins and j + 1 < len(pieces) and is_number(pieces[j + 1])
+
+
+def slash_names_a_quotient(numerator: str, denominator: str, unit: str | None, each: bool) -> bool:
+    """ "LDL/HDL > 3.5", "albumin/creatinine > 30 mg/g": two variables joined by "/" before a value with no unit,
+    or with a unit of a ratio neither of them is measured in, name their quotient, not a bound on each of them; a
+    reference limit or a pair of bounds (``each``), or the unit of both ("AST/ALT > 100 U/L"), is a bound on each."""
+    if each or all(_measured_in(variable, unit) for variable in (numerator, denominator)):
+        return False  # "Karnofsky/Lansky ≥ 60": two scores, a bare number is the value of each
+    return unit is None or _ratio_unit(unit)
+
+
+@lru_cache(maxsize=256)
+def _ratio_unit(unit: str) -> bool:
+    """A unit a quotient is given in: none at all (%, mg/g, mmol/mol) or a mass per amount (mg/mmol), never a
+    concentration or an activity."""
+    try:
+        dimensions = dict(units.parse_unit(unit).dimensionality)
+    except CriteriaError:
+        return False  # a unit kept as written: nothing says it is a ratio's
+    return not dimensions or (
+        set(dimensions) <= {"[mass]", "[substance]"} and any(v.real < 0 for v in dimensions.values())
     )
+
+
+@lru_cache(maxsize=1024)
+def _measured_in(variable: str, unit: str | None) -> bool:
+    """Is ``unit`` one the (packaged) lexicon's ``variable`` is measured in (None: a variable without a unit)?"""
+    known = load_lexicon().variables.get(variable)
+    if known is None or known.unit is None or unit is None:
+        return known is not None and known.unit is None and unit is None
+    return units.compatible(unit, known.unit, molar_mass=known.molar_mass, analyte=known.id)
 
 
 def end_of_variable_list(pieces: Sequence[Piece], i: int) -> int:

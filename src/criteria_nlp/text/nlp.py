@@ -46,8 +46,8 @@ from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.text.glued import glued_name
-from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, signed_number, symbol_font_comparator
-from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, unit_part
+from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, raised_power, signed_number, symbol_font_comparator
+from criteria_nlp.text.unit_runs import UNIT_WINDOW, glued_hyphen, hyphenated_unit, stops_unit, unit_part, unknown_unit
 
 ANNOTATIONS_KEY = "criteria_annotations"
 _BOUNDS_KEY = "criteria_token_bounds"
@@ -345,7 +345,9 @@ def annotate_numbers(doc: Doc) -> Doc:
                 found.append(Annotation(i, i + 1, signed[0], repr(signed[1])))
         elif first.isdigit() or (first == "." and end - start > 1):
             word = text[start:end]
-            if _NUMBER.match(word) and not _raised_product(text, bounds, i, word):
+            if (power := raised_power(word)) is not None and not _after_multiplier(text, bounds, i):
+                found.append(Annotation(i, i + 1, "NUM", repr(power)))  # "≥ 10⁵ CFU/mL" (text.signs)
+            elif _NUMBER.match(word) and not _raised_product(text, bounds, i, word):
                 last = i
                 # "100 000/mm3": groups of three digits after a single space continue the number
                 while (
@@ -485,10 +487,9 @@ def annotate_units(doc: Doc) -> Doc:
         while limit < min(count, start + UNIT_WINDOW) and unit_part(text[bounds[limit][0] : bounds[limit][1]]):
             limit += 1
         for end in range(limit, start, -1):
-            last_start, last_end = bounds[end - 1]
-            if text[last_start:last_end].lower() in _UNIT_STOP:
+            if stops_unit(text, bounds, start, end, _UNIT_STOP):
                 continue
-            candidate = text[begin:last_end]
+            candidate = text[begin : bounds[end - 1][1]]
             if units.is_unit(candidate):
                 canonical = units.normalize_unit(candidate)
                 if start in after_comparator and duration_of(canonical) is not None:
@@ -499,6 +500,11 @@ def annotate_units(doc: Doc) -> Doc:
                 found[:] = [a for a in found if not (a.kind == "NUMWORD" and a.start < start < a.end <= end)]
                 taken = end
                 break
+        else:
+            unknown = unknown_unit(text, bounds, start, limit)  # "4000 cels/mm3": kept as written, never converted
+            if unknown is not None:
+                found.append(Annotation(start, unknown, "UNIT", ""))
+                taken = unknown
     return doc
 
 

@@ -80,3 +80,15 @@ def symbol_font_comparator(
     named = "VARIABLE" in kinds or "GROUP" in kinds
     filler = "VERB_IS" in kinds and text[word_start:word_end].lower() not in _NOT_FILLERS
     return comparator if named or filler else None
+
+
+_SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_RAISED_POWER = re.compile(r"^10[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,2}$")
+
+
+def raised_power(word: str) -> float | None:
+    """ "≥ 10⁵ CFU/mL": a power of ten whose exponent is set in superscript digits, as one token; its value, or None
+    for any other word. (After a multiplier, "x 10⁹/L", the power is part of the unit: the caller checks that.)"""
+    if _RAISED_POWER.match(word) is None:
+        return None
+    return 10.0 ** int(word[2:].translate(_SUPERSCRIPT_DIGITS))

@@ -2,7 +2,9 @@
 
 :func:`unit_part` says which tokens are worth asking the unit registry about; :func:`hyphenated_unit` reads a unit
 glued to its number by a hyphen ("18-years or older", "18-year-old"), which is a unit only before a comparator, an
-age word, a range word, punctuation or the end, not before a noun ("a 3-day diary").
+age word, a range word, punctuation or the end, not before a noun ("a 3-day diary"); :func:`unknown_unit` keeps a
+unit the registry does not know ("4000 cels/mm3", "3 log IU/mL") with the threshold, as written: dropped, the
+threshold would be compared in the record's unit.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ UNIT_CONNECTORS = frozenset(
         "squared",
         "square",
         "cubed",
+        "log",
     }
 )
 
@@ -63,6 +66,52 @@ def unit_part(token: str) -> bool:
     if token[0] in "%µμ°/^²³⁹" or units.is_unit(token) or units.is_unit_word(token):
         return True
     return len(token) <= 3 and token.isalnum()
+
+
+# "Height < 60 in": a word that stops a unit run ("in the last year") is a unit all the same right after its number
+# where no preposition can stand: at the end of the text or before closing punctuation
+_UNIT_WHERE_NOTHING_FOLLOWS = frozenset({"in"})
+_CLOSING_MARKS = frozenset({".", ";", ")", "]"})
+
+
+def stops_unit(text: str, bounds: list[tuple[int, int]], start: int, end: int, stop_words: frozenset[str]) -> bool:
+    """Does the token before ``end`` (a unit run after the number ending at ``start``) end the run as a stop word?"""
+    word = text[bounds[end - 1][0] : bounds[end - 1][1]].lower()
+    if word not in stop_words:
+        return False
+    if word not in _UNIT_WHERE_NOTHING_FOLLOWS or end != start + 1:
+        return True
+    return end < len(bounds) and text[bounds[end][0] : bounds[end][1]] not in _CLOSING_MARKS
+
+
+# "4000 cels/mm3", "2 seizures/month": one word over a unit the registry knows is a unit, even when the word is not
+# one; "3 log IU/mL": a logarithm of a unit is a unit of its own, which converts to nothing
+_WORD_OVER_UNIT = re.compile(r"^(?P<head>[A-Za-z]{1,12})\s*/\s*(?P<per>\S.*)$")
+_LOG_OF_UNIT = re.compile(r"^log(?:10)?\s+(?P<per>\S.*)$", re.IGNORECASE)
+_NOT_UNIT_HEADS = frozenset({"and", "or", "nor", "either", "with", "without"})
+
+
+def unknown_unit(text: str, bounds: list[tuple[int, int]], start: int, limit: int) -> int | None:
+    """The end token of a unit written after the number ending at ``start`` that the registry does not know but
+    that is a unit all the same: a word over a known unit ("cels/mm3", "episodes/year") or a logarithm of one
+    ("log IU/mL"). The annotator gives it an empty canonical spelling, so that its threshold is kept with the unit
+    as written and is never compared as if it were in another unit (the evaluation says the unit is not known)."""
+    if limit > start and units.is_unit_without_scale(text[bounds[start][0] : bounds[start][1]]):
+        return start + 1  # "38 degrees": Celsius or Fahrenheit, no one can tell
+    for end in range(limit, start + 1, -1):
+        candidate = text[bounds[start][0] : bounds[end - 1][1]]
+        over = _WORD_OVER_UNIT.match(candidate)
+        if over is not None and over.group("head").lower() not in _NOT_UNIT_HEADS:
+            head, per = over.group("head"), over.group("per")
+            # a known unit with one letter too many ("mgs/dL", "mgm/dL") is left to the builder and the linter, which
+            # report it with a "did you mean"
+            misspelt = len(head) >= 3 and units.is_unit(head[:-1])
+            if not units.is_unit(head) and not misspelt and units.is_unit(per):
+                return end
+        log = _LOG_OF_UNIT.match(candidate)
+        if log is not None and units.is_unit(log.group("per")):
+            return end
+    return None
 
 
 _HYPHENS = frozenset("-–‑")

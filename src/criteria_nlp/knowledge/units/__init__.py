@@ -14,7 +14,14 @@ from criteria_nlp.knowledge.units.convert import (
     compatible,
     convert,
 )
-from criteria_nlp.knowledge.units.normalize import is_unit, is_unit_word, normalize_unit, parse_unit, suggest_units
+from criteria_nlp.knowledge.units.normalize import (
+    is_unit,
+    is_unit_without_scale,
+    is_unit_word,
+    normalize_unit,
+    parse_unit,
+    suggest_units,
+)
 from criteria_nlp.knowledge.units.registry import registry
 from criteria_nlp.knowledge.units.ucum import from_ucum
 
@@ -28,6 +35,7 @@ __all__ = [
     "convert",
     "from_ucum",
     "is_unit",
+    "is_unit_without_scale",
     "is_unit_word",
     "normalize_unit",
     "parse_unit",

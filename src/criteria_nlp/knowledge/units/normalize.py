@@ -61,6 +61,8 @@ _POWER_WORD = re.compile(r"\s+(squared|square|cubed)\b", re.IGNORECASE)
 _LEADING_SCALE = re.compile(r"^(?:[xX*]\s*)?10\s*(?:\^|\*\*|\*|[eE])\s*(\d{1,2})(?![\d.])\s*\*?\s*(.*)$")
 _EXPONENT = re.compile(r"^(.*?[A-Za-z%])\^?([1-4])$")
 _WORD = re.compile(r"^[A-Za-z]{3,}$")
+# "mg/24 h", "g / 24 hours": the space inside a per-24-hours denominator, so that it is one factor ("24h", a day)
+_SPACED_24_HOURS = re.compile(r"(?<=/)24\s+(?=(?:h|hr|hrs|hour|hours)$)", re.IGNORECASE)
 
 
 _LOST_EXPONENT = re.compile(r"^(?:[x*]\s*)?10(3|6|9|12)\s*/(?=\s*(?:u|m|mc|n)?[lL]\b|\s*mm\^?3\b)")
@@ -86,7 +88,8 @@ def _clean(text: str) -> str:
     text = _SQUARE_BEFORE.sub(r"\1^2", text)
     text = _POWER_WORD.sub(lambda match: "^3" if match.group(1).lower() == "cubed" else "^2", text)
     text = _BSA_WRITTEN.sub("1.73m^2", text)
-    return _BSA_NO_SQUARE.sub("/1.73m^2", _SPACE_AROUND_OPERATOR.sub(r"\1", text))
+    text = _BSA_NO_SQUARE.sub("/1.73m^2", _SPACE_AROUND_OPERATOR.sub(r"\1", text))
+    return _SPACED_24_HOURS.sub("24", text)
 
 
 def _canonical_factor(factor: str, any_case: bool, spellings: UnitSpellings) -> str | None:
@@ -178,12 +181,31 @@ def normalize_unit(text: str) -> str:
 @cache
 def _unit_words() -> frozenset[str]:
     """Words that only make sense inside a longer unit: count words dropped from a unit ("drinks", "caffeinated",
-    "times") and the words of multi-word spellings ("degrees" of "degrees F", "wood" of "Wood units")."""
+    "times") and the words of multi-word spellings ("degrees" of "degrees F", "wood" of "Wood units", "log10" of
+    "log10 copies/mL")."""
     spellings = unit_spellings()
     words = {written for written, canonical in spellings.factors_lower.items() if not canonical}
     for spelling in spellings.any_case:
-        words.update(word for word in spelling.split() if len(word) >= 4 and word.isalpha())
+        words.update(word for word in spelling.split() if len(word) >= 4 and word.isalnum() and word[0].isalpha())
     return frozenset(words)
+
+
+@cache
+def _scale_words() -> frozenset[str]:
+    """First words of spellings of several units that only the next word tells apart: "degrees" of "degrees C" and
+    "degrees F"."""
+    completions: dict[str, set[str]] = {}
+    for spelling, canonical in unit_spellings().any_case.items():
+        first, _, rest = spelling.partition(" ")
+        if rest:
+            completions.setdefault(first, set()).add(canonical)
+    return frozenset(word for word, canonicals in completions.items() if len(canonicals) > 1)
+
+
+def is_unit_without_scale(token: str) -> bool:
+    """ "38 degrees": a word that begins the spellings of several units ("degrees C", "degrees F") written without
+    the word that picks one; a unit all the same, of a scale no one can tell."""
+    return token.lower() in _scale_words()
 
 
 def is_unit_word(token: str) -> bool:
