@@ -516,3 +516,24 @@ def test_inline_header_starts_its_section(document: str, expected: list[tuple[st
     segments = segment(document)
     assert_offsets(document, segments)
     assert [(s.section, s.text) for s in segments] == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "section"),
+    [
+        ("Adequate organ function within 14 days prior to enrollment:", "inclusion"),
+        ("Laboratory values obtained within 7 days before enrolment:", "inclusion"),
+        ("Subjects will be excluded if they received within 30 days:", "exclusion"),
+    ],
+)
+def test_a_sentence_header_with_a_number_stays_the_lead_in_of_its_items(line: str, section: str) -> None:
+    # the number is content (a window): the sentence opens its section and its items carry it, nothing is lost
+    segments = segment(f"{line}\n- hemoglobin >= 9 g/dL\n- platelets >= 100,000/mm3\n")
+    assert [s.text for s in segments] == ["hemoglobin >= 9 g/dL", "platelets >= 100,000/mm3"]
+    assert {s.section for s in segments} == {section}
+    assert {s.lead_in for s in segments} == {line}
+
+
+def test_a_sentence_header_without_a_number_is_no_lead_in() -> None:
+    segments = segment("Patients will be excluded if:\n- pregnancy\n")
+    assert [(s.text, s.section, s.lead_in) for s in segments] == [("pregnancy", "exclusion", None)]

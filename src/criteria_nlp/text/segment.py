@@ -374,6 +374,10 @@ class _Segmenter:
         self.levels.clear()
         self.after_blank = False
         self.section = "exclusion" if _NEGATIVE.search(line) else "inclusion"
+        if any(char.isdigit() for char in line):
+            # a number in it is content ("Adequate organ function within 14 days prior to enrollment:"): the line
+            # still opens its section, and stays as the lead-in of the items below (or as a criterion), never lost
+            self._item(content_start, content_end, 0, None)
         return True
 
     # -- small helpers ----------------------------------------------------------------------------------------
