@@ -201,9 +201,12 @@ class NdjsonPopulation:
     def register(self, con: duckdb.DuckDBPyConnection) -> None:
         self._stage(con)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _nd_patients AS {sql.patients_sql('_nd_Patient')}")
-        known = "key IN (SELECT patient_id FROM _nd_patients)"
+        # the patient's sex rides along: it chooses among an observation's reference ranges
         for stage in ("Observation", "Condition", "Medication", "Procedure"):
-            con.execute(f"CREATE OR REPLACE TEMP VIEW _nd_{stage}_known AS SELECT * FROM _nd_{stage} WHERE {known}")
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW _nd_{stage}_known AS SELECT s.*, p.sex FROM _nd_{stage} s "
+                "JOIN _nd_patients p ON s.key = p.patient_id"
+            )
         self._register_observations(con)
         con.execute(f"CREATE OR REPLACE TEMP TABLE _nd_conditions AS {sql.conditions_sql('_nd_Condition_known')}")
         medications = sql.medications_sql("_nd_Medication_known", "_nd_medication_resources")

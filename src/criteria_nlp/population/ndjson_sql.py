@@ -13,6 +13,7 @@ Python reader checks (a value must be a JSON number, a date a JSON string) stay 
 from __future__ import annotations
 
 from criteria_nlp.knowledge.codes import ICD10_SYSTEMS, LOINC_SYSTEM, SNOMED_SYSTEM, UCUM_SYSTEM
+from criteria_nlp.sources.fhir_records import _NORMAL_RANGE_TYPES, _SEX_CODES
 
 _J = '"JSON"'
 _V = '"VARCHAR"'
@@ -26,7 +27,8 @@ STRUCTURES = {
     f'"valueDateTime":{_J},"valuePeriod":{_J},"referenceRange":{_J},"component":[{_J}]}}',
     "Condition": f'{{"resourceType":{_V},"id":{_V},"subject":{{"reference":{_V}}},"code":{_J},'
     f'"clinicalStatus":{_J},"verificationStatus":{_J},"onsetDateTime":{_J},"onsetPeriod":{_J},'
-    f'"abatementDateTime":{_J},"abatementPeriod":{_J}}}',
+    f'"abatementDateTime":{_J},"abatementPeriod":{_J},"abatementBoolean":{_J},"abatementAge":{_J},'
+    f'"abatementRange":{_J},"abatementString":{_J}}}',
     "Medication": f'{{"resourceType":{_V},"id":{_V},"status":{_J},"subject":{{"reference":{_V}}},'
     f'"medicationCodeableConcept":{_J},"medicationReference":{_J},"contained":[{_J}],"effectiveDateTime":{_J},'
     f'"authoredOn":{_J},"effectivePeriod":{_J},"code":{_J}}}',
@@ -144,18 +146,18 @@ def observation_elements_sql(source: str) -> str:
     component_codes = codings(f"from_json(c, '{ELEMENT}').code")
     return f"""
     WITH resources AS (
-      SELECT key, r, {effective} AS effective FROM {source}
+      SELECT key, r, sex, {effective} AS effective FROM {source}
       WHERE r.status IS NULL OR r.status NOT IN ('entered-in-error', 'cancelled')
     ), elements AS (
-      SELECT key, coalesce(nullif(r.id, ''), '?') AS id, effective, {main}::{_element_type()} AS e
+      SELECT key, sex, coalesce(nullif(r.id, ''), '?') AS id, effective, {main}::{_element_type()} AS e
       FROM resources WHERE ({has_value}) OR r.component IS NULL
       UNION ALL
-      SELECT key, coalesce(nullif(r.id, ''), '?') || '/' || ({component_codes})[1].code,
+      SELECT key, sex, coalesce(nullif(r.id, ''), '?') || '/' || ({component_codes})[1].code,
         effective, from_json(c, '{ELEMENT}') AS e
-      FROM (SELECT key, r, effective, unnest(r.component) AS c FROM resources WHERE r.component IS NOT NULL)
+      FROM (SELECT key, r, sex, effective, unnest(r.component) AS c FROM resources WHERE r.component IS NOT NULL)
       WHERE json_type(c) = 'OBJECT'
     ), coded AS (
-      SELECT key, id, effective, e, {codings("e.code")} AS codes, {concept_text("e.code")} AS concept_text
+      SELECT key, sex, id, effective, e, {codings("e.code")} AS codes, {concept_text("e.code")} AS concept_text
       FROM elements
     ), chosen AS (
       SELECT *, coalesce(list_filter(codes, lambda x: x.system = '{LOINC_SYSTEM}')[1], codes[1]) AS coding,
@@ -172,8 +174,8 @@ def observation_elements_sql(source: str) -> str:
       CASE WHEN json_extract(q, '$.system') IS NULL OR {field("q", "system")} = '{UCUM_SYSTEM}'
            THEN {field("q", "code")} END AS ucum,
       coalesce(nullif({field("q", "code")}, ''), nullif({field("q", "unit")}, '')) AS value_unit,
-      CASE WHEN json_type(e.referenceRange) = 'ARRAY' AND json_type(e.referenceRange, '$[0]') = 'OBJECT'
-           THEN json_extract(e.referenceRange, '$[0]') END AS range,
+      sex, CASE WHEN json_type(e.referenceRange) = 'ARRAY'
+           THEN list_filter(from_json(e.referenceRange, '["JSON"]'), lambda x: json_type(x) = 'OBJECT') END AS ranges,
       CASE WHEN q IS NULL THEN coalesce({text("e.valueString")},
            CASE WHEN json_type(e.valueCodeableConcept) = 'OBJECT' THEN {concept_text("e.valueCodeableConcept")}
                 WHEN json_type(e.valueBoolean) = 'BOOLEAN'
@@ -199,8 +201,66 @@ def _element_type() -> str:
     return "STRUCT(" + ", ".join(f'"{name}" JSON' for name in names) + ")"
 
 
+def _coded(concept: str, path: str) -> str:
+    """The codes (strings) of the codings of ``concept``'s ``path`` (a CodeableConcept or a list of them)."""
+    codings = f"json_extract({concept}, '{path}')"
+    objects = f"list_filter(from_json({codings}, '[\"JSON\"]'), lambda c: json_type(c) = 'OBJECT')"
+    return f"(CASE WHEN json_type({codings}) = 'ARRAY' THEN list_transform({objects}, lambda c: c->>'$.code') END)"
+
+
+def _range_sex(item: str) -> str:
+    """``fhir_records._range_sex``: the one sex the range's ``appliesTo`` names, else NULL."""
+    cases = " ".join(f"WHEN '{code}' THEN '{sex}'" for code, sex in _SEX_CODES.items())
+    concepts = (
+        f"list_filter(from_json(json_extract({item}, '$.appliesTo'), '[\"JSON\"]'), lambda a: json_type(a) = 'OBJECT')"
+    )
+    codes = f"flatten(list_transform({concepts}, lambda a: {_coded('a', '$.coding')}))"
+    named = f"list_transform({codes}, lambda k: CASE k {cases} END)"
+    sexes = f"list_distinct(list_filter({named}, lambda k: k IS NOT NULL))"
+    return f"(CASE WHEN json_type({item}, '$.appliesTo') = 'ARRAY' AND len({sexes}) = 1 THEN {sexes}[1] END)"
+
+
+def _range_limits(item: str) -> str:
+    """``fhir_records._limits`` as one text: each bound's value and unit, and the age band."""
+    parts = []
+    for side in ("low", "high"):
+        limit = f"json_extract({item}, '$.{side}')"
+        value = f"json_extract({limit}, '$.value')"
+        number = f"CASE WHEN json_type({value}) IN {NUMBER} THEN ({value})::DOUBLE::VARCHAR END"
+        unit = (
+            f"coalesce({truthy(f'json_extract({limit}, {chr(39)}$.code{chr(39)})')}, json_extract({limit}, '$.unit'))"
+        )
+        parts.append(
+            f"CASE WHEN json_type({limit}) = 'OBJECT' THEN coalesce({number}, nullif(({value})::VARCHAR, 'null'), '~') "
+            f"|| '|' || coalesce(nullif(({unit})::VARCHAR, 'null'), '~') ELSE '-' END"
+        )
+    age = f"json_extract({item}, '$.age')"
+    parts.append(f"coalesce(nullif(({age})::VARCHAR, 'null'), '-')")
+    return " || '#' || ".join(f"({part})" for part in parts)
+
+
+def patient_range_sql(ranges: str, sex: str) -> str:
+    """``fhir_records.patient_range``: of the reference ranges (JSON objects), the normal ones (no ``type``, or typed
+    normal); of those, the patient's sex's when it is known (else the ones for no sex); the first of them when they
+    all agree, else NULL (age bands, an unknown sex: no range is surely the patient's)."""
+    normal_types = ", ".join(f"'{kind}'" for kind in sorted(_NORMAL_RANGE_TYPES))
+    kinds = _coded("x", "$.type.coding")
+    normal = (
+        f"list_filter({ranges}, lambda x: json_type(x, '$.type') IS DISTINCT FROM 'OBJECT' "
+        f"OR coalesce(len({kinds}), 0) = 0 OR len(list_filter({kinds}, lambda k: k IN ({normal_types}))) > 0)"
+    )
+    specific = f"list_filter(normal, lambda x: {_range_sex('x')} = {sex})"
+    fitting = f"list_filter(normal, lambda x: coalesce({_range_sex('x')}, {sex}) = {sex})"
+    return f"""SELECT * EXCLUDE (normal, candidates),
+      CASE WHEN len(list_distinct(list_transform(candidates, lambda x: {_range_limits("x")}))) = 1
+           THEN candidates[1] END AS range
+    FROM (SELECT *, CASE WHEN {sex} IN ('female', 'male') AND len({specific}) > 0 THEN {specific}
+                         WHEN {sex} IN ('female', 'male') THEN {fitting} ELSE normal END AS candidates
+          FROM (SELECT * EXCLUDE ({ranges}), {normal} AS normal FROM {{elements}}))"""
+
+
 def range_bounds_sql(elements: str) -> str:
-    """The elements with the first reference range's bounds and their units read (the Python reader's
+    """The elements with the patient's reference range's bounds and their units read (the Python reader's
     ``reference_range``; only for a usable valueQuantity)."""
     bound = {}
     for side in ("low", "high"):
@@ -211,7 +271,8 @@ def range_bounds_sql(elements: str) -> str:
             f"THEN json_extract({limit}, '$.value')::DOUBLE END AS {side}, "
             f"coalesce(nullif({field(limit, 'code')}, ''), {field(limit, 'unit')}) AS {side}_unit"
         )
-    return f"SELECT * EXCLUDE (range), {bound['low']}, {bound['high']} FROM {elements}"
+    chosen = patient_range_sql("ranges", "sex").replace("{elements}", elements)
+    return f"SELECT * EXCLUDE (range, sex), {bound['low']}, {bound['high']} FROM ({chosen})"
 
 
 def observations_raw_sql(elements: str, units: str, same: str, variables: str) -> str:
@@ -289,7 +350,8 @@ def conditions_sql(source: str) -> str:
     return f"""
     WITH read AS (
       SELECT key, coalesce(nullif(r.id, ''), '?') AS id, {codings("r.code")} AS codes,
-        {concept_text("r.code")} AS text, {status_code("r.clinicalStatus")} AS clinical_status,
+        {concept_text("r.code")} AS text,
+        coalesce({status_code("r.clinicalStatus")}, {abated_without_date("r")}) AS clinical_status,
         {status_code("r.verificationStatus")} AS verification_status, {onset} AS onset, {abatement} AS abatement
       FROM {source}
     ), ordered AS (
@@ -306,9 +368,19 @@ def conditions_sql(source: str) -> str:
     FROM ordered"""
 
 
+def abated_without_date(resource: str) -> str:
+    """'resolved' when the Condition says it has ended without a date (``fhir_records.abated_without_date``:
+    ``abatementBoolean`` true, or an age, a range or a string), else NULL."""
+    given = " OR ".join(
+        f"({resource}.{name} IS NOT NULL AND ({resource}.{name})::VARCHAR NOT IN ('null', '\"\"', '{{}}'))"
+        for name in ("abatementAge", "abatementRange", "abatementString")
+    )
+    return f"(CASE WHEN ({resource}.abatementBoolean)::VARCHAR = 'true' OR {given} THEN 'resolved' END)"
+
+
 def medications_sql(source: str, medications: str) -> str:
     """MedicationRequest / MedicationStatement, a ``medicationReference`` resolved in ``contained`` or among the
-    Medication resources (``Medication/<id>``)."""
+    Medication resources (``Medication/<id>``); an end on a day before the start is not trusted (``check``)."""
     reference = field("r.medicationReference", "reference")
     contained = (
         f"list_filter(r.contained, lambda x: {field('x', 'resourceType')} = 'Medication' "
@@ -328,11 +400,13 @@ def medications_sql(source: str, medications: str) -> str:
       FROM {source} LEFT JOIN {medications} m ON {reference} = 'Medication/' || m.id
       WHERE (r.status IS NULL OR r.status::VARCHAR <> '"entered-in-error"')
     )
-    SELECT key AS patient_id, id, nullif(({codings("concept")})[1].system, '') AS system,
+    SELECT patient_id, id, system, code, display, status, start,
+      CASE WHEN CAST("end" AS DATE) < CAST(start AS DATE) THEN NULL ELSE "end" END AS "end", text
+    FROM (SELECT key AS patient_id, id, nullif(({codings("concept")})[1].system, '') AS system,
       nullif(({codings("concept")})[1].code, '') AS code, ({codings("concept")})[1].display AS display, status,
       {fhir_timestamp(text("start_value"))} AS start, {fhir_timestamp(text("end_value"))} AS "end",
       {concept_text("concept")} AS text
-    FROM read WHERE concept IS NOT NULL"""
+    FROM read WHERE concept IS NOT NULL)"""
 
 
 def procedures_sql(source: str) -> str:
