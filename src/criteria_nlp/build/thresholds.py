@@ -221,8 +221,9 @@ def _take_joining(state: BuildState, between: list[Chunk], chunk: ConstraintChun
     it measures ("QTc - interval < 440 ms", "females < 120 g/L"): the readings of those take them."""
     prose = [c.piece for c in between if isinstance(c, ProseChunk)]
     named = _naming_run(prose) if not chunk.variables else []
-    for piece in prose:
-        if _joins(piece) or any(piece is p for p in named):
+    for k, piece in enumerate(prose):
+        label = piece.text.isdigit() and k + 1 < len(prose) and prose[k + 1].text == ")"  # "≥ 18 years 2) ECOG …"
+        if _joins(piece) or label or any(piece is p for p in named):
             state.take(piece, READER, cue_role(piece, "connective"))
 
 
