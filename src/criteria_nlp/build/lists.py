@@ -12,7 +12,7 @@ nearest time window ("within 6 months prior to screening") and its anchor. Write
 from __future__ import annotations
 
 from criteria_nlp.build.bound_lists import binds_unread, bound
-from criteria_nlp.build.common import any_of, concept_ref, cover, not_understood
+from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
 from criteria_nlp.ir import All, Any_, Node, Not, Presence, Section, TemporalWindow, Unparsed
@@ -59,9 +59,38 @@ def read_lists(state: BuildState) -> None:
         return
     node = _combine(presences, state.section, with_join, connective_or, negated)
     state.concepts = Not(span=node.span, child=node) if negated else node
+    if not negated and _threshold_leads_list(state, joints, node):
+        # "Bradycardia (< 50/min), syncope or heart block": the threshold is the list's first item, and the list's
+        # final "or" makes every item an alternative (joined by "all" it would need the threshold and a condition)
+        assert state.numeric is not None
+        state.concepts = any_of([state.numeric, *(node.children if isinstance(node, Any_) else (node,))])
+        state.numeric = None
+        return
     alternatives = (connective_or or state.section == "exclusion") and not (with_join and not connective_or)
     if alternatives and not negated and any("CONJ" in p.kinds for p in joints) and not binds_unread(state):
         state.alternative_joints = joints
+
+
+def _threshold_leads_list(state: BuildState, joints: list[Piece], node: Node) -> bool:
+    """The clause is a comma list whose first item is the thresholds reader's reading and whose last connective is
+    "or": "T, A or B". Only a threshold as written alone (no condition, negation or definition of a condition
+    before it) and a gap of a comma and closing brackets between it and the conditions."""
+    numeric = state.numeric
+    if numeric is None or not isinstance(node, Presence | Any_) or numeric.span.end > node.span.start:
+        return False
+    if isinstance(node, Any_) and not all(isinstance(child, Presence) for child in node.children):
+        return False
+    conjunctions = [p for p in joints if "CONJ" in p.kinds or p.lower == "nor"]
+    if not conjunctions or not is_or(conjunctions[-1]) or len({p.kinds.get("CONJ") for p in conjunctions}) > 1:
+        return False
+    if any(p.char_start < numeric.span.start and not _joint_or_filler(p) for p in state.prose):
+        return False  # "anemia (Hb < 9 g/dL), fever or …": the threshold may define what stands before it
+    gap = [p for p in state.prose if numeric.span.end <= p.char_start and p.char_end <= node.span.start]
+    return "," in {p.text for p in gap} and all(p.text in (",", ")", "]") or "CONJ" in p.kinds for p in gap[:2])
+
+
+def _joint_or_filler(piece: Piece) -> bool:
+    return "VARIABLE" in piece.kinds or piece.text in ("(", "[") or not is_content(piece)
 
 
 def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparsed]:

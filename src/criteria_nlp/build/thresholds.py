@@ -134,9 +134,12 @@ def _read_one(state: BuildState, run: _Run, index: int, chunk: ConstraintChunk) 
     for_people = condition is None and run.node_index == len(run.nodes) - 1 >= 0 and people_subgroup(state, between)
     aged = not (for_people or condition is not None or not run.nodes) and [v.id for v in variables] == ["age"]
     described = described_people(state, between, run.nodes[-1]) if aged else None  # "… in women over 50"
-    for c in between:
-        if isinstance(c, ProseChunk):
-            state.take(c.piece, READER, cue_role(c.piece, "connective"))
+    if run.nodes:
+        _take_joining(state, between, chunk)
+    else:
+        for c in between:  # the words before the clause's first threshold (a permission restating the one before)
+            if isinstance(c, ProseChunk):
+                state.take(c.piece, READER, cue_role(c.piece, "connective"))
     negation = negation_before(state, index)
     excluding = (state.section == "exclusion") != (negation is not None)  # "No BP < 90/60" must be absent
     node = by_side(
@@ -207,6 +210,38 @@ def _variables_of(
         # the variable named in an earlier clause: its name as written there, at this threshold's place
         return (replace(implied.variable, span=thresholds[0].span),), False, implied
     return (implied,), False, None
+
+
+def _take_joining(state: BuildState, between: list[Chunk], chunk: ConstraintChunk) -> None:
+    """Take the words that join two thresholds: connectives (CONJ cues of cues.tsv: "and", "or", "as well as"),
+    punctuation, fillers and cues. A word that says something ("diabetes", "without transfusion") is left to the
+    readers after this one: a concept is read as a concept, a negation cue negates what follows it, and any other
+    word is reported by the leftovers; taken as a connective it would vanish and the thresholds alone would decide.
+    The words right before a threshold with no variable of its own are its subgroup, its variable's name or what
+    it measures ("QTc - interval < 440 ms", "females < 120 g/L"): the readings of those take them."""
+    prose = [c.piece for c in between if isinstance(c, ProseChunk)]
+    named = _naming_run(prose) if not chunk.variables else []
+    for k, piece in enumerate(prose):
+        label = piece.text.isdigit() and k + 1 < len(prose) and prose[k + 1].text == ")"  # "≥ 18 years 2) ECOG …"
+        if _joins(piece) or label or any(piece is p for p in named):
+            state.take(piece, READER, cue_role(piece, "connective"))
+
+
+def _naming_run(prose: list[Piece]) -> list[Piece]:
+    """The words right before the threshold, back to the first connective, comma or negation."""
+    run: list[Piece] = []
+    for piece in reversed(prose):
+        if "CONJ" in piece.kinds or piece.text in (",", ";", "(", ")") or "NEG" in piece.kinds:
+            break
+        run.insert(0, piece)
+    return run
+
+
+def _joins(piece: Piece) -> bool:
+    kinds = piece.kinds
+    if "CONJ" in kinds:
+        return True
+    return "NEG" not in kinds and "CONCEPT" not in kinds and not is_content(piece)
 
 
 def _otherwise(state: BuildState, run: _Run, node: Node, others: list[Piece], inherited: bool) -> bool:
