@@ -117,6 +117,19 @@ def bare_definition(
     return presence, node.model_copy(update={"variable": ref, "span": chunk.span})
 
 
+def may_define(state: BuildState, node: Node) -> bool:
+    """Could ``node`` be a bare definition of the condition the thresholds reader took as its variable's name
+    ("Bradycardia (< 50/min)": a condition of ``defined_conditions.tsv``, the comparator on its side)? A pure test,
+    for readers that run before the definitions reader and must leave such a threshold to it."""
+    if not isinstance(node, Comparison | ReferenceMultiple) or node.variable.id is not None:
+        return False
+    mention = [p for p in state.prose if node.variable.span.start <= p.char_start < node.variable.span.end]
+    if not mention or "CONCEPT" not in mention[-1].kinds:
+        return False
+    row = _row(mention[-1])
+    return row is not None and _SIDE_OF.get(node.operator) == row.side
+
+
 def _row(condition: Piece) -> DefinedCondition | None:
     table = defined_conditions()
     for form in (condition.kinds["CONCEPT"], condition.lower, condition.lower.rsplit(" ", 1)[-1]):

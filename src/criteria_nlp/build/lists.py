@@ -11,6 +11,7 @@ nearest time window ("within 6 months prior to screening") and its anchor. Write
 
 from __future__ import annotations
 
+from criteria_nlp.build.bare_definitions import may_define
 from criteria_nlp.build.bound_lists import binds_unread, bound
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.state import BuildState
@@ -85,6 +86,8 @@ def _threshold_leads_list(state: BuildState, joints: list[Piece], node: Node) ->
         return False
     if any(p.char_start < numeric.span.start and not _joint_or_filler(p) for p in state.prose):
         return False  # "anemia (Hb < 9 g/dL), fever or …": the threshold may define what stands before it
+    if may_define(state, numeric):
+        return False  # "Bradycardia (< 50/min), syncope or …": the definitions reader reads it on the heart rate
     gap = [p for p in state.prose if numeric.span.end <= p.char_start and p.char_end <= node.span.start]
     return "," in {p.text for p in gap} and all(p.text in (",", ")", "]") or "CONJ" in p.kinds for p in gap[:2])
 
