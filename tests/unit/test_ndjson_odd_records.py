@@ -9,10 +9,8 @@ without a clinicalStatus, a resource whose subject is another Patient, an end be
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
@@ -24,8 +22,8 @@ from criteria_nlp.population.ndjson import NdjsonPopulation
 from criteria_nlp.population.source import ArrowPopulation
 from criteria_nlp.population.tables import TABLES, patients_to_tables
 from criteria_nlp.sources import load_patients
+from script_module import load_script
 
-_SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 LOINC = "http://loinc.org"
 ICD10 = "http://hl7.org/fhir/sid/icd-10"
 SNOMED = "http://snomed.info/sct"
@@ -36,14 +34,6 @@ Exclusion Criteria:
 - Active tuberculosis
 - Currently taking warfarin
 """
-
-
-def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, _SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _range(high: float, *, sex: str | None = None, kind: str | None = None, age: int | None = None) -> dict[str, Any]:
@@ -180,7 +170,7 @@ def bundles(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def export(bundles: Path, tmp_path: Path) -> Path:
-    _script("bundles_to_ndjson").bundles_to_ndjson(bundles, tmp_path / "nd")
+    load_script("bundles_to_ndjson").bundles_to_ndjson(bundles, tmp_path / "nd")
     return tmp_path / "nd"
 
 

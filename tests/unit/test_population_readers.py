@@ -3,10 +3,8 @@ and read_population's recognition of each format."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
@@ -20,16 +18,7 @@ from criteria_nlp.population.read import PopulationFormatError, read_population
 from criteria_nlp.population.synthetic import synthetic_tables, write_synthetic
 from criteria_nlp.population.tables import TABLES, patients_to_tables
 from criteria_nlp.sources import load_patients
-
-_SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
-
-
-def _script(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, _SCRIPTS / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from script_module import load_script
 
 
 def _rows(table: pa.Table) -> list[dict[str, Any]]:
@@ -177,7 +166,7 @@ def synthea(shared: Path) -> Path:
 
 
 def test_synthea_ndjson_sql_equals_python_and_bundles(synthea: Path, tmp_path: Path) -> None:
-    _script("bundles_to_ndjson").bundles_to_ndjson(synthea, tmp_path / "nd", compress=True, split=1000)
+    load_script("bundles_to_ndjson").bundles_to_ndjson(synthea, tmp_path / "nd", compress=True, split=1000)
     assert (tmp_path / "nd" / "Observation_2.ndjson.gz").exists()
     population = read_population(tmp_path / "nd")
     tables = population.arrow()
@@ -209,7 +198,7 @@ def _facts(tables: dict[str, pa.Table], ids: dict[str, str]) -> dict[str, set[tu
 def test_synthea_omop_reads_back_the_bundles_codes_and_values(synthea: Path, tmp_path: Path) -> None:
     import csv
 
-    _script("bundles_to_omop").bundles_to_omop(synthea, tmp_path / "omop")
+    load_script("bundles_to_omop").bundles_to_omop(synthea, tmp_path / "omop")
     population = read_population(tmp_path / "omop")
     assert isinstance(population, OmopPopulation)
     with (tmp_path / "omop" / "person.csv").open() as handle:
@@ -362,7 +351,7 @@ def test_a_missing_omop_table_is_missing_data_on_every_engine(tmp_path: Path, mi
     from criteria_nlp.cli import cli
 
     folder = tmp_path / "omop"
-    _script("bundles_to_omop").bundles_to_omop(_PATIENTS, folder)
+    load_script("bundles_to_omop").bundles_to_omop(_PATIENTS, folder)
     complete = read_population(folder)
     assert isinstance(complete, OmopPopulation) and complete.absent_kinds == () and complete.problems == []
     (folder / f"{missing}.csv").unlink()

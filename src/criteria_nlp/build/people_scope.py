@@ -21,14 +21,13 @@ people as one more concept of the requirement: they are taken out of it) and bef
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import cache
 
 from criteria_nlp.build.common import SEX_PREPOSITIONS, all_of, chunk_span, concept_ref, cover_pieces, is_content
 from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.subgroups import sex_words
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk
 from criteria_nlp.ir import All, Any_, Demographic, Node, Not, Presence, Unparsed, span_at
 from criteria_nlp.knowledge.words import words
-from criteria_nlp.resources import corpus_path
 
 READER = "people_scope"
 _PERSON_WORDS = words("person_word")
@@ -181,18 +180,5 @@ def sex_of(piece: Piece) -> str | None:
         return value
     if "CONCEPT" not in piece.kinds:
         return None
-    found = {_sex_words().get(word) for word in piece.lower.split()} - {None}
+    found = {sex_words().get(word) for word in piece.lower.split()} - {None}
     return found.pop() if len(found) == 1 else None
-
-
-@cache
-def _sex_words() -> dict[str, str]:
-    """The one-word SEX cues of cues.tsv that name one sex ("women" -> female)."""
-    found: dict[str, str] = {}
-    for raw in corpus_path("lexicon", "cues.tsv").read_text(encoding="utf-8").splitlines():
-        fields = raw.split("\t")
-        if raw.startswith("#") or len(fields) < 3 or fields[1] != "SEX" or fields[2] not in ("female", "male"):
-            continue
-        if " " not in fields[0]:
-            found[fields[0].lower()] = fields[2]
-    return found

@@ -234,12 +234,12 @@ def _sex_of(piece: Piece) -> str | None:
 @lru_cache(maxsize=16384)
 def _sex_in_name(name: str) -> str | None:
     """The one sex a concept's words name ("pregnant women"), or None."""
-    found = {_sex_words().get(word) for word in name.split()} - {None}
+    found = {sex_words().get(word) for word in name.split()} - {None}
     return found.pop() if len(found) == 1 else None
 
 
 @cache
-def _sex_words() -> dict[str, str]:
+def sex_words() -> dict[str, str]:
     """The one-word SEX cues of cues.tsv that name one sex ("women" -> female)."""
     found: dict[str, str] = {}
     for raw in corpus_path("lexicon", "cues.tsv").read_text(encoding="utf-8").splitlines():
