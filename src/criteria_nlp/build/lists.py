@@ -113,6 +113,10 @@ def _mixed_list(state: BuildState, joints: list[Piece], node: Node) -> list[Node
     spans = [_item_span(n) for n in items]
     if any(a.end > b.start for a, b in pairwise(spans)):
         return None
+    for threshold in thresholds:
+        inside = [p for p in state.prose if threshold.span.start <= p.char_start and p.char_end <= threshold.span.end]
+        if any(is_content(p) and not state.taken(p) for p in inside):
+            return None  # "MMSE exam score < 24": a word unread inside the threshold stays with it (alternatives)
     joint_ids = {id(p) for p in joints}
     bounds = [0, *(span.end for span in spans)], [*(span.start for span in spans), len(state.document)]
     for number, (gap_start, gap_end) in enumerate(zip(*bounds, strict=True)):
