@@ -13,11 +13,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from criteria_nlp.build.common import cover_pieces
+from criteria_nlp.build.common import HYPHENS, cover_pieces
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ConstraintChunk, Piece, ProseChunk
 from criteria_nlp.grammar.resolve import class_label, skip_to_classes
-from criteria_nlp.ir import All, Any_, Comparison, Diagnostic, Node, Quantity, Range, Span, VariableRef
+from criteria_nlp.ir import All, Any_, Comparison, Diagnostic, Node, Quantity, Range, Span, Unparsed, VariableRef
 from criteria_nlp.knowledge.scale_classes import ScaleClass, scale_classes
 from criteria_nlp.knowledge.scale_direction import direction_operator
 from criteria_nlp.knowledge.words import words
@@ -27,9 +27,20 @@ _LABEL_SCORE = re.compile(r"([A-Z])(\d{1,2})")  # "B7": a class and its score
 _SCORE_WORDS = words("generic_score_word")
 _CLASS_WORDS = words("class_word")
 _LIST_MARKS = frozenset({",", "/"})  # besides the CONJ ("or", "and") and TO ("-", "to") cues of cues.tsv
+# a TNM category: an optional prefix (clinical, pathological ...), T, N or M, and its value ("cT1", "N0", "Tis", "Mx"),
+# ending the variable's name as the thresholds reader read it ("cT1 -" of "cT1-2-3", "clinical category cT1")
+_STAGE_PREFIXES = "|".join(sorted(map(re.escape, words("stage_code_prefix")), key=len, reverse=True))
+_STAGE_CATEGORIES = "".join(sorted(word.upper() for word in words("stage_code_category")))
+_DASHES = "".join(re.escape(h) for h in sorted(HYPHENS))
+_STAGE_CODE = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_STAGE_PREFIXES})?[{_STAGE_CATEGORIES}](?:is|x|X|\d[a-d]?)[\s{_DASHES}]*$"
+)
+_STAGE_CODE_REASON = "a TNM stage code (T, N, M categories of a tumour) is no threshold on a variable"
 
 
 def read_classes(state: BuildState) -> None:
+    if state.numeric is not None:
+        state.numeric = _without_stage_codes(state, state.numeric)
     prose = [c.piece if isinstance(c, ProseChunk) else None for c in state.chunks]
     found: list[Node] = []
     either = False  # "Child-Pugh A, or bilirubin < 2 mg/dL": the classes are one alternative
@@ -60,6 +71,24 @@ def read_classes(state: BuildState) -> None:
     span = parts[0].span.cover(parts[-1].span)
     joined = Any_ if either and len(parts) == 2 else All
     state.numeric = joined(span=span, children=tuple(parts))
+
+
+def _without_stage_codes(state: BuildState, node: Node) -> Node:
+    """ "cT1-2-3, cN0-1, cM0", "stage 0 (Tis, N0, M0)": a threshold the thresholds reader put on a variable named by a
+    TNM code (unknown, with no unit or the unit "stage") reads the code's digits as values: it becomes unparsed with
+    the reason, never 'cT1' in [2, 3] nor a stage of 'Tis' (what stage a tumour has, the records would not say)."""
+    if isinstance(node, All | Any_):
+        children = tuple(_without_stage_codes(state, child) for child in node.children)
+        changed = any(new is not old for new, old in zip(children, node.children, strict=True))
+        return node.model_copy(update={"children": children}) if changed else node
+    if not isinstance(node, Comparison | Range) or node.variable.id is not None:
+        return node
+    bound = node.quantity if isinstance(node, Comparison) else node.low or node.high
+    unit = bound.unit if bound is not None else None
+    if unit not in (None, "stage") or not _STAGE_CODE.search(node.variable.mention):
+        return node
+    span = node.span.cover(node.variable.span)
+    return Unparsed(span=span, text=span.slice(state.document), reason=_STAGE_CODE_REASON)
 
 
 def _restated_classes(state: BuildState) -> None:

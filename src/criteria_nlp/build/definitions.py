@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from criteria_nlp.build.bare_definitions import read_bare_definitions
 from criteria_nlp.build.bracket_alternatives import read_bracket_alternatives
+from criteria_nlp.build.bracketed_years import read_bracketed_years
 from criteria_nlp.build.defined_lists import is_threshold, read_defined_list
 from criteria_nlp.build.pairs import undecided_when_split
 from criteria_nlp.build.state import BuildState
@@ -42,6 +43,8 @@ _RECORD_REASON = "whether the recorded condition meets the definition in bracket
 
 
 def read_definitions(state: BuildState) -> None:
+    if read_bracketed_years(state, _bracketed_after):
+        return  # "Malignancies (< 5 years)": when the condition was, no age and no definition
     if read_bracket_alternatives(state, define) or read_defined_list(state, define):
         return
     if read_bare_definitions(state, define):

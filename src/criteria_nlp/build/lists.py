@@ -11,12 +11,28 @@ nearest time window ("within 6 months prior to screening") and its anchor. Write
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from criteria_nlp.build.bare_definitions import may_define
 from criteria_nlp.build.bound_lists import binds_unread, bound
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
-from criteria_nlp.ir import All, Any_, Node, Not, Presence, Section, TemporalWindow, Unparsed
+from criteria_nlp.ir import (
+    All,
+    Any_,
+    Comparison,
+    Demographic,
+    Node,
+    Not,
+    Presence,
+    Range,
+    ReferenceMultiple,
+    Section,
+    Span,
+    TemporalWindow,
+    Unparsed,
+)
 
 LISTS = "lists"
 WINDOWS = "windows"
@@ -60,11 +76,12 @@ def read_lists(state: BuildState) -> None:
         return
     node = _combine(presences, state.section, with_join, connective_or, negated)
     state.concepts = Not(span=node.span, child=node) if negated else node
-    if not negated and _threshold_leads_list(state, joints, node):
-        # "Bradycardia (< 50/min), syncope or heart block": the threshold is the list's first item, and the list's
-        # final "or" makes every item an alternative (joined by "all" it would need the threshold and a condition)
-        assert state.numeric is not None
-        state.concepts = any_of([state.numeric, *(node.children if isinstance(node, Any_) else (node,))])
+    mixed = None if negated else _mixed_list(state, joints, node)
+    if mixed is not None:
+        # "Hepatitis, ALT > 3 x ULN or cirrhosis": the thresholds are items of the list like its conditions, and
+        # the list's final "or" (or "and" in an exclusion) makes every item an alternative; joined by "all" the
+        # thresholds would be needed besides a condition
+        state.concepts = any_of(mixed)
         state.numeric = None
         return
     alternatives = (connective_or or state.section == "exclusion") and not (with_join and not connective_or)
@@ -72,28 +89,94 @@ def read_lists(state: BuildState) -> None:
         state.alternative_joints = joints
 
 
-def _threshold_leads_list(state: BuildState, joints: list[Piece], node: Node) -> bool:
-    """The clause is a comma list whose first item is the thresholds reader's reading and whose last connective is
-    "or": "T, A or B". Only a threshold as written alone (no condition, negation or definition of a condition
-    before it) and a gap of a comma and closing brackets between it and the conditions."""
+def _mixed_list(state: BuildState, joints: list[Piece], node: Node) -> list[Node] | None:
+    """The items of a comma list of thresholds and conditions whose items are alternatives ("T, A or B",
+    "A, T or B", "A, B and T" in an exclusion), in order; None when the clause is not one. Only thresholds written
+    alone (no condition they may define, no bracket), one item between each two joints, one kind of connective."""
     numeric = state.numeric
-    if numeric is None or not isinstance(node, Presence | Any_) or numeric.span.end > node.span.start:
-        return False
-    if isinstance(node, Any_) and not all(isinstance(child, Presence) for child in node.children):
-        return False
+    if numeric is None or not isinstance(node, Presence | Any_):
+        return None
+    conditions = list(node.children) if isinstance(node, Any_) else [node]
+    thresholds = _list_thresholds(numeric, state.section)
+    if thresholds is None or not all(isinstance(child, Presence) for child in conditions):
+        return None
     conjunctions = [p for p in joints if "CONJ" in p.kinds or p.lower == "nor"]
-    if not conjunctions or not is_or(conjunctions[-1]) or len({p.kinds.get("CONJ") for p in conjunctions}) > 1:
+    if not conjunctions or len({p.kinds.get("CONJ") for p in conjunctions}) > 1 or "," not in {p.text for p in joints}:
+        return None
+    if not is_or(conjunctions[-1]) and not (
+        state.section == "exclusion" and conjunctions[-1].kinds.get("CONJ") == "and"
+    ):
+        return None  # "T, A and B" in an inclusion asks all of them, as read
+    if any(may_define(state, threshold) for threshold in thresholds):
+        return None  # "Bradycardia (< 50/min), syncope or …": the definitions reader reads it on the heart rate
+    items = sorted([*thresholds, *conditions], key=lambda n: _item_span(n).start)
+    spans = [_item_span(n) for n in items]
+    if any(a.end > b.start for a, b in pairwise(spans)):
+        return None
+    for threshold in thresholds:
+        inside = [p for p in state.prose if threshold.span.start <= p.char_start and p.char_end <= threshold.span.end]
+        if any(is_content(p) and not state.taken(p) for p in inside):
+            return None  # "MMSE exam score < 24": a word unread inside the threshold stays with it (alternatives)
+    joint_ids = {id(p) for p in joints}
+    bounds = [0, *(span.end for span in spans)], [*(span.start for span in spans), len(state.document)]
+    for number, (gap_start, gap_end) in enumerate(zip(*bounds, strict=True)):
+        gap = [p for p in state.prose if gap_start <= p.char_start and p.char_end <= gap_end]
+        inner = 0 < number < len(items)
+        if inner and not any(id(p) in joint_ids for p in gap):
+            return None  # two items with no joint between them: one may qualify the other
+        last_gap = number == len(items) - 1
+        if inner and not last_gap and any("CONJ" in p.kinds for p in gap):
+            return None  # "A or T, B": the connective does not end the list
+        before_threshold = number < len(items) and any(items[number] is t for t in thresholds)
+        closes = _open_bracket(state.document, spans[number - 1]) if number else False
+        if not all(_list_filler(p, id(p) in joint_ids, before_threshold, closes) for p in gap):
+            return None
+    return items
+
+
+def _list_thresholds(numeric: Node, section: Section) -> list[Node] | None:
+    """The thresholds of the thresholds reader's reading that may stand as items of a list: the reading itself, or
+    the thresholds it joined by "all" ("ALT > 3 x ULN, bilirubin > 2 mg/dL, hepatitis or …")."""
+    if _single_threshold(numeric, section):
+        return [numeric]
+    if isinstance(numeric, All) and all(_single_threshold(child, section) for child in numeric.children):
+        return list(numeric.children)
+    return None
+
+
+def _single_threshold(node: Node, section: Section) -> bool:
+    if isinstance(node, Demographic):
+        # "Age > 75 years, dementia or stroke" excludes on each; an inclusion's age before a list of conditions is a
+        # requirement of its own ("Age 18-65 years, hypertension or diabetes")
+        return node.attribute == "age" and section == "exclusion"
+    return isinstance(node, Comparison | ReferenceMultiple | Range)
+
+
+def _open_bracket(document: str, span: Span) -> bool:
+    """The item's words open a bracket they do not close ("Anemia (> 12 g/dL" of "Anemia (> 12 g/dL), …")."""
+    words = span.slice(document)
+    return words.count("(") + words.count("[") > words.count(")") + words.count("]")
+
+
+def _item_span(node: Node) -> Span:
+    """Where an item of the list is written: a condition's own words, without the time window it shares with the
+    others ("hepatitis, ALT > 3 x ULN or cirrhosis within 6 months")."""
+    return node.concept.span if isinstance(node, Presence) else node.span
+
+
+def _list_filler(piece: Piece, joint: bool, before_threshold: bool, closes: bool) -> bool:
+    """A piece that may stand between the items of a mixed list: a joint, a word with no meaning of its own, a
+    qualifier of the condition after it, or the bracket that closes the item before ("Anemia (> 12 g/dL), …"); never
+    another bracket (a bracketed threshold may define the condition before it) nor a qualifier before a threshold."""
+    if joint:
+        return True
+    if piece.text in (")", "]"):
+        return closes
+    if piece.text in ("(", "["):
         return False
-    if any(p.char_start < numeric.span.start and not _joint_or_filler(p) for p in state.prose):
-        return False  # "anemia (Hb < 9 g/dL), fever or …": the threshold may define what stands before it
-    if may_define(state, numeric):
-        return False  # "Bradycardia (< 50/min), syncope or …": the definitions reader reads it on the heart rate
-    gap = [p for p in state.prose if numeric.span.end <= p.char_start and p.char_end <= node.span.start]
-    return "," in {p.text for p in gap} and all(p.text in (",", ")", "]") or "CONJ" in p.kinds for p in gap[:2])
-
-
-def _joint_or_filler(piece: Piece) -> bool:
-    return "VARIABLE" in piece.kinds or piece.text in ("(", "[") or not is_content(piece)
+    if "QUAL" in piece.kinds:
+        return not before_threshold
+    return not is_content(piece)
 
 
 def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparsed]:

@@ -171,7 +171,8 @@ TRIGGERS: dict[Reader, Trigger] = {
     # leading_count matches a list_at_least phrase on the clause's lower-cased text: its literal words are in it
     **({read_counts: Trigger(text=_COUNT_WORDS)} if _COUNT_WORDS else {}),
     read_thresholds: Trigger(chunks=(ConstraintChunk,)),  # reads ConstraintChunks only
-    read_classes: Trigger(kinds=frozenset({"VARIABLE", "CLASS"})),  # a scale's name (a prose VARIABLE), or a class
+    # a scale's name (a prose VARIABLE), or a class; or a threshold that may be on a stage code ("cT1-2-3")
+    read_classes: Trigger(kinds=frozenset({"VARIABLE", "CLASS"}), fields=("numeric",)),
     # "non-" (a NEG cue of scope "word") or "anti-" (against_prefix) as a prose piece
     read_prefixes: Trigger(words=NON | words("against_prefix")),
     # a prose requirement_verb ("that required"), or the "to" of a reaction ("hypersensitivity to aspirin")
