@@ -166,6 +166,7 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
             narrower = " ".join(plan.narrower_words) or "more"
             outcome, why = Truth.UNKNOWN, f"{why}; the criterion says {narrower!r}, narrower than the record"
         matched.append((outcome, record, why))
+    matched = disagreeing_records(plan, matched)
     text_matches: list[Match] = []
     past = {id(r) for r in index.coded(plan.past_form_codes)} if plan.past_form_codes is not None else set()
     for record in text_records:
@@ -177,6 +178,35 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
         if outcome is not Truth.FALSE:
             text_matches.append((Truth.UNKNOWN, record, f"{why}; {notes.get(id(record), '; text-only match')[2:]}"))
     return matched, text_matches
+
+
+def ended_record(record: Record, plan: PresencePlan) -> bool:
+    """A condition record that says the condition ended: an end date, or an inactive status."""
+    status = (record.status or "").lower()
+    return record.resource_type == "Condition" and (record.end is not None or status in plan.inactive_condition)
+
+
+def disagreeing_records(plan: PresencePlan, matched: list[Match]) -> list[Match]:
+    """Two records of one condition with the same onset, one in time (active) and one that ended (resolved,
+    abated): they describe one episode and disagree on whether it goes on, so the one in time is unsure (UNKNOWN,
+    for review), not present. A record of another onset (a recurrence) is no disagreement."""
+    ended = {
+        record.start
+        for outcome, record, _ in matched
+        if outcome is Truth.FALSE and record.start is not None and ended_record(record, plan)
+    }
+    if not ended:
+        return matched
+    return [
+        (
+            Truth.UNKNOWN,
+            record,
+            f"{why}; another record of it with the same onset ({record.start}) has ended: the records disagree",
+        )
+        if outcome is Truth.TRUE and record.resource_type == "Condition" and record.start in ended
+        else (outcome, record, why)
+        for outcome, record, why in matched
+    ]
 
 
 def _with_terms(
