@@ -7,8 +7,9 @@ from datetime import date
 
 from criteria_nlp.evaluate.context import EvaluationContext
 from criteria_nlp.evaluate.index import PatientIndex, Record
-from criteria_nlp.evaluate.plan import PresencePlan, Review, Window, plan_for
+from criteria_nlp.evaluate.plan import MeasurementPlan, PresencePlan, Review, Window, plan_for
 from criteria_nlp.evaluate.traces import review_trace, trace
+from criteria_nlp.evaluate.wording import variable_name
 from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.logic import Truth
@@ -279,7 +280,38 @@ def eval_presence(node: Node, index: PatientIndex, ctx: EvaluationContext) -> Tr
             f"{plan.name}: not applicable to a {patient.sex} patient",
             evidence=(evidence_item(resource_type="Patient", resource_id=patient.id, text=f"sex {patient.sex}"),),
         )
-    return _absent(node, plan, index, matched, evidence)
+    absent = _absent(node, plan, index, matched, evidence)
+    if absent.outcome is Truth.FALSE and plan.measured is not None:
+        return _measured_instead(node, plan, plan.measured, index, ctx) or absent
+    return absent
+
+
+def measured_missing(plan: PresencePlan, measured: MeasurementPlan) -> str:
+    """The datum that would decide a condition no record shows while a value meets its definition."""
+    return f"{plan.name}: confirm (a recorded {variable_name(measured.variable)} meets its definition)"
+
+
+def _measured_instead(
+    node: Node, plan: PresencePlan, measured: MeasurementPlan, index: PatientIndex, ctx: EvaluationContext
+) -> TraceNode | None:
+    """A condition a measurement defines, absent from a complete record list, while the most recent value meets
+    the definition ("no fever", a temperature of 38.9 °C): the record shows what the list does not, so UNKNOWN."""
+    from criteria_nlp.evaluate.measurements import measured as measured_trace
+    from criteria_nlp.evaluate.measurements import select
+
+    selection = select(measured.variable, measured.lookback, index)
+    read = measured_trace(node, measured, selection, ctx, measured.tests)
+    if read.outcome is not Truth.TRUE:
+        return None
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"no record of {plan.name}{_where(plan)} on a complete {plan.record_list} list, but {read.sentence}: "
+        f"a value meeting its definition ({variable_name(measured.variable)} {measured.threshold}): needs review",
+        evidence=read.evidence,
+        conversions=read.conversions,
+        missing=(measured_missing(plan, measured),),
+    )
 
 
 def _contradicted_flag(node: Node, plan: PresencePlan, index: PatientIndex, ctx: EvaluationContext) -> TraceNode | None:

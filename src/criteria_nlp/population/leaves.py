@@ -25,7 +25,7 @@ from criteria_nlp.evaluate.plan import (
     SexPlan,
     Test,
 )
-from criteria_nlp.evaluate.presence import absence_unknown
+from criteria_nlp.evaluate.presence import absence_unknown, measured_missing
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
 from criteria_nlp.population.evidence import EvidenceSql
@@ -397,6 +397,11 @@ class LeafCompiler:
             if plan.concept is None:  # records the terminology cannot compare: absence stays unknown
                 branches.append(f"WHEN COALESCE(r.{name}_un, 0) = 1 THEN 2")
             complete = "FALSE" if plan.uncoded else f"COALESCE(p.{plan.complete_flag}, FALSE)"
+            if plan.measured is not None:  # presence._measured_instead: a value meeting the definition
+                measured = self.measurement(f"{name}_d", plan.measured)
+                leaf.obs_columns += measured.obs_columns
+                leaf.obs_aggregates += measured.obs_aggregates
+                branches.append(f"WHEN {complete} AND {measured.columns[0][1]} = 1 THEN 5")
             branches.append(f"WHEN {complete} THEN 0 ELSE 4")
         leaf.columns = [(name, "(CASE " + " ".join(branches) + " END)")]
         leaf.truth = state_truth(name)
@@ -408,6 +413,9 @@ class LeafCompiler:
         disagree = f"{plan.concept}: confirm (the patient flag and a coded record disagree)"
         absent = f"{plan.name}{where} ({absence_unknown(plan)})"
         leaf.missing = [(f"{name} = 3", text(disagree), disagree), (f"{name} = 4", text(absent), absent)]
+        if plan.measured is not None:
+            confirm = measured_missing(plan, plan.measured)
+            leaf.missing.append((f"{name} = 5", text(confirm), confirm))
         return leaf
 
 
