@@ -1,7 +1,8 @@
 """Conditions a measurement defines, as the evaluation reads them
-(``corpora/lexicon/evaluation-measured-conditions.tsv``): "no fever" with a temperature of 38.9 °C recorded is not met by a problem list without fever, since the record shows
-the fever the list does not (:func:`criteria_nlp.evaluate.plan.plan_for` puts the definition in the presence plan as
-a measurement; the Python engine and the SQL compiler read it there)."""
+(``corpora/lexicon/evaluation-measured-conditions.tsv``): "no fever" with a temperature of 38.9 °C recorded is not met
+by a problem list without fever, since the record shows the fever the list does not
+(:func:`criteria_nlp.evaluate.plan.plan_for` puts the definition in the presence plan as a measurement; the Python
+engine and the SQL compiler read it there)."""
 
 from __future__ import annotations
 
