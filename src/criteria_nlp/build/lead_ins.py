@@ -25,6 +25,7 @@ from criteria_nlp.ir import (
     Section,
     TemporalWindow,
     Unparsed,
+    kind_of,
     map_children,
     span_at,
     walk,
@@ -115,6 +116,13 @@ def with_window(node: Node, window: TemporalWindow) -> Node:
     return map_children(node, lambda child: with_window(child, window))
 
 
+# what a lead-in may ask of the people and be read for: age, sex, measured values. A condition is left out: the
+# items may be its forms ("Cardiovascular disease: a. infarction within 6 months b. stroke"), and read as a
+# requirement beside them it would clear an exclusion of a patient whose infarction is coded but no "cardiovascular
+# disease" is
+_PEOPLE_KINDS = frozenset({"demographic", "comparison", "range", "reference_multiple"})
+
+
 @dataclass(frozen=True, slots=True)
 class LeadInRequirement:
     """What a lead-in asks of the people: ``node``; ``of_everyone`` when its words say only they are eligible
@@ -129,8 +137,9 @@ def lead_in_requirement(
     lead_in: str, section: Section, offset: int, parse: Callable[[str, Section], Criterion]
 ) -> LeadInRequirement | None:
     """What a lead-in asks of the people itself ("Patients aged 18 or older are eligible if:"): its own reading when
-    it is wholly computable (the tail words of ``lead_in_tail`` in words.tsv, "are eligible if", and the colon left
-    out), spans moved by ``offset``; None when it asks nothing a record can decide ("Any of the following:")."""
+    it is wholly computable and asks only an age, a sex or measured values (the tail words of ``lead_in_tail`` in
+    words.tsv, "are eligible if", and the colon left out), spans moved by ``offset``; None when it asks nothing a
+    record can decide ("Any of the following:"), asks a condition, or is defined by its items ("defined as:")."""
     text = lead_in.rstrip().rstrip(":").rstrip()
     lowered = text.lower()
     tail = next((t for t in sorted(words("lead_in_tail"), key=len, reverse=True) if lowered.endswith(" " + t)), None)
@@ -138,10 +147,11 @@ def lead_in_requirement(
         text = text[: len(text) - len(tail)].rstrip()
     if not text:
         return None
+    if any(f" {cue} " in f" {lowered} " for cue in words("definition_cue")):
+        return None  # "Established cardiovascular disease, defined as:": the items define it, they add nothing
     read = parse(text, section)
-    if read.status != "computable" or any(
-        node.kind in ("not_computable", "unparsed") for node in walk(read.expression)
-    ):
+    kinds = {node.kind for node in walk(read.expression) if kind_of(node).is_leaf}
+    if read.status != "computable" or not kinds or not kinds <= _PEOPLE_KINDS:
         return None
     return LeadInRequirement(_shifted(read.expression, offset), tail is not None, lead_in.strip())
 
