@@ -15,7 +15,16 @@ from pydantic import TypeAdapter
 from spacy.tokens import Doc
 
 from criteria_nlp.build.builder import Builder
-from criteria_nlp.build.lead_ins import ListReading, ends_with_or, lead_in_window, list_reading, with_window
+from criteria_nlp.build.lead_ins import (
+    LeadInRequirement,
+    ListReading,
+    ends_with_or,
+    lead_in_requirement,
+    lead_in_window,
+    list_reading,
+    with_requirement,
+    with_window,
+)
 from criteria_nlp.check.passes import CheckContext, run_passes
 from criteria_nlp.errors import CriteriaInputError
 from criteria_nlp.grammar import parse_chunks, pieces_of
@@ -212,6 +221,7 @@ class CriteriaParser:
     def _with_lead_in_windows(self, criteria: list[Criterion], document: str) -> list[Criterion]:
         """ "Any of the following within 6 months before screening:": the lead-in's window reaches each item."""
         windows: dict[int, TemporalWindow | None] = {}
+        needs: dict[int, LeadInRequirement | None] = {}
         result: list[Criterion] = []
         for criterion in criteria:
             lead_in = criterion.lead_in
@@ -222,12 +232,19 @@ class CriteriaParser:
             if start not in windows:
                 (doc,) = annotate(self.nlp, [lead_in])
                 windows[start] = lead_in_window(parse_chunks(pieces_of(doc))[0], start)
+                needs[start] = lead_in_requirement(lead_in, criterion.section, start, self._parse_lead_in)
             window = windows[start]
             expression = criterion.expression if window is None else with_window(criterion.expression, window)
+            need = needs[start]
+            if need is not None:  # "Patients aged 18 or older are eligible if:" (build/lead_ins.py)
+                expression = with_requirement(expression, need, criterion.section)
             if expression is not criterion.expression:
                 criterion = criterion.model_copy(update={"expression": expression, "status": status_of(expression)})
             result.append(criterion)
         return result
+
+    def _parse_lead_in(self, text: str, section: Section) -> Criterion:
+        return self.parse_one(text, section=section, claims=False)
 
     def _criteria(self, jobs: Sequence[tuple[str, _Item, str]], claims: bool) -> Iterator[Criterion]:
         """Criteria for (document text, item, id) jobs; lazily, one job at a time."""

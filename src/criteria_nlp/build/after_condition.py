@@ -10,6 +10,9 @@
   event of the condition no condition record shows. Read as the qualifier "hospitalized" (a state: a record of the
   condition makes it at most unknown, none at all still rules it out), never as a second alternative beside the
   condition (a heart failure active since 2015 would otherwise be one hospitalised last month).
+* the same words before the conditions, joined by an ``event_link`` word ("Hospitalization for heart failure or
+  unstable angina within 6 months"): the event is of each condition of the list after the link, read as above. Left
+  as two items, any hospitalisation (a fracture's) beside a heart failure would meet or clear it.
 
 Runs after the concepts reader (``state.items``) and before the negation and lists readers, which read the items.
 """
@@ -24,6 +27,8 @@ from criteria_nlp.knowledge.words import words
 READER = "after_condition"
 ONSET_AFTER = words("onset_after")
 EVENT_OF_CONDITION = words("event_of_condition")
+EVENT_LINK = words("event_link")
+_JOINERS = frozenset({",", "or", "and", "and/or"})  # between the conditions of a list after the link
 _DIAGNOSED = "diagnosed"  # the qualifier of "diagnosis of" in cues.tsv, read as "onset"
 _EVENT = "hospitalized"  # a state qualifier of evaluation-qualifiers.tsv: a hospital stay for the condition
 
@@ -57,12 +62,40 @@ def read_after_condition(state: BuildState) -> None:
                 state.unplaced.append(_unsure(word))
             else:
                 state.take(word, READER, "qualifier")  # with no window "diagnosed" changes nothing in any item
+    _events_before(state, conditions, added, events)
     if added:
         state.items = [
             (piece, (*qualifiers, added[piece.index]) if piece.index in added else qualifiers)
             for piece, qualifiers in state.items
             if piece.index not in events
         ]
+
+
+def _events_before(state: BuildState, conditions: list[Piece], added: dict[int, str], events: set[int]) -> None:
+    """An event word, a link and a list of conditions ("hospitalization for heart failure or unstable angina"):
+    each condition of the list gets the event's qualifier, and the event word is no item of its own."""
+    prose = state.prose
+    wanted = {piece.index for piece in conditions}
+    for k, piece in enumerate(prose):
+        if piece.lower not in EVENT_OF_CONDITION:
+            continue
+        after = _after_link(prose, k + 1)
+        if after is None or after >= len(prose) or prose[after].index not in wanted:
+            continue
+        while after < len(prose) and (prose[after].index in wanted or prose[after].lower in _JOINERS):
+            if prose[after].index in wanted:
+                added[prose[after].index] = _EVENT
+            after += 1
+        events.add(piece.index)
+        state.ledger.entries[piece.index] = (piece, READER, "qualifier")
+
+
+def _after_link(prose: list[Piece], k: int) -> int | None:
+    """The position after an ``event_link`` of one or two words starting at ``k``, None when there is none."""
+    for width in (1, 2):
+        if k + width <= len(prose) and " ".join(p.lower for p in prose[k : k + width]) in EVENT_LINK:
+            return k + width
+    return None
 
 
 def _is_condition(state: BuildState, piece: Piece) -> bool:

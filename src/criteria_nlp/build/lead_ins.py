@@ -7,17 +7,44 @@ in digits or as a ``NUMWORD`` cue of ``cues.tsv``); this module only turns them 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import TypeAdapter
 
 from criteria_nlp.build.threshold_windows import takes_window
 from criteria_nlp.grammar import Chunk, ProseChunk, WindowChunk
-from criteria_nlp.ir import Node, Presence, TemporalWindow, map_children, span_at
+from criteria_nlp.ir import (
+    All,
+    Conditional,
+    Criterion,
+    Node,
+    Presence,
+    Section,
+    TemporalWindow,
+    Unparsed,
+    kind_of,
+    map_children,
+    span_at,
+    walk,
+)
 from criteria_nlp.knowledge.words import words
 from criteria_nlp.resources import corpus_path
 
-__all__ = ["ListReading", "count_of", "ends_with_or", "lead_in_window", "leading_count", "list_reading", "with_window"]
+__all__ = [
+    "LeadInRequirement",
+    "ListReading",
+    "count_of",
+    "ends_with_or",
+    "lead_in_requirement",
+    "lead_in_window",
+    "leading_count",
+    "list_reading",
+    "with_requirement",
+    "with_window",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +114,85 @@ def with_window(node: Node, window: TemporalWindow) -> Node:
     if takes_window(node):
         return node.model_copy(update={"window": window})
     return map_children(node, lambda child: with_window(child, window))
+
+
+# what a lead-in may ask of the people and be read for: age, sex, measured values. A condition is left out: the
+# items may be its forms ("Cardiovascular disease: a. infarction within 6 months b. stroke"), and read as a
+# requirement beside them it would clear an exclusion of a patient whose infarction is coded but no "cardiovascular
+# disease" is
+_PEOPLE_KINDS = frozenset({"demographic", "comparison", "range", "reference_multiple"})
+
+
+@dataclass(frozen=True, slots=True)
+class LeadInRequirement:
+    """What a lead-in asks of the people: ``node``; ``of_everyone`` when its words say only they are eligible
+    ("... are eligible if:"), so that it is a requirement of every item."""
+
+    node: Node
+    of_everyone: bool
+    text: str
+
+
+def lead_in_requirement(
+    lead_in: str, section: Section, offset: int, parse: Callable[[str, Section], Criterion]
+) -> LeadInRequirement | None:
+    """What a lead-in asks of the people itself ("Patients aged 18 or older are eligible if:"): its own reading when
+    it is wholly computable and asks only an age, a sex or measured values (the tail words of ``lead_in_tail`` in
+    words.tsv, "are eligible if", and the colon left out), spans moved by ``offset``; None when it asks nothing a
+    record can decide ("Any of the following:"), asks a condition, or is defined by its items ("defined as:")."""
+    text = lead_in.rstrip().rstrip(":").rstrip()
+    lowered = text.lower()
+    tail = next((t for t in sorted(words("lead_in_tail"), key=len, reverse=True) if lowered.endswith(" " + t)), None)
+    if tail is not None:
+        text = text[: len(text) - len(tail)].rstrip()
+    if not text:
+        return None
+    if any(f" {cue} " in f" {lowered} " for cue in words("definition_cue")):
+        return None  # "Established cardiovascular disease, defined as:": the items define it, they add nothing
+    read = parse(text, section)
+    kinds = {node.kind for node in walk(read.expression) if kind_of(node).is_leaf}
+    if read.status != "computable" or not kinds or not kinds <= _PEOPLE_KINDS:
+        return None
+    return LeadInRequirement(_shifted(read.expression, offset), tail is not None, lead_in.strip())
+
+
+def _shifted(node: Node, offset: int) -> Node:
+    """``node`` with every span moved by ``offset`` (a lead-in read on its own, placed in the document)."""
+
+    def move(value: Any) -> Any:
+        if isinstance(value, dict):
+            if set(value) == {"start", "end"}:
+                return {"start": value["start"] + offset, "end": value["end"] + offset}
+            return {key: move(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [move(item) for item in value]
+        return value
+
+    moved: Node = _node_adapter().validate_python(move(node.model_dump()))
+    return moved
+
+
+@cache
+def _node_adapter() -> TypeAdapter[Node]:
+    return TypeAdapter(Node)
+
+
+def with_requirement(node: Node, requirement: LeadInRequirement, section: Section) -> Node:
+    """An item under a lead-in that asks something of the people. In an exclusion the item excludes those people
+    only, and a lead-in saying only they are eligible is a requirement of every inclusion: all of both. Otherwise in
+    an inclusion the lead-in may be a requirement of every item or say whom the item applies to (if the lead-in then
+    the item, met by the others): the two agree where the lead-in holds; for a patient it does not hold for, the
+    answer is unknown, for review."""
+    span = node.span
+    if section == "exclusion" or requirement.of_everyone:
+        return All(span=span, children=(requirement.node, node))
+    unsure = Unparsed(
+        span=requirement.node.span,
+        text=requirement.text,
+        reason="the lead-in does not hold: whether it is a requirement of every item or says whom they apply to is "
+        "not written",
+    )
+    return Conditional(span=span, when=requirement.node, then=node, otherwise=unsure)
 
 
 def count_of(word: str) -> int | None:

@@ -34,6 +34,7 @@ from criteria_nlp.build.sex import read_sex
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.build.threshold_windows import read_threshold_windows
 from criteria_nlp.build.thresholds import read_thresholds
+from criteria_nlp.build.time_since import TIME_SINCE, read_time_since
 from criteria_nlp.grammar import ConstraintChunk, WindowChunk
 from criteria_nlp.knowledge.lexicon import cue_scopes
 from criteria_nlp.knowledge.words import words
@@ -52,6 +53,7 @@ READERS: tuple[Reader, ...] = (
     read_negation,  # which concepts a negation cue reaches (cue direction and scope from cues.tsv)
     read_lists,  # the concepts as one node: connectives, section semantics, windows
     read_bound_negation,  # "no diabetes with hypertension or heart failure": the binding read by lists, negated
+    read_time_since,  # "at least 4 weeks since prior chemotherapy": no chemotherapy within the last 4 weeks
     read_threshold_windows,  # "hemoglobin ≥ 9 g/dL within 14 days prior to enrollment": when it was measured
     read_definitions,  # "anemia (hemoglobin < 9 g/dL)": a condition defined by its bracketed threshold, by section
     read_people_scope,  # "negative pregnancy test for women of childbearing potential": if those people then it
@@ -183,6 +185,7 @@ TRIGGERS: dict[Reader, Trigger] = {
     read_after_condition: Trigger(words=ONSET_AFTER | EVENT_OF_CONDITION),  # one of its words as a prose piece
     read_windows: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # windows parsed or found by reading
     read_named_durations: Trigger(chunks=(WindowChunk,), fields=("durations",)),  # the same windows, before lists
+    read_time_since: Trigger(text=TIME_SINCE),  # a time_since word in the clause's text
     read_threshold_windows: Trigger(chunks=(WindowChunk,)),  # a window the grammar parsed, left by the concepts
     read_sex: Trigger(kinds=frozenset({"SEX"})),
     read_people_scope: Trigger(words=SEX_PREPOSITIONS),  # the preposition before the people

@@ -30,6 +30,9 @@ class Selection:
     # records of the chosen date or newer (within the look-back) whose value was set aside (unknown unit, no unit,
     # implausible) or never was a number: the value now may be any, so the older usable one does not decide
     set_aside: list[tuple[date, Observation]] = field(default_factory=list)
+    # with the criterion's own window ("QTc > 470 ms within the last 3 months"): the older usable values inside it,
+    # newest first; one that decides otherwise than the most recent makes the test unknown (``window_disagreement``)
+    earlier: list[tuple[date, Observation]] = field(default_factory=list)
 
 
 def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selection:
@@ -66,9 +69,12 @@ def select(variable_id: str, lookback: Lookback, index: PatientIndex) -> Selecti
     if index.undated.get(variable_id):
         notes.append(f"{index.undated[variable_id]} undated value(s) ignored")
     aside = []
+    earlier: list[tuple[date, Observation]] = []
     if chosen_on is not None:
         aside = [(day, o) for day, o in ordered if o.value is None and chosen_on <= day <= lookback.end]
-    return Selection(chosen, chosen_on, notes, same_day, aside)
+        if lookback.window is not None:
+            earlier = [(d, o) for d, o in ordered if o.value is not None and lookback.start <= d < chosen_on]
+    return Selection(chosen, chosen_on, notes, same_day, aside, earlier)
 
 
 def aside_missing(variable_id: str) -> str:
@@ -219,6 +225,9 @@ def measured(
     disagreement = _same_day_disagreement(node, plan, selection, ctx, tests, value, outcome)
     if disagreement is not None:
         return disagreement
+    in_window = window_disagreement(node, plan, selection, ctx, tests, value, outcome)
+    if in_window is not None:
+        return in_window
     reported = observation.comparator or ""
     comparison = " and ".join(f"{reported}{fmt(value.value)} {test.operator} {fmt(test.limit)}" for test in tests)
     sentence = f"{value.shown}; {comparison} is {outcome.value}"
@@ -282,6 +291,55 @@ def _same_day_disagreement(
         evidence=tuple(observation_evidence(o, selection.observed_on) for o in observations if o is not None),
         threshold=plan.threshold,
         missing=(f"{variable_name(plan.variable)}: which value of {selection.observed_on} is right",),
+    )
+
+
+def window_missing(plan: MeasurementPlan | ReferencePlan) -> str:
+    """The datum that would decide a threshold whose window holds values that decide differently."""
+    return f"{variable_name(plan.variable)}: which value {plan.lookback.within()} decides"
+
+
+def window_disagreement(
+    node: Node,
+    plan: MeasurementPlan | ReferencePlan,
+    selection: Selection,
+    ctx: EvaluationContext,
+    tests: tuple[Test, ...],
+    value: Value,
+    outcome: Truth,
+) -> TraceNode | None:
+    """A threshold with its own window ("QTc > 470 ms within the last 3 months") whose window holds an older value
+    that decides otherwise than the most recent one: the criterion may ask for any value in the window or the last
+    one, and the two readings part here, so the test is unknown with both values in the trace (as two values of one
+    day are). Older values that do not convert say nothing either way and are passed over."""
+    if not selection.earlier or outcome is Truth.UNKNOWN:
+        return None
+    target = tests[0].unit if tests else None
+    differing: list[tuple[Observation, date, str]] = []
+    for day, other in selection.earlier:
+        converted = in_unit(other, day, target, plan, ctx)
+        if isinstance(converted, str):
+            continue
+        other_outcome = all_of(test_outcome(converted.value, other.comparator, t.operator, t.limit) for t in tests)
+        if other_outcome is not outcome:
+            differing.append((other, day, f"{converted.shown} ({other_outcome.value})"))
+    if not differing:
+        return None
+    assert selection.observation is not None
+    shown = "; ".join(text for _, _, text in differing)
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"values {plan.lookback.within()} disagree on the threshold: the most recent {value.shown} "
+        f"({outcome.value}), earlier {shown}: whether the criterion asks for the most recent value or any value in "
+        "the window is not written: needs review",
+        evidence=(
+            observation_evidence(selection.observation, selection.observed_on),
+            *(observation_evidence(o, day) for o, day, _ in differing),
+        ),
+        conversions=tuple(value.conversions),
+        threshold=plan.threshold,
+        missing=(window_missing(plan),),
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any, Literal, Protocol
 
 from criteria_nlp.errors import CriteriaEvaluationError
 from criteria_nlp.evaluate.dates import window_duration
+from criteria_nlp.evaluate.defined_by import definition_of
 
 # Lookback and Window are read from here by the engines (re-exported)
 from criteria_nlp.evaluate.lookback import Lookback as Lookback
@@ -263,6 +264,9 @@ class PresencePlan:
     # a condition or state the lexicon gives no code (childbearing potential): only a record's text could name it,
     # so a record list marked complete does not show it absent
     uncoded: bool = False
+    # a condition a measurement defines (evaluation-measured-conditions.tsv: fever, temperature >= 38 degC): no
+    # record of it is no absence while the most recent value meets the definition (UNKNOWN, for review)
+    measured: MeasurementPlan | None = None
 
 
 Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review
@@ -531,7 +535,25 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         window_reads=window_reading(ref.qualifiers, category, concept.id if concept else None) if window else "span",
         new_unstated=new_unstated,
         uncoded=codes is not None and not codes.snomed and not codes.icd10 and category in ("condition", "state"),
+        measured=_defined_by_measurement(node, context),
     )
+
+
+def _defined_by_measurement(node: Presence, context: PlanContext) -> MeasurementPlan | None:
+    """The definition of a condition a measurement defines, as a measurement plan on the presence's window when
+    it ends at the index date (the default look-back without one); None for a window ending before it."""
+    ref, window = node.concept, node.window
+    words = ref.mention.lower().split()
+    definition = definition_of((ref.id or "", " ".join(words), words[-1] if words else ""))
+    if definition is None or (window is not None and (window.min_ago is not None or window.max_ago is None)):
+        return None
+    variable = context.lexicon.variables.get(definition.variable)
+    if variable is None:
+        return None
+    limit = Quantity(value=definition.limit, unit=definition.unit)
+    threshold = f"{definition.operator} {fmt(definition.limit)} {definition.unit}"
+    plan = _measurement(variable, [(definition.operator, limit)], threshold, context, window)
+    return plan if isinstance(plan, MeasurementPlan) else None
 
 
 def is_term_id(concept_id: str) -> bool:

@@ -7,8 +7,9 @@ from datetime import date
 
 from criteria_nlp.evaluate.context import EvaluationContext
 from criteria_nlp.evaluate.index import PatientIndex, Record
-from criteria_nlp.evaluate.plan import PresencePlan, Review, Window, plan_for
+from criteria_nlp.evaluate.plan import MeasurementPlan, PresencePlan, Review, Window, plan_for
 from criteria_nlp.evaluate.traces import review_trace, trace
+from criteria_nlp.evaluate.wording import variable_name
 from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.logic import Truth
@@ -166,6 +167,7 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
             narrower = " ".join(plan.narrower_words) or "more"
             outcome, why = Truth.UNKNOWN, f"{why}; the criterion says {narrower!r}, narrower than the record"
         matched.append((outcome, record, why))
+    matched = disagreeing_records(plan, matched)
     text_matches: list[Match] = []
     past = {id(r) for r in index.coded(plan.past_form_codes)} if plan.past_form_codes is not None else set()
     for record in text_records:
@@ -177,6 +179,35 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
         if outcome is not Truth.FALSE:
             text_matches.append((Truth.UNKNOWN, record, f"{why}; {notes.get(id(record), '; text-only match')[2:]}"))
     return matched, text_matches
+
+
+def ended_record(record: Record, plan: PresencePlan) -> bool:
+    """A condition record that says the condition ended: an end date, or an inactive status."""
+    status = (record.status or "").lower()
+    return record.resource_type == "Condition" and (record.end is not None or status in plan.inactive_condition)
+
+
+def disagreeing_records(plan: PresencePlan, matched: list[Match]) -> list[Match]:
+    """Two records of one condition with the same onset, one in time (active) and one that ended (resolved,
+    abated): they describe one episode and disagree on whether it goes on, so the one in time is unsure (UNKNOWN,
+    for review), not present. A record of another onset (a recurrence) is no disagreement."""
+    ended = {
+        record.start
+        for outcome, record, _ in matched
+        if outcome is Truth.FALSE and record.start is not None and ended_record(record, plan)
+    }
+    if not ended:
+        return matched
+    return [
+        (
+            Truth.UNKNOWN,
+            record,
+            f"{why}; another record of it with the same onset ({record.start}) has ended: the records disagree",
+        )
+        if outcome is Truth.TRUE and record.resource_type == "Condition" and record.start in ended
+        else (outcome, record, why)
+        for outcome, record, why in matched
+    ]
 
 
 def _with_terms(
@@ -249,7 +280,38 @@ def eval_presence(node: Node, index: PatientIndex, ctx: EvaluationContext) -> Tr
             f"{plan.name}: not applicable to a {patient.sex} patient",
             evidence=(evidence_item(resource_type="Patient", resource_id=patient.id, text=f"sex {patient.sex}"),),
         )
-    return _absent(node, plan, index, matched, evidence)
+    absent = _absent(node, plan, index, matched, evidence)
+    if absent.outcome is Truth.FALSE and plan.measured is not None:
+        return _measured_instead(node, plan, plan.measured, index, ctx) or absent
+    return absent
+
+
+def measured_missing(plan: PresencePlan, measured: MeasurementPlan) -> str:
+    """The datum that would decide a condition no record shows while a value meets its definition."""
+    return f"{plan.name}: confirm (a recorded {variable_name(measured.variable)} meets its definition)"
+
+
+def _measured_instead(
+    node: Node, plan: PresencePlan, measured: MeasurementPlan, index: PatientIndex, ctx: EvaluationContext
+) -> TraceNode | None:
+    """A condition a measurement defines, absent from a complete record list, while the most recent value meets
+    the definition ("no fever", a temperature of 38.9 °C): the record shows what the list does not, so UNKNOWN."""
+    from criteria_nlp.evaluate.measurements import measured as measured_trace
+    from criteria_nlp.evaluate.measurements import select
+
+    selection = select(measured.variable, measured.lookback, index)
+    read = measured_trace(node, measured, selection, ctx, measured.tests)
+    if read.outcome is not Truth.TRUE:
+        return None
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"no record of {plan.name}{_where(plan)} on a complete {plan.record_list} list, but {read.sentence}: "
+        f"a value meeting its definition ({variable_name(measured.variable)} {measured.threshold}): needs review",
+        evidence=read.evidence,
+        conversions=read.conversions,
+        missing=(measured_missing(plan, measured),),
+    )
 
 
 def _contradicted_flag(node: Node, plan: PresencePlan, index: PatientIndex, ctx: EvaluationContext) -> TraceNode | None:

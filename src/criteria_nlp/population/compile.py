@@ -38,6 +38,8 @@ from criteria_nlp.population.leaves import LeafCompiler, LeafSql, Missing, const
 from criteria_nlp.population.sqlparts import day, text
 
 if TYPE_CHECKING:
+    from datetime import date
+
     import pyarrow as pa
 
     from criteria_nlp.evaluate.context import EvaluationContext
@@ -141,7 +143,7 @@ def compile_trial(
     if obs_aggregates:
         lookups["cnl_obs"] = observation_table(distinct(DISTINCT_OBSERVATIONS), slots, tree.leaves.variables, ctx)
         obs_columns = [c for leaf in leaves for c in leaf.obs_columns]
-        ctes += _observation_ctes(ctx, len(slots.units), obs_columns, obs_aggregates)
+        ctes += _observation_ctes(ctx, len(slots.units), obs_columns, obs_aggregates, tree.leaves.window_start)
         joins.append("LEFT JOIN m ON m.patient_id = p.patient_id")
     rec_aggregates = [a for leaf in leaves for a in leaf.rec_aggregates]
     if rec_aggregates:
@@ -191,10 +193,15 @@ def _evidence_columns(held: list[list[LeafSql]]) -> tuple[list[str | None], str]
 
 
 def _observation_ctes(
-    ctx: EvaluationContext, units: int, columns: list[tuple[str, str]], aggregates: list[str]
+    ctx: EvaluationContext,
+    units: int,
+    columns: list[tuple[str, str]],
+    aggregates: list[str],
+    window_start: date | None = None,
 ) -> list[str]:
-    """The most recent day of each variable within the look-back, its usable values, the one Python selects; the
-    value converted for each conversion slot once (``cv_n``)."""
+    """The most recent day of each variable within the look-back (``latest``), its usable values, the one Python
+    selects; the value converted for each conversion slot once (``cv_n``). With a threshold's own window, the older
+    usable values from ``window_start`` too (``measurements.window_disagreement`` reads them)."""
     converted = "".join(f", c.slope_{n} * o.value + c.offset_{n} AS cv_{n}" for n in range(units))
     keys = " AND ".join(
         f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized")
@@ -203,6 +210,7 @@ def _observation_ctes(
     # records without a usable value are kept for one thing: ``aside_day``, the newest of them (a set-aside value
     # as recent as the one selected makes the test unknown, ``measurements.set_aside_trace``)
     part = "PARTITION BY patient_id, var_id"
+    older = "day = last_day" if window_start is None else f"(day = last_day OR day >= {day(window_start)})"
     return [
         "obs0 AS (SELECT o.patient_id, c.*, CAST(o.effective AS DATE) AS day, o.effective, o.id AS obs_id, o.value, "
         f"o.comparator, o.reference_low, o.reference_high{converted} FROM observations o JOIN cnl_obs c ON "
@@ -210,7 +218,8 @@ def _observation_ctes(
         f"obs1 AS (SELECT obs0.*, MAX(CASE WHEN value IS NOT NULL THEN day END) OVER ({part}) AS last_day, "
         f"MAX(CASE WHEN value IS NULL THEN day END) OVER ({part}) AS aside_day, ROW_NUMBER() OVER "
         f"({part} ORDER BY (CASE WHEN value IS NULL THEN 1 ELSE 0 END), effective DESC, obs_id DESC) AS rn FROM obs0)",
-        f"obs AS (SELECT {_with(columns)} FROM obs1 WHERE day = last_day AND value IS NOT NULL)",
+        f"obs2 AS (SELECT obs1.*, (day = last_day) AS latest FROM obs1 WHERE value IS NOT NULL AND {older})",
+        f"obs AS (SELECT {_with(columns)} FROM obs2)",
         "m AS (SELECT patient_id, " + ", ".join(aggregates) + " FROM obs GROUP BY patient_id)",
     ]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from criteria_nlp.evaluate.measurements import aside_missing
+from criteria_nlp.evaluate.measurements import aside_missing, window_missing
 from criteria_nlp.evaluate.plan import (
     AgePlan,
     MeasurementPlan,
@@ -25,7 +25,7 @@ from criteria_nlp.evaluate.plan import (
     SexPlan,
     Test,
 )
-from criteria_nlp.evaluate.presence import absence_unknown
+from criteria_nlp.evaluate.presence import absence_unknown, measured_missing
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
 from criteria_nlp.population.evidence import EvidenceSql
@@ -74,6 +74,9 @@ class LeafCompiler:
     variables: set[str] = field(default_factory=set)  # variables the observation scope must hold
     comparators: tuple[str, ...] = COMPARATORS  # the comparators the population's observations hold
     observed: dict[str, int] = field(default_factory=dict)  # variable -> number of its evidence aggregates
+    # the earliest start of a measurement's own window: the obs rows hold the older days from it too (``latest``
+    # marks the most recent day, which every other aggregate reads)
+    window_start: date | None = None
 
     def compile(self, name: str, plan: Plan) -> LeafSql:
         if isinstance(plan, Review):
@@ -102,11 +105,23 @@ class LeafCompiler:
         leaf = LeafSql()
         truths = []
         first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
-        where = f"var_id = {text(plan.variable)}{_in_window(plan)}"
+        where = f"var_id = {text(plan.variable)} AND latest{_in_window(plan)}"
+        windowed = plan.lookback.window is not None
+        if windowed and (self.window_start is None or plan.lookback.start < self.window_start):
+            self.window_start = plan.lookback.start
         for number, tests in enumerate(groups):
             column = f"{name}_{number}"
             code = f"{column}_code"
             leaf.obs_columns.append((code, f"(CASE WHEN {where} THEN {self._code(plan, tests)} END)"))
+            earlier = f"{column}_wcode"
+            older = f"var_id = {text(plan.variable)} AND NOT latest AND day >= {day(plan.lookback.start)}"
+            if windowed:
+                # measurements.window_disagreement: an older value of the window deciding otherwise (3: no unit)
+                leaf.obs_columns.append((earlier, f"(CASE WHEN {older} THEN {self._code(plan, tests)} END)"))
+                leaf.obs_aggregates += [
+                    f"MIN(CASE WHEN {earlier} <> 3 THEN {earlier} END) AS {column}_wlow",
+                    f"MAX(CASE WHEN {earlier} <> 3 THEN {earlier} END) AS {column}_whigh",
+                ]
             leaf.obs_aggregates += [
                 f"MAX(CASE WHEN rn = 1 THEN {code} END) AS {column}_first",
                 f"MIN({code}) AS {column}_low",
@@ -115,9 +130,14 @@ class LeafCompiler:
                 f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {column}_aside",
             ]
             chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
+            disagree = ""
+            if windowed:
+                disagree = (
+                    f"WHEN {chosen} IN (0, 1) AND (m.{column}_wlow <> {chosen} OR m.{column}_whigh <> {chosen}) THEN 7 "
+                )
             state = (
                 f"(CASE WHEN {chosen} IS NULL THEN 2 WHEN m.{column}_aside = 1 THEN 6 WHEN {chosen} = 3 THEN 3 "
-                f"WHEN {low} <> {high} THEN 4 "
+                f"WHEN {low} <> {high} THEN 4 {disagree}"
                 f"WHEN {chosen} = 1 THEN 1 WHEN {chosen} = 0 THEN 0 ELSE 5 END)"
             )
             leaf.columns += [(column, state), (f"{column}_day", f"m.{column}_day")]
@@ -133,6 +153,7 @@ class LeafCompiler:
                     f"({text(which)} || CAST({column}_day AS VARCHAR) || {text(' is right')})",
                     f"day:{plan.variable}",
                 ),
+                (f"{column} = 7", text(window_missing(plan)), window_missing(plan)),
             ]
         leaf.truth = "(" + " AND ".join(truths) + ")"
         leaf.missing = [(f"{leaf.truth} IS NULL AND {cond}", value, key) for cond, value, key in leaf.missing]
@@ -339,6 +360,19 @@ class LeafCompiler:
         in_time = "FALSE" if plan.broader else f"{timing} AND NOT {unconfirmed}"
         doubtful = f"{timing} IS NULL OR " + (timing if plan.broader else f"({timing} AND {unconfirmed})")
         leaf = LeafSql(rec_columns=[(timing, self._timing(plan))])
+        if plan.record_list == "condition":
+            # presence.disagreeing_records: a record in time whose episode (same onset) another record says ended
+            cond = _in("status_l", plan.inactive_condition)
+            ended = (
+                f"rtype = 'Condition' AND {kept} AND start_day IS NOT NULL AND (end_day IS NOT NULL OR {cond}) "
+                f"AND ({self._timing(plan)}) = FALSE"
+            )
+            over = "OVER (PARTITION BY patient_id, start_day)"
+            disagreed = f"{name}_dr"
+            leaf.rec_columns.append((disagreed, f"MAX(CASE WHEN {ended} THEN 1 ELSE 0 END) {over}"))
+            contested = f"(rtype = 'Condition' AND start_day IS NOT NULL AND {disagreed} = 1)"
+            doubtful += f" OR ({in_time} AND {contested})"
+            in_time = f"{in_time} AND NOT {contested}"
         leaf.rec_aggregates = [
             f"MAX(CASE WHEN {kept} AND {in_time} THEN 1 ELSE 0 END) AS {name}_ct",
             f"MAX(CASE WHEN {kept} AND ({doubtful}) THEN 1 ELSE 0 END) AS {name}_cu",
@@ -363,6 +397,11 @@ class LeafCompiler:
             if plan.concept is None:  # records the terminology cannot compare: absence stays unknown
                 branches.append(f"WHEN COALESCE(r.{name}_un, 0) = 1 THEN 2")
             complete = "FALSE" if plan.uncoded else f"COALESCE(p.{plan.complete_flag}, FALSE)"
+            if plan.measured is not None:  # presence._measured_instead: a value meeting the definition
+                measured = self.measurement(f"{name}_d", plan.measured)
+                leaf.obs_columns += measured.obs_columns
+                leaf.obs_aggregates += measured.obs_aggregates
+                branches.append(f"WHEN {complete} AND {measured.columns[0][1]} = 1 THEN 5")
             branches.append(f"WHEN {complete} THEN 0 ELSE 4")
         leaf.columns = [(name, "(CASE " + " ".join(branches) + " END)")]
         leaf.truth = state_truth(name)
@@ -374,6 +413,9 @@ class LeafCompiler:
         disagree = f"{plan.concept}: confirm (the patient flag and a coded record disagree)"
         absent = f"{plan.name}{where} ({absence_unknown(plan)})"
         leaf.missing = [(f"{name} = 3", text(disagree), disagree), (f"{name} = 4", text(absent), absent)]
+        if plan.measured is not None:
+            confirm = measured_missing(plan, plan.measured)
+            leaf.missing.append((f"{name} = 5", text(confirm), confirm))
         return leaf
 
 
