@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from criteria_nlp.build.clauses import split_clauses
 from criteria_nlp.build.common import all_of, any_of, not_understood
 from criteria_nlp.build.exceptions import take_exception_cue, with_exception
 from criteria_nlp.build.lists import list_items_unread
 from criteria_nlp.build.mentions import carry_mentions
-from criteria_nlp.build.readers import READERS, asks, unasked
+from criteria_nlp.build.readers import READERS, plan
 from criteria_nlp.build.state import BuildState, Ledger
 from criteria_nlp.build.subgroups import split_subgroups
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk
@@ -105,10 +106,9 @@ def read_clause(state: BuildState, skip: bool = True) -> Node | None:
     subgroups = split_subgroups(state)  # "Women of … and men with partners of …": read subgroup by subgroup
     if subgroups is not None:
         return subgroups.combine([read_clause(part, skip) for part in subgroups.parts])
-    skipped = unasked(state) if skip else None
-    for reader in READERS:
-        if skipped and reader in skipped and not asks(reader, state, skipped):
-            continue
+    for reader, fields in plan(state, READERS) if skip else zip(READERS, repeat(None)):
+        if fields is not None and not any(getattr(state, name) for name in fields):
+            continue  # its trigger is a field a reader before it writes: not written
         reader(state)
         if state.done:
             if isinstance(state.result, Unparsed) and state.count_span is not None:
