@@ -78,7 +78,10 @@ class Builder:
         """
         ledger = Ledger()
         diagnostics: list[Diagnostic] = []
-        sexes = frozenset(c.piece.kinds["SEX"] for c in chunks if isinstance(c, ProseChunk) and "SEX" in c.piece.kinds)
+        prose = [c.piece for c in chunks if isinstance(c, ProseChunk)]
+        sexes = frozenset(p.kinds["SEX"] for p in prose if "SEX" in p.kinds)
+        clauses = split_clauses(chunks, section, prose)
+        whole = len(clauses) == 1 and len(clauses[0].chunks) == len(chunks)  # one clause: the criterion's prose
         states = [
             BuildState(
                 clause.chunks,
@@ -92,8 +95,9 @@ class Builder:
                 subject=clause.subject,
                 exception=clause.exception,
                 sexes=sexes,
+                _prose=prose if whole else None,
             )
-            for clause in split_clauses(chunks, section)
+            for clause in clauses
         ]
         expression = _criterion(states, section, span, document, self.skip_readers)
         expression = carry_mentions(expression, pieces, ledger, self.lexicon)
