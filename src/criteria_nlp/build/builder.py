@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 from criteria_nlp.build.clauses import split_clauses
 from criteria_nlp.build.common import all_of, any_of, not_understood
 from criteria_nlp.build.exceptions import take_exception_cue, with_exception
 from criteria_nlp.build.lists import list_items_unread
 from criteria_nlp.build.mentions import carry_mentions
-from criteria_nlp.build.readers import READERS, asks, unasked
+from criteria_nlp.build.readers import READERS, plan
 from criteria_nlp.build.state import BuildState, Ledger
 from criteria_nlp.build.subgroups import split_subgroups
 from criteria_nlp.grammar import Chunk, Piece, ProseChunk
@@ -77,7 +78,10 @@ class Builder:
         """
         ledger = Ledger()
         diagnostics: list[Diagnostic] = []
-        sexes = frozenset(c.piece.kinds["SEX"] for c in chunks if isinstance(c, ProseChunk) and "SEX" in c.piece.kinds)
+        prose = [c.piece for c in chunks if isinstance(c, ProseChunk)]
+        sexes = frozenset(p.kinds["SEX"] for p in prose if "SEX" in p.kinds)
+        clauses = split_clauses(chunks, section, prose)
+        whole = len(clauses) == 1 and len(clauses[0].chunks) == len(chunks)  # one clause: the criterion's prose
         states = [
             BuildState(
                 clause.chunks,
@@ -91,8 +95,9 @@ class Builder:
                 subject=clause.subject,
                 exception=clause.exception,
                 sexes=sexes,
+                _prose=prose if whole else None,
             )
-            for clause in split_clauses(chunks, section)
+            for clause in clauses
         ]
         expression = _criterion(states, section, span, document, self.skip_readers)
         expression = carry_mentions(expression, pieces, ledger, self.lexicon)
@@ -105,10 +110,9 @@ def read_clause(state: BuildState, skip: bool = True) -> Node | None:
     subgroups = split_subgroups(state)  # "Women of … and men with partners of …": read subgroup by subgroup
     if subgroups is not None:
         return subgroups.combine([read_clause(part, skip) for part in subgroups.parts])
-    skipped = unasked(state) if skip else None
-    for reader in READERS:
-        if skipped and reader in skipped and not asks(reader, state, skipped):
-            continue
+    for reader, fields in plan(state, READERS) if skip else zip(READERS, repeat(None)):
+        if fields is not None and not any(getattr(state, name) for name in fields):
+            continue  # its trigger is a field a reader before it writes: not written
         reader(state)
         if state.done:
             if isinstance(state.result, Unparsed) and state.count_span is not None:

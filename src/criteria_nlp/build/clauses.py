@@ -40,10 +40,14 @@ class Clause:
     exception: bool = False  # an exception ("unless CD4 ≥ 350 cells/µL"): narrows the clause before
 
 
-def split_clauses(chunks: Sequence[Chunk], section: Section | None = None) -> list[Clause]:
+def split_clauses(
+    chunks: Sequence[Chunk], section: Section | None = None, prose: Sequence[Piece] | None = None
+) -> list[Clause]:
     """The clauses of a criterion; ``section`` (None: not known) tells whether an "or" after an exception may
-    start a new item of the criterion (in an exclusion the clauses are alternatives, as "or" says)."""
-    prose = [c.piece for c in chunks if isinstance(c, ProseChunk)]
+    start a new item of the criterion (in an exclusion the clauses are alternatives, as "or" says); ``prose``: the
+    pieces of its prose chunks, when the caller has them."""
+    if prose is None:
+        prose = [c.piece for c in chunks if isinstance(c, ProseChunk)]
     breaks = not CLAUSE_BREAKS.isdisjoint([p.text for p in prose])
     clauses = _at_breaks(chunks) if breaks else [Clause(list(chunks))]
     # the splits whose cue the criterion does not hold leave each clause whole: they are not asked

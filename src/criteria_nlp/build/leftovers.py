@@ -19,18 +19,21 @@ from criteria_nlp.grammar import Piece, ProseChunk
 from criteria_nlp.ir import Unparsed
 
 READER = "leftovers"
+_LOOSE_KINDS = frozenset({"NEG", "CMP_PRE", "CMP_POST"})  # a negation or comparator that reached nothing
 
 
 def read_leftovers(state: BuildState) -> None:
     prose = state.prose
     taken = state.ledger.entries  # the ledger by piece index: a plain look-up in this loop over every piece
-    loose = {
-        p.index
-        for p in prose
-        if p.index not in taken
-        and (("NEG" in p.kinds and p.lower not in NON) or "CMP_PRE" in p.kinds or "CMP_POST" in p.kinds)
-        and p.text != "+"  # "HIV (+)": a positive result, not a comparator
-    } | _unread_cues(state)
+    loose = _unread_cues(state)
+    if not state.features.kinds.isdisjoint(_LOOSE_KINDS):
+        loose.update(
+            p.index
+            for p in prose
+            if p.index not in taken
+            and (("NEG" in p.kinds and p.lower not in NON) or "CMP_PRE" in p.kinds or "CMP_POST" in p.kinds)
+            and p.text != "+"  # "HIV (+)": a positive result, not a comparator
+        )
     runs = leftover_runs(state, loose)
     if not state.parts():
         state.finish(_nothing_understood(state, bool(runs)))

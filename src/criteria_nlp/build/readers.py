@@ -13,13 +13,13 @@ needs none, and a changed reader whose trigger no longer holds fails ``tests/uni
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass
 
 from criteria_nlp.build.after_condition import EVENT_OF_CONDITION, ONSET_AFTER, read_after_condition
 from criteria_nlp.build.alternatives import read_alternatives
 from criteria_nlp.build.classes import read_classes
-from criteria_nlp.build.common import SEX_PREPOSITIONS, chunk_span
+from criteria_nlp.build.common import SEX_PREPOSITIONS
 from criteria_nlp.build.concepts import NON, read_concepts, read_prefixes
 from criteria_nlp.build.counts import read_counts
 from criteria_nlp.build.definitions import read_definitions
@@ -79,32 +79,66 @@ class Trigger:
     text: frozenset[str] = frozenset()  # a substring of the clause's lower-cased text
 
 
-def unasked(state: BuildState) -> set[Reader]:
+def unasked(state: BuildState) -> Set[Reader]:
     """The readers whose trigger the clause lacks, as far as its pieces, chunks and text say (what the clause holds
-    does not change while it is read); :func:`asks` adds the state fields. Gathered once per clause from an index of
-    the triggers by kind, word and chunk type: the look-ups must cost less than the readers they spare."""
-    index = _index()
-    prose = state.prose
-    kinds: set[str] = set().union(*[piece.kinds for piece in prose])
-    asked: set[Reader] = set()
-    for kind in index.kinds.keys() & kinds:
-        asked.update(index.kinds[kind])
-    words_ = index.words
-    for piece in prose:
-        readers = words_.get(piece.lower)
-        if readers is not None:
-            asked.update(readers)
-    for chunk_type in {type(chunk) for chunk in state.chunks}:
-        asked.update(index.chunks.get(chunk_type, ()))
-    found = set(index.readers)
-    found.difference_update(asked)
-    text: str | None = None
-    for reader in index.by_text:
-        if reader in found:
-            text = _clause_text(state) if text is None else text
-            if any(part in text for part in TRIGGERS[reader].text):
-                found.discard(reader)
+    does not change while it is read); :func:`asks` adds the state fields. Found from the clause's features
+    (:attr:`BuildState.features`) by what of the triggers they hold: clauses that hold the same trigger kinds, words,
+    chunk types and texts skip the same readers, found once."""
+    return _found(state)[0]
+
+
+def plan(state: BuildState, readers: Sequence[Reader]) -> Sequence[tuple[Reader, tuple[str, ...] | None]]:
+    """``readers`` (in their order) as the driver asks them of the clause: each with None (asked) or the state
+    fields one of which must be set when its turn comes (:func:`asks`); the readers whose trigger the clause lacks
+    and that have no such fields are left out. The same for every clause with the same :func:`unasked` readers."""
+    skipped, plans = _found(state)
+    found = plans.get(readers)
+    if found is None:
+        found = plans[readers] = tuple(
+            (reader, None if reader not in skipped else TRIGGERS[reader].fields)
+            for reader in readers
+            if reader not in skipped or TRIGGERS[reader].fields
+        )
     return found
+
+
+_Plans = dict[Sequence[Reader], tuple[tuple[Reader, tuple[str, ...] | None], ...]]
+_Key = tuple[frozenset[str], frozenset[str], frozenset[type], frozenset[Reader]]
+
+
+def _found(state: BuildState) -> tuple[frozenset[Reader], _Plans]:
+    index = _index()
+    features = state.features
+    key = (
+        frozenset(index.kinds.keys() & features.kinds),
+        frozenset(index.words.keys() & features.words),
+        features.chunk_types,
+        frozenset(reader for reader in index.by_text if _text_holds(reader, state)),
+    )
+    found = index.unasked.get(key)
+    if found is None:
+        if len(index.unasked) >= _KEYS_KEPT:
+            index.unasked.clear()  # a long-running process meets ever new combinations: keep the memory bounded
+        found = index.unasked[key] = (frozenset(_unasked(index, *key)), {})
+    return found
+
+
+def _text_holds(reader: Reader, state: BuildState) -> bool:
+    text = state.lower_text()
+    return any(part in text for part in TRIGGERS[reader].text)
+
+
+def _unasked(
+    index: _Index, kinds: Set[str], words_: Set[str], chunk_types: Set[type], texts: Set[Reader]
+) -> set[Reader]:
+    asked: set[Reader] = set(texts)
+    for kind in kinds:
+        asked.update(index.kinds[kind])
+    for word in words_:
+        asked.update(index.words[word])
+    for chunk_type in chunk_types:
+        asked.update(index.chunks.get(chunk_type, ()))
+    return set(index.readers) - asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +150,11 @@ class _Index:
     words: dict[str, tuple[Reader, ...]]
     chunks: dict[type, tuple[Reader, ...]]
     by_text: tuple[Reader, ...]  # readers with a text trigger, tried on the clause's text last
+    # what the clauses held of the triggers (kinds, words, chunk types, readers whose text) -> the readers unasked
+    unasked: dict[_Key, tuple[frozenset[Reader], _Plans]]
 
 
+_KEYS_KEPT = 4096
 _INDEXED: list[tuple[dict[Reader, Trigger], _Index]] = []
 
 
@@ -141,17 +178,13 @@ def _index() -> _Index:
         {k: tuple(v) for k, v in words_.items()},
         {k: tuple(v) for k, v in chunks.items()},
         tuple(reader for reader, trigger in TRIGGERS.items() if trigger.text),
+        {},
     )
     _INDEXED[:] = [(TRIGGERS, index)]
     return index
 
 
-def _clause_text(state: BuildState) -> str:
-    chunks = state.chunks
-    return state.document[chunk_span(chunks[0]).start : chunk_span(chunks[-1]).end].lower() if chunks else ""
-
-
-def asks(reader: Reader, state: BuildState, unasked_readers: set[Reader]) -> bool:
+def asks(reader: Reader, state: BuildState, unasked_readers: Set[Reader]) -> bool:
     """Whether ``reader`` may find anything in the clause, given its :func:`unasked` readers (a reader with no
     trigger is always asked)."""
     if reader not in unasked_readers:

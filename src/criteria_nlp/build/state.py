@@ -94,6 +94,26 @@ def _claim(start: int, end: int, reader: str, role: str) -> Claim:
 
 
 @dataclass(slots=True)
+class ClauseFeatures:
+    """What the readers ask of all the prose of a clause, gathered once (:attr:`BuildState.features`): the driver
+    skips the readers whose trigger is absent from it, and a reader asks it before walking the pieces for a kind or
+    a word the clause does not hold. The pieces and chunks of a clause do not change while it is read."""
+
+    kinds: frozenset[str]  # every annotation kind of a prose piece
+    words: frozenset[str]  # every prose piece's lower-cased text
+    chunk_types: frozenset[type]  # the types of the clause's chunks
+    text: str | None = None  # the clause's lower-cased text (made when first asked: :meth:`BuildState.lower_text`)
+
+
+def _features(chunks: Sequence[Chunk], prose: list[Piece]) -> ClauseFeatures:
+    return ClauseFeatures(
+        frozenset().union(*[p.kinds for p in prose]),
+        frozenset([p.lower for p in prose]),
+        frozenset(map(type, chunks)),
+    )
+
+
+@dataclass(slots=True)
 class BuildState:
     """One clause being read: what the readers read, what they took (the ledger), and what they produced."""
 
@@ -140,6 +160,7 @@ class BuildState:
     done: bool = False  # a reader read the whole clause: ``result`` is its reading
     result: Node | None = None
     _prose: list[Piece] | None = None
+    _features: ClauseFeatures | None = None
 
     @property
     def prose(self) -> list[Piece]:
@@ -147,6 +168,27 @@ class BuildState:
         if self._prose is None:
             self._prose = [c.piece for c in self.chunks if isinstance(c, ProseChunk)]
         return self._prose
+
+    @property
+    def features(self) -> ClauseFeatures:
+        """The kinds, words and chunk types of the clause, gathered once (its chunks are complete by then)."""
+        if self._features is None:
+            self._features = _features(self.chunks, self.prose)
+        return self._features
+
+    def lower_text(self) -> str:
+        """The clause's text from its first chunk to its last, lower-cased (made once)."""
+        features = self.features
+        if features.text is None:
+            chunks = self.chunks
+            if chunks:
+                first, last = chunks[0], chunks[-1]
+                start = first.piece.char_start if isinstance(first, ProseChunk) else first.span.start
+                end = last.piece.char_end if isinstance(last, ProseChunk) else last.span.end
+                features.text = self.document[start:end].lower()
+            else:
+                features.text = ""
+        return features.text
 
     @property
     def known(self) -> Lexicon:

@@ -63,8 +63,10 @@ def split_subgroups(state: BuildState) -> Subgroups | None:
     """The clause's subgroups and partner words to read part by part; None when it has neither."""
     if state.exception or state.permission or not state.chunks:
         return None
-    prose = state.prose
-    if not any(p.lower in _PARTNER_WORDS for p in prose) and _sexed_pieces(prose) < 2:
+    features = state.features
+    if features.words.isdisjoint(_PARTNER_WORDS) and (
+        features.kinds.isdisjoint(("SEX", "CONCEPT")) or _sexed_pieces(state.prose) < 2
+    ):
         return None  # neither two sexes nor a partner: nothing to split (decided before any node is built)
     items = _subgroup_items(state.chunks)
     span = cover([chunk_span(c) for c in state.chunks])
