@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from criteria_nlp.ir import Diagnostic, Node, nodes_of
+from criteria_nlp.ir import LEAF_UNDERSTOOD, Diagnostic, Node, Status, nodes_of
 from criteria_nlp.knowledge.lexicon import Lexicon
 
 
@@ -46,3 +46,12 @@ class CheckContext:
         if selected is None:
             selected = self._of[types] = [item for item in found if type(item) in types]
         return selected
+
+    def status(self, node: Node) -> Status:
+        """:func:`criteria_nlp.ir.status_of` of ``node``, from the types of the walk the passes made (the status
+        depends only on which kinds of leaf the tree holds): the last pass most often returns the tree it walked."""
+        understood = LEAF_UNDERSTOOD
+        found = [understood[kind] for kind in self.types(node) if kind in understood]
+        if not any(found):
+            return "not_computable"
+        return "partial" if not all(found) else "computable"

@@ -10,7 +10,6 @@ terminals of them for lark.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from itertools import chain, compress, count
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -504,27 +503,17 @@ def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
         trim_glued_hyphens(pieces)
     c = Cursor(pieces)
     n = c.n
-    out = c.out
-    append = out.append
+    append = c.out.append
     no_structure_kinds = _STRUCTURE_KINDS.isdisjoint
     stale = False  # prose was emitted since the cursor was last updated (set on it before the next rule)
     quiet = True  # the cursor's ``previous`` is empty: no structural terminal since the last prose
-    i = 0  # the first piece not lexed yet
-    # a piece with no kind other than "," is prose whatever the cursor holds (as most pieces are): only the others
-    # are visited, found in C, and the plain pieces between them go out as one slice
-    for j in sorted(
-        chain(compress(count(), map(_KINDS, pieces)), compress(count(), map(",".__eq__, map(_TEXT, pieces))))
-    ):
-        if j < i:
-            continue  # read by a rule with the piece before it (or a kind and a comma at once)
-        if j > i:
-            out.extend(pieces[i:j])
-            stale = quiet = True
-            i = j
+    i = 0
+    while i < n:
         piece = pieces[i]
         kinds = piece.kinds
-        if no_structure_kinds(kinds) and piece.lower not in _STRUCTURE_WORDS:
-            # a piece no rule reads (a concept, a qualifier …): prose without trying the rules
+        if (not kinds and piece.text != ",") or (no_structure_kinds(kinds) and piece.lower not in _STRUCTURE_WORDS):
+            # a piece no rule reads (a plain word, a concept, a qualifier …): prose without trying the rules, as
+            # most pieces are
             append(piece)
             stale = quiet = True
             i += 1
@@ -550,9 +539,7 @@ def lex(pieces: Sequence[Piece]) -> list[PieceToken | Piece]:
                 break
         quiet = not c.previous
         i = c.i + 1
-    if i < n:
-        out.extend(pieces[i:])
-    return out
+    return c.out
 
 
 def _mark_roman_numerals(pieces: Sequence[Piece]) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from functools import cache
-from itertools import repeat
 from typing import Any
 
 import lark
@@ -107,27 +106,20 @@ def parse_chunks(pieces: Sequence[Piece]) -> tuple[list[Chunk], list[Piece]]:
     """
     chunks: list[Chunk] = []
     skipped: list[Piece] = []
+    append = chunks.append
     items = lex(pieces)
-    # the runs are found by the items' types, scanned in C (``list.index``): most items are prose, and a criterion
-    # has few runs of terminals; a stretch of prose becomes its chunks in one ``map``
-    types = list(map(type, items))
-    n = len(items)
-    position = 0
-    while position < n:
-        try:
-            start = types.index(PieceToken, position)
-        except ValueError:
-            start = n
-        if start > position:
-            # ProseChunk(item) for each, without its Python-level constructor
-            chunks.extend(map(_new_tuple, repeat(ProseChunk), zip(items[position:start])))
-        if start == n:
-            break
-        try:
-            position = types.index(Piece, start)
-        except ValueError:
-            position = n
-        _parse_run(items[start:position], chunks, skipped)  # type: ignore[arg-type]  # terminals only
+    run_start = -1  # where the run of terminals being gathered starts in ``items``; -1: none
+    for position, item in enumerate(items):
+        if isinstance(item, PieceToken):
+            if run_start < 0:
+                run_start = position
+            continue
+        if run_start >= 0:
+            _parse_run(items[run_start:position], chunks, skipped)  # type: ignore[arg-type]  # terminals only
+            run_start = -1
+        append(_new_tuple(ProseChunk, (item,)))  # ProseChunk(item), without its Python-level constructor
+    if run_start >= 0:
+        _parse_run(items[run_start:], chunks, skipped)  # type: ignore[arg-type]  # terminals only
     if skipped:
         chunks.sort(key=_chunk_start)
     return chunks, skipped
