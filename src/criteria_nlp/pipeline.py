@@ -39,6 +39,7 @@ from criteria_nlp.ir import (
     Node,
     Section,
     Span,
+    Status,
     TemporalWindow,
     Unparsed,
     span_at,
@@ -277,18 +278,22 @@ class CriteriaParser:
         """One criterion; its claims are gathered in ``claims`` (None: not asked for)."""
         span = span_at(item.start, item.end)
         diagnostics: list[Diagnostic] = []
+        status: Status | None = None  # known from the check passes' walk of the expression
         if refusal is not None:
             expression: Node | None = Unparsed(span=span, text=text[item.start : item.end], reason=refusal)
             diagnostics.append(Diagnostic(code="too-long", severity="warning", message=refusal, span=span))
-        elif format_chars:
-            expression = self._without_format_chars(text, item, doc, diagnostics, claims)
         else:
-            expression = self._expression(text, item, span, doc, item.start, diagnostics, claims)
+            if format_chars:
+                read = self._without_format_chars(text, item, doc, diagnostics, claims)
+            else:
+                read = self._expression(text, item, span, doc, item.start, diagnostics, claims)
+            expression, status = (None, None) if read is None else read
         if expression is None:  # nested beyond Python's recursion limit ("< 5 < 5 < 5 ..." a thousand times)
             reason = "criterion nested too deeply to be read; it is not parsed"
             expression = Unparsed(span=span, text=text[item.start : item.end], reason=reason)
             diagnostics[:] = [Diagnostic(code="too-long", severity="warning", message=reason, span=span)]
             claims = None
+            status = None
         return Criterion(
             id=criterion_id,
             section=item.section,
@@ -296,7 +301,7 @@ class CriteriaParser:
             text=text[item.start : item.end],
             span=span,
             expression=expression,
-            status=status_of(expression),
+            status=status or status_of(expression),
             lead_in=item.lead_in,
             diagnostics=tuple(diagnostics),
             claims=tuple(claims or ()),
@@ -304,18 +309,20 @@ class CriteriaParser:
 
     def _without_format_chars(
         self, text: str, item: _Item, doc: Doc, diagnostics: list[Diagnostic], claims: list[Claim] | None
-    ) -> Node | None:
-        """Parse the criterion with its invisible format characters removed, then map every span back."""
+    ) -> tuple[Node, Status] | None:
+        """Parse the criterion with its invisible format characters removed, then map every span back (the status
+        stays: it depends only on the kinds of leaf)."""
         stripped, positions = strip_format(text[item.start : item.end], base=item.start)
         local: list[Diagnostic] = []
         local_claims: list[Claim] | None = [] if claims is not None else None
-        expression = self._expression(stripped, item, span_at(0, len(stripped)), doc, 0, local, local_claims)
-        if expression is None:
+        read = self._expression(stripped, item, span_at(0, len(stripped)), doc, 0, local, local_claims)
+        if read is None:
             return None
+        expression, status = read
         diagnostics.extend(Diagnostic.model_validate(remap_spans(d.model_dump(), positions)) for d in local)
         if claims is not None and local_claims:
             claims.extend(Claim.model_validate(remap_spans(c.model_dump(), positions)) for c in local_claims)
-        return _NODE.validate_python(remap_spans(expression.model_dump(), positions))
+        return _NODE.validate_python(remap_spans(expression.model_dump(), positions)), status
 
     def _expression(
         self,
@@ -326,9 +333,9 @@ class CriteriaParser:
         offset: int,
         diagnostics: list[Diagnostic],
         claims: list[Claim] | None,
-    ) -> Node | None:
-        """The checked expression of one criterion (``span`` in ``text``; ``offset``: where ``doc`` starts), its
-        diagnostics and claims added to the lists; None when it nests beyond the recursion limit."""
+    ) -> tuple[Node, Status] | None:
+        """The checked expression of one criterion (``span`` in ``text``; ``offset``: where ``doc`` starts) and its
+        status, its diagnostics and claims added to the lists; None when it nests beyond the recursion limit."""
         try:
             return self._checked(text, item, span, doc, offset, diagnostics, claims)
         except RecursionError:
@@ -343,7 +350,7 @@ class CriteriaParser:
         offset: int,
         diagnostics: list[Diagnostic],
         claims: list[Claim] | None,
-    ) -> Node:
+    ) -> tuple[Node, Status]:
         pieces = pieces_of(doc, offset=offset)
         chunks, skipped = parse_chunks(pieces)
         result = self.builder.build(chunks, item.section, span, text, pieces)
@@ -363,7 +370,7 @@ class CriteriaParser:
         context = CheckContext(self.lexicon, text=text)
         expression = run_passes(expression, context)
         diagnostics.extend(context.diagnostics)
-        return expression
+        return expression, context.status(expression)
 
 
 _NODE: TypeAdapter[Node] = TypeAdapter(Node)

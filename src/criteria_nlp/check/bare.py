@@ -43,9 +43,12 @@ _COMPARATOR_KINDS = ("CMP_PRE", "CMP_POST")
 _SCALE_KIND = "score"  # variables.tsv kind of the scales of steps (a score, a class, a stage)
 
 
+_POINTS = (Comparison, Range, Demographic)  # the nodes :func:`_point` reads
+
+
 def guard_bare_values(node: Node, context: CheckContext) -> Node:
     """Every equality written with no comparator, on a variable measured on a continuous scale, guarded to unknown."""
-    if not any(_bare(item, context) is not None for item in context.nodes(node)):
+    if not any(_bare(item, context) is not None for item in context.of(node, _POINTS)):
         return node
     return _guard(node, context)
 

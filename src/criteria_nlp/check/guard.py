@@ -46,12 +46,16 @@ _DURATION_LEADS = words("duration_lead")
 _ABSENCE_LEADS = words("absence_lead")
 
 
+_NOTS = (Not,)
+_UNPARSED = (Unparsed,)
+
+
 def guard_negated_durations(node: Node, context: CheckContext) -> Node:
     """ "No malignancy for at least 5 years" read as ``not present(malignancy, at least 5 years ago)`` says the
     patient had no malignancy that long ago; the author may mean no malignancy in the last 5 years. After "free
     of" the absence is the time since X (``within``); after other negations the two readings decide only where
     they agree (``if unknown then one else the other``), unknown where they differ."""
-    if not any(isinstance(n, Not) and _duration_window(n.child, context.text) for n in context.nodes(node)):
+    if not any(isinstance(n, Not) and _duration_window(n.child, context.text) for n in context.of(node, _NOTS)):
         return node
     return _durations(node, context.text)
 
@@ -87,18 +91,14 @@ def guard_partial_readings(node: Node, context: CheckContext) -> Node:
     """``node`` guarded to unknown when words no reader took hold a meaning cue next to a part that was read."""
     if is_guard(node):
         return node
-    leftovers: list[Unparsed] = []
-    understood = False
     understood_of = LEAF_UNDERSTOOD
-    for item in context.nodes(node):
-        decides = understood_of.get(type(item))
-        if decides is None:
-            continue  # not a leaf
-        if isinstance(item, Unparsed) and item.reason.startswith(LEFTOVER_REASONS):
-            leftovers.append(item)
-        understood = understood or decides
-    if not understood:
+    if not any(understood_of.get(kind) for kind in context.types(node)):
         return node  # nothing was read whose meaning the words could change: the criterion is unknown already
+    leftovers = [
+        item
+        for item in context.of(node, _UNPARSED)
+        if isinstance(item, Unparsed) and item.reason.startswith(LEFTOVER_REASONS)
+    ]
     found = [(leaf, cue) for leaf in leftovers for cue in _cues(leaf, context.text)]
     if not found:
         return node

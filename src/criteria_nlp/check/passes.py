@@ -36,9 +36,12 @@ def flatten(node: Node, context: CheckContext) -> Node:
     Nodes that do not change are returned as they are (no copy): a tree with nothing to flatten is returned after
     one look at its nodes (the walk the passes after this one share).
     """
-    if not any(_flattens(item) for item in context.nodes(node)):
+    if not any(_flattens(item) for item in context.of(node, _CONTAINERS)):
         return node
     return _flatten(node, context)
+
+
+_CONTAINERS = (All, Any_, Not)
 
 
 def _flattens(node: Node) -> bool:
@@ -76,11 +79,13 @@ def _flatten(node: Node, context: CheckContext) -> Node:
     return rebuild(node, tuple(_flatten(child, context) for child in parts))
 
 
+_BOUNDED = (Comparison, Range)
+
+
 def check_units(node: Node, context: CheckContext) -> Node:
     """A threshold's unit must fit its variable ("HbA1c < 7 mg" is reported); a missing unit is reported too."""
-    for item in context.nodes(node):
-        if not isinstance(item, Comparison | Range):
-            continue
+    for item in context.of(node, _BOUNDED):
+        assert isinstance(item, Comparison | Range)
         variable_id = item.variable.id
         if not variable_id or variable_id not in context.lexicon.variables:
             continue
@@ -122,9 +127,12 @@ def check_units(node: Node, context: CheckContext) -> Node:
     return node
 
 
+_RANGES = (Range,)
+
+
 def check_ranges(node: Node, context: CheckContext) -> Node:
     """An empty range (low above high, or equal ends not both inclusive) is reported."""
-    for item in context.nodes(node):
+    for item in context.of(node, _RANGES):
         if isinstance(item, Range) and item.low is not None and item.high is not None:
             empty = item.low.value > item.high.value or (
                 item.low.value == item.high.value and not (item.low_inclusive and item.high_inclusive)
@@ -138,8 +146,11 @@ def check_ranges(node: Node, context: CheckContext) -> Node:
     return node
 
 
+_UNPARSED = (Unparsed,)
+
+
 def report_unparsed(node: Node, context: CheckContext) -> Node:
-    for item in context.nodes(node):
+    for item in context.of(node, _UNPARSED):
         if isinstance(item, Unparsed):
             context.diagnostics.append(
                 Diagnostic(code="not-understood", severity="warning", message=item.reason, span=item.span)

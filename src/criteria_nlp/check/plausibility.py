@@ -33,7 +33,7 @@ _THRESHOLDS = (Comparison, Range, Demographic)
 
 def check_plausible_thresholds(node: Node, context: CheckContext) -> Node:
     """The pass: each comparison, range or age interval with an ambiguous or absurd number is fixed or unparsed."""
-    if not any(isinstance(item, _THRESHOLDS) for item in context.nodes(node)):
+    if context.types(node).isdisjoint(_THRESHOLDS):
         return node  # most criteria hold no threshold: the tree is not rebuilt node by node for nothing
     return _checked(node, context)
 
