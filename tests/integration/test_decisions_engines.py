@@ -182,6 +182,26 @@ def test_a_date_of_death_is_a_death_and_a_contradicted_one_is_refused_when_stric
     assert alive.deceased is None
 
 
+def test_a_date_of_death_without_the_flag_is_a_death_in_every_engine() -> None:
+    """Patients built in code (or read from tables) skip the readers' checks: the engines read the date themselves."""
+    from datetime import date
+
+    doc = _document("Inclusion Criteria:\nAge ≥ 18 years\n")
+    born = date(1980, 5, 5)
+    patients = [
+        Patient(id="no-flag", birth_date=born, deceased_date=date(2026, 5, 1)),
+        Patient(id="flag-false", birth_date=born, deceased=False, deceased_date=date(2026, 5, 1)),
+        Patient(id="later", birth_date=born, deceased_date=date(2026, 7, 1)),
+        Patient(id="alive", birth_date=born),
+    ]
+    population = ArrowPopulation(patients_to_tables(patients), name="deaths")
+    expected = {"no-flag": "ineligible", "flag-false": "eligible", "later": "eligible", "alive": "eligible"}
+    for engine in ("python", "duckdb"):
+        rows = screen_population(doc, population, engine=engine, index_date="2026-06-01").to_pylist()
+        assert {row["patient"]: row["decision"] for row in rows} == expected, engine
+    assert screen(doc, patients[0], index_date="2026-06-01").decision == "ineligible"
+
+
 # --- a FHIR case as an NDJSON export, read in SQL (slow: one export per case) ----------------------------------------
 
 
