@@ -202,6 +202,24 @@ def test_a_date_of_death_without_the_flag_is_a_death_in_every_engine() -> None:
     assert screen(doc, patients[0], index_date="2026-06-01").decision == "ineligible"
 
 
+def test_a_unit_normalized_that_contradicts_the_unit_is_not_read() -> None:
+    lexicon = load_lexicon()
+
+    def data_of(observation: dict[str, Any]) -> dict[str, Any]:
+        return {"id": "u1", "birth_date": "1980-05-05", "observations": [observation]}
+
+    observation = {"id": "o1", "variable": "hemoglobin", "value": 10, "unit": "g/dL", "effective": "2026-05-20"}
+    same = {**observation, "unit_normalized": "g/dl"}  # another spelling of the unit: kept
+    read = OWN_JSON.read(data_of(same), source="u1", strict=True, validate=False, lexicon=lexicon)
+    assert read.observations[0].value == 10
+    other = {**observation, "unit_normalized": "g/L"}  # tenfold off: the value is not read
+    data = data_of(other)
+    patient = OWN_JSON.read(data, source="u1", strict=False, validate=False, lexicon=lexicon)
+    assert patient.observations[0].value is None and any("disagree" in warning for warning in patient.warnings)
+    with pytest.raises(CriteriaError, match="disagree"):
+        OWN_JSON.read(data, source="u1", strict=True, validate=False, lexicon=lexicon)
+
+
 # --- a FHIR case as an NDJSON export, read in SQL (slow: one export per case) ----------------------------------------
 
 

@@ -149,7 +149,8 @@ def compile_trial(
         ctes += _record_ctes(slots, [c for leaf in leaves for c in leaf.rec_columns], rec_aggregates)
         joins.append("LEFT JOIN r ON r.patient_id = p.patient_id")
     # screen.deceased_reason: a date of death without the flag is a death
-    dead = f"(COALESCE(p.deceased, p.deceased_date IS NOT NULL) AND (p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)}))"
+    died = f"(p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)})"
+    dead = f"(COALESCE(p.deceased, p.deceased_date IS NOT NULL) AND {died})"
     columns = [
         f"{name} AS {name}" if sql == name else f"{sql} AS {name}" for leaf in leaves for name, sql in leaf.columns
     ]
