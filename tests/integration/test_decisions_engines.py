@@ -131,9 +131,11 @@ def _params(engine: str, ids: list[str]) -> list[Any]:
 
 def _spark_sample() -> list[str]:
     """Spark takes seconds a query: the first case of each category, every case of this red team (``rt4-``) and
-    every known disagreement (the whole set, over 500 queries, would take most of an hour)."""
+    every known disagreement of Spark (the whole set, over 500 queries, would take most of an hour). A known
+    disagreement of another engine is left out: which of two same-id records Spark picks is as arbitrary."""
     firsts = {case["category"]: case["id"] for case in reversed(CASES)}
-    return [c["id"] for c in CASES + KNOWN if c["id"] in firsts.values() or c["id"].startswith("rt4-")]
+    sample = [c["id"] for c in CASES if c["id"] in firsts.values() or c["id"].startswith("rt4-")]
+    return sample + [c["id"] for c in KNOWN if "spark" in c["engines"]]
 
 
 def _assert_same(case_id: str, found: dict[str, Any] | None) -> None:
