@@ -248,8 +248,9 @@ def _decide(
 
 
 def deceased_reason(patient: Patient, index_date: date) -> str | None:
-    """Why a patient who died on or before the index date is never eligible, or None (the matcher applies it too)."""
-    if not patient.deceased:
+    """Why a patient who died on or before the index date is never eligible, or None (the matcher applies it too).
+    A date of death without ``deceased`` is a death (as FHIR's ``deceasedDateTime``); ``deceased=False`` is not."""
+    if not patient.deceased and (patient.deceased is False or patient.deceased_date is None):
         return None
     if patient.deceased_date is not None and patient.deceased_date > index_date:
         return None

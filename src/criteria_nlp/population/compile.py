@@ -150,7 +150,9 @@ def compile_trial(
         lookups["cnl_recs"] = record_verdicts(distinct(DISTINCT_RECORDS), slots, ctx)
         ctes += _record_ctes(slots, [c for leaf in leaves for c in leaf.rec_columns], rec_aggregates)
         joins.append("LEFT JOIN r ON r.patient_id = p.patient_id")
-    dead = f"(COALESCE(p.deceased, FALSE) AND (p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)}))"
+    # screen.deceased_reason: a date of death without the flag is a death
+    died = f"(p.deceased_date IS NULL OR p.deceased_date <= {day(ctx.index_date)})"
+    dead = f"(COALESCE(p.deceased, p.deceased_date IS NOT NULL) AND {died})"
     columns = [
         f"{name} AS {name}" if sql == name else f"{sql} AS {name}" for leaf in leaves for name, sql in leaf.columns
     ]

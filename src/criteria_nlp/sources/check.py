@@ -27,7 +27,8 @@ _PERCENT_UNITS = frozenset({"%", "percent"})
 
 
 def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexicon) -> Patient:
-    """Fill derived fields (lexicon variable, normalised unit) and move untrustworthy values into warnings.
+    """Fill derived fields (lexicon variable, normalised unit, ``deceased`` from a date of death) and move
+    untrustworthy values into warnings.
 
     An observation whose value is impossible (negative where the variable cannot be, see
     :func:`~criteria_nlp.knowledge.plausibility.may_be_negative`; or above 100 %) or whose unit is unknown keeps its
@@ -58,8 +59,26 @@ def check_patient(patient: Patient, *, source: str, strict: bool, lexicon: Lexic
         if strict:
             raise PatientDataError(message)
         warnings.append(message)
+    update.update(_checked_death(patient, name, strict, warnings))
     update["warnings"] = tuple(dict.fromkeys(warnings))
     return patient.model_copy(update=update)
+
+
+def _checked_death(patient: Patient, name: str, strict: bool, warnings: list[str]) -> dict[str, Any]:
+    """A date of death records a death, as FHIR's ``deceasedDateTime`` does: without ``deceased`` it sets it (the
+    engines read ``deceased``; a patient dead before the index date was screened as alive). ``deceased: false`` with
+    a date contradicts it: the date is kept (a warning), never a dead patient screened as eligible."""
+    if patient.deceased_date is None or patient.deceased is True:
+        return {}
+    if patient.deceased is False:
+        message = (
+            f"{name}: Patient {patient.id}: deceased is false but a deceased_date ({patient.deceased_date}) is "
+            "recorded; read as deceased on that date"
+        )
+        if strict:
+            raise PatientDataError(message)
+        warnings.append(message)
+    return {"deceased": True}
 
 
 def _checked_spans(patient: Patient, name: str, strict: bool, warnings: list[str]) -> dict[str, tuple[Any, ...]]:

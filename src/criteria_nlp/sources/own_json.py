@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from criteria_nlp.errors import PatientDataError
+from criteria_nlp.errors import CriteriaError, PatientDataError
 from criteria_nlp.knowledge.lexicon import Lexicon
 from criteria_nlp.sources.check import check_patient
 from criteria_nlp.sources.patient import Patient
@@ -33,10 +33,43 @@ class OwnJsonReader:
             raise PatientDataError(
                 f"{source}: not a criteria_nlp patient: {_describe_validation(error, data)}"
             ) from error
+        patient = _without_contradicted_units(patient, source, strict)
         return check_patient(patient, source=source, strict=strict, lexicon=lexicon)
 
 
 OWN_JSON = OwnJsonReader()
+
+
+def _without_contradicted_units(patient: Patient, source: str, strict: bool) -> Patient:
+    """Observations whose ``unit_normalized`` is not their ``unit`` ("g/dL" written, "g/L" given as normalized) lose
+    their value with a warning: the engines convert from ``unit_normalized``, so a value tenfold off would decide."""
+    problems: list[str] = []
+    observations = []
+    for observation in patient.observations:
+        written, normalized = observation.unit, observation.unit_normalized
+        if observation.value is not None and written and normalized and not _same_unit(written, normalized):
+            problems.append(
+                f"{source}: Observation {observation.id}: unit {written!r} and unit_normalized {normalized!r} "
+                "disagree; value ignored"
+            )
+            observation = observation.model_copy(update={"value": None, "unit_normalized": None})
+        observations.append(observation)
+    if not problems:
+        return patient
+    if strict:
+        raise PatientDataError(problems[0])
+    return patient.model_copy(update={"observations": tuple(observations), "warnings": (*patient.warnings, *problems)})
+
+
+def _same_unit(written: str, normalized: str) -> bool:
+    """Whether both spellings name one unit (a unit the registry does not know is left to the checks)."""
+    from criteria_nlp.knowledge.units import normalize_unit
+    from criteria_nlp.knowledge.units.convert import convert
+
+    try:
+        return abs(convert(1.0, normalize_unit(written), normalized).value - 1.0) < 1e-9
+    except CriteriaError:
+        return True
 
 
 def _describe_validation(error: ValidationError, data: Mapping[str, Any]) -> str:
