@@ -503,8 +503,8 @@ def annotate_units(doc: Doc) -> Doc:
         else:
             unknown = unknown_unit(text, bounds, start, limit)  # "4000 cels/mm3": kept as written, never converted
             if unknown is not None:
-                found.append(Annotation(start, unknown, "UNIT", ""))
-                taken = unknown
+                found.append(Annotation(start, unknown[0], "UNIT", unknown[1]))
+                taken = unknown[0]
     return doc
 
 
