@@ -11,7 +11,7 @@ import pytest
 
 from criteria_nlp import parse_criterion
 from criteria_nlp.ir.kinds import walk
-from criteria_nlp.ir.nodes import Range, Comparison
+from criteria_nlp.ir.nodes import Comparison, Range
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.units.acuity import snellen_unit
 

@@ -61,7 +61,8 @@ _POWER_WORD = re.compile(r"\s+(squared|square|cubed)\b", re.IGNORECASE)
 _LEADING_SCALE = re.compile(r"^(?:[xX*]\s*)?10\s*(?:\^|\*\*|\*|[eE])\s*(\d{1,2})(?![\d.])\s*\*?\s*(.*)$")
 _EXPONENT = re.compile(r"^(.*?[A-Za-z%])\^?([1-4])$")
 _WORD = re.compile(r"^[A-Za-z]{3,}$")
-# "mg/24 h", "g / 24 hours", "g/24-hr": the space or hyphen inside a per-24-hours denominator, so that it is one factor ("24h", a day)
+# "mg/24 h", "g / 24 hours", "g/24-hr": the space or hyphen inside a per-24-hours denominator, so that it is one
+# factor ("24h", a day)
 _SPACED_24_HOURS = re.compile(r"(?<=/)24(?:\s+|\s*[-–‑]\s*)(?=(?:h|hr|hrs|hour|hours)$)", re.IGNORECASE)
 
 
