@@ -30,7 +30,9 @@ def test_a_chart_line_is_a_decimal_acuity(numerator: str, denominator: str, deci
     assert units.convert(float(numerator), unit, "decimal").value == pytest.approx(decimal)
 
 
-@pytest.mark.parametrize(("numerator", "denominator"), [("140", "90"), ("20", "7"), ("5", "10"), ("6", "x")])
+@pytest.mark.parametrize(
+    ("numerator", "denominator"), [("140", "90"), ("20", "7"), ("5", "10"), ("6", "10"), ("6", "x")]
+)
 def test_other_fractions_are_no_chart_line(numerator: str, denominator: str) -> None:
     assert snellen_unit(numerator, denominator) is None
 
