@@ -34,6 +34,7 @@ _TOPICS = (
     "count-per-time",
     "raised-point",
     "magnitude-word",
+    "acuity",  # gen-units: Snellen fractions in a criterion about vision
 )
 
 

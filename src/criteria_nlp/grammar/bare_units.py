@@ -2,7 +2,8 @@
 
 The unit annotator does not read a single "C" or "F" as a unit (coulomb, farad, and "stage 3C" are far more common
 in running text); :func:`mark_bare_units` gives the letter its unit when the number before it lies in the range
-that ``corpora/units/bare_letters.tsv`` gives for it (a body temperature), so "stage 3C" stays a stage.
+that ``corpora/units/bare_letters.tsv`` gives for it (a body temperature), so "stage 3C" stays a stage. A letter
+that multiplies ("750K": thousands) leaves the unit out: it is the threshold's unit as written, never compared.
 """
 
 from __future__ import annotations
@@ -52,7 +53,8 @@ def load_bare_letters(path: Path) -> dict[str, BareLetter]:
             letter, canonical, low, high, after = fields
             if after not in ("any", "bound"):
                 raise ValueError(after)
-            rows[letter] = BareLetter(canonical, float(low), float(high), after == "bound")
+            # '-': the unit is left out, kept as written (an empty canonical spelling, like the annotator's)
+            rows[letter] = BareLetter("" if canonical == "-" else canonical, float(low), float(high), after == "bound")
         except ValueError as error:
             raise CriteriaSemanticError(
                 f"{path.name} line {number}: expected letter, canonical, low, high, after (any | bound)"

@@ -25,6 +25,7 @@ from criteria_nlp.grammar.pieces import PieceToken
 from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.ir import Quantity, Span, span_at
 from criteria_nlp.ir.interval import Interval
+from criteria_nlp.knowledge.units import exceeds
 
 _EITHER = grammar_words().either_separator
 
@@ -229,7 +230,7 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         if low.unit is None and high.unit is not None:
             low = Quantity(value=low.value, unit=high.unit, unit_normalized=high.unit_normalized)
         comparable = low.unit_normalized == high.unit_normalized or not (low.unit_normalized and high.unit_normalized)
-        if comparable and low.value > high.value:
+        if low.value > high.value if comparable else _exceeds(low, high):
             low, high = high, low  # "65 to 18 years"; "28 days to 18 years" is in order already
             low_inclusive, high_inclusive = high_inclusive, low_inclusive
         return Threshold(low, low_inclusive, high, high_inclusive, None, None, _span_of(*items), True)
@@ -300,3 +301,9 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         # "in the 6 months before enrollment", "30 days prior to randomisation": the time before the anchor, up to
         # that length (never the one day exactly that long before it); "at least" or "more than" say the opposite
         return WindowChunk(None, q.quantity, _span_of(q, before))
+
+
+def _exceeds(low: Quantity, high: Quantity) -> bool:
+    """Is the lower end written in another unit more than the upper ("BCVA 20/50 to 20/320": 0.4 and 0.0625)?"""
+    assert low.unit_normalized is not None and high.unit_normalized is not None
+    return exceeds(low.value, low.unit_normalized, high.value, high.unit_normalized)

@@ -120,6 +120,7 @@ _EXTRA_SUFFIXES = [
     r"(?<=[A-Za-z)\]])=",  # "KPS= 70", "Age= 18 and= 75 years"
     r"(?<=[0-9])[-–—]",  # "30- 65 years": a range whose dash lost the space after it
     r"(?<=[0-9])/",  # "50,000/ µL": a unit whose slash lost the space after it
+    r"(?<=[A-Za-z])/",  # "Bilirubin/ SGOT/SGPT": a list whose slash lost the space after it
 ]
 
 _NUMBER = re.compile(r"^[0-9]+(?:[.,][0-9]+)*$|^\.[0-9]+$|^[0-9]+[·•][0-9]+$")
@@ -503,8 +504,8 @@ def annotate_units(doc: Doc) -> Doc:
         else:
             unknown = unknown_unit(text, bounds, start, limit)  # "4000 cels/mm3": kept as written, never converted
             if unknown is not None:
-                found.append(Annotation(start, unknown, "UNIT", ""))
-                taken = unknown
+                found.append(Annotation(start, unknown[0], "UNIT", unknown[1]))
+                taken = unknown[0]
     return doc
 
 

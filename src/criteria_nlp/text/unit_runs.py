@@ -4,7 +4,8 @@
 glued to its number by a hyphen ("18-years or older", "18-year-old"), which is a unit only before a comparator, an
 age word, a range word, punctuation or the end, not before a noun ("a 3-day diary"); :func:`unknown_unit` keeps a
 unit the registry does not know ("4000 cels/mm3", "3 log IU/mL") with the threshold, as written: dropped, the
-threshold would be compared in the record's unit.
+threshold would be compared in the record's unit; :func:`snellen_fraction` reads "20/200" in a criterion about vision
+as one visual acuity (``knowledge.units.acuity``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from criteria_nlp.knowledge import units
+from criteria_nlp.knowledge.units.acuity import snellen_unit
+from criteria_nlp.knowledge.words import words
 
 # an annotation as the components keep it: (start token, end token, kind, value)
 Annotated = tuple[int, int, str, str]
@@ -91,11 +94,20 @@ _LOG_OF_UNIT = re.compile(r"^log(?:10)?\s+(?P<per>\S.*)$", re.IGNORECASE)
 _NOT_UNIT_HEADS = frozenset({"and", "or", "nor", "either", "with", "without"})
 
 
-def unknown_unit(text: str, bounds: list[tuple[int, int]], start: int, limit: int) -> int | None:
-    """The end token of a unit written after the number ending at ``start`` that the registry does not know but
-    that is a unit all the same: a word over a known unit ("cels/mm3", "episodes/year") or a logarithm of one
-    ("log IU/mL"). The annotator gives it an empty canonical spelling, so that its threshold is kept with the unit
-    as written and is never compared as if it were in another unit (the evaluation says the unit is not known)."""
+def unknown_unit(text: str, bounds: list[tuple[int, int]], start: int, limit: int) -> tuple[int, str] | None:
+    """The end token and canonical spelling of a unit written after the number ending at ``start`` that the unit
+    registry cannot read as written. A Snellen fraction's denominator ("20/200") is the unit of its chart line
+    (:func:`snellen_fraction`). Otherwise a unit all the same with an empty canonical spelling: a word over a known
+    unit ("cels/mm3", "episodes/year") or a logarithm of one ("log IU/mL"), whose threshold is kept with the unit as
+    written and never compared as if it were in another unit (the evaluation says the unit is not known)."""
+    snellen = snellen_fraction(text, bounds, start)
+    if snellen is not None:
+        return snellen
+    end = _unit_as_written(text, bounds, start, limit)
+    return None if end is None else (end, "")
+
+
+def _unit_as_written(text: str, bounds: list[tuple[int, int]], start: int, limit: int) -> int | None:
     if limit > start and units.is_unit_without_scale(text[bounds[start][0] : bounds[start][1]]):
         return start + 1  # "38 degrees": Celsius or Fahrenheit, no one can tell
     for end in range(limit, start + 1, -1):
@@ -112,6 +124,25 @@ def unknown_unit(text: str, bounds: list[tuple[int, int]], start: int, limit: in
         if log is not None and units.is_unit(log.group("per")):
             return end
     return None
+
+
+_VISION_WORD = re.compile(r"[a-z]+")
+
+
+def snellen_fraction(text: str, bounds: list[tuple[int, int]], start: int) -> tuple[int, str] | None:
+    """ "BCVA 20/200", "6/60 in the better eye": a slash glued between the number ending at ``start`` and a chart
+    line's denominator is a Snellen fraction where the criterion speaks of vision (an ``acuity_word``): (end token,
+    the chart line's unit). Elsewhere "6/10" is a score out of ten and "20/10" anything: left as it was."""
+    if start < 1 or start + 1 >= len(bounds):
+        return None
+    (_, number_end), (slash_start, slash_end), (denominator_start, denominator_end) = bounds[start - 1 : start + 2]
+    if text[slash_start:slash_end] != "/" or number_end != slash_start or slash_end != denominator_start:
+        return None
+    numerator = text[bounds[start - 1][0] : number_end]
+    unit = snellen_unit(numerator, text[denominator_start:denominator_end])
+    if unit is None or words("acuity_word").isdisjoint(_VISION_WORD.findall(text.lower())):
+        return None
+    return start + 2, unit
 
 
 _HYPHENS = frozenset("-–‑")

@@ -13,6 +13,7 @@ from criteria_nlp.knowledge.units.convert import (
     IncompatibleUnitsError,
     compatible,
     convert,
+    exceeds,
 )
 from criteria_nlp.knowledge.units.normalize import (
     is_unit,
@@ -33,6 +34,7 @@ __all__ = [
     "IncompatibleUnitsError",
     "compatible",
     "convert",
+    "exceeds",
     "from_ucum",
     "is_unit",
     "is_unit_without_scale",

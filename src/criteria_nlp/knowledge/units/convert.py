@@ -249,3 +249,11 @@ def compatible(unit: str, target_unit: str, *, molar_mass: float | None = None, 
     except (IncompatibleUnitsError, UnknownUnitError):
         return False
     return True
+
+
+def exceeds(value: float, unit: str, other: float, other_unit: str) -> bool:
+    """Whether ``value`` in ``unit`` is more than ``other`` in ``other_unit`` ("20/50" is more than "20/320", "65
+    years" more than "6 months"); False when the two cannot be compared (never raises)."""
+    if not compatible(unit, other_unit):
+        return False
+    return convert(value, unit, other_unit).value > other

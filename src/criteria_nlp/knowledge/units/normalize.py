@@ -61,8 +61,9 @@ _POWER_WORD = re.compile(r"\s+(squared|square|cubed)\b", re.IGNORECASE)
 _LEADING_SCALE = re.compile(r"^(?:[xX*]\s*)?10\s*(?:\^|\*\*|\*|[eE])\s*(\d{1,2})(?![\d.])\s*\*?\s*(.*)$")
 _EXPONENT = re.compile(r"^(.*?[A-Za-z%])\^?([1-4])$")
 _WORD = re.compile(r"^[A-Za-z]{3,}$")
-# "mg/24 h", "g / 24 hours": the space inside a per-24-hours denominator, so that it is one factor ("24h", a day)
-_SPACED_24_HOURS = re.compile(r"(?<=/)24\s+(?=(?:h|hr|hrs|hour|hours)$)", re.IGNORECASE)
+# "mg/24 h", "g / 24 hours", "g/24-hr": the space or hyphen inside a per-24-hours denominator, so that it is one
+# factor ("24h", a day)
+_SPACED_24_HOURS = re.compile(r"(?<=/)24(?:\s+|\s*[-–‑]\s*)(?=(?:h|hr|hrs|hour|hours)$)", re.IGNORECASE)
 
 
 _LOST_EXPONENT = re.compile(r"^(?:[x*]\s*)?10(3|6|9|12)\s*/(?=\s*(?:u|m|mc|n)?[lL]\b|\s*mm\^?3\b)")
