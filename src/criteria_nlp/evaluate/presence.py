@@ -12,6 +12,7 @@ from criteria_nlp.evaluate.traces import review_trace, trace
 from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.logic import Truth
+from criteria_nlp.knowledge.drug_classes import ClassMatch, drug_class
 
 Match = tuple[Truth, Record, str]  # how the record falls in time, the record, why in words
 
@@ -114,6 +115,10 @@ def candidates(plan: PresencePlan, index: PatientIndex) -> tuple[list[Record], l
     coded = index.concept_matches.get(plan.key)
     if coded is None:
         coded = index.coded(plan.codes) if plan.codes is not None else []
+        members = [record for record, found in class_members(plan, index) if found.membership == "member"]
+        if members:
+            unique = {id(record): record for record in (*coded, *members)}
+            coded = sorted(unique.values(), key=lambda r: (r.resource_type, r.id))
         index.concept_matches[plan.key] = coded
     text_key = (plan.key, plan.category)
     texts = index.text_matches.get(text_key)
@@ -135,8 +140,23 @@ def candidates(plan: PresencePlan, index: PatientIndex) -> tuple[list[Record], l
             coded_ids = {id(record) for record in coded}
             known = {id(record) for record in texts}
             texts.extend(r for r in index.coded(plan.past_form_codes) if id(r) not in coded_ids and id(r) not in known)
+        # a drug of the concept's class in some uses only, or named with a word that doubts its use: unsure
+        known = {id(record) for record in (*coded, *texts)}
+        unsure = (r for r, found in class_members(plan, index) if found.membership == "possible")
+        texts.extend(r for r in unsure if id(r) not in known)
         index.text_matches[text_key] = texts
     return coded, texts
+
+
+def class_members(plan: PresencePlan, index: PatientIndex) -> list[tuple[Record, ClassMatch]]:
+    """The medication records that are (or may be) drugs of the concept's class (``drug_classes.tsv``), whatever the
+    concept's category: a record of gemcitabine is chemotherapy, a procedure concept."""
+    drugs = drug_class(plan.concept) if plan.concept is not None else None
+    if drugs is None:
+        return []
+    medications = (record for record in index.records if record.resource_type == "Medication")
+    found = ((record, drugs.match(record.codes, record.text)) for record in medications)
+    return [(record, match) for record, match in found if match is not None]
 
 
 def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[list[Match], list[Match]]:
@@ -147,7 +167,7 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
     text-only. For a ``broader`` criterion ("pontine glioma" read as Glioma) no record makes the leaf TRUE.
     """
     coded_records, text_records = candidates(plan, index)
-    notes: dict[int, str] = {}
+    notes = {id(record): f"; {found.why}" for record, found in class_members(plan, index)}
     if plan.term_id is not None:
         coded_records, text_records = _with_terms(plan, index, coded_records, text_records, notes)
     matched: list[Match] = []
