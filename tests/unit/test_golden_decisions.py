@@ -36,6 +36,7 @@ CATEGORIES |= {"variable-name"}  # gen-names: a wrong variable's name (an area r
 CATEGORIES |= {"subgroup-requirement"}  # gen-defs2: "<requirement> for <people>" applies to those people only
 CATEGORIES |= {"unit-reading"}  # gen-units: a unit or reference misread would decide the patient wrongly
 CATEGORIES |= {"ratio-reading"}  # gen-ratios: "A/B > 3.5" is a bound on the quotient, not on each of them
+CATEGORIES |= {"drug-class", "serology"}  # trust-terms: drugs of a therapy class; antibodies are not the disease
 
 
 def load_cases() -> list[dict[str, Any]]:

@@ -49,6 +49,7 @@ from criteria_nlp.ir import (
     TemporalWindow,
     VariableRef,
 )
+from criteria_nlp.knowledge.drug_classes import drug_class
 from criteria_nlp.knowledge.durations import Duration
 from criteria_nlp.knowledge.lexicon import Concept, Lexicon, ReferenceRange, Variable
 
@@ -263,6 +264,9 @@ class PresencePlan:
     # a condition or state the lexicon gives no code (childbearing potential): only a record's text could name it,
     # so a record list marked complete does not show it absent
     uncoded: bool = False
+    # a concept a drug of its class shows too (chemotherapy: gemcitabine on the medication list, drug_classes.tsv):
+    # its absence needs this Patient flag as well (the medication list complete)
+    also_complete: str | None = None
 
 
 Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review
@@ -499,6 +503,7 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
     broader = ref.broader or bool(states) or new_unstated is not None
     category = concept.category if concept is not None else ref.category
     complete_flag, record_list = COMPLETENESS[category if category in COMPLETENESS else "condition"]
+    classed = concept is not None and category != "medication" and drug_class(concept.id) is not None
     flagged = ref.id in PATIENT_FLAGS
     term = ref.id if concept is not None or (ref.id is not None and is_term_id(ref.id)) else None
     return PresencePlan(
@@ -523,7 +528,8 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         patient_flag=("pregnant" if ref.id == "pregnancy" else "breastfeeding") if flagged and window is None else None,
         not_applicable_to="male" if ref.id in FEMALE_ONLY else None,
         complete_flag=complete_flag,
-        record_list=record_list,
+        record_list=f"{record_list} and medication" if classed else record_list,
+        also_complete="medications_complete" if classed else None,
         term_id=term,
         broader=broader,
         narrower_words=tuple(dict.fromkeys((*(_narrower_words(ref) if ref.broader else ()), *states))),

@@ -209,9 +209,12 @@ def _with_terms(
         return coded, texts
     in_coded = {id(record) for record in coded}
     in_texts = {id(record) for record in texts}
+    # a record of a drug of the concept's class is judged by the class table, which knows its doubting words (a
+    # topical cream of hydrocortisone is not corticosteroid therapy, though its display names the drug whole)
+    judged = {id(record) for record, _ in class_members(plan, index)}
     coded, texts = list(coded), list(texts)
     for record, terms in found.meets:
-        if id(record) in in_coded:
+        if id(record) in in_coded or id(record) in judged:
             continue
         if terms.display is not None:
             unmatched = f" (not matched: {' '.join(terms.display.unmatched)})" if terms.display.unmatched else ""
@@ -357,7 +360,8 @@ def _absent(
     assumed = plan.window is not None and plan.window.anchor_assumed
     where = _where(plan)
     others = f" (matching records outside the time: {_describe(matched)})" if matched else ""
-    if getattr(index.patient, plan.complete_flag) and not plan.uncoded:
+    also = plan.also_complete is None or getattr(index.patient, plan.also_complete)
+    if getattr(index.patient, plan.complete_flag) and also and not plan.uncoded:
         return trace(
             node,
             Truth.FALSE,

@@ -363,6 +363,8 @@ class LeafCompiler:
             if plan.concept is None:  # records the terminology cannot compare: absence stays unknown
                 branches.append(f"WHEN COALESCE(r.{name}_un, 0) = 1 THEN 2")
             complete = "FALSE" if plan.uncoded else f"COALESCE(p.{plan.complete_flag}, FALSE)"
+            if plan.also_complete is not None and not plan.uncoded:
+                complete += f" AND COALESCE(p.{plan.also_complete}, FALSE)"
             branches.append(f"WHEN {complete} THEN 0 ELSE 4")
         leaf.columns = [(name, "(CASE " + " ".join(branches) + " END)")]
         leaf.truth = state_truth(name)
