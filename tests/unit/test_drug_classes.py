@@ -42,6 +42,10 @@ def test_every_class_is_a_concept_and_the_chemotherapy_drugs_are_in_it() -> None
         ("anticoagulants", (), "heparin sodium, porcine", "member", "heparin"),
         ("insulin_therapy", (), "Lantus 100 UNT/ML Injectable Solution", "member", "insulin"),
         ("opioids", (), "Acetaminophen 325 MG / oxyCODONE Hydrochloride 5 MG Oral Tablet", "member", "oxycodone"),
+        ("immunotherapy", (), "pembrolizumab 25 MG/ML Injectable Solution", "member", "pembrolizumab"),
+        ("antiretroviral_therapy", (), "emtricitabine 200 MG / tenofovir 300 MG", "possible", "emtricitabine"),
+        # in a combination, a member decides over a possible one named before it
+        ("antiretroviral_therapy", (), "emtricitabine / tenofovir / dolutegravir", "member", "dolutegravir"),
     ],
 )
 def test_a_record_is_a_member_by_code_or_by_name(

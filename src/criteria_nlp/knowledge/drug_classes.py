@@ -57,10 +57,11 @@ class DrugClass:
                 found, how = self.codes[code.strip()], f"RxNorm {code.strip()}"
                 break
         if found is None:
-            named = self.pattern.search(lower)
-            if named is None:
+            # a combination product names several drugs: a member among them decides over a possible one
+            named = sorted(self.pattern.finditer(lower), key=lambda m: self.names[m.group(0)][1] != "member")
+            if not named:
                 return None
-            found, how = self.names[named.group(0)], f"named {named.group(0)!r}"
+            found, how = self.names[named[0].group(0)], f"named {named[0].group(0)!r}"
         drug, membership = found
         kind = "a member" if membership == "member" else "a member in some uses only"
         why = f"{how}: {drug}, {kind} of the class {self.concept} (drug_classes.tsv)"
