@@ -214,7 +214,11 @@ def _with_terms(
     judged = {id(record) for record, _ in class_members(plan, index)}
     coded, texts = list(coded), list(texts)
     for record, terms in found.meets:
-        if id(record) in in_coded or id(record) in judged:
+        if id(record) in judged:
+            if terms.display is not None:
+                notes[id(record)] = f"{notes.get(id(record), '')}; {terms.display.describe()}"
+            continue
+        if id(record) in in_coded:
             continue
         if terms.display is not None:
             unmatched = f" (not matched: {' '.join(terms.display.unmatched)})" if terms.display.unmatched else ""
