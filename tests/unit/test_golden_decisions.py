@@ -37,6 +37,7 @@ CATEGORIES |= {"subgroup-requirement"}  # gen-defs2: "<requirement> for <people>
 CATEGORIES |= {"unit-reading"}  # gen-units: a unit or reference misread would decide the patient wrongly
 CATEGORIES |= {"ratio-reading"}  # gen-ratios: "A/B > 3.5" is a bound on the quotient, not on each of them
 CATEGORIES |= {"engine-parity"}  # redteam: where population screening (SQL) and the Python engine could part
+CATEGORIES |= {"drug-class", "serology"}  # trust-terms: drugs of a therapy class; antibodies are not the disease
 
 
 def load_cases() -> list[dict[str, Any]]:

@@ -50,6 +50,7 @@ from criteria_nlp.ir import (
     TemporalWindow,
     VariableRef,
 )
+from criteria_nlp.knowledge.drug_classes import drug_class
 from criteria_nlp.knowledge.durations import Duration
 from criteria_nlp.knowledge.lexicon import Concept, Lexicon, ReferenceRange, Variable
 
@@ -267,6 +268,9 @@ class PresencePlan:
     # a condition a measurement defines (evaluation-measured-conditions.tsv: fever, temperature >= 38 degC): no
     # record of it is no absence while the most recent value meets the definition (UNKNOWN, for review)
     measured: MeasurementPlan | None = None
+    # a concept a drug of its class shows too (chemotherapy: gemcitabine on the medication list, drug_classes.tsv):
+    # its absence needs this Patient flag as well (the medication list complete)
+    also_complete: str | None = None
 
 
 Plan = MeasurementPlan | ReferencePlan | AgePlan | SexPlan | PresencePlan | Review
@@ -503,6 +507,7 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
     broader = ref.broader or bool(states) or new_unstated is not None
     category = concept.category if concept is not None else ref.category
     complete_flag, record_list = COMPLETENESS[category if category in COMPLETENESS else "condition"]
+    classed = concept is not None and category != "medication" and drug_class(concept.id) is not None
     flagged = ref.id in PATIENT_FLAGS
     term = ref.id if concept is not None or (ref.id is not None and is_term_id(ref.id)) else None
     return PresencePlan(
@@ -527,7 +532,8 @@ def _plan_presence(node: Presence, context: PlanContext) -> Plan:
         patient_flag=("pregnant" if ref.id == "pregnancy" else "breastfeeding") if flagged and window is None else None,
         not_applicable_to="male" if ref.id in FEMALE_ONLY else None,
         complete_flag=complete_flag,
-        record_list=record_list,
+        record_list=f"{record_list} and medication" if classed else record_list,
+        also_complete="medications_complete" if classed else None,
         term_id=term,
         broader=broader,
         narrower_words=tuple(dict.fromkeys((*(_narrower_words(ref) if ref.broader else ()), *states))),

@@ -13,6 +13,7 @@ from criteria_nlp.evaluate.wording import variable_name
 from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.logic import Truth
+from criteria_nlp.knowledge.drug_classes import ClassMatch, drug_class
 
 Match = tuple[Truth, Record, str]  # how the record falls in time, the record, why in words
 
@@ -115,6 +116,10 @@ def candidates(plan: PresencePlan, index: PatientIndex) -> tuple[list[Record], l
     coded = index.concept_matches.get(plan.key)
     if coded is None:
         coded = index.coded(plan.codes) if plan.codes is not None else []
+        members = [record for record, found in class_members(plan, index) if found.membership == "member"]
+        if members:
+            unique = {id(record): record for record in (*coded, *members)}
+            coded = sorted(unique.values(), key=lambda r: (r.resource_type, r.id))
         index.concept_matches[plan.key] = coded
     text_key = (plan.key, plan.category)
     texts = index.text_matches.get(text_key)
@@ -136,8 +141,23 @@ def candidates(plan: PresencePlan, index: PatientIndex) -> tuple[list[Record], l
             coded_ids = {id(record) for record in coded}
             known = {id(record) for record in texts}
             texts.extend(r for r in index.coded(plan.past_form_codes) if id(r) not in coded_ids and id(r) not in known)
+        # a drug of the concept's class in some uses only, or named with a word that doubts its use: unsure
+        known = {id(record) for record in (*coded, *texts)}
+        unsure = (r for r, found in class_members(plan, index) if found.membership == "possible")
+        texts.extend(r for r in unsure if id(r) not in known)
         index.text_matches[text_key] = texts
     return coded, texts
+
+
+def class_members(plan: PresencePlan, index: PatientIndex) -> list[tuple[Record, ClassMatch]]:
+    """The medication records that are (or may be) drugs of the concept's class (``drug_classes.tsv``), whatever the
+    concept's category: a record of gemcitabine is chemotherapy, a procedure concept."""
+    drugs = drug_class(plan.concept) if plan.concept is not None else None
+    if drugs is None:
+        return []
+    medications = (record for record in index.records if record.resource_type == "Medication")
+    found = ((record, drugs.match(record.codes, record.text)) for record in medications)
+    return [(record, match) for record, match in found if match is not None]
 
 
 def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[list[Match], list[Match]]:
@@ -148,7 +168,7 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
     text-only. For a ``broader`` criterion ("pontine glioma" read as Glioma) no record makes the leaf TRUE.
     """
     coded_records, text_records = candidates(plan, index)
-    notes: dict[int, str] = {}
+    notes = {id(record): f"; {found.why}" for record, found in class_members(plan, index)}
     if plan.term_id is not None:
         coded_records, text_records = _with_terms(plan, index, coded_records, text_records, notes)
     matched: list[Match] = []
@@ -220,8 +240,15 @@ def _with_terms(
         return coded, texts
     in_coded = {id(record) for record in coded}
     in_texts = {id(record) for record in texts}
+    # a record of a drug of the concept's class is judged by the class table, which knows its doubting words (a
+    # topical cream of hydrocortisone is not corticosteroid therapy, though its display names the drug whole)
+    judged = {id(record) for record, _ in class_members(plan, index)}
     coded, texts = list(coded), list(texts)
     for record, terms in found.meets:
+        if id(record) in judged:
+            if terms.display is not None:
+                notes[id(record)] = f"{notes.get(id(record), '')}; {terms.display.describe()}"
+            continue
         if id(record) in in_coded:
             continue
         if terms.display is not None:
@@ -399,7 +426,8 @@ def _absent(
     assumed = plan.window is not None and plan.window.anchor_assumed
     where = _where(plan)
     others = f" (matching records outside the time: {_describe(matched)})" if matched else ""
-    if getattr(index.patient, plan.complete_flag) and not plan.uncoded:
+    also = plan.also_complete is None or getattr(index.patient, plan.also_complete)
+    if getattr(index.patient, plan.complete_flag) and also and not plan.uncoded:
         return trace(
             node,
             Truth.FALSE,

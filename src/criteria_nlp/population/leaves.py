@@ -397,6 +397,8 @@ class LeafCompiler:
             if plan.concept is None:  # records the terminology cannot compare: absence stays unknown
                 branches.append(f"WHEN COALESCE(r.{name}_un, 0) = 1 THEN 2")
             complete = "FALSE" if plan.uncoded else f"COALESCE(p.{plan.complete_flag}, FALSE)"
+            if plan.also_complete is not None and not plan.uncoded:
+                complete += f" AND COALESCE(p.{plan.also_complete}, FALSE)"
             if plan.measured is not None:  # presence._measured_instead: a value meeting the definition
                 measured = self.measurement(f"{name}_d", plan.measured)
                 leaf.obs_columns += measured.obs_columns
