@@ -21,6 +21,7 @@ from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variabl
 from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import load_lexicon
+from criteria_nlp.knowledge.words import words
 
 _OPENERS = frozenset({"(", "["})
 _CLOSERS = frozenset({")", "]"})
@@ -30,18 +31,31 @@ _CATEGORICAL_VARIABLES = grammar_words().categorical_variable
 _RATIO_WORDS = grammar_words().ratio_word
 _RANGE_AND = grammar_words().range_and
 _VALUE_OPENERS = frozenset({"CMP_PRE", "FROM", "BETWEEN"})
+_SIDES_AFTER_NUMBER = words("side_after_number")
 
 
 def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
     """Does the variable at i (or the list it starts) stand right before a threshold (not a time window)?"""
     if pieces[i].kinds.get("VARIABLE") in _CATEGORICAL_VARIABLES:
         return False  # "Of either gender, aged ≥ 19": a number never measures sex
+    if trails_number(pieces, i):
+        return False  # "> 160 mmHg systolic and 100 mmHg diastolic": the side names the number before it
     members, after = _scan_variable_list(pieces, i)
     if i >= 2 and pieces[i - 1].text == "/" and is_variable(pieces[i - 2]):
         members = [i - 2, *members]  # the denominator of "A/B ratio", the numerator having headed nothing
     if _names_a_ratio(pieces, members):
         return False  # "LDL/HDL ratio > 3.5": one quotient, read as a variable named as written, not two thresholds
     return value_start(pieces, after) and not window_ahead(pieces, after)
+
+
+def trails_number(pieces: Sequence[Piece], i: int) -> bool:
+    """Is the piece at i one side of a pair written right after its number ("160 mmHg systolic", "95 diastolic BP")?"""
+    if pieces[i].lower.split(" ", 1)[0] not in _SIDES_AFTER_NUMBER or i == 0:
+        return False
+    before = i - 1
+    if "UNIT" in pieces[before].kinds and before > 0:
+        before -= 1
+    return is_number(pieces[before])
 
 
 def _names_a_ratio(pieces: Sequence[Piece], members: list[int]) -> bool:
