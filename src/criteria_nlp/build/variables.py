@@ -36,6 +36,7 @@ from criteria_nlp.build.state import BuildState
 from criteria_nlp.build.subjects import ages_people, measured_on_people
 from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar import (
+    Chunk,
     ConstraintChunk,
     Piece,
     ProseChunk,
@@ -58,6 +59,7 @@ _GENERIC_SCORE_WORDS = words("generic_score_word")
 _SCORE_UNITS = words("score_unit")
 _ARTICLES = words("article")
 _DIRECTION_WORDS = words("better_word") | words("worse_word")
+_MEASURE_HEADS = words("measure_head")
 _GRADING_SYSTEMS = words("grading_system")
 _NAME_JOINERS = frozenset({"and", "&"})
 _LONGEST_SCALE_NAME = 6  # pieces of a scale's name before its scale word ("Hunt", "and", "Hess")
@@ -120,7 +122,7 @@ def implied_variable(
     ratio = ratio_before(state, prose_before)
     if ratio is not None:
         return ratio
-    named = _named_before(state, prose_before, unit) or _variable_after(state, index)
+    named = _named_before(state, _own_words(state, index), unit) or _variable_after(state, index)
     if named is not None:
         return named
     on_people = measured_on_people(state, prose_before, thresholds, unit)
@@ -184,11 +186,36 @@ def names_other(
     return all(takes_unit(state.known, v.id, unit) is False for v in variables)
 
 
+def _own_words(state: BuildState, index: int) -> list[Piece]:
+    """The prose before the threshold at ``index`` in which its variable may be named: back to the threshold before
+    it when unknown words stand between the two ("QTc interval > 450 ms, PQ interval > 200 ms": the QTc is the
+    first threshold's; the second is on the words before it, never on the QTc)."""
+    pieces: list[Piece] = []
+    unknown = False
+    for chunk in reversed(state.chunks[:index]):
+        if not isinstance(chunk, ProseChunk):
+            if unknown and _a_threshold(chunk):
+                break
+            continue
+        piece = chunk.piece
+        unknown = unknown or (not piece.kinds and piece.lower not in STOPWORDS and piece.text[:1].isalpha())
+        pieces.append(piece)
+    pieces.reverse()
+    return pieces
+
+
+def _a_threshold(chunk: Chunk) -> bool:
+    """A threshold of its own, not a bare number ("the 12 channel ECG")."""
+    return isinstance(chunk, ConstraintChunk) and (bool(chunk.variables) or any(t.explicit for t in chunk.thresholds))
+
+
 def _named_before(state: BuildState, prose_before: list[Piece], unit: str | None) -> VariableMention | None:
     """The nearest variable or group before the threshold whose unit fits it (else the nearest one at all)."""
     is_time = unit in TIME_UNITS
     unfitting: Piece | None = None  # the nearest variable, whose unit does not fit the threshold's
     for piece in reversed(prose_before):
+        if not piece.kinds and piece.lower in _MEASURE_HEADS and not state.taken(piece):
+            return None  # "ferritin saturation index > 2": another measure named after the variable, not the ferritin
         if "VARIABLE" in piece.kinds or "GROUP" in piece.kinds:
             var_id = piece.kinds.get("VARIABLE") or piece.kinds["GROUP"]
             variable = state.known.variables.get(var_id)

@@ -32,6 +32,8 @@ _RATIO_WORDS = grammar_words().ratio_word
 _RANGE_AND = grammar_words().range_and
 _VALUE_OPENERS = frozenset({"CMP_PRE", "FROM", "BETWEEN"})
 _SIDES_AFTER_NUMBER = words("side_after_number")
+_SETTING_PREPOSITIONS = words("setting_preposition")
+HYPHENS_AND_DASHES = frozenset({"-", "‐", "‑", "–"})
 
 
 def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
@@ -45,7 +47,30 @@ def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
         members = [i - 2, *members]  # the denominator of "A/B ratio", the numerator having headed nothing
     if _names_a_ratio(pieces, members):
         return False  # "LDL/HDL ratio > 3.5": one quotient, read as a variable named as written, not two thresholds
+    if _number_in_a_setting(pieces, members[-1], after):
+        return False  # "QRS width in the 12 channel surface ECG > 120 ms": the 12 counts the channels
     return value_start(pieces, after) and not window_ahead(pieces, after)
+
+
+def _number_in_a_setting(pieces: Sequence[Piece], last: int, after: int) -> bool:
+    """A bare number after a preposition that names how the variable is measured ("in the 12 channel ECG", "on a
+    6 point scale"): a word that is no unit follows it, and a comparator or a number comes later in the clause."""
+    n = len(pieces)
+    if after >= n - 1 or after == last + 1 or not is_number(pieces[after]):
+        return False
+    if not any(pieces[k].lower in _SETTING_PREPOSITIONS for k in range(last + 1, after)):
+        return False
+    following = pieces[after + 1]
+    if following.text in HYPHENS_AND_DASHES and after + 2 < n:
+        following = pieces[after + 2]  # "in the 12-lead ECG"
+    if following.kinds or not following.text[:1].isalpha():
+        return False
+    for piece in pieces[after + 2 :]:
+        if piece.text in (";", ".") or "CONJ" in piece.kinds:
+            return False
+        if "CMP_PRE" in piece.kinds or is_number(piece):
+            return True  # "… ECG > 120 ms", "… ECG of 120 ms or less"
+    return False
 
 
 def trails_number(pieces: Sequence[Piece], i: int) -> bool:
