@@ -60,6 +60,7 @@ _SCORE_UNITS = words("score_unit")
 _ARTICLES = words("article")
 _DIRECTION_WORDS = words("better_word") | words("worse_word")
 _MEASURE_HEADS = words("measure_head")
+_STRETCH_ENDS = frozenset({",", ";", ":", "(", ")", "[", "]"})
 _GRADING_SYSTEMS = words("grading_system")
 _NAME_JOINERS = frozenset({"and", "&"})
 _LONGEST_SCALE_NAME = 6  # pieces of a scale's name before its scale word ("Hunt", "and", "Hess")
@@ -192,13 +193,15 @@ def _own_words(state: BuildState, index: int) -> list[Piece]:
     first threshold's; the second is on the words before it, never on the QTc)."""
     pieces: list[Piece] = []
     unknown = False
+    own = True  # still in the threshold's own stretch of words: no comma or bracket passed
     for chunk in reversed(state.chunks[:index]):
         if not isinstance(chunk, ProseChunk):
             if unknown and _a_threshold(chunk):
                 break
             continue
         piece = chunk.piece
-        unknown = unknown or (not piece.kinds and piece.lower not in STOPWORDS and piece.text[:1].isalpha())
+        own = own and piece.text not in _STRETCH_ENDS  # "(though likely most, if not all, > 250)": no name there
+        unknown = unknown or (own and not piece.kinds and piece.lower not in STOPWORDS and piece.text[:1].isalpha())
         pieces.append(piece)
     pieces.reverse()
     return pieces
