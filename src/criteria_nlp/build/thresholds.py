@@ -36,6 +36,7 @@ from criteria_nlp.build.direction import direction_unknown, toward
 from criteria_nlp.build.earlier import complement_after, earlier_variable, for_everyone_else, remember
 from criteria_nlp.build.measured import scale_parts, take_score_points
 from criteria_nlp.build.pairs import by_side
+from criteria_nlp.build.sides import bare_side
 from criteria_nlp.build.state import BuildState, Named, cue_role
 from criteria_nlp.build.subgroup_scope import (
     described_people,
@@ -293,7 +294,7 @@ def _thresholds(
 ) -> list[Threshold] | None:
     """The chunk's thresholds that are thresholds of something (a bare number is none), units carried over."""
     thresholds = [t for t in chunk.thresholds if t.explicit or chunk.variables or len(chunk.thresholds) > 1 or grade]
-    if not thresholds and run.operator is not None and bare_value_for_sex(state, index):
+    if not thresholds and run.operator is not None and (bare_value_for_sex(state, index) or bare_side(state, index)):
         # "at least 60 kg for men and 48 kg for women": the bare value takes the comparator before it
         thresholds = [with_operator(t, run.operator) for t in chunk.thresholds]
     if not thresholds:

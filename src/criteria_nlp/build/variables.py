@@ -30,6 +30,8 @@ from criteria_nlp.build.derived import derived_score, expanded_abbreviation, num
 from criteria_nlp.build.earlier import complement_before
 from criteria_nlp.build.measured import measured_after_of
 from criteria_nlp.build.ratios import ratio_before
+from criteria_nlp.build.scales_after import scale_after
+from criteria_nlp.build.sides import side_after
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.build.subjects import ages_people, measured_on_people
 from criteria_nlp.errors import CriteriaError
@@ -54,12 +56,11 @@ _TIME_SINCE = words("time_since")
 _AGE_COMPARATORS = words("age_comparator")
 _SCALE_WORDS = words("scale_word")
 _GENERIC_SCORE_WORDS = words("generic_score_word")
-_SCALE_NAME_WORDS = words("scale_name_word")
-_AFTER_SCALE_NAME = words("after_scale_name")
-_SCALE_OPENERS = words("scale_opener")
 _SCORE_UNITS = words("score_unit")
 _ARTICLES = words("article")
 _DIRECTION_WORDS = words("better_word") | words("worse_word")
+_MEASURE_HEADS = words("measure_head")
+_STRETCH_ENDS = frozenset({",", ";", ":", "(", "["})  # a bracket closed before the threshold may be its name
 _GRADING_SYSTEMS = words("grading_system")
 _NAME_JOINERS = frozenset({"and", "&"})
 _LONGEST_SCALE_NAME = 6  # pieces of a scale's name before its scale word ("Hunt", "and", "Hess")
@@ -71,7 +72,10 @@ def unit_fitting(
 ) -> tuple[VariableMention, ...]:
     """ "Body Mass Index (BMI, weight in kg divided by the square of height in meters) of 18 to 30 kg/m2": when
     no variable next to a threshold takes its unit but a variable named earlier in the clause does, the threshold
-    is on that one."""
+    is on that one. A side of a pair written after the number ("> 160 mmHg systolic") comes first (build/sides.py)."""
+    side = side_after(state, index, variables)
+    if side is not None:
+        return side
     unit = first_unit(thresholds)
     if unit is None or not variables or any(takes_unit(state.known, v.id, unit) is not False for v in variables):
         return variables
@@ -119,7 +123,7 @@ def implied_variable(
     ratio = ratio_before(state, prose_before)
     if ratio is not None:
         return ratio
-    named = _named_before(state, prose_before, unit) or _variable_after(state, index)
+    named = _named_before(state, _own_words(state, index), unit) or _variable_after(state, index)
     if named is not None:
         return named
     on_people = measured_on_people(state, prose_before, thresholds, unit)
@@ -138,7 +142,7 @@ def implied_variable(
         if threshold.operator in ("<", "<="):
             return WindowChunk(None, threshold.high, threshold.span)
         return WindowChunk(threshold.low, threshold.high if threshold.operator is None else None, threshold.span)
-    scale = _scale_after(state, index, prose_before)
+    scale = scale_after(state, index, prose_before)
     if scale is not None:
         return scale
     count = _count_after(state, index, unit)
@@ -183,11 +187,38 @@ def names_other(
     return all(takes_unit(state.known, v.id, unit) is False for v in variables)
 
 
+def _own_words(state: BuildState, index: int) -> list[Piece]:
+    """The prose before the threshold at ``index`` in which its variable may be named: back to the threshold before
+    it when unknown words stand between the two ("QTc interval > 450 ms, PQ interval > 200 ms": the QTc is the
+    first threshold's; the second is on the words before it, never on the QTc)."""
+    pieces: list[Piece] = []
+    unknown = False
+    own = True  # still in the threshold's own stretch of words: no comma or bracket passed
+    for chunk in reversed(state.chunks[:index]):
+        if not isinstance(chunk, ProseChunk):
+            if unknown and _a_threshold(chunk):
+                break
+            continue
+        piece = chunk.piece
+        own = own and piece.text not in _STRETCH_ENDS  # "(though likely most, if not all, > 250)": no name there
+        unknown = unknown or (own and not piece.kinds and piece.lower not in STOPWORDS and piece.text[:1].isalpha())
+        pieces.append(piece)
+    pieces.reverse()
+    return pieces
+
+
+def _a_threshold(chunk: Chunk) -> bool:
+    """A threshold of its own, not a bare number ("the 12 channel ECG")."""
+    return isinstance(chunk, ConstraintChunk) and (bool(chunk.variables) or any(t.explicit for t in chunk.thresholds))
+
+
 def _named_before(state: BuildState, prose_before: list[Piece], unit: str | None) -> VariableMention | None:
     """The nearest variable or group before the threshold whose unit fits it (else the nearest one at all)."""
     is_time = unit in TIME_UNITS
     unfitting: Piece | None = None  # the nearest variable, whose unit does not fit the threshold's
     for piece in reversed(prose_before):
+        if not piece.kinds and piece.lower in _MEASURE_HEADS and not state.taken(piece):
+            return None  # "ferritin saturation index > 2": another measure named after the variable, not the ferritin
         if "VARIABLE" in piece.kinds or "GROUP" in piece.kinds:
             var_id = piece.kinds.get("VARIABLE") or piece.kinds["GROUP"]
             variable = state.known.variables.get(var_id)
@@ -225,17 +256,28 @@ def _variable_after(state: BuildState, index: int) -> VariableMention | None:
         piece = chunk.piece
         if "VARIABLE" in piece.kinds and not state.taken(piece):
             state.take(piece, READER, "variable")
+            _take_score_words(state, index)
             return VariableMention(piece.kinds["VARIABLE"], False, piece.text, piece.span)
         if is_content(piece) or piece.text in (",", ";") or "CONJ" in piece.kinds:
             return None  # "QRS width … =120 ms, QTc < 440 ms": a variable after a comma starts the next item
     return None
 
 
+def _take_score_words(state: BuildState, index: int) -> None:
+    """ "Baseline scores = 16 on the Hamilton Depression Scale": the words before the threshold that only say it
+    is a score belong to the scale named after it."""
+    for chunk in reversed(state.chunks[max(0, index - 3) : index]):
+        if not isinstance(chunk, ProseChunk) or chunk.piece.lower not in _GENERIC_SCORE_WORDS:
+            return
+        if not state.taken(chunk.piece):
+            state.take(chunk.piece, READER, "variable")
+
+
 def _is_age(
     state: BuildState, index: int, thresholds: Sequence[Threshold], prose_before: list[Piece], unit: str | None
 ) -> bool:
-    """An age word in the clause, a comparator only ages take ("18 or older"), or years that are no duration."""
-    if any("AGEWORD" in p.kinds or p.kinds.get("VARIABLE") == "age" for p in state.prose):
+    """An age word by the threshold, a comparator only ages take ("18 or older"), or years that are no duration."""
+    if _age_word_near(state, index):
         return True
     if unit is None:
         written = chunk_span(state.chunks[index]).slice(state.document).lower()
@@ -246,6 +288,26 @@ def _is_age(
     return in_years and not any(
         p.lower in _DURATION_CUES or "WITHIN" in p.kinds or "AFTER" in p.kinds for p in prose_before
     )
+
+
+def _age_word_near(state: BuildState, index: int) -> bool:
+    """An age word with no other threshold between it and the threshold at ``index``: "Pain score > 3, 18-45
+    years of age" is no age of 3 (the age word belongs to the range next to it)."""
+    chunks = state.chunks
+    for step, opener, closer in ((-1, ")", "("), (1, "(", ")")):
+        position, depth = index + step, 0
+        while 0 <= position < len(chunks):
+            chunk = chunks[position]
+            position += step
+            if not isinstance(chunk, ProseChunk):
+                if depth > 0:
+                    continue  # "6-12 weeks (42 to 90 days) of age": a bracketed restatement parts nothing
+                break
+            text = chunk.piece.text
+            depth += (text == opener) - (text == closer)
+            if "AGEWORD" in chunk.piece.kinds or chunk.piece.kinds.get("VARIABLE") == "age":
+                return True
+    return False
 
 
 def _years_of(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
@@ -477,69 +539,3 @@ def _proper_enough(name: Sequence[Piece]) -> bool:
         return True
     word = words_of_name[0].text
     return sum(ch.isupper() for ch in word) >= 2
-
-
-def _scale_after(state: BuildState, index: int, prose_before: Sequence[Piece]) -> VariableMention | None:
-    """ "a score of > 5 on the Roland-Morris Disability Questionnaire", "< 120 points on the Mattis Dementia
-    Rating Scale": the scale named after the threshold, when the words before it only say "score"."""
-    chunks = state.chunks
-    position = index + 1
-    following = chunks[position] if position < len(chunks) else None
-    if isinstance(following, ProseChunk) and following.piece.lower in _SCORE_UNITS:
-        position += 1  # "< 120 points on the …": "points" is no unit the registry knows
-    if position + 1 >= len(chunks):
-        return None
-    opener = chunks[position]
-    if not isinstance(opener, ProseChunk) or opener.piece.lower not in _SCALE_OPENERS:
-        return None
-    before = _score_words_before(prose_before)
-    if any(p.lower not in _GENERIC_SCORE_WORDS and is_content(p) for p in before):
-        return None  # "Hb > 9 g/dL in women": the words before name the variable
-    name = _scale_name(chunks[position + 1 :])
-    if not name or not any(p.lower.rsplit(" ", 1)[-1] in _SCALE_NAME_WORDS or "VARIABLE" in p.kinds for p in name):
-        return None
-    for p in (c.piece for c in chunks[index + 1 : position + 1] if isinstance(c, ProseChunk)):
-        state.take(p, READER, "unit")
-    for p in (*name, *before):
-        state.take(p, READER, "variable")
-    for p in name:
-        if "CONCEPT" in p.kinds:  # "Mattis Dementia Rating Scale"
-            state.hold_concept(p)
-    if len(name) == 1 and "VARIABLE" in name[0].kinds:
-        return VariableMention(name[0].kinds["VARIABLE"], False, name[0].text, name[0].span)
-    span = cover_pieces(name) or name[0].span
-    return VariableMention("", False, text_of(name, state.document), span)
-
-
-def _score_words_before(prose_before: Sequence[Piece]) -> list[Piece]:
-    before: list[Piece] = []
-    for piece in reversed(prose_before):
-        if (
-            piece.text in (",", ";", ":", "(", ")")
-            or "CONJ" in piece.kinds
-            or "WITH" in piece.kinds
-            or piece.lower.startswith("with ")
-        ):
-            break  # "back pain with a baseline score of > 7 on …": the condition before "with" is no variable
-        before.append(piece)
-    return before
-
-
-def _scale_name(chunks: Sequence[Chunk]) -> list[Piece]:
-    name: list[Piece] = []
-    for chunk in chunks:
-        if not isinstance(chunk, ProseChunk):
-            break
-        piece = chunk.piece
-        if piece.text in (",", ";", ".", "(", ")") or "CONJ" in piece.kinds or "IF" in piece.kinds:
-            break
-        if not name and piece.lower in _ARTICLES:
-            continue
-        if name and (piece.lower in _AFTER_SCALE_NAME or "WITHIN" in piece.kinds or "BEFORE" in piece.kinds):
-            break  # "… Scale at baseline"
-        name.append(piece)
-        if len(name) >= 10:
-            break
-    while name and not is_content(name[-1]):
-        name.pop()
-    return name

@@ -21,6 +21,7 @@ from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variabl
 from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.lexicon import load_lexicon
+from criteria_nlp.knowledge.words import words
 
 _OPENERS = frozenset({"(", "["})
 _CLOSERS = frozenset({")", "]"})
@@ -30,18 +31,56 @@ _CATEGORICAL_VARIABLES = grammar_words().categorical_variable
 _RATIO_WORDS = grammar_words().ratio_word
 _RANGE_AND = grammar_words().range_and
 _VALUE_OPENERS = frozenset({"CMP_PRE", "FROM", "BETWEEN"})
+_SIDES_AFTER_NUMBER = words("side_after_number")
+_SETTING_PREPOSITIONS = words("setting_preposition")
+HYPHENS_AND_DASHES = frozenset({"-", "‐", "‑", "–"})
 
 
 def heads_threshold(pieces: Sequence[Piece], i: int) -> bool:
     """Does the variable at i (or the list it starts) stand right before a threshold (not a time window)?"""
     if pieces[i].kinds.get("VARIABLE") in _CATEGORICAL_VARIABLES:
         return False  # "Of either gender, aged ≥ 19": a number never measures sex
+    if trails_number(pieces, i):
+        return False  # "> 160 mmHg systolic and 100 mmHg diastolic": the side names the number before it
     members, after = _scan_variable_list(pieces, i)
     if i >= 2 and pieces[i - 1].text == "/" and is_variable(pieces[i - 2]):
         members = [i - 2, *members]  # the denominator of "A/B ratio", the numerator having headed nothing
     if _names_a_ratio(pieces, members):
         return False  # "LDL/HDL ratio > 3.5": one quotient, read as a variable named as written, not two thresholds
+    if _number_in_a_setting(pieces, members[-1], after):
+        return False  # "QRS width in the 12 channel surface ECG > 120 ms": the 12 counts the channels
     return value_start(pieces, after) and not window_ahead(pieces, after)
+
+
+def _number_in_a_setting(pieces: Sequence[Piece], last: int, after: int) -> bool:
+    """A bare number after a preposition that names how the variable is measured ("in the 12 channel ECG", "on a
+    6 point scale"): a word that is no unit follows it, and a comparator or a number comes later in the clause."""
+    n = len(pieces)
+    if after >= n - 1 or after == last + 1 or not is_number(pieces[after]):
+        return False
+    if not any(pieces[k].lower in _SETTING_PREPOSITIONS for k in range(last + 1, after)):
+        return False
+    following = pieces[after + 1]
+    if following.text in HYPHENS_AND_DASHES and after + 2 < n:
+        following = pieces[after + 2]  # "in the 12-lead ECG"
+    if following.kinds or not following.text[:1].isalpha():
+        return False
+    for piece in pieces[after + 2 :]:
+        if piece.text in (";", ".") or "CONJ" in piece.kinds:
+            return False
+        if "CMP_PRE" in piece.kinds or is_number(piece):
+            return True  # "… ECG > 120 ms", "… ECG of 120 ms or less"
+    return False
+
+
+def trails_number(pieces: Sequence[Piece], i: int) -> bool:
+    """Is the piece at i one side of a pair written right after its number ("160 mmHg systolic", "95 diastolic BP")?"""
+    if pieces[i].lower.split(" ", 1)[0] not in _SIDES_AFTER_NUMBER or i == 0:
+        return False
+    before = i - 1
+    if "UNIT" in pieces[before].kinds and before > 0:
+        before -= 1
+    return is_number(pieces[before])
 
 
 def _names_a_ratio(pieces: Sequence[Piece], members: list[int]) -> bool:
