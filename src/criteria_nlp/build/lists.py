@@ -15,6 +15,7 @@ from itertools import pairwise
 
 from criteria_nlp.build.bare_definitions import may_define
 from criteria_nlp.build.bound_lists import binds_unread, bound
+from criteria_nlp.build.bound_thresholds import with_bound_threshold
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
@@ -67,6 +68,12 @@ def read_lists(state: BuildState) -> None:
             return
         positive = _combine(presences, state.section, with_join, connective_or, negated=False)
         state.concepts = All(span=positive.span.cover(absent.span), children=(positive, absent))
+        return
+    with_bound = None if negated or not (with_join and connective_or) else with_bound_threshold(state, presences)
+    if with_bound is not None:
+        # "Hepatitis with ALT > 3 x ULN or cirrhosis": the threshold qualifies the condition "with" joins it to
+        state.concepts = with_bound
+        state.numeric = None
         return
     bound_node = None if negated else bound(state, presences)
     if bound_node is not None:
