@@ -36,6 +36,16 @@ _STAGE_CODE = re.compile(
     rf"(?<![A-Za-z0-9])(?:{_STAGE_PREFIXES})?[{_STAGE_CATEGORIES}](?:is|x|X|\d[a-d]?)[\s{_DASHES}]*$"
 )
 _STAGE_CODE_REASON = "a TNM stage code (T, N, M categories of a tumour) is no threshold on a variable"
+# words that are TNM codes and nothing else ("T3-T4", "N+", "cT2 N0", "T1-3"), as a reader left them unread
+_ONE_CODE = rf"(?:{_STAGE_PREFIXES})?[{_STAGE_CATEGORIES}](?:is|[xX]|\d[a-d]?\+?|\+)"
+_CODE_RUN = rf"{_ONE_CODE}(?:\s*[{_DASHES}/]\s*(?:{_ONE_CODE}|\d[a-d]?))*"
+_STAGE_CODES = re.compile(rf"{_CODE_RUN}(?:\s*,?\s*{_CODE_RUN})*")
+
+
+def stage_codes_only(text: str) -> bool:
+    """The words are TNM stage codes and nothing else: a stage of the tumour written next to them, never an item
+    of a list of its own ("Stage T3-T4 or N+ rectal cancer")."""
+    return _STAGE_CODES.fullmatch(text.strip()) is not None
 
 
 def read_classes(state: BuildState) -> None:

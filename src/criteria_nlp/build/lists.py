@@ -15,6 +15,8 @@ from itertools import pairwise
 
 from criteria_nlp.build.bare_definitions import may_define
 from criteria_nlp.build.bound_lists import binds_unread, bound
+from criteria_nlp.build.bound_thresholds import with_bound_threshold
+from criteria_nlp.build.classes import stage_codes_only
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
@@ -67,6 +69,12 @@ def read_lists(state: BuildState) -> None:
             return
         positive = _combine(presences, state.section, with_join, connective_or, negated=False)
         state.concepts = All(span=positive.span.cover(absent.span), children=(positive, absent))
+        return
+    with_bound = None if negated or not (with_join and connective_or) else with_bound_threshold(state, presences)
+    if with_bound is not None:
+        # "Hepatitis with ALT > 3 x ULN or cirrhosis": the threshold qualifies the condition "with" joins it to
+        state.concepts = with_bound
+        state.numeric = None
         return
     bound_node = None if negated else bound(state, presences)
     if bound_node is not None:
@@ -193,6 +201,10 @@ def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparse
         words = [p for p in state.prose if node.span.start <= p.char_start and p.char_end <= node.span.end]
         if all("QUAL" in p.kinds for p in words):
             continue  # "moderate or severe COPD": a qualifier shared over "or", not an item of its own
+        if stage_codes_only(node.text):
+            # "Stage T3-T4 or N+ rectal cancer": the stage (unread) qualifies the cancer; as an alternative beside
+            # it, any rectal cancer met the criterion. Left a requirement, the cancer alone is at most unknown
+            continue
         before = _joint_before(state.document, joints, node.span.start)
         after = _joint_after(state.document, joints, node.span.end)
         if (before is not None and "CONJ" in before.kinds) or (after is not None and _leads_to_conj(joints, after)):
