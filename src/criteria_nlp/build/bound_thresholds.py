@@ -67,6 +67,26 @@ def with_bound_threshold(state: BuildState, presences: list[Node]) -> Node | Non
     return Any_(span=cover([n.span for n in ordered]) or pair.span, children=tuple(ordered))
 
 
+def with_threshold(state: BuildState, condition: Node) -> Node | None:
+    """all(A, T) for a condition followed right by "with" and a plain threshold ("hepatitis with ALT > 3 x ULN"),
+    the words after the threshold none of meaning; None when not written so."""
+    numeric = state.numeric
+    if not isinstance(numeric, Comparison | ReferenceMultiple | Range) or not isinstance(condition, Presence):
+        return None
+    if not _plain_threshold(state, numeric):
+        return None
+    span = _concept_span(condition)
+    binders = [p for p in state.prose if "WITH" in p.kinds]
+    if len(binders) != 1 or state.document[span.end : binders[0].char_start].strip():
+        return None
+    if not _leads_to(state, binders[0], numeric.span.start):
+        return None
+    after = _pieces(state, max(numeric.span.end, condition.span.end), len(state.document))
+    if any(is_content(p) or "CONJ" in p.kinds for p in after):
+        return None
+    return All(span=condition.span.cover(numeric.span), children=(condition, numeric))
+
+
 def _doubt(state: BuildState, span: Span) -> Node:
     return not_understood(state, span, _REASON)
 

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from criteria_nlp.build.bare_definitions import may_define
 from criteria_nlp.build.bound_lists import binds_unread, bound
-from criteria_nlp.build.bound_thresholds import with_bound_threshold
+from criteria_nlp.build.bound_thresholds import with_bound_threshold, with_threshold
 from criteria_nlp.build.classes import stage_codes_only
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.state import BuildState
@@ -67,13 +67,28 @@ def read_lists(state: BuildState) -> None:
         if not presences:
             state.concepts = absent
             return
+        bound_negation = _negated_with_bound(state, presences, negated_presences) if with_join else None
+        if bound_negation is not None:
+            # "No hepatitis with ALT > 3 x ULN or cirrhosis": the cue negates the whole "with" list, threshold and all
+            state.concepts = bound_negation
+            state.numeric = None
+            return
         positive = _combine(presences, state.section, with_join, connective_or, negated=False)
         state.concepts = All(span=positive.span.cover(absent.span), children=(positive, absent))
         return
-    with_bound = None if negated or not (with_join and connective_or) else with_bound_threshold(state, presences)
+    pair = with_threshold(state, presences[0]) if negated and with_join and len(presences) == 1 else None
+    if pair is not None and _cue_before(state, pair.span.start):
+        # "No hepatitis with ALT > 3 x ULN": not the pair; "not A, and T" asked a high ALT of every patient
+        state.concepts = Not(span=pair.span, child=pair)
+        state.numeric = None
+        return
+    with_bound = with_bound_threshold(state, presences) if with_join and connective_or else None
+    if with_bound is not None and negated and not _cue_before(state, with_bound.span.start):
+        with_bound = None
     if with_bound is not None:
-        # "Hepatitis with ALT > 3 x ULN or cirrhosis": the threshold qualifies the condition "with" joins it to
-        state.concepts = with_bound
+        # "Hepatitis with ALT > 3 x ULN or cirrhosis": the threshold qualifies the condition "with" joins it to; a
+        # negation before the list ("No cirrhosis or hepatitis with ALT > 3 x ULN") negates the whole of it
+        state.concepts = Not(span=with_bound.span, child=with_bound) if negated else with_bound
         state.numeric = None
         return
     bound_node = None if negated else bound(state, presences)
@@ -84,12 +99,14 @@ def read_lists(state: BuildState) -> None:
         return
     node = _combine(presences, state.section, with_join, connective_or, negated)
     state.concepts = Not(span=node.span, child=node) if negated else node
-    mixed = None if negated else _mixed_list(state, joints, node)
+    mixed = _mixed_list(state, joints, node, negated)
     if mixed is not None:
         # "Hepatitis, ALT > 3 x ULN or cirrhosis": the thresholds are items of the list like its conditions, and
         # the list's final "or" (or "and" in an exclusion) makes every item an alternative; joined by "all" the
-        # thresholds would be needed besides a condition
-        state.concepts = any_of(mixed)
+        # thresholds would be needed besides a condition. A negation before the list ("No hepatitis, ALT > 3 x ULN
+        # or cirrhosis") reaches its thresholds as it reaches its conditions: none of the items
+        listed = any_of(mixed)
+        state.concepts = Not(span=listed.span, child=listed) if negated else listed
         state.numeric = None
         return
     alternatives = (connective_or or state.section == "exclusion") and not (with_join and not connective_or)
@@ -97,11 +114,16 @@ def read_lists(state: BuildState) -> None:
         state.alternative_joints = joints
 
 
-def _mixed_list(state: BuildState, joints: list[Piece], node: Node) -> list[Node] | None:
+def _mixed_list(state: BuildState, joints: list[Piece], node: Node, negated: bool) -> list[Node] | None:
     """The items of a comma list of thresholds and conditions whose items are alternatives ("T, A or B",
     "A, T or B", "A, B and T" in an exclusion), in order; None when the clause is not one. Only thresholds written
-    alone (no condition they may define, no bracket), one item between each two joints, one kind of connective."""
+    alone (no condition they may define, no bracket), one item between each two joints, one kind of connective.
+    Under a negation before the list (``negated``) every connective names the items none of which may be there
+    ("No A, T and B", "No A or T"), and the thresholds reader's negation of a first threshold ("No T or A") is the
+    list's own."""
     numeric = state.numeric
+    if negated and isinstance(numeric, Not):
+        numeric = numeric.child  # "No ALT > 3 x ULN or stroke": checked below to be the list's first item
     if numeric is None or not isinstance(node, Presence | Any_):
         return None
     conditions = list(node.children) if isinstance(node, Any_) else [node]
@@ -109,10 +131,14 @@ def _mixed_list(state: BuildState, joints: list[Piece], node: Node) -> list[Node
     if thresholds is None or not all(isinstance(child, Presence) for child in conditions):
         return None
     conjunctions = [p for p in joints if "CONJ" in p.kinds or p.lower == "nor"]
-    if not conjunctions or len({p.kinds.get("CONJ") for p in conjunctions}) > 1 or "," not in {p.text for p in joints}:
+    if not conjunctions or len({p.kinds.get("CONJ") for p in conjunctions}) > 1:
         return None
-    if not is_or(conjunctions[-1]) and not (
-        state.section == "exclusion" and conjunctions[-1].kinds.get("CONJ") == "and"
+    if not negated and "," not in {p.text for p in joints}:
+        return None  # "T or A": the alternatives reader's
+    if (
+        not negated
+        and not is_or(conjunctions[-1])
+        and not (state.section == "exclusion" and conjunctions[-1].kinds.get("CONJ") == "and")
     ):
         return None  # "T, A and B" in an inclusion asks all of them, as read
     if any(may_define(state, threshold) for threshold in thresholds):
@@ -121,6 +147,8 @@ def _mixed_list(state: BuildState, joints: list[Piece], node: Node) -> list[Node
     spans = [_item_span(n) for n in items]
     if any(a.end > b.start for a, b in pairwise(spans)):
         return None
+    if numeric is not state.numeric and items[0] is not numeric:
+        return None  # "No stroke or no ALT > 3 x ULN": the threshold's own negation, not the list's
     for threshold in thresholds:
         inside = [p for p in state.prose if threshold.span.start <= p.char_start and p.char_end <= threshold.span.end]
         if any(is_content(p) and not state.taken(p) for p in inside):
@@ -137,9 +165,38 @@ def _mixed_list(state: BuildState, joints: list[Piece], node: Node) -> list[Node
             return None  # "A or T, B": the connective does not end the list
         before_threshold = number < len(items) and any(items[number] is t for t in thresholds)
         closes = _open_bracket(state.document, spans[number - 1]) if number else False
-        if not all(_list_filler(p, id(p) in joint_ids, before_threshold, closes) for p in gap):
+        cue = negated and number == 0  # the negation cue before the list
+        if cue and not any("NEG" in p.kinds for p in gap):
+            return None  # "Cholesterol > 300 mg/dl with or without statins": no cue before the threshold reaches it
+        if not all(
+            (cue and "NEG" in p.kinds) or _list_filler(p, id(p) in joint_ids, before_threshold, closes) for p in gap
+        ):
             return None
     return items
+
+
+def _negated_with_bound(state: BuildState, presences: list[Node], negated_presences: list[Node]) -> Node | None:
+    """The cue of "No A with T or B" before the first condition reaches A alone ("with" ends its scope), yet it
+    negates the list "with" binds, threshold and all; read as "not A, and T and B" it asked the threshold and B of a
+    patient with neither. None unless the first condition alone is negated and the list is one bound_thresholds.py
+    reads."""
+    if len(negated_presences) != 1 or not isinstance(negated_presences[0], Presence):
+        return None
+    negated_first = negated_presences[0]
+    if any(other.span.start < negated_first.span.start for other in presences):
+        return None
+    if not _cue_before(state, negated_first.span.start):
+        return None  # "Hepatitis negative with …": a cue after the condition reaches it alone
+    bound_node = with_bound_threshold(state, [negated_first, *presences])
+    if bound_node is None:
+        return None
+    return Not(span=bound_node.span, child=bound_node)
+
+
+def _cue_before(state: BuildState, start: int) -> bool:
+    """A negation cue before ``start``: a negation read before the list may reach all of it; one after it (a
+    backward cue, "with or without") reaches the condition next to it alone."""
+    return any("NEG" in p.kinds and p.char_end <= start for p in state.prose)
 
 
 def _list_thresholds(numeric: Node, section: Section) -> list[Node] | None:
