@@ -209,8 +209,19 @@ class LeafCompiler:
         code = "(CASE " + " ".join(branches) + " END)"
         where = f"var_id = {text(plan.variable)} AND rn = 1{_in_window(plan)}"
         aside = f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {name}_aside"
+        # measurements._reference_same_day: the values of the selected day, each on its own range, must agree (8)
+        day_of = f"var_id = {text(plan.variable)} AND latest{_in_window(plan)}"
         leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref", aside])
-        leaf.columns = [(name, f"(CASE WHEN m.{name}_aside = 1 THEN 7 ELSE COALESCE(m.{name}_ref, 6) END)")]
+        leaf.obs_aggregates += [
+            f"MIN(CASE WHEN {day_of} THEN {code} END) AS {name}_rlow",
+            f"MAX(CASE WHEN {day_of} THEN {code} END) AS {name}_rhigh",
+            f"MAX(CASE WHEN {day_of} THEN day END) AS {name}_day",
+        ]
+        state = (
+            f"(CASE WHEN m.{name}_aside = 1 THEN 7 WHEN m.{name}_rlow <> m.{name}_rhigh THEN 8 "
+            f"ELSE COALESCE(m.{name}_ref, 6) END)"
+        )
+        leaf.columns = [(name, state), (f"{name}_day", f"m.{name}_day")]
         leaf.truth = state_truth(name)
         first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
         ranges = f"{plan.reference} of {plan.variable} (reference range)"
@@ -220,6 +231,12 @@ class LeafCompiler:
             (f"{name} = 7", text(aside_missing(plan.variable)), aside_missing(plan.variable)),
             (f"{name} = 4", text(ranges), ranges),
             (f"{name} = 5", text(lab), lab),
+            (
+                f"{name} = 8",
+                f"({text(f'{variable_name(plan.variable)}: which value of ')} || CAST({name}_day AS VARCHAR) || "
+                f"{text(' is right')})",
+                f"day:{plan.variable}",
+            ),
         ]
         leaf.evidence = self._in_window(self._reference_evidence(plan), plan)
         return leaf
