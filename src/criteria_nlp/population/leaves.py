@@ -329,19 +329,26 @@ class LeafCompiler:
         latest = plan.window.latest if plan.window is not None else self.index_date
         first, last = day(latest), day(earliest) if earliest is not None else None
         procedure = f"WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
+        # presence.on_boundary: a record dated on a window's boundary day is unknown
+        edges = f"WHEN start_day = {last} THEN NULL " if last is not None else ""
+        if plan.window is not None and latest < self.index_date:
+            edges += f"WHEN start_day = {first} THEN NULL "
         if last is not None:
             procedure += f"WHEN start_day < {last} THEN FALSE "
+        procedure += edges
         med, cond = _in("status_l", plan.inactive_medication), _in("status_l", plan.inactive_condition)
         inactive = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
         other = f"WHEN start_day IS NOT NULL AND start_day > {first} THEN FALSE "
+        if plan.window is not None and latest < self.index_date:
+            other += f"WHEN start_day = {first} THEN NULL "
         if plan.active_at_latest:
-            other += f"WHEN end_day IS NOT NULL AND end_day <= {first} THEN FALSE "
+            other += f"WHEN end_day IS NOT NULL AND end_day < {first} THEN FALSE WHEN end_day = {first} THEN NULL "
             other += f"WHEN end_day IS NULL AND {inactive} THEN FALSE ELSE TRUE"
         elif last is None:
             other += "ELSE TRUE"
         else:
             now = "TRUE" if latest == self.index_date else "FALSE"
-            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE "
+            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE WHEN end_day = {last} THEN NULL "
             undated = f"(CASE WHEN end_day IS NULL AND NOT {inactive} AND {now} THEN TRUE ELSE NULL END)"
             other += f"WHEN start_day IS NULL THEN {undated} "
             other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
@@ -350,7 +357,8 @@ class LeafCompiler:
         if plan.window is not None and plan.window_reads != "span":
             # presence._onset: an event's onset must fall in the window; "either": only where both readings agree
             onset = f"(CASE WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
-            onset += f"WHEN start_day < {last} THEN FALSE ELSE TRUE END)" if last is not None else "ELSE TRUE END)"
+            onset += f"WHEN start_day < {last} THEN FALSE " if last is not None else ""
+            onset += f"{edges}ELSE TRUE END)"
             read = onset if plan.window_reads == "onset" else f"(CASE WHEN {span} = {onset} THEN {span} END)"
         # presence._medication: never taken is no use; an unknown (or, at the index date, held) status is unsure
         unsure = _in(
