@@ -498,7 +498,8 @@ def _reference_same_day(
     return trace(
         node,
         Truth.UNKNOWN,
-        f"values of {day} disagree on {plan.threshold}: {'; '.join(shown)}: needs review",
+        f"{variable_name(plan.variable)} values of {day} disagree on {plan.threshold}: {'; '.join(shown)}: "
+        "needs review",
         evidence=tuple(observation_evidence(o, day) for o in observations),
         threshold=plan.threshold,
         missing=(f"{variable_name(plan.variable)}: which value of {day} is right",),
