@@ -381,6 +381,9 @@ def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationCont
     aside = set_aside_trace(node, plan, selection)
     if aside is not None:
         return aside
+    disagreement = _reference_same_day(node, plan, selection, ctx)
+    if disagreement is not None:
+        return disagreement
     evidence = (observation_evidence(observation, selection.observed_on),)
     own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
     if own is not None:
@@ -455,4 +458,49 @@ def _against_default(
         conversions=tuple(value.conversions),
         threshold=f"{plan.threshold} = {fmt(limit)} {default.unit}",
         assumed=True,
+    )
+
+
+def _reference_code(plan: ReferencePlan, observation: Observation, day: date | None, ctx: EvaluationContext) -> str:
+    """What one value of the day says on ``k × ULN/LLN``: its truth against its own range, else against the
+    lexicon's default when assumed, else why it cannot say (the SQL mirror's codes, ``LeafCompiler.reference``)."""
+    assert observation.value is not None
+    own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
+    if own is not None:
+        return test_outcome(observation.value, observation.comparator, plan.operator, plan.factor * own).value
+    if plan.default is None or plan.default_limit is None:
+        return "no reference range"
+    if "lexicon" not in plan.sources:
+        return "no laboratory reference range"
+    value = in_unit(observation, day, plan.default_unit, plan, ctx)
+    if isinstance(value, str):
+        return Truth.UNKNOWN.value  # as the mirror, which codes both as unknown
+    return test_outcome(value.value, observation.comparator, plan.operator, plan.factor * plan.default_limit).value
+
+
+def _reference_same_day(
+    node: Node, plan: ReferencePlan, selection: Selection, ctx: EvaluationContext
+) -> TraceNode | None:
+    """Values of the selected day (each with its own reference range) that decide ``k × ULN/LLN`` differently:
+    neither is "the" most recent one, so the test is unknown, as for a plain threshold (``_same_day_disagreement``)."""
+    if not selection.same_day or selection.observation is None:
+        return None
+    day = selection.observed_on
+    observations = [selection.observation, *selection.same_day]
+    codes = [_reference_code(plan, o, day, ctx) for o in observations]
+    if len(set(codes)) == 1:
+        return None
+    shown = []
+    for observation, code in zip(observations, codes, strict=True):
+        own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
+        reference = f", {plan.reference} {fmt(own)}" if own is not None else ""
+        shown.append(f"{fmt(observation.value or 0)} {observation.unit or ''}{reference} ({code})".replace(" ,", ","))
+    return trace(
+        node,
+        Truth.UNKNOWN,
+        f"{variable_name(plan.variable)} values of {day} disagree on {plan.threshold}: {'; '.join(shown)}: "
+        "needs review",
+        evidence=tuple(observation_evidence(o, day) for o in observations),
+        threshold=plan.threshold,
+        missing=(f"{variable_name(plan.variable)}: which value of {day} is right",),
     )

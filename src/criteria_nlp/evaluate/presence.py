@@ -30,7 +30,7 @@ def timing(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth,
         return _medication(record, plan, index_date)
     if plan.window is None or plan.window_reads == "span":
         return _span(record, plan, index_date)
-    onset = _onset(record, plan.window)
+    onset = _onset(record, plan.window, index_date)
     if plan.window_reads == "onset":
         return onset
     span = _span(record, plan, index_date)
@@ -52,10 +52,26 @@ def _performed(record: Record, plan: PresencePlan, index_date: date) -> tuple[Tr
         return Truth.FALSE, f"performed {start}, after {latest}"
     if earliest is not None and start < earliest:
         return Truth.FALSE, f"performed {start}, before {earliest}"
+    boundary = on_boundary(start, plan.window, index_date)
+    if boundary is not None:
+        return Truth.UNKNOWN, f"performed {start}, {boundary}"
     return Truth.TRUE, f"performed {start}"
 
 
-def _onset(record: Record, window: Window) -> tuple[Truth, str]:
+def on_boundary(day: date, window: Window | None, index_date: date) -> str | None:
+    """A record dated on a window's boundary day: whether "within 4 weeks" / "at least 4 weeks since" counts that
+    day in or out is not written (a wash-out reads it out, a recency reads it in), so neither engine decides on
+    it: the reason, else None. The index date itself is no boundary of this kind (the day asked about)."""
+    if window is None:
+        return None
+    if window.earliest is not None and day == window.earliest:
+        return f"on the first day of the window ({window.description}): whether that day is inside is not known"
+    if window.latest < index_date and day == window.latest:
+        return f"on the last day of the window ({window.description}): whether that day is inside is not known"
+    return None
+
+
+def _onset(record: Record, window: Window, index_date: date) -> tuple[Truth, str]:
     """An event's record, or a condition whose onset the criterion asks ("newly diagnosed"): the onset must fall in
     the window, whatever the record's status (a stroke of 2015 still marked active is no recent stroke)."""
     start = record.start
@@ -65,6 +81,9 @@ def _onset(record: Record, window: Window) -> tuple[Truth, str]:
         return Truth.FALSE, f"began {start}, after {window.latest}"
     if window.earliest is not None and start < window.earliest:
         return Truth.FALSE, f"began {start}, before {window.earliest}"
+    boundary = on_boundary(start, window, index_date)
+    if boundary is not None:
+        return Truth.UNKNOWN, f"began {start}, {boundary}"
     return Truth.TRUE, f"began {start}"
 
 
@@ -90,14 +109,22 @@ def _span(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, 
     inactive = plan.inactive_medication if record.resource_type == "Medication" else plan.inactive_condition
     if start is not None and start > latest:
         return Truth.FALSE, f"began {start}, after {latest}"
+    if start is not None and plan.window is not None and start == latest < index_date:
+        return Truth.UNKNOWN, f"began {start}, {on_boundary(start, plan.window, index_date)}"
     if plan.active_at_latest:
-        if end is not None and end <= latest:
+        if end is not None and end < latest:
             return Truth.FALSE, f"ended {end}"
+        if end is not None and end == latest:
+            # an end date on the day asked about ("currently taking"): taken that day or stopped before it is
+            # not written, while a start on that day counts as taking: unsure, never "not taking"
+            return Truth.UNKNOWN, f"ended {end}, the day asked about: whether it was still taken then is not known"
         if end is None and status in inactive:
             return Truth.FALSE, f"status {status}"
         return Truth.TRUE, f"active (since {start})" if start else "active (start date not recorded)"
     if end is not None and earliest is not None and end < earliest:
         return Truth.FALSE, f"ended {end}, before {earliest}"
+    if end is not None and earliest is not None and end == earliest:
+        return Truth.UNKNOWN, f"ended {end}, {on_boundary(end, plan.window, index_date)}"
     if start is None and earliest is not None:
         if end is None and status not in inactive and latest == index_date:
             return Truth.TRUE, "active now (start date not recorded)"

@@ -209,8 +209,19 @@ class LeafCompiler:
         code = "(CASE " + " ".join(branches) + " END)"
         where = f"var_id = {text(plan.variable)} AND rn = 1{_in_window(plan)}"
         aside = f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {name}_aside"
+        # measurements._reference_same_day: the values of the selected day, each on its own range, must agree (8)
+        day_of = f"var_id = {text(plan.variable)} AND latest{_in_window(plan)}"
         leaf = LeafSql(obs_aggregates=[f"MAX(CASE WHEN {where} THEN {code} END) AS {name}_ref", aside])
-        leaf.columns = [(name, f"(CASE WHEN m.{name}_aside = 1 THEN 7 ELSE COALESCE(m.{name}_ref, 6) END)")]
+        leaf.obs_aggregates += [
+            f"MIN(CASE WHEN {day_of} THEN {code} END) AS {name}_rlow",
+            f"MAX(CASE WHEN {day_of} THEN {code} END) AS {name}_rhigh",
+            f"MAX(CASE WHEN {day_of} THEN day END) AS {name}_day",
+        ]
+        state = (
+            f"(CASE WHEN m.{name}_aside = 1 THEN 7 WHEN m.{name}_rlow <> m.{name}_rhigh THEN 8 "
+            f"ELSE COALESCE(m.{name}_ref, 6) END)"
+        )
+        leaf.columns = [(name, state), (f"{name}_day", f"m.{name}_day")]
         leaf.truth = state_truth(name)
         first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
         ranges = f"{plan.reference} of {plan.variable} (reference range)"
@@ -220,6 +231,12 @@ class LeafCompiler:
             (f"{name} = 7", text(aside_missing(plan.variable)), aside_missing(plan.variable)),
             (f"{name} = 4", text(ranges), ranges),
             (f"{name} = 5", text(lab), lab),
+            (
+                f"{name} = 8",
+                f"({text(f'{variable_name(plan.variable)}: which value of ')} || CAST({name}_day AS VARCHAR) || "
+                f"{text(' is right')})",
+                f"day:{plan.variable}",
+            ),
         ]
         leaf.evidence = self._in_window(self._reference_evidence(plan), plan)
         return leaf
@@ -312,19 +329,26 @@ class LeafCompiler:
         latest = plan.window.latest if plan.window is not None else self.index_date
         first, last = day(latest), day(earliest) if earliest is not None else None
         procedure = f"WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
+        # presence.on_boundary: a record dated on a window's boundary day is unknown
+        edges = f"WHEN start_day = {last} THEN NULL " if last is not None else ""
+        if plan.window is not None and latest < self.index_date:
+            edges += f"WHEN start_day = {first} THEN NULL "
         if last is not None:
             procedure += f"WHEN start_day < {last} THEN FALSE "
+        procedure += edges
         med, cond = _in("status_l", plan.inactive_medication), _in("status_l", plan.inactive_condition)
         inactive = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
         other = f"WHEN start_day IS NOT NULL AND start_day > {first} THEN FALSE "
+        if plan.window is not None and latest < self.index_date:
+            other += f"WHEN start_day = {first} THEN NULL "
         if plan.active_at_latest:
-            other += f"WHEN end_day IS NOT NULL AND end_day <= {first} THEN FALSE "
+            other += f"WHEN end_day IS NOT NULL AND end_day < {first} THEN FALSE WHEN end_day = {first} THEN NULL "
             other += f"WHEN end_day IS NULL AND {inactive} THEN FALSE ELSE TRUE"
         elif last is None:
             other += "ELSE TRUE"
         else:
             now = "TRUE" if latest == self.index_date else "FALSE"
-            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE "
+            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE WHEN end_day = {last} THEN NULL "
             undated = f"(CASE WHEN end_day IS NULL AND NOT {inactive} AND {now} THEN TRUE ELSE NULL END)"
             other += f"WHEN start_day IS NULL THEN {undated} "
             other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
@@ -333,7 +357,8 @@ class LeafCompiler:
         if plan.window is not None and plan.window_reads != "span":
             # presence._onset: an event's onset must fall in the window; "either": only where both readings agree
             onset = f"(CASE WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
-            onset += f"WHEN start_day < {last} THEN FALSE ELSE TRUE END)" if last is not None else "ELSE TRUE END)"
+            onset += f"WHEN start_day < {last} THEN FALSE " if last is not None else ""
+            onset += f"{edges}ELSE TRUE END)"
             read = onset if plan.window_reads == "onset" else f"(CASE WHEN {span} = {onset} THEN {span} END)"
         # presence._medication: never taken is no use; an unknown (or, at the index date, held) status is unsure
         unsure = _in(
