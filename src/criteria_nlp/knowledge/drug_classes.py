@@ -79,6 +79,13 @@ def drug_class(concept: str) -> DrugClass | None:
 
 
 @cache
+def known_drug_codes() -> frozenset[str]:
+    """Every RxNorm code the table names, of any class: a record coded with one is a drug the table knows, so a
+    class it is not a member of is absent on a complete medication list (as for a drug named in the text)."""
+    return frozenset(code for found in drug_classes().values() for code in found.codes)
+
+
+@cache
 def drug_classes(path: Path | None = None) -> Mapping[str, DrugClass]:
     """Every class of ``drug_classes.tsv`` (or ``path``), by concept id, read once and checked against the lexicon."""
     path = path or corpus_path("lexicon", "drug_classes.tsv")
