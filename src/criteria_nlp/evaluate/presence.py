@@ -14,6 +14,7 @@ from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.logic import Truth
 from criteria_nlp.knowledge.drug_classes import ClassMatch, drug_class, known_drug_codes
+from criteria_nlp.knowledge.terminology import DisplayMatch
 
 Match = tuple[Truth, Record, str]  # how the record falls in time, the record, why in words
 
@@ -254,7 +255,7 @@ def _with_terms(
         if terms.display is not None:
             unmatched = f" (not matched: {' '.join(terms.display.unmatched)})" if terms.display.unmatched else ""
             notes[id(record)] = f"; {terms.display.describe()}{unmatched}"
-        if terms.exact:
+        if terms.exact or _past_for_history(plan, terms.display):
             coded.append(record)
             in_coded.add(id(record))
             if id(record) in in_texts:
@@ -268,6 +269,19 @@ def _with_terms(
             texts.append(record)
     coded.sort(key=lambda r: (r.resource_type, r.id))
     return coded, texts
+
+
+def _past_for_history(plan: PresencePlan, display: DisplayMatch | None) -> bool:
+    """A display naming the concept whole with a past cue ("History of myocardial infarction") meets a criterion
+    asking for any record up to the index date ("history of myocardial infarction"), as a past code does."""
+    return (
+        plan.historical
+        and plan.window is None
+        and display is not None
+        and display.cue is not None
+        and display.cue.kind == "past"
+        and set(display.unmatched) <= set(display.cue.cue.split())  # no word left but the cue's own
+    )
 
 
 def _describe(items: list[Match]) -> str:
