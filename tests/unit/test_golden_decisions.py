@@ -38,6 +38,7 @@ CATEGORIES |= {"unit-reading"}  # gen-units: a unit or reference misread would d
 CATEGORIES |= {"ratio-reading"}  # gen-ratios: "A/B > 3.5" is a bound on the quotient, not on each of them
 CATEGORIES |= {"engine-parity"}  # redteam: where population screening (SQL) and the Python engine could part
 CATEGORIES |= {"drug-class", "serology"}  # trust-terms: drugs of a therapy class; antibodies are not the disease
+CATEGORIES |= {"negated-alternative", "record-code", "record-negation"}  # trust-rec: "X or Y negative"; records
 
 
 def load_cases() -> list[dict[str, Any]]:

@@ -13,7 +13,8 @@ from criteria_nlp.evaluate.wording import variable_name
 from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.logic import Truth
-from criteria_nlp.knowledge.drug_classes import ClassMatch, drug_class
+from criteria_nlp.knowledge.drug_classes import ClassMatch, drug_class, known_drug_codes
+from criteria_nlp.knowledge.terminology import DisplayMatch
 
 Match = tuple[Truth, Record, str]  # how the record falls in time, the record, why in words
 
@@ -281,7 +282,7 @@ def _with_terms(
         if terms.display is not None:
             unmatched = f" (not matched: {' '.join(terms.display.unmatched)})" if terms.display.unmatched else ""
             notes[id(record)] = f"; {terms.display.describe()}{unmatched}"
-        if terms.exact:
+        if terms.exact or _past_for_history(plan, terms.display):
             coded.append(record)
             in_coded.add(id(record))
             if id(record) in in_texts:
@@ -295,6 +296,19 @@ def _with_terms(
             texts.append(record)
     coded.sort(key=lambda r: (r.resource_type, r.id))
     return coded, texts
+
+
+def _past_for_history(plan: PresencePlan, display: DisplayMatch | None) -> bool:
+    """A display naming the concept whole with a past cue ("History of myocardial infarction") meets a criterion
+    asking for any record up to the index date ("history of myocardial infarction"), as a past code does."""
+    return (
+        plan.historical
+        and plan.window is None
+        and display is not None
+        and display.cue is not None
+        and display.cue.kind == "past"
+        and set(display.unmatched) <= set(display.cue.cue.split())  # no word left but the cue's own
+    )
 
 
 def _describe(items: list[Match]) -> str:
@@ -334,7 +348,7 @@ def eval_presence(node: Node, index: PatientIndex, ctx: EvaluationContext) -> Tr
             f"{plan.name}: not applicable to a {patient.sex} patient",
             evidence=(evidence_item(resource_type="Patient", resource_id=patient.id, text=f"sex {patient.sex}"),),
         )
-    absent = _absent(node, plan, index, matched, evidence)
+    absent = _absent(node, plan, index, matched, evidence, ctx.index_date)
     if absent.outcome is Truth.FALSE and plan.measured is not None:
         return _measured_instead(node, plan, plan.measured, index, ctx) or absent
     return absent
@@ -418,19 +432,53 @@ def _found(
     return None
 
 
-def _unmapped(plan: PresencePlan, index: PatientIndex) -> tuple[Record, ...]:
-    """For a concept only the terminology knows: the records of its kinds with no id, which could be it."""
+def _unmapped(plan: PresencePlan, index: PatientIndex, index_date: date | None = None) -> tuple[Record, ...]:
+    """For a concept only the terminology knows: the records of its kinds with no id, which could be it. For a
+    medication concept (or one a drug of its class shows): the medication records that name no drug, those not out
+    of time at ``index_date`` (all with None, as the SQL engines' per-record lookup asks)."""
     if plan.concept is not None or plan.term_id is None:
-        return ()
+        return _unnamed_medications(plan, index, index_date)
     return index.term_candidates(plan.term_id, plan.text_kinds).unmapped
 
 
+def _unnamed_medications(plan: PresencePlan, index: PatientIndex, index_date: date | None) -> tuple[Record, ...]:
+    """Medication records with no text whose code neither the drug table nor the terminology knows (a clinical
+    drug's RxNorm code, "855332", with no display): any of them could be the drug asked for, so even a complete
+    medication list does not show it absent. A record naming another drug, by text or by a known code, does."""
+    if plan.record_list != "medication" and plan.also_complete != "medications_complete":
+        return ()
+    known = known_drug_codes()
+    unnamed = [
+        record
+        for record, terms in index.record_terms()
+        if record.resource_type == "Medication"
+        and not record.text.strip()
+        and not terms.ids
+        and not any(system == "rxnorm" and code.strip() in known for system, code in record.codes)
+    ]
+    if index_date is None:
+        return tuple(unnamed)
+    return tuple(record for record in unnamed if timing(record, plan, index_date)[0] is not Truth.FALSE)
+
+
 def _records_named(records: tuple[Record, ...]) -> str:
-    return "; ".join(f"{r.resource_type} {r.id} {r.text!r}" for r in records[:3]) + (" …" if len(records) > 3 else "")
+    return "; ".join(_named(r) for r in records[:3]) + (" …" if len(records) > 3 else "")
+
+
+def _named(record: Record) -> str:
+    if record.text:
+        return f"{record.resource_type} {record.id} {record.text!r}"
+    codes = ", ".join(f"{system or '?'} {code}" for system, code in record.codes) or "no code"
+    return f"{record.resource_type} {record.id} ({codes})"
 
 
 def _absent(
-    node: Node, plan: PresencePlan, index: PatientIndex, matched: list[Match], evidence: tuple[Evidence, ...]
+    node: Node,
+    plan: PresencePlan,
+    index: PatientIndex,
+    matched: list[Match],
+    evidence: tuple[Evidence, ...],
+    index_date: date,
 ) -> TraceNode:
     """No record in time: FALSE only when the record list is marked complete."""
     if plan.concept is None and plan.term_id is None:
@@ -440,13 +488,17 @@ def _absent(
             f"{plan.mention!r} is not a concept the lexicon knows, and no record mentions it: needs review",
             missing=(f"review: unknown concept {plan.mention!r}",),
         )
-    unreadable = _unmapped(plan, index)
+    unreadable = _unmapped(plan, index, index_date)
     if unreadable:
         return trace(
             node,
             Truth.UNKNOWN,
             f"no record of {plan.name} found, but the terminology cannot tell whether {_records_named(unreadable)} "
-            "is one (no id in the concept's vocabulary): needs review",
+            + (
+                "is one (no id in the concept's vocabulary): needs review"
+                if plan.concept is None
+                else "is one (no name, and a code no drug table knows): needs review"
+            ),
             evidence=tuple(record.evidence() for record in unreadable),
             missing=(f"review: {plan.name} (records the terminology cannot compare)",),
         )

@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from criteria_nlp.knowledge.lexicon import LexiconFileError, load_lexicon
+from criteria_nlp.knowledge.terminology_cues import RecordCue, record_cues
 from criteria_nlp.resources import corpus_path
 
 COLUMNS = ("kind", "class", "drug", "rxnorm", "names")
@@ -52,6 +53,7 @@ class DrugClass:
         lower = text.lower()
         found: tuple[str, Membership] | None = None
         how = ""
+        cue: RecordCue | None = None
         for system, code in codes:
             if system == "rxnorm" and code.strip() in self.codes:
                 found, how = self.codes[code.strip()], f"RxNorm {code.strip()}"
@@ -62,9 +64,12 @@ class DrugClass:
             if not named:
                 return None
             found, how = self.names[named[0].group(0)], f"named {named[0].group(0)!r}"
+            cue = record_cues().find(lower, named[0].start(), named[0].end())  # "not taking warfarin"
         drug, membership = found
         kind = "a member" if membership == "member" else "a member in some uses only"
         why = f"{how}: {drug}, {kind} of the class {self.concept} (drug_classes.tsv)"
+        if cue is not None:
+            return ClassMatch("possible", drug, f"{why}, but {cue.describe()}")
         if membership == "member":
             for only, words in self.excepts:
                 hit = words.search(lower) if only is None or only == drug else None
@@ -76,6 +81,13 @@ class DrugClass:
 def drug_class(concept: str) -> DrugClass | None:
     """The class of drugs of a concept id of ``concepts.tsv``, or None when the table has none."""
     return drug_classes().get(concept)
+
+
+@cache
+def known_drug_codes() -> frozenset[str]:
+    """Every RxNorm code the table names, of any class: a record coded with one is a drug the table knows, so a
+    class it is not a member of is absent on a complete medication list (as for a drug named in the text)."""
+    return frozenset(code for found in drug_classes().values() for code in found.codes)
 
 
 @cache

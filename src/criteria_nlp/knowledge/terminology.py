@@ -23,6 +23,7 @@ from typing import Literal, NamedTuple
 
 from criteria_nlp.knowledge.codes import code_system
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.knowledge.terminology_cues import RecordCue, record_cues
 from criteria_nlp.knowledge.terminology_tables import CROSSLINKS as CROSSLINKS  # re-exported
 from criteria_nlp.knowledge.terminology_tables import TABLES as TABLES  # re-exported
 from criteria_nlp.knowledge.terminology_tables import ConceptRow, Tables
@@ -88,13 +89,16 @@ class DisplayMatch:
     display: str
     term: str
     unmatched: tuple[str, ...]
+    # a cue of the text that says the concept is absent or past ("no active tuberculosis"): never an exact match
+    cue: RecordCue | None = None
 
     @property
     def exact(self) -> bool:
-        return not self.unmatched
+        return not self.unmatched and self.cue is None
 
     def describe(self) -> str:
-        return f"matched by display text {self.display!r}"
+        said = f", but {self.cue.describe()}" if self.cue is not None else ""
+        return f"matched by display text {self.display!r}{said}"
 
 
 @dataclass(frozen=True)
@@ -204,15 +208,17 @@ class Terminology:
         text = display.strip()
         for tag in _SEMANTIC_TAG_WORDS:
             text = text.removesuffix(f"({tag})").strip()
-        found = [m for m in self.match_tokens([t for t, _, _ in self._tokenize(text)]) if m.kind in ("concept", "term")]
+        tokens = self._tokenize(text)
+        found = [m for m in self.match_tokens([t for t, _, _ in tokens]) if m.kind in ("concept", "term")]
         if not found:
             return None
         best = max(found, key=lambda m: (m.end - m.start - len(m.qualifiers), -m.start))
-        words = [t.lower() for t, _, _ in self._tokenize(text)]
+        words = [t.lower() for t, _, _ in tokens]
         leftover = [*_unbracketed(words[: best.start]), *best.qualifiers, *_unbracketed(words[best.end :])]
         # a dose form, route or salt does not narrow a drug ("Oral Tablet"), nor does a bracketed brand ("[Toprol]")
         unmatched = tuple(w for w in leftover if self._is_content_word(w) and w not in self._words.forms)
-        return DisplayMatch(best.ids, display, best.text, unmatched)
+        cue = record_cues().find(text, tokens[best.start][1], tokens[best.end - 1][2])
+        return DisplayMatch(best.ids, display, best.text, unmatched, cue)
 
     def _hit(self, tokens: Sequence[str], lower: list[str], i: int) -> _Hit | None:
         if i >= 2 and lower[i - 1] == "-" and lower[i - 2].isalnum():

@@ -398,6 +398,7 @@ class LeafCompiler:
             contested = f"(rtype = 'Condition' AND start_day IS NOT NULL AND {disagreed} = 1)"
             doubtful += f" OR ({in_time} AND {contested})"
             in_time = f"{in_time} AND NOT {contested}"
+        unnamed = plan.record_list == "medication" or plan.also_complete == "medications_complete"
         leaf.rec_aggregates = [
             f"MAX(CASE WHEN {kept} AND {in_time} THEN 1 ELSE 0 END) AS {name}_ct",
             f"MAX(CASE WHEN {kept} AND ({doubtful}) THEN 1 ELSE 0 END) AS {name}_cu",
@@ -405,6 +406,10 @@ class LeafCompiler:
         ]
         if plan.concept is None and plan.term_id is not None:
             leaf.rec_aggregates.append(f"MAX(CASE WHEN ru_{slot} THEN 1 ELSE 0 END) AS {name}_un")
+        elif unnamed:  # presence._unnamed_medications: an unnamed coded medication not out of time
+            leaf.rec_aggregates.append(
+                f"MAX(CASE WHEN ru_{slot} AND COALESCE({timing}, TRUE) THEN 1 ELSE 0 END) AS {name}_un"
+            )
         true, unsure, texts = (f"COALESCE(r.{name}_{part}, 0) = 1" for part in ("ct", "cu", "tx"))
         branches = []
         if plan.patient_flag is not None:
@@ -419,7 +424,7 @@ class LeafCompiler:
         if plan.concept is None and plan.term_id is None:
             branches.append("ELSE 2")
         else:
-            if plan.concept is None:  # records the terminology cannot compare: absence stays unknown
+            if plan.concept is None or unnamed:  # records the terminology cannot compare: absence stays unknown
                 branches.append(f"WHEN COALESCE(r.{name}_un, 0) = 1 THEN 2")
             complete = "FALSE" if plan.uncoded else f"COALESCE(p.{plan.complete_flag}, FALSE)"
             if plan.also_complete is not None and not plan.uncoded:
