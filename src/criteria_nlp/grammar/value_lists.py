@@ -94,14 +94,26 @@ def other_quantity_follows(c: Cursor) -> bool:
 def other_constraint_follows(c: Cursor) -> bool:
     """Does the value after the joiner at the cursor (",", "or", "and") start a constraint of its own rather than
     continue the list of the variable before it? See :func:`other_variable_follows` and :func:`count_follows`."""
-    return other_variable_follows(c) or count_follows(c.pieces, c.i + 1)
+    return other_variable_follows(c) or count_follows(c.pieces, c.i + 1, concepts=_measured(c))
+
+
+def _measured(c: Cursor) -> bool:
+    """Is the variable before a quantity with a unit? After a class, grade or score a condition's name describes
+    what is graded ("NYHA class III or IV heart failure"); after a measured quantity it is what a number counts."""
+    variable = _variable_before(c)
+    entry = load_lexicon().variables.get(variable) if variable is not None else None
+    return entry is not None and entry.unit is not None
+
+
+def _variable_before(c: Cursor) -> str | None:
+    return next((str(item) for item in reversed(c.out) if getattr(item, "type", None) == "VAR"), None)
 
 
 def other_variable_follows(c: Cursor) -> bool:
     """ "Pain score > 3, 18-45 years of age": a value whose unit names another variable ("years of age" is age,
     "breaths/min" a respiratory rate) or measures another dimension than the variable before it (years after a
     score, mL/min after a concentration) is that other variable's threshold, never a further value of this one."""
-    variable = next((str(item) for item in reversed(c.out) if getattr(item, "type", None) == "VAR"), None)
+    variable = _variable_before(c)
     unit = unit_piece_of_value(c.pieces, c.i + 1)
     if variable is None or unit is None:
         return False
@@ -134,16 +146,17 @@ def joined_count(c: Cursor) -> bool:
     return "CMP_POST" in c.kinds and c.previous in ("NUM", "UNIT", "REF") and count_follows(c.pieces, c.i + 1)
 
 
-def count_follows(pieces: Sequence[Piece], i: int) -> bool:
-    """ "Estradiol > 4000 pg/ml or more than 20 oocytes retrieved": a number followed by a known thing ("3
-    transfusions") or a word that is no unit, reference, variable nor function word counts that thing ("20 oocytes",
-    "3 lesions"); it is no further bound of the variable before the joiner."""
+def count_follows(pieces: Sequence[Piece], i: int, concepts: bool = False) -> bool:
+    """ "Estradiol > 4000 pg/ml or more than 20 oocytes retrieved": a number followed by a word that is no unit,
+    reference, variable nor function word counts that thing ("20 oocytes", "3 lesions"), and with ``concepts`` a
+    number followed by a known thing too ("platelets < 50 x 10^9/L or > 3 transfusions"); it is no further bound of
+    the variable before the joiner."""
     j = number_of_value(pieces, i)
     if j < 0 or j + 1 >= len(pieces):
         return False
     word = pieces[j + 1]
     if set(word.kinds) == {"CONCEPT"}:
-        return True
+        return concepts
     return not word.kinds and word.text.isalpha() and word.lower not in _STOPWORDS
 
 
