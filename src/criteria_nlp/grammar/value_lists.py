@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from criteria_nlp.errors import CriteriaError
 from criteria_nlp.grammar.lookahead import (
     comparator_or_number,
     number_of_value,
@@ -32,7 +33,6 @@ from criteria_nlp.grammar.names import number_names
 from criteria_nlp.grammar.pieces import Piece
 from criteria_nlp.grammar.words import grammar_words
 from criteria_nlp.knowledge.lexicon import Variable, load_lexicon
-from criteria_nlp.knowledge.unit_variables import unit_key, unit_variables
 from criteria_nlp.knowledge.units import parse_unit
 from criteria_nlp.knowledge.words import words
 
@@ -110,16 +110,21 @@ def _variable_before(c: Cursor) -> str | None:
 
 
 def other_variable_follows(c: Cursor) -> bool:
-    """ "Pain score > 3, 18-45 years of age": a value whose unit names another variable ("years of age" is age,
-    "breaths/min" a respiratory rate) or measures another dimension than the variable before it (years after a
-    score, mL/min after a concentration) is that other variable's threshold, never a further value of this one."""
+    """ "Pain score > 3, 18-45 years of age": a value whose unit names another variable ("years of age" is age) or
+    measures another dimension than the variable before it (years after a score, kg/m2 after a concentration) is
+    that other variable's threshold, never a further value of this one. A percentage fits any variable ("FEV1 ≥ 50
+    and ≤ 70 % of predicted"), and a unit that only shares a dimension with another variable's (mL/min of a
+    creatinine clearance after an eGFR) names none."""
     variable = _variable_before(c)
     unit = unit_piece_of_value(c.pieces, c.i + 1)
     if variable is None or unit is None:
         return False
-    named = unit.kinds.get("VARIABLE") or unit_variables().get((unit_key(unit.text), ""))
+    named = unit.kinds.get("VARIABLE")
     if named is not None:
         return named != variable
+    before = next((str(item) for item in reversed(c.out[-2:]) if getattr(item, "type", None) == "UNIT"), None)
+    if before is not None and _dimension(before) == _dimension(unit.kinds["UNIT"]):
+        return False  # "eGFR = 20 mL/min and < 60 mL/min": the value before is written in the same kind of unit
     entry = load_lexicon().variables.get(variable)
     return entry is not None and _other_dimension(entry, unit.kinds["UNIT"])
 
@@ -127,17 +132,27 @@ def other_variable_follows(c: Cursor) -> bool:
 def _other_dimension(variable: Variable, unit: str) -> bool:
     """Is ``unit`` of another kind of quantity than the variable's own? A score without a unit takes none with a
     dimension (a percentage or a plain count fits it)."""
+    after = _dimension(unit)
+    if after is None or after == "dimensionless":
+        return False
     if variable.unit is not None:
-        return same_quantity_kind(variable.unit, unit) is False
-    if variable.kind != "score":
-        return False
+        own = _dimension(variable.unit)
+        return own is not None and own != after
+    return variable.kind == "score"
+
+
+def _dimension(unit: str) -> str | None:
+    """The unit's dimension, amounts of substance and equivalents as masses (mmol/L, mEq/L and mg/dL measure one
+    concentration); None when the unit is unknown."""
     try:
-        return str(parse_unit(unit).dimensionality) != "dimensionless"
-    except (ValueError, TypeError, AttributeError):
-        return False
+        found = str(parse_unit(unit).dimensionality)
+    except (CriteriaError, ValueError, TypeError, AttributeError):
+        return None
+    return found.replace("[substance]", "[mass]").replace("[equivalent]", "[mass]")
 
 
 _STOPWORDS = words("stopword")
+_PLURAL_ENDINGS = tuple(sorted(words("counted_plural_ending")))
 
 
 def joined_count(c: Cursor) -> bool:
@@ -157,7 +172,9 @@ def count_follows(pieces: Sequence[Piece], i: int, concepts: bool = False) -> bo
     word = pieces[j + 1]
     if set(word.kinds) == {"CONCEPT"}:
         return concepts
-    return not word.kinds and word.text.isalpha() and word.lower not in _STOPWORDS
+    return (
+        not word.kinds and word.text.isalpha() and word.lower not in _STOPWORDS and word.lower.endswith(_PLURAL_ENDINGS)
+    )
 
 
 def after_equality(c: Cursor) -> bool:
