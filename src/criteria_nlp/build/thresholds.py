@@ -204,7 +204,7 @@ def _variables_of(
         and _continues(state, run, index, between)
         and not is_duration(state, thresholds, run.variables)
         and not names_other(state, thresholds, run.variables, run.unit)
-        and counted_after(state, index, first_unit(thresholds), concepts=True) is None  # "… or more than 20 oocytes"
+        and not _counts(state, index, thresholds)
     )
     if inherited:
         return run.variables, True, None
@@ -349,6 +349,13 @@ def _count_alternative(
     run.nodes[-1] = Any_(span=previous.span.cover(count.span), children=(previous, count))
     run.chunk_index = index
     return True
+
+
+def _counts(state: BuildState, index: int, thresholds: list[Threshold]) -> bool:
+    """ "… or more than 20 oocytes": the number counts the word after it, no bound of the variable before ("<26
+    -inclusive" counts nothing)."""
+    counted = counted_after(state, index, first_unit(thresholds), concepts=True)
+    return counted is not None and counted.text[:1].isalpha()
 
 
 def _says_or(piece: Piece) -> bool:

@@ -350,7 +350,6 @@ def counted_after(state: BuildState, index: int, unit: str | None, concepts: boo
     if (
         unit is None
         and isinstance(after, ProseChunk)
-        and after.piece.text[:1].isalpha()  # "<26 -inclusive": no count
         and (is_content(after.piece) or after.piece.lower == "of")
         and after.piece.lower not in _SCORE_UNITS  # "OSDI < 30 points": the score's points, no count
         and "VARIABLE" not in after.piece.kinds
