@@ -50,6 +50,8 @@ from criteria_nlp.build.subgroup_scope import (
 )
 from criteria_nlp.build.variables import (
     check_unknown_unit,
+    count_after,
+    counted_after,
     graded,
     implied_variable,
     is_duration,
@@ -193,12 +195,16 @@ def _variables_of(
     between: list[Chunk],
 ) -> tuple[tuple[VariableMention, ...], bool, Named | None] | None:
     """The threshold's variables (its own, inherited from the threshold before, implied, or an earlier clause's),
-    whether they were inherited, and the earlier clause's threshold they came from; None: no variable."""
+    whether they were inherited, and the earlier clause's threshold they came from; None: no variable (or a count,
+    read here as an alternative of the threshold before)."""
+    if not variables and _count_alternative(state, run, index, chunk, thresholds, between):
+        return None
     inherited = (
         not variables
         and _continues(state, run, index, between)
         and not is_duration(state, thresholds, run.variables)
         and not names_other(state, thresholds, run.variables, run.unit)
+        and not _counts(state, index, thresholds)
     )
     if inherited:
         return run.variables, True, None
@@ -318,6 +324,43 @@ def _continues(state: BuildState, run: _Run, index: int, between: list[Chunk]) -
         for c in between
     )
     return adjacent and bool(run.variables)
+
+
+def _count_alternative(
+    state: BuildState, run: _Run, index: int, chunk: ConstraintChunk, thresholds: list[Threshold], between: list[Chunk]
+) -> bool:
+    """ "Estradiol > 4000 pg/ml or more than 20 oocytes": a count written as an alternative of the threshold before
+    is no bound of its variable; it stays an unread alternative of it (any of the two), so the threshold alone never
+    decides. False when the threshold is no such count."""
+    if not run.nodes or run.node_index != len(run.nodes) - 1 or not run.variables:
+        return False
+    prose = [c.piece for c in between if isinstance(c, ProseChunk)]
+    if len(prose) != len(between) or not any(_says_or(p) for p in prose):
+        return False
+    if any(not (_says_or(p) or state.taken(p) or not is_content(p)) or "VARIABLE" in p.kinds for p in prose):
+        return False
+    count = count_after(state, index, first_unit(thresholds), concepts=True)
+    if count is None:
+        return False
+    state.place(chunk, READER, "unparsed")
+    for piece in prose:
+        state.take(piece, READER, cue_role(piece, "connective"))
+    previous = run.nodes[-1]
+    run.nodes[-1] = Any_(span=previous.span.cover(count.span), children=(previous, count))
+    run.chunk_index = index
+    return True
+
+
+def _counts(state: BuildState, index: int, thresholds: list[Threshold]) -> bool:
+    """ "… or more than 20 oocytes": the number counts the word after it, no bound of the variable before ("<26
+    -inclusive" counts nothing)."""
+    counted = counted_after(state, index, first_unit(thresholds), concepts=True)
+    return counted is not None and counted.text[:1].isalpha()
+
+
+def _says_or(piece: Piece) -> bool:
+    """ "or", and the "or more" of "or more than 20 oocytes" (a comparator after a value that joins a count)."""
+    return is_or(piece) or ("CMP_POST" in piece.kinds and piece.lower.split()[0] == "or")
 
 
 def _implied(

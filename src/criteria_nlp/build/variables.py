@@ -145,7 +145,7 @@ def implied_variable(
     scale = scale_after(state, index, prose_before)
     if scale is not None:
         return scale
-    count = _count_after(state, index, unit)
+    count = count_after(state, index, unit)
     if count is not None:
         return count
     if complement_before(state, index) is not None:
@@ -331,8 +331,21 @@ def _years_of(state: BuildState, index: int, unit: str | None) -> Unparsed | Non
     return not_understood(state, span, f"a number of years {link.text} {named.text!r} is {what}, not an age")
 
 
-def _count_after(state: BuildState, index: int, unit: str | None) -> Unparsed | None:
-    """ "at least two episodes of ...": a count of events, not supported, reported with what it counts."""
+def count_after(state: BuildState, index: int, unit: str | None, concepts: bool = False) -> Unparsed | None:
+    """ "at least two episodes of ...": a count of events, not supported, reported with what it counts (with
+    ``concepts``, a count of a known thing too: "or > 3 transfusions")."""
+    counted = counted_after(state, index, unit, concepts)
+    if counted is None:
+        return None
+    state.take(counted, READER, "unparsed")
+    span = chunk_span(state.chunks[index]).cover(counted.span)
+    return not_understood(state, span, f"a count of {counted.text!r} is not supported")
+
+
+def counted_after(state: BuildState, index: int, unit: str | None, concepts: bool = False) -> Piece | None:
+    """The word a number without a unit counts ("20 oocytes", "2 episodes of"; with ``concepts`` a known thing too,
+    "3 transfusions"), or None. Such a threshold is never a further bound of the variable before it ("estradiol >
+    4000 pg/ml or more than 20 oocytes")."""
     after = state.chunks[index + 1] if index + 1 < len(state.chunks) else None
     if (
         unit is None
@@ -340,11 +353,9 @@ def _count_after(state: BuildState, index: int, unit: str | None) -> Unparsed | 
         and (is_content(after.piece) or after.piece.lower == "of")
         and after.piece.lower not in _SCORE_UNITS  # "OSDI < 30 points": the score's points, no count
         and "VARIABLE" not in after.piece.kinds
-        and "CONCEPT" not in after.piece.kinds
+        and (concepts or "CONCEPT" not in after.piece.kinds)
     ):
-        state.take(after.piece, READER, "unparsed")
-        span = chunk_span(state.chunks[index]).cover(after.piece.span)
-        return not_understood(state, span, f"a count of {after.piece.text!r} is not supported")
+        return after.piece
     return None
 
 

@@ -35,9 +35,12 @@ from criteria_nlp.grammar.pieces import Piece, PieceToken, is_number, is_variabl
 from criteria_nlp.grammar.value_lists import (
     after_equality,
     comma_list,
+    count_follows,
     emit_after_equality,
     emit_comma_list,
     emit_serial_comma,
+    joined_count,
+    other_constraint_follows,
     other_quantity_follows,
     serial_comma,
 )
@@ -212,13 +215,26 @@ def _emit_nothing(c: Cursor) -> None:
 
 def _second_threshold(c: Cursor) -> bool:
     """ "< 40 or over 80": not a comparator after the number but a second threshold."""
-    return "CMP_POST" in c.kinds and c.previous in _VALUES and number_follows(c.pieces, c.i + 1)
+    return (
+        "CMP_POST" in c.kinds
+        and c.previous in _VALUES
+        and number_follows(c.pieces, c.i + 1)
+        and not count_follows(c.pieces, c.i + 1)
+    )
 
 
 def _emit_joined_comparator(c: Cursor) -> None:
     piece = c.piece
     c.emit("VALUE_AND" if piece.lower.startswith(_CONJUNCTIVE_STARTS) else "VALUE_OR", piece.text, piece)
     c.emit("CMP_PRE", _STRICT[c.kinds["CMP_POST"]], piece)
+    if c.pieces[c.i + 1].lower in _WORDS.comparator_tail:
+        c.i += 1
+
+
+def _emit_count_comparator(c: Cursor) -> None:
+    """The joiner stays prose (the builder reads the "or" of it); the comparator starts the count's own threshold."""
+    _prose(c)
+    c.emit("CMP_PRE", _STRICT[c.kinds["CMP_POST"]], c.piece)
     if c.pieces[c.i + 1].lower in _WORDS.comparator_tail:
         c.i += 1
 
@@ -370,6 +386,7 @@ def _or_between_thresholds(c: Cursor) -> bool:
         and value_start(c.pieces, c.i + 1)
         and comparator_or_number(c.pieces[c.i + 1])
         and not other_quantity_follows(c)
+        and not other_constraint_follows(c)
     )
 
 
@@ -387,6 +404,7 @@ def _and_between_values(c: Cursor) -> bool:
         and i + 1 < c.n
         and is_number(pieces[i + 1])
         and after_number_reference(pieces, i + 2) is None
+        and not other_constraint_follows(c)
     )
 
 
@@ -400,6 +418,7 @@ def _and_before_comparator(c: Cursor) -> bool:
         and "CMP_PRE" in pieces[i + 1].kinds
         and value_start(pieces, i + 1)
         and not other_quantity_follows(c)
+        and not other_constraint_follows(c)
     )
 
 
@@ -441,6 +460,7 @@ RULES: tuple[Rule, ...] = (
     Rule(_on("CMP_PRE"), _NONE, _comparator_before_value, _emit_comparator),
     Rule(_on("AGEWORD"), _NONE, _age_word_before_comparator, _emit_nothing, after_terminal=True),
     Rule(_on("CMP_POST"), _NONE, _second_threshold, _emit_joined_comparator, after_terminal=True),
+    Rule(_on("CMP_POST"), _NONE, joined_count, _emit_count_comparator, after_terminal=True),
     Rule(_on("CMP_POST"), _NONE, after_equality, emit_after_equality, after_terminal=True),
     Rule(_on("CMP_POST"), _NONE, _comparator_before_unit, _emit_unit_then_comparator, after_terminal=True),
     Rule(_on("CMP_POST"), _NONE, _comparator_after_value, _emit_comparator_after, after_terminal=True),

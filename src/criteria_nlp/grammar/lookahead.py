@@ -153,6 +153,35 @@ def unit_of_value(pieces: Sequence[Piece], i: int) -> str | None:
     return None
 
 
+def unit_piece_of_value(pieces: Sequence[Piece], i: int) -> Piece | None:
+    """The unit piece of the value starting at i, after a range's second number too ("18-45 years of age"), or
+    None when the value has no unit of its own."""
+    n = len(pieces)
+    i = number_of_value(pieces, i)
+    if i < 0:
+        return None
+    j = i + 1
+    if j + 1 < n and "TO" in pieces[j].kinds and is_number(pieces[j + 1]):
+        j += 2
+    elif j < n and "DASHNUM" in pieces[j].kinds:
+        j += 1
+    return pieces[j] if j < n and "UNIT" in pieces[j].kinds else None
+
+
+def number_of_value(pieces: Sequence[Piece], i: int) -> int:
+    """Index of the number of the value starting at i (after its comparator and its words, "more than the"), or -1."""
+    n = len(pieces)
+    if i < n and "CMP_PRE" in pieces[i].kinds:
+        i += 1
+        while i < n and skippable_after_comparator(pieces[i]):
+            i += 1
+    elif i < n and ("FROM" in pieces[i].kinds or "BETWEEN" in pieces[i].kinds):
+        i += 1
+    elif i < n and pieces[i].lower in _WORDS.comparator_tail:
+        i += 1  # "or more than 20": the "than" after a comparator written after the value
+    return i if i < n and is_number(pieces[i]) else -1
+
+
 def comparator_or_number(piece: Piece) -> bool:
     """An "or" joins two thresholds when the next one has its own comparator or is a plain number."""
     return "CMP_PRE" in piece.kinds or is_number(piece)

@@ -20,11 +20,21 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from criteria_nlp.grammar.lookahead import comparator_or_number, same_quantity_kind, unit_of_value, value_start
+from criteria_nlp.errors import CriteriaError
+from criteria_nlp.grammar.lookahead import (
+    comparator_or_number,
+    number_of_value,
+    same_quantity_kind,
+    unit_of_value,
+    unit_piece_of_value,
+    value_start,
+)
 from criteria_nlp.grammar.names import number_names
 from criteria_nlp.grammar.pieces import Piece
 from criteria_nlp.grammar.words import grammar_words
-from criteria_nlp.knowledge.lexicon import load_lexicon
+from criteria_nlp.knowledge.lexicon import Variable, load_lexicon
+from criteria_nlp.knowledge.units import parse_unit
+from criteria_nlp.knowledge.words import words
 
 
 class Cursor(Protocol):
@@ -57,6 +67,7 @@ def serial_comma(c: Cursor) -> bool:
         and pieces[i + 1].lower in _CONJUNCTIONS
         and value_start(pieces, i + 2)
         and comparator_or_number(pieces[i + 2])
+        and not count_follows(pieces, i + 2)
     )
 
 
@@ -78,6 +89,92 @@ def other_quantity_follows(c: Cursor) -> bool:
     before = next((item for item in reversed(c.out[-2:]) if getattr(item, "type", None) == "UNIT"), None)
     after = unit_of_value(c.pieces, c.i + 1)
     return before is not None and after is not None and same_quantity_kind(str(before), after) is False
+
+
+def other_constraint_follows(c: Cursor) -> bool:
+    """Does the value after the joiner at the cursor (",", "or", "and") start a constraint of its own rather than
+    continue the list of the variable before it? See :func:`other_variable_follows` and :func:`count_follows`."""
+    return other_variable_follows(c) or count_follows(c.pieces, c.i + 1, concepts=_measured(c))
+
+
+def _measured(c: Cursor) -> bool:
+    """Is the variable before a quantity with a unit? After a class, grade or score a condition's name describes
+    what is graded ("NYHA class III or IV heart failure"); after a measured quantity it is what a number counts."""
+    variable = _variable_before(c)
+    entry = load_lexicon().variables.get(variable) if variable is not None else None
+    return entry is not None and entry.unit is not None
+
+
+def _variable_before(c: Cursor) -> str | None:
+    return next((str(item) for item in reversed(c.out) if getattr(item, "type", None) == "VAR"), None)
+
+
+def other_variable_follows(c: Cursor) -> bool:
+    """ "Pain score > 3, 18-45 years of age": a value whose unit names another variable ("years of age" is age) or
+    measures another dimension than the variable before it (years after a score, kg/m2 after a concentration) is
+    that other variable's threshold, never a further value of this one. A percentage fits any variable ("FEV1 ≥ 50
+    and ≤ 70 % of predicted"), and a unit that only shares a dimension with another variable's (mL/min of a
+    creatinine clearance after an eGFR) names none."""
+    variable = _variable_before(c)
+    unit = unit_piece_of_value(c.pieces, c.i + 1)
+    if variable is None or unit is None:
+        return False
+    named = unit.kinds.get("VARIABLE")
+    if named is not None:
+        return named != variable
+    before = next((str(item) for item in reversed(c.out[-2:]) if getattr(item, "type", None) == "UNIT"), None)
+    if before is not None and _dimension(before) == _dimension(unit.kinds["UNIT"]):
+        return False  # "eGFR = 20 mL/min and < 60 mL/min": the value before is written in the same kind of unit
+    entry = load_lexicon().variables.get(variable)
+    return entry is not None and _other_dimension(entry, unit.kinds["UNIT"])
+
+
+def _other_dimension(variable: Variable, unit: str) -> bool:
+    """Is ``unit`` of another kind of quantity than the variable's own? A score without a unit takes none with a
+    dimension (a percentage or a plain count fits it)."""
+    after = _dimension(unit)
+    if after is None or after == "dimensionless":
+        return False
+    if variable.unit is not None:
+        own = _dimension(variable.unit)
+        return own is not None and own != after
+    return variable.kind == "score"
+
+
+def _dimension(unit: str) -> str | None:
+    """The unit's dimension, amounts of substance and equivalents as masses (mmol/L, mEq/L and mg/dL measure one
+    concentration); None when the unit is unknown."""
+    try:
+        found = str(parse_unit(unit).dimensionality)
+    except (CriteriaError, ValueError, TypeError, AttributeError):
+        return None
+    return found.replace("[substance]", "[mass]").replace("[equivalent]", "[mass]")
+
+
+_STOPWORDS = words("stopword")
+_PLURAL_ENDINGS = tuple(sorted(words("counted_plural_ending")))
+
+
+def joined_count(c: Cursor) -> bool:
+    """ "> 4000 pg/ml or more than 20 oocytes": the comparator after the joiner bounds a count of something else,
+    not this value (the lexer keeps the joiner as prose and starts the count's own threshold)."""
+    return "CMP_POST" in c.kinds and c.previous in ("NUM", "UNIT", "REF") and count_follows(c.pieces, c.i + 1)
+
+
+def count_follows(pieces: Sequence[Piece], i: int, concepts: bool = False) -> bool:
+    """ "Estradiol > 4000 pg/ml or more than 20 oocytes retrieved": a number followed by a word that is no unit,
+    reference, variable nor function word counts that thing ("20 oocytes", "3 lesions"), and with ``concepts`` a
+    number followed by a known thing too ("platelets < 50 x 10^9/L or > 3 transfusions"); it is no further bound of
+    the variable before the joiner."""
+    j = number_of_value(pieces, i)
+    if j < 0 or j + 1 >= len(pieces):
+        return False
+    word = pieces[j + 1]
+    if set(word.kinds) == {"CONCEPT"}:
+        return concepts
+    return (
+        not word.kinds and word.text.isalpha() and word.lower not in _STOPWORDS and word.lower.endswith(_PLURAL_ENDINGS)
+    )
 
 
 def after_equality(c: Cursor) -> bool:
