@@ -12,6 +12,7 @@ from criteria_nlp.check.bare import guard_bare_values
 from criteria_nlp.check.context import CheckContext
 from criteria_nlp.check.guard import guard_negated_durations, guard_partial_readings
 from criteria_nlp.check.plausibility import check_plausible_thresholds
+from criteria_nlp.check.unread_alternatives import guard_unread_alternatives
 from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.ir import (
     All,
@@ -164,6 +165,7 @@ PASSES: tuple[Pass, ...] = (
     check_plausible_thresholds,
     check_ranges,
     report_unparsed,
+    guard_unread_alternatives,  # "T or <words not understood>": any(T, unparsed), never all
     guard_negated_durations,  # "no X for at least 5 years": the time since X, or how long X lasted
     guard_bare_values,  # a value with no comparator: a lower or an upper limit, not written which
     guard_partial_readings,  # unread words that may change the meaning of the rest: the criterion is unknown
