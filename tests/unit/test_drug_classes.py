@@ -92,7 +92,7 @@ def test_a_concept_without_a_class_has_none() -> None:
         (["member\tchemotherapy\tab\t\t"], "too short"),
         (["except\tchemotherapy\tcisplatin\t\toral"], "no drug of the class"),
         (["except\tchemotherapy\t\t\t"], "except row"),
-        (["member\tchemotherapy\tgemcitabine\t12574"], "expected 5 fields"),
+        (["member\tchemotherapy\tgemcitabine\t12574"], "expected 5 tab-separated fields"),
         (["member\tchemotherapy\tgemcitabine\t12574|\t"], "empty item"),
     ],
 )

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from criteria_nlp.knowledge.lexicon import LexiconFileError, load_lexicon
+from criteria_nlp.knowledge.lexicon import LexiconFileError, lexicon_rows, load_lexicon
 from criteria_nlp.knowledge.terminology_cues import RecordCue, record_cues
 from criteria_nlp.resources import corpus_path
 
@@ -152,19 +152,8 @@ def _words(forms: Sequence[str] | Mapping[str, object]) -> re.Pattern[str]:
 def _read(path: Path) -> list[tuple[int, str, str, str, tuple[str, ...], tuple[str, ...]]]:
     """(line, kind, class, drug, RxNorm codes, names) of every row, the header checked."""
     found: list[tuple[int, str, str, str, tuple[str, ...], tuple[str, ...]]] = []
-    header_seen = False
-    for line_number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        fields = [field.strip() for field in raw.split("\t")]
-        if not header_seen:
-            if tuple(fields) != COLUMNS:
-                raise LexiconFileError(path, line_number, f"expected the column header {' '.join(COLUMNS)!r}")
-            header_seen = True
-            continue
-        if len(fields) != len(COLUMNS):
-            raise LexiconFileError(path, line_number, f"expected {len(COLUMNS)} fields, found {len(fields)}")
-        kind, concept, drug, codes, names = fields
+    for line_number, row in lexicon_rows(path, COLUMNS):
+        kind, concept, drug, codes, names = (row[column] for column in COLUMNS)
         if kind not in KINDS:
             raise LexiconFileError(path, line_number, f"unknown kind {kind!r}", suggestions=sorted(KINDS))
         rxnorm = _split(codes, path, line_number)
@@ -172,8 +161,6 @@ def _read(path: Path) -> list[tuple[int, str, str, str, tuple[str, ...], tuple[s
             if not _RXNORM.fullmatch(code):
                 raise LexiconFileError(path, line_number, f"malformed RxNorm code {code!r}")
         found.append((line_number, kind, concept, drug, rxnorm, _split(names, path, line_number)))
-    if not header_seen:
-        raise LexiconFileError(path, None, f"missing the column header {' '.join(COLUMNS)!r}")
     return found
 
 

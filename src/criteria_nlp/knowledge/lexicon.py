@@ -278,7 +278,9 @@ class _FormRegistry:
         seen.append((form, case_sensitive, owner, path, line_number))
 
 
-def _rows(path: Path, columns: Sequence[str], optional: Sequence[str] = ()) -> Iterable[tuple[int, dict[str, str]]]:
+def lexicon_rows(
+    path: Path, columns: Sequence[str], optional: Sequence[str] = ()
+) -> Iterable[tuple[int, dict[str, str]]]:
     """The rows of a lexicon file as dicts; ``optional`` trailing columns may be left out of the header (empty)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -322,7 +324,7 @@ def _plausible(row: dict[str, str], path: Path, line_number: int) -> tuple[float
 
 def _read_variables(path: Path, forms: _FormRegistry, owners: dict[str, tuple[Path, int]]) -> Iterable[Variable]:
     loinc_owner: dict[str, str] = {}
-    for line_number, row in _rows(path, VARIABLE_COLUMNS, optional=("plausible_low", "plausible_high")):
+    for line_number, row in lexicon_rows(path, VARIABLE_COLUMNS, optional=("plausible_low", "plausible_high")):
         variable_id = _check_id(row["id"], path, line_number, owners)
         kind = row["kind"]
         if kind not in VARIABLE_KINDS:
@@ -357,7 +359,7 @@ def _read_variables(path: Path, forms: _FormRegistry, owners: dict[str, tuple[Pa
 def _read_groups(
     path: Path, forms: _FormRegistry, owners: dict[str, tuple[Path, int]], variables: Mapping[str, Variable]
 ) -> Iterable[Group]:
-    for line_number, row in _rows(path, GROUP_COLUMNS):
+    for line_number, row in lexicon_rows(path, GROUP_COLUMNS):
         group_id = _check_id(row["id"], path, line_number, owners)
         name = _check_name(row["name"], path, line_number)
         members = tuple(_split(row["members"], "members", path, line_number))
@@ -376,7 +378,7 @@ def _read_groups(
 
 
 def _read_concepts(path: Path, forms: _FormRegistry, owners: dict[str, tuple[Path, int]]) -> Iterable[Concept]:
-    for line_number, row in _rows(path, CONCEPT_COLUMNS):
+    for line_number, row in lexicon_rows(path, CONCEPT_COLUMNS):
         concept_id = _check_id(row["id"], path, line_number, owners)
         category = row["category"]
         if category not in CONCEPT_CATEGORIES:

@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from criteria_nlp.knowledge.lexicon import LexiconFileError
+from criteria_nlp.knowledge.lexicon import LexiconFileError, lexicon_rows
 from criteria_nlp.resources import corpus_path
 
 COLUMNS = ("cue", "position", "kind")
@@ -63,19 +63,8 @@ def record_cues(path: Path | None = None) -> RecordCues:
     """The cues of ``record_cues.tsv`` (or ``path``), read once."""
     path = path or corpus_path("lexicon", "record_cues.tsv")
     by_words: dict[tuple[str, str], RecordCue] = {}
-    header_seen = False
-    for line_number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not raw.strip() or raw.lstrip().startswith("#"):
-            continue
-        fields = [field.strip() for field in raw.split("\t")]
-        if not header_seen:
-            if tuple(fields) != COLUMNS:
-                raise LexiconFileError(path, line_number, f"expected the column header {' '.join(COLUMNS)!r}")
-            header_seen = True
-            continue
-        if len(fields) != len(COLUMNS):
-            raise LexiconFileError(path, line_number, f"expected {len(COLUMNS)} fields, found {len(fields)}")
-        cue, position, kind = fields
+    for line_number, row in lexicon_rows(path, COLUMNS):
+        cue, position, kind = row["cue"], row["position"], row["kind"]
         if position not in POSITIONS:
             raise LexiconFileError(path, line_number, f"unknown position {position!r}", suggestions=sorted(POSITIONS))
         if kind not in KINDS:
@@ -84,8 +73,6 @@ def record_cues(path: Path | None = None) -> RecordCues:
         if not words or (position, words) in by_words:
             raise LexiconFileError(path, line_number, f"empty or repeated cue {cue!r}")
         by_words[(position, words)] = RecordCue(words, position, kind)  # type: ignore[arg-type]
-    if not header_seen:
-        raise LexiconFileError(path, None, f"missing the column header {' '.join(COLUMNS)!r}")
     return RecordCues(
         before=_pattern([c for p, c in by_words if p == "before"]),
         after=_pattern([c for p, c in by_words if p == "after"]),
