@@ -1,4 +1,5 @@
-"""The README's "Real output of `...`" excerpts stay true: each excerpt line appears, in order, in the real output."""
+"""The "Real output of `...`" excerpts of the README and docs/ stay true: each excerpt line appears, in order,
+in the real output."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ _TABLE_CHARACTERS = "┃│┏┡└━"  # rich tables are laid out for the ter
 
 
 def _excerpts() -> list[tuple[str, str]]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    # the pages under docs/ hold excerpts too (the safety rules, the reading mechanisms)
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    text = "\n".join(page.read_text(encoding="utf-8") for page in pages)
     return [(m.group("command"), m.group("body")) for m in _EXCERPT.finditer(text)]
 
 
