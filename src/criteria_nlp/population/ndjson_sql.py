@@ -318,7 +318,9 @@ def observations_raw_sql(elements: str, units: str, same: str, variables: str) -
 def patients_sql(source: str) -> str:
     """The patients table from the staged Patient resources (``position``: line order, first of a repeated id)."""
     birth = text("r.birthDate")
-    born = f"CAST({fhir_timestamp(birth)} AS DATE)"
+    # the day as written, never moved to UTC by a time zone after it (as fhir.py's patient_fields)
+    day = fhir_timestamp(f"left(trim({birth}), 10)")
+    born = f"(CASE WHEN {fhir_timestamp(birth)} IS NOT NULL THEN CAST({day} AS DATE) END)"
     return f"""
     WITH read AS (
       SELECT coalesce(nullif(r.id, ''), '?') AS patient_id, line, filename, r, {born} AS born, trim({birth}) AS birth

@@ -3,16 +3,17 @@
 Read by the CDM's standard columns, in DuckDB views (nothing is loaded in Python):
 
 * ``person`` -> patients: ``person_id`` (the patient id; input order is ``person_id`` order), ``gender_concept_id``
-  (8507 male, 8532 female, 8521 other, 8551 unknown), ``birth_datetime`` or ``year/month/day_of_birth`` (a missing
-  day or month gives a month or year precision, as a partial FHIR birthDate does); ``death.death_date`` (a person
+  (8507 male, 8532 female, 8521 other, 8551 unknown), ``year/month/day_of_birth`` (a missing day or month gives a
+  month or year precision, as a partial FHIR birthDate does; a day without its month is not read; an impossible date
+  is unknown) or ``birth_datetime`` where it agrees with them; ``death.death_date`` (a person
   without a death row is not known to be alive: ``deceased`` stays unknown).
 * ``measurement`` (and ``observation`` rows with a ``value_as_number`` or ``value_as_string``) -> observations: the
   code from ``measurement_concept_id`` through ``concept`` (vocabulary_id -> system URL, concept_code), or without a
   concept table (or concept 0) from ``measurement_source_value``, read as LOINC when it looks like a LOINC code;
   ``value_as_number``; ``operator_concept_id`` (4171756 <, 4171754 <=, 4172703 =, 4172704 >, 4171755 >=);
-  ``unit_source_value`` or the UCUM code of ``unit_concept_id``; ``range_low/high``; ``measurement_datetime`` or
-  ``_date``. The unit is normalised, the variable found and the values checked exactly as for FHIR
-  (:mod:`criteria_nlp.population.reader_lookups`).
+  ``unit_source_value`` or the UCUM code of ``unit_concept_id``; ``range_low/high``; ``measurement_date`` (with
+  ``measurement_datetime`` when it falls on that day; the same for every record's dates). The unit is normalised,
+  the variable found and the values checked exactly as for FHIR (:mod:`criteria_nlp.population.reader_lookups`).
 * ``condition_occurrence`` -> conditions (start/end as onset/abatement; the source value as an alternate code when
   it differs from the standard concept), ``drug_exposure`` -> medications, ``procedure_occurrence`` -> procedures.
 
@@ -20,7 +21,8 @@ A clinical table that is absent (no ``condition_occurrence``, no ``drug_exposure
 patient, not an empty record: it is reported in ``problems``, listed in ``absent_kinds`` and never taken as "none
 recorded", also with ``--assume-complete-records`` (as a FHIR NDJSON export without ``Condition.ndjson``).
 
-Not read: statuses (OMOP keeps no clinical or verification status, nor a prescription status: they stay unknown),
+``condition_status_concept_id`` 32899 (Preliminary diagnosis) is an unconfirmed condition (FHIR's "provisional").
+Not read: other statuses (OMOP keeps no clinical status, nor a prescription status: they stay unknown),
 pregnancy and breastfeeding (OMOP records them as observations or conditions of many concepts; none is mapped to the
 patient flags), visit and provider tables.
 """
@@ -81,6 +83,8 @@ VOCABULARIES = {
 }
 OPERATORS = {4171756: "<", 4171754: "<=", 4172704: ">", 4171755: ">="}  # 4172703 "=" is no comparator
 GENDERS = {8507: "male", 8532: "female", 8521: "other", 8551: "unknown"}
+# condition_status_concept_id: a preliminary diagnosis (a "possible" or "rule-out" one) is not a confirmed one
+CONDITION_STATUS = {32899: "provisional"}
 # the tables each record kind is read from: a CDM without any of them says nothing about that kind
 KIND_TABLES = {
     "observations": ("measurement", "observation"),
@@ -206,12 +210,24 @@ class OmopPopulation:
             if "death" in columns
             else "(SELECT NULL::VARCHAR AS person_id, NULL::DATE AS died LIMIT 0)"
         )
-        born = f"coalesce(CAST({born_at} AS DATE), make_date({year}, coalesce({month}, 1), coalesce({day}, 1)))"
+        # the required year/month/day of birth, an impossible one (30 February, month 13) unknown rather than an
+        # error that stops every patient; a day without its month says nothing (1960-?-20 is not 20 January)
+        parts = (
+            f"TRY_CAST(printf('%04d-%02d-%02d', {year}, coalesce({month}, 1), "
+            f"CASE WHEN {month} IS NULL THEN 1 ELSE coalesce({day}, 1) END) AS DATE)"
+        )
+        # the optional birth_datetime only where it agrees with the parts it is given with (an ETL's midnight UTC
+        # of another day, or another person's, must not decide an age)
+        agrees = (
+            f"{born_at} IS NOT NULL AND ({year} IS NULL OR (year({born_at}) = {year} AND "
+            f"({month} IS NULL OR month({born_at}) = {month}) AND ({day} IS NULL OR day({born_at}) = {day})))"
+        )
+        born = f"CASE WHEN {agrees} THEN CAST({born_at} AS DATE) WHEN {year} IS NOT NULL THEN {parts} END"
         return f"""
         WITH people AS (
           SELECT {col("person", "person_id")} AS patient_id, TRY_CAST({col("person", "person_id")} AS BIGINT) AS number,
             {born} AS born,
-            CASE WHEN {born_at} IS NOT NULL OR ({day} IS NOT NULL AND {month} IS NOT NULL) THEN 'day'
+            CASE WHEN ({agrees}) OR ({day} IS NOT NULL AND {month} IS NOT NULL) THEN 'day'
                  WHEN {month} IS NOT NULL THEN 'month' ELSE 'year' END AS precision,
             {_case(col("person", "gender_concept_id"), GENDERS)} AS sex
           FROM _omop_person t
@@ -246,7 +262,7 @@ class OmopPopulation:
             if table not in columns:
                 continue
             coded, join = self._coded(col, table, f"{prefix}_concept_id", f"{prefix}_source_value")
-            when = f"coalesce({col(table, f'{prefix}_datetime', 'TIMESTAMP')}, {col(table, f'{prefix}_date', 'DATE')})"
+            when = _moment(col(table, f"{prefix}_datetime", "TIMESTAMP"), col(table, f"{prefix}_date", "DATE"))
             text = col(table, "value_as_string") if table == "observation" else "NULL::VARCHAR"
             only_numbers = (
                 f"WHERE {col(table, 'value_as_number', 'DOUBLE')} IS NOT NULL OR {text} IS NOT NULL"
@@ -282,7 +298,7 @@ class OmopPopulation:
         """conditions, condition_codes, medications, procedures (empty when the OMOP table is absent)."""
 
         def when(table: str, stem: str) -> str:
-            return f"coalesce({col(table, f'{stem}_datetime', 'TIMESTAMP')}, {col(table, f'{stem}_date', 'DATE')})"
+            return _moment(col(table, f"{stem}_datetime", "TIMESTAMP"), col(table, f"{stem}_date", "DATE"))
 
         table = "condition_occurrence"
         coded, join = self._coded(col, table, "condition_concept_id", "condition_source_value")
@@ -294,7 +310,8 @@ class OmopPopulation:
             {coded}, c.name AS text, CAST({when(table, "condition_start")} AS TIMESTAMP) AS onset,
             CASE WHEN {when(table, "condition_end")} >= {when(table, "condition_start")}
                  THEN CAST({when(table, "condition_end")} AS TIMESTAMP) END AS abatement,
-            NULL::VARCHAR AS clinical_status, NULL::VARCHAR AS verification_status,
+            NULL::VARCHAR AS clinical_status,
+            {_case(col(table, "condition_status_concept_id"), CONDITION_STATUS)} AS verification_status,
             {{'system': {source_coded.split(" AS system")[0]}, 'code': trim({col(table, "condition_source_value")})}}
               AS source_code
           FROM _omop_{table} t {join} {source_join}"""
@@ -375,6 +392,12 @@ def _database_tables(path: Path) -> set[str]:
     finally:
         con.close()
     return {name.lower() for (name,) in rows if name.lower() in OMOP_TABLES}
+
+
+def _moment(moment: str, day: str) -> str:
+    """A record's time: the CDM's required ``_date``, with the optional ``_datetime`` only when it falls on that day
+    (an ETL that writes the datetime in UTC, or copies a visit's, would otherwise move the record to another day)."""
+    return f"(CASE WHEN {day} IS NULL THEN {moment} WHEN CAST({moment} AS DATE) = {day} THEN {moment} ELSE {day} END)"
 
 
 def _empty(table: str) -> str:

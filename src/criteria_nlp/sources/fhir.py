@@ -118,6 +118,10 @@ class _ResourceReader:
         birth = resource.get("birthDate")
         if birth is not None:
             parsed = parse_fhir_datetime(birth) if isinstance(birth, str) else None
+            if parsed is not None and isinstance(birth, str) and len(birth.strip()) > 10:
+                # a date of birth is the day as written where the person was born: a time zone after it (not FHIR's
+                # date type, but exported) must not move it to the UTC day (born 23:30 -05:00 is not born tomorrow)
+                parsed = parse_fhir_datetime(birth.strip()[:10])
             if parsed is None:
                 self.problem("Patient", resource_id, f"birthDate {birth!r} is not a FHIR date")
             else:
