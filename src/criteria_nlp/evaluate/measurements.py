@@ -273,14 +273,9 @@ def _same_day_disagreement(
     shown = [f"{value.shown} ({outcome.value})"]
     disagree = False
     for other in selection.same_day:
-        converted = in_unit(other, selection.observed_on, tests[0].unit if tests else None, plan, ctx)
-        if isinstance(converted, str):
-            disagree = True
-            shown.append(converted)
-            continue
-        other_outcome = all_of(test_outcome(converted.value, other.comparator, t.operator, t.limit) for t in tests)
-        disagree = disagree or other_outcome is not outcome
-        shown.append(f"{converted.shown} ({other_outcome.value})")
+        text, other_outcome = _tested(other, selection.observed_on, plan, ctx, tests)
+        disagree = disagree or other_outcome is not outcome  # one that does not convert (None) may be either
+        shown.append(text)
     if not disagree:
         return None
     observations = [selection.observation, *selection.same_day]
@@ -314,15 +309,40 @@ def window_disagreement(
     day are). Older values that do not convert say nothing either way and are passed over."""
     if not selection.earlier or outcome is Truth.UNKNOWN:
         return None
-    target = tests[0].unit if tests else None
     differing: list[tuple[Observation, date, str]] = []
     for day, other in selection.earlier:
-        converted = in_unit(other, day, target, plan, ctx)
-        if isinstance(converted, str):
-            continue
-        other_outcome = all_of(test_outcome(converted.value, other.comparator, t.operator, t.limit) for t in tests)
-        if other_outcome is not outcome:
-            differing.append((other, day, f"{converted.shown} ({other_outcome.value})"))
+        text, other_outcome = _tested(other, day, plan, ctx, tests)
+        if other_outcome is not None and other_outcome is not outcome:
+            differing.append((other, day, text))
+    return _window_trace(node, plan, selection, f"{value.shown} ({outcome.value})", differing, value.conversions)
+
+
+def _tested(
+    other: Observation,
+    day: date | None,
+    plan: MeasurementPlan | ReferencePlan,
+    ctx: EvaluationContext,
+    tests: tuple[Test, ...],
+) -> tuple[str, Truth | None]:
+    """Another value of the day or the window against the tests: how the trace shows it, and its outcome (None when
+    it does not convert to the tests' unit)."""
+    converted = in_unit(other, day, tests[0].unit if tests else None, plan, ctx)
+    if isinstance(converted, str):
+        return converted, None
+    outcome = all_of(test_outcome(converted.value, other.comparator, t.operator, t.limit) for t in tests)
+    return f"{converted.shown} ({outcome.value})", outcome
+
+
+def _window_trace(
+    node: Node,
+    plan: MeasurementPlan | ReferencePlan,
+    selection: Selection,
+    recent: str,
+    differing: list[tuple[Observation, date, str]],
+    conversions: list[str] | tuple[str, ...] = (),
+) -> TraceNode | None:
+    """UNKNOWN with the most recent value (``recent``, as shown) and the older ones of the window that decide
+    otherwise; None when none does."""
     if not differing:
         return None
     assert selection.observation is not None
@@ -330,14 +350,13 @@ def window_disagreement(
     return trace(
         node,
         Truth.UNKNOWN,
-        f"values {plan.lookback.within()} disagree on the threshold: the most recent {value.shown} "
-        f"({outcome.value}), earlier {shown}: whether the criterion asks for the most recent value or any value in "
-        "the window is not written: needs review",
+        f"values {plan.lookback.within()} disagree on the threshold: the most recent {recent}, earlier {shown}: "
+        "whether the criterion asks for the most recent value or any value in the window is not written: needs review",
         evidence=(
             observation_evidence(selection.observation, selection.observed_on),
             *(observation_evidence(o, day) for o, day, _ in differing),
         ),
-        conversions=tuple(value.conversions),
+        conversions=tuple(conversions),
         threshold=plan.threshold,
         missing=(window_missing(plan),),
     )
@@ -381,7 +400,7 @@ def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationCont
     aside = set_aside_trace(node, plan, selection)
     if aside is not None:
         return aside
-    disagreement = _reference_same_day(node, plan, selection, ctx)
+    disagreement = _reference_same_day(node, plan, selection, ctx) or _reference_window(node, plan, selection, ctx)
     if disagreement is not None:
         return disagreement
     evidence = (observation_evidence(observation, selection.observed_on),)
@@ -504,3 +523,36 @@ def _reference_same_day(
         threshold=plan.threshold,
         missing=(f"{variable_name(plan.variable)}: which value of {day} is right",),
     )
+
+
+def _reference_window(
+    node: Node, plan: ReferencePlan, selection: Selection, ctx: EvaluationContext
+) -> TraceNode | None:
+    """``k × ULN/LLN`` with its own window ("ALT > 3 × ULN within the last 3 months"): an older value of the window
+    (on its own reference range) that decides otherwise than the most recent one makes the test unknown, as for a
+    plain threshold (``window_disagreement``). Older values with no reference range to test them on say nothing
+    and are passed over, as older values that do not convert are."""
+    if not selection.earlier or selection.observation is None:
+        return None
+    tested = (Truth.TRUE.value, Truth.FALSE.value, Truth.UNKNOWN.value)
+    recent = _reference_code(plan, selection.observation, selection.observed_on, ctx)
+    if recent not in tested[:2]:
+        return None
+    differing = []
+    for day, other in selection.earlier:
+        code = _reference_code(plan, other, day, ctx)
+        if code in tested and code != recent:
+            own = other.reference_high if plan.reference == "ULN" else other.reference_low
+            reference = f", {plan.reference} {fmt(own)}" if own is not None else ""
+            differing.append((other, day, f"{_shown(plan, other, day)}{reference} ({code})"))
+    observation = selection.observation
+    own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
+    reference = f", {plan.reference} {fmt(own)}" if own is not None else ""
+    return _window_trace(
+        node, plan, selection, f"{_shown(plan, observation, selection.observed_on)}{reference} ({recent})", differing
+    )
+
+
+def _shown(plan: ReferencePlan, observation: Observation, day: date | None) -> str:
+    unit = f" {observation.unit}" if observation.unit else ""
+    return f"{variable_name(plan.variable)} {fmt(observation.value or 0)}{unit} ({day})"

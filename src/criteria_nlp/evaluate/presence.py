@@ -230,17 +230,22 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
 
 
 def ended_record(record: Record, plan: PresencePlan) -> bool:
-    """A condition record that says the condition ended: an end date, or an inactive status."""
+    """A record that says its episode ended, or never was: a condition with an end date or an inactive status; a
+    medication with an end date or a status that stopped it, completed it or withdrew it (``ending_medication``:
+    not a draft or an intention, which plan an episode and never contradict one)."""
     status = (record.status or "").lower()
+    if record.resource_type == "Medication":
+        return record.end is not None or status in plan.ending_medication
     return record.resource_type == "Condition" and (record.end is not None or status in plan.inactive_condition)
 
 
 def disagreeing_records(plan: PresencePlan, matched: list[Match]) -> list[Match]:
-    """Two records of one condition with the same onset, one in time (active) and one that ended (resolved,
-    abated): they describe one episode and disagree on whether it goes on, so the one in time is unsure (UNKNOWN,
-    for review), not present. A record of another onset (a recurrence) is no disagreement."""
+    """Two records of one condition or one drug with the same onset, one in time (active) and one that ended
+    (resolved, abated, stopped, entered in error, or an end date out of time): they describe one episode and
+    disagree on whether it goes on, so the one in time is unsure (UNKNOWN, for review), not present. A record of
+    another onset (a recurrence, a new course) is no disagreement; nor is a record of another kind."""
     ended = {
-        record.start
+        (record.resource_type, record.start)
         for outcome, record, _ in matched
         if outcome is Truth.FALSE and record.start is not None and ended_record(record, plan)
     }
@@ -252,7 +257,7 @@ def disagreeing_records(plan: PresencePlan, matched: list[Match]) -> list[Match]
             record,
             f"{why}; another record of it with the same onset ({record.start}) has ended: the records disagree",
         )
-        if outcome is Truth.TRUE and record.resource_type == "Condition" and record.start in ended
+        if outcome is Truth.TRUE and (record.resource_type, record.start) in ended
         else (outcome, record, why)
         for outcome, record, why in matched
     ]

@@ -107,21 +107,15 @@ class LeafCompiler:
         first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
         where = f"var_id = {text(plan.variable)} AND latest{_in_window(plan)}"
         windowed = plan.lookback.window is not None
-        if windowed and (self.window_start is None or plan.lookback.start < self.window_start):
-            self.window_start = plan.lookback.start
         for number, tests in enumerate(groups):
             column = f"{name}_{number}"
             code = f"{column}_code"
             leaf.obs_columns.append((code, f"(CASE WHEN {where} THEN {self._code(plan, tests)} END)"))
-            earlier = f"{column}_wcode"
-            older = f"var_id = {text(plan.variable)} AND NOT latest AND day >= {day(plan.lookback.start)}"
+            chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
+            disagree = ""
             if windowed:
                 # measurements.window_disagreement: an older value of the window deciding otherwise (3: no unit)
-                leaf.obs_columns.append((earlier, f"(CASE WHEN {older} THEN {self._code(plan, tests)} END)"))
-                leaf.obs_aggregates += [
-                    f"MIN(CASE WHEN {earlier} <> 3 THEN {earlier} END) AS {column}_wlow",
-                    f"MAX(CASE WHEN {earlier} <> 3 THEN {earlier} END) AS {column}_whigh",
-                ]
+                disagree = self._window_codes(leaf, column, plan, self._code(plan, tests), chosen, (7, "<> 3"))
             leaf.obs_aggregates += [
                 f"MAX(CASE WHEN rn = 1 THEN {code} END) AS {column}_first",
                 f"MIN({code}) AS {column}_low",
@@ -129,12 +123,6 @@ class LeafCompiler:
                 f"MAX(CASE WHEN {where} THEN day END) AS {column}_day",
                 f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {column}_aside",
             ]
-            chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
-            disagree = ""
-            if windowed:
-                disagree = (
-                    f"WHEN {chosen} IN (0, 1) AND (m.{column}_wlow <> {chosen} OR m.{column}_whigh <> {chosen}) THEN 7 "
-                )
             state = (
                 f"(CASE WHEN {chosen} IS NULL THEN 2 WHEN m.{column}_aside = 1 THEN 6 WHEN {chosen} = 3 THEN 3 "
                 f"WHEN {low} <> {high} THEN 4 {disagree}"
@@ -162,6 +150,33 @@ class LeafCompiler:
         converted = self._converted(plan.variable, self.slots.unit(plan, target), leaf.evidence)
         leaf.evidence.fields.update(converted=converted, converted_unit=text(target) if target else "NULL")
         return leaf
+
+    def _window_codes(
+        self,
+        leaf: LeafSql,
+        column: str,
+        plan: MeasurementPlan | ReferencePlan,
+        code: str,
+        chosen: str,
+        branch: tuple[int, str],
+    ) -> str:
+        """The older values of a criterion's own window, each coded as ``code`` codes the selected one (the obs rows
+        then hold the window's older days, from ``window_start``): ``branch`` is (the state, the test of the codes
+        that count): the CASE branch giving that state when one that counts differs from the selected one, which
+        decided (0 or 1)."""
+        state, counts = branch
+        if self.window_start is None or plan.lookback.start < self.window_start:
+            self.window_start = plan.lookback.start
+        earlier = f"{column}_wcode"
+        older = f"var_id = {text(plan.variable)} AND NOT latest AND day >= {day(plan.lookback.start)}"
+        leaf.obs_columns.append((earlier, f"(CASE WHEN {older} THEN {code} END)"))
+        leaf.obs_aggregates += [
+            f"MIN(CASE WHEN {earlier} {counts} THEN {earlier} END) AS {column}_wlow",
+            f"MAX(CASE WHEN {earlier} {counts} THEN {earlier} END) AS {column}_whigh",
+        ]
+        return (
+            f"WHEN {chosen} IN (0, 1) AND (m.{column}_wlow <> {chosen} OR m.{column}_whigh <> {chosen}) THEN {state} "
+        )
 
     def _observed(self, variable: str) -> EvidenceSql:
         """The evidence of the observation the Python engine selects (``rn = 1``), as recorded."""
@@ -217,9 +232,15 @@ class LeafCompiler:
             f"MAX(CASE WHEN {day_of} THEN {code} END) AS {name}_rhigh",
             f"MAX(CASE WHEN {day_of} THEN day END) AS {name}_day",
         ]
+        chosen = f"m.{name}_ref"
+        disagree = ""
+        if plan.lookback.window is not None:
+            # measurements._reference_window: an older value of the window deciding otherwise (9); those with no
+            # reference range (4, 5) are passed over
+            disagree = self._window_codes(leaf, name, plan, code, chosen, (9, "NOT IN (4, 5)"))
         state = (
-            f"(CASE WHEN m.{name}_aside = 1 THEN 7 WHEN m.{name}_rlow <> m.{name}_rhigh THEN 8 "
-            f"ELSE COALESCE(m.{name}_ref, 6) END)"
+            f"(CASE WHEN m.{name}_aside = 1 THEN 7 WHEN m.{name}_rlow <> m.{name}_rhigh THEN 8 {disagree}"
+            f"ELSE COALESCE({chosen}, 6) END)"
         )
         leaf.columns = [(name, state), (f"{name}_day", f"m.{name}_day")]
         leaf.truth = state_truth(name)
@@ -237,6 +258,7 @@ class LeafCompiler:
                 f"{text(' is right')})",
                 f"day:{plan.variable}",
             ),
+            (f"{name} = 9", text(window_missing(plan)), window_missing(plan)),
         ]
         leaf.evidence = self._in_window(self._reference_evidence(plan), plan)
         return leaf
@@ -385,19 +407,20 @@ class LeafCompiler:
         in_time = "FALSE" if plan.broader else f"{timing} AND NOT {unconfirmed}"
         doubtful = f"{timing} IS NULL OR " + (timing if plan.broader else f"({timing} AND {unconfirmed})")
         leaf = LeafSql(rec_columns=[(timing, self._timing(plan))])
-        if plan.record_list == "condition":
-            # presence.disagreeing_records: a record in time whose episode (same onset) another record says ended
-            cond = _in("status_l", plan.inactive_condition)
-            ended = (
-                f"rtype = 'Condition' AND {kept} AND start_day IS NOT NULL AND (end_day IS NOT NULL OR {cond}) "
-                f"AND ({self._timing(plan)}) = FALSE"
-            )
-            over = "OVER (PARTITION BY patient_id, start_day)"
-            disagreed = f"{name}_dr"
-            leaf.rec_columns.append((disagreed, f"MAX(CASE WHEN {ended} THEN 1 ELSE 0 END) {over}"))
-            contested = f"(rtype = 'Condition' AND start_day IS NOT NULL AND {disagreed} = 1)"
-            doubtful += f" OR ({in_time} AND {contested})"
-            in_time = f"{in_time} AND NOT {contested}"
+        # presence.disagreeing_records: a record in time whose episode (same kind, same onset: one condition, one
+        # drug's course) another record says ended
+        cond, med = _in("status_l", plan.inactive_condition), _in("status_l", plan.ending_medication)
+        ending = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
+        ended = (
+            f"rtype IN ('Condition', 'Medication') AND {kept} AND start_day IS NOT NULL "
+            f"AND (end_day IS NOT NULL OR {ending}) AND ({self._timing(plan)}) = FALSE"
+        )
+        over = "OVER (PARTITION BY patient_id, rtype, start_day)"
+        disagreed = f"{name}_dr"
+        leaf.rec_columns.append((disagreed, f"MAX(CASE WHEN {ended} THEN 1 ELSE 0 END) {over}"))
+        contested = f"(start_day IS NOT NULL AND {disagreed} = 1)"
+        doubtful += f" OR ({in_time} AND {contested})"
+        in_time = f"{in_time} AND NOT {contested}"
         unnamed = plan.record_list == "medication" or plan.also_complete == "medications_complete"
         leaf.rec_aggregates = [
             f"MAX(CASE WHEN {kept} AND {in_time} THEN 1 ELSE 0 END) AS {name}_ct",
