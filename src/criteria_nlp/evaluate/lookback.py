@@ -5,7 +5,7 @@ evaluation (:mod:`criteria_nlp.evaluate.plan` puts them in the plans the engines
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, Protocol
 
 from criteria_nlp.evaluate.dates import time_before
@@ -49,6 +49,11 @@ class Window:
     latest: date
     description: str  # "within 6 month before the index date (2026-05-01 to 2026-11-01)"
     anchor_assumed: bool  # an anchor other than the index date ("randomisation") taken as the index date
+    # whether a record dated on ``earliest`` / ``latest`` is known to be inside: the wording said whether the bound is
+    # inclusive (``TemporalWindow.max_inclusive`` / ``min_inclusive``; an exclusive one has moved the date one day
+    # in). False: not written, a record of that day is unknown (``presence.on_boundary``)
+    earliest_known: bool = False
+    latest_known: bool = False
 
 
 def window_dates(window: TemporalWindow | None, context: Dates) -> Window | str | None:
@@ -70,11 +75,22 @@ def window_dates(window: TemporalWindow | None, context: Dates) -> Window | str 
             return f"window unit {window.max_ago.unit!r} is not a duration"
         earliest = moved
         words.append(f"within {window.max_ago} before")
+    if window.min_inclusive is False and window.min_ago is not None:
+        latest -= timedelta(days=1)  # "more than 4 weeks before": the day exactly 4 weeks before is out
+    if window.max_inclusive is False and earliest is not None:
+        earliest += timedelta(days=1)  # "less than 3 months ago": the day exactly 3 months before is out
     if earliest is not None and earliest > latest:
         return "the window is empty (its earliest date is after its latest)"
     anchor = window.anchor or "the index date"
     span = f"{earliest or 'any time'} to {latest}"
-    return Window(earliest, latest, f"{' and '.join(words)} {anchor} ({span})", window.anchor is not None)
+    return Window(
+        earliest,
+        latest,
+        f"{' and '.join(words)} {anchor} ({span})",
+        window.anchor is not None,
+        earliest_known=window.max_inclusive is not None,
+        latest_known=window.min_inclusive is not None,
+    )
 
 
 def lookback_of(context: Dates, written: TemporalWindow | None = None) -> Lookback | str:

@@ -62,12 +62,13 @@ def _performed(record: Record, plan: PresencePlan, index_date: date) -> tuple[Tr
 def on_boundary(day: date, window: Window | None, index_date: date) -> str | None:
     """A record dated on a window's boundary day: whether "within 4 weeks" / "at least 4 weeks since" counts that
     day in or out is not written (a wash-out reads it out, a recency reads it in), so neither engine decides on
-    it: the reason, else None. The index date itself is no boundary of this kind (the day asked about)."""
+    it: the reason, else None. The index date itself is no boundary of this kind (the day asked about), nor is a
+    bound the wording made inclusive or exclusive (``Window.earliest_known`` / ``latest_known``)."""
     if window is None:
         return None
-    if window.earliest is not None and day == window.earliest:
+    if window.earliest is not None and day == window.earliest and not window.earliest_known:
         return f"on the first day of the window ({window.description}): whether that day is inside is not known"
-    if window.latest < index_date and day == window.latest:
+    if window.latest < index_date and day == window.latest and not window.latest_known:
         return f"on the last day of the window ({window.description}): whether that day is inside is not known"
     return None
 
@@ -111,7 +112,9 @@ def _span(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, 
     if start is not None and start > latest:
         return Truth.FALSE, f"began {start}, after {latest}"
     if start is not None and plan.window is not None and start == latest < index_date:
-        return Truth.UNKNOWN, f"began {start}, {on_boundary(start, plan.window, index_date)}"
+        boundary = on_boundary(start, plan.window, index_date)
+        if boundary is not None:
+            return Truth.UNKNOWN, f"began {start}, {boundary}"
     if plan.active_at_latest:
         if end is not None and end < latest:
             return Truth.FALSE, f"ended {end}"
@@ -125,7 +128,9 @@ def _span(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, 
     if end is not None and earliest is not None and end < earliest:
         return Truth.FALSE, f"ended {end}, before {earliest}"
     if end is not None and earliest is not None and end == earliest:
-        return Truth.UNKNOWN, f"ended {end}, {on_boundary(end, plan.window, index_date)}"
+        boundary = on_boundary(end, plan.window, index_date)
+        if boundary is not None:
+            return Truth.UNKNOWN, f"ended {end}, {boundary}"
     if start is None and earliest is not None:
         if end is None and status not in inactive and latest == index_date:
             return Truth.TRUE, "active now (start date not recorded)"

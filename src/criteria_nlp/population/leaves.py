@@ -351,9 +351,12 @@ class LeafCompiler:
         latest = plan.window.latest if plan.window is not None else self.index_date
         first, last = day(latest), day(earliest) if earliest is not None else None
         procedure = f"WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
-        # presence.on_boundary: a record dated on a window's boundary day is unknown
-        edges = f"WHEN start_day = {last} THEN NULL " if last is not None else ""
-        if plan.window is not None and latest < self.index_date:
+        # presence.on_boundary: a record dated on a window's boundary day is unknown, unless the wording said
+        # whether that bound is inclusive (``Window.earliest_known`` / ``latest_known``)
+        first_open = last is not None and not (plan.window is not None and plan.window.earliest_known)
+        last_open = plan.window is not None and latest < self.index_date and not plan.window.latest_known
+        edges = f"WHEN start_day = {last} THEN NULL " if first_open else ""
+        if last_open:
             edges += f"WHEN start_day = {first} THEN NULL "
         if last is not None:
             procedure += f"WHEN start_day < {last} THEN FALSE "
@@ -361,7 +364,7 @@ class LeafCompiler:
         med, cond = _in("status_l", plan.inactive_medication), _in("status_l", plan.inactive_condition)
         inactive = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
         other = f"WHEN start_day IS NOT NULL AND start_day > {first} THEN FALSE "
-        if plan.window is not None and latest < self.index_date:
+        if last_open:
             other += f"WHEN start_day = {first} THEN NULL "
         if plan.active_at_latest:
             other += f"WHEN end_day IS NOT NULL AND end_day < {first} THEN FALSE WHEN end_day = {first} THEN NULL "
@@ -370,7 +373,8 @@ class LeafCompiler:
             other += "ELSE TRUE"
         else:
             now = "TRUE" if latest == self.index_date else "FALSE"
-            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE WHEN end_day = {last} THEN NULL "
+            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE "
+            other += f"WHEN end_day = {last} THEN NULL " if first_open else ""
             undated = f"(CASE WHEN end_day IS NULL AND NOT {inactive} AND {now} THEN TRUE ELSE NULL END)"
             other += f"WHEN start_day IS NULL THEN {undated} "
             other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
