@@ -31,7 +31,7 @@ class Selection:
     # implausible) or never was a number: the value now may be any, so the older usable one does not decide
     set_aside: list[tuple[date, Observation]] = field(default_factory=list)
     # with the criterion's own window ("QTc > 470 ms within the last 3 months"): the older usable values inside it,
-    # newest first; one that decides otherwise than the most recent makes the test unknown (``window_disagreement``)
+    # newest first; one that decides otherwise than the most recent makes the test unknown (``disagreement``)
     earlier: list[tuple[date, Observation]] = field(default_factory=list)
 
 
@@ -222,12 +222,9 @@ def measured(
             ),
         )
     outcome = all_of(test_outcome(value.value, observation.comparator, test.operator, test.limit) for test in tests)
-    disagreement = _same_day_disagreement(node, plan, selection, ctx, tests, value, outcome)
-    if disagreement is not None:
-        return disagreement
-    in_window = window_disagreement(node, plan, selection, ctx, tests, value, outcome)
-    if in_window is not None:
-        return in_window
+    disagreeing = disagreement(node, plan, selection, ctx, tests, value, outcome)
+    if disagreeing is not None:
+        return disagreeing
     reported = observation.comparator or ""
     comparison = " and ".join(f"{reported}{fmt(value.value)} {test.operator} {fmt(test.limit)}" for test in tests)
     sentence = f"{value.shown}; {comparison} is {outcome.value}"
@@ -258,26 +255,10 @@ def test_outcome(value: float, comparator: str | None, operator: str, limit: flo
     return Truth.UNKNOWN if reported.overlaps(test) else Truth.FALSE
 
 
-def _same_day_disagreement(
-    node: Node,
-    plan: MeasurementPlan | ReferencePlan,
-    selection: Selection,
-    ctx: EvaluationContext,
-    tests: tuple[Test, ...],
-    value: Value,
-    outcome: Truth,
-) -> TraceNode | None:
+def _same_day_trace(
+    node: Node, plan: MeasurementPlan | ReferencePlan, selection: Selection, shown: list[str]
+) -> TraceNode:
     """Two values of one date that decide differently: neither is "the" most recent one, so the test is unknown."""
-    if not selection.same_day:
-        return None
-    shown = [f"{value.shown} ({outcome.value})"]
-    disagree = False
-    for other in selection.same_day:
-        text, other_outcome = _tested(other, selection.observed_on, plan, ctx, tests)
-        disagree = disagree or other_outcome is not outcome  # one that does not convert (None) may be either
-        shown.append(text)
-    if not disagree:
-        return None
     observations = [selection.observation, *selection.same_day]
     return trace(
         node,
@@ -294,7 +275,7 @@ def window_missing(plan: MeasurementPlan | ReferencePlan) -> str:
     return f"{variable_name(plan.variable)}: which value {plan.lookback.within()} decides"
 
 
-def window_disagreement(
+def disagreement(
     node: Node,
     plan: MeasurementPlan | ReferencePlan,
     selection: Selection,
@@ -303,10 +284,16 @@ def window_disagreement(
     value: Value,
     outcome: Truth,
 ) -> TraceNode | None:
-    """A threshold with its own window ("QTc > 470 ms within the last 3 months") whose window holds an older value
-    that decides otherwise than the most recent one: the criterion may ask for any value in the window or the last
-    one, and the two readings part here, so the test is unknown with both values in the trace (as two values of one
-    day are). Older values that do not convert say nothing either way and are passed over."""
+    """Other values that decide otherwise than the selected one (``value``, ``outcome``), which makes the test unknown:
+    another value of its day (neither is "the" most recent one; one that does not convert may decide either way), or,
+    with the criterion's own window ("QTc > 470 ms within the last 3 months"), an older value inside it (the
+    criterion may ask for any value in the window or the last one, and the two readings part here; older values that
+    do not convert say nothing either way and are passed over)."""
+    recent = f"{value.shown} ({outcome.value})"
+    if selection.same_day:
+        tested = [_tested(other, selection.observed_on, plan, ctx, tests) for other in selection.same_day]
+        if any(other is not outcome for _, other in tested):
+            return _same_day_trace(node, plan, selection, [recent, *(text for text, _ in tested)])
     if not selection.earlier or outcome is Truth.UNKNOWN:
         return None
     differing: list[tuple[Observation, date, str]] = []
@@ -314,7 +301,7 @@ def window_disagreement(
         text, other_outcome = _tested(other, day, plan, ctx, tests)
         if other_outcome is not None and other_outcome is not outcome:
             differing.append((other, day, text))
-    return _window_trace(node, plan, selection, f"{value.shown} ({outcome.value})", differing, value.conversions)
+    return _window_trace(node, plan, selection, recent, differing, value.conversions)
 
 
 def _tested(
@@ -406,21 +393,10 @@ def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationCont
     evidence = (observation_evidence(observation, selection.observed_on),)
     own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
     if own is not None:
-        limit = plan.factor * own
         unit_text = f" {observation.unit}" if observation.unit else ""
-        outcome = test_outcome(observation.value, observation.comparator, plan.operator, limit)
-        sentence = (
-            f"{variable_name(plan.variable)} {fmt(observation.value)}{unit_text} ({selection.observed_on}); "
-            f"{fmt(plan.factor)} × {plan.reference} = {fmt(limit)}{unit_text} (reference range of the observation); "
-            f"{fmt(observation.value)} {plan.operator} {fmt(limit)} is {outcome.value}"
-        )
-        return trace(
-            node,
-            outcome,
-            "; ".join([sentence, *selection.notes]),
-            evidence=evidence,
-            threshold=f"{plan.threshold} = {fmt(limit)}{unit_text}",
-        )
+        shown = f"{variable_name(plan.variable)} {fmt(observation.value)}{unit_text} ({selection.observed_on})"
+        tested = Value(observation.value, shown, [])
+        return _against_range(node, plan, selection, tested, (own, unit_text, "reference range of the observation"))
     if plan.default is None or plan.default_limit is None:
         return trace(
             node,
@@ -460,23 +436,40 @@ def _against_default(
     value = in_unit(observation, selection.observed_on, plan.default_unit, plan, ctx)
     if isinstance(value, str):
         return trace(node, Truth.UNKNOWN, value, evidence=evidence, threshold=plan.threshold, assumed=True)
-    limit = plan.factor * plan.default_limit
-    outcome = test_outcome(value.value, observation.comparator, plan.operator, limit)
     low = fmt(default.low) if default.low is not None else ""
     high = fmt(default.high) if default.high is not None else ""
+    whose = f"assumed: the lexicon's default reference range {low}-{high} {default.unit}, the observation has none"
+    return _against_range(node, plan, selection, value, (plan.default_limit, f" {default.unit}", whose), assumed=True)
+
+
+def _against_range(
+    node: Node,
+    plan: ReferencePlan,
+    selection: Selection,
+    value: Value,
+    reference: tuple[float, str, str],
+    *,
+    assumed: bool = False,
+) -> TraceNode:
+    """``k × ULN/LLN`` on the selected value (in the range's unit), ``reference`` being the limit of the range, its
+    unit as shown (" U/L") and whose range it is."""
+    observation = selection.observation
+    assert observation is not None
+    own, unit, whose = reference
+    limit = plan.factor * own
+    outcome = test_outcome(value.value, observation.comparator, plan.operator, limit)
     sentence = (
-        f"{value.shown}; {fmt(plan.factor)} × {plan.reference} = {fmt(limit)} {default.unit} (assumed: the "
-        f"lexicon's default reference range {low}-{high} {default.unit}, the observation has none); "
+        f"{value.shown}; {fmt(plan.factor)} × {plan.reference} = {fmt(limit)}{unit} ({whose}); "
         f"{fmt(value.value)} {plan.operator} {fmt(limit)} is {outcome.value}"
     )
     return trace(
         node,
         outcome,
         "; ".join([sentence, *selection.notes]),
-        evidence=evidence,
+        evidence=(observation_evidence(observation, selection.observed_on),),
         conversions=tuple(value.conversions),
-        threshold=f"{plan.threshold} = {fmt(limit)} {default.unit}",
-        assumed=True,
+        threshold=f"{plan.threshold} = {fmt(limit)}{unit}",
+        assumed=assumed,
     )
 
 
@@ -501,7 +494,7 @@ def _reference_same_day(
     node: Node, plan: ReferencePlan, selection: Selection, ctx: EvaluationContext
 ) -> TraceNode | None:
     """Values of the selected day (each with its own reference range) that decide ``k × ULN/LLN`` differently:
-    neither is "the" most recent one, so the test is unknown, as for a plain threshold (``_same_day_disagreement``)."""
+    neither is "the" most recent one, so the test is unknown, as for a plain threshold (``disagreement``)."""
     if not selection.same_day or selection.observation is None:
         return None
     day = selection.observed_on
@@ -530,7 +523,7 @@ def _reference_window(
 ) -> TraceNode | None:
     """``k × ULN/LLN`` with its own window ("ALT > 3 × ULN within the last 3 months"): an older value of the window
     (on its own reference range) that decides otherwise than the most recent one makes the test unknown, as for a
-    plain threshold (``window_disagreement``). Older values with no reference range to test them on say nothing
+    plain threshold (``disagreement``). Older values with no reference range to test them on say nothing
     and are passed over, as older values that do not convert are."""
     if not selection.earlier or selection.observation is None:
         return None

@@ -99,7 +99,7 @@ class LeafCompiler:
 
     def measurement(self, name: str, plan: MeasurementPlan) -> LeafSql:
         """``eval_measurement``: the tests in one unit together, else each test in its own unit (all must hold);
-        every usable value of the selected day must agree (``_same_day_disagreement``)."""
+        every usable value of the selected day must agree (``measurements.disagreement``)."""
         self.variables.add(plan.variable)
         groups = [plan.tests] if len({t.unit for t in plan.tests}) <= 1 else [(t,) for t in plan.tests]
         leaf = LeafSql()
@@ -114,7 +114,7 @@ class LeafCompiler:
             chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
             disagree = ""
             if windowed:
-                # measurements.window_disagreement: an older value of the window deciding otherwise (3: no unit)
+                # measurements.disagreement: an older value of the window deciding otherwise (3: no unit)
                 disagree = self._window_codes(leaf, column, plan, self._code(plan, tests), chosen, (7, "<> 3"))
             leaf.obs_aggregates += [
                 f"MAX(CASE WHEN rn = 1 THEN {code} END) AS {column}_first",
