@@ -249,10 +249,14 @@ def disagreeing_records(plan: PresencePlan, matched: list[Match]) -> list[Match]
     (resolved, abated, stopped, entered in error, or an end date out of time): they describe one episode and
     disagree on whether it goes on, so the one in time is unsure (UNKNOWN, for review), not present. A record of
     another onset (a recurrence, a new course) is no disagreement; nor is a record of another kind."""
+    kinds = episode_kinds(plan)
     ended = {
         (record.resource_type, record.start)
         for outcome, record, _ in matched
-        if outcome is Truth.FALSE and record.start is not None and ended_record(record, plan)
+        if outcome is Truth.FALSE
+        and record.start is not None
+        and record.resource_type in kinds
+        and ended_record(record, plan)
     }
     if not ended:
         return matched
@@ -266,6 +270,17 @@ def disagreeing_records(plan: PresencePlan, matched: list[Match]) -> list[Match]
         else (outcome, record, why)
         for outcome, record, why in matched
     ]
+
+
+def episode_kinds(plan: PresencePlan) -> tuple[str, ...]:
+    """The record kinds whose records of one episode are compared (``disagreeing_records``): conditions for a
+    concept of the condition list; medications for a drug, for a concept a drug of its class shows (chemotherapy:
+    gemcitabine) and for one a medication shows too (``also_complete``). The SQL engines compare the same kinds."""
+    kinds = ("Condition",) if plan.record_list == "condition" else ()
+    drugs = plan.record_list == "medication" or plan.also_complete == "medications_complete"
+    if drugs or (plan.concept is not None and drug_class(plan.concept) is not None):
+        kinds += ("Medication",)
+    return kinds
 
 
 def _with_terms(

@@ -25,7 +25,7 @@ from criteria_nlp.evaluate.plan import (
     SexPlan,
     Test,
 )
-from criteria_nlp.evaluate.presence import absence_unknown, measured_missing
+from criteria_nlp.evaluate.presence import absence_unknown, episode_kinds, measured_missing
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
 from criteria_nlp.population.evidence import EvidenceSql
@@ -411,20 +411,22 @@ class LeafCompiler:
         in_time = "FALSE" if plan.broader else f"{timing} AND NOT {unconfirmed}"
         doubtful = f"{timing} IS NULL OR " + (timing if plan.broader else f"({timing} AND {unconfirmed})")
         leaf = LeafSql(rec_columns=[(timing, self._timing(plan))])
-        # presence.disagreeing_records: a record in time whose episode (same kind, same onset: one condition, one
-        # drug's course) another record says ended
-        cond, med = _in("status_l", plan.inactive_condition), _in("status_l", plan.ending_medication)
-        ending = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
-        ended = (
-            f"rtype IN ('Condition', 'Medication') AND {kept} AND start_day IS NOT NULL "
-            f"AND (end_day IS NOT NULL OR {ending}) AND ({self._timing(plan)}) = FALSE"
-        )
-        over = "OVER (PARTITION BY patient_id, rtype, start_day)"
-        disagreed = f"{name}_dr"
-        leaf.rec_columns.append((disagreed, f"MAX(CASE WHEN {ended} THEN 1 ELSE 0 END) {over}"))
-        contested = f"(start_day IS NOT NULL AND {disagreed} = 1)"
-        doubtful += f" OR ({in_time} AND {contested})"
-        in_time = f"{in_time} AND NOT {contested}"
+        kinds = episode_kinds(plan)
+        if kinds:
+            # presence.disagreeing_records: a record in time whose episode (same kind, same onset: one condition,
+            # one drug's course) another record says ended
+            cond, med = _in("status_l", plan.inactive_condition), _in("status_l", plan.ending_medication)
+            ending = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
+            ended = (
+                f"{_in('rtype', frozenset(kinds))} AND {kept} AND start_day IS NOT NULL "
+                f"AND (end_day IS NOT NULL OR {ending}) AND ({self._timing(plan)}) = FALSE"
+            )
+            over = "OVER (PARTITION BY patient_id, rtype, start_day)"
+            disagreed = f"{name}_dr"
+            leaf.rec_columns.append((disagreed, f"MAX(CASE WHEN {ended} THEN 1 ELSE 0 END) {over}"))
+            contested = f"(start_day IS NOT NULL AND {disagreed} = 1)"
+            doubtful += f" OR ({in_time} AND {contested})"
+            in_time = f"{in_time} AND NOT {contested}"
         unnamed = plan.record_list == "medication" or plan.also_complete == "medications_complete"
         leaf.rec_aggregates = [
             f"MAX(CASE WHEN {kept} AND {in_time} THEN 1 ELSE 0 END) AS {name}_ct",
