@@ -276,7 +276,7 @@ def episode_kinds(plan: PresencePlan) -> tuple[str, ...]:
     """The record kinds whose records of one episode are compared (``disagreeing_records``): conditions for a
     concept of the condition list; medications for a drug, for a concept a drug of its class shows (chemotherapy:
     gemcitabine) and for one a medication shows too (``also_complete``). The SQL engines compare the same kinds."""
-    kinds = ("Condition",) if plan.record_list == "condition" else ()
+    kinds: tuple[str, ...] = ("Condition",) if plan.record_list == "condition" else ()
     drugs = plan.record_list == "medication" or plan.also_complete == "medications_complete"
     if drugs or (plan.concept is not None and drug_class(plan.concept) is not None):
         kinds += ("Medication",)
