@@ -5,11 +5,11 @@ evaluation (:mod:`criteria_nlp.evaluate.plan` puts them in the plans the engines
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal, Protocol
 
 from criteria_nlp.evaluate.dates import time_before
-from criteria_nlp.ir import TemporalWindow
+from criteria_nlp.ir import Quantity, TemporalWindow
 
 
 class Dates(Protocol):
@@ -49,32 +49,50 @@ class Window:
     latest: date
     description: str  # "within 6 month before the index date (2026-05-01 to 2026-11-01)"
     anchor_assumed: bool  # an anchor other than the index date ("randomisation") taken as the index date
+    # whether a record dated on ``earliest`` / ``latest`` is known to be inside: the wording said whether the bound is
+    # inclusive (``TemporalWindow.max_inclusive`` / ``min_inclusive``; an exclusive one has moved the date one day
+    # in). False: not written, a record of that day is unknown (``presence.on_boundary``)
+    earliest_known: bool = False
+    latest_known: bool = False
 
 
 def window_dates(window: TemporalWindow | None, context: Dates) -> Window | str | None:
     """The window's dates, None for none (at the index date), or why it cannot be used."""
     if window is None:
         return None
-    latest = context.index_date
-    earliest: date | None = None
-    words = []
-    if window.min_ago is not None:
-        moved = time_before(context.index_date, window.min_ago)
-        if moved is None:
-            return f"window unit {window.min_ago.unit!r} is not a duration"
-        latest = moved
-        words.append(f"at least {window.min_ago} before")
-    if window.max_ago is not None:
-        moved = time_before(context.index_date, window.max_ago)
-        if moved is None:
-            return f"window unit {window.max_ago.unit!r} is not a duration"
-        earliest = moved
-        words.append(f"within {window.max_ago} before")
+    # "more than 4 weeks before" / "less than 3 months ago": the day exactly 4 weeks / 3 months before is out
+    latest = _bound(context.index_date, window.min_ago, window.min_inclusive, -1)
+    if isinstance(latest, str):
+        return latest
+    earliest = _bound(context.index_date, window.max_ago, window.max_inclusive, 1)
+    if isinstance(earliest, str):
+        return earliest
+    latest = latest or context.index_date
     if earliest is not None and earliest > latest:
         return "the window is empty (its earliest date is after its latest)"
+    words = [f"at least {window.min_ago} before"] if window.min_ago is not None else []
+    words += [f"within {window.max_ago} before"] if window.max_ago is not None else []
     anchor = window.anchor or "the index date"
     span = f"{earliest or 'any time'} to {latest}"
-    return Window(earliest, latest, f"{' and '.join(words)} {anchor} ({span})", window.anchor is not None)
+    return Window(
+        earliest,
+        latest,
+        f"{' and '.join(words)} {anchor} ({span})",
+        window.anchor is not None,
+        earliest_known=window.max_inclusive is not None,
+        latest_known=window.min_inclusive is not None,
+    )
+
+
+def _bound(index_date: date, ago: Quantity | None, inclusive: bool | None, inward: int) -> date | str | None:
+    """The date ``ago`` before the index date, moved ``inward`` a day (into the window) when the bound is exclusive;
+    None for no bound, or why ``ago`` is no duration."""
+    if ago is None:
+        return None
+    moved = time_before(index_date, ago)
+    if moved is None:
+        return f"window unit {ago.unit!r} is not a duration"
+    return moved + timedelta(days=inward) if inclusive is False else moved
 
 
 def lookback_of(context: Dates, written: TemporalWindow | None = None) -> Lookback | str:

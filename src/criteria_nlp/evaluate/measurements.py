@@ -31,7 +31,7 @@ class Selection:
     # implausible) or never was a number: the value now may be any, so the older usable one does not decide
     set_aside: list[tuple[date, Observation]] = field(default_factory=list)
     # with the criterion's own window ("QTc > 470 ms within the last 3 months"): the older usable values inside it,
-    # newest first; one that decides otherwise than the most recent makes the test unknown (``window_disagreement``)
+    # newest first; one that decides otherwise than the most recent makes the test unknown (``disagreement``)
     earlier: list[tuple[date, Observation]] = field(default_factory=list)
 
 
@@ -222,12 +222,9 @@ def measured(
             ),
         )
     outcome = all_of(test_outcome(value.value, observation.comparator, test.operator, test.limit) for test in tests)
-    disagreement = _same_day_disagreement(node, plan, selection, ctx, tests, value, outcome)
-    if disagreement is not None:
-        return disagreement
-    in_window = window_disagreement(node, plan, selection, ctx, tests, value, outcome)
-    if in_window is not None:
-        return in_window
+    disagreeing = disagreement(node, plan, selection, ctx, tests, value, outcome)
+    if disagreeing is not None:
+        return disagreeing
     reported = observation.comparator or ""
     comparison = " and ".join(f"{reported}{fmt(value.value)} {test.operator} {fmt(test.limit)}" for test in tests)
     sentence = f"{value.shown}; {comparison} is {outcome.value}"
@@ -258,31 +255,10 @@ def test_outcome(value: float, comparator: str | None, operator: str, limit: flo
     return Truth.UNKNOWN if reported.overlaps(test) else Truth.FALSE
 
 
-def _same_day_disagreement(
-    node: Node,
-    plan: MeasurementPlan | ReferencePlan,
-    selection: Selection,
-    ctx: EvaluationContext,
-    tests: tuple[Test, ...],
-    value: Value,
-    outcome: Truth,
-) -> TraceNode | None:
+def _same_day_trace(
+    node: Node, plan: MeasurementPlan | ReferencePlan, selection: Selection, shown: list[str]
+) -> TraceNode:
     """Two values of one date that decide differently: neither is "the" most recent one, so the test is unknown."""
-    if not selection.same_day:
-        return None
-    shown = [f"{value.shown} ({outcome.value})"]
-    disagree = False
-    for other in selection.same_day:
-        converted = in_unit(other, selection.observed_on, tests[0].unit if tests else None, plan, ctx)
-        if isinstance(converted, str):
-            disagree = True
-            shown.append(converted)
-            continue
-        other_outcome = all_of(test_outcome(converted.value, other.comparator, t.operator, t.limit) for t in tests)
-        disagree = disagree or other_outcome is not outcome
-        shown.append(f"{converted.shown} ({other_outcome.value})")
-    if not disagree:
-        return None
     observations = [selection.observation, *selection.same_day]
     return trace(
         node,
@@ -299,7 +275,7 @@ def window_missing(plan: MeasurementPlan | ReferencePlan) -> str:
     return f"{variable_name(plan.variable)}: which value {plan.lookback.within()} decides"
 
 
-def window_disagreement(
+def disagreement(
     node: Node,
     plan: MeasurementPlan | ReferencePlan,
     selection: Selection,
@@ -308,21 +284,52 @@ def window_disagreement(
     value: Value,
     outcome: Truth,
 ) -> TraceNode | None:
-    """A threshold with its own window ("QTc > 470 ms within the last 3 months") whose window holds an older value
-    that decides otherwise than the most recent one: the criterion may ask for any value in the window or the last
-    one, and the two readings part here, so the test is unknown with both values in the trace (as two values of one
-    day are). Older values that do not convert say nothing either way and are passed over."""
+    """Other values that decide otherwise than the selected one (``value``, ``outcome``), which makes the test unknown:
+    another value of its day (neither is "the" most recent one; one that does not convert may decide either way), or,
+    with the criterion's own window ("QTc > 470 ms within the last 3 months"), an older value inside it (the
+    criterion may ask for any value in the window or the last one, and the two readings part here; older values that
+    do not convert say nothing either way and are passed over)."""
+    recent = f"{value.shown} ({outcome.value})"
+    if selection.same_day:
+        tested = [_tested(other, selection.observed_on, plan, ctx, tests) for other in selection.same_day]
+        if any(other is not outcome for _, other in tested):
+            return _same_day_trace(node, plan, selection, [recent, *(text for text, _ in tested)])
     if not selection.earlier or outcome is Truth.UNKNOWN:
         return None
-    target = tests[0].unit if tests else None
     differing: list[tuple[Observation, date, str]] = []
     for day, other in selection.earlier:
-        converted = in_unit(other, day, target, plan, ctx)
-        if isinstance(converted, str):
-            continue
-        other_outcome = all_of(test_outcome(converted.value, other.comparator, t.operator, t.limit) for t in tests)
-        if other_outcome is not outcome:
-            differing.append((other, day, f"{converted.shown} ({other_outcome.value})"))
+        text, other_outcome = _tested(other, day, plan, ctx, tests)
+        if other_outcome is not None and other_outcome is not outcome:
+            differing.append((other, day, text))
+    return _window_trace(node, plan, selection, recent, differing, value.conversions)
+
+
+def _tested(
+    other: Observation,
+    day: date | None,
+    plan: MeasurementPlan | ReferencePlan,
+    ctx: EvaluationContext,
+    tests: tuple[Test, ...],
+) -> tuple[str, Truth | None]:
+    """Another value of the day or the window against the tests: how the trace shows it, and its outcome (None when
+    it does not convert to the tests' unit)."""
+    converted = in_unit(other, day, tests[0].unit if tests else None, plan, ctx)
+    if isinstance(converted, str):
+        return converted, None
+    outcome = all_of(test_outcome(converted.value, other.comparator, t.operator, t.limit) for t in tests)
+    return f"{converted.shown} ({outcome.value})", outcome
+
+
+def _window_trace(
+    node: Node,
+    plan: MeasurementPlan | ReferencePlan,
+    selection: Selection,
+    recent: str,
+    differing: list[tuple[Observation, date, str]],
+    conversions: list[str] | tuple[str, ...] = (),
+) -> TraceNode | None:
+    """UNKNOWN with the most recent value (``recent``, as shown) and the older ones of the window that decide
+    otherwise; None when none does."""
     if not differing:
         return None
     assert selection.observation is not None
@@ -330,14 +337,13 @@ def window_disagreement(
     return trace(
         node,
         Truth.UNKNOWN,
-        f"values {plan.lookback.within()} disagree on the threshold: the most recent {value.shown} "
-        f"({outcome.value}), earlier {shown}: whether the criterion asks for the most recent value or any value in "
-        "the window is not written: needs review",
+        f"values {plan.lookback.within()} disagree on the threshold: the most recent {recent}, earlier {shown}: "
+        "whether the criterion asks for the most recent value or any value in the window is not written: needs review",
         evidence=(
             observation_evidence(selection.observation, selection.observed_on),
             *(observation_evidence(o, day) for o, day, _ in differing),
         ),
-        conversions=tuple(value.conversions),
+        conversions=tuple(conversions),
         threshold=plan.threshold,
         missing=(window_missing(plan),),
     )
@@ -381,27 +387,16 @@ def eval_reference_multiple(node: Node, index: PatientIndex, ctx: EvaluationCont
     aside = set_aside_trace(node, plan, selection)
     if aside is not None:
         return aside
-    disagreement = _reference_same_day(node, plan, selection, ctx)
+    disagreement = _reference_same_day(node, plan, selection, ctx) or _reference_window(node, plan, selection, ctx)
     if disagreement is not None:
         return disagreement
     evidence = (observation_evidence(observation, selection.observed_on),)
     own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
     if own is not None:
-        limit = plan.factor * own
         unit_text = f" {observation.unit}" if observation.unit else ""
-        outcome = test_outcome(observation.value, observation.comparator, plan.operator, limit)
-        sentence = (
-            f"{variable_name(plan.variable)} {fmt(observation.value)}{unit_text} ({selection.observed_on}); "
-            f"{fmt(plan.factor)} × {plan.reference} = {fmt(limit)}{unit_text} (reference range of the observation); "
-            f"{fmt(observation.value)} {plan.operator} {fmt(limit)} is {outcome.value}"
-        )
-        return trace(
-            node,
-            outcome,
-            "; ".join([sentence, *selection.notes]),
-            evidence=evidence,
-            threshold=f"{plan.threshold} = {fmt(limit)}{unit_text}",
-        )
+        shown = f"{variable_name(plan.variable)} {fmt(observation.value)}{unit_text} ({selection.observed_on})"
+        tested = Value(observation.value, shown, [])
+        return _against_range(node, plan, selection, tested, (own, unit_text, "reference range of the observation"))
     if plan.default is None or plan.default_limit is None:
         return trace(
             node,
@@ -441,23 +436,40 @@ def _against_default(
     value = in_unit(observation, selection.observed_on, plan.default_unit, plan, ctx)
     if isinstance(value, str):
         return trace(node, Truth.UNKNOWN, value, evidence=evidence, threshold=plan.threshold, assumed=True)
-    limit = plan.factor * plan.default_limit
-    outcome = test_outcome(value.value, observation.comparator, plan.operator, limit)
     low = fmt(default.low) if default.low is not None else ""
     high = fmt(default.high) if default.high is not None else ""
+    whose = f"assumed: the lexicon's default reference range {low}-{high} {default.unit}, the observation has none"
+    return _against_range(node, plan, selection, value, (plan.default_limit, f" {default.unit}", whose), assumed=True)
+
+
+def _against_range(
+    node: Node,
+    plan: ReferencePlan,
+    selection: Selection,
+    value: Value,
+    reference: tuple[float, str, str],
+    *,
+    assumed: bool = False,
+) -> TraceNode:
+    """``k × ULN/LLN`` on the selected value (in the range's unit), ``reference`` being the limit of the range, its
+    unit as shown (" U/L") and whose range it is."""
+    observation = selection.observation
+    assert observation is not None
+    own, unit, whose = reference
+    limit = plan.factor * own
+    outcome = test_outcome(value.value, observation.comparator, plan.operator, limit)
     sentence = (
-        f"{value.shown}; {fmt(plan.factor)} × {plan.reference} = {fmt(limit)} {default.unit} (assumed: the "
-        f"lexicon's default reference range {low}-{high} {default.unit}, the observation has none); "
+        f"{value.shown}; {fmt(plan.factor)} × {plan.reference} = {fmt(limit)}{unit} ({whose}); "
         f"{fmt(value.value)} {plan.operator} {fmt(limit)} is {outcome.value}"
     )
     return trace(
         node,
         outcome,
         "; ".join([sentence, *selection.notes]),
-        evidence=evidence,
+        evidence=(observation_evidence(observation, selection.observed_on),),
         conversions=tuple(value.conversions),
-        threshold=f"{plan.threshold} = {fmt(limit)} {default.unit}",
-        assumed=True,
+        threshold=f"{plan.threshold} = {fmt(limit)}{unit}",
+        assumed=assumed,
     )
 
 
@@ -482,7 +494,7 @@ def _reference_same_day(
     node: Node, plan: ReferencePlan, selection: Selection, ctx: EvaluationContext
 ) -> TraceNode | None:
     """Values of the selected day (each with its own reference range) that decide ``k × ULN/LLN`` differently:
-    neither is "the" most recent one, so the test is unknown, as for a plain threshold (``_same_day_disagreement``)."""
+    neither is "the" most recent one, so the test is unknown, as for a plain threshold (``disagreement``)."""
     if not selection.same_day or selection.observation is None:
         return None
     day = selection.observed_on
@@ -504,3 +516,36 @@ def _reference_same_day(
         threshold=plan.threshold,
         missing=(f"{variable_name(plan.variable)}: which value of {day} is right",),
     )
+
+
+def _reference_window(
+    node: Node, plan: ReferencePlan, selection: Selection, ctx: EvaluationContext
+) -> TraceNode | None:
+    """``k × ULN/LLN`` with its own window ("ALT > 3 × ULN within the last 3 months"): an older value of the window
+    (on its own reference range) that decides otherwise than the most recent one makes the test unknown, as for a
+    plain threshold (``disagreement``). Older values with no reference range to test them on say nothing
+    and are passed over, as older values that do not convert are."""
+    if not selection.earlier or selection.observation is None:
+        return None
+    tested = (Truth.TRUE.value, Truth.FALSE.value, Truth.UNKNOWN.value)
+    recent = _reference_code(plan, selection.observation, selection.observed_on, ctx)
+    if recent not in tested[:2]:
+        return None
+    differing = []
+    for day, other in selection.earlier:
+        code = _reference_code(plan, other, day, ctx)
+        if code in tested and code != recent:
+            own = other.reference_high if plan.reference == "ULN" else other.reference_low
+            reference = f", {plan.reference} {fmt(own)}" if own is not None else ""
+            differing.append((other, day, f"{_shown(plan, other, day)}{reference} ({code})"))
+    observation = selection.observation
+    own = observation.reference_high if plan.reference == "ULN" else observation.reference_low
+    reference = f", {plan.reference} {fmt(own)}" if own is not None else ""
+    return _window_trace(
+        node, plan, selection, f"{_shown(plan, observation, selection.observed_on)}{reference} ({recent})", differing
+    )
+
+
+def _shown(plan: ReferencePlan, observation: Observation, day: date | None) -> str:
+    unit = f" {observation.unit}" if observation.unit else ""
+    return f"{variable_name(plan.variable)} {fmt(observation.value or 0)}{unit} ({day})"

@@ -68,6 +68,9 @@ INACTIVE_CONDITION = frozenset({"resolved", "inactive", "remission"})
 # whether the patient takes it at the index date is unknown, that it was taken before is read from its dates
 NOT_TAKEN_MEDICATION = frozenset({"draft", "intended", "not-taken", "not-done", "cancelled", "entered-in-error"})
 INACTIVE_MEDICATION = frozenset({"stopped", "completed"}) | NOT_TAKEN_MEDICATION
+# a medication record that ends or withdraws its episode: beside a record of the same start still in time, the two
+# disagree (``presence.disagreeing_records``); a draft or an intention plans the episode and disagrees with nothing
+ENDING_MEDICATION = INACTIVE_MEDICATION - {"draft", "intended"}
 UNKNOWN_MEDICATION = frozenset({"unknown"})
 HELD_MEDICATION = frozenset({"on-hold"})
 
@@ -261,6 +264,7 @@ class PresencePlan:
     # medication statuses (see NOT_TAKEN_MEDICATION): never taken, unknown use, held at the index date
     not_taken_medication: frozenset[str] = NOT_TAKEN_MEDICATION
     unknown_medication: frozenset[str] = UNKNOWN_MEDICATION
+    ending_medication: frozenset[str] = ENDING_MEDICATION
     held_medication: frozenset[str] = HELD_MEDICATION
     # a condition or state the lexicon gives no code (childbearing potential): only a record's text could name it,
     # so a record list marked complete does not show it absent

@@ -62,12 +62,13 @@ def _performed(record: Record, plan: PresencePlan, index_date: date) -> tuple[Tr
 def on_boundary(day: date, window: Window | None, index_date: date) -> str | None:
     """A record dated on a window's boundary day: whether "within 4 weeks" / "at least 4 weeks since" counts that
     day in or out is not written (a wash-out reads it out, a recency reads it in), so neither engine decides on
-    it: the reason, else None. The index date itself is no boundary of this kind (the day asked about)."""
+    it: the reason, else None. The index date itself is no boundary of this kind (the day asked about), nor is a
+    bound the wording made inclusive or exclusive (``Window.earliest_known`` / ``latest_known``)."""
     if window is None:
         return None
-    if window.earliest is not None and day == window.earliest:
+    if window.earliest is not None and day == window.earliest and not window.earliest_known:
         return f"on the first day of the window ({window.description}): whether that day is inside is not known"
-    if window.latest < index_date and day == window.latest:
+    if window.latest < index_date and day == window.latest and not window.latest_known:
         return f"on the last day of the window ({window.description}): whether that day is inside is not known"
     return None
 
@@ -111,7 +112,9 @@ def _span(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, 
     if start is not None and start > latest:
         return Truth.FALSE, f"began {start}, after {latest}"
     if start is not None and plan.window is not None and start == latest < index_date:
-        return Truth.UNKNOWN, f"began {start}, {on_boundary(start, plan.window, index_date)}"
+        boundary = on_boundary(start, plan.window, index_date)
+        if boundary is not None:
+            return Truth.UNKNOWN, f"began {start}, {boundary}"
     if plan.active_at_latest:
         if end is not None and end < latest:
             return Truth.FALSE, f"ended {end}"
@@ -125,7 +128,9 @@ def _span(record: Record, plan: PresencePlan, index_date: date) -> tuple[Truth, 
     if end is not None and earliest is not None and end < earliest:
         return Truth.FALSE, f"ended {end}, before {earliest}"
     if end is not None and earliest is not None and end == earliest:
-        return Truth.UNKNOWN, f"ended {end}, {on_boundary(end, plan.window, index_date)}"
+        boundary = on_boundary(end, plan.window, index_date)
+        if boundary is not None:
+            return Truth.UNKNOWN, f"ended {end}, {boundary}"
     if start is None and earliest is not None:
         if end is None and status not in inactive and latest == index_date:
             return Truth.TRUE, "active now (start date not recorded)"
@@ -230,19 +235,28 @@ def matches(plan: PresencePlan, index: PatientIndex, index_date: date) -> tuple[
 
 
 def ended_record(record: Record, plan: PresencePlan) -> bool:
-    """A condition record that says the condition ended: an end date, or an inactive status."""
+    """A record that says its episode ended, or never was: a condition with an end date or an inactive status; a
+    medication with an end date or a status that stopped it, completed it or withdrew it (``ending_medication``:
+    not a draft or an intention, which plan an episode and never contradict one)."""
     status = (record.status or "").lower()
+    if record.resource_type == "Medication":
+        return record.end is not None or status in plan.ending_medication
     return record.resource_type == "Condition" and (record.end is not None or status in plan.inactive_condition)
 
 
 def disagreeing_records(plan: PresencePlan, matched: list[Match]) -> list[Match]:
-    """Two records of one condition with the same onset, one in time (active) and one that ended (resolved,
-    abated): they describe one episode and disagree on whether it goes on, so the one in time is unsure (UNKNOWN,
-    for review), not present. A record of another onset (a recurrence) is no disagreement."""
+    """Two records of one condition or one drug with the same onset, one in time (active) and one that ended
+    (resolved, abated, stopped, entered in error, or an end date out of time): they describe one episode and
+    disagree on whether it goes on, so the one in time is unsure (UNKNOWN, for review), not present. A record of
+    another onset (a recurrence, a new course) is no disagreement; nor is a record of another kind."""
+    kinds = episode_kinds(plan)
     ended = {
-        record.start
+        (record.resource_type, record.start)
         for outcome, record, _ in matched
-        if outcome is Truth.FALSE and record.start is not None and ended_record(record, plan)
+        if outcome is Truth.FALSE
+        and record.start is not None
+        and record.resource_type in kinds
+        and ended_record(record, plan)
     }
     if not ended:
         return matched
@@ -252,10 +266,21 @@ def disagreeing_records(plan: PresencePlan, matched: list[Match]) -> list[Match]
             record,
             f"{why}; another record of it with the same onset ({record.start}) has ended: the records disagree",
         )
-        if outcome is Truth.TRUE and record.resource_type == "Condition" and record.start in ended
+        if outcome is Truth.TRUE and (record.resource_type, record.start) in ended
         else (outcome, record, why)
         for outcome, record, why in matched
     ]
+
+
+def episode_kinds(plan: PresencePlan) -> tuple[str, ...]:
+    """The record kinds whose records of one episode are compared (``disagreeing_records``): conditions for a
+    concept of the condition list; medications for a drug, for a concept a drug of its class shows (chemotherapy:
+    gemcitabine) and for one a medication shows too (``also_complete``). The SQL engines compare the same kinds."""
+    kinds: tuple[str, ...] = ("Condition",) if plan.record_list == "condition" else ()
+    drugs = plan.record_list == "medication" or plan.also_complete == "medications_complete"
+    if drugs or (plan.concept is not None and drug_class(plan.concept) is not None):
+        kinds += ("Medication",)
+    return kinds
 
 
 def _with_terms(

@@ -109,12 +109,19 @@ class TemporalWindow(Frozen):
     """When something happened, relative to an anchor (index date when ``anchor`` is None).
 
     "within 6 months prior to screening": ``max_ago`` = 6 month; "at least 4 weeks before": ``min_ago`` = 4 week.
+
+    ``min_inclusive`` / ``max_inclusive``: whether a record dated exactly ``min_ago`` / ``max_ago`` before the anchor
+    is inside the window, where the wording says so ("at least 4 weeks before": ``min_inclusive`` True; "more than
+    4 weeks before": False; "within 3 months": ``max_inclusive`` True; "less than 3 months ago": False); None (the
+    default, left out of the JSON) where it is not written: the engines leave a record of that day unknown.
     """
 
     min_ago: Quantity | None = None
     max_ago: Quantity | None = None
     anchor: str | None = None
     span: Span
+    min_inclusive: bool | None = Field(default=None, exclude_if=lambda value: value is None)
+    max_inclusive: bool | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class NodeBase(Frozen):

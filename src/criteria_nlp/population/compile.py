@@ -203,7 +203,7 @@ def _observation_ctes(
 ) -> list[str]:
     """The most recent day of each variable within the look-back (``latest``), its usable values, the one Python
     selects; the value converted for each conversion slot once (``cv_n``). With a threshold's own window, the older
-    usable values from ``window_start`` too (``measurements.window_disagreement`` reads them)."""
+    usable values from ``window_start`` too (``measurements.disagreement`` reads them)."""
     converted = "".join(f", c.slope_{n} * o.value + c.offset_{n} AS cv_{n}" for n in range(units))
     keys = " AND ".join(
         f"o.{k} IS NOT DISTINCT FROM c.{k}" for k in ("variable", "system", "code", "unit", "unit_normalized")

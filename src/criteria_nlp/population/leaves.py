@@ -25,7 +25,7 @@ from criteria_nlp.evaluate.plan import (
     SexPlan,
     Test,
 )
-from criteria_nlp.evaluate.presence import absence_unknown, measured_missing
+from criteria_nlp.evaluate.presence import absence_unknown, episode_kinds, measured_missing
 from criteria_nlp.evaluate.wording import missing_measurement, variable_name
 from criteria_nlp.population.compile_lookups import Slots
 from criteria_nlp.population.evidence import EvidenceSql
@@ -99,7 +99,7 @@ class LeafCompiler:
 
     def measurement(self, name: str, plan: MeasurementPlan) -> LeafSql:
         """``eval_measurement``: the tests in one unit together, else each test in its own unit (all must hold);
-        every usable value of the selected day must agree (``_same_day_disagreement``)."""
+        every usable value of the selected day must agree (``measurements.disagreement``)."""
         self.variables.add(plan.variable)
         groups = [plan.tests] if len({t.unit for t in plan.tests}) <= 1 else [(t,) for t in plan.tests]
         leaf = LeafSql()
@@ -107,21 +107,15 @@ class LeafCompiler:
         first = missing_measurement(plan.variable, plan.loinc, plan.lookback.within())
         where = f"var_id = {text(plan.variable)} AND latest{_in_window(plan)}"
         windowed = plan.lookback.window is not None
-        if windowed and (self.window_start is None or plan.lookback.start < self.window_start):
-            self.window_start = plan.lookback.start
         for number, tests in enumerate(groups):
             column = f"{name}_{number}"
             code = f"{column}_code"
             leaf.obs_columns.append((code, f"(CASE WHEN {where} THEN {self._code(plan, tests)} END)"))
-            earlier = f"{column}_wcode"
-            older = f"var_id = {text(plan.variable)} AND NOT latest AND day >= {day(plan.lookback.start)}"
+            chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
+            disagree = ""
             if windowed:
-                # measurements.window_disagreement: an older value of the window deciding otherwise (3: no unit)
-                leaf.obs_columns.append((earlier, f"(CASE WHEN {older} THEN {self._code(plan, tests)} END)"))
-                leaf.obs_aggregates += [
-                    f"MIN(CASE WHEN {earlier} <> 3 THEN {earlier} END) AS {column}_wlow",
-                    f"MAX(CASE WHEN {earlier} <> 3 THEN {earlier} END) AS {column}_whigh",
-                ]
+                # measurements.disagreement: an older value of the window deciding otherwise (3: no unit)
+                disagree = self._window_codes(leaf, column, plan, self._code(plan, tests), chosen, (7, "<> 3"))
             leaf.obs_aggregates += [
                 f"MAX(CASE WHEN rn = 1 THEN {code} END) AS {column}_first",
                 f"MIN({code}) AS {column}_low",
@@ -129,12 +123,6 @@ class LeafCompiler:
                 f"MAX(CASE WHEN {where} THEN day END) AS {column}_day",
                 f"MAX(CASE WHEN {where} AND aside_day >= day THEN 1 ELSE 0 END) AS {column}_aside",
             ]
-            chosen, low, high = f"m.{column}_first", f"m.{column}_low", f"m.{column}_high"
-            disagree = ""
-            if windowed:
-                disagree = (
-                    f"WHEN {chosen} IN (0, 1) AND (m.{column}_wlow <> {chosen} OR m.{column}_whigh <> {chosen}) THEN 7 "
-                )
             state = (
                 f"(CASE WHEN {chosen} IS NULL THEN 2 WHEN m.{column}_aside = 1 THEN 6 WHEN {chosen} = 3 THEN 3 "
                 f"WHEN {low} <> {high} THEN 4 {disagree}"
@@ -162,6 +150,33 @@ class LeafCompiler:
         converted = self._converted(plan.variable, self.slots.unit(plan, target), leaf.evidence)
         leaf.evidence.fields.update(converted=converted, converted_unit=text(target) if target else "NULL")
         return leaf
+
+    def _window_codes(
+        self,
+        leaf: LeafSql,
+        column: str,
+        plan: MeasurementPlan | ReferencePlan,
+        code: str,
+        chosen: str,
+        branch: tuple[int, str],
+    ) -> str:
+        """The older values of a criterion's own window, each coded as ``code`` codes the selected one (the obs rows
+        then hold the window's older days, from ``window_start``): ``branch`` is (the state, the test of the codes
+        that count): the CASE branch giving that state when one that counts differs from the selected one, which
+        decided (0 or 1)."""
+        state, counts = branch
+        if self.window_start is None or plan.lookback.start < self.window_start:
+            self.window_start = plan.lookback.start
+        earlier = f"{column}_wcode"
+        older = f"var_id = {text(plan.variable)} AND NOT latest AND day >= {day(plan.lookback.start)}"
+        leaf.obs_columns.append((earlier, f"(CASE WHEN {older} THEN {code} END)"))
+        leaf.obs_aggregates += [
+            f"MIN(CASE WHEN {earlier} {counts} THEN {earlier} END) AS {column}_wlow",
+            f"MAX(CASE WHEN {earlier} {counts} THEN {earlier} END) AS {column}_whigh",
+        ]
+        return (
+            f"WHEN {chosen} IN (0, 1) AND (m.{column}_wlow <> {chosen} OR m.{column}_whigh <> {chosen}) THEN {state} "
+        )
 
     def _observed(self, variable: str) -> EvidenceSql:
         """The evidence of the observation the Python engine selects (``rn = 1``), as recorded."""
@@ -217,9 +232,15 @@ class LeafCompiler:
             f"MAX(CASE WHEN {day_of} THEN {code} END) AS {name}_rhigh",
             f"MAX(CASE WHEN {day_of} THEN day END) AS {name}_day",
         ]
+        chosen = f"m.{name}_ref"
+        disagree = ""
+        if plan.lookback.window is not None:
+            # measurements._reference_window: an older value of the window deciding otherwise (9); those with no
+            # reference range (4, 5) are passed over
+            disagree = self._window_codes(leaf, name, plan, code, chosen, (9, "NOT IN (4, 5)"))
         state = (
-            f"(CASE WHEN m.{name}_aside = 1 THEN 7 WHEN m.{name}_rlow <> m.{name}_rhigh THEN 8 "
-            f"ELSE COALESCE(m.{name}_ref, 6) END)"
+            f"(CASE WHEN m.{name}_aside = 1 THEN 7 WHEN m.{name}_rlow <> m.{name}_rhigh THEN 8 {disagree}"
+            f"ELSE COALESCE({chosen}, 6) END)"
         )
         leaf.columns = [(name, state), (f"{name}_day", f"m.{name}_day")]
         leaf.truth = state_truth(name)
@@ -237,6 +258,7 @@ class LeafCompiler:
                 f"{text(' is right')})",
                 f"day:{plan.variable}",
             ),
+            (f"{name} = 9", text(window_missing(plan)), window_missing(plan)),
         ]
         leaf.evidence = self._in_window(self._reference_evidence(plan), plan)
         return leaf
@@ -329,9 +351,12 @@ class LeafCompiler:
         latest = plan.window.latest if plan.window is not None else self.index_date
         first, last = day(latest), day(earliest) if earliest is not None else None
         procedure = f"WHEN start_day IS NULL THEN NULL WHEN start_day > {first} THEN FALSE "
-        # presence.on_boundary: a record dated on a window's boundary day is unknown
-        edges = f"WHEN start_day = {last} THEN NULL " if last is not None else ""
-        if plan.window is not None and latest < self.index_date:
+        # presence.on_boundary: a record dated on a window's boundary day is unknown, unless the wording said
+        # whether that bound is inclusive (``Window.earliest_known`` / ``latest_known``)
+        first_open = last is not None and not (plan.window is not None and plan.window.earliest_known)
+        last_open = plan.window is not None and latest < self.index_date and not plan.window.latest_known
+        edges = f"WHEN start_day = {last} THEN NULL " if first_open else ""
+        if last_open:
             edges += f"WHEN start_day = {first} THEN NULL "
         if last is not None:
             procedure += f"WHEN start_day < {last} THEN FALSE "
@@ -339,7 +364,7 @@ class LeafCompiler:
         med, cond = _in("status_l", plan.inactive_medication), _in("status_l", plan.inactive_condition)
         inactive = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
         other = f"WHEN start_day IS NOT NULL AND start_day > {first} THEN FALSE "
-        if plan.window is not None and latest < self.index_date:
+        if last_open:
             other += f"WHEN start_day = {first} THEN NULL "
         if plan.active_at_latest:
             other += f"WHEN end_day IS NOT NULL AND end_day < {first} THEN FALSE WHEN end_day = {first} THEN NULL "
@@ -348,7 +373,8 @@ class LeafCompiler:
             other += "ELSE TRUE"
         else:
             now = "TRUE" if latest == self.index_date else "FALSE"
-            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE WHEN end_day = {last} THEN NULL "
+            other += f"WHEN end_day IS NOT NULL AND end_day < {last} THEN FALSE "
+            other += f"WHEN end_day = {last} THEN NULL " if first_open else ""
             undated = f"(CASE WHEN end_day IS NULL AND NOT {inactive} AND {now} THEN TRUE ELSE NULL END)"
             other += f"WHEN start_day IS NULL THEN {undated} "
             other += f"WHEN end_day IS NULL AND {inactive} THEN NULL ELSE TRUE"
@@ -385,17 +411,20 @@ class LeafCompiler:
         in_time = "FALSE" if plan.broader else f"{timing} AND NOT {unconfirmed}"
         doubtful = f"{timing} IS NULL OR " + (timing if plan.broader else f"({timing} AND {unconfirmed})")
         leaf = LeafSql(rec_columns=[(timing, self._timing(plan))])
-        if plan.record_list == "condition":
-            # presence.disagreeing_records: a record in time whose episode (same onset) another record says ended
-            cond = _in("status_l", plan.inactive_condition)
+        kinds = episode_kinds(plan)
+        if kinds:
+            # presence.disagreeing_records: a record in time whose episode (same kind, same onset: one condition,
+            # one drug's course) another record says ended
+            cond, med = _in("status_l", plan.inactive_condition), _in("status_l", plan.ending_medication)
+            ending = f"(CASE WHEN rtype = 'Medication' THEN {med} ELSE {cond} END)"
             ended = (
-                f"rtype = 'Condition' AND {kept} AND start_day IS NOT NULL AND (end_day IS NOT NULL OR {cond}) "
-                f"AND ({self._timing(plan)}) = FALSE"
+                f"{_in('rtype', frozenset(kinds))} AND {kept} AND start_day IS NOT NULL "
+                f"AND (end_day IS NOT NULL OR {ending}) AND ({self._timing(plan)}) = FALSE"
             )
-            over = "OVER (PARTITION BY patient_id, start_day)"
+            over = "OVER (PARTITION BY patient_id, rtype, start_day)"
             disagreed = f"{name}_dr"
             leaf.rec_columns.append((disagreed, f"MAX(CASE WHEN {ended} THEN 1 ELSE 0 END) {over}"))
-            contested = f"(rtype = 'Condition' AND start_day IS NOT NULL AND {disagreed} = 1)"
+            contested = f"(start_day IS NOT NULL AND {disagreed} = 1)"
             doubtful += f" OR ({in_time} AND {contested})"
             in_time = f"{in_time} AND NOT {contested}"
         unnamed = plan.record_list == "medication" or plan.also_complete == "medications_complete"
