@@ -47,6 +47,7 @@ _TRAILING_UNSPECIFIED = re.compile(r",?\s+(?:unspecified|not otherwise specified
 # poisonings (T36-T65) list substances ("cocaine") and external causes (V-Y) circumstances: coded, never matched
 _SUBSTANCE_CODES = re.compile(r"^(?:T3[6-9]|T[45][0-9]|T6[0-5]|[V-Y])")
 _LEADING_UNSPECIFIED = re.compile(r"^unspecified\s+", re.IGNORECASE)
+_WORDS = re.compile(r"[A-Za-z]+")
 
 
 @dataclass
@@ -183,13 +184,37 @@ def mesh_descriptor_uis() -> dict[str, str]:
 def drugbank() -> tuple[list[Concept], str]:
     folder = package_dir("drug-named-entity-recognition", "drug_named_entity_recognition")
     concepts: dict[str, Concept] = {}
+    prose = prose_words()
     with (folder / "drugbank vocabulary.csv").open(encoding="utf-8", newline="") as stream:
         for row in csv.DictReader(stream):
             synonyms = [s.strip() for s in row["Synonyms"].split(" | ") if s.strip()]
+            synonyms = [s for s in synonyms if not _capitals_word(s, row["Common name"], prose)]
             concepts[row["DrugBank ID"]] = Concept(f"drugbank:{row['DrugBank ID']}", row["Common name"])
             concepts[row["DrugBank ID"]].terms = [row["Common name"], *synonyms]
     _add_mesh_drug_terms(folder / "drugs_dictionary_mesh.csv", concepts)
     return sorted(concepts.values(), key=lambda c: c.id), version("drug-named-entity-recognition")
+
+
+def prose_words() -> frozenset[str]:
+    """The words English titles use as ordinary words: written otherwise than in capitals in MeSH descriptor names
+    or ICD-10-CM titles ("Postural Balance", "Dimension" yes; "ACTH Syndrome", "GABA Agents" no)."""
+    import simple_icd_10_cm as icd  # type: ignore[import-untyped]  # 4 s to import: only when building
+
+    titles = [*mesh_descriptor_uis(), *(icd.get_description(code) for code in icd.get_all_codes(True))]
+    return frozenset(w.lower() for title in titles for w in _WORDS.findall(title) if not w.isupper())
+
+
+def _capitals_word(synonym: str, common_name: str, prose: frozenset[str]) -> bool:
+    """A one-word synonym DrugBank writes in capitals (an acronym or a trade name: "DMSO", "DIMENSION" for the
+    herbicide dithiopyr) that English titles use as an ordinary word: in a criterion it is that word ("the longest
+    dimension"), not the drug. A word of the drug's common name stays ("BIFIDOBACTERIUM" of Bifidobacterium spp.)."""
+    word = synonym.lower()
+    return (
+        synonym.isalpha()
+        and synonym.isupper()
+        and word in prose
+        and word not in {w.lower() for w in _WORDS.findall(common_name)}
+    )
 
 
 def _add_mesh_drug_terms(path: Path, concepts: dict[str, Concept]) -> None:
