@@ -160,7 +160,6 @@ class Terminology:
             self._longest[key[0]] = max(self._longest.get(key[0], 0), len(key))
         self._vocabulary = tables.vocabulary
         self._ancestors: dict[str, frozenset[str]] = {}
-        self._prefixes: frozenset[tuple[str, ...]] | None = None  # made on the first match (see _reach)
 
     # --- matching -------------------------------------------------------------------------------------------------
 
@@ -226,7 +225,7 @@ class Terminology:
             return None  # inside a hyphenated compound: "pcr" in "RT-PCR"
         forms, terms = self._lexicon_forms, self._terms
         longest = self._longest.get(lower[i], 0) or int(self._starts_other_number(lower[i]))
-        for length in range(self._reach(lower, i, min(longest, len(lower) - i)), 0, -1):
+        for length in range(min(longest, len(lower) - i), 0, -1):
             end = i + length
             key = tuple(lower[i:end])
             other: tuple[str, ...] = ()
@@ -249,20 +248,6 @@ class Terminology:
                 return _Hit(length, ids, kind, "lexicon")
             return _Hit(length, generated, "term", generated[0].partition(":")[0] if generated else "")
         return None
-
-    def _reach(self, lower: Sequence[str], i: int, longest: int) -> int:
-        """The most tokens from ``i`` that may name something: a name of n tokens (in either number: only the last
-        word changes) starts with n - 1 tokens that begin some longer key, and those beginnings are prefix-closed, so
-        the first run of words that begins no key bounds every longer length (most lengths are cut without a look-up
-        of each length in both numbers)."""
-        prefixes = self._prefixes
-        if prefixes is None:
-            keys = (*self._terms, *self._lexicon_forms)
-            prefixes = self._prefixes = frozenset(key[:n] for key in keys for n in range(1, len(key)))
-        reach = 1
-        while reach < longest and tuple(lower[i : i + reach]) in prefixes:
-            reach += 1
-        return reach
 
     def _starts_other_number(self, word: str) -> bool:
         """Whether ``word`` alone names a term in the other number (remembered: the matcher asks for every token)."""
