@@ -232,7 +232,8 @@ class Terminology:
             # two dictionary look-ups first: most lengths name nothing, and only a name found needs the rest
             if key not in forms and key not in terms:
                 # the other number is looked up first: it names nothing for almost every key, the end check costs more
-                other = self._in_other_number(key)
+                # (for one word, what _starts_other_number remembers of the same look-up: most words reach here)
+                other = self._in_other_number(key) if length > 1 or self._starts_other_number(key[0]) else ()
                 if not other or not self._ends_name(lower, end):
                     continue
             if self.cuts_compound(lower, end):
@@ -252,6 +253,8 @@ class Terminology:
         """Whether ``word`` alone names a term in the other number (remembered: the matcher asks for every token)."""
         known = self._other_number_words.get(word)
         if known is None:
+            if len(self._other_number_words) > _VARIANT_CACHE:
+                self._other_number_words.clear()  # bounded, as the variants below
             known = self._other_number_words[word] = bool(self._in_other_number((word,)))
         return known
 
