@@ -13,15 +13,18 @@ they belong to the whole process, not to a library.
 What it costs: an object frozen while it is already garbage (unreachable, in a reference cycle) is never collected.
 So it is only called right after a load, when little garbage is about: the young generations are collected first
 (cheap: they hold at most a few thousand objects), so only cyclic garbage that has already reached the oldest
-generation stays behind. Everything the caller holds at that moment (its own objects too) is frozen with the tables;
-objects freed by reference counting are still freed (freezing only hides them from the cycle collector).
+generation stays behind. Not while the collector is paused (``gc.disable()``, as the command line does during its
+start-up, freezing all it made when it resumes): the young generations then hold everything made since the pause,
+and collecting them would be a full walk. Everything the caller holds at that moment (its own objects too) is
+frozen with the tables; objects freed by reference counting are still freed (freezing only hides them from the
+cycle collector).
 
 Fork (``--jobs N``, ``parse_many(..., workers=N)``): a collection writes to every object it walks (its reference
 count and the collector's header), which makes the operating system copy the memory page holding it into the forked
 worker. Frozen objects are not walked, so the workers share the tables with their parent instead of each copying
 them. :mod:`criteria_nlp.parallel` freezes again before forking and unfreezes after its pool ends
 (:func:`gc.unfreeze` cannot tell its objects from the tables: the tables return to the oldest generation then, and
-are walked again until the next :func:`settle`).
+later collections in that process walk them again).
 
 ``CRITERIA_NLP_GC_FREEZE=off`` (or ``0``, ``no``, ``false``) turns it off: for a program that must have every cycle
 collected, or that manages the collector itself.
@@ -48,6 +51,7 @@ def settle(table: T) -> T:
     """``table``, just built, and everything else alive now moved out of the collector's generations (see the
     module's docstring); returns ``table`` so a builder can end with ``return settle(built)``."""
     if enabled():
-        gc.collect(1)  # the young generations' garbage is collected rather than frozen with the table
+        if gc.isenabled():  # paused, the young generations hold all made since the pause (see above)
+            gc.collect(1)  # their garbage is collected rather than frozen with the table
         gc.freeze()
     return table
