@@ -34,7 +34,8 @@ def read_leftovers(state: BuildState) -> None:
             and (("NEG" in p.kinds and p.lower not in NON) or "CMP_PRE" in p.kinds or "CMP_POST" in p.kinds)
             and p.text != "+"  # "HIV (+)": a positive result, not a comparator
         )
-    runs = leftover_runs(state, loose)
+    named: set[int] = set()
+    runs = leftover_runs(state, loose, named)
     if not state.parts():
         state.finish(_nothing_understood(state, bool(runs)))
         return
@@ -46,8 +47,7 @@ def read_leftovers(state: BuildState) -> None:
             Unparsed(
                 span=span,
                 text=span.slice(state.document),  # the text the run covers, as written (``text_of`` of it)
-                reason="words not understood: "
-                + ", ".join(repr(p.text) for p in run if p.index in loose or is_content(p)),
+                reason="words not understood: " + ", ".join(repr(p.text) for p in run if p.index in named),
             )
         )
 
@@ -86,9 +86,11 @@ def _nothing_understood(state: BuildState, leftovers: bool) -> Unparsed | None:
     return Unparsed(span=span, text=span.slice(state.document), reason="no variable, threshold or condition recognised")
 
 
-def leftover_runs(state: BuildState, loose: Set[int] = frozenset()) -> list[list[Piece]]:
+def leftover_runs(state: BuildState, loose: Set[int] = frozenset(), named: set[int] | None = None) -> list[list[Piece]]:
     """Runs of words nothing explained; ``loose`` pieces (negations that reached nothing) count as words. A run
-    starts at a word and ends at its last word: the stopwords and hyphens inside it are kept, those after it not."""
+    starts at a word and ends at its last word: the stopwords and hyphens inside it are kept, those after it not.
+    ``named`` gets the indexes of the words that are loose or content (what a reason names; not the bare numbers
+    and units, which also count as words): each piece is asked :func:`is_content` once."""
     taken = state.ledger.entries
     runs: list[list[Piece]] = []
     current: list[Piece] = []
@@ -98,8 +100,11 @@ def leftover_runs(state: BuildState, loose: Set[int] = frozenset()) -> list[list
             piece = chunk.piece
             if piece.index not in taken:
                 kinds = piece.kinds
+                word = piece.index in loose or is_content(piece)
+                if word and named is not None:
+                    named.add(piece.index)
                 # a number that nothing placed is never filler ("from 18 years" that the grammar could not read)
-                if piece.index in loose or is_content(piece) or "NUM" in kinds or "UNIT" in kinds:
+                if word or "NUM" in kinds or "UNIT" in kinds:
                     current.append(piece)
                     words_in = len(current)
                     continue

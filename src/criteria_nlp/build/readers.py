@@ -110,8 +110,8 @@ def _found(state: BuildState) -> tuple[frozenset[Reader], _Plans]:
     index = _index()
     features = state.features
     key = (
-        frozenset(index.kinds.keys() & features.kinds),
-        frozenset(index.words.keys() & features.words),
+        features.kinds & index.kind_keys,  # frozensets: the intersection walks the smaller, copies neither
+        features.words & index.word_keys,
         features.chunk_types,
         frozenset(reader for reader in index.by_text if _text_holds(reader, state)),
     )
@@ -150,6 +150,8 @@ class _Index:
     words: dict[str, tuple[Reader, ...]]
     chunks: dict[type, tuple[Reader, ...]]
     by_text: tuple[Reader, ...]  # readers with a text trigger, tried on the clause's text last
+    kind_keys: frozenset[str]  # the keys of ``kinds`` and ``words``, kept as sets to intersect with a clause's
+    word_keys: frozenset[str]
     # what the clauses held of the triggers (kinds, words, chunk types, readers whose text) -> the readers unasked
     unasked: dict[_Key, tuple[frozenset[Reader], _Plans]]
 
@@ -178,6 +180,8 @@ def _index() -> _Index:
         {k: tuple(v) for k, v in words_.items()},
         {k: tuple(v) for k, v in chunks.items()},
         tuple(reader for reader, trigger in TRIGGERS.items() if trigger.text),
+        frozenset(kinds),
+        frozenset(words_),
         {},
     )
     _INDEXED[:] = [(TRIGGERS, index)]

@@ -33,6 +33,7 @@ from criteria_nlp.knowledge.terminology_tables import read_tables as read_tables
 from criteria_nlp.knowledge.terminology_words import Category
 from criteria_nlp.knowledge.terminology_words import WordRoles as WordRoles  # re-exported: the tables' readers
 from criteria_nlp.knowledge.terminology_words import read_word_roles as read_word_roles
+from criteria_nlp.longlived import settle
 from criteria_nlp.resources import corpus_path
 
 LEXICON_ENTRY = "terminology-lexicon"  # the start-up cache's entry of what the tables make of the lexicon
@@ -490,7 +491,7 @@ def _default_terminology() -> Terminology:
     state, _ = load_or_build_keyed(
         LEXICON_ENTRY, pipeline_key(), lambda: lexicon_state_of(tables, lexicon, spacy_tokenize), _state_shape
     )
-    return Terminology(tables, lexicon, spacy_tokenize, words, state)  # type: ignore[arg-type]  # checked shape
+    return settle(Terminology(tables, lexicon, spacy_tokenize, words, state))  # type: ignore[arg-type]  # checked shape
 
 
 def _state_shape(stored: object) -> bool:

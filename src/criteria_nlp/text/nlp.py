@@ -44,6 +44,7 @@ from criteria_nlp.errors import CriteriaSemanticError
 from criteria_nlp.knowledge import units
 from criteria_nlp.knowledge.durations import duration_of
 from criteria_nlp.knowledge.lexicon import Lexicon, load_lexicon
+from criteria_nlp.longlived import settle
 from criteria_nlp.resources import corpus_path
 from criteria_nlp.text.glued import glued_name
 from criteria_nlp.text.signs import SIGNS, SYMBOL_FONT, raised_power, signed_number, symbol_font_comparator
@@ -576,4 +577,4 @@ Language.component("criteria_units", func=annotate_units)
 @cache
 def default_pipeline() -> Language:
     """The pipeline built once per process from the bundled lexicon and cues."""
-    return build_pipeline()
+    return settle(build_pipeline())

@@ -16,6 +16,7 @@ from typing import Any
 import pint
 
 from criteria_nlp import cache as disk_cache
+from criteria_nlp.longlived import settle
 from criteria_nlp.resources import corpus_path
 
 _BSA_IN_PINT = re.compile(r"1\.73\s*m\s*(?:\^|\*\*)\s*2")
@@ -48,8 +49,8 @@ def registry() -> pint.UnitRegistry[Any]:
             pass
         else:
             disk_cache.remove_stale(_PINT_CACHE, keep=folder)
-            return ureg
-    return _build(definitions, None)
+            return settle(ureg)
+    return settle(_build(definitions, None))
 
 
 def _build(definitions: Path, folder: Path | None) -> pint.UnitRegistry[Any]:
