@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from criteria_nlp.build.bare_definitions import may_define
 from criteria_nlp.build.bound_lists import binds_unread, bound
-from criteria_nlp.build.bound_thresholds import with_bound_threshold, with_threshold
+from criteria_nlp.build.bound_thresholds import with_bound_threshold, with_bound_threshold_and, with_threshold
 from criteria_nlp.build.classes import stage_codes_only
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.state import BuildState
@@ -83,6 +83,9 @@ def read_lists(state: BuildState) -> None:
         state.numeric = None
         return
     with_bound = with_bound_threshold(state, presences) if with_join and connective_or else None
+    if with_join and not connective_or and (negated or state.section == "exclusion"):
+        # "Hepatitis with ALT > 3 x ULN and fever" where items are alternatives: "and" may list fever apart
+        with_bound = with_bound_threshold_and(state, presences)
     if with_bound is not None and negated and not _cue_before(state, with_bound.span.start):
         with_bound = None
     if with_bound is not None:
@@ -187,7 +190,9 @@ def _negated_with_bound(state: BuildState, presences: list[Node], negated_presen
         return None
     if not _cue_before(state, negated_first.span.start):
         return None  # "Hepatitis negative with …": a cue after the condition reaches it alone
-    bound_node = with_bound_threshold(state, [negated_first, *presences])
+    bound_node = with_bound_threshold(state, [negated_first, *presences]) or with_bound_threshold_and(
+        state, [negated_first, *presences]
+    )
     if bound_node is None:
         return None
     return Not(span=bound_node.span, child=bound_node)
