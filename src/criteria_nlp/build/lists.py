@@ -16,7 +16,7 @@ from itertools import pairwise
 from criteria_nlp.build.bare_definitions import may_define
 from criteria_nlp.build.bound_lists import binds_unread, bound
 from criteria_nlp.build.bound_thresholds import with_bound_threshold, with_bound_threshold_and, with_threshold
-from criteria_nlp.build.classes import stage_codes_only
+from criteria_nlp.build.classes import stage_codes_only, stage_numerals_only
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
@@ -263,9 +263,10 @@ def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparse
         words = [p for p in state.prose if node.span.start <= p.char_start and p.char_end <= node.span.end]
         if all("QUAL" in p.kinds for p in words):
             continue  # "moderate or severe COPD": a qualifier shared over "or", not an item of its own
-        if stage_codes_only(node.text):
-            # "Stage T3-T4 or N+ rectal cancer": the stage (unread) qualifies the cancer; as an alternative beside
-            # it, any rectal cancer met the criterion. Left a requirement, the cancer alone is at most unknown
+        if stage_codes_only(node.text) or stage_numerals_only(node.text, state.document[: node.span.start]):
+            # "Stage T3-T4 or N+ rectal cancer", "Stage IIIB or IV lung cancer": the stage (unread) qualifies the
+            # cancer; as an alternative beside it, any cancer met the criterion. Left a requirement, the cancer alone
+            # is at most unknown
             continue
         before = _joint_before(state.document, joints, node.span.start)
         after = _joint_after(state.document, joints, node.span.end)
