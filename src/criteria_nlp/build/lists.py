@@ -18,6 +18,7 @@ from criteria_nlp.build.bound_lists import binds_unread, bound
 from criteria_nlp.build.bound_thresholds import with_bound_threshold, with_bound_threshold_and, with_threshold
 from criteria_nlp.build.classes import stage_codes_only, stage_numerals_only
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
+from criteria_nlp.build.defined_items import defined_by_items
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
 from criteria_nlp.ir import (
@@ -93,6 +94,11 @@ def read_lists(state: BuildState) -> None:
         # negation before the list ("No cirrhosis or hepatitis with ALT > 3 x ULN") negates the whole of it
         state.concepts = Not(span=with_bound.span, child=with_bound) if negated else with_bound
         state.numeric = None
+        return
+    defined = None if negated else defined_by_items(state, presences)
+    if defined is not None:
+        # "CVD, defined as: • prior MI • prior stroke": the items say which records are the condition (alternatives)
+        state.concepts = defined
         return
     bound_node = None if negated else bound(state, presences)
     if bound_node is not None:
