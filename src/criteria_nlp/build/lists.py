@@ -35,6 +35,7 @@ from criteria_nlp.ir import (
     Span,
     TemporalWindow,
     Unparsed,
+    nodes_of,
 )
 
 LISTS = "lists"
@@ -264,6 +265,8 @@ def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparse
         return []
     joints = sorted(state.alternative_joints, key=lambda p: p.char_start)
     concept_ends = {piece.char_end for piece, _ in state.items}
+    thresholds = nodes_of(state.numeric) if state.numeric is not None else ()
+    threshold_ends = {n.span.end for n in thresholds if isinstance(n, Comparison | Range | ReferenceMultiple)}
     items = []
     for node in unread:
         words = [p for p in state.prose if node.span.start <= p.char_start and p.char_end <= node.span.end]
@@ -276,6 +279,8 @@ def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparse
             continue
         before = _joint_before(state.document, joints, node.span.start)
         after = _joint_after(state.document, joints, node.span.end)
+        if before is not None and _gap_end(state.document, before.char_start, -1) in threshold_ends:
+            continue  # "Diabetes and T or <unread>": the alternative of the threshold (check.unread_alternatives)
         if (before is not None and "CONJ" in before.kinds) or (after is not None and _leads_to_conj(joints, after)):
             items.append(node)
         elif before is not None and _gap_end(state.document, before.char_start, -1) not in concept_ends:
