@@ -96,15 +96,11 @@ def read_lists(state: BuildState) -> None:
         state.concepts = Not(span=with_bound.span, child=with_bound) if negated else with_bound
         state.numeric = None
         return
-    defined = None if negated else defined_by_items(state, presences)
-    if defined is not None:
-        # "CVD, defined as: • prior MI • prior stroke": the items say which records are the condition (alternatives)
-        state.concepts = defined
-        return
-    bound_node = None if negated else bound(state, presences)
+    bound_node = None if negated else (defined_by_items(state, presences) or bound(state, presences))
     if bound_node is not None:
         # "diabetes with hypertension or heart failure": an unread item next to "or" is not an alternative to the
-        # whole (its place is among Y and Z): it stays a further requirement, unknown until read
+        # whole (its place is among Y and Z): it stays a further requirement, unknown until read. "CVD, defined as:
+        # • prior MI • prior stroke": the items say which records are the condition (alternatives)
         state.concepts = bound_node
         return
     node = _combine(presences, state.section, with_join, connective_or, negated)

@@ -102,7 +102,7 @@ def names_classed_drug(codes: Sequence[tuple[str | None, str]], text: str) -> bo
 
 @cache
 def _every_name() -> re.Pattern[str]:
-    return _words({name for found in drug_classes().values() for name in found.names} | unclassed_drugs()[1])
+    return _words(sorted({name for found in drug_classes().values() for name in found.names} | unclassed_drugs()[1]))
 
 
 @cache
