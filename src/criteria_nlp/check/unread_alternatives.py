@@ -28,7 +28,7 @@ _CONNECTIVES = words("alternative_connective")
 _ALLS = (All,)
 _GAP = re.compile(r"[\s,;]+")
 _OWN_WORDS = 3  # at most so many words no node holds between the connective and the unread ones ("or 3 lesions")
-_AND_JOINTS = frozenset({"and", ",", ", and", ""})  # a comma (or nothing but spaces) joins as "and" does
+_AND_JOINTS = frozenset({"and", ",", ", and"})  # a comma joins as "and" does
 _JOINING = frozenset({*_CONNECTIVES, "and", "or", "nor", "not", "no", "if", "unless", "except"})
 _LEVEL_BEFORE = "'A and T or B': whether 'or' joins T alone or 'A and T' to B is not written"
 _LEVEL_AFTER = "'T or B and C': whether 'or' joins T to B alone or to 'B and C' is not written"
@@ -83,7 +83,8 @@ def _unsure_levels(node: All, pairs: list[tuple[Node, Unparsed, Unparsed]], text
     rewritten: dict[int, Node] = {}
     paired = {id(n) for pair in pairs for n in pair}
     for sibling, unread, _ in pairs:
-        others = [c for c in node.children if id(c) not in paired and id(c) not in rewritten]
+        # an unread sibling is unknown either way: nothing to rewrite
+        others = [c for c in node.children if id(c) not in paired | rewritten.keys() and not isinstance(c, Unparsed)]
         before = [c for c in others if c.span.end <= sibling.span.start]
         if before:
             earlier = max(before, key=lambda c: c.span.end)
@@ -153,5 +154,5 @@ def _own_words(text: str, start: int, end: int) -> int | None:
 
 
 def _and_joined(text: str, start: int, end: int) -> bool:
-    """Only "and", a comma or spaces between two siblings: the same sentence joins them."""
+    """Only "and" or a comma between two siblings: the same sentence joins them as requirements."""
     return re.sub(r"\s+", " ", text[start:end].lower()).strip() in _AND_JOINTS
