@@ -6,8 +6,8 @@ then fails the criterion, although the scintigraphy may meet it. Where the words
 ``all`` and the sibling before it end in an alternative connective (``alternative_connective`` in ``words.tsv``:
 "or", "and/or"), the two become ``any(sibling, unparsed)``: unknown where the sibling alone is false, decided only
 where it is true (and, in an exclusion, never cleared by the sibling alone). A negated sibling takes the unread
-words under its negation ("No A or <unread>": ``not any(A, unparsed)``). Words between the connective and the
-unparsed child that no node holds ("T or 3 lesions": the count was read by nobody) are the unread alternative's own.
+words under its negation ("No A or <unread>": ``not any(A, unparsed)``). A count between the connective and the
+unparsed child that no node holds ("T or 3 lesions": the count was read by nobody) is the unread alternative's own.
 
 That "or" may not be at the level of the sibling alone: "A and T or <unread>" is all(A, any(T, U)) or any(all(A,
 T), U), and "T or <unread> and B" is all(any(T, U), B) or any(T, all(U, B)). Where a sibling joined by "and" (or a
@@ -27,9 +27,8 @@ from criteria_nlp.knowledge.words import words
 _CONNECTIVES = words("alternative_connective")
 _ALLS = (All,)
 _GAP = re.compile(r"[\s,;]+")
-_OWN_WORDS = 3  # at most so many words no node holds between the connective and the unread ones ("or 3 lesions")
+_NUMERAL = re.compile(r"\d+(?:[.,]\d+)?")  # a count between the connective and the unread words ("or 3 lesions")
 _AND_JOINTS = frozenset({"and", ",", ", and"})  # a comma joins as "and" does
-_JOINING = frozenset({*_CONNECTIVES, "and", "or", "nor", "not", "no", "if", "unless", "except"})
 _LEVEL_BEFORE = "'A and T or B': whether 'or' joins T alone or 'A and T' to B is not written"
 _LEVEL_AFTER = "'T or B and C': whether 'or' joins T to B alone or to 'B and C' is not written"
 
@@ -146,9 +145,9 @@ def _own_words(text: str, start: int, end: int) -> int | None:
         after = lead + len(connective)
         if raw.startswith(connective, lead) and after < len(raw) and raw[after].isspace():
             rest = raw[after:]
-            words_after = set(_GAP.sub(" ", rest).split())
-            if not rest.strip() or ";" in rest or words_after & _JOINING or len(words_after) > _OWN_WORDS:
-                return None
+            words_after = _GAP.sub(" ", rest).split()
+            if not words_after or ";" in rest or not all(_NUMERAL.fullmatch(word) for word in words_after):
+                return None  # only a count no node took ("or 3 lesions"): other words may be a level of their own
             return start + after + len(rest) - len(rest.lstrip())
     return None
 
