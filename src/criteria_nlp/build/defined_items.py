@@ -31,6 +31,7 @@ _DEFINING = frozenset(words("definition_cue"))
 _EXAMPLES = frozenset(words("example_cue"))
 _FILLERS = frozenset({",", ":", "(", "•", "·", "▪", "◦", "-", "*", "–"})
 _SPACES = re.compile(r"\s+")
+_LEADING_KINDS = frozenset({"QUAL", "BEFORE", "WITH"})  # what may stand before the condition ("Patients with prior")
 _HEAD_REASON = "a record of the condition a list defines may or may not be one of the items that define it"
 _AND_REASON = "whether the items that define the condition, joined by 'and', are alternatives or asked together"
 
@@ -55,8 +56,8 @@ def defined_by_items(state: BuildState, presences: list[Node]) -> Node | None:
     items = nodes[1:] if head is not None else nodes
     before = _pieces(state, 0, (head.span if head is not None else cue_span).start)
     after = _pieces(state, spans[-1].end, len(state.document))
-    if any("NEG" in p.kinds or "CONJ" in p.kinds for p in (*before, *after)):
-        return None
+    if any(not _LEADING_KINDS.issuperset(p.kinds) for p in before) or any("CONJ" in p.kinds for p in after):
+        return None  # a cue before the condition ("other than COPD (e.g. …)", "no"): its scope is not this reading
     if any(_stray(state, p) for p in (*(before if head is not None else ()), *after)):
         return None  # an unread word before the condition, or after the last item
     if len(items) < 2:

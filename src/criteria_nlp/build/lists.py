@@ -275,7 +275,7 @@ def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparse
             continue
         before = _joint_before(state.document, joints, node.span.start)
         after = _joint_after(state.document, joints, node.span.end)
-        if before is not None and _gap_end(state.document, before.char_start, -1) in threshold_ends:
+        if before is not None and is_or(before) and _gap_end(state.document, before.char_start, -1) in threshold_ends:
             continue  # "Diabetes and T or <unread>": the alternative of the threshold (check.unread_alternatives)
         if (before is not None and "CONJ" in before.kinds) or (after is not None and _leads_to_conj(joints, after)):
             items.append(node)
