@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from criteria_nlp.knowledge.drug_classes import COLUMNS, drug_class, drug_classes
+from criteria_nlp.knowledge.drug_classes import COLUMNS, drug_class, drug_classes, names_classed_drug, unclassed_drugs
 from criteria_nlp.knowledge.lexicon import LexiconFileError, load_lexicon
 from criteria_nlp.pipeline import parse_criteria
 from criteria_nlp.population.engines import screen_population
 from criteria_nlp.population.source import ArrowPopulation
 from criteria_nlp.population.tables import patients_to_tables
+from criteria_nlp.screen import screen
 from criteria_nlp.sources.patient import Medication, Patient
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -160,3 +161,39 @@ def test_the_python_and_duckdb_engines_agree_on_class_members() -> None:
     assert outcomes["unlisted-incomplete"][chemotherapy] is None  # the medication list could hold chemotherapy
     assert outcomes["unlisted-complete"][chemotherapy] is False
     assert {row["decision"] for row in python if row["patient"] == "unlisted-complete"} == {"eligible"}
+
+
+@pytest.mark.parametrize(
+    ("row", "problem"),
+    [
+        ("none\t-\tamlodipine\t\t", None),
+        ("none\t-\tgemcitabine\t\t", "a drug of the class chemotherapy"),
+        ("none\tchemotherapy\tamlodipine\t\t", "a none row"),
+        ("member\t-\tamlodipine\t\t", "a none row"),
+        ("none\t-\tamlodipine\t12574\t", "listed twice"),
+    ],
+)
+def test_none_rows_name_drugs_of_no_class(tmp_path: Path, row: str, problem: str | None) -> None:
+    path = tmp_path / "drug_classes.tsv"
+    path.write_text(f"{HEADER}\nmember\tchemotherapy\tgemcitabine\t12574\t\n{row}\n", encoding="utf-8")
+    if problem is None:
+        assert unclassed_drugs(path)[1] == {"amlodipine"}
+        return
+    with pytest.raises(LexiconFileError, match=problem):
+        unclassed_drugs(path)
+
+
+def test_a_drug_the_table_does_not_list_leaves_a_class_unknown_on_a_complete_list() -> None:
+    assert names_classed_drug((), "Amlodipine 5 MG Oral Tablet")  # a none row
+    assert names_classed_drug((), "Apixaban 5 MG Oral Tablet")  # another class
+    assert names_classed_drug((("rxnorm", "12574"),), "")  # a listed code
+    assert not names_classed_drug((), "Mitoxantrone 2 MG/ML Injectable Solution")
+    doc = parse_criteria("Exclusion Criteria:\n- Prior chemotherapy\n")
+    outcomes = {
+        display: screen(doc, _patient(display, display), index_date="2026-06-01").decision
+        for display in ("Mitoxantrone 2 MG/ML Injectable Solution", "Amlodipine 5 MG Oral Tablet")
+    }
+    assert outcomes == {
+        "Mitoxantrone 2 MG/ML Injectable Solution": "needs_review",
+        "Amlodipine 5 MG Oral Tablet": "eligible",
+    }

@@ -40,6 +40,7 @@ def test_known_confident_wrong_decision(case: dict[str, Any]) -> None:
 
 KNOWN_PREFIXES = ("rt-known-", "tk-known-", "rt3-known-", "gd3-known-", "te-known-", "tt2-known-", "nl-known-")
 KNOWN_PREFIXES += ("rt5-known-",)  # redteam5: data-side cases whose fix lies in evaluate/*
+KNOWN_PREFIXES += ("tr2-known-",)  # trust-read
 
 
 def test_every_known_case_says_why_it_fails() -> None:

@@ -6,12 +6,13 @@ can still decide. Writes ``state.alternatives`` (and moves ``state.not_understoo
 
 from __future__ import annotations
 
-from criteria_nlp.build.common import cover, is_or
+from criteria_nlp.build.common import cover, is_or, not_understood
 from criteria_nlp.build.state import BuildState
-from criteria_nlp.ir import All, Any_, Node
+from criteria_nlp.ir import All, Any_, Node, Not, span_at
 
 READER = "alternatives"
 _JOIN_PUNCTUATION = frozenset({",", ")", "]"})
+_NEITHER_REASON = "'No A or no B': either one absent (as written) or neither present (as a list of negated items)"
 
 
 def read_alternatives(state: BuildState) -> None:
@@ -40,5 +41,12 @@ def read_alternatives(state: BuildState) -> None:
             children = sorted([node, *extra], key=lambda n: n.span.start)
             node = All(span=cover([c.span for c in children]) or node.span, children=tuple(children))
         sides.append(node)
-    state.alternatives = Any_(span=cover([n.span for n in sides]) or first.span, children=tuple(sides))
+    span = cover([n.span for n in sides]) or first.span
+    state.alternatives = Any_(span=span, children=tuple(sides))
+    if all(isinstance(side, Not) for side in sides):
+        # "No stroke or no ALT > 3 x ULN": as written any(not A, not T), yet a list of negated items usually means
+        # neither (as "No stroke or no diabetes" is read); decided only where both agree: neither, or both
+        doubt = not_understood(state, span_at(joiner.char_start, joiner.char_end), _NEITHER_REASON)
+        unsure = All(span=span, children=(state.alternatives, doubt))
+        state.alternatives = Any_(span=span, children=(All(span=span, children=tuple(sides)), unsure))
     state.not_understood = []

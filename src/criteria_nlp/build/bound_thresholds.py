@@ -23,6 +23,7 @@ from criteria_nlp.grammar import Piece
 from criteria_nlp.ir import All, Any_, Comparison, Node, Presence, Range, ReferenceMultiple, Span, span_at
 
 _REASON = "which words 'with' binds is not written: 'A with T or B' may be 'A with T, or B' or 'A with T or with B'"
+_AND_REASON = "which words 'with' binds is not written: 'A with T and B' may be 'A with T and with B' or two items"
 _MIDDLE_REASON = "which words 'with' binds in the middle of a list is not written ('B, A with T or C')"
 
 
@@ -65,6 +66,38 @@ def with_bound_threshold(state: BuildState, presences: list[Node]) -> Node | Non
     rest = All(span=others.span.cover(unsure.span), children=(others, unsure))
     ordered = sorted((pair, rest), key=lambda n: n.span.start)
     return Any_(span=cover([n.span for n in ordered]) or pair.span, children=tuple(ordered))
+
+
+def with_bound_threshold_and(state: BuildState, presences: list[Node]) -> Node | None:
+    """ "A with T and B" (or "A with T, B") read where the list's items are alternatives (an exclusion, a negation
+    before the list), or None when not written so. Which words "with" binds is not written: "A with T and B" asks
+    all(A, T, B), "(A with T) and B" lists two items, each of which excludes (any(all(A, T), B)). The reading
+    decides only where both agree: any(all(A, T, B), all(A, T, unknown), all(any(B), unknown)): A with T and B
+    meets it, neither A with T nor B fails it, and either alone is unknown (needs review)."""
+    numeric = state.numeric
+    if not isinstance(numeric, Comparison | ReferenceMultiple | Range) or len(presences) < 2:
+        return None
+    conditions = sorted(presences, key=lambda n: n.span.start)
+    if not all(isinstance(child, Presence) for child in conditions) or not _plain_threshold(state, numeric):
+        return None
+    document = state.document
+    spans = [_concept_span(child) for child in conditions]
+    binders = [p for p in state.prose if "WITH" in p.kinds]
+    if len(binders) != 1 or not _leads_to(state, binders[0], numeric.span.start):
+        return None
+    bound_at = next((k for k, span in enumerate(spans) if not document[span.end : binders[0].char_start].strip()), None)
+    if bound_at is None:
+        return None
+    if not _joined_by_and(state, [*spans[:bound_at], spans[bound_at].cover(numeric.span), *spans[bound_at + 1 :]]):
+        return None
+    condition = conditions[bound_at]
+    others = any_of([*conditions[:bound_at], *conditions[bound_at + 1 :]])
+    doubt = not_understood(state, span_at(binders[0].char_start, binders[0].char_end), _AND_REASON)
+    ordered = sorted((*conditions, numeric), key=lambda n: n.span.start)
+    every = All(span=cover([n.span for n in ordered]) or condition.span, children=tuple(ordered))
+    pair = All(span=condition.span.cover(numeric.span), children=(condition, numeric, doubt))
+    rest = All(span=others.span.cover(doubt.span), children=(others, doubt))
+    return Any_(span=every.span, children=(every, pair, rest))
 
 
 def with_threshold(state: BuildState, condition: Node) -> Node | None:
@@ -130,6 +163,26 @@ def _joined_by_or(state: BuildState, spans: list[Span]) -> bool:
     if any(is_or(p) or "CONJ" in p.kinds for p in around):
         return False
     return last_or
+
+
+def _joined_by_and(state: BuildState, spans: list[Span]) -> bool:
+    """Between each two items only commas and "and", nothing else read or unread; nothing of meaning before the
+    first item nor after the last one."""
+    ordered = sorted(spans, key=lambda s: s.start)
+    if any(a.end > b.start for a, b in pairwise(ordered)):
+        return False
+    for a, b in pairwise(ordered):
+        gap = _pieces(state, a.end, b.start)
+        if not gap or any(not _and_joint(p) for p in gap):
+            return False
+    around = [*_pieces(state, 0, ordered[0].start), *_pieces(state, ordered[-1].end, len(state.document))]
+    return not any("CONJ" in p.kinds or (is_content(p) and "NEG" not in p.kinds) for p in around)
+
+
+def _and_joint(piece: Piece) -> bool:
+    if piece.text == "," or piece.kinds.get("CONJ") == "and":
+        return True
+    return "CONJ" not in piece.kinds and not is_content(piece)
 
 
 def _pieces(state: BuildState, start: int, end: int) -> list[Piece]:

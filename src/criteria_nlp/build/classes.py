@@ -42,6 +42,18 @@ _CODE_RUN = rf"{_ONE_CODE}(?:\s*[{_DASHES}/]\s*(?:{_ONE_CODE}|\d[a-d]?))*"
 _STAGE_CODES = re.compile(rf"{_CODE_RUN}(?:\s*,?\s*{_CODE_RUN})*")
 
 
+# Roman-numeral stages with their sub-letters ("IIIB", "IVa", "III/IV"), after a class word ("stage") of the clause
+_ONE_NUMERAL = r"(?:I{1,3}|IV|V)[A-Ca-c]?[12]?"
+_STAGE_NUMERALS = re.compile(rf"{_ONE_NUMERAL}(?:\s*[{_DASHES}/,]\s*{_ONE_NUMERAL})*")
+_CLASS_WORD_BEFORE = re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, sorted(_CLASS_WORDS))) + r")(?![\w-])")
+
+
+def stage_numerals_only(text: str, before: str) -> bool:
+    """The words are Roman-numeral stages ("IIIB", "IV") and the clause names a class word before them ("Stage IIIB or
+    IV lung cancer"): the stage of the condition written next to them, never an item of a list of its own."""
+    return _STAGE_NUMERALS.fullmatch(text.strip()) is not None and _CLASS_WORD_BEFORE.search(before.lower()) is not None
+
+
 def stage_codes_only(text: str) -> bool:
     """The words are TNM stage codes and nothing else: a stage of the tumour written next to them, never an item
     of a list of its own ("Stage T3-T4 or N+ rectal cancer")."""

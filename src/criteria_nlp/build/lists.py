@@ -15,9 +15,10 @@ from itertools import pairwise
 
 from criteria_nlp.build.bare_definitions import may_define
 from criteria_nlp.build.bound_lists import binds_unread, bound
-from criteria_nlp.build.bound_thresholds import with_bound_threshold, with_threshold
-from criteria_nlp.build.classes import stage_codes_only
+from criteria_nlp.build.bound_thresholds import with_bound_threshold, with_bound_threshold_and, with_threshold
+from criteria_nlp.build.classes import stage_codes_only, stage_numerals_only
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
+from criteria_nlp.build.defined_items import defined_by_items
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
 from criteria_nlp.ir import (
@@ -34,6 +35,7 @@ from criteria_nlp.ir import (
     Span,
     TemporalWindow,
     Unparsed,
+    nodes_of,
 )
 
 LISTS = "lists"
@@ -83,6 +85,9 @@ def read_lists(state: BuildState) -> None:
         state.numeric = None
         return
     with_bound = with_bound_threshold(state, presences) if with_join and connective_or else None
+    if with_join and not connective_or and (negated or state.section == "exclusion"):
+        # "Hepatitis with ALT > 3 x ULN and fever" where items are alternatives: "and" may list fever apart
+        with_bound = with_bound_threshold_and(state, presences)
     if with_bound is not None and negated and not _cue_before(state, with_bound.span.start):
         with_bound = None
     if with_bound is not None:
@@ -91,10 +96,11 @@ def read_lists(state: BuildState) -> None:
         state.concepts = Not(span=with_bound.span, child=with_bound) if negated else with_bound
         state.numeric = None
         return
-    bound_node = None if negated else bound(state, presences)
+    bound_node = None if negated else (defined_by_items(state, presences) or bound(state, presences))
     if bound_node is not None:
         # "diabetes with hypertension or heart failure": an unread item next to "or" is not an alternative to the
-        # whole (its place is among Y and Z): it stays a further requirement, unknown until read
+        # whole (its place is among Y and Z): it stays a further requirement, unknown until read. "CVD, defined as:
+        # • prior MI • prior stroke": the items say which records are the condition (alternatives)
         state.concepts = bound_node
         return
     node = _combine(presences, state.section, with_join, connective_or, negated)
@@ -187,7 +193,9 @@ def _negated_with_bound(state: BuildState, presences: list[Node], negated_presen
         return None
     if not _cue_before(state, negated_first.span.start):
         return None  # "Hepatitis negative with …": a cue after the condition reaches it alone
-    bound_node = with_bound_threshold(state, [negated_first, *presences])
+    bound_node = with_bound_threshold(state, [negated_first, *presences]) or with_bound_threshold_and(
+        state, [negated_first, *presences]
+    )
     if bound_node is None:
         return None
     return Not(span=bound_node.span, child=bound_node)
@@ -253,17 +261,22 @@ def list_items_unread(state: BuildState, unread: list[Unparsed]) -> list[Unparse
         return []
     joints = sorted(state.alternative_joints, key=lambda p: p.char_start)
     concept_ends = {piece.char_end for piece, _ in state.items}
+    thresholds = nodes_of(state.numeric) if state.numeric is not None else ()
+    threshold_ends = {n.span.end for n in thresholds if isinstance(n, Comparison | Range | ReferenceMultiple)}
     items = []
     for node in unread:
         words = [p for p in state.prose if node.span.start <= p.char_start and p.char_end <= node.span.end]
         if all("QUAL" in p.kinds for p in words):
             continue  # "moderate or severe COPD": a qualifier shared over "or", not an item of its own
-        if stage_codes_only(node.text):
-            # "Stage T3-T4 or N+ rectal cancer": the stage (unread) qualifies the cancer; as an alternative beside
-            # it, any rectal cancer met the criterion. Left a requirement, the cancer alone is at most unknown
+        if stage_codes_only(node.text) or stage_numerals_only(node.text, state.document[: node.span.start]):
+            # "Stage T3-T4 or N+ rectal cancer", "Stage IIIB or IV lung cancer": the stage (unread) qualifies the
+            # cancer; as an alternative beside it, any cancer met the criterion. Left a requirement, the cancer alone
+            # is at most unknown
             continue
         before = _joint_before(state.document, joints, node.span.start)
         after = _joint_after(state.document, joints, node.span.end)
+        if before is not None and is_or(before) and _gap_end(state.document, before.char_start, -1) in threshold_ends:
+            continue  # "Diabetes and T or <unread>": the alternative of the threshold (check.unread_alternatives)
         if (before is not None and "CONJ" in before.kinds) or (after is not None and _leads_to_conj(joints, after)):
             items.append(node)
         elif before is not None and _gap_end(state.document, before.char_start, -1) not in concept_ends:

@@ -13,7 +13,7 @@ from criteria_nlp.evaluate.wording import variable_name
 from criteria_nlp.explain.trace import Evidence, TraceNode, evidence_item
 from criteria_nlp.ir import Node
 from criteria_nlp.ir.logic import Truth
-from criteria_nlp.knowledge.drug_classes import ClassMatch, drug_class, known_drug_codes
+from criteria_nlp.knowledge.drug_classes import ClassMatch, drug_class, known_drug_codes, names_classed_drug
 from criteria_nlp.knowledge.terminology import DisplayMatch
 
 Match = tuple[Truth, Record, str]  # how the record falls in time, the record, why in words
@@ -473,13 +473,14 @@ def _unnamed_medications(plan: PresencePlan, index: PatientIndex, index_date: da
     if plan.record_list != "medication" and plan.also_complete != "medications_complete":
         return ()
     known = known_drug_codes()
+    # a class of drugs (chemotherapy) is shown absent only by drugs its table lists elsewhere (mitoxantrone has no row)
+    classed = plan.concept is not None and drug_class(plan.concept) is not None
     unnamed = [
         record
         for record, terms in index.record_terms()
         if record.resource_type == "Medication"
-        and not record.text.strip()
-        and not terms.ids
         and not any(system == "rxnorm" and code.strip() in known for system, code in record.codes)
+        and (not names_classed_drug(record.codes, record.text) if classed else not (record.text.strip() or terms.ids))
     ]
     if index_date is None:
         return tuple(unnamed)
@@ -522,7 +523,8 @@ def _absent(
             + (
                 "is one (no id in the concept's vocabulary): needs review"
                 if plan.concept is None
-                else "is one (no name, and a code no drug table knows): needs review"
+                else "is one (no name, and a code no drug table knows; or a drug drug_classes.tsv does not class): "
+                "needs review"
             ),
             evidence=tuple(record.evidence() for record in unreadable),
             missing=(f"review: {plan.name} (records the terminology cannot compare)",),

@@ -23,7 +23,8 @@ from criteria_nlp.knowledge.terminology_cues import RecordCue, record_cues
 from criteria_nlp.resources import corpus_path
 
 COLUMNS = ("kind", "class", "drug", "rxnorm", "names")
-KINDS = frozenset({"member", "possible", "except"})
+KINDS = frozenset({"member", "possible", "except", "none"})
+NO_CLASS = "-"  # the class column of a `none` row: a drug of no class of the table
 _RXNORM = re.compile(r"[1-9]\d{0,8}")
 
 Membership = Literal["member", "possible"]
@@ -87,7 +88,46 @@ def drug_class(concept: str) -> DrugClass | None:
 def known_drug_codes() -> frozenset[str]:
     """Every RxNorm code the table names, of any class: a record coded with one is a drug the table knows, so a
     class it is not a member of is absent on a complete medication list (as for a drug named in the text)."""
-    return frozenset(code for found in drug_classes().values() for code in found.codes)
+    return frozenset(code for found in drug_classes().values() for code in found.codes) | unclassed_drugs()[0]
+
+
+def names_classed_drug(codes: Sequence[tuple[str | None, str]], text: str) -> bool:
+    """Whether a medication record is of a drug the table lists in any class (by an RxNorm code or its name as whole
+    words). Only such a drug can show a class it is not listed in absent: the table does not list every member of a
+    class (mitoxantrone is chemotherapy without a row), so another drug on a complete list leaves the class unknown."""
+    if any(system == "rxnorm" and code.strip() in known_drug_codes() for system, code in codes):
+        return True
+    return _every_name().search(text.lower()) is not None
+
+
+@cache
+def _every_name() -> re.Pattern[str]:
+    return _words(sorted({name for found in drug_classes().values() for name in found.names} | unclassed_drugs()[1]))
+
+
+@cache
+def unclassed_drugs(path: Path | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    """(RxNorm codes, lower-cased names) of the ``none`` rows: drugs checked to be in no class of the table (amlodipine,
+    leucovorin), so that their records show every class absent on a complete list. A name also listed in a class is
+    refused: the row would contradict it."""
+    path = path or corpus_path("lexicon", "drug_classes.tsv")
+    classed = drug_classes(path)
+    codes: set[str] = set()
+    names: set[str] = set()
+    for line_number, kind, _class, drug, rxnorm, others in _read(path):
+        if kind != "none":
+            continue
+        for name in (drug, *others):
+            owner = next((c for c, found in classed.items() if name.lower() in found.names), None)
+            if owner is not None:
+                raise LexiconFileError(path, line_number, f"{name!r} is a drug of the class {owner}, not of none")
+            if len(name) < 3 or name.lower() in names:
+                raise LexiconFileError(path, line_number, f"drug name {name!r} is too short or listed twice")
+            names.add(name.lower())
+        if any(code in codes or any(code in found.codes for found in classed.values()) for code in rxnorm):
+            raise LexiconFileError(path, line_number, f"an RxNorm code of {drug!r} is listed twice")
+        codes.update(rxnorm)
+    return frozenset(codes), frozenset(names)
 
 
 @cache
@@ -97,6 +137,10 @@ def drug_classes(path: Path | None = None) -> Mapping[str, DrugClass]:
     concepts = load_lexicon().concepts
     rows: dict[str, _Rows] = {}
     for line_number, kind, concept, drug, codes, names in _read(path):
+        if kind == "none" or concept == NO_CLASS:
+            if kind != "none" or concept != NO_CLASS or not drug:
+                raise LexiconFileError(path, line_number, f"a none row names a drug and the class {NO_CLASS!r}")
+            continue  # read by unclassed_drugs
         if concept not in concepts:
             suggestions = difflib.get_close_matches(concept, list(concepts), n=3)
             raise LexiconFileError(path, line_number, f"class {concept!r} is not a concept id", suggestions=suggestions)
