@@ -48,6 +48,7 @@ from criteria_nlp.build.subgroup_scope import (
     subgroup_after,
     with_described,
 )
+from criteria_nlp.build.trailing import comparator_after_name
 from criteria_nlp.build.variables import (
     check_unknown_unit,
     count_after,
@@ -303,6 +304,8 @@ def _thresholds(
     if not thresholds and run.operator is not None and (bare_value_for_sex(state, index) or bare_side(state, index)):
         # "at least 60 kg for men and 48 kg for women": the bare value takes the comparator before it
         thresholds = [with_operator(t, run.operator) for t in chunk.thresholds]
+    if not thresholds:  # "150 cm of height or greater": the comparator written after the variable's name
+        thresholds = comparator_after_name(state, index, chunk) or []
     if not thresholds:
         if any(q is not None and q.unit for t in chunk.thresholds for q in (t.low, t.high)):
             # "stable for 2 weeks", "48 hours": a quantity that is no threshold is reported, not dropped

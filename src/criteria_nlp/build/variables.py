@@ -484,6 +484,9 @@ def graded(state: BuildState, index: int) -> tuple[VariableMention, str] | None:
         return None
     scale = before[-1]
     state.take(scale, READER, "unit")
+    named_after = scale_after(state, index, [])  # "stage 3 on the Hamilton scale": the scale is named after it
+    if named_after is not None:
+        return named_after, scale.lower
     after = state.chunks[index + 1 : index + 3]
     words_after = [c.piece.lower for c in after if isinstance(c, ProseChunk)]
     if len(words_after) == 2 and words_after[0] == "or" and words_after[1] in _DIRECTION_WORDS:
