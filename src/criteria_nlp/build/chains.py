@@ -10,10 +10,13 @@ reading); "18 = age = 65" or "20 = Age > 10" are left as they are.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from criteria_nlp.build.state import BuildState
-from criteria_nlp.grammar import ConstraintChunk, ProseChunk, VariableMention
+from criteria_nlp.grammar import ConstraintChunk, ProseChunk, Threshold, VariableMention
 from criteria_nlp.grammar.lookahead import same_quantity_kind
 
+READER = "thresholds"
 _LOWER = {"<": ">", "<=": ">=", "==": ">="}  # the comparator written before the variable -> the bound on it
 
 
@@ -42,3 +45,27 @@ def chained_upper(state: BuildState, index: int) -> tuple[VariableMention, str] 
     if low_unit == high_unit and low.low.value >= high.high.value:
         return None  # "80 ≤ Age < 20" is no range
     return upper.variables[0], operator
+
+
+def with_lower_end(state: BuildState, index: int, thresholds: list[Threshold]) -> list[Threshold]:
+    """The upper bound at ``index`` of a chain ("Age < 80" in "20 ≤ Age < 80") as one range with the chain's lower end,
+    whose value and comparator are taken here; the thresholds unchanged when no chain ends at ``index``."""
+    if index < 2 or len(thresholds) != 1 or chained_upper(state, index - 2) is None:
+        return thresholds
+    value, comparator = state.chunks[index - 2], state.chunks[index - 1]
+    assert isinstance(value, ConstraintChunk) and isinstance(comparator, ProseChunk)
+    operator = _LOWER[comparator.piece.kinds["CMP_PRE"]]
+    low, high = value.thresholds[0].low, thresholds[0]
+    if low is None or high.high is None:
+        return thresholds
+    if low.unit is None:  # "2 < HbA1c ≤ 10%": the unit is written once, at the end
+        low = low.model_copy(update={"unit": high.high.unit, "unit_normalized": high.high.unit_normalized})
+    state.place(value, READER)
+    state.take(comparator.piece, READER, "comparator")
+    span = value.span.cover(high.span)
+    return [replace(high, low=low, low_inclusive=operator == ">=", operator=None, span=span, explicit=True)]
+
+
+def chain_start(state: BuildState, index: int) -> bool:
+    """Is the bare value at ``index`` the lower end of a chain (read with the chain's upper bound, not alone)?"""
+    return chained_upper(state, index) is not None

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from criteria_nlp.build.bounds import with_operator
-from criteria_nlp.build.chains import chained_upper
 from criteria_nlp.build.common import first_unit, is_content
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.build.variables import takes_unit
@@ -36,16 +35,6 @@ def comparator_after_name(state: BuildState, index: int, chunk: ConstraintChunk)
     threshold = chunk.thresholds[0]
     if threshold.explicit or threshold.operator != "==" or threshold.reference is not None or threshold.pair:
         return None
-    chained = chained_upper(state, index)  # "20 ≤ Age < 80": the lower end of a chain
-    if chained is not None:
-        comparator = state.chunks[index + 1].piece  # type: ignore[union-attr]
-        state.take(comparator, READER, "comparator")
-        upper = state.chunks[index + 2].thresholds[0].high  # type: ignore[union-attr]
-        if threshold.low is not None and threshold.low.unit is None and upper is not None:
-            value = threshold.low.model_copy(update={"unit": upper.unit, "unit_normalized": upper.unit_normalized})
-            threshold = replace(threshold, low=value, high=value)
-        bound = with_operator(threshold, chained[1])
-        return [replace(bound, span=bound.span.cover(comparator.span), explicit=True)]
     chunks = state.chunks
     name: list[Piece] = []
     position = index + 1

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from criteria_nlp.build.bounds import TIME_UNITS
-from criteria_nlp.build.chains import chained_upper
 from criteria_nlp.build.common import (
     HYPHENS,
     STOPWORDS,
@@ -270,9 +269,6 @@ def _take_with_abbreviation(state: BuildState, prose: Sequence[Piece], piece: Pi
 
 def _variable_after(state: BuildState, index: int) -> VariableMention | None:
     """ "A minimum of 50 kg body weight": the variable written after its threshold."""
-    chained = chained_upper(state, index)  # "20 ≤ Age < 80": the variable of the chain's upper bound
-    if chained is not None:
-        return chained[0]
     for chunk in state.chunks[index + 1 : index + 4]:
         if not isinstance(chunk, ProseChunk):
             return None
