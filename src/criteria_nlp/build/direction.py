@@ -10,7 +10,9 @@ no disease up (``graded_from_healthy`` in ``words.tsv``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
+from criteria_nlp.build.bounds import with_operator
 from criteria_nlp.build.common import not_understood
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import ConstraintChunk, ProseChunk, Threshold, VariableMention
@@ -22,6 +24,7 @@ READER = "thresholds"
 _BETTER = words("better_word")
 _WORSE = words("worse_word")
 _GRADED_FROM_HEALTHY = words("graded_from_healthy")
+_SCALE_WORDS = words("scale_word")
 
 
 def toward(
@@ -31,6 +34,9 @@ def toward(
     None when those words follow a value whose direction is not known (the threshold cannot be read: an equality
     would refuse every worse value); else the thresholds unchanged."""
     chunks = state.chunks
+    bound = _comparator_before_scale(state, index, thresholds)  # "at least grade 3 neutropenia"
+    if bound is not None:
+        return bound
     joiner, word = (chunks[index + 1], chunks[index + 2]) if index + 2 < len(chunks) else (None, None)
     if not isinstance(joiner, ProseChunk) or not isinstance(word, ProseChunk):
         return thresholds
@@ -53,6 +59,25 @@ def toward(
     if operator == "<=":
         return [Threshold(None, False, t.high, t.high_inclusive, None, "<=", span, True)]
     return [Threshold(t.low, t.low_inclusive, None, False, None, ">=", span, True)]
+
+
+def _comparator_before_scale(state: BuildState, index: int, thresholds: list[Threshold]) -> list[Threshold] | None:
+    """ "greater than stage 3 on the Hamilton scale", "at least grade 3 neutropenia": a comparator written before the
+    scale word of a grade, class or stage bounds its value (the grammar sees a word between it and the number and
+    leaves it prose); None when no comparator stands there."""
+    chunks = state.chunks
+    if index < 2 or len(thresholds) != 1:
+        return None
+    t = thresholds[0]
+    scale, comparator = chunks[index - 1], chunks[index - 2]
+    if t.explicit or t.operator != "==" or not isinstance(scale, ProseChunk) or not isinstance(comparator, ProseChunk):
+        return None
+    operator = comparator.piece.kinds.get("CMP_PRE")
+    if operator is None or scale.piece.lower not in _SCALE_WORDS or state.taken(comparator.piece):
+        return None
+    state.take(comparator.piece, READER, "comparator")
+    bound = with_operator(t, operator)
+    return [replace(bound, span=comparator.piece.span.cover(bound.span), explicit=True)]
 
 
 def _grade_of_condition(state: BuildState, variable: VariableMention, t: Threshold) -> bool:

@@ -21,6 +21,7 @@ from criteria_nlp.build.bounds import (
     with_operator,
     with_scale,
 )
+from criteria_nlp.build.chains import chain_start, with_lower_end
 from criteria_nlp.build.changes import change_of
 from criteria_nlp.build.common import first_unit, is_content, is_or, not_understood
 from criteria_nlp.build.conditions import (
@@ -48,6 +49,7 @@ from criteria_nlp.build.subgroup_scope import (
     subgroup_after,
     with_described,
 )
+from criteria_nlp.build.trailing import comparator_after_name
 from criteria_nlp.build.variables import (
     check_unknown_unit,
     count_after,
@@ -303,6 +305,10 @@ def _thresholds(
     if not thresholds and run.operator is not None and (bare_value_for_sex(state, index) or bare_side(state, index)):
         # "at least 60 kg for men and 48 kg for women": the bare value takes the comparator before it
         thresholds = [with_operator(t, run.operator) for t in chunk.thresholds]
+    if not thresholds and chain_start(state, index):
+        return None  # "20 ≤ Age < 80": the value is read with the chain's upper bound
+    if not thresholds:  # "150 cm of height or greater": the comparator written after the variable's name
+        thresholds = comparator_after_name(state, index, chunk) or []
     if not thresholds:
         if any(q is not None and q.unit for t in chunk.thresholds for q in (t.low, t.high)):
             # "stable for 2 weeks", "48 hours": a quantity that is no threshold is reported, not dropped
@@ -311,7 +317,7 @@ def _thresholds(
                 not_understood(state, chunk.span, "a quantity with no variable or comparator it belongs to")
             )
         return None
-    return propagate_units(thresholds)
+    return with_lower_end(state, index, propagate_units(thresholds))  # "20 ≤ Age < 80": one range
 
 
 def _continues(state: BuildState, run: _Run, index: int, between: list[Chunk]) -> bool:

@@ -62,6 +62,7 @@ _DIRECTION_WORDS = words("better_word") | words("worse_word")
 _MEASURE_HEADS = words("measure_head")
 _STRETCH_ENDS = frozenset({",", ";", ":", "(", "["})  # a bracket closed before the threshold may be its name
 _GRADING_SYSTEMS = words("grading_system")
+_NOT_COUNTED = words("count_not_named")
 _NAME_JOINERS = frozenset({"and", "&"})
 _LONGEST_SCALE_NAME = 6  # pieces of a scale's name before its scale word ("Hunt", "and", "Hess")
 _NEXT_WORD = re.compile(r"[ \t]*([^\s,;()]{2,20})")
@@ -154,6 +155,7 @@ def implied_variable(
         measured_after_of(state, index, prose_before, thresholds)
         or _unknown_variable(state, prose_before)
         or unit_named(state, thresholds)
+        or _counted_per_period(state, index, thresholds)
     )
 
 
@@ -167,6 +169,23 @@ def unit_named(state: BuildState, thresholds: Sequence[Threshold]) -> VariableMe
     if variable is None or variable not in state.known.variables:
         return None
     return VariableMention(variable, False, written, thresholds[0].span)
+
+
+def _counted_per_period(state: BuildState, index: int, thresholds: Sequence[Threshold]) -> VariableMention | None:
+    """ "More than 4 caffeinated drinks per day": a count per period written as one unit names what it counts, an
+    uncoded variable (as "Exercise more than 3 days per week" is); "3 times per week" names nothing."""
+    quantity = thresholds[0].low or thresholds[0].high
+    if quantity is None or not quantity.unit or not (quantity.unit_normalized or "").startswith("1/"):
+        return None
+    counted, per, _period = quantity.unit.partition(" per ")
+    words_of = counted.split()
+    if not per or not words_of or any(w.lower() in _NOT_COUNTED or not w.isalpha() for w in words_of):
+        return None
+    whole = chunk_span(state.chunks[index])
+    start = whole.slice(state.document).find(counted)
+    if start < 0:
+        return None
+    return VariableMention("", False, counted, span_at(whole.start + start, whole.start + start + len(counted)))
 
 
 def names_other(
@@ -484,6 +503,9 @@ def graded(state: BuildState, index: int) -> tuple[VariableMention, str] | None:
         return None
     scale = before[-1]
     state.take(scale, READER, "unit")
+    named_after = scale_after(state, index, [])  # "stage 3 on the Hamilton scale": the scale is named after it
+    if named_after is not None:
+        return named_after, scale.lower
     after = state.chunks[index + 1 : index + 3]
     words_after = [c.piece.lower for c in after if isinstance(c, ProseChunk)]
     if len(words_after) == 2 and words_after[0] == "or" and words_after[1] in _DIRECTION_WORDS:
