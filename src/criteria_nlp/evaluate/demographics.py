@@ -39,8 +39,7 @@ def evaluate_age(node: Node, plan: AgePlan, index: PatientIndex, ctx: Evaluation
             threshold=plan.threshold,
             missing=("a plausible birth date",),
         )
-    low = completed_age(latest, ctx.index_date, plan.unit)
-    high = completed_age(birth, ctx.index_date, plan.unit)
+    low, high = age_bounds(birth, index.patient.birth_date_precision, ctx.index_date, plan.unit)
     outcome = all_of(_age_test(low, high, test.operator, test.limit) for test in plan.tests)
     evidence = (
         evidence_item(resource_type="Patient", resource_id=index.patient.id, text="birth date", date=str(birth)),
@@ -49,12 +48,45 @@ def evaluate_age(node: Node, plan: AgePlan, index: PatientIndex, ctx: Evaluation
         sentence = (
             f"age {high} {plan.unit}s at {ctx.index_date} (born {birth}); age {plan.threshold} is {outcome.value}"
         )
+    elif latest == birth:
+        reason = _anniversary_reason(birth, plan.unit)
+        sentence = (
+            f"age {low} or {high} {plan.unit}s at {ctx.index_date} (born {birth}: {reason}); age {plan.threshold} "
+            f"is {outcome.value}"
+        )
     else:
         sentence = (
             f"age {low}–{high} {plan.unit}s at {ctx.index_date} (birth date recorded only as "
             f"{index.patient.birth_date_precision} {birth:%Y-%m}); age {plan.threshold} is {outcome.value}"
         )
     return trace(node, outcome, sentence, evidence=evidence, threshold=plan.threshold)
+
+
+def age_bounds(birth: date, precision: str, on: date, unit: str) -> tuple[int, int]:
+    """The completed age on ``on`` as [low, high]: an interval when the birth date was recorded as a year or a month,
+    or when the anniversary falls on a day the index month lacks (see :func:`missing_anniversary`)."""
+    low = completed_age(_latest_birth(birth, precision), on, unit)
+    high = completed_age(birth, on, unit)
+    if precision == "day" and missing_anniversary(birth, on, unit):
+        high += 1
+    return low, high
+
+
+def missing_anniversary(birth: date, on: date, unit: str) -> bool:
+    """Whether ``on`` is the last day of a month that lacks the birth's day (29 February in a common year, 30 April for
+    someone born on the 31st) and the age in ``unit`` turns that day or the next: jurisdictions differ (some count a
+    29 February birthday on 28 February, others on 1 March), so the age is unknown by one at that boundary.
+    :func:`completed_age` counts the next day; the other convention is one more."""
+    last = calendar.monthrange(on.year, on.month)[1]
+    if unit not in ("year", "month") or on.day != last or birth.day <= last:
+        return False
+    return unit == "month" or birth.month == on.month
+
+
+def _anniversary_reason(birth: date, unit: str) -> str:
+    if (birth.month, birth.day) == (2, 29):
+        return "a 29 February birthday counts on 28 February or on 1 March in a common year, by the jurisdiction"
+    return f"a {unit}'s anniversary on day {birth.day} counts on the month's last day or on the next, by the convention"
 
 
 def _latest_birth(birth: date, precision: str) -> date:

@@ -7,9 +7,9 @@ One item per such leaf, in the criterion's pre-order: ``leaf`` (the leaf as the 
 value compared with the threshold, in ``converted_unit``: the threshold's unit; for × ULN/LLN the observation's own
 unit when its own reference range was used, else the lexicon default's), ``reference_low``/``reference_high``/
 ``reference_source`` (the range used for × ULN/LLN: "observation" or "lexicon"). For age, ``converted`` is the
-completed age in the threshold's unit, null when the birth date is recorded as a year or a month only (the age is
-then an interval). A leaf whose trace holds no evidence (no value within the look-back, no birth date, an age that
-is not plausible) has no item.
+completed age in the threshold's unit, null when the age is an interval (a birth date recorded as a year or a month
+only, or a 29 February birthday on 28 February of a common year: ``demographics.age_bounds``). A leaf whose trace
+holds no evidence (no value within the look-back, no birth date, an age that is not plausible) has no item.
 
 The SQL side (:class:`EvidenceSql`, written by :mod:`criteria_nlp.population.leaves`) reads the observation the
 Python engine selects (``rn = 1``) and the conversion slots; the Python side (:func:`python_evidence`) reads the
@@ -171,11 +171,9 @@ def _converted(selection: Any, target: str | None, plan: MeasurementPlan | Refer
 
 
 def _age(plan: AgePlan, index: PatientIndex, ctx: EvaluationContext) -> dict[str, Any]:
-    from criteria_nlp.evaluate.dates import completed_age
-    from criteria_nlp.evaluate.demographics import _latest_birth
+    from criteria_nlp.evaluate.demographics import age_bounds
 
     birth = index.patient.birth_date
     assert birth is not None
-    low = completed_age(_latest_birth(birth, index.patient.birth_date_precision), ctx.index_date, plan.unit)
-    high = completed_age(birth, ctx.index_date, plan.unit)
+    low, high = age_bounds(birth, index.patient.birth_date_precision, ctx.index_date, plan.unit)
     return {"date": birth, "converted": float(high) if low == high else None, "converted_unit": plan.unit}

@@ -11,6 +11,7 @@ the aggregates ``m`` (observations) and ``r`` (records).
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -316,6 +317,16 @@ class LeafCompiler:
         months = self._months(birth)
         return months if unit == "month" else f"CAST(FLOOR(CAST({months} AS DOUBLE) / 12) AS BIGINT)"
 
+    def _missing_anniversary(self, birth: str, unit: str) -> str:
+        """``demographics.missing_anniversary`` as `` + 1`` on the higher age (a date recorded to the day only); the
+        index date is known here, so only the birth's day and month are tested."""
+        on = self.index_date
+        last = calendar.monthrange(on.year, on.month)[1]
+        if unit not in ("year", "month") or on.day != last:
+            return ""
+        test = f"DAY({birth}) > {last}" + (f" AND MONTH({birth}) = {on.month}" if unit == "year" else "")
+        return f" + (CASE WHEN p.birth_date_precision IN ('year', 'month') THEN 0 WHEN {test} THEN 1 ELSE 0 END)"
+
     def age(self, name: str, plan: AgePlan) -> LeafSql:
         """``evaluate_age``: a birth date recorded as a year or a month makes the age an interval."""
         birth = "p.birth_date"
@@ -323,7 +334,8 @@ class LeafCompiler:
             f"(CASE WHEN p.birth_date_precision = 'year' THEN MAKE_DATE(YEAR({birth}), 12, 31) "
             f"WHEN p.birth_date_precision = 'month' THEN LAST_DAY({birth}) ELSE {birth} END)"
         )
-        low, high = self._age_in(latest, plan.unit), self._age_in(birth, plan.unit)
+        low = self._age_in(latest, plan.unit)
+        high = f"({self._age_in(birth, plan.unit)}{self._missing_anniversary(birth, plan.unit)})"
         outcome = " AND ".join(age_test(low, high, t.operator, t.limit) for t in plan.tests) or "TRUE"
         implausible = ""
         if self.age_limit is not None:
