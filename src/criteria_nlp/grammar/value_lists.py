@@ -176,12 +176,12 @@ def count_follows(pieces: Sequence[Piece], i: int, concepts: bool = False) -> bo
         return False
     if word.lower.endswith(_PLURAL_ENDINGS):
         return True
-    # "3 zorbic lesions": a word the lexicon does not know before the counted thing describes it
-    if j + 2 >= len(pieces):
+    # "creatinine < 1.5 or 3 zorbic lesions": after a measured quantity, a word the lexicon does not know before a
+    # counted thing describes that thing; after a class or grade it names what is graded ("Miller class 1, 2 and 3
+    # recession defects"), and the number stays a value of the list
+    if not concepts or j + 2 >= len(pieces):
         return False
     thing = pieces[j + 2]
-    if _thing(thing):
-        return concepts  # "3 new brain lesions"
     return _plain_word(thing) and thing.lower.endswith(_PLURAL_ENDINGS)
 
 
@@ -189,7 +189,7 @@ _NOT_THINGS = frozenset({"UNIT", "VARIABLE", "REF", "CMP_PRE", "CMP_POST", "NUM"
 
 
 def _thing(word: Piece) -> bool:
-    """A known thing ("new brain metastases": a concept with its qualifier), not a unit or a name of a variable."""
+    """A known thing ("new brain metastases": a concept with its qualifier), not a unit or a variable's name."""
     return "CONCEPT" in word.kinds and _NOT_THINGS.isdisjoint(word.kinds)
 
 
