@@ -6,8 +6,9 @@ its comparator prose. That value is the lower end when the chain's shape says so
 whose own threshold is an upper bound, a value below that bound, in a unit of the same kind. "=" is read as "≤" only
 there (an equality of the variable with the value before an upper bound of it would be an empty or pointless
 reading). "18 = age = 65", both "≤" lost, is the range [18, 65] only when the first value is the smaller: an equality
-of the variable with two values is no reading at all. Any other chain shape ("65 = age = 18", "20 = Age > 10",
-"18 ≤ age = 65") has lost a comparator that cannot be told: its threshold is left unparsed, never read as half of it.
+of the variable with two values is no reading at all. Another chain ending in "=" ("65 = age = 18", "18 ≤ age = 65")
+has lost a comparator that cannot be told: its threshold is left unparsed, never read as an equality. A chain whose
+variable keeps a comparator of its own ("20 = Age > 10") keeps that threshold, which holds whatever was lost.
 """
 
 from __future__ import annotations
@@ -68,9 +69,13 @@ def _chain_shape(state: BuildState, index: int) -> tuple[Threshold, str, Constra
 
 
 def broken_chain(state: BuildState, index: int) -> bool:
-    """Is the variable's threshold at ``index`` the end of a chain whose comparators cannot be read ("65 = age = 18",
-    "20 = Age > 10")? Its value and comparator before it are then not the only words lost: the threshold is unsure."""
-    return index >= 2 and _chain_shape(state, index - 2) is not None and chained_upper(state, index - 2) is None
+    """Is the variable's threshold at ``index`` an "=" ending a chain that is no range ("65 = age = 18", "18 ≤ age =
+    65")? That "=" may itself be a lost comparator: the threshold is unsure. A comparator of its own ("20 = Age > 10")
+    holds whatever the lost one was, and stays read."""
+    if index < 2 or _chain_shape(state, index - 2) is None or chained_upper(state, index - 2) is not None:
+        return False
+    upper = state.chunks[index]
+    return isinstance(upper, ConstraintChunk) and upper.thresholds[0].operator == "=="
 
 
 def with_lower_end(state: BuildState, index: int, thresholds: list[Threshold]) -> list[Threshold]:
