@@ -39,6 +39,7 @@ CATEGORIES |= {"ratio-reading"}  # gen-ratios: "A/B > 3.5" is a bound on the quo
 CATEGORIES |= {"engine-parity"}  # redteam: where population screening (SQL) and the Python engine could part
 CATEGORIES |= {"drug-class", "serology"}  # trust-terms: drugs of a therapy class; antibodies are not the disease
 CATEGORIES |= {"negated-alternative", "record-code", "record-negation"}  # trust-rec: "X or Y negative"; records
+CATEGORIES |= {"threshold-reading"}  # read-safe2: a misread chain, window or value list must not decide
 
 
 def load_cases() -> list[dict[str, Any]]:

@@ -21,7 +21,7 @@ from criteria_nlp.build.bounds import (
     with_operator,
     with_scale,
 )
-from criteria_nlp.build.chains import chain_start, with_lower_end
+from criteria_nlp.build.chains import broken_chain, chain_start, with_lower_end
 from criteria_nlp.build.changes import change_of
 from criteria_nlp.build.common import first_unit, is_content, is_or, not_understood
 from criteria_nlp.build.conditions import (
@@ -301,6 +301,16 @@ def _thresholds(
     state: BuildState, run: _Run, index: int, chunk: ConstraintChunk, grade: bool
 ) -> list[Threshold] | None:
     """The chunk's thresholds that are thresholds of something (a bare number is none), units carried over."""
+    if broken_chain(state, index):  # "65 = age = 18": a comparator lost that cannot be told, no half reading
+        start = state.chunks[index - 2]
+        assert isinstance(start, ConstraintChunk)  # the chain's shape held
+        state.place(start, READER, "unparsed")
+        state.place(chunk, READER, "unparsed")
+        comparator = state.chunks[index - 1]
+        assert isinstance(comparator, ProseChunk)
+        state.take(comparator.piece, READER, "comparator")
+        state.unplaced.append(not_understood(state, start.span.cover(chunk.span), "a chain of comparators not read"))
+        return None
     thresholds = [t for t in chunk.thresholds if t.explicit or chunk.variables or len(chunk.thresholds) > 1 or grade]
     if not thresholds and run.operator is not None and (bare_value_for_sex(state, index) or bare_side(state, index)):
         # "at least 60 kg for men and 48 kg for women": the bare value takes the comparator before it
@@ -393,12 +403,29 @@ def _implied(
     return implied
 
 
+def _joined_by_or(between: list[Chunk]) -> bool:
+    """Is this threshold an alternative of the one before? An "or" between them says so, unless words come after it
+    and an "and" after those ("< 1.5 mg/dL or <words>, and age ≥ 18"): the "or" joined the words, the "and" this."""
+    either = False
+    for chunk in between:
+        if not isinstance(chunk, ProseChunk):
+            continue
+        piece = chunk.piece
+        if is_or(piece):
+            either, words_after = True, False
+        elif either and piece.kinds.get("CONJ") == "and" and words_after:
+            either = False
+        elif either and is_content(piece) and "CONJ" not in piece.kinds:
+            words_after = True
+    return either
+
+
 def _add(
     run: _Run, node: Node, chunk: ConstraintChunk, condition: Node | None, between: list[Chunk], joined: bool
 ) -> None:
     """Add a threshold node to the run, combined with the last one when it continues it."""
     nodes = run.nodes
-    either = any(isinstance(c, ProseChunk) and is_or(c.piece) for c in between)
+    either = _joined_by_or(between)
     if joined and nodes and run.node_index == len(nodes) - 1:
         previous = nodes[-1]
         span = previous.span.cover(chunk.span)

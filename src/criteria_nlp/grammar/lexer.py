@@ -317,7 +317,9 @@ def _emit_at_most(c: Cursor) -> None:
 
 
 def _before_after_unit(c: Cursor) -> bool:
-    return "BEFORE" in c.kinds and c.previous == "UNIT"
+    # only a duration is a time before the anchor: "Bilirubin > 2 mg/dL before surgery" is a threshold measured
+    # before it, never a window of "at least 2 mg/dL ago"
+    return "BEFORE" in c.kinds and c.previous == "UNIT" and duration_of(str(c.out[-1])) is not None
 
 
 def _emit_before(c: Cursor) -> None:

@@ -170,11 +170,32 @@ def count_follows(pieces: Sequence[Piece], i: int, concepts: bool = False) -> bo
     if j < 0 or j + 1 >= len(pieces):
         return False
     word = pieces[j + 1]
-    if set(word.kinds) == {"CONCEPT"}:
+    if _thing(word):
         return concepts
-    return (
-        not word.kinds and word.text.isalpha() and word.lower not in _STOPWORDS and word.lower.endswith(_PLURAL_ENDINGS)
-    )
+    if not _plain_word(word):
+        return False
+    if word.lower.endswith(_PLURAL_ENDINGS):
+        return True
+    # "creatinine < 1.5 or 3 zorbic lesions": after a measured quantity, a word the lexicon does not know before a
+    # counted thing describes that thing; after a class or grade it names what is graded ("Miller class 1, 2 and 3
+    # recession defects"), and the number stays a value of the list
+    if not concepts or j + 2 >= len(pieces):
+        return False
+    thing = pieces[j + 2]
+    return _plain_word(thing) and thing.lower.endswith(_PLURAL_ENDINGS)
+
+
+_NOT_THINGS = frozenset({"UNIT", "VARIABLE", "REF", "CMP_PRE", "CMP_POST", "NUM", "NUMWORD"})
+
+
+def _thing(word: Piece) -> bool:
+    """A known thing ("new brain metastases": a concept with its qualifier), not a unit or a variable's name."""
+    return "CONCEPT" in word.kinds and _NOT_THINGS.isdisjoint(word.kinds)
+
+
+def _plain_word(word: Piece) -> bool:
+    """A word of prose the annotators gave no meaning to, and no function word."""
+    return not word.kinds and word.text.isalpha() and word.lower not in _STOPWORDS
 
 
 def after_equality(c: Cursor) -> bool:
