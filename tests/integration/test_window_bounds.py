@@ -2,7 +2,9 @@
 a record dated exactly on that boundary day is decided, the same way by the Python engine and by DuckDB; where the
 wording leaves the bound open (the field None, the default) the record stays unknown.
 
-The readers do not set the fields yet: the documents here are parsed, then given the bound a reader would set."""
+The documents here are parsed, then given the bound under test (None: the field removed, whatever the reader set),
+so that each engine is tested on every bound for the same wording; tests/golden/window_bounds.jsonl checks which
+bound the readers set for each wording."""
 
 from __future__ import annotations
 
@@ -26,16 +28,19 @@ RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
 def _bounded(protocol: str, **bounds: bool | None) -> CriteriaDocument:
-    """The protocol parsed, every window of it given ``bounds`` (as a reader of the wording would set them)."""
+    """The protocol parsed, every window of it given ``bounds`` (None: the bound removed, as for unwritten wording)."""
     doc = parse_criteria(protocol)
     data = doc.model_dump(mode="json")
     wanted = {key: value for key, value in bounds.items() if value is not None}
+    unset = [key for key, value in bounds.items() if value is None]
 
     def visit(node: Any) -> None:
         if isinstance(node, dict):
             window = node.get("window")
             if isinstance(window, dict):
                 window.update(wanted)
+                for key in unset:
+                    window.pop(key, None)
             for value in node.values():
                 visit(value)
         elif isinstance(node, list):

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from pydantic import TypeAdapter
 
-from criteria_nlp.build.threshold_windows import takes_window
+from criteria_nlp.build.threshold_windows import takes_window, window_of
 from criteria_nlp.grammar import Chunk, ProseChunk, WindowChunk
 from criteria_nlp.ir import (
     All,
@@ -103,7 +103,7 @@ def lead_in_window(chunks: list[Chunk], offset: int) -> TemporalWindow | None:
     ]
     span = span_at(window.span.start + offset, window.span.end + offset)
     anchor = anchors[0].text if anchors else None
-    return TemporalWindow(min_ago=window.min_ago, max_ago=window.max_ago, anchor=anchor, span=span)
+    return window_of(window, anchor, span, [c.piece for c in chunks if isinstance(c, ProseChunk)])
 
 
 def with_window(node: Node, window: TemporalWindow) -> Node:

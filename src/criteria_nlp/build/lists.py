@@ -20,6 +20,7 @@ from criteria_nlp.build.classes import stage_codes_only, stage_numerals_only
 from criteria_nlp.build.common import any_of, concept_ref, cover, is_content, is_or, not_understood
 from criteria_nlp.build.defined_items import defined_by_items
 from criteria_nlp.build.state import BuildState
+from criteria_nlp.build.threshold_windows import window_of
 from criteria_nlp.grammar import Piece, WindowChunk
 from criteria_nlp.ir import (
     All,
@@ -366,7 +367,7 @@ def _window_for(
     if after:
         anchor_text = after[0].text
         state.take(after[0], LISTS, "window")
-    return TemporalWindow(min_ago=window.min_ago, max_ago=window.max_ago, anchor=anchor_text, span=window.span)
+    return window_of(window, anchor_text, window.span, state.prose)
 
 
 def read_windows(state: BuildState) -> None:

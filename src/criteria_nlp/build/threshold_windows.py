@@ -15,9 +15,25 @@ lexicon does not know.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from criteria_nlp.build.state import BuildState
 from criteria_nlp.grammar import Piece, WindowChunk
-from criteria_nlp.ir import Comparison, Demographic, Node, Range, ReferenceMultiple, TemporalWindow, map_children, walk
+from criteria_nlp.ir import (
+    Comparison,
+    Demographic,
+    Node,
+    Range,
+    ReferenceMultiple,
+    Span,
+    TemporalWindow,
+    map_children,
+    walk,
+)
+from criteria_nlp.knowledge.words import words
+
+_PERIOD_LEAD = words("window_period_lead")
+_ARTICLES = words("article")
 
 THRESHOLD_WINDOWS = "threshold_windows"
 
@@ -45,16 +61,39 @@ def read_threshold_windows(state: BuildState) -> None:
     state.place(window, THRESHOLD_WINDOWS)
     # a heading window's anchor is written before the thresholds ("Within 14 days before enrollment: ...")
     anchor = _anchor(state, window, min(n.span.start for n in thresholds) if before else None)
-    written = TemporalWindow(
-        min_ago=window.min_ago,
-        max_ago=window.max_ago,
-        anchor=anchor.text if anchor is not None else None,
-        span=window.span,
-    )
+    written = window_of(window, anchor.text if anchor is not None else None, window.span, state.prose)
     # the threshold nearest the window holds its words too (as a concept's span covers its window): the last one for
     # a window after them, the first one for a window heading them
     nearest = max(thresholds, key=lambda n: n.span.end) if after else min(thresholds, key=lambda n: n.span.start)
     state.numeric = with_threshold_window(state.numeric, written, nearest)
+
+
+def window_of(window: WindowChunk, anchor: str | None, span: Span, prose: Sequence[Piece] = ()) -> TemporalWindow:
+    """The IR window of a parsed one, with what its wording says of its boundary days (the one place a window
+    chunk becomes a ``TemporalWindow``, so no reader drops ``min_inclusive`` / ``max_inclusive``); ``prose``: the
+    clause's prose pieces, in which the words right before the window are looked up."""
+    max_inclusive = window.max_inclusive
+    if max_inclusive is None and window.min_ago is None and _period_before(window, prose):
+        max_inclusive = False
+    return TemporalWindow(
+        min_ago=window.min_ago,
+        max_ago=window.max_ago,
+        anchor=anchor,
+        span=span,
+        min_inclusive=window.min_inclusive,
+        max_inclusive=max_inclusive,
+    )
+
+
+def _period_before(window: WindowChunk, prose: Sequence[Piece]) -> bool:
+    """ "in the 6 months before enrollment": a preposition and an article right before the window ("at least"
+    or "within" would be part of the window itself)."""
+    before = [piece for piece in prose if piece.char_end <= window.span.start]
+    if len(before) < 2:
+        return False
+    article, lead = before[-1], before[-2]
+    adjacent = window.span.start - article.char_end <= 1 and article.char_start - lead.char_end <= 1
+    return adjacent and article.lower in _ARTICLES and lead.lower in _PERIOD_LEAD
 
 
 def takes_window(node: Node) -> bool:

@@ -85,5 +85,13 @@ def _take_words(state: BuildState, node: Node) -> None:
 def _within(node: Presence) -> Presence:
     """The concept within the window's length: the time in which the wash-out forbids it."""
     assert node.window is not None
-    window = TemporalWindow(max_ago=node.window.min_ago, anchor=node.window.anchor, span=node.window.span)
+    # "at least 4 weeks since": a dose exactly 4 weeks ago satisfies it, so the forbidding window leaves that day out;
+    # "more than 4 weeks since": a dose on that day does not, so the window holds it; unwritten stays unknown
+    inclusive = node.window.min_inclusive
+    window = TemporalWindow(
+        max_ago=node.window.min_ago,
+        anchor=node.window.anchor,
+        span=node.window.span,
+        max_inclusive=None if inclusive is None else not inclusive,
+    )
     return node.model_copy(update={"window": window})

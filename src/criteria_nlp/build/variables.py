@@ -141,8 +141,11 @@ def implied_variable(
     if unit in TIME_UNITS:
         threshold = thresholds[0]
         if threshold.operator in ("<", "<="):
-            return WindowChunk(None, threshold.high, threshold.span)
-        return WindowChunk(threshold.low, threshold.high if threshold.operator is None else None, threshold.span)
+            return WindowChunk(None, threshold.high, threshold.span, max_inclusive=threshold.high_inclusive)
+        # "at least 4 weeks since" / "4 weeks or more": a comparator says whether the boundary day is inside
+        inclusive = threshold.low_inclusive if threshold.operator in (">", ">=") else None
+        high = threshold.high if threshold.operator is None else None
+        return WindowChunk(threshold.low, high, threshold.span, min_inclusive=inclusive)
     scale = scale_after(state, index, prose_before)
     if scale is not None:
         return scale

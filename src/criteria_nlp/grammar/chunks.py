@@ -45,6 +45,10 @@ class WindowChunk:
     min_ago: Quantity | None
     max_ago: Quantity | None
     span: Span
+    # whether the day exactly ``min_ago`` / ``max_ago`` before is inside, where the wording says so
+    # (``TemporalWindow.min_inclusive`` / ``max_inclusive``); None where it does not
+    min_inclusive: bool | None = None
+    max_inclusive: bool | None = None
 
 
 class ProseChunk(NamedTuple):

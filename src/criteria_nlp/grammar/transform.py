@@ -281,7 +281,10 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return ConstraintChunk(variables.members, tuple(thresholds), _span_of(*spans), variables.either)
 
     def window_within(self, within: PieceToken, q: _Q, before: PieceToken | None = None) -> WindowChunk:
-        return WindowChunk(None, q.quantity, _span_of(within, q, *([before] if before is not None else [])))
+        # "within 3 months": the cue's lexicon value says the day exactly 3 months before is inside
+        inclusive = True if within.piece.kinds.get("WITHIN") == "inclusive" else None
+        span = _span_of(within, q, *([before] if before is not None else []))
+        return WindowChunk(None, q.quantity, span, max_inclusive=inclusive)
 
     def window_within_range(self, within: PieceToken, low: _Q, sep: PieceToken, high: _Q, *rest: Any) -> WindowChunk:
         unit = high.quantity
@@ -293,9 +296,13 @@ class ChunkTransformer(Transformer[Token, list[Chunk]]):
         return WindowChunk(first, high.quantity, _span_of(within, low, high, *rest))
 
     def window_compare(self, cmp: PieceToken, q: _Q, before: PieceToken) -> WindowChunk:
-        if str(cmp) in (">", ">="):
-            return WindowChunk(q.quantity, None, _span_of(cmp, q, before))
-        return WindowChunk(None, q.quantity, _span_of(cmp, q, before))
+        # the comparator says whether the day exactly that long before is inside: "at least 4 weeks before" (>=)
+        # yes, "more than 4 weeks before" (>) and "less than 3 months ago" (<) no; "exactly" (==) says no bound
+        operator = str(cmp)
+        inclusive = {">=": True, ">": False, "<=": True, "<": False}.get(operator)
+        if operator in (">", ">="):
+            return WindowChunk(q.quantity, None, _span_of(cmp, q, before), min_inclusive=inclusive)
+        return WindowChunk(None, q.quantity, _span_of(cmp, q, before), max_inclusive=inclusive)
 
     def window_ago(self, q: _Q, before: PieceToken) -> WindowChunk:
         # "in the 6 months before enrollment", "30 days prior to randomisation": the time before the anchor, up to
