@@ -103,10 +103,13 @@ _LETTER_SUBJECTS = words("letter_scale_subject")
 
 def _named_by_letters(prose: Sequence[Piece | None], position: int) -> str | None:
     """ "fibrosis F2 or greater": the scale whose letter codes follow what it measures (``letter_scale_subject`` of
-    words.tsv), when one scale alone has the code written; None otherwise (a bare "stage 3" names no scale)."""
+    words.tsv), when one scale alone has the code written; None otherwise (a bare "stage 3" names no scale), and
+    after an "or" of the clause, whose alternatives the stage would be read apart from."""
     piece = prose[position]
     if piece is None or piece.lower not in _LETTER_SUBJECTS:
         return None
+    if any(p is not None and p.kinds.get("CONJ") == "or" for p in prose[:position]):
+        return None  # "… HCV RNA, OR an assessment of fibrosis F2": an alternative of what is before, not read alone
     lettered = {
         c.label: variable
         for variable, classes in scale_classes().items()
