@@ -40,8 +40,8 @@ def test_cases_are_well_formed() -> None:
         assert case["id"].startswith(
             (f"mech{case['mechanism']}-", "var-", "defs-", "defs2-", "names-", "names2-", "units2-", "units3-")
         ) or case["id"].startswith(
-            # gen-names, session 3; names-safe; gen-lex, gen-mech1 (session 5)
-            ("names3-", "names4-", "lex5-", "mech1b-")
+            # gen-names, session 3; names-safe; gen-lex, gen-mech1, gen-signs (session 5)
+            ("names3-", "names4-", "lex5-", "mech1b-", "sg-")
         ), case["id"]
     per_mechanism = Counter(case["mechanism"] for case in cases)
     assert all(per_mechanism[m] >= 10 for m in MECHANISMS), per_mechanism

@@ -68,6 +68,8 @@ def read_classes(state: BuildState) -> None:
     either = False  # "Child-Pugh A, or bilirubin < 2 mg/dL": the classes are one alternative
     for position, piece in enumerate(prose):
         variable = piece.kinds.get("VARIABLE") if piece is not None else None
+        if piece is not None and variable is None:
+            variable = _named_by_letters(prose, position)
         if piece is None or variable is None or variable not in scale_classes() or state.taken(piece):
             continue
         reading = _classes_after(state, prose, position, variable)
@@ -93,6 +95,32 @@ def read_classes(state: BuildState) -> None:
     span = parts[0].span.cover(parts[-1].span)
     joined = Any_ if either and len(parts) == 2 else All
     state.numeric = joined(span=span, children=tuple(parts))
+
+
+_LETTER_CODE = re.compile(r"[A-Z]\d")  # "F2": a class written as a letter code, which names its own scale
+_LETTER_SUBJECTS = words("letter_scale_subject")
+
+
+def _named_by_letters(prose: Sequence[Piece | None], position: int) -> str | None:
+    """ "fibrosis F2 or greater": the scale whose letter codes follow what it measures (``letter_scale_subject`` of
+    words.tsv), when one scale alone has the code written; None otherwise (a bare "stage 3" names no scale), and
+    after an "or" of the clause, whose alternatives the stage would be read apart from."""
+    piece = prose[position]
+    if piece is None or piece.lower not in _LETTER_SUBJECTS:
+        return None
+    if any(p is not None and p.kinds.get("CONJ") == "or" for p in prose[:position]):
+        return None  # "… HCV RNA, OR an assessment of fibrosis F2": an alternative of what is before, not read alone
+    lettered = {
+        c.label: variable
+        for variable, classes in scale_classes().items()
+        for c in classes
+        if _LETTER_CODE.fullmatch(c.label)
+    }
+    after = skip_to_classes(prose, position, set(lettered))
+    code = prose[after] if after < len(prose) else None
+    label = class_label(code, set(lettered)) if code is not None else None
+    owners = {variable for known, variable in lettered.items() if known == label}
+    return owners.pop() if len(owners) == 1 else None
 
 
 def _without_stage_codes(state: BuildState, node: Node) -> Node:

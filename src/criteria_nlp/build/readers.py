@@ -211,7 +211,9 @@ TRIGGERS: dict[Reader, Trigger] = {
     **({read_counts: Trigger(text=_COUNT_WORDS)} if _COUNT_WORDS else {}),
     read_thresholds: Trigger(chunks=(ConstraintChunk,)),  # reads ConstraintChunks only
     # a scale's name (a prose VARIABLE), or a class; or a threshold that may be on a stage code ("cT1-2-3")
-    read_classes: Trigger(kinds=frozenset({"VARIABLE", "CLASS"}), fields=("numeric",)),
+    read_classes: Trigger(
+        kinds=frozenset({"VARIABLE", "CLASS"}), text=words("letter_scale_subject"), fields=("numeric",)
+    ),
     # "non-" (a NEG cue of scope "word") or "anti-" (against_prefix) as a prose piece
     read_prefixes: Trigger(words=NON | words("against_prefix")),
     # a prose requirement_verb ("that required"), or the "to" of a reaction ("hypersensitivity to aspirin")

@@ -30,6 +30,7 @@ class BareLetter(NamedTuple):
     low: float
     high: float
     bound_only: bool
+    context: tuple[str, ...] = ()  # the word stems one of which names what is measured, before the number
 
 
 @cache
@@ -50,14 +51,16 @@ def load_bare_letters(path: Path) -> dict[str, BareLetter]:
             continue
         fields = raw.split("\t")
         try:
-            letter, canonical, low, high, after = fields
+            letter, canonical, low, high, after, context = fields
             if after not in ("any", "bound"):
                 raise ValueError(after)
             # '-': the unit is left out, kept as written (an empty canonical spelling, like the annotator's)
-            rows[letter] = BareLetter("" if canonical == "-" else canonical, float(low), float(high), after == "bound")
+            stems = () if context == "-" else tuple(context.lower().split("|"))
+            unit = "" if canonical == "-" else canonical
+            rows[letter] = BareLetter(unit, float(low), float(high), after == "bound", stems)
         except ValueError as error:
             raise CriteriaSemanticError(
-                f"{path.name} line {number}: expected letter, canonical, low, high, after (any | bound)"
+                f"{path.name} line {number}: expected letter, canonical, low, high, after (any | bound), context"
             ) from error
     return rows
 
@@ -79,7 +82,9 @@ def mark_bare_units(pieces: Sequence[Piece]) -> None:
         following = pieces[i + 1] if i + 1 < len(pieces) else None
         glued_on = following is not None and following.char_start == piece.char_end and following.text[:1] in "-/"
         if found.low <= float(value) <= found.high and not glued_on and (not found.bound_only or _bound(pieces, i - 1)):
-            piece.kinds = {"UNIT": found.canonical}
+            # "creatinine between 2 and 6 D": a letter whose measure the words before do not name is kept as written
+            named = not found.context or any(stem in p.lower for p in pieces[: i - 1] for stem in found.context)
+            piece.kinds = {"UNIT": found.canonical if named else ""}
 
 
 def _bound(pieces: Sequence[Piece], i: int) -> bool:

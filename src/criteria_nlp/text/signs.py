@@ -9,6 +9,9 @@ decided by the token before it, never by the number alone:
 * after a number ("BMI 27 -55 kg/m2", "Status 1 -3") or a word that may be the unit of one ("19 years -65"), the
   dash joins a range: the token is ``DASHNUM`` with the number's absolute value, and the lexer makes a range
   separator and a number of it only when a number or unit was just read (``grammar.lexer``);
+* after a plain word, where the number is the first end of a range whose other end is signed too ("Refraction -1 to
+  -10 diopters", "-0.5 to +0.5"): both ends signed around the range word say the dashes are minus signs, not a
+  bullet or a dash of a range (:func:`_signed_range_start`);
 * anywhere else ("Day -1", "(ULN) -10 mIU/L", "-18 years" at the start of a line, where the dash is likely a bullet
   glued to the number) it is left unread: the criterion keeps the words as unparsed text rather than guessing.
 
@@ -54,7 +57,20 @@ def signed_number(
         return ("DASHNUM", value) if sign in _DASHES else None
     if kinds & _SIGN_LEADS and (before[:1].isalpha() or "CMP_PRE" in kinds):
         return "NUM", SIGNS[sign] * value
+    if before[:1].isalpha() and _signed_range_start(text, bounds, i, kinds_ending):
+        return "NUM", SIGNS[sign] * value
     return None
+
+
+def _signed_range_start(text: str, bounds: list[tuple[int, int]], i: int, kinds_ending: dict[int, set[str]]) -> bool:
+    """ "Refraction -1 to -10": the signed number at ``i`` is followed by "to" (or "through") and another signed
+    number, each a token of its own. ("Day -1 to Day 3" and "-1 to 10" stay unread: one sign alone may be a bullet.)"""
+    if i + 2 >= len(bounds) or "TO" not in kinds_ending.get(i + 2, set()) or "CONJ" in kinds_ending.get(i + 2, set()):
+        return False
+    other_start, other_end = bounds[i + 2]
+    if other_start == bounds[i + 1][1]:
+        return False  # glued to the range word
+    return text[other_start] in SIGNS and _UNSIGNED.match(text[other_start + 1 : other_end]) is not None
 
 
 def _may_be_unit(text: str, bounds: list[tuple[int, int]], i: int, kinds_ending: dict[int, set[str]]) -> bool:
