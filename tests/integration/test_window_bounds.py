@@ -22,6 +22,7 @@ from criteria_nlp.population.tables import patients_to_tables
 from criteria_nlp.screen import screen
 from criteria_nlp.sources.own_json import OWN_JSON
 from criteria_nlp.sources.patient import Patient
+from window_helpers import json_windows
 
 INDEX = "2026-06-01"  # 4 weeks before: 2026-05-04; 14 days before: 2026-05-18
 RX = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -34,20 +35,10 @@ def _bounded(protocol: str, **bounds: bool | None) -> CriteriaDocument:
     wanted = {key: value for key, value in bounds.items() if value is not None}
     unset = [key for key, value in bounds.items() if value is None]
 
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            window = node.get("window")
-            if isinstance(window, dict):
-                window.update(wanted)
-                for key in unset:
-                    window.pop(key, None)
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(data)
+    for window in json_windows(data):
+        window.update(wanted)
+        for key in unset:
+            window.pop(key, None)
     bounded = CriteriaDocument.model_validate(data)
     assert all(f'"{key}": ' in json.dumps(data) for key in wanted)  # the protocol has a window to bound
     return bounded

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from criteria_nlp.pipeline import parse_criteria, parse_criterion
+from window_helpers import json_windows
 
 CASES_PATH = Path(__file__).parent.parent / "golden" / "window_bounds.jsonl"
 BOUND_KEYS = ("min_inclusive", "max_inclusive")
@@ -25,21 +26,7 @@ def _cases() -> list[dict[str, Any]]:
 
 def _bounds(expression: Any) -> list[dict[str, bool]]:
     """The bound fields of every window in an expression's JSON, in document order."""
-    found: list[dict[str, bool]] = []
-
-    def visit(node: Any) -> None:
-        if isinstance(node, dict):
-            window = node.get("window")
-            if isinstance(window, dict):
-                found.append({key: window[key] for key in BOUND_KEYS if key in window})
-            for value in node.values():
-                visit(value)
-        elif isinstance(node, list):
-            for value in node:
-                visit(value)
-
-    visit(expression)
-    return found
+    return [{key: window[key] for key in BOUND_KEYS if key in window} for window in json_windows(expression)]
 
 
 def test_cases_are_well_formed() -> None:
