@@ -141,14 +141,8 @@ def window_ahead(pieces: Sequence[Piece], i: int) -> bool:
 
 def unit_of_value(pieces: Sequence[Piece], i: int) -> str | None:
     """The unit (canonical spelling) of the value starting at i ("≥ 60 mL/min", "from 18 years"), or None."""
-    n = len(pieces)
-    if i < n and "CMP_PRE" in pieces[i].kinds:
-        i += 1
-        while i < n and skippable_after_comparator(pieces[i]):
-            i += 1
-    elif i < n and ("FROM" in pieces[i].kinds or "BETWEEN" in pieces[i].kinds):
-        i += 1
-    if i + 1 < n and is_number(pieces[i]):
+    i = _past_lead(pieces, i, comparator_tail=False)
+    if i + 1 < len(pieces) and is_number(pieces[i]):
         return pieces[i + 1].kinds.get("UNIT")
     return None
 
@@ -170,16 +164,25 @@ def unit_piece_of_value(pieces: Sequence[Piece], i: int) -> Piece | None:
 
 def number_of_value(pieces: Sequence[Piece], i: int) -> int:
     """Index of the number of the value starting at i (after its comparator and its words, "more than the"), or -1."""
+    i = _past_lead(pieces, i, comparator_tail=True)
+    return i if i < len(pieces) and is_number(pieces[i]) else -1
+
+
+def _past_lead(pieces: Sequence[Piece], i: int, *, comparator_tail: bool) -> int:
+    """Index after what leads a value at i: a comparator and its words, "from"/"between", or (``comparator_tail``)
+    the "than" of a comparator written after the value ("or more than 20")."""
     n = len(pieces)
     if i < n and "CMP_PRE" in pieces[i].kinds:
         i += 1
         while i < n and skippable_after_comparator(pieces[i]):
             i += 1
-    elif i < n and ("FROM" in pieces[i].kinds or "BETWEEN" in pieces[i].kinds):
+    elif i < n and (
+        "FROM" in pieces[i].kinds
+        or "BETWEEN" in pieces[i].kinds
+        or (comparator_tail and pieces[i].lower in _WORDS.comparator_tail)
+    ):
         i += 1
-    elif i < n and pieces[i].lower in _WORDS.comparator_tail:
-        i += 1  # "or more than 20": the "than" after a comparator written after the value
-    return i if i < n and is_number(pieces[i]) else -1
+    return i
 
 
 def comparator_or_number(piece: Piece) -> bool:
